@@ -1,0 +1,76 @@
+package plan
+
+import "strings"
+
+// Metric names that assertions may use. Latency values are numbers of
+// milliseconds, so that duration("5ms") == 5. Throughput is operations per
+// second. Rates (error_rate) are fractions in [0, 1].
+
+// LatencyFields are the statistics of a latency distribution.
+var LatencyFields = []string{"min", "mean", "stddev", "p50", "p75", "p90", "p95", "p99", "p999", "max"}
+
+// CounterFields are the counters of a scenario or of one operation.
+var CounterFields = []string{"ops", "errors", "error_rate", "throughput"}
+
+// ScenarioFields are scenario-wide values with no per-operation counterpart.
+// dropped counts iterations of an open model that no worker could start;
+// vus_max is the peak number of workers.
+var ScenarioFields = []string{"dropped", "vus_max", "elapsed"}
+
+// MetricNames returns every metric name an assertion in s may read:
+// counters, latency.* (and service_time.* for open models), op.NAME.*, and
+// target.STAT for the statistics of the workload's target kind.
+func MetricNames(s *Scenario) []string {
+	var names []string
+	names = append(names, CounterFields...)
+	names = append(names, ScenarioFields...)
+	for _, f := range LatencyFields {
+		names = append(names, "latency."+f)
+	}
+	if OpenModel(s.Executor) {
+		for _, f := range LatencyFields {
+			names = append(names, "service_time."+f)
+		}
+	}
+	if s.Workload != nil {
+		for _, op := range s.Workload.Ops {
+			for _, f := range CounterFields {
+				names = append(names, "op."+op.Name+"."+f)
+			}
+			for _, f := range LatencyFields {
+				names = append(names, "op."+op.Name+".latency."+f)
+			}
+		}
+		if t := s.Workload.Target; t != nil && t.Spec != nil {
+			for _, st := range t.Spec.Stats {
+				names = append(names, "target."+st)
+			}
+		}
+	}
+	return names
+}
+
+// IsMetric reports whether name is one of MetricNames(s).
+func IsMetric(s *Scenario, name string) bool {
+	for _, n := range MetricNames(s) {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// MetricRoots are the first names of metric references, which the loader
+// treats as metrics rather than variables inside assert conditions.
+var MetricRoots = []string{"ops", "errors", "error_rate", "throughput", "dropped", "vus_max", "elapsed", "latency", "service_time", "op", "target"}
+
+// IsMetricRoot reports whether name starts a metric reference.
+func IsMetricRoot(name string) bool {
+	root, _, _ := strings.Cut(name, ".")
+	for _, r := range MetricRoots {
+		if r == root {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,248 @@
+package targets
+
+import (
+	"fmt"
+	"time"
+)
+
+// AttrType is the type of a configuration attribute.
+type AttrType int
+
+// Attribute types. Durations are written in plans as strings such as "250us"
+// and arrive in a Config as time.Duration.
+const (
+	String     AttrType = iota // string
+	Number                     // float64
+	Int                        // int64
+	Bool                       // bool
+	Duration                   // time.Duration
+	StringList                 // []string
+	NumberList                 // []float64
+)
+
+// String returns the type's name as plans spell it.
+func (t AttrType) String() string {
+	switch t {
+	case String:
+		return "string"
+	case Number:
+		return "number"
+	case Int:
+		return "whole number"
+	case Bool:
+		return "bool"
+	case Duration:
+		return "duration"
+	case StringList:
+		return "list of string"
+	case NumberList:
+		return "list of number"
+	}
+	return fmt.Sprintf("AttrType(%d)", int(t))
+}
+
+// Attr describes one attribute of a block body.
+type Attr struct {
+	Name     string
+	Type     AttrType
+	Required bool
+	// Default is the value used when the attribute is absent; it must have
+	// the Go type that Type maps to. Nil means absent stays absent.
+	Default any
+	// OneOf, when set for a String attribute, lists the allowed values.
+	OneOf []string
+	// Min, when non-nil, is the smallest allowed value of a Number, Int or
+	// Duration (in nanoseconds) attribute.
+	Min *float64
+	Doc string
+}
+
+// BlockSpec describes a nested block type.
+type BlockSpec struct {
+	// Type is the block type name, for example "tier".
+	Type string
+	// Labels names the block's labels, for example []string{"name"}.
+	Labels []string
+	// Multi allows the block to appear more than once.
+	Multi bool
+	// Required demands at least one instance.
+	Required bool
+	Schema   Schema
+	Doc      string
+}
+
+// Schema describes a block body: attributes and nested blocks.
+type Schema struct {
+	Attrs  []Attr
+	Blocks []BlockSpec
+}
+
+// Attr returns the named attribute spec, or nil.
+func (s Schema) Attr(name string) *Attr {
+	for i := range s.Attrs {
+		if s.Attrs[i].Name == name {
+			return &s.Attrs[i]
+		}
+	}
+	return nil
+}
+
+// Block returns the named block spec, or nil.
+func (s Schema) Block(typ string) *BlockSpec {
+	for i := range s.Blocks {
+		if s.Blocks[i].Type == typ {
+			return &s.Blocks[i]
+		}
+	}
+	return nil
+}
+
+func (s Schema) check() error {
+	seen := map[string]bool{}
+	for _, a := range s.Attrs {
+		if a.Name == "" || seen[a.Name] {
+			return fmt.Errorf("schema: empty or duplicate attribute %q", a.Name)
+		}
+		seen[a.Name] = true
+		if a.Default != nil {
+			if err := checkGoType(a.Type, a.Default); err != nil {
+				return fmt.Errorf("schema: default of %q: %w", a.Name, err)
+			}
+		}
+	}
+	for _, b := range s.Blocks {
+		if b.Type == "" || seen[b.Type] {
+			return fmt.Errorf("schema: empty or duplicate block %q", b.Type)
+		}
+		seen[b.Type] = true
+		if err := b.Schema.check(); err != nil {
+			return fmt.Errorf("block %q: %w", b.Type, err)
+		}
+	}
+	return nil
+}
+
+func checkGoType(t AttrType, v any) error {
+	ok := false
+	switch t {
+	case String:
+		_, ok = v.(string)
+	case Number:
+		_, ok = v.(float64)
+	case Int:
+		_, ok = v.(int64)
+	case Bool:
+		_, ok = v.(bool)
+	case Duration:
+		_, ok = v.(time.Duration)
+	case StringList:
+		_, ok = v.([]string)
+	case NumberList:
+		_, ok = v.([]float64)
+	}
+	if !ok {
+		return fmt.Errorf("value %T does not match type %s", v, t)
+	}
+	return nil
+}
+
+// Config is a decoded block body: attribute values of the Go types that
+// AttrType maps to, with defaults filled in, and nested blocks in source order.
+type Config struct {
+	Attrs  map[string]any
+	Blocks []Block
+}
+
+// Block is one nested block of a Config.
+type Block struct {
+	Type   string
+	Labels []string
+	Config Config
+}
+
+// Has reports whether the attribute is set (or defaulted).
+func (c Config) Has(name string) bool {
+	_, ok := c.Attrs[name]
+	return ok
+}
+
+// String returns a string attribute, or "" when absent.
+func (c Config) String(name string) string {
+	v, _ := c.Attrs[name].(string)
+	return v
+}
+
+// Float returns a number attribute, or 0 when absent. Int attributes convert.
+func (c Config) Float(name string) float64 {
+	switch v := c.Attrs[name].(type) {
+	case float64:
+		return v
+	case int64:
+		return float64(v)
+	}
+	return 0
+}
+
+// Int returns a whole-number attribute, or 0 when absent.
+func (c Config) Int(name string) int64 {
+	switch v := c.Attrs[name].(type) {
+	case int64:
+		return v
+	case float64:
+		return int64(v)
+	}
+	return 0
+}
+
+// Bool returns a bool attribute, or false when absent.
+func (c Config) Bool(name string) bool {
+	v, _ := c.Attrs[name].(bool)
+	return v
+}
+
+// Duration returns a duration attribute, or 0 when absent.
+func (c Config) Duration(name string) time.Duration {
+	v, _ := c.Attrs[name].(time.Duration)
+	return v
+}
+
+// Strings returns a list-of-string attribute, or nil when absent.
+func (c Config) Strings(name string) []string {
+	v, _ := c.Attrs[name].([]string)
+	return v
+}
+
+// Floats returns a list-of-number attribute, or nil when absent.
+func (c Config) Floats(name string) []float64 {
+	v, _ := c.Attrs[name].([]float64)
+	return v
+}
+
+// BlocksOf returns the nested blocks of the given type, in source order.
+func (c Config) BlocksOf(typ string) []Block {
+	var out []Block
+	for _, b := range c.Blocks {
+		if b.Type == typ {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// AttrError is a validation error about one attribute, so that the plan
+// loader can point its diagnostic at that attribute. Path holds the labels of
+// enclosing nested blocks, outermost first, as "type" or "type.label".
+type AttrError struct {
+	Path []string
+	Attr string
+	Err  error
+}
+
+func (e *AttrError) Error() string { return fmt.Sprintf("%s: %v", e.Attr, e.Err) }
+func (e *AttrError) Unwrap() error { return e.Err }
+
+// Errorf returns an *AttrError for attribute attr. Kind.Validate may return
+// several of them with errors.Join; the loader reports each one.
+func Errorf(attr, format string, args ...any) error {
+	return &AttrError{Attr: attr, Err: fmt.Errorf(format, args...)}
+}
