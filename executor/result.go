@@ -1,0 +1,160 @@
+package executor
+
+import (
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/perfplan/perfplan/plan"
+)
+
+// Options tune a run.
+type Options struct {
+	// DurationScale multiplies every scenario duration: duration,
+	// max_duration, stage durations, start_time, graceful stops, event
+	// offsets and abort grace periods. 0 means 1.
+	DurationScale float64
+	// Observer receives live progress; it may be nil.
+	Observer Observer
+	// SnapshotInterval is how often live snapshots, the per-second series and
+	// abort_on_fail assertions are taken. 0 means 1s.
+	SnapshotInterval time.Duration
+	// SeriesLimit bounds the number of per-interval series points kept per
+	// scenario; older points are merged pairwise when it is reached. 0
+	// means 3600.
+	SeriesLimit int
+}
+
+// Observer receives live progress from a run. Its methods are called from the
+// run's collector goroutine and must not block for long.
+type Observer interface {
+	// ScenarioStart is called when a scenario starts; planned is its
+	// planned length (0 when it has no fixed length, as for iterations).
+	ScenarioStart(name string, planned time.Duration)
+	// Progress is called about once per SnapshotInterval per running
+	// scenario.
+	Progress(p Progress)
+	// ScenarioEnd is called when a scenario has finished.
+	ScenarioEnd(r *ScenarioResult)
+}
+
+// Progress is a live view of one scenario.
+type Progress struct {
+	Scenario string
+	Elapsed  time.Duration
+	Planned  time.Duration
+	// Ops and Errors are totals so far; Rate is ops/s over the last interval.
+	Ops, Errors int64
+	Rate        float64
+	ActiveVUs   int
+	Dropped     int64
+	// Done and Total count iterations for iteration-based executors (Total
+	// is 0 otherwise).
+	Done, Total int64
+}
+
+// Result is the outcome of running one plan.
+type Result struct {
+	Plan       *plan.Plan
+	Start, End time.Time
+	// Interrupted is set when the run's context was cancelled (a signal).
+	Interrupted bool
+	Scenarios   []*ScenarioResult
+}
+
+// Passed reports whether every assertion of every scenario held.
+func (r *Result) Passed() bool {
+	for _, s := range r.Scenarios {
+		for _, a := range s.Assertions {
+			if !a.Passed {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// ScenarioResult holds one scenario's figures.
+type ScenarioResult struct {
+	Name     string
+	Executor string
+	// Start and End are wall-clock times; Elapsed is End-Start as measured
+	// by the monotonic clock, excluding start_time.
+	Start, End time.Time
+	Elapsed    time.Duration
+	// Total aggregates every operation; Ops has one entry per workload op,
+	// in workload order.
+	Total OpStats
+	Ops   []OpStats
+	// Dropped counts open-model iterations that no worker could start in
+	// time (all max_vus busy). Any drop flags the result.
+	Dropped int64
+	// Cut counts iterations still in flight when graceful_stop expired.
+	Cut int64
+	// VUsMax is the peak number of workers.
+	VUsMax int
+	// Aborted is set when an abort_on_fail assertion stopped the scenario;
+	// AbortReason names it.
+	Aborted     bool
+	AbortReason string
+	// Interrupted is set when a signal stopped the scenario early.
+	Interrupted bool
+	// TargetStats is the target's Stats() at the scenario's end.
+	TargetStats map[string]float64
+	// Series has one point per SnapshotInterval.
+	Series     []SeriesPoint
+	Assertions []AssertionResult
+}
+
+// OpStats is the figures of one operation (or of all of them).
+type OpStats struct {
+	Name        string
+	Ops, Errors int64
+	// Throughput is Ops per second of the scenario's elapsed time.
+	Throughput float64
+	Latency    LatencyStats
+	// ServiceTime is measured from the actual start of each operation; it
+	// differs from Latency only in open models, where Latency is measured
+	// from the intended start.
+	ServiceTime LatencyStats
+	// Hist and ServiceHist are the merged histograms (nanoseconds). They
+	// may be nil when no operation completed.
+	Hist        *hdrhistogram.Histogram
+	ServiceHist *hdrhistogram.Histogram
+}
+
+// ErrorRate returns Errors/Ops, or 0 when there were no operations.
+func (o OpStats) ErrorRate() float64 {
+	if o.Ops == 0 {
+		return 0
+	}
+	return float64(o.Errors) / float64(o.Ops)
+}
+
+// LatencyStats summarises a latency distribution.
+type LatencyStats struct {
+	Min, Mean, StdDev, P50, P75, P90, P95, P99, P999, Max time.Duration
+}
+
+// SeriesPoint is one interval of a scenario's time series.
+type SeriesPoint struct {
+	// Offset is the end of the interval, from the scenario's start.
+	Offset             time.Duration
+	Ops, Errors        int64
+	Throughput         float64
+	P50, P90, P99, Max time.Duration
+	ActiveVUs          int
+}
+
+// AssertionResult is the outcome of one assertion.
+type AssertionResult struct {
+	Assertion *plan.Assertion
+	Passed    bool
+	// Err explains why the condition could not be evaluated (a metric
+	// without a value); such an assertion fails.
+	Err string
+	// Observed maps each metric the condition reads to its value.
+	Observed map[string]float64
+	// Aborted is set when this assertion stopped the scenario early.
+	Aborted bool
+}
