@@ -1,0 +1,306 @@
+package report
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/perfplan/perfplan/executor"
+)
+
+// SchemaVersion is the version of the run document's layout. It changes when
+// a field changes meaning or goes away; added fields do not change it.
+const SchemaVersion = 1
+
+// Document is the versioned JSON record of one perfplan invocation: every
+// plan it ran, with per-scenario and per-operation figures.
+type Document struct {
+	SchemaVersion int         `json:"schema_version"`
+	Tool          Tool        `json:"tool"`
+	Environment   Environment `json:"environment"`
+	Start         time.Time   `json:"start"`
+	End           time.Time   `json:"end"`
+	Interrupted   bool        `json:"interrupted"`
+	Passed        bool        `json:"passed"`
+	ExitCode      int         `json:"exit_code"`
+	Plans         []PlanDoc   `json:"plans"`
+}
+
+// Tool names the program that wrote the document.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	// DurationScale is the --duration-scale (or --quick) in force.
+	DurationScale float64 `json:"duration_scale"`
+}
+
+// Environment describes where the run happened.
+type Environment struct {
+	GitCommit string `json:"git_commit,omitempty"`
+	GoVersion string `json:"go_version"`
+	OS        string `json:"os"`
+	Arch      string `json:"arch"`
+	CPU       string `json:"cpu,omitempty"`
+	Cores     int    `json:"cores"`
+	Host      string `json:"host,omitempty"`
+}
+
+// PlanDoc is one plan's result.
+type PlanDoc struct {
+	Name        string         `json:"name"`
+	File        string         `json:"file"`
+	Hash        string         `json:"hash"`
+	Variables   map[string]any `json:"variables,omitempty"`
+	Start       time.Time      `json:"start"`
+	End         time.Time      `json:"end"`
+	Interrupted bool           `json:"interrupted"`
+	Passed      bool           `json:"passed"`
+	// Error is set when the plan could not run, for example when a target
+	// failed to start.
+	Error     string        `json:"error,omitempty"`
+	Scenarios []ScenarioDoc `json:"scenarios"`
+}
+
+// ScenarioDoc is one scenario's figures.
+type ScenarioDoc struct {
+	Name        string             `json:"name"`
+	Executor    string             `json:"executor"`
+	Start       time.Time          `json:"start"`
+	End         time.Time          `json:"end"`
+	ElapsedNS   int64              `json:"elapsed_ns"`
+	Total       OpDoc              `json:"total"`
+	Ops         []OpDoc            `json:"ops"`
+	Dropped     int64              `json:"dropped"`
+	Cut         int64              `json:"cut"`
+	VUsMax      int                `json:"vus_max"`
+	Aborted     bool               `json:"aborted"`
+	AbortReason string             `json:"abort_reason,omitempty"`
+	Interrupted bool               `json:"interrupted"`
+	TargetStats map[string]float64 `json:"target_stats,omitempty"`
+	Series      []SeriesDoc        `json:"series"`
+	Assertions  []AssertionDoc     `json:"assertions"`
+}
+
+// OpDoc is one operation's figures. Latencies are in nanoseconds. Histogram
+// holds the HdrHistogram in its standard compressed, base64 V2 encoding, so
+// that runs merge exactly.
+type OpDoc struct {
+	Name             string     `json:"name"`
+	Ops              int64      `json:"ops"`
+	Errors           int64      `json:"errors"`
+	ErrorRate        float64    `json:"error_rate"`
+	Throughput       float64    `json:"throughput"`
+	Latency          LatencyDoc `json:"latency_ns"`
+	ServiceTime      LatencyDoc `json:"service_time_ns"`
+	Histogram        string     `json:"histogram,omitempty"`
+	ServiceHistogram string     `json:"service_histogram,omitempty"`
+}
+
+// LatencyDoc is a latency summary in nanoseconds.
+type LatencyDoc struct {
+	Min    int64 `json:"min"`
+	Mean   int64 `json:"mean"`
+	StdDev int64 `json:"stddev"`
+	P50    int64 `json:"p50"`
+	P75    int64 `json:"p75"`
+	P90    int64 `json:"p90"`
+	P95    int64 `json:"p95"`
+	P99    int64 `json:"p99"`
+	P999   int64 `json:"p999"`
+	Max    int64 `json:"max"`
+}
+
+// SeriesDoc is one interval of the time series.
+type SeriesDoc struct {
+	OffsetNS   int64   `json:"offset_ns"`
+	Ops        int64   `json:"ops"`
+	Errors     int64   `json:"errors"`
+	Throughput float64 `json:"throughput"`
+	P50NS      int64   `json:"p50_ns"`
+	P90NS      int64   `json:"p90_ns"`
+	P99NS      int64   `json:"p99_ns"`
+	MaxNS      int64   `json:"max_ns"`
+	ActiveVUs  int     `json:"active_vus"`
+}
+
+// AssertionDoc is one assertion's outcome.
+type AssertionDoc struct {
+	Condition    string             `json:"condition"`
+	ErrorMessage string             `json:"error_message,omitempty"`
+	Pos          string             `json:"pos,omitempty"`
+	Passed       bool               `json:"passed"`
+	Error        string             `json:"error,omitempty"`
+	Observed     map[string]float64 `json:"observed"`
+	AbortOnFail  bool               `json:"abort_on_fail,omitempty"`
+	Aborted      bool               `json:"aborted,omitempty"`
+}
+
+// NewDocument starts a document with the environment filled in. dir is a
+// directory inside the repository whose git commit is recorded, if any.
+func NewDocument(version string, scale float64, dir string) *Document {
+	host, _ := os.Hostname()
+	return &Document{
+		SchemaVersion: SchemaVersion,
+		Tool:          Tool{Name: "perfplan", Version: version, DurationScale: scale},
+		Environment: Environment{
+			GitCommit: gitCommit(dir),
+			GoVersion: runtime.Version(),
+			OS:        runtime.GOOS,
+			Arch:      runtime.GOARCH,
+			CPU:       cpuModel(),
+			Cores:     runtime.NumCPU(),
+			Host:      host,
+		},
+	}
+}
+
+// AddResult appends a plan's result.
+func (d *Document) AddResult(r *executor.Result) {
+	pd := PlanDoc{
+		Name:        r.Plan.Name,
+		File:        r.Plan.File,
+		Hash:        r.Plan.Hash,
+		Variables:   r.Plan.Variables,
+		Start:       r.Start,
+		End:         r.End,
+		Interrupted: r.Interrupted,
+		Passed:      r.Passed() && !r.Interrupted,
+		Scenarios:   []ScenarioDoc{},
+	}
+	for _, s := range r.Scenarios {
+		pd.Scenarios = append(pd.Scenarios, scenarioDoc(s))
+	}
+	d.Plans = append(d.Plans, pd)
+}
+
+// AddFailure records a plan that could not run.
+func (d *Document) AddFailure(name, file, hash string, err error) {
+	d.Plans = append(d.Plans, PlanDoc{Name: name, File: file, Hash: hash, Error: err.Error(), Scenarios: []ScenarioDoc{}})
+}
+
+func scenarioDoc(s *executor.ScenarioResult) ScenarioDoc {
+	sd := ScenarioDoc{
+		Name: s.Name, Executor: s.Executor, Start: s.Start, End: s.End,
+		ElapsedNS: int64(s.Elapsed), Total: opDoc(s.Total), Dropped: s.Dropped, Cut: s.Cut,
+		VUsMax: s.VUsMax, Aborted: s.Aborted, AbortReason: s.AbortReason, Interrupted: s.Interrupted,
+		TargetStats: s.TargetStats, Ops: []OpDoc{}, Series: []SeriesDoc{}, Assertions: []AssertionDoc{},
+	}
+	for _, op := range s.Ops {
+		sd.Ops = append(sd.Ops, opDoc(op))
+	}
+	for _, p := range s.Series {
+		sd.Series = append(sd.Series, SeriesDoc{
+			OffsetNS: int64(p.Offset), Ops: p.Ops, Errors: p.Errors, Throughput: p.Throughput,
+			P50NS: int64(p.P50), P90NS: int64(p.P90), P99NS: int64(p.P99), MaxNS: int64(p.Max), ActiveVUs: p.ActiveVUs,
+		})
+	}
+	for _, a := range s.Assertions {
+		obs := a.Observed
+		if obs == nil {
+			obs = map[string]float64{}
+		}
+		sd.Assertions = append(sd.Assertions, AssertionDoc{
+			Condition: a.Assertion.Expr, ErrorMessage: a.Assertion.ErrorMessage, Pos: a.Assertion.Pos,
+			Passed: a.Passed, Error: a.Err, Observed: obs, AbortOnFail: a.Assertion.AbortOnFail, Aborted: a.Aborted,
+		})
+	}
+	return sd
+}
+
+func opDoc(o executor.OpStats) OpDoc {
+	return OpDoc{
+		Name: o.Name, Ops: o.Ops, Errors: o.Errors, ErrorRate: o.ErrorRate(), Throughput: o.Throughput,
+		Latency: latencyDoc(o.Latency), ServiceTime: latencyDoc(o.ServiceTime),
+		Histogram: encodeHist(o.Hist), ServiceHistogram: encodeHist(o.ServiceHist),
+	}
+}
+
+func latencyDoc(l executor.LatencyStats) LatencyDoc {
+	return LatencyDoc{
+		Min: int64(l.Min), Mean: int64(l.Mean), StdDev: int64(l.StdDev), P50: int64(l.P50), P75: int64(l.P75),
+		P90: int64(l.P90), P95: int64(l.P95), P99: int64(l.P99), P999: int64(l.P999), Max: int64(l.Max),
+	}
+}
+
+func encodeHist(h *hdrhistogram.Histogram) string {
+	if h == nil || h.TotalCount() == 0 {
+		return ""
+	}
+	b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// WriteFile writes the document as indented JSON to path atomically: to a
+// temporary file in the same directory, then renamed over path.
+func (d *Document) WriteFile(path string) error {
+	b, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode run document: %w", err)
+	}
+	return WriteFileAtomic(path, append(b, '\n'))
+}
+
+// WriteFileAtomic writes data to path through a temporary file and a rename,
+// so that readers never see a partial file.
+func WriteFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+func gitCommit(dir string) string {
+	if dir == "" {
+		dir = "."
+	}
+	out, err := exec.Command("git", "-C", dir, "rev-parse", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func cpuModel() string {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}

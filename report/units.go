@@ -1,0 +1,66 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+)
+
+// Duration formats d with three significant figures in a human unit: ns, µs,
+// ms, s, or minutes and seconds past a minute.
+func Duration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "0"
+	case d < time.Microsecond:
+		return strconv.FormatInt(int64(d), 10) + "ns"
+	case d < time.Millisecond:
+		return sig3(float64(d)/1e3) + "µs"
+	case d < time.Second:
+		return sig3(float64(d)/1e6) + "ms"
+	case d < time.Minute:
+		return sig3(float64(d)/1e9) + "s"
+	}
+	return d.Round(time.Second).String()
+}
+
+// Rate formats an operations-per-second figure: 950/s, 12.3k/s, 1.25M/s.
+func Rate(r float64) string {
+	switch {
+	case math.IsNaN(r) || r <= 0:
+		return "0/s"
+	case r < 1000:
+		return sig3(r) + "/s"
+	case r < 1e6:
+		return sig3(r/1e3) + "k/s"
+	}
+	return sig3(r/1e6) + "M/s"
+}
+
+// Percent formats a fraction as a percentage: 0.0123 → "1.23%".
+func Percent(f float64) string {
+	if f == 0 {
+		return "0%"
+	}
+	return sig3(f*100) + "%"
+}
+
+// Number formats a plain metric value compactly.
+func Number(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return strconv.FormatInt(int64(v), 10)
+	}
+	return strconv.FormatFloat(v, 'g', 4, 64)
+}
+
+// sig3 prints v with three significant figures, without exponent notation.
+func sig3(v float64) string {
+	switch {
+	case v >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1f", v)
+	}
+	return fmt.Sprintf("%.2f", v)
+}
