@@ -1,0 +1,296 @@
+// Package dsl turns perfplan's HCL plan files into validated *plan.Plan
+// values. It parses the file, resolves input variables (defaults, the
+// environment, --var-file and --var), evaluates locals, expands dynamic
+// blocks, checks target blocks against their kind's schema, compiles
+// workloads, scenarios and assertions, and reports every problem it finds
+// in one pass as HCL diagnostics with source ranges.
+//
+// The executor never sees HCL: assertions compile to plan.Condition values
+// that evaluate against plain metric values.
+package dsl
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/perfplan/perfplan/plan"
+	"github.com/perfplan/perfplan/targets"
+)
+
+// VarArg is one variable setting from the command line, in command-line
+// order: either Name=Value (from --var) or File (from --var-file).
+type VarArg struct {
+	Name, Value, File string
+}
+
+// Loader loads plan files. It keeps the parsed files so that WriteDiagnostics
+// can print source snippets. A Loader is not safe for concurrent use.
+type Loader struct {
+	reg      *targets.Registry
+	args     []VarArg
+	env      map[string]string
+	parser   *hclparse.Parser
+	extra    map[string]*hcl.File // pseudo-files for --var and environment values
+	declared map[string]bool
+}
+
+// EnvPrefix is the prefix of environment variables that set plan variables:
+// PERFPLAN_VAR_rate=5000 sets var.rate.
+const EnvPrefix = "PERFPLAN_VAR_"
+
+// NewLoader returns a Loader that checks target blocks against reg and takes
+// variable values from args (--var and --var-file, in command-line order)
+// and from environ (as returned by os.Environ) entries named
+// PERFPLAN_VAR_name.
+func NewLoader(reg *targets.Registry, args []VarArg, environ []string) *Loader {
+	if reg == nil {
+		reg = targets.NewRegistry()
+	}
+	env := map[string]string{}
+	for _, kv := range environ {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || !strings.HasPrefix(k, EnvPrefix) || len(k) == len(EnvPrefix) {
+			continue
+		}
+		env[strings.TrimPrefix(k, EnvPrefix)] = v
+	}
+	return &Loader{
+		reg:      reg,
+		args:     append([]VarArg(nil), args...),
+		env:      env,
+		parser:   hclparse.NewParser(),
+		extra:    map[string]*hcl.File{},
+		declared: map[string]bool{},
+	}
+}
+
+// DeclaredVariables returns the names of the variables declared by any plan
+// loaded so far, so that the CLI can reject a --var that no plan declares.
+func (l *Loader) DeclaredVariables() map[string]bool {
+	out := make(map[string]bool, len(l.declared))
+	for k := range l.declared {
+		out[k] = true
+	}
+	return out
+}
+
+// WriteDiagnostics prints diags with source snippets from the files this
+// Loader has read. With color it wraps at 100 columns (a terminal); without,
+// it does not wrap (CI logs).
+func (l *Loader) WriteDiagnostics(w io.Writer, diags hcl.Diagnostics, color bool) error {
+	files := map[string]*hcl.File{}
+	for name, f := range l.parser.Files() {
+		files[name] = f
+	}
+	for name, f := range l.extra {
+		files[name] = f
+	}
+	var width uint
+	if color {
+		width = 100
+	}
+	if err := hcl.NewDiagnosticTextWriter(w, files, width, color).WriteDiagnostics(diags); err != nil {
+		return fmt.Errorf("write diagnostics: %w", err)
+	}
+	return nil
+}
+
+// Format returns src in canonical HCL style (hclwrite.Format), for
+// `perfplan fmt`.
+func Format(src []byte) []byte { return hclwrite.Format(src) }
+
+// Load reads, validates and compiles one plan file. It reports every problem
+// it finds; the plan is nil when any diagnostic is an error.
+func (l *Loader) Load(path string) (p *plan.Plan, diags hcl.Diagnostics) {
+	defer func() {
+		if r := recover(); r != nil {
+			p = nil
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Internal error",
+				Detail:   fmt.Sprintf("perfplan failed while loading %s: %v. Please report this as a bug.", path, r),
+			})
+		}
+	}()
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Cannot read plan file",
+			Detail:   fmt.Sprintf("read plan %s: %v", path, err),
+		}}
+	}
+	sum := sha256.Sum256(src)
+	s := &state{
+		l:    l,
+		path: path,
+		src:  src,
+		plan: &plan.Plan{
+			File:      path,
+			Hash:      hex.EncodeToString(sum[:]),
+			Variables: map[string]any{},
+		},
+		targets:   map[string]*plan.Target{},
+		workloads: map[string]*plan.Workload{},
+	}
+	s.load()
+	if s.diags.HasErrors() {
+		return nil, s.diags
+	}
+	return s.plan, s.diags
+}
+
+// state is the work of one Load call.
+type state struct {
+	l     *Loader
+	path  string
+	src   []byte
+	diags hcl.Diagnostics
+	ctx   *hcl.EvalContext
+	plan  *plan.Plan
+
+	// targets and workloads by reference name; entries whose block had
+	// errors are present too (with a nil Spec or nil Target) so that
+	// references to them do not cascade into more diagnostics.
+	targets   map[string]*plan.Target
+	workloads map[string]*plan.Workload
+}
+
+var topSchema = &hcl.BodySchema{
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "plan", LabelNames: []string{"name"}},
+		{Type: "variable", LabelNames: []string{"name"}},
+		{Type: "locals"},
+		{Type: "target", LabelNames: []string{"kind", "name"}},
+		{Type: "workload", LabelNames: []string{"name"}},
+		{Type: "scenario", LabelNames: []string{"name"}},
+	},
+}
+
+func (s *state) load() {
+	file, d := s.l.parser.ParseHCL(s.src, s.path)
+	s.diags = append(s.diags, d...)
+	if d.HasErrors() || file == nil {
+		return
+	}
+	content, d := file.Body.Content(topSchema)
+	s.diags = append(s.diags, d...)
+	if content == nil {
+		return
+	}
+	byType := map[string][]*hcl.Block{}
+	for _, b := range content.Blocks {
+		byType[b.Type] = append(byType[b.Type], b)
+	}
+
+	vars := s.variables(byType["variable"])
+	locals := s.locals(byType["locals"], vars)
+	s.ctx = &hcl.EvalContext{
+		Variables: map[string]cty.Value{
+			"var":   objectOf(vars),
+			"local": objectOf(locals),
+		},
+		Functions: functions(),
+	}
+
+	s.planBlock(byType["plan"])
+	for _, b := range byType["target"] {
+		s.target(b)
+	}
+	for _, b := range byType["workload"] {
+		s.workload(b)
+	}
+	names := map[string]hcl.Range{}
+	for _, b := range byType["scenario"] {
+		name := b.Labels[0]
+		if prev, dup := names[name]; dup {
+			s.errorf(b.LabelRanges[0].Ptr(), "Duplicate scenario", "A scenario named %q was already declared at %s.", name, prev)
+			continue
+		}
+		names[name] = b.DefRange
+		s.scenario(b)
+	}
+	if len(byType["scenario"]) == 0 && !s.diags.HasErrors() {
+		s.diags = append(s.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  "Plan has no scenarios",
+			Detail:   "This plan declares no scenario block, so running it does nothing.",
+			Subject:  file.Body.MissingItemRange().Ptr(),
+		})
+	}
+}
+
+func (s *state) planBlock(blocks []*hcl.Block) {
+	base := filepath.Base(s.path)
+	s.plan.Name = strings.TrimSuffix(base, filepath.Ext(base))
+	for i, b := range blocks {
+		if i > 0 {
+			s.errorf(b.DefRange.Ptr(), "Duplicate plan block", "A plan file holds at most one plan block; the first is at %s.", blocks[0].DefRange)
+			continue
+		}
+		s.plan.Name = b.Labels[0]
+		if strings.TrimSpace(b.Labels[0]) == "" {
+			s.errorf(b.LabelRanges[0].Ptr(), "Invalid plan name", "The plan name must not be empty.")
+		}
+		content, d := b.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+			{Name: "description"}, {Name: "tags"},
+		}})
+		s.diags = append(s.diags, d...)
+		if a := content.Attributes["description"]; a != nil {
+			s.plan.Description, _ = s.str(a)
+		}
+		if a := content.Attributes["tags"]; a != nil {
+			s.plan.Tags, _ = s.strList(a)
+		}
+	}
+}
+
+// errorf appends an error diagnostic.
+func (s *state) errorf(subject *hcl.Range, summary, format string, args ...any) {
+	s.diags = append(s.diags, &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  summary,
+		Detail:   fmt.Sprintf(format, args...),
+		Subject:  subject,
+	})
+}
+
+// exprErrorf appends an error diagnostic about an expression, with the
+// expression and context so that the writer shows the values involved.
+func (s *state) exprErrorf(expr hcl.Expression, summary, format string, args ...any) {
+	s.diags = append(s.diags, &hcl.Diagnostic{
+		Severity:    hcl.DiagError,
+		Summary:     summary,
+		Detail:      fmt.Sprintf(format, args...),
+		Subject:     expr.Range().Ptr(),
+		Expression:  expr,
+		EvalContext: s.ctx,
+	})
+}
+
+func objectOf(m map[string]cty.Value) cty.Value {
+	if len(m) == 0 {
+		return cty.EmptyObjectVal
+	}
+	return cty.ObjectVal(m)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,382 @@
+package dsl
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/dynblock"
+
+	"github.com/perfplan/perfplan/plan"
+)
+
+// paramKind is how an executor parameter is decoded.
+type paramKind int
+
+const (
+	pInt paramKind = iota
+	pNum
+	pDur
+)
+
+// scenarioParams are the executor parameters, in documentation order.
+var scenarioParams = []struct {
+	name string
+	kind paramKind
+}{
+	{"vus", pInt}, {"start_vus", pInt}, {"duration", pDur}, {"iterations", pInt}, {"max_duration", pDur},
+	{"rate", pNum}, {"start_rate", pNum}, {"time_unit", pDur}, {"pre_allocated_vus", pInt}, {"max_vus", pInt},
+	{"graceful_ramp_down", pDur},
+}
+
+// executorSpec lists what an executor takes: parameters (with "stage" for
+// stage blocks) and which of them are required.
+type executorSpec struct {
+	params   []string
+	required []string
+}
+
+// executorSpecs follows k6's executors; common options (start_time,
+// graceful_stop) are allowed everywhere.
+var executorSpecs = map[string]executorSpec{
+	plan.ConstantVUs:         {params: []string{"vus", "duration"}, required: []string{"duration"}},
+	plan.RampingVUs:          {params: []string{"start_vus", "stage", "graceful_ramp_down"}, required: []string{"stage"}},
+	plan.ConstantArrivalRate: {params: []string{"rate", "time_unit", "duration", "pre_allocated_vus", "max_vus"}, required: []string{"rate", "duration", "pre_allocated_vus"}},
+	plan.RampingArrivalRate:  {params: []string{"start_rate", "time_unit", "pre_allocated_vus", "max_vus", "stage"}, required: []string{"pre_allocated_vus", "stage"}},
+	plan.PerVUIterations:     {params: []string{"vus", "iterations", "max_duration"}},
+	plan.SharedIterations:    {params: []string{"vus", "iterations", "max_duration"}},
+}
+
+// Scenario defaults, as in k6.
+const (
+	defaultGracefulStop     = 30 * time.Second
+	defaultGracefulRampDown = 30 * time.Second
+	defaultMaxDuration      = 10 * time.Minute
+	defaultTimeUnit         = time.Second
+)
+
+func scenarioSchema() *hcl.BodySchema {
+	sch := &hcl.BodySchema{
+		Attributes: []hcl.AttributeSchema{
+			{Name: "workload", Required: true}, {Name: "executor", Required: true},
+			{Name: "start_time"}, {Name: "graceful_stop"},
+		},
+		Blocks: []hcl.BlockHeaderSchema{{Type: "stage"}, {Type: "event"}, {Type: "assert"}},
+	}
+	for _, p := range scenarioParams {
+		sch.Attributes = append(sch.Attributes, hcl.AttributeSchema{Name: p.name})
+	}
+	return sch
+}
+
+var stageSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "duration", Required: true}, {Name: "target", Required: true}},
+}
+
+func (s *state) scenario(b *hcl.Block) {
+	before := len(s.diags.Errs())
+	sc := &plan.Scenario{
+		Name:             b.Labels[0],
+		GracefulStop:     defaultGracefulStop,
+		GracefulRampDown: defaultGracefulRampDown,
+		TimeUnit:         defaultTimeUnit,
+		MaxDuration:      defaultMaxDuration,
+		VUs:              1,
+		StartVUs:         1,
+		Iterations:       1,
+	}
+	body := dynblock.Expand(b.Body, s.ctx)
+	content, diags := body.Content(scenarioSchema())
+	s.diags = append(s.diags, diags...)
+	if content == nil {
+		return
+	}
+	at := content.Attributes
+	workloadOK := false
+	if a := at["workload"]; a != nil {
+		var w *plan.Workload
+		w, workloadOK = s.refWorkload(a.Expr)
+		sc.Workload = w
+		workloadOK = workloadOK && w != nil
+	}
+	var spec *executorSpec
+	if a := at["executor"]; a != nil {
+		if name, ok := s.str(a); ok {
+			if es, found := executorSpecs[name]; found {
+				sc.Executor, spec = name, &es
+			} else {
+				s.exprErrorf(a.Expr, "Unknown executor", "There is no executor %q.%s The executors are: %s.", name, didYouMean(name, plan.Executors, true), quoteList(plan.Executors))
+			}
+		}
+	}
+	if a := at["start_time"]; a != nil {
+		if d, ok := s.dur(a); ok {
+			sc.StartTime = d
+		}
+	}
+	if a := at["graceful_stop"]; a != nil {
+		if d, ok := s.dur(a); ok {
+			sc.GracefulStop = d
+		}
+	}
+
+	var stages []*hcl.Block
+	for _, blk := range content.Blocks {
+		if blk.Type == "stage" {
+			stages = append(stages, blk)
+		}
+	}
+	if spec != nil {
+		s.executorParams(sc, spec, b, at, stages)
+	}
+	for _, blk := range content.Blocks {
+		switch blk.Type {
+		case "event":
+			if ev, ok := s.event(blk); ok {
+				sc.Events = append(sc.Events, ev)
+			}
+		case "assert":
+			if spec == nil || !workloadOK {
+				// Metric names depend on the executor and the workload's
+				// operations; check only the block's shape.
+				s.assertShape(blk)
+				continue
+			}
+			if as := s.assertion(sc, blk); as != nil {
+				sc.Asserts = append(sc.Asserts, as)
+			}
+		}
+	}
+	if len(s.diags.Errs()) == before && workloadOK && spec != nil {
+		s.plan.Scenarios = append(s.plan.Scenarios, sc)
+	}
+}
+
+// executorParams checks and decodes the executor's parameters.
+func (s *state) executorParams(sc *plan.Scenario, spec *executorSpec, b *hcl.Block, at hcl.Attributes, stages []*hcl.Block) {
+	allowed := append(append([]string(nil), spec.params...), "start_time", "graceful_stop")
+	takes := func() string { return strings.Join(allowed, ", ") }
+	for _, p := range scenarioParams {
+		a := at[p.name]
+		if a == nil {
+			continue
+		}
+		if !contains(spec.params, p.name) {
+			s.errorf(a.NameRange.Ptr(), "Parameter not used by this executor",
+				"The executor %q does not take %q. It takes: %s.", sc.Executor, p.name, takes())
+			continue
+		}
+		s.param(sc, p.name, p.kind, a)
+	}
+	if len(stages) > 0 && !contains(spec.params, "stage") {
+		for _, st := range stages {
+			s.errorf(st.DefRange.Ptr(), "Parameter not used by this executor",
+				"The executor %q does not take stage blocks; only ramping-vus and ramping-arrival-rate do. It takes: %s.", sc.Executor, takes())
+		}
+	}
+	for _, req := range spec.required {
+		if req == "stage" {
+			if len(stages) == 0 {
+				s.errorf(b.DefRange.Ptr(), "Missing executor parameter", "The executor %q requires at least one stage block.", sc.Executor)
+			}
+			continue
+		}
+		if at[req] == nil {
+			s.errorf(b.DefRange.Ptr(), "Missing executor parameter", "The executor %q requires %q.", sc.Executor, req)
+		}
+	}
+	if contains(spec.params, "stage") {
+		var total time.Duration
+		ok := true
+		for _, st := range stages {
+			stage, sok := s.stage(st, sc.Executor == plan.RampingVUs)
+			ok = ok && sok
+			sc.Stages = append(sc.Stages, stage)
+			total += stage.Duration
+		}
+		if ok && len(stages) > 0 && total <= 0 {
+			s.errorf(b.DefRange.Ptr(), "Invalid stages", "The stages of scenario %q last zero time in total.", sc.Name)
+		}
+	}
+	switch sc.Executor {
+	case plan.ConstantArrivalRate, plan.RampingArrivalRate:
+		if at["max_vus"] == nil {
+			sc.MaxVUs = sc.PreAllocatedVUs
+		} else if at["pre_allocated_vus"] != nil && sc.MaxVUs < sc.PreAllocatedVUs {
+			s.exprErrorf(at["max_vus"].Expr, "Value out of range", "max_vus (%d) must be at least pre_allocated_vus (%d).", sc.MaxVUs, sc.PreAllocatedVUs)
+		}
+		if at["max_vus"] == nil && at["pre_allocated_vus"] != nil && sc.PreAllocatedVUs == 0 {
+			s.exprErrorf(at["pre_allocated_vus"].Expr, "Value out of range", "With pre_allocated_vus = 0, set max_vus to at least 1 so that some worker can run.")
+		}
+	case plan.SharedIterations:
+		if at["iterations"] != nil && at["vus"] != nil && sc.Iterations < int64(sc.VUs) {
+			s.exprErrorf(at["iterations"].Expr, "Value out of range", "shared-iterations needs iterations (%d) >= vus (%d).", sc.Iterations, sc.VUs)
+		}
+	}
+}
+
+// param decodes one executor parameter into sc.
+func (s *state) param(sc *plan.Scenario, name string, kind paramKind, a *hcl.Attribute) {
+	var (
+		i  int64
+		f  float64
+		d  time.Duration
+		ok bool
+	)
+	switch kind {
+	case pInt:
+		i, ok = s.integer(a)
+	case pNum:
+		f, ok = s.num(a)
+	case pDur:
+		d, ok = s.dur(a)
+	}
+	if !ok {
+		return
+	}
+	rangeErr := func(format string, args ...any) {
+		s.exprErrorf(a.Expr, "Value out of range", format, args...)
+	}
+	const maxWorkers = 1 << 24
+	switch name {
+	case "vus":
+		if i < 1 || i > maxWorkers {
+			rangeErr("vus must be between 1 and %d.", maxWorkers)
+			return
+		}
+		sc.VUs = int(i)
+	case "start_vus":
+		if i < 0 || i > maxWorkers {
+			rangeErr("start_vus must be between 0 and %d.", maxWorkers)
+			return
+		}
+		sc.StartVUs = int(i)
+	case "pre_allocated_vus":
+		if i < 0 || i > maxWorkers {
+			rangeErr("pre_allocated_vus must be between 0 and %d.", maxWorkers)
+			return
+		}
+		sc.PreAllocatedVUs = int(i)
+	case "max_vus":
+		if i < 1 || i > maxWorkers {
+			rangeErr("max_vus must be between 1 and %d.", maxWorkers)
+			return
+		}
+		sc.MaxVUs = int(i)
+	case "iterations":
+		if i < 1 {
+			rangeErr("iterations must be at least 1.")
+			return
+		}
+		sc.Iterations = i
+	case "rate":
+		if f <= 0 {
+			rangeErr("rate must be greater than 0.")
+			return
+		}
+		sc.Rate = f
+	case "start_rate":
+		if f < 0 {
+			rangeErr("start_rate must not be negative.")
+			return
+		}
+		sc.StartRate = f
+	case "duration", "max_duration", "time_unit":
+		if d <= 0 {
+			rangeErr("%s must be longer than zero.", name)
+			return
+		}
+		switch name {
+		case "duration":
+			sc.Duration = d
+		case "max_duration":
+			sc.MaxDuration = d
+		default:
+			sc.TimeUnit = d
+		}
+	case "graceful_ramp_down":
+		sc.GracefulRampDown = d
+	}
+}
+
+func (s *state) stage(blk *hcl.Block, whole bool) (plan.Stage, bool) {
+	var st plan.Stage
+	content, diags := blk.Body.Content(stageSchema)
+	s.diags = append(s.diags, diags...)
+	ok := !diags.HasErrors()
+	if content == nil {
+		return st, false
+	}
+	if a := content.Attributes["duration"]; a != nil {
+		d, dok := s.dur(a)
+		st.Duration, ok = d, ok && dok
+	}
+	if a := content.Attributes["target"]; a != nil {
+		f, fok := s.num(a)
+		switch {
+		case !fok:
+			ok = false
+		case f < 0:
+			s.exprErrorf(a.Expr, "Value out of range", "A stage target must not be negative.")
+			ok = false
+		case whole && f != float64(int64(f)):
+			s.exprErrorf(a.Expr, "Invalid whole number", "A ramping-vus stage target is a number of workers, so it must be a whole number.")
+			ok = false
+		default:
+			st.Target = f
+		}
+	}
+	return st, ok
+}
+
+var eventSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "at", Required: true}, {Name: "target", Required: true}, {Name: "action", Required: true}},
+}
+
+// event decodes an event block: at, target, action, and the action's own
+// arguments checked against its schema.
+func (s *state) event(blk *hcl.Block) (plan.Event, bool) {
+	var ev plan.Event
+	before := len(s.diags.Errs())
+	content, rest, diags := blk.Body.PartialContent(eventSchema)
+	s.diags = append(s.diags, diags...)
+	if content == nil {
+		return ev, false
+	}
+	if a := content.Attributes["at"]; a != nil {
+		ev.At, _ = s.dur(a)
+	}
+	if a := content.Attributes["target"]; a != nil {
+		ev.Target, _ = s.refTarget(a.Expr)
+	}
+	if a := content.Attributes["action"]; a != nil {
+		if name, ok := s.str(a); ok {
+			ev.Action = name
+			if ev.Target != nil {
+				kind := ev.Target.Spec
+				if spec := kind.Action(name); spec != nil {
+					cfg, node, cok := s.decodeConfig(rest, blk.DefRange, spec.Schema)
+					_ = node
+					if cok {
+						ev.Config = cfg
+					}
+				} else if len(kind.Actions) == 0 {
+					s.exprErrorf(a.Expr, "Unknown action", "Target kind %q accepts no run-time actions.", kind.Name)
+				} else {
+					names := make([]string, len(kind.Actions))
+					for i, ac := range kind.Actions {
+						names[i] = ac.Name
+					}
+					s.exprErrorf(a.Expr, "Unknown action", "Target kind %q has no action %q.%s Its actions are: %s.", kind.Name, name, didYouMean(name, names, true), quoteList(names))
+				}
+			}
+		}
+	}
+	return ev, len(s.diags.Errs()) == before && ev.Target != nil
+}
+
+// assertPos formats a range start as FILE:LINE:COL.
+func assertPos(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+}

@@ -1,0 +1,340 @@
+package dsl
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/dynblock"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/perfplan/perfplan/plan"
+	"github.com/perfplan/perfplan/targets"
+)
+
+// cfgNode remembers where each attribute and nested block of a decoded
+// Config came from, so that errors from Kind.Validate land on the right line.
+type cfgNode struct {
+	def    hcl.Range
+	attrs  map[string]*hcl.Attribute
+	blocks []cfgChild
+}
+
+type cfgChild struct {
+	typ    string
+	labels []string
+	node   *cfgNode
+}
+
+func hclSchema(sch targets.Schema) *hcl.BodySchema {
+	out := &hcl.BodySchema{}
+	for _, a := range sch.Attrs {
+		out.Attributes = append(out.Attributes, hcl.AttributeSchema{Name: a.Name, Required: a.Required})
+	}
+	for _, b := range sch.Blocks {
+		out.Blocks = append(out.Blocks, hcl.BlockHeaderSchema{Type: b.Type, LabelNames: b.Labels})
+	}
+	return out
+}
+
+// decodeConfig checks body against sch and decodes it into a Config with
+// defaults filled in. ok is false when it reported an error.
+func (s *state) decodeConfig(body hcl.Body, def hcl.Range, sch targets.Schema) (targets.Config, *cfgNode, bool) {
+	before := len(s.diags.Errs())
+	cfg := targets.Config{Attrs: map[string]any{}}
+	node := &cfgNode{def: def, attrs: map[string]*hcl.Attribute{}}
+	content, diags := body.Content(hclSchema(sch))
+	s.diags = append(s.diags, diags...)
+	if content == nil {
+		return cfg, node, false
+	}
+	for _, spec := range sch.Attrs {
+		a := content.Attributes[spec.Name]
+		if a == nil {
+			if spec.Default != nil {
+				cfg.Attrs[spec.Name] = spec.Default
+			}
+			continue
+		}
+		node.attrs[spec.Name] = a
+		v, ok := s.attrValue(a, spec)
+		if !ok {
+			continue
+		}
+		if v == nil {
+			if spec.Required {
+				s.errorf(a.Expr.Range().Ptr(), "Missing required argument", "The argument %q is required, but its value is null.", spec.Name)
+			} else if spec.Default != nil {
+				cfg.Attrs[spec.Name] = spec.Default
+			}
+			continue
+		}
+		cfg.Attrs[spec.Name] = v
+	}
+	counts := map[string]int{}
+	for _, b := range content.Blocks {
+		spec := sch.Block(b.Type)
+		if spec == nil {
+			continue
+		}
+		counts[b.Type]++
+		if counts[b.Type] > 1 && !spec.Multi {
+			s.errorf(b.DefRange.Ptr(), "Duplicate "+b.Type+" block", "Only one %q block is allowed here.", b.Type)
+			continue
+		}
+		sub, subNode, _ := s.decodeConfig(b.Body, b.DefRange, spec.Schema)
+		node.blocks = append(node.blocks, cfgChild{typ: b.Type, labels: b.Labels, node: subNode})
+		cfg.Blocks = append(cfg.Blocks, targets.Block{Type: b.Type, Labels: append([]string(nil), b.Labels...), Config: sub})
+	}
+	for _, spec := range sch.Blocks {
+		if spec.Required && counts[spec.Type] == 0 {
+			s.errorf(body.MissingItemRange().Ptr(), "Missing "+spec.Type+" block", "At least one %q block is required here.", spec.Type)
+		}
+	}
+	return cfg, node, len(s.diags.Errs()) == before
+}
+
+// attrValue decodes one attribute by its declared type. A nil value with ok
+// means the expression was null.
+func (s *state) attrValue(a *hcl.Attribute, spec targets.Attr) (any, bool) {
+	if v, diags := a.Expr.Value(s.ctx); !diags.HasErrors() && v.IsNull() {
+		return nil, true
+	}
+	var out any
+	var f float64
+	var ok bool
+	switch spec.Type {
+	case targets.String:
+		var str string
+		str, ok = s.str(a)
+		if ok && len(spec.OneOf) > 0 && !contains(spec.OneOf, str) {
+			s.exprErrorf(a.Expr, "Invalid value", "The value of %q must be one of %s.%s", a.Name, quoteList(spec.OneOf), didYouMean(str, spec.OneOf, true))
+			ok = false
+		}
+		out = str
+	case targets.Number:
+		f, ok = s.num(a)
+		out = f
+	case targets.Int:
+		var i int64
+		i, ok = s.integer(a)
+		f, out = float64(i), i
+	case targets.Bool:
+		out, ok = s.boolean(a)
+	case targets.Duration:
+		var d time.Duration
+		d, ok = s.dur(a)
+		f, out = float64(d), d
+	case targets.StringList:
+		out, ok = s.strList(a)
+	case targets.NumberList:
+		out, ok = s.numList(a)
+	default:
+		s.errorf(a.Range.Ptr(), "Unsupported attribute type", "The target kind declares %q with an unknown type %v.", a.Name, spec.Type)
+		return nil, false
+	}
+	if !ok {
+		return nil, false
+	}
+	if spec.Min != nil && (spec.Type == targets.Number || spec.Type == targets.Int || spec.Type == targets.Duration) && f < *spec.Min {
+		min := fmt.Sprint(*spec.Min)
+		if spec.Type == targets.Duration {
+			min = fmt.Sprintf("%q", time.Duration(*spec.Min).String())
+		}
+		s.exprErrorf(a.Expr, "Value out of range", "The value of %q must be at least %s.", a.Name, min)
+		return nil, false
+	}
+	return out, true
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func quoteList(list []string) string {
+	q := make([]string, len(list))
+	for i, x := range list {
+		q[i] = fmt.Sprintf("%q", x)
+	}
+	return strings.Join(q, ", ")
+}
+
+// reportValidate turns Kind.Validate's error into diagnostics, each
+// *targets.AttrError on its attribute.
+func (s *state) reportValidate(err error, node *cfgNode, what string) {
+	if err == nil {
+		return
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			s.reportValidate(e, node, what)
+		}
+		return
+	}
+	var ae *targets.AttrError
+	if !errors.As(err, &ae) {
+		s.errorf(node.def.Ptr(), "Invalid "+what, "%v", err)
+		return
+	}
+	n := node
+	for _, step := range ae.Path {
+		typ, label, hasLabel := strings.Cut(step, ".")
+		var next *cfgNode
+		for _, c := range n.blocks {
+			if c.typ == typ && (!hasLabel || (len(c.labels) > 0 && c.labels[0] == label)) {
+				next = c.node
+				break
+			}
+		}
+		if next == nil {
+			break
+		}
+		n = next
+	}
+	subject := n.def.Ptr()
+	if a := n.attrs[ae.Attr]; a != nil {
+		subject = a.Expr.Range().Ptr()
+	}
+	detail := fmt.Sprintf("%v.", ae.Err)
+	if ae.Attr != "" {
+		detail = fmt.Sprintf("%s: %v.", ae.Attr, ae.Err)
+	}
+	s.errorf(subject, "Invalid "+what, "%s", detail)
+}
+
+func (s *state) target(b *hcl.Block) {
+	kindName, name := b.Labels[0], b.Labels[1]
+	id := kindName + "." + name
+	if prev := s.targets[id]; prev != nil {
+		s.errorf(b.LabelRanges[1].Ptr(), "Duplicate target", "A target %q %q was already declared.", kindName, name)
+		return
+	}
+	t := &plan.Target{Kind: kindName, Name: name}
+	s.targets[id] = t
+	ok := true
+	if !hclsyntax.ValidIdentifier(name) {
+		s.errorf(b.LabelRanges[1].Ptr(), "Invalid target name", "A target name must start with a letter and hold only letters, digits, underscores and dashes, so that target.%s.NAME can refer to it.", kindName)
+		ok = false
+	}
+	kind, found := s.l.reg.Lookup(kindName)
+	if !found {
+		names := s.l.reg.Names()
+		s.errorf(b.LabelRanges[0].Ptr(), "Unknown target kind",
+			"There is no target kind %q.%s The registered kinds are: %s.", kindName, didYouMean(kindName, names, true), strings.Join(names, ", "))
+		return
+	}
+	body := dynblock.Expand(b.Body, s.ctx)
+	cfg, node, cok := s.decodeConfig(body, b.DefRange, kind.Schema)
+	if cok && kind.Validate != nil {
+		before := len(s.diags.Errs())
+		s.reportValidate(safeValidate(kind.Validate, cfg), node, "target configuration")
+		cok = len(s.diags.Errs()) == before
+	}
+	t.Config = cfg
+	t.Spec = kind
+	if ok && cok {
+		s.plan.Targets = append(s.plan.Targets, t)
+	}
+}
+
+// safeValidate calls a kind's Validate, turning a panic into an error.
+func safeValidate(validate func(targets.Config) error, cfg targets.Config) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("validate: panic: %v", r)
+		}
+	}()
+	return validate(cfg)
+}
+
+// refTarget resolves a target.KIND.NAME reference. It returns nil, true for
+// a reference to a target whose own block had errors (already reported).
+func (s *state) refTarget(expr hcl.Expression) (*plan.Target, bool) {
+	parts, ok := s.refParts(expr, "target", 2)
+	if !ok {
+		return nil, false
+	}
+	id := parts[0] + "." + parts[1]
+	t := s.targets[id]
+	if t == nil {
+		var ids []string
+		for _, k := range sortedKeys(s.targets) {
+			ids = append(ids, "target."+k)
+		}
+		detail := fmt.Sprintf("There is no target %q %q in this plan.", parts[0], parts[1])
+		if len(ids) == 0 {
+			detail += " The plan declares no targets."
+		} else {
+			detail += didYouMean("target."+id, ids, false)
+			detail += " Declared targets: " + strings.Join(ids, ", ") + "."
+		}
+		s.errorf(expr.Range().Ptr(), "Reference to undeclared target", "%s", detail)
+		return nil, false
+	}
+	if t.Spec == nil {
+		return nil, true
+	}
+	return t, true
+}
+
+// refWorkload resolves a workload.NAME reference like refTarget.
+func (s *state) refWorkload(expr hcl.Expression) (*plan.Workload, bool) {
+	parts, ok := s.refParts(expr, "workload", 1)
+	if !ok {
+		return nil, false
+	}
+	w, found := s.workloads[parts[0]]
+	if !found {
+		var names []string
+		for _, k := range sortedKeys(s.workloads) {
+			names = append(names, "workload."+k)
+		}
+		detail := fmt.Sprintf("There is no workload %q in this plan.", parts[0])
+		if len(names) == 0 {
+			detail += " The plan declares no workloads."
+		} else {
+			detail += didYouMean("workload."+parts[0], names, false)
+			detail += " Declared workloads: " + strings.Join(names, ", ") + "."
+		}
+		s.errorf(expr.Range().Ptr(), "Reference to undeclared workload", "%s", detail)
+		return nil, false
+	}
+	if w == nil || w.Target == nil {
+		return nil, true
+	}
+	return w, true
+}
+
+// refParts checks that expr is a plain reference ROOT.a[.b] and returns the
+// names after the root.
+func (s *state) refParts(expr hcl.Expression, root string, n int) ([]string, bool) {
+	form := root + ".NAME"
+	if n == 2 {
+		form = root + ".KIND.NAME"
+	}
+	bad := func() ([]string, bool) {
+		s.errorf(expr.Range().Ptr(), "Invalid "+root+" reference", "Expected a reference of the form %s.", form)
+		return nil, false
+	}
+	trav, diags := hcl.AbsTraversalForExpr(expr)
+	if diags.HasErrors() || trav.RootName() != root || len(trav) != n+1 {
+		return bad()
+	}
+	var parts []string
+	for _, step := range trav[1:] {
+		switch st := step.(type) {
+		case hcl.TraverseAttr:
+			parts = append(parts, st.Name)
+		default:
+			return bad()
+		}
+	}
+	return parts, true
+}

@@ -1,0 +1,178 @@
+package dsl
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/perfplan/perfplan/plan"
+)
+
+func scenarioByName(t *testing.T, p *plan.Plan, name string) *plan.Scenario {
+	t.Helper()
+	for _, s := range p.Scenarios {
+		if s.Name == name {
+			return s
+		}
+	}
+	t.Fatalf("no scenario %q", name)
+	return nil
+}
+
+func TestLoadValid(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		file  string
+		check func(t *testing.T, p *plan.Plan)
+	}{
+		{"cache-read-heavy.hcl", func(t *testing.T, p *plan.Plan) {
+			if p.Name != "cache-read-heavy" || p.Description == "" || !reflect.DeepEqual(p.Tags, []string{"cache", "smoke"}) {
+				t.Errorf("plan header = %q %q %v", p.Name, p.Description, p.Tags)
+			}
+			if got := p.Variables["rate"]; got != 5000.0 {
+				t.Errorf("var rate = %#v", got)
+			}
+			if len(p.Targets) != 1 {
+				t.Fatalf("targets = %d", len(p.Targets))
+			}
+			tg := p.Targets[0]
+			if tg.ID() != "cache.catalog" || tg.Spec == nil || tg.Spec.Name != "cache" {
+				t.Errorf("target = %+v", tg)
+			}
+			if tg.Config.Int("capacity") != 1000 || tg.Config.String("policy") != "lru" || tg.Config.Duration("ttl") != 30*time.Second {
+				t.Errorf("target attrs = %v", tg.Config.Attrs)
+			}
+			tiers := tg.Config.BlocksOf("tier")
+			if len(tiers) != 2 || tiers[0].Labels[0] != "l1" || tiers[1].Config.Duration("ttl") != 5*time.Minute {
+				t.Errorf("tiers = %+v", tiers)
+			}
+			if l := tg.Config.BlocksOf("loader"); len(l) != 1 || l[0].Config.Duration("latency") != time.Millisecond {
+				t.Errorf("loader = %+v", l)
+			}
+			w := p.Workloads[0]
+			wantOps := []plan.Op{{Name: "get", Index: 0, Weight: 90, Arg: 0}, {Name: "set", Index: 1, Weight: 10}, {Name: "allow_n", Index: 2, Weight: 1, Arg: 5}}
+			if !reflect.DeepEqual(w.Ops, wantOps) {
+				t.Errorf("ops = %+v", w.Ops)
+			}
+			wantKeys := plan.KeySpace{Count: 100000, Distribution: "zipf", ZipfS: 1.2, ZipfV: 1, HotFraction: 0.2, HotRate: 0.8}
+			if w.Keys != wantKeys || w.ValueSize != 512 || w.Target != tg {
+				t.Errorf("workload = %+v", w)
+			}
+			s := p.Scenarios[0]
+			if s.Executor != plan.RampingArrivalRate || s.Workload != w || s.PreAllocatedVUs != 50 || s.MaxVUs != 50 || s.TimeUnit != time.Second {
+				t.Errorf("scenario = %+v", s)
+			}
+			if !reflect.DeepEqual(s.Stages, []plan.Stage{{Duration: 5 * time.Second, Target: 5000}, {Duration: 20 * time.Second, Target: 5000}}) {
+				t.Errorf("stages = %+v", s.Stages)
+			}
+			if s.GracefulStop != 30*time.Second {
+				t.Errorf("graceful stop = %v", s.GracefulStop)
+			}
+			if len(s.Events) != 1 || s.Events[0].At != 10*time.Second || s.Events[0].Target != tg || s.Events[0].Action != "set_policy" || s.Events[0].Config.Float("rate") != 100 {
+				t.Errorf("events = %+v", s.Events)
+			}
+			if len(s.Asserts) != 3 {
+				t.Fatalf("asserts = %d", len(s.Asserts))
+			}
+			a := s.Asserts[0]
+			if a.Expr != `latency.p99 < duration("5ms")` || a.ErrorMessage != "p99 read latency above 5ms" || a.AbortOnFail || a.AbortGrace != 0 {
+				t.Errorf("assert 0 = %+v", a)
+			}
+			if filepath.Base(a.Pos) != "cache-read-heavy.hcl:63:21" {
+				t.Errorf("assert pos = %s", a.Pos)
+			}
+			b := s.Asserts[1]
+			if !b.AbortOnFail || b.AbortGrace != 10*time.Second || !reflect.DeepEqual(b.Condition.Refs(), []string{"target.hit_ratio", "error_rate"}) {
+				t.Errorf("assert 1 = %+v refs %v", b, b.Condition.Refs())
+			}
+			if got := s.Asserts[2].Condition.Refs(); !reflect.DeepEqual(got, []string{"op.get.latency.p99", "op.set.latency.p50", "service_time.max"}) {
+				t.Errorf("assert 2 refs = %v", got)
+			}
+		}},
+		{"executors.hcl", func(t *testing.T, p *plan.Plan) {
+			if p.Name != "executors" {
+				t.Errorf("name = %q", p.Name)
+			}
+			cv := scenarioByName(t, p, "cv")
+			if cv.VUs != 4 || cv.Duration != 2*time.Second || cv.GracefulStop != 30*time.Second {
+				t.Errorf("cv = %+v", cv)
+			}
+			rv := scenarioByName(t, p, "rv")
+			if rv.StartVUs != 0 || rv.GracefulRampDown != time.Second || len(rv.Stages) != 2 || rv.Stages[0].Target != 10 {
+				t.Errorf("rv = %+v", rv)
+			}
+			car := scenarioByName(t, p, "car")
+			if car.Rate != 1000 || car.TimeUnit != 100*time.Millisecond || car.Duration != 3*time.Second ||
+				car.PreAllocatedVUs != 2 || car.MaxVUs != 2 || car.StartTime != time.Second || car.GracefulStop != 5*time.Second {
+				t.Errorf("car = %+v", car)
+			}
+			rar := scenarioByName(t, p, "rar")
+			if rar.StartRate != 10 || rar.MaxVUs != 8 || rar.PreAllocatedVUs != 1 || rar.Stages[0] != (plan.Stage{Duration: 250 * time.Millisecond, Target: 100}) {
+				t.Errorf("rar = %+v", rar)
+			}
+			pvi := scenarioByName(t, p, "pvi")
+			if pvi.VUs != 3 || pvi.Iterations != 100 || pvi.MaxDuration != 10*time.Minute {
+				t.Errorf("pvi = %+v", pvi)
+			}
+			si := scenarioByName(t, p, "si")
+			if si.VUs != 2 || si.Iterations != 1000 || si.MaxDuration != 30*time.Second || len(si.Asserts) != 1 {
+				t.Errorf("si = %+v", si)
+			}
+		}},
+		{"dynamic.hcl", func(t *testing.T, p *plan.Plan) {
+			w := p.Workloads[0]
+			if len(w.Ops) != 2 || w.Ops[0].Name != "get" || w.Ops[0].Weight != 80 || w.Ops[0].Index != 1 || w.Ops[1].Name != "set" || w.Ops[1].Weight != 20 {
+				t.Errorf("ops = %+v", w.Ops)
+			}
+			s := p.Scenarios[0]
+			want := []plan.Stage{{Duration: 2 * time.Second, Target: 100}, {Duration: 2 * time.Second, Target: 200}, {Duration: 2 * time.Second, Target: 400}}
+			if !reflect.DeepEqual(s.Stages, want) {
+				t.Errorf("stages = %+v", s.Stages)
+			}
+			if len(s.Asserts) != 2 || s.Asserts[1].ErrorMessage != "errors on set" || !reflect.DeepEqual(s.Asserts[1].Condition.Refs(), []string{"op.set.error_rate"}) {
+				t.Errorf("asserts = %+v", s.Asserts)
+			}
+		}},
+		{"variables.hcl", func(t *testing.T, p *plan.Plan) {
+			if p.Description != "rate 100, SVC" || !reflect.DeepEqual(p.Tags, []string{"a"}) {
+				t.Errorf("header = %q %v", p.Description, p.Tags)
+			}
+			want := map[string]any{"rate": 100.0, "name": "svc", "tags": []any{}, "shape": map[string]any{"vus": 2.0, "seconds": 3.0}}
+			if !reflect.DeepEqual(p.Variables, want) {
+				t.Errorf("variables = %#v", p.Variables)
+			}
+			s := p.Scenarios[0]
+			if s.VUs != 2 || s.Duration != 3*time.Second || p.Workloads[0].Ops[0].Weight != 4 {
+				t.Errorf("scenario = %+v", s)
+			}
+			ok, err := s.Asserts[0].Condition.Eval(mapMetrics{"throughput": 150, "latency.p99": 0.9})
+			if err != nil || !ok {
+				t.Errorf("eval = %v, %v", ok, err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join("testdata", "valid", tt.file)
+			l := NewLoader(testRegistry(t), nil, nil)
+			p, diags := l.Load(path)
+			if diags.HasErrors() || p == nil {
+				t.Fatalf("Load: %s", diagText(t, l, diags))
+			}
+			if len(diags) > 0 {
+				t.Errorf("unexpected warnings: %s", diagText(t, l, diags))
+			}
+			src, _ := os.ReadFile(path)
+			sum := sha256.Sum256(src)
+			if p.File != path || p.Hash != hex.EncodeToString(sum[:]) {
+				t.Errorf("file/hash = %s %s", p.File, p.Hash)
+			}
+			tt.check(t, p)
+		})
+	}
+}

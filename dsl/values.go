@@ -1,0 +1,238 @@
+package dsl
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/agext/levenshtein"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+// eval evaluates an attribute's expression. ok is false when evaluation
+// failed (diagnostics appended), when the value is null, or when it is
+// unknown (an earlier error, already reported, left it undetermined).
+func (s *state) eval(a *hcl.Attribute) (cty.Value, bool) {
+	v, d := a.Expr.Value(s.ctx)
+	s.diags = append(s.diags, d...)
+	if d.HasErrors() || v.IsNull() || !v.IsWhollyKnown() {
+		return cty.DynamicVal, false
+	}
+	v, _ = v.Unmark()
+	return v, true
+}
+
+func (s *state) convert(a *hcl.Attribute, v cty.Value, ty cty.Type, what string) (cty.Value, bool) {
+	out, err := convert.Convert(v, ty)
+	if err != nil {
+		s.exprErrorf(a.Expr, "Incorrect attribute value type", "Inappropriate value for attribute %q: %s required, got %s.", a.Name, what, friendlyType(v.Type()))
+		return cty.DynamicVal, false
+	}
+	if out.IsNull() || !out.IsWhollyKnown() {
+		return cty.DynamicVal, false
+	}
+	return out, true
+}
+
+func friendlyType(ty cty.Type) string {
+	switch {
+	case ty == cty.DynamicPseudoType:
+		return "any value"
+	case ty.IsPrimitiveType():
+		return ty.FriendlyName()
+	case ty.IsTupleType() || ty.IsListType() || ty.IsSetType():
+		return "a list"
+	case ty.IsObjectType() || ty.IsMapType():
+		return "an object"
+	}
+	return ty.FriendlyName()
+}
+
+func (s *state) str(a *hcl.Attribute) (string, bool) {
+	v, ok := s.eval(a)
+	if !ok {
+		return "", false
+	}
+	v, ok = s.convert(a, v, cty.String, "string")
+	if !ok {
+		return "", false
+	}
+	return v.AsString(), true
+}
+
+func (s *state) boolean(a *hcl.Attribute) (bool, bool) {
+	v, ok := s.eval(a)
+	if !ok {
+		return false, false
+	}
+	v, ok = s.convert(a, v, cty.Bool, "bool")
+	if !ok {
+		return false, false
+	}
+	return v.True(), true
+}
+
+func (s *state) num(a *hcl.Attribute) (float64, bool) {
+	v, ok := s.eval(a)
+	if !ok {
+		return 0, false
+	}
+	return s.numVal(a, v)
+}
+
+func (s *state) numVal(a *hcl.Attribute, v cty.Value) (float64, bool) {
+	v, ok := s.convert(a, v, cty.Number, "number")
+	if !ok {
+		return 0, false
+	}
+	f, _ := v.AsBigFloat().Float64()
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		s.exprErrorf(a.Expr, "Invalid number", "The value of %q must be a finite number.", a.Name)
+		return 0, false
+	}
+	return f, true
+}
+
+func (s *state) integer(a *hcl.Attribute) (int64, bool) {
+	v, ok := s.eval(a)
+	if !ok {
+		return 0, false
+	}
+	v, ok = s.convert(a, v, cty.Number, "whole number")
+	if !ok {
+		return 0, false
+	}
+	bf := v.AsBigFloat()
+	if !bf.IsInt() {
+		s.exprErrorf(a.Expr, "Invalid whole number", "The value of %q must be a whole number.", a.Name)
+		return 0, false
+	}
+	i, acc := bf.Int64()
+	if acc != big.Exact {
+		s.exprErrorf(a.Expr, "Invalid whole number", "The value of %q is out of range.", a.Name)
+		return 0, false
+	}
+	return i, true
+}
+
+// dur decodes a duration attribute. Durations are strings such as "250us" or
+// "1.5s"; a bare number is rejected because its unit would be a guess.
+func (s *state) dur(a *hcl.Attribute) (time.Duration, bool) {
+	v, ok := s.eval(a)
+	if !ok {
+		return 0, false
+	}
+	if v.Type() == cty.Number {
+		s.exprErrorf(a.Expr, "Duration must be a string",
+			"The value of %q is a number, but durations are written as strings with a unit, such as \"30s\", \"250ms\" or \"1m30s\".", a.Name)
+		return 0, false
+	}
+	v, ok = s.convert(a, v, cty.String, "duration string")
+	if !ok {
+		return 0, false
+	}
+	d, err := parseDuration(v.AsString())
+	if err != nil {
+		s.exprErrorf(a.Expr, "Invalid duration", "The value of %q is not a valid duration: %v.", a.Name, err)
+		return 0, false
+	}
+	return d, true
+}
+
+// parseDuration parses a non-negative duration such as "250us", "1.5s" or
+// "5m" ("µs" works too).
+func parseDuration(str string) (time.Duration, error) {
+	d, err := time.ParseDuration(strings.TrimSpace(str))
+	if err != nil {
+		return 0, fmt.Errorf("%q: write a number with a unit (ns, us, ms, s, m, h), such as \"30s\"", str)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("%q is negative", str)
+	}
+	return d, nil
+}
+
+func (s *state) strList(a *hcl.Attribute) ([]string, bool) {
+	v, ok := s.eval(a)
+	if !ok {
+		return nil, false
+	}
+	v, ok = s.convert(a, v, cty.List(cty.String), "list of string")
+	if !ok {
+		return nil, false
+	}
+	out := []string{}
+	for it := v.ElementIterator(); it.Next(); {
+		_, e := it.Element()
+		if e.IsNull() {
+			s.exprErrorf(a.Expr, "Invalid list element", "The list %q must not contain null.", a.Name)
+			return nil, false
+		}
+		out = append(out, e.AsString())
+	}
+	return out, true
+}
+
+func (s *state) numList(a *hcl.Attribute) ([]float64, bool) {
+	v, ok := s.eval(a)
+	if !ok {
+		return nil, false
+	}
+	v, ok = s.convert(a, v, cty.List(cty.Number), "list of number")
+	if !ok {
+		return nil, false
+	}
+	out := []float64{}
+	for it := v.ElementIterator(); it.Next(); {
+		_, e := it.Element()
+		if e.IsNull() {
+			s.exprErrorf(a.Expr, "Invalid list element", "The list %q must not contain null.", a.Name)
+			return nil, false
+		}
+		f, _ := e.AsBigFloat().Float64()
+		if math.IsInf(f, 0) {
+			s.exprErrorf(a.Expr, "Invalid number", "The list %q must hold finite numbers.", a.Name)
+			return nil, false
+		}
+		out = append(out, f)
+	}
+	return out, true
+}
+
+// suggest returns the candidate closest to name, or "" when none is close.
+func suggest(name string, candidates []string) string {
+	best, bestD := "", -1
+	for _, c := range candidates {
+		d := levenshtein.Distance(name, c, nil)
+		if bestD < 0 || d < bestD {
+			best, bestD = c, d
+		}
+	}
+	if bestD < 0 {
+		return ""
+	}
+	limit := 3
+	if l := len(name) / 3; l > limit {
+		limit = l
+	}
+	if bestD > limit {
+		return ""
+	}
+	return best
+}
+
+// didYouMean returns " Did you mean X?" or "".
+func didYouMean(name string, candidates []string, quote bool) string {
+	best := suggest(name, candidates)
+	if best == "" {
+		return ""
+	}
+	if quote {
+		return fmt.Sprintf(" Did you mean %q?", best)
+	}
+	return fmt.Sprintf(" Did you mean %s?", best)
+}

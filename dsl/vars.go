@@ -1,0 +1,398 @@
+package dsl
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/typeexpr"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+)
+
+type validation struct {
+	cond    hcl.Expression
+	message hcl.Expression
+}
+
+type varDecl struct {
+	name        string
+	ty          cty.Type
+	defaults    *typeexpr.Defaults
+	def         cty.Value // cty.NilVal when there is no default
+	block       *hcl.Block
+	validations []validation
+	ok          bool // declaration decoded without errors
+}
+
+var variableSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "type"}, {Name: "default"}, {Name: "description"}},
+	Blocks:     []hcl.BlockHeaderSchema{{Type: "validation"}},
+}
+
+var validationSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "condition", Required: true}, {Name: "error_message", Required: true}},
+}
+
+// rawValue is a variable value from outside the plan file.
+type rawValue struct {
+	source string         // for messages: "--var", "--var-file x.hcl", "environment variable ..."
+	str    string         // unparsed value (--var, environment)
+	val    cty.Value      // parsed value (var file); cty.NilVal when str is used
+	rng    *hcl.Range     // location in a var file
+	expr   hcl.Expression // var file expression
+}
+
+// externalValues collects values from the environment, then from args in
+// command-line order, so that later entries win.
+func (s *state) externalValues() map[string][]rawValue {
+	out := map[string][]rawValue{}
+	for _, name := range sortedKeys(s.l.env) {
+		out[name] = append(out[name], rawValue{source: "environment variable " + EnvPrefix + name, str: s.l.env[name]})
+	}
+	for _, a := range s.l.args {
+		if a.File == "" {
+			out[a.Name] = append(out[a.Name], rawValue{source: "--var " + a.Name, str: a.Value})
+			continue
+		}
+		f, d := s.l.parser.ParseHCLFile(a.File)
+		s.diags = append(s.diags, d...)
+		if f == nil || d.HasErrors() {
+			continue
+		}
+		attrs, d := f.Body.JustAttributes()
+		s.diags = append(s.diags, d...)
+		for _, name := range sortedAttrNames(attrs) {
+			attr := attrs[name]
+			v, d := attr.Expr.Value(nil)
+			s.diags = append(s.diags, d...)
+			if d.HasErrors() {
+				v = cty.DynamicVal
+			}
+			out[name] = append(out[name], rawValue{source: "--var-file " + a.File, val: v, rng: attr.Expr.Range().Ptr(), expr: attr.Expr})
+		}
+	}
+	return out
+}
+
+func sortedAttrNames(attrs hcl.Attributes) []string {
+	names := make([]string, 0, len(attrs))
+	for n := range attrs {
+		names = append(names, n)
+	}
+	// Source order reads best in diagnostics.
+	for i := 1; i < len(names); i++ {
+		for j := i; j > 0 && attrs[names[j]].Range.Start.Byte < attrs[names[j-1]].Range.Start.Byte; j-- {
+			names[j], names[j-1] = names[j-1], names[j]
+		}
+	}
+	return names
+}
+
+// variables decodes the variable blocks and resolves each value:
+// default < environment < --var-file and --var in command-line order.
+func (s *state) variables(blocks []*hcl.Block) map[string]cty.Value {
+	decls := []*varDecl{}
+	seen := map[string]*hcl.Block{}
+	for _, b := range blocks {
+		name := b.Labels[0]
+		s.l.declared[name] = true
+		if !hclsyntax.ValidIdentifier(name) {
+			s.errorf(b.LabelRanges[0].Ptr(), "Invalid variable name", "A variable name must start with a letter and hold only letters, digits, underscores and dashes.")
+			continue
+		}
+		if prev := seen[name]; prev != nil {
+			s.errorf(b.LabelRanges[0].Ptr(), "Duplicate variable", "A variable named %q was already declared at %s.", name, prev.DefRange)
+			continue
+		}
+		seen[name] = b
+		decls = append(decls, s.variableDecl(b))
+	}
+
+	ext := s.externalValues()
+	vals := map[string]cty.Value{}
+	for _, d := range decls {
+		vals[d.name] = s.resolveVar(d, ext[d.name])
+	}
+
+	// Validation rules may read any variable.
+	vctx := &hcl.EvalContext{
+		Variables: map[string]cty.Value{"var": objectOf(vals)},
+		Functions: functions(),
+	}
+	for _, d := range decls {
+		v := vals[d.name]
+		if !v.IsWhollyKnown() {
+			continue
+		}
+		for _, rule := range d.validations {
+			if !s.checkValidation(d, rule, vctx) {
+				vals[d.name] = cty.DynamicVal
+				break
+			}
+		}
+	}
+	for _, d := range decls {
+		v := vals[d.name]
+		if !v.IsWhollyKnown() {
+			continue
+		}
+		if j, err := toJSON(v); err == nil {
+			s.plan.Variables[d.name] = j
+		} else {
+			s.errorf(d.block.DefRange.Ptr(), "Invalid variable value", "var.%s: %v", d.name, err)
+		}
+	}
+	return vals
+}
+
+func (s *state) variableDecl(b *hcl.Block) *varDecl {
+	d := &varDecl{name: b.Labels[0], ty: cty.DynamicPseudoType, def: cty.NilVal, block: b, ok: true}
+	content, diags := b.Body.Content(variableSchema)
+	s.diags = append(s.diags, diags...)
+	if diags.HasErrors() {
+		d.ok = false
+	}
+	if content == nil {
+		return d
+	}
+	if a := content.Attributes["type"]; a != nil {
+		ty, defaults, diags := typeexpr.TypeConstraintWithDefaults(a.Expr)
+		s.diags = append(s.diags, diags...)
+		if diags.HasErrors() {
+			d.ok = false
+		} else {
+			d.ty, d.defaults = ty, defaults
+		}
+	}
+	if a := content.Attributes["description"]; a != nil {
+		v, diags := a.Expr.Value(nil)
+		s.diags = append(s.diags, diags...)
+		if !diags.HasErrors() && (v.IsNull() || v.Type() != cty.String) {
+			s.errorf(a.Expr.Range().Ptr(), "Invalid description", "The description must be a string.")
+		}
+	}
+	if a := content.Attributes["default"]; a != nil {
+		v, diags := a.Expr.Value(nil)
+		s.diags = append(s.diags, diags...)
+		if diags.HasErrors() {
+			d.ok = false
+		} else if !v.IsNull() {
+			if d.defaults != nil {
+				v = d.defaults.Apply(v)
+			}
+			cv, err := convert.Convert(v, d.ty)
+			if err != nil {
+				s.errorf(a.Expr.Range().Ptr(), "Invalid default value for variable", "This default value is not compatible with the variable's type constraint: %s.", err)
+				d.ok = false
+			} else {
+				d.def = cv
+			}
+		}
+	}
+	for _, vb := range content.Blocks {
+		vc, diags := vb.Body.Content(validationSchema)
+		s.diags = append(s.diags, diags...)
+		if diags.HasErrors() {
+			continue
+		}
+		cond, msg := vc.Attributes["condition"], vc.Attributes["error_message"]
+		refsSelf := false
+		for _, t := range cond.Expr.Variables() {
+			if t.RootName() == "var" {
+				refsSelf = true
+			}
+		}
+		if !refsSelf {
+			s.errorf(cond.Expr.Range().Ptr(), "Invalid variable validation condition", "The condition for variable %q must refer to var.%s in order to test incoming values.", d.name, d.name)
+			continue
+		}
+		d.validations = append(d.validations, validation{cond: cond.Expr, message: msg.Expr})
+	}
+	return d
+}
+
+// resolveVar picks the winning value for d and converts it to d's type.
+func (s *state) resolveVar(d *varDecl, ext []rawValue) cty.Value {
+	if !d.ok {
+		return cty.DynamicVal
+	}
+	if len(ext) == 0 {
+		if d.def == cty.NilVal {
+			s.errorf(d.block.DefRange.Ptr(), "No value for required variable",
+				"The variable %q has no default, so set it with --var %s=VALUE, in a --var-file, or with the environment variable %s%s.", d.name, d.name, EnvPrefix, d.name)
+			return cty.DynamicVal
+		}
+		return d.def
+	}
+	raw := ext[len(ext)-1]
+	v := raw.val
+	if v == cty.NilVal {
+		if d.ty == cty.String || d.ty == cty.DynamicPseudoType {
+			v = cty.StringVal(raw.str)
+		} else {
+			fname := fmt.Sprintf("<value for var.%s>", d.name)
+			s.l.extra[fname] = &hcl.File{Bytes: []byte(raw.str)}
+			expr, diags := hclsyntax.ParseExpression([]byte(raw.str), fname, hcl.InitialPos)
+			s.diags = append(s.diags, diags...)
+			if diags.HasErrors() {
+				return cty.DynamicVal
+			}
+			v, diags = expr.Value(nil)
+			s.diags = append(s.diags, diags...)
+			if diags.HasErrors() {
+				return cty.DynamicVal
+			}
+		}
+	}
+	if !v.IsWhollyKnown() {
+		return cty.DynamicVal
+	}
+	if d.defaults != nil {
+		v = d.defaults.Apply(v)
+	}
+	cv, err := convert.Convert(v, d.ty)
+	if err != nil {
+		subj := raw.rng
+		if subj == nil {
+			subj = d.block.DefRange.Ptr()
+		}
+		s.errorf(subj, "Invalid value for variable",
+			"The value for var.%s from %s is not compatible with the variable's type constraint %s: %s.", d.name, raw.source, typeexpr.TypeString(d.ty), err)
+		return cty.DynamicVal
+	}
+	if cv.IsNull() {
+		if d.def != cty.NilVal {
+			return d.def
+		}
+		s.errorf(d.block.DefRange.Ptr(), "No value for required variable", "The value for var.%s from %s is null and the variable has no default.", d.name, raw.source)
+		return cty.DynamicVal
+	}
+	return cv
+}
+
+// checkValidation runs one validation rule; false when it failed.
+func (s *state) checkValidation(d *varDecl, rule validation, ctx *hcl.EvalContext) bool {
+	res, diags := rule.cond.Value(ctx)
+	s.diags = append(s.diags, diags...)
+	if diags.HasErrors() {
+		return false
+	}
+	res, err := convert.Convert(res, cty.Bool)
+	if err != nil || res.IsNull() {
+		s.errorf(rule.cond.Range().Ptr(), "Invalid variable validation result", "The condition for variable %q must return true or false.", d.name)
+		return false
+	}
+	if !res.IsKnown() || res.True() {
+		return true
+	}
+	msg := "The value is not valid."
+	if mv, mdiags := rule.message.Value(ctx); !mdiags.HasErrors() && mv.IsKnown() && !mv.IsNull() {
+		if sv, err := convert.Convert(mv, cty.String); err == nil && !sv.IsNull() {
+			msg = strings.TrimSpace(sv.AsString())
+		}
+	}
+	s.diags = append(s.diags, &hcl.Diagnostic{
+		Severity:    hcl.DiagError,
+		Summary:     "Invalid value for variable",
+		Detail:      fmt.Sprintf("%s\n\nThis was checked by the validation rule of variable %q.", msg, d.name),
+		Subject:     rule.cond.Range().Ptr(),
+		Expression:  rule.cond,
+		EvalContext: ctx,
+	})
+	return false
+}
+
+// toJSON converts a cty value to JSON-compatible Go values.
+func toJSON(v cty.Value) (any, error) {
+	b, err := ctyjson.Marshal(v, v.Type())
+	if err != nil {
+		return nil, fmt.Errorf("encode value: %w", err)
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, fmt.Errorf("decode value: %w", err)
+	}
+	return out, nil
+}
+
+// locals evaluates the locals blocks in dependency order.
+func (s *state) locals(blocks []*hcl.Block, vars map[string]cty.Value) map[string]cty.Value {
+	attrs := map[string]*hcl.Attribute{}
+	var order []string
+	for _, b := range blocks {
+		as, diags := b.Body.JustAttributes()
+		s.diags = append(s.diags, diags...)
+		for _, name := range sortedAttrNames(as) {
+			a := as[name]
+			if prev := attrs[name]; prev != nil {
+				s.errorf(a.NameRange.Ptr(), "Duplicate local value", "A local value named %q was already defined at %s.", name, prev.NameRange)
+				continue
+			}
+			attrs[name] = a
+			order = append(order, name)
+		}
+	}
+	vals := map[string]cty.Value{}
+	const (
+		visiting = 1
+		done     = 2
+	)
+	state := map[string]int{}
+	var stack []string
+	var visit func(name string)
+	visit = func(name string) {
+		switch state[name] {
+		case done:
+			return
+		case visiting:
+			// Report the cycle once, at the local that closes it.
+			i := 0
+			for i < len(stack) && stack[i] != name {
+				i++
+			}
+			cycle := append(append([]string(nil), stack[i:]...), name)
+			for j := range cycle {
+				cycle[j] = "local." + cycle[j]
+			}
+			s.errorf(attrs[name].NameRange.Ptr(), "Cycle in local values", "The local values refer to each other in a cycle: %s.", strings.Join(cycle, " → "))
+			for _, n := range stack[i:] {
+				vals[n] = cty.DynamicVal
+			}
+			return
+		}
+		state[name] = visiting
+		stack = append(stack, name)
+		a := attrs[name]
+		for _, t := range a.Expr.Variables() {
+			if t.RootName() != "local" || len(t) < 2 {
+				continue
+			}
+			if step, ok := t[1].(hcl.TraverseAttr); ok && attrs[step.Name] != nil {
+				visit(step.Name)
+			}
+		}
+		stack = stack[:len(stack)-1]
+		state[name] = done
+		if _, failed := vals[name]; failed {
+			return
+		}
+		ctx := &hcl.EvalContext{
+			Variables: map[string]cty.Value{"var": objectOf(vars), "local": objectOf(vals)},
+			Functions: functions(),
+		}
+		v, diags := a.Expr.Value(ctx)
+		s.diags = append(s.diags, diags...)
+		if diags.HasErrors() {
+			v = cty.DynamicVal
+		}
+		vals[name] = v
+	}
+	for _, name := range order {
+		visit(name)
+	}
+	return vals
+}
