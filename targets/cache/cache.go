@@ -1,0 +1,386 @@
+// Package cache provides the cache target: a multi-tier cache manager with an
+// in-process L1 (otter v2, W-TinyLFU, per-entry TTL), an optional larger
+// in-process L2 (bigcache v3, GC-friendly byte shards) and an optional Redis
+// L3 (go-redis v9), with a read-through loader for get_or_load.
+//
+// # Semantics
+//
+//   - A read looks in L1, then L2, then L3. A hit in a lower tier is promoted
+//     into every tier above it with the entry's remaining lifetime, capped by
+//     each tier's own ttl.
+//   - set writes through every tier; delete removes from every tier.
+//   - get_or_load reads through: when every tier misses (and the key is not
+//     remembered as not found, see negative_ttl) it calls the loader.
+//     Concurrent loads of one key are merged with singleflight; the merged
+//     load runs on the first caller's goroutine and under its context.
+//   - A write that results from a read (a promotion or a load) never
+//     resurrects data that a concurrent delete or set replaced: each key maps
+//     to a generation counter that set and delete bump before they touch the
+//     tiers; a reader notes the generation before it reads the lower tiers and,
+//     after storing, checks it again and removes what it stored if it changed
+//     (counted as load_dropped for loads). The outcome of such a race is a
+//     miss, never stale data.
+//   - Values are copies of the request's value whose first 8 bytes are
+//     overwritten with the key (little endian). get checks the stamp and fails
+//     with ErrCorrupt (counted as corrupt) if a value does not match its key.
+//   - A Redis error never fails a caller: a failed Redis read counts as an L3
+//     miss and a failed Redis write or delete is skipped; both count
+//     redis_errors. A delete that fails in Redis may leave the old value there
+//     until it expires. Open fails if Redis does not answer PING.
+//
+// Statistics are listed in Kind().Stats. Tier statistics are named by the
+// tier's level (l1_, l2_, l3_); overall hits are reads served by any tier,
+// misses are reads no tier served (negative hits included), and
+// hit_ratio = hits / (hits + misses).
+package cache
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/maypok86/otter/v2"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/perfplan/perfplan/targets"
+)
+
+// Errors returned by operations.
+var (
+	// ErrCorrupt means a stored value does not carry its key's stamp.
+	ErrCorrupt = errors.New("cache: value does not match its key")
+	// ErrLoad is the loader's injected failure (loader error_rate).
+	ErrLoad = errors.New("cache: loader failed")
+)
+
+// Operation indexes in Kind().Ops.
+const (
+	opGet = iota
+	opSet
+	opDelete
+	opGetOrLoad
+)
+
+// Kind is the cache target kind.
+func Kind() targets.Kind {
+	return targets.Kind{
+		Name:   "cache",
+		Doc:    "multi-tier cache manager: otter L1, bigcache L2, Redis L3, read-through loader",
+		Schema: schema(),
+		Ops: []targets.OpSpec{
+			{Name: "get", Doc: "read L1, L2, L3 in order; promote a lower-tier hit"},
+			{Name: "set", Doc: "write a copy of the value through every tier"},
+			{Name: "delete", Doc: "remove the key from every tier"},
+			{Name: "get_or_load", Doc: "get, and on a miss in every tier load the value and store it (loads merged per key)"},
+		},
+		Stats:    statNames(),
+		Validate: func(cfg targets.Config) error { _, err := parse(cfg); return err },
+		New:      func(cfg targets.Config) (targets.Target, error) { return New(cfg) },
+	}
+}
+
+var overallStats = []string{
+	"hits", "misses", "hit_ratio", "evictions", "promotions",
+	"loads", "load_errors", "load_dropped", "not_found", "negative_hits",
+	"redis_errors", "sets", "deletes", "corrupt",
+}
+
+var tierStats = []string{"hits", "misses", "hit_ratio", "evictions", "promotions"}
+
+func statNames() []string {
+	names := append([]string(nil), overallStats...)
+	for _, l := range tierLabels {
+		for _, s := range tierStats {
+			names = append(names, l+"_"+s)
+		}
+	}
+	return names
+}
+
+// counters are one worker's statistics. Only its worker writes them; Stats
+// reads them concurrently, hence the atomics (uncontended).
+type counters struct {
+	hits, misses, promotions [3]atomic.Int64
+
+	loads, loadErrors, loadDropped, notFound, negHits atomic.Int64
+	redisErrors, sets, deletes, corrupt               atomic.Int64
+	_                                                 [64]byte // keep workers' counters on separate cache lines
+}
+
+const genBits = 16
+
+// Target is the cache target.
+type Target struct {
+	cfg   *config
+	clk   clock
+	fake  bool                                // clk is a test clock, handed to otter
+	hook  func(context.Context, uint64) error // test hook replacing the loader's sleep
+	tiers []tier
+	level []int // tiers[i]'s statistics index
+	redis *redisTier
+	neg   *otter.Cache[uint64, struct{}]
+	sf    singleflight.Group
+	gens  []atomic.Uint64
+
+	mu       sync.Mutex
+	counters []*counters
+	base     *worker // for prefill and internal use
+}
+
+// option configures a Target in tests.
+type option func(*Target)
+
+// withClock makes the target (and its otter tiers) use clk for expiry.
+func withClock(c clock) option { return func(t *Target) { t.clk, t.fake = c, true } }
+
+// withLoadHook replaces the loader's latency with a call to f.
+func withLoadHook(f func(context.Context, uint64) error) option {
+	return func(t *Target) { t.hook = f }
+}
+
+// New builds an unopened cache target from a configuration.
+func New(cfg targets.Config) (*Target, error) { return newTarget(cfg) }
+
+func newTarget(cfg targets.Config, opts ...option) (*Target, error) {
+	c, err := parse(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("cache target: %w", err)
+	}
+	t := &Target{cfg: c, clk: realClock{}, gens: make([]atomic.Uint64, 1<<genBits)}
+	for _, o := range opts {
+		o(t)
+	}
+	return t, nil
+}
+
+// Open creates the tiers, checks that Redis answers and prefills keys
+// 0..prefill-1 through every tier (values of prefill_value_size bytes).
+func (t *Target) Open(ctx context.Context) error {
+	for _, tc := range t.cfg.tiers {
+		var (
+			tr  tier
+			err error
+		)
+		switch tc.kind {
+		case KindOtter:
+			tr, err = newOtterTier(tc, t.clk, t.fake)
+		case KindBigcache:
+			tr, err = newBigTier(tc, t.clk)
+		case KindRedis:
+			r := newRedisTier(tc, t.cfg.keyPrefix)
+			tr, t.redis = r, r
+			pctx, cancel := context.WithTimeout(ctx, max(tc.timeout, time.Second))
+			err = r.ping(pctx)
+			cancel()
+		}
+		if tr != nil {
+			t.tiers = append(t.tiers, tr)
+			t.level = append(t.level, tc.level)
+		}
+		if err != nil {
+			_ = t.Close()
+			return fmt.Errorf("open cache target: %w", err)
+		}
+	}
+	if t.cfg.negativeTTL > 0 {
+		opts := &otter.Options[uint64, struct{}]{
+			MaximumSize:      t.cfg.negativeCapacity,
+			ExpiryCalculator: otter.ExpiryWriting[uint64, struct{}](t.cfg.negativeTTL),
+		}
+		if t.fake {
+			opts.Clock = t.clk
+		}
+		neg, err := otter.New(opts)
+		if err != nil {
+			_ = t.Close()
+			return fmt.Errorf("open cache target: negative cache: %w", err)
+		}
+		t.neg = neg
+	}
+	t.base = t.newWorker(-1)
+	if err := t.prefill(ctx); err != nil {
+		_ = t.Close()
+		return fmt.Errorf("open cache target: prefill: %w", err)
+	}
+	return nil
+}
+
+func (t *Target) prefill(ctx context.Context) error {
+	n := t.cfg.prefill
+	if n == 0 {
+		return nil
+	}
+	w := t.base
+	val := make([]byte, t.cfg.prefillValueSize)
+	const batch = 1000
+	for lo := 0; lo < n; lo += batch {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		hi := min(lo+batch, n)
+		for k := lo; k < hi; k++ {
+			data := stamp(uint64(k), val)
+			for _, tr := range t.tiers {
+				if tr == tier(t.redis) {
+					continue
+				}
+				if err := tr.set(ctx, w, uint64(k), data, forever); err != nil {
+					return err
+				}
+			}
+		}
+		if t.redis != nil {
+			if err := t.redis.prefill(ctx, w, lo, hi, val); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Close stops every tier's background work and closes the Redis client.
+func (t *Target) Close() error {
+	var errs []error
+	for _, tr := range t.tiers {
+		if err := tr.close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	t.tiers = nil
+	if t.neg != nil {
+		t.neg.StopAllGoroutines()
+		t.neg = nil
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close cache target: %w", err)
+	}
+	return nil
+}
+
+// NewWorker returns a worker with its own counters, buffers and random
+// source (seeded by id, for the loader's error rate).
+func (t *Target) NewWorker(id int) (targets.Worker, error) {
+	if t.base == nil {
+		return nil, errors.New("cache target: NewWorker before Open")
+	}
+	return t.newWorker(id), nil
+}
+
+func (t *Target) newWorker(id int) *worker {
+	w := &worker{
+		t:   t,
+		c:   &counters{},
+		rng: rand.New(rand.NewPCG(uint64(id), 0x5eed)),
+	}
+	t.mu.Lock()
+	t.counters = append(t.counters, w.c)
+	t.mu.Unlock()
+	return w
+}
+
+// Stats sums the workers' counters. It is safe to call concurrently with Do.
+func (t *Target) Stats() map[string]float64 {
+	var sum struct {
+		hits, misses, promotions                          [3]int64
+		loads, loadErrors, loadDropped, notFound, negHits int64
+		redisErrors, sets, deletes, corrupt               int64
+	}
+	t.mu.Lock()
+	for _, c := range t.counters {
+		for i := range 3 {
+			sum.hits[i] += c.hits[i].Load()
+			sum.misses[i] += c.misses[i].Load()
+			sum.promotions[i] += c.promotions[i].Load()
+		}
+		sum.loads += c.loads.Load()
+		sum.loadErrors += c.loadErrors.Load()
+		sum.loadDropped += c.loadDropped.Load()
+		sum.notFound += c.notFound.Load()
+		sum.negHits += c.negHits.Load()
+		sum.redisErrors += c.redisErrors.Load()
+		sum.sets += c.sets.Load()
+		sum.deletes += c.deletes.Load()
+		sum.corrupt += c.corrupt.Load()
+	}
+	var evictions [3]int64
+	for i, tr := range t.tiers {
+		evictions[t.level[i]] = tr.evictions()
+	}
+	// The last tier's misses are the reads no tier served.
+	var lastMisses int64
+	if n := len(t.level); n > 0 {
+		lastMisses = sum.misses[t.level[n-1]]
+	}
+	t.mu.Unlock()
+
+	ratio := func(h, m int64) float64 {
+		if h+m == 0 {
+			return 0
+		}
+		return float64(h) / float64(h+m)
+	}
+	st := make(map[string]float64, 32)
+	var hits, evict, promo int64
+	for i, l := range tierLabels {
+		hits += sum.hits[i]
+		evict += evictions[i]
+		promo += sum.promotions[i]
+		st[l+"_hits"] = float64(sum.hits[i])
+		st[l+"_misses"] = float64(sum.misses[i])
+		st[l+"_hit_ratio"] = ratio(sum.hits[i], sum.misses[i])
+		st[l+"_evictions"] = float64(evictions[i])
+		st[l+"_promotions"] = float64(sum.promotions[i])
+	}
+	st["hits"] = float64(hits)
+	st["misses"] = float64(lastMisses)
+	st["hit_ratio"] = ratio(hits, lastMisses)
+	st["evictions"] = float64(evict)
+	st["promotions"] = float64(promo)
+	st["loads"] = float64(sum.loads)
+	st["load_errors"] = float64(sum.loadErrors)
+	st["load_dropped"] = float64(sum.loadDropped)
+	st["not_found"] = float64(sum.notFound)
+	st["negative_hits"] = float64(sum.negHits)
+	st["redis_errors"] = float64(sum.redisErrors)
+	st["sets"] = float64(sum.sets)
+	st["deletes"] = float64(sum.deletes)
+	st["corrupt"] = float64(sum.corrupt)
+	return st
+}
+
+// stamp returns a copy of val, at least 8 bytes long, whose first 8 bytes
+// hold key.
+func stamp(key uint64, val []byte) []byte {
+	b := make([]byte, max(len(val), 8))
+	copy(b, val)
+	binary.LittleEndian.PutUint64(b, key)
+	return b
+}
+
+// stamped reports whether data carries key's stamp.
+func stamped(key uint64, data []byte) bool {
+	return len(data) >= 8 && binary.LittleEndian.Uint64(data) == key
+}
+
+func (t *Target) gen(key uint64) *atomic.Uint64 {
+	return &t.gens[(key*0x9e3779b97f4a7c15)>>(64-genBits)]
+}
+
+// notFound reports whether the loader finds no value for key: a fixed
+// fraction not_found_rate of the keys, chosen by hashing.
+func (t *Target) notFound(key uint64) bool {
+	r := t.cfg.loader.notFoundRate
+	if r <= 0 {
+		return false
+	}
+	h := key*0xbf58476d1ce4e5b9 + 0x94d049bb133111eb
+	h ^= h >> 31
+	h *= 0x9e3779b97f4a7c15
+	h ^= h >> 29
+	return float64(h>>11)/(1<<53) < r
+}

@@ -1,0 +1,594 @@
+package cache
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/perfplan/perfplan/targets"
+	"github.com/perfplan/perfplan/targets/internal/redistest"
+)
+
+type fakeClock struct{ now atomic.Int64 }
+
+func newFakeClock() *fakeClock {
+	c := &fakeClock{}
+	c.now.Store(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
+	return c
+}
+func (c *fakeClock) NowNano() int64                      { return c.now.Load() }
+func (c *fakeClock) Tick(time.Duration) <-chan time.Time { return nil }
+func (c *fakeClock) advance(d time.Duration)             { c.now.Add(int64(d)) }
+
+type tierSpec struct {
+	label string
+	attrs map[string]any
+}
+
+func cfgOf(top map[string]any, loader map[string]any, tiers ...tierSpec) targets.Config {
+	c := targets.Config{Attrs: top}
+	if c.Attrs == nil {
+		c.Attrs = map[string]any{}
+	}
+	for _, ts := range tiers {
+		a := ts.attrs
+		if a == nil {
+			a = map[string]any{}
+		}
+		c.Blocks = append(c.Blocks, targets.Block{Type: "tier", Labels: []string{ts.label}, Config: targets.Config{Attrs: a}})
+	}
+	if loader != nil {
+		c.Blocks = append(c.Blocks, targets.Block{Type: "loader", Config: targets.Config{Attrs: loader}})
+	}
+	return c
+}
+
+func open(t *testing.T, cfg targets.Config, opts ...option) *Target {
+	t.Helper()
+	tg, err := newTarget(cfg, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tg.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = tg.Close() })
+	return tg
+}
+
+func wk(t *testing.T, tg *Target, id int) *worker {
+	t.Helper()
+	w, err := tg.NewWorker(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w.(*worker)
+}
+
+// present reports which tiers hold key, reading them directly.
+func present(t *testing.T, tg *Target, w *worker, key uint64) []bool {
+	t.Helper()
+	out := make([]bool, len(tg.tiers))
+	for i, tr := range tg.tiers {
+		d, _, ok, err := tr.get(context.Background(), w, key, true)
+		if err != nil {
+			t.Fatalf("tier %d get: %v", i, err)
+		}
+		if ok && !stamped(key, d) {
+			t.Fatalf("tier %d holds a value for key %d stamped %x", i, key, d[:8])
+		}
+		out[i] = ok
+	}
+	return out
+}
+
+var ctx = context.Background()
+
+func TestKindRegisters(t *testing.T) {
+	t.Parallel()
+	k := Kind()
+	if err := targets.NewRegistry().Register(k); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"hit_ratio", "l1_hits", "l1_hit_ratio", "l2_hits", "l3_hits", "evictions", "redis_errors", "loads"} {
+		if !k.HasStat(s) {
+			t.Errorf("stat %q missing", s)
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		cfg    targets.Config
+		wantOK bool
+		attrs  []string
+	}{
+		{"l1 only", cfgOf(nil, nil, tierSpec{"l1", nil}), true, nil},
+		{"three tiers", cfgOf(nil, map[string]any{"latency": time.Millisecond},
+			tierSpec{"l1", nil}, tierSpec{"l2", nil}, tierSpec{"l3", map[string]any{"address": "127.0.0.1:1"}}), true, nil},
+		{"no tier", cfgOf(nil, nil), false, []string{"tier"}},
+		{"bad label", cfgOf(nil, nil, tierSpec{"hot", nil}), false, []string{"name"}},
+		{"out of order", cfgOf(nil, nil, tierSpec{"l2", nil}, tierSpec{"l1", nil}), false, []string{"name"}},
+		{"address on otter", cfgOf(nil, nil, tierSpec{"l1", map[string]any{"address": "x:1"}}), false, []string{"address"}},
+		{"capacity on redis", cfgOf(nil, nil, tierSpec{"l3", map[string]any{"capacity": int64(5)}}), false, []string{"capacity"}},
+		{"zero capacity", cfgOf(nil, nil, tierSpec{"l1", map[string]any{"capacity": int64(0)}}), false, []string{"capacity"}},
+		{"two redis", cfgOf(nil, nil, tierSpec{"l2", map[string]any{"kind": KindRedis}}, tierSpec{"l3", nil}), false, []string{"kind"}},
+		{"loader rates", cfgOf(nil, map[string]any{"error_rate": 2.0, "not_found_rate": -1.0}, tierSpec{"l1", nil}), false,
+			[]string{"error_rate", "not_found_rate"}},
+		{"negative ttl", cfgOf(map[string]any{"negative_ttl": -time.Second}, nil, tierSpec{"l1", nil}), false, []string{"negative_ttl"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := Kind().Validate(tc.cfg)
+			if (err == nil) != tc.wantOK {
+				t.Fatalf("Validate = %v, want ok %v", err, tc.wantOK)
+			}
+			var got []string
+			if j, ok := err.(interface{ Unwrap() []error }); ok {
+				for _, e := range j.Unwrap() {
+					var ae *targets.AttrError
+					if !errors.As(e, &ae) {
+						t.Fatalf("%v is not an *AttrError", e)
+					}
+					got = append(got, ae.Attr)
+				}
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tc.attrs) {
+				t.Errorf("errors on %v, want %v (%v)", got, tc.attrs, err)
+			}
+		})
+	}
+}
+
+func TestGetSetDelete(t *testing.T) {
+	t.Parallel()
+	tg := open(t, cfgOf(map[string]any{"prefill": int64(100)}, nil,
+		tierSpec{"l1", map[string]any{"capacity": int64(1000)}}, tierSpec{"l2", nil}))
+	w := wk(t, tg, 0)
+	val := bytes.Repeat([]byte{0xAB}, 32)
+	tests := []struct {
+		name  string
+		op    int
+		key   uint64
+		check func(t *testing.T)
+	}{
+		{"prefilled hit", opGet, 5, func(t *testing.T) {
+			if got := present(t, tg, w, 5); !slices.Equal(got, []bool{true, true}) {
+				t.Errorf("present = %v", got)
+			}
+		}},
+		{"set", opSet, 500, func(t *testing.T) {
+			d, err := w.get(ctx, 500)
+			if err != nil || !bytes.Equal(d[8:], val[8:]) {
+				t.Errorf("get after set = %x, %v", d, err)
+			}
+		}},
+		{"delete", opDelete, 500, func(t *testing.T) {
+			if got := present(t, tg, w, 500); slices.Contains(got, true) {
+				t.Errorf("present after delete = %v", got)
+			}
+		}},
+		{"miss", opGet, 9999, nil},
+	}
+	for _, tc := range tests { // sequential: steps share the target
+		if err := w.Do(ctx, &targets.Request{Op: tc.op, Key: tc.key, Value: val}); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if tc.check != nil {
+			t.Run(tc.name, tc.check)
+		}
+	}
+	st := tg.Stats()
+	want := map[string]float64{"hits": 2, "l1_hits": 2, "misses": 1, "l1_misses": 1, "l2_misses": 1, "sets": 1, "deletes": 1, "corrupt": 0}
+	for k, v := range want {
+		if st[k] != v {
+			t.Errorf("%s = %v, want %v", k, st[k], v)
+		}
+	}
+	if st["hit_ratio"] != 2.0/3 {
+		t.Errorf("hit_ratio = %v", st["hit_ratio"])
+	}
+}
+
+func TestTTLExpiry(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		tiers []tierSpec
+	}{
+		{"otter", []tierSpec{{"l1", map[string]any{"ttl": 10 * time.Second}}}},
+		{"bigcache", []tierSpec{{"l2", map[string]any{"ttl": 10 * time.Second}}}},
+		{"both", []tierSpec{{"l1", map[string]any{"ttl": 10 * time.Second}}, {"l2", map[string]any{"ttl": 10 * time.Second}}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			clk := newFakeClock()
+			tg := open(t, cfgOf(nil, nil, tc.tiers...), withClock(clk))
+			w := wk(t, tg, 0)
+			if err := w.set(ctx, 1, []byte("value-of-1")); err != nil {
+				t.Fatal(err)
+			}
+			clk.advance(9 * time.Second)
+			if d, _ := w.get(ctx, 1); d == nil {
+				t.Fatal("entry gone before its ttl")
+			}
+			clk.advance(2 * time.Second)
+			if d, _ := w.get(ctx, 1); d != nil {
+				t.Fatal("entry still there after its ttl")
+			}
+		})
+	}
+}
+
+func TestPromotionCarriesRemainingTTL(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		l1TTL   time.Duration
+		wantTTL time.Duration // of the promoted L1 entry
+	}{
+		{"remaining lifetime", 0, 3 * time.Second},
+		{"capped by l1 ttl", time.Second, time.Second},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			clk := newFakeClock()
+			tg := open(t, cfgOf(nil, nil,
+				tierSpec{"l1", map[string]any{"ttl": tc.l1TTL}},
+				tierSpec{"l2", map[string]any{"ttl": 10 * time.Second}}), withClock(clk))
+			w := wk(t, tg, 0)
+			if err := w.set(ctx, 7, []byte("seven---")); err != nil {
+				t.Fatal(err)
+			}
+			_ = tg.tiers[0].del(ctx, w, 7) // as if L1 had evicted it
+			clk.advance(7 * time.Second)
+			if d, _ := w.get(ctx, 7); d == nil {
+				t.Fatal("L2 miss")
+			}
+			st := tg.Stats()
+			if st["l2_hits"] != 1 || st["l1_promotions"] != 1 {
+				t.Fatalf("stats after promotion: l2_hits %v l1_promotions %v", st["l2_hits"], st["l1_promotions"])
+			}
+			_, ttl, ok, _ := tg.tiers[0].get(ctx, w, 7, true)
+			if !ok || ttl != tc.wantTTL {
+				t.Fatalf("promoted L1 entry ttl = %v (ok %v), want %v", ttl, ok, tc.wantTTL)
+			}
+			clk.advance(tc.wantTTL - time.Millisecond)
+			if ok := present(t, tg, w, 7); !ok[0] {
+				t.Fatal("promoted entry expired early")
+			}
+			clk.advance(2 * time.Millisecond)
+			if ok := present(t, tg, w, 7); ok[0] {
+				t.Fatal("promoted entry outlived its remaining lifetime")
+			}
+		})
+	}
+}
+
+// blockingLoader returns a load hook that signals entry and waits for release.
+func blockingLoader() (hook func(context.Context, uint64) error, entered chan uint64, release chan struct{}) {
+	entered, release = make(chan uint64, 16), make(chan struct{})
+	return func(ctx context.Context, key uint64) error {
+		entered <- key
+		select {
+		case <-release:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}, entered, release
+}
+
+func TestWriteDuringLoadLeavesNoStaleData(t *testing.T) {
+	t.Parallel()
+	loaderVal := []byte("LOADER--payload")
+	setVal := []byte("SETTER--payload")
+	tests := []struct {
+		name  string
+		race  func(w *worker) error
+		check func(t *testing.T, tg *Target, w *worker)
+	}{
+		{"delete", func(w *worker) error { return w.del(ctx, 42) }, func(t *testing.T, tg *Target, w *worker) {
+			if got := present(t, tg, w, 42); slices.Contains(got, true) {
+				t.Errorf("deleted key present after the load: %v", got)
+			}
+		}},
+		{"set", func(w *worker) error { return w.set(ctx, 42, setVal) }, func(t *testing.T, tg *Target, w *worker) {
+			for i, tr := range tg.tiers {
+				if d, _, ok, _ := tr.get(ctx, w, 42, false); ok && bytes.Equal(d[8:], loaderVal[8:]) {
+					t.Errorf("tier %d holds the loader's stale value", i)
+				}
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			hook, entered, release := blockingLoader()
+			tg := open(t, cfgOf(nil, nil, tierSpec{"l1", nil}, tierSpec{"l2", nil}), withLoadHook(hook))
+			loaderW, otherW := wk(t, tg, 0), wk(t, tg, 1)
+			done := make(chan error, 1)
+			go func() {
+				d, err := loaderW.getOrLoad(ctx, 42, loaderVal)
+				if err == nil && !stamped(42, d) {
+					err = errors.New("loaded value not stamped")
+				}
+				done <- err
+			}()
+			<-entered // the load is in flight
+			if err := tc.race(otherW); err != nil {
+				t.Fatal(err)
+			}
+			close(release)
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			tc.check(t, tg, otherW)
+			if st := tg.Stats(); st["load_dropped"] != 1 || st["loads"] != 1 {
+				t.Errorf("loads %v load_dropped %v, want 1 and 1", st["loads"], st["load_dropped"])
+			}
+		})
+	}
+}
+
+func TestLoadsMerged(t *testing.T) {
+	t.Parallel()
+	hook, entered, release := blockingLoader()
+	tg := open(t, cfgOf(nil, nil, tierSpec{"l1", nil}), withLoadHook(hook))
+	const n = 8
+	var wg sync.WaitGroup
+	for i := range n {
+		w := wk(t, tg, i)
+		wg.Go(func() {
+			if d, err := w.getOrLoad(ctx, 3, []byte("payload!")); err != nil || !stamped(3, d) {
+				t.Errorf("getOrLoad = %x, %v", d, err)
+			}
+		})
+	}
+	<-entered
+	time.Sleep(20 * time.Millisecond) // let the other callers join the flight
+	close(release)
+	wg.Wait()
+	if loads := tg.Stats()["loads"]; loads >= n {
+		t.Errorf("loads = %v for %d concurrent callers; not merged", loads, n)
+	}
+}
+
+func TestLoaderOutcomes(t *testing.T) {
+	t.Parallel()
+	clk := newFakeClock()
+	tests := []struct {
+		name   string
+		top    map[string]any
+		loader map[string]any
+		run    func(t *testing.T, tg *Target, w *worker)
+	}{
+		{"loads then hits", nil, map[string]any{"latency": time.Duration(0)}, func(t *testing.T, tg *Target, w *worker) {
+			for range 3 {
+				if d, err := w.getOrLoad(ctx, 1, []byte("abcdefghij")); err != nil || !stamped(1, d) {
+					t.Fatalf("getOrLoad = %x, %v", d, err)
+				}
+			}
+			if st := tg.Stats(); st["loads"] != 1 || st["hits"] != 2 {
+				t.Errorf("loads %v hits %v", st["loads"], st["hits"])
+			}
+		}},
+		{"load errors", nil, map[string]any{"latency": time.Duration(0), "error_rate": 1.0}, func(t *testing.T, tg *Target, w *worker) {
+			if _, err := w.getOrLoad(ctx, 1, nil); !errors.Is(err, ErrLoad) {
+				t.Fatalf("err = %v, want ErrLoad", err)
+			}
+			if st := tg.Stats(); st["load_errors"] != 1 {
+				t.Errorf("load_errors %v", st["load_errors"])
+			}
+		}},
+		{"negative caching", map[string]any{"negative_ttl": 5 * time.Second},
+			map[string]any{"latency": time.Duration(0), "not_found_rate": 1.0}, func(t *testing.T, tg *Target, w *worker) {
+				for range 2 {
+					if d, err := w.getOrLoad(ctx, 9, nil); d != nil || err != nil {
+						t.Fatalf("getOrLoad = %x, %v; want not found", d, err)
+					}
+				}
+				if st := tg.Stats(); st["loads"] != 1 || st["negative_hits"] != 1 || st["not_found"] != 1 {
+					t.Errorf("loads %v negative_hits %v not_found %v", st["loads"], st["negative_hits"], st["not_found"])
+				}
+				clk.advance(6 * time.Second)
+				_, _ = w.getOrLoad(ctx, 9, nil)
+				if st := tg.Stats(); st["loads"] != 2 {
+					t.Errorf("loads after negative ttl = %v, want 2", st["loads"])
+				}
+				_ = w.set(ctx, 9, []byte("now-here"))
+				if d, err := w.getOrLoad(ctx, 9, nil); err != nil || d == nil {
+					t.Errorf("getOrLoad after set = %x, %v", d, err)
+				}
+			}},
+		{"cancelled load", nil, map[string]any{"latency": time.Hour}, func(t *testing.T, tg *Target, w *worker) {
+			c, cancel := context.WithCancel(ctx)
+			cancel()
+			if _, err := w.getOrLoad(c, 1, nil); !errors.Is(err, context.Canceled) {
+				t.Errorf("err = %v, want context.Canceled", err)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tg := open(t, cfgOf(tc.top, tc.loader, tierSpec{"l1", nil}), withClock(clk))
+			tc.run(t, tg, wk(t, tg, 0))
+		})
+	}
+}
+
+// TestRaceStress hammers a small two-tier cache with concurrent get, set,
+// delete and get_or_load on overlapping keys, so that evictions, promotions
+// and write/load races all happen; every value read must carry its key.
+func TestRaceStress(t *testing.T) {
+	t.Parallel()
+	const keys, workers = 300, 4
+	ops := 20000
+	if testing.Short() {
+		ops = 2000
+	}
+	tg := open(t, cfgOf(map[string]any{"prefill": int64(keys / 2)}, map[string]any{"latency": time.Duration(0)},
+		tierSpec{"l1", map[string]any{"capacity": int64(50)}},
+		tierSpec{"l2", map[string]any{"capacity": int64(200), "entry_size": int64(64)}}))
+	var wg sync.WaitGroup
+	for id := range workers {
+		w := wk(t, tg, id)
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(id), 1))
+			val := make([]byte, 24)
+			req := &targets.Request{Value: val}
+			for range ops {
+				req.Key = r.Uint64N(keys)
+				req.Op = []int{opGet, opGet, opGet, opSet, opDelete, opGetOrLoad}[r.IntN(6)]
+				for i := range val {
+					val[i] = byte(r.Uint32()) // the executor reuses Value
+				}
+				if err := w.Do(ctx, req); err != nil {
+					t.Errorf("op %d key %d: %v", req.Op, req.Key, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	w := wk(t, tg, workers)
+	for k := range uint64(keys) {
+		present(t, tg, w, k) // fails on a value stamped with another key
+	}
+	st := tg.Stats()
+	if st["corrupt"] != 0 {
+		t.Errorf("corrupt = %v", st["corrupt"])
+	}
+	if st["l1_evictions"] == 0 || st["l1_promotions"] == 0 {
+		t.Errorf("stress did not exercise evictions (%v) or promotions (%v)", st["l1_evictions"], st["l1_promotions"])
+	}
+}
+
+func TestRedisTier(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	prefix := "t:" + t.Name() + ":"
+	tg := open(t, cfgOf(map[string]any{"key_prefix": prefix, "prefill": int64(10)}, map[string]any{"latency": time.Duration(0)},
+		tierSpec{"l1", nil},
+		tierSpec{"l3", map[string]any{"address": srv.Addr, "ttl": 10 * time.Second}}))
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	defer rdb.Close()
+	w := wk(t, tg, 0)
+
+	// Prefill and set write through to Redis.
+	if b, err := rdb.Get(ctx, prefix+"3").Bytes(); err != nil || !stamped(3, b) {
+		t.Fatalf("prefilled key in redis = %x, %v", b, err)
+	}
+	if err := w.set(ctx, 100, []byte("hundred-")); err != nil {
+		t.Fatal(err)
+	}
+	b, err := rdb.Get(ctx, prefix+"100").Bytes()
+	if err != nil || !stamped(100, b) {
+		t.Fatalf("redis value = %q, %v", b, err)
+	}
+	// An L3 hit is promoted into L1 with Redis's remaining TTL.
+	_ = tg.tiers[0].del(ctx, w, 100)
+	if err := rdb.PExpire(ctx, prefix+"100", 4*time.Second).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := w.get(ctx, 100); err != nil || d == nil {
+		t.Fatalf("get = %x, %v", d, err)
+	}
+	_, ttl, ok, _ := tg.tiers[0].get(ctx, w, 100, true)
+	if !ok || ttl > 4*time.Second || ttl < 3*time.Second {
+		t.Errorf("promoted ttl = %v (ok %v), want about 4s", ttl, ok)
+	}
+	// Delete removes from Redis; get_or_load stores there.
+	_ = w.del(ctx, 100)
+	if n, _ := rdb.Exists(ctx, prefix+"100").Result(); n != 0 {
+		t.Error("deleted key still in redis")
+	}
+	if _, err := w.getOrLoad(ctx, 200, []byte("loaded--")); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := rdb.Exists(ctx, prefix+"200").Result(); n != 1 {
+		t.Error("loaded key not in redis")
+	}
+	if st := tg.Stats(); st["l3_hits"] != 1 || st["l1_promotions"] != 1 || st["redis_errors"] != 0 {
+		t.Errorf("l3_hits %v l1_promotions %v redis_errors %v", st["l3_hits"], st["l1_promotions"], st["redis_errors"])
+	}
+}
+
+func TestRedisDown(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	tg := open(t, cfgOf(map[string]any{"prefill": int64(10)}, map[string]any{"latency": time.Duration(0)},
+		tierSpec{"l1", nil},
+		tierSpec{"l3", map[string]any{"address": srv.Addr, "timeout": 200 * time.Millisecond}}))
+	w := wk(t, tg, 0)
+	srv.Stop()
+
+	steps := []struct {
+		name string
+		do   func() ([]byte, error)
+		want bool // a value
+	}{
+		{"L1 hit unaffected", func() ([]byte, error) { return w.get(ctx, 3) }, true},
+		{"miss falls through", func() ([]byte, error) { return w.get(ctx, 500) }, false},
+		{"set still fills L1", func() ([]byte, error) { return nil, w.set(ctx, 501, []byte("x")) }, false},
+		{"read back from L1", func() ([]byte, error) { return w.get(ctx, 501) }, true},
+		{"load still served", func() ([]byte, error) { return w.getOrLoad(ctx, 502, nil) }, true},
+		{"delete", func() ([]byte, error) { return nil, w.del(ctx, 501) }, false},
+	}
+	for _, s := range steps {
+		d, err := s.do()
+		if err != nil {
+			t.Fatalf("%s: caller saw %v", s.name, err)
+		}
+		if (d != nil) != s.want {
+			t.Errorf("%s: value %x, want present %v", s.name, d, s.want)
+		}
+	}
+	before := tg.Stats()["redis_errors"]
+	if before < 4 {
+		t.Errorf("redis_errors = %v, want at least 4", before)
+	}
+
+	srv.Restart()
+	// The pool may hold a dead connection or two; Redis is used again soon.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if err := w.set(ctx, 600, []byte("back----")); err != nil {
+			t.Fatal(err)
+		}
+		_ = tg.tiers[0].del(ctx, w, 600)
+		if d, _ := w.get(ctx, 600); d != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("redis not used again after restart")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestOpenFailsWithoutRedis(t *testing.T) {
+	t.Parallel()
+	tg, err := New(cfgOf(nil, nil, tierSpec{"l1", nil}, tierSpec{"l3", map[string]any{"address": "127.0.0.1:1", "timeout": 100 * time.Millisecond}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tg.Open(ctx); err == nil {
+		_ = tg.Close()
+		t.Fatal("Open succeeded against a closed port")
+	}
+}

@@ -1,0 +1,333 @@
+package cache
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/allegro/bigcache/v3"
+	"github.com/maypok86/otter/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// clock is the time source for expiry. It is otter.Clock, so the same clock
+// drives otter's own expiry. NowNano counts nanoseconds from the Unix epoch.
+type clock interface {
+	NowNano() int64
+	Tick(d time.Duration) <-chan time.Time
+}
+
+// realClock is the wall clock. It is not handed to otter, which then uses its
+// own, equivalent, built-in clock.
+type realClock struct{}
+
+func (realClock) NowNano() int64                        { return time.Now().UnixNano() }
+func (realClock) Tick(d time.Duration) <-chan time.Time { return nil }
+
+// tier is one level of the cache. Values are immutable once stored: a tier
+// may keep the slice it is given, and callers must not modify returned ones.
+// A remaining lifetime of forever means no expiry.
+type tier interface {
+	// get returns the value and, when wantTTL, its remaining lifetime.
+	get(ctx context.Context, w *worker, key uint64, wantTTL bool) (data []byte, ttl time.Duration, ok bool, err error)
+	// set stores the value for at most ttl, capped by the tier's own ttl.
+	set(ctx context.Context, w *worker, key uint64, data []byte, ttl time.Duration) error
+	del(ctx context.Context, w *worker, key uint64) error
+	evictions() int64
+	close() error
+}
+
+func capTTL(ttl, tierTTL time.Duration) time.Duration {
+	if tierTTL > 0 && tierTTL < ttl {
+		return tierTTL
+	}
+	return ttl
+}
+
+// ---- otter ----
+
+// item is an otter value: the data and the lifetime it was written with, which
+// the expiry calculator reads.
+type item struct {
+	data []byte
+	ttl  time.Duration
+}
+
+type otterTier struct {
+	c     *otter.Cache[uint64, item]
+	ttl   time.Duration
+	evict atomic.Int64
+}
+
+func newOtterTier(tc tierConfig, clk clock, fake bool) (*otterTier, error) {
+	t := &otterTier{ttl: tc.ttl}
+	opts := &otter.Options[uint64, item]{
+		MaximumSize:      tc.capacity,
+		ExpiryCalculator: otter.ExpiryWritingFunc(func(e otter.Entry[uint64, item]) time.Duration { return e.Value.ttl }),
+		OnAtomicDeletion: func(e otter.DeletionEvent[uint64, item]) {
+			if e.Cause == otter.CauseOverflow {
+				t.evict.Add(1)
+			}
+		},
+	}
+	if fake {
+		opts.Clock = clk
+	}
+	c, err := otter.New(opts)
+	if err != nil {
+		return nil, fmt.Errorf("otter tier %s: %w", tc.label, err)
+	}
+	t.c = c
+	return t, nil
+}
+
+func (t *otterTier) get(_ context.Context, _ *worker, key uint64, wantTTL bool) ([]byte, time.Duration, bool, error) {
+	if !wantTTL {
+		it, ok := t.c.GetIfPresent(key)
+		return it.data, 0, ok, nil
+	}
+	e, ok := t.c.GetEntry(key)
+	if !ok {
+		return nil, 0, false, nil
+	}
+	ttl := forever
+	if e.ExpiresAtNano != math.MaxInt64 {
+		ttl = time.Duration(e.ExpiresAtNano - e.SnapshotAtNano)
+		if ttl > forever {
+			ttl = forever
+		}
+	}
+	return e.Value.data, ttl, true, nil
+}
+
+func (t *otterTier) set(_ context.Context, _ *worker, key uint64, data []byte, ttl time.Duration) error {
+	t.c.Set(key, item{data: data, ttl: capTTL(ttl, t.ttl)})
+	return nil
+}
+
+func (t *otterTier) del(_ context.Context, _ *worker, key uint64) error {
+	t.c.Invalidate(key)
+	return nil
+}
+
+func (t *otterTier) evictions() int64 { return t.evict.Load() }
+
+func (t *otterTier) close() error {
+	t.c.StopAllGoroutines()
+	return nil
+}
+
+// ---- bigcache ----
+
+// bigTier stores [8-byte expiry as Unix nanoseconds by the target's clock, 0
+// for none][value] under the decimal key. bigcache has only one lifetime for
+// all entries (LifeWindow, by the wall clock); it is set to the tier's ttl so
+// that bigcache reclaims space, while the per-entry expiry in the header is
+// what reads honour.
+type bigTier struct {
+	c     *bigcache.BigCache
+	clk   clock
+	ttl   time.Duration
+	evict atomic.Int64
+}
+
+func newBigTier(tc tierConfig, clk clock) (*bigTier, error) {
+	t := &bigTier{clk: clk, ttl: tc.ttl}
+	life := tc.ttl
+	if life <= 0 {
+		life = forever
+	}
+	shards := 64
+	mb := int(math.Ceil(float64(tc.capacity) * float64(tc.entrySize) / (1 << 20)))
+	mb = max(mb, 1)
+	bc := bigcache.Config{
+		Shards:             shards,
+		LifeWindow:         life,
+		CleanWindow:        0, // no background goroutine; expired space is reclaimed on writes
+		MaxEntriesInWindow: tc.capacity,
+		MaxEntrySize:       tc.entrySize,
+		HardMaxCacheSize:   mb,
+		Logger:             bigcache.DefaultLogger(),
+		OnRemoveWithReason: func(string, []byte, bigcache.RemoveReason) { t.evict.Add(1) },
+	}
+	bc = bc.OnRemoveFilterSet(bigcache.NoSpace)
+	c, err := bigcache.New(context.Background(), bc)
+	if err != nil {
+		return nil, fmt.Errorf("bigcache tier %s: %w", tc.label, err)
+	}
+	t.c = c
+	return t, nil
+}
+
+// bigKey formats key into the worker's buffer. bigcache neither keeps nor
+// modifies the key string (it copies its bytes into the entry), so the string
+// may alias the buffer.
+func bigKey(w *worker, key uint64) string {
+	w.kbuf = strconv.AppendUint(w.kbuf[:0], key, 10)
+	return unsafe.String(unsafe.SliceData(w.kbuf), len(w.kbuf))
+}
+
+func (t *bigTier) get(_ context.Context, w *worker, key uint64, _ bool) ([]byte, time.Duration, bool, error) {
+	blob, err := t.c.Get(bigKey(w, key))
+	if err != nil {
+		if errors.Is(err, bigcache.ErrEntryNotFound) {
+			return nil, 0, false, nil
+		}
+		return nil, 0, false, fmt.Errorf("bigcache get: %w", err)
+	}
+	if len(blob) < 8 {
+		return nil, 0, false, nil
+	}
+	ttl := forever
+	if exp := int64(binary.LittleEndian.Uint64(blob)); exp != 0 {
+		ttl = time.Duration(exp - t.clk.NowNano())
+		if ttl <= 0 {
+			return nil, 0, false, nil
+		}
+	}
+	return blob[8:], ttl, true, nil
+}
+
+func (t *bigTier) set(_ context.Context, w *worker, key uint64, data []byte, ttl time.Duration) error {
+	ttl = capTTL(ttl, t.ttl)
+	var exp int64
+	if ttl < forever {
+		exp = t.clk.NowNano() + int64(ttl)
+	}
+	w.bbuf = binary.LittleEndian.AppendUint64(w.bbuf[:0], uint64(exp))
+	w.bbuf = append(w.bbuf, data...)
+	if err := t.c.Set(bigKey(w, key), w.bbuf); err != nil {
+		return fmt.Errorf("bigcache set: %w", err)
+	}
+	return nil
+}
+
+func (t *bigTier) del(_ context.Context, w *worker, key uint64) error {
+	if err := t.c.Delete(bigKey(w, key)); err != nil && !errors.Is(err, bigcache.ErrEntryNotFound) {
+		return fmt.Errorf("bigcache delete: %w", err)
+	}
+	return nil
+}
+
+func (t *bigTier) evictions() int64 { return t.evict.Load() }
+func (t *bigTier) close() error     { return t.c.Close() }
+
+// ---- redis ----
+
+// redisTier stores the value under key_prefix + decimal key with Redis's own
+// expiry (PX), so its lifetimes follow the Redis server's clock, not the
+// target's.
+type redisTier struct {
+	rdb    *redis.Client
+	prefix string
+	ttl    time.Duration
+}
+
+func newRedisTier(tc tierConfig, prefix string) *redisTier {
+	return &redisTier{
+		prefix: prefix,
+		ttl:    tc.ttl,
+		rdb: redis.NewClient(&redis.Options{
+			Addr:                  tc.address,
+			DialTimeout:           tc.timeout,
+			ReadTimeout:           tc.timeout,
+			WriteTimeout:          tc.timeout,
+			PoolTimeout:           tc.timeout,
+			MaxRetries:            -1, // fail fast; the caller falls back
+			ContextTimeoutEnabled: true,
+		}),
+	}
+}
+
+func (t *redisTier) key(w *worker, key uint64) string {
+	w.rbuf = append(w.rbuf[:0], t.prefix...)
+	w.rbuf = strconv.AppendUint(w.rbuf, key, 10)
+	return string(w.rbuf)
+}
+
+func (t *redisTier) ping(ctx context.Context) error {
+	if err := t.rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis tier %s: %w", t.rdb.Options().Addr, err)
+	}
+	return nil
+}
+
+func (t *redisTier) get(ctx context.Context, w *worker, key uint64, wantTTL bool) ([]byte, time.Duration, bool, error) {
+	k := t.key(w, key)
+	if !wantTTL {
+		b, err := t.rdb.Get(ctx, k).Bytes()
+		if errors.Is(err, redis.Nil) {
+			return nil, 0, false, nil
+		}
+		if err != nil {
+			return nil, 0, false, fmt.Errorf("redis get: %w", err)
+		}
+		return b, 0, true, nil
+	}
+	pipe := t.rdb.Pipeline()
+	g := pipe.Get(ctx, k)
+	p := pipe.PTTL(ctx, k)
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, 0, false, fmt.Errorf("redis get: %w", err)
+	}
+	b, err := g.Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, 0, false, nil
+	}
+	if err != nil {
+		return nil, 0, false, fmt.Errorf("redis get: %w", err)
+	}
+	ttl := p.Val()
+	switch {
+	case ttl == -1:
+		ttl = forever
+	case ttl < 0: // vanished between GET and PTTL
+		return nil, 0, false, nil
+	case ttl == 0:
+		ttl = time.Millisecond // PTTL rounds down; the key still existed
+	}
+	return b, ttl, true, nil
+}
+
+func (t *redisTier) set(ctx context.Context, w *worker, key uint64, data []byte, ttl time.Duration) error {
+	ttl = capTTL(ttl, t.ttl)
+	var exp time.Duration // 0: no expiry
+	if ttl < forever {
+		if ttl < time.Millisecond {
+			return nil // expires before Redis could keep it
+		}
+		exp = ttl
+	}
+	if err := t.rdb.Set(ctx, t.key(w, key), data, exp).Err(); err != nil {
+		return fmt.Errorf("redis set: %w", err)
+	}
+	return nil
+}
+
+func (t *redisTier) del(ctx context.Context, w *worker, key uint64) error {
+	if err := t.rdb.Del(ctx, t.key(w, key)).Err(); err != nil {
+		return fmt.Errorf("redis delete: %w", err)
+	}
+	return nil
+}
+
+func (t *redisTier) evictions() int64 { return 0 }
+func (t *redisTier) close() error     { return t.rdb.Close() }
+
+// prefill writes keys lo..hi-1 in one pipeline.
+func (t *redisTier) prefill(ctx context.Context, w *worker, lo, hi int, val []byte) error {
+	pipe := t.rdb.Pipeline()
+	for k := lo; k < hi; k++ {
+		pipe.Set(ctx, t.key(w, uint64(k)), stamp(uint64(k), val), t.ttl)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("redis prefill: %w", err)
+	}
+	return nil
+}
