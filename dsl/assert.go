@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/perfplan/perfplan/plan"
@@ -18,17 +19,6 @@ var assertSchema = &hcl.BodySchema{
 		{Name: "condition", Required: true}, {Name: "error_message"},
 		{Name: "abort_on_fail"}, {Name: "abort_grace"},
 	},
-}
-
-// assertShape checks an assert block's arguments when its metrics cannot be
-// checked (the scenario's executor or workload is broken).
-func (s *state) assertShape(blk *hcl.Block) {
-	content, diags := blk.Body.Content(assertSchema)
-	s.diags = append(s.diags, diags...)
-	if content == nil {
-		return
-	}
-	s.assertArgs(content, &plan.Assertion{})
 }
 
 func (s *state) assertArgs(content *hcl.BodyContent, as *plan.Assertion) {
@@ -73,8 +63,10 @@ func metricName(t hcl.Traversal) (string, bool) {
 	return strings.Join(parts, "."), true
 }
 
-// assertion compiles an assert block of sc. sc's Executor and Workload are set.
-func (s *state) assertion(sc *plan.Scenario, blk *hcl.Block) *plan.Assertion {
+// assertion compiles an assert block of sc. When complete is false, sc's
+// executor or workload is unknown (an error already reported), so only what
+// does not depend on them is checked.
+func (s *state) assertion(sc *plan.Scenario, blk *hcl.Block, complete bool) *plan.Assertion {
 	before := len(s.diags.Errs())
 	content, diags := blk.Body.Content(assertSchema)
 	s.diags = append(s.diags, diags...)
@@ -87,8 +79,8 @@ func (s *state) assertion(sc *plan.Scenario, blk *hcl.Block) *plan.Assertion {
 	if a == nil {
 		return nil
 	}
-	cond := s.compileCondition(sc, a.Expr)
-	if cond == nil || len(s.diags.Errs()) != before {
+	cond := s.compileCondition(sc, a.Expr, complete)
+	if cond == nil || !complete || len(s.diags.Errs()) != before {
 		return nil
 	}
 	rng := a.Expr.Range()
@@ -109,7 +101,7 @@ func (s *state) sourceText(rng hcl.Range) string {
 
 // compileCondition checks that every metric the expression reads exists for
 // sc and that the expression yields a bool, and returns it as a Condition.
-func (s *state) compileCondition(sc *plan.Scenario, expr hcl.Expression) *condition {
+func (s *state) compileCondition(sc *plan.Scenario, expr hcl.Expression, complete bool) *condition {
 	ok := true
 	var refs []string
 	seen := map[string]bool{}
@@ -123,6 +115,9 @@ func (s *state) compileCondition(sc *plan.Scenario, expr hcl.Expression) *condit
 			if !nok {
 				s.errorf(t.SourceRange().Ptr(), "Invalid metric reference", "Refer to metrics by name, such as latency.p99 or op.get.error_rate.")
 				ok = false
+				continue
+			}
+			if !complete && (root == "op" || root == "target" || root == "service_time") {
 				continue
 			}
 			if !plan.IsMetric(sc, name) {
@@ -156,7 +151,7 @@ func (s *state) compileCondition(sc *plan.Scenario, expr hcl.Expression) *condit
 			ok = false
 		}
 	}
-	if !ok {
+	if !ok || !complete {
 		return nil
 	}
 	c := &condition{expr: expr, ctx: s.ctx}
@@ -171,7 +166,9 @@ func (s *state) compileCondition(sc *plan.Scenario, expr hcl.Expression) *condit
 	for _, r := range names {
 		unknown[r] = cty.UnknownVal(cty.Number).Mark(metricMark(r))
 	}
-	v, diags := expr.Value(c.evalContext(unknown))
+	ectx := c.evalContext(unknown)
+	v, diags := expr.Value(ectx)
+	diags = append(diags, shortCircuited(expr, ectx, diags)...)
 	s.diags = append(s.diags, diags...)
 	if diags.HasErrors() {
 		return nil
@@ -191,6 +188,50 @@ func (s *state) compileCondition(sc *plan.Scenario, expr hcl.Expression) *condit
 		return nil
 	}
 	return c
+}
+
+// shortCircuited evaluates the operands that HCL skips when a && or ||
+// operand, or a conditional's condition, is unknown, so that an error on the
+// right of || is found at load time too. It returns diagnostics not already
+// in have.
+func shortCircuited(expr hcl.Expression, ctx *hcl.EvalContext, have hcl.Diagnostics) hcl.Diagnostics {
+	sx, ok := expr.(hclsyntax.Expression)
+	if !ok {
+		return nil
+	}
+	seen := map[string]bool{}
+	key := func(d *hcl.Diagnostic) string {
+		if d.Subject == nil {
+			return d.Summary
+		}
+		return d.Summary + "@" + d.Subject.String()
+	}
+	for _, d := range have {
+		seen[key(d)] = true
+	}
+	var out hcl.Diagnostics
+	check := func(e hclsyntax.Expression) {
+		_, diags := e.Value(ctx)
+		for _, d := range diags {
+			if !seen[key(d)] {
+				seen[key(d)] = true
+				out = append(out, d)
+			}
+		}
+	}
+	_ = hclsyntax.VisitAll(sx, func(n hclsyntax.Node) hcl.Diagnostics {
+		switch e := n.(type) {
+		case *hclsyntax.BinaryOpExpr:
+			if e.Op == hclsyntax.OpLogicalOr || e.Op == hclsyntax.OpLogicalAnd {
+				check(e.RHS)
+			}
+		case *hclsyntax.ConditionalExpr:
+			check(e.TrueResult)
+			check(e.FalseResult)
+		}
+		return nil
+	})
+	return out
 }
 
 // metricMark marks a metric's value during the load-time check.

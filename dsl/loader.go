@@ -145,6 +145,7 @@ func (l *Loader) Load(path string) (p *plan.Plan, diags hcl.Diagnostics) {
 		workloads: map[string]*plan.Workload{},
 	}
 	s.load()
+	sortDiags(s.diags)
 	if s.diags.HasErrors() {
 		return nil, s.diags
 	}
@@ -276,6 +277,21 @@ func (s *state) exprErrorf(expr hcl.Expression, summary, format string, args ...
 		Subject:     expr.Range().Ptr(),
 		Expression:  expr,
 		EvalContext: s.ctx,
+	})
+}
+
+// sortDiags orders diagnostics by file and position, those without a
+// location first, so that they read top to bottom.
+func sortDiags(diags hcl.Diagnostics) {
+	sort.SliceStable(diags, func(i, j int) bool {
+		a, b := diags[i].Subject, diags[j].Subject
+		switch {
+		case a == nil || b == nil:
+			return a == nil && b != nil
+		case a.Filename != b.Filename:
+			return a.Filename < b.Filename
+		}
+		return a.Start.Byte < b.Start.Byte
 	})
 }
 

@@ -129,6 +129,16 @@ func (s *state) scenario(b *hcl.Block) {
 	}
 	if spec != nil {
 		s.executorParams(sc, spec, b, at, stages)
+	} else {
+		// Unknown executor: still check each parameter's value.
+		for _, p := range scenarioParams {
+			if a := at[p.name]; a != nil {
+				s.param(sc, p.name, p.kind, a)
+			}
+		}
+		for _, st := range stages {
+			s.stage(st, false)
+		}
 	}
 	for _, blk := range content.Blocks {
 		switch blk.Type {
@@ -137,13 +147,9 @@ func (s *state) scenario(b *hcl.Block) {
 				sc.Events = append(sc.Events, ev)
 			}
 		case "assert":
-			if spec == nil || !workloadOK {
-				// Metric names depend on the executor and the workload's
-				// operations; check only the block's shape.
-				s.assertShape(blk)
-				continue
-			}
-			if as := s.assertion(sc, blk); as != nil {
+			// Without the executor or the workload, metric names can be
+			// checked only in part.
+			if as := s.assertion(sc, blk, spec != nil && workloadOK); as != nil {
 				sc.Asserts = append(sc.Asserts, as)
 			}
 		}

@@ -215,9 +215,9 @@ func suggest(name string, candidates []string) string {
 	if bestD < 0 {
 		return ""
 	}
-	limit := 3
-	if l := len(name) / 3; l > limit {
-		limit = l
+	limit := (len(name) + 1) / 3
+	if limit < 1 {
+		limit = 1
 	}
 	if bestD > limit {
 		return ""

@@ -1,0 +1,5 @@
+variable "endpoint" {
+  type = string
+}
+
+target "noop" "n" {}

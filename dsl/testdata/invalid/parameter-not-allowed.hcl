@@ -1,0 +1,17 @@
+target "noop" "n" {}
+
+workload "w" {
+  target = target.noop.n
+  op "get" {}
+}
+
+scenario "s" {
+  workload = workload.w
+  executor = "constant-vus"
+  duration = "10s"
+  rate     = 100
+  stage {
+    duration = "1s"
+    target   = 10
+  }
+}
