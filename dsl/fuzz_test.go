@@ -1,0 +1,57 @@
+package dsl
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/perfplan/perfplan/plan"
+)
+
+// FuzzLoad checks that Load never panics and that a plan it accepts has
+// conditions that evaluate without panicking.
+func FuzzLoad(f *testing.F) {
+	for _, dir := range []string{"valid", "invalid"} {
+		files, _ := filepath.Glob(filepath.Join("testdata", dir, "*.hcl"))
+		for _, path := range files {
+			src, err := os.ReadFile(path)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(src)
+		}
+	}
+	reg := testRegistry(f)
+	f.Fuzz(func(t *testing.T, src []byte) {
+		path := filepath.Join(t.TempDir(), "fuzz.hcl")
+		if err := os.WriteFile(path, src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		l := NewLoader(reg, []VarArg{{Name: "rate", Value: "5"}}, []string{"PERFPLAN_VAR_name=x"})
+		p, diags := l.Load(path)
+		for _, d := range diags {
+			if d.Summary == "Internal error" {
+				t.Fatalf("Load panicked: %s", d.Detail)
+			}
+		}
+		if err := l.WriteDiagnostics(discard{}, diags, false); err != nil {
+			t.Fatal(err)
+		}
+		if p == nil {
+			return
+		}
+		for _, s := range p.Scenarios {
+			for _, a := range s.Asserts {
+				m := mapMetrics{}
+				for _, n := range plan.MetricNames(s) {
+					m[n] = 1
+				}
+				_, _ = a.Condition.Eval(m)
+			}
+		}
+	})
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
