@@ -1,0 +1,116 @@
+package cache
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/maypok86/otter/v2"
+
+	"github.com/perfplan/perfplan/targets"
+)
+
+// The benchmarks compare the manager (L1 only, through Worker.Do) with raw
+// otter configured the same way (capacity, per-entry expiry) on the same Zipf
+// key sequence, so the manager's own overhead shows:
+//
+//	go test -run - -bench . -count 5 ./targets/cache
+//
+// Both sides copy the value on set, because the executor reuses
+// Request.Value and any cache must keep its own copy.
+
+const (
+	benchKeys     = 100_000
+	benchCapacity = 200_000 // every key fits: reads are L1 hits
+	benchTTL      = time.Minute
+	benchValue    = 128
+)
+
+func zipfKeys(n int) []uint64 {
+	r := rand.New(rand.NewPCG(1, 2))
+	z := rand.NewZipf(r, 1.1, 1, benchKeys-1)
+	keys := make([]uint64, n)
+	for i := range keys {
+		keys[i] = z.Uint64()
+	}
+	return keys
+}
+
+// readMask[i] tells whether operation i is a read, for a given read share.
+func readMask(n int, share float64) []bool {
+	r := rand.New(rand.NewPCG(3, 4))
+	m := make([]bool, n)
+	for i := range m {
+		m[i] = r.Float64() < share
+	}
+	return m
+}
+
+const benchOps = 1 << 16
+
+func BenchmarkCache(b *testing.B) {
+	keys := zipfKeys(benchOps)
+	for _, mix := range []struct {
+		name  string
+		share float64
+	}{{"get100", 1}, {"get75", 0.75}, {"set100", 0}} {
+		reads := readMask(benchOps, mix.share)
+		b.Run(mix.name+"/manager", func(b *testing.B) {
+			tg, err := New(targets.Config{
+				Attrs: map[string]any{"prefill": int64(benchKeys), "prefill_value_size": int64(benchValue)},
+				Blocks: []targets.Block{{Type: "tier", Labels: []string{"l1"}, Config: targets.Config{Attrs: map[string]any{
+					"capacity": int64(benchCapacity), "ttl": benchTTL}}}},
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := tg.Open(ctx); err != nil {
+				b.Fatal(err)
+			}
+			defer tg.Close()
+			w, _ := tg.NewWorker(0)
+			req := &targets.Request{Value: make([]byte, benchValue)}
+			i := 0
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				j := i & (benchOps - 1)
+				req.Key = keys[j]
+				req.Op = opSet
+				if reads[j] {
+					req.Op = opGet
+				}
+				if err := w.Do(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+		b.Run(mix.name+"/otter", func(b *testing.B) {
+			c := otter.Must(&otter.Options[uint64, []byte]{
+				MaximumSize:      benchCapacity,
+				ExpiryCalculator: otter.ExpiryWriting[uint64, []byte](benchTTL),
+			})
+			defer c.StopAllGoroutines()
+			val := make([]byte, benchValue)
+			for k := range uint64(benchKeys) {
+				c.Set(k, append([]byte(nil), val...))
+			}
+			var sink int
+			i := 0
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				j := i & (benchOps - 1)
+				if reads[j] {
+					v, _ := c.GetIfPresent(keys[j])
+					sink += len(v)
+				} else {
+					c.Set(keys[j], append([]byte(nil), val...))
+				}
+				i++
+			}
+			_ = sink
+		})
+	}
+}
