@@ -22,8 +22,9 @@ func FuzzLoad(f *testing.F) {
 		}
 	}
 	reg := testRegistry(f)
+	// Inputs run one at a time in each fuzzing process, so one file will do.
+	path := filepath.Join(f.TempDir(), "fuzz.hcl")
 	f.Fuzz(func(t *testing.T, src []byte) {
-		path := filepath.Join(t.TempDir(), "fuzz.hcl")
 		if err := os.WriteFile(path, src, 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -183,12 +183,14 @@ func (s *state) keys(blk *hcl.Block, k *plan.KeySpace) {
 		}
 	}
 	dists := []string{plan.DistUniform, plan.DistZipf, plan.DistSequential, plan.DistHotspot}
+	distOK := true
 	if a := at["distribution"]; a != nil {
+		distOK = false
 		if d, ok := s.str(a); ok {
 			if !contains(dists, d) {
 				s.exprErrorf(a.Expr, "Invalid value", "The distribution must be one of %s.%s", quoteList(dists), didYouMean(d, dists, true))
 			} else {
-				k.Distribution = d
+				k.Distribution, distOK = d, true
 			}
 		}
 	}
@@ -197,7 +199,10 @@ func (s *state) keys(blk *hcl.Block, k *plan.KeySpace) {
 		if a == nil {
 			return false
 		}
-		if at["distribution"] != nil && k.Distribution != dist && contains(dists, k.Distribution) {
+		if !distOK {
+			return false
+		}
+		if at["distribution"] != nil && k.Distribution != dist {
 			s.errorf(a.NameRange.Ptr(), "Argument not used by this distribution", "%q applies only to distribution = %q.", name, dist)
 			return false
 		}
