@@ -73,6 +73,7 @@ func (s *state) assertion(sc *plan.Scenario, blk *hcl.Block, complete bool) *pla
 	if content == nil {
 		return nil
 	}
+	content.Attributes = s.dropNull(content.Attributes, "condition")
 	as := &plan.Assertion{}
 	s.assertArgs(content, as)
 	a := content.Attributes["condition"]

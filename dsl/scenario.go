@@ -92,7 +92,7 @@ func (s *state) scenario(b *hcl.Block) {
 	if content == nil {
 		return
 	}
-	at := content.Attributes
+	at := s.dropNull(content.Attributes, "workload", "executor")
 	workloadOK := false
 	if a := at["workload"]; a != nil {
 		var w *plan.Workload
@@ -314,6 +314,10 @@ func (s *state) stage(blk *hcl.Block, whole bool) (plan.Stage, bool) {
 	if content == nil {
 		return st, false
 	}
+	content.Attributes = s.dropNull(content.Attributes, "duration", "target")
+	if len(content.Attributes) != 2 {
+		ok = false
+	}
 	if a := content.Attributes["duration"]; a != nil {
 		d, dok := s.dur(a)
 		st.Duration, ok = d, ok && dok
@@ -350,6 +354,7 @@ func (s *state) event(blk *hcl.Block) (plan.Event, bool) {
 	if content == nil {
 		return ev, false
 	}
+	content.Attributes = s.dropNull(content.Attributes, "at", "target", "action")
 	if a := content.Attributes["at"]; a != nil {
 		ev.At, _ = s.dur(a)
 	}

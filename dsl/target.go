@@ -99,7 +99,7 @@ func (s *state) decodeConfig(body hcl.Body, def hcl.Range, sch targets.Schema) (
 // attrValue decodes one attribute by its declared type. A nil value with ok
 // means the expression was null.
 func (s *state) attrValue(a *hcl.Attribute, spec targets.Attr) (any, bool) {
-	if v, diags := a.Expr.Value(s.ctx); !diags.HasErrors() && v.IsNull() {
+	if s.isNull(a) {
 		return nil, true
 	}
 	var out any

@@ -26,6 +26,29 @@ func (s *state) eval(a *hcl.Attribute) (cty.Value, bool) {
 	return v, true
 }
 
+// isNull reports whether a's value is null (evaluation errors are reported
+// elsewhere, when the value is decoded).
+func (s *state) isNull(a *hcl.Attribute) bool {
+	v, diags := a.Expr.Value(s.ctx)
+	return !diags.HasErrors() && v.IsNull()
+}
+
+// dropNull returns attrs without the attributes whose value is null, which
+// count as absent, and reports those among required.
+func (s *state) dropNull(attrs hcl.Attributes, required ...string) hcl.Attributes {
+	out := make(hcl.Attributes, len(attrs))
+	for name, a := range attrs {
+		if !s.isNull(a) {
+			out[name] = a
+			continue
+		}
+		if contains(required, name) {
+			s.errorf(a.Expr.Range().Ptr(), "Missing required argument", "The argument %q is required, but its value is null.", name)
+		}
+	}
+	return out
+}
+
 func (s *state) convert(a *hcl.Attribute, v cty.Value, ty cty.Type, what string) (cty.Value, bool) {
 	out, err := convert.Convert(v, ty)
 	if err != nil {
