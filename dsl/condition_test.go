@@ -3,6 +3,7 @@ package dsl
 import (
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/perfplan/perfplan/plan"
@@ -166,5 +167,45 @@ func TestLoadMissingFile(t *testing.T) {
 	p, diags := l.Load("/nonexistent/plan.hcl")
 	if p != nil || !diags.HasErrors() || !strings.Contains(diags[0].Detail, "/nonexistent/plan.hcl") {
 		t.Errorf("Load = %v, %v", p, diags)
+	}
+}
+
+// TestConditionEvalConcurrent checks that a Condition may be evaluated from
+// several goroutines at once (run with -race).
+func TestConditionEvalConcurrent(t *testing.T) {
+	t.Parallel()
+	l := NewLoader(testRegistry(t), nil, nil)
+	p, diags := l.Load("testdata/valid/cache-read-heavy.hcl")
+	if diags.HasErrors() {
+		t.Fatal(diagText(t, l, diags))
+	}
+	c := p.Scenarios[0].Asserts[1].Condition
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			for j := 0; j < 100; j++ {
+				ratio := float64(i*100+j) / 1000
+				got, err := c.Eval(mapMetrics{"target.hit_ratio": ratio, "error_rate": 0})
+				if err != nil || got != (ratio >= 0.95) {
+					t.Errorf("Eval(%v) = %v, %v", ratio, got, err)
+					return
+				}
+			}
+		}(i)
+	}
+	wg.Wait()
+}
+
+func TestLoadTwice(t *testing.T) {
+	t.Parallel()
+	path := writeFile(t, "broken.hcl", "target \"noop\" {\n")
+	l := NewLoader(testRegistry(t), nil, nil)
+	for i := 0; i < 2; i++ {
+		p, diags := l.Load(path)
+		if p != nil || !diags.HasErrors() {
+			t.Errorf("load %d: want syntax errors, got %v", i, diags)
+		}
 	}
 }

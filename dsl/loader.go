@@ -43,6 +43,25 @@ type Loader struct {
 	parser   *hclparse.Parser
 	extra    map[string]*hcl.File // pseudo-files for --var and environment values
 	declared map[string]bool
+	// parseDiags keeps each file's parse diagnostics: the parser caches
+	// files by name and returns no diagnostics the second time.
+	parseDiags map[string]hcl.Diagnostics
+}
+
+// parse parses an HCL file once, from src or (when src is nil) from disk.
+func (l *Loader) parse(src []byte, filename string) (*hcl.File, hcl.Diagnostics) {
+	if f, ok := l.parser.Files()[filename]; ok {
+		return f, l.parseDiags[filename]
+	}
+	var f *hcl.File
+	var diags hcl.Diagnostics
+	if src == nil {
+		f, diags = l.parser.ParseHCLFile(filename)
+	} else {
+		f, diags = l.parser.ParseHCL(src, filename)
+	}
+	l.parseDiags[filename] = diags
+	return f, diags
 }
 
 // EnvPrefix is the prefix of environment variables that set plan variables:
@@ -72,6 +91,8 @@ func NewLoader(reg *targets.Registry, args []VarArg, environ []string) *Loader {
 		parser:   hclparse.NewParser(),
 		extra:    map[string]*hcl.File{},
 		declared: map[string]bool{},
+
+		parseDiags: map[string]hcl.Diagnostics{},
 	}
 }
 
@@ -141,8 +162,10 @@ func (l *Loader) Load(path string) (p *plan.Plan, diags hcl.Diagnostics) {
 			Hash:      hex.EncodeToString(sum[:]),
 			Variables: map[string]any{},
 		},
-		targets:   map[string]*plan.Target{},
-		workloads: map[string]*plan.Workload{},
+		targets:      map[string]*plan.Target{},
+		workloads:    map[string]*plan.Workload{},
+		targetDefs:   map[string]hcl.Range{},
+		workloadDefs: map[string]hcl.Range{},
 	}
 	s.load()
 	sortDiags(s.diags)
@@ -166,6 +189,8 @@ type state struct {
 	// references to them do not cascade into more diagnostics.
 	targets   map[string]*plan.Target
 	workloads map[string]*plan.Workload
+	// where each target and workload was first declared
+	targetDefs, workloadDefs map[string]hcl.Range
 }
 
 var topSchema = &hcl.BodySchema{
@@ -180,7 +205,7 @@ var topSchema = &hcl.BodySchema{
 }
 
 func (s *state) load() {
-	file, d := s.l.parser.ParseHCL(s.src, s.path)
+	file, d := s.l.parse(s.src, s.path)
 	s.diags = append(s.diags, d...)
 	if d.HasErrors() || file == nil {
 		return
@@ -216,7 +241,7 @@ func (s *state) load() {
 	for _, b := range byType["scenario"] {
 		name := b.Labels[0]
 		if prev, dup := names[name]; dup {
-			s.errorf(b.LabelRanges[0].Ptr(), "Duplicate scenario", "A scenario named %q was already declared at %s.", name, prev)
+			s.errorf(b.LabelRanges[0].Ptr(), "Duplicate scenario", "A scenario named %q was already declared on line %d.", name, prev.Start.Line)
 			continue
 		}
 		names[name] = b.DefRange
@@ -237,7 +262,7 @@ func (s *state) planBlock(blocks []*hcl.Block) {
 	s.plan.Name = strings.TrimSuffix(base, filepath.Ext(base))
 	for i, b := range blocks {
 		if i > 0 {
-			s.errorf(b.DefRange.Ptr(), "Duplicate plan block", "A plan file holds at most one plan block; the first is at %s.", blocks[0].DefRange)
+			s.errorf(b.DefRange.Ptr(), "Duplicate plan block", "A plan file holds at most one plan block; the first is on line %d.", blocks[0].DefRange.Start.Line)
 			continue
 		}
 		s.plan.Name = b.Labels[0]

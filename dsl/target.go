@@ -212,10 +212,11 @@ func (s *state) reportValidate(err error, node *cfgNode, what string) {
 func (s *state) target(b *hcl.Block) {
 	kindName, name := b.Labels[0], b.Labels[1]
 	id := kindName + "." + name
-	if prev := s.targets[id]; prev != nil {
-		s.errorf(b.LabelRanges[1].Ptr(), "Duplicate target", "A target %q %q was already declared.", kindName, name)
+	if prev, dup := s.targetDefs[id]; dup {
+		s.errorf(b.LabelRanges[1].Ptr(), "Duplicate target", "A target %q %q was already declared on line %d.", kindName, name, prev.Start.Line)
 		return
 	}
+	s.targetDefs[id] = b.DefRange
 	t := &plan.Target{Kind: kindName, Name: name}
 	s.targets[id] = t
 	ok := true

@@ -58,7 +58,7 @@ func (s *state) externalValues() map[string][]rawValue {
 			out[a.Name] = append(out[a.Name], rawValue{source: "--var " + a.Name, str: a.Value})
 			continue
 		}
-		f, d := s.l.parser.ParseHCLFile(a.File)
+		f, d := s.l.parse(nil, a.File)
 		s.diags = append(s.diags, d...)
 		if f == nil || d.HasErrors() {
 			continue
@@ -105,7 +105,7 @@ func (s *state) variables(blocks []*hcl.Block) map[string]cty.Value {
 			continue
 		}
 		if prev := seen[name]; prev != nil {
-			s.errorf(b.LabelRanges[0].Ptr(), "Duplicate variable", "A variable named %q was already declared at %s.", name, prev.DefRange)
+			s.errorf(b.LabelRanges[0].Ptr(), "Duplicate variable", "A variable named %q was already declared on line %d.", name, prev.DefRange.Start.Line)
 			continue
 		}
 		seen[name] = b
@@ -329,7 +329,7 @@ func (s *state) locals(blocks []*hcl.Block, vars map[string]cty.Value) map[strin
 		for _, name := range sortedAttrNames(as) {
 			a := as[name]
 			if prev := attrs[name]; prev != nil {
-				s.errorf(a.NameRange.Ptr(), "Duplicate local value", "A local value named %q was already defined at %s.", name, prev.NameRange)
+				s.errorf(a.NameRange.Ptr(), "Duplicate local value", "A local value named %q was already defined on line %d.", name, prev.NameRange.Start.Line)
 				continue
 			}
 			attrs[name] = a

@@ -35,10 +35,11 @@ const (
 
 func (s *state) workload(b *hcl.Block) {
 	name := b.Labels[0]
-	if _, dup := s.workloads[name]; dup {
-		s.errorf(b.LabelRanges[0].Ptr(), "Duplicate workload", "A workload named %q was already declared.", name)
+	if prev, dup := s.workloadDefs[name]; dup {
+		s.errorf(b.LabelRanges[0].Ptr(), "Duplicate workload", "A workload named %q was already declared on line %d.", name, prev.Start.Line)
 		return
 	}
+	s.workloadDefs[name] = b.DefRange
 	// Register at once so that scenarios referring to a broken workload do
 	// not report it as missing.
 	s.workloads[name] = nil
@@ -89,7 +90,7 @@ func (s *state) workload(b *hcl.Block) {
 		case "op":
 			opName := blk.Labels[0]
 			if prev, dup := opsSeen[opName]; dup {
-				s.errorf(blk.LabelRanges[0].Ptr(), "Duplicate op block", "The operation %q already has an op block at %s.", opName, prev)
+				s.errorf(blk.LabelRanges[0].Ptr(), "Duplicate op block", "The operation %q already has an op block on line %d.", opName, prev.Start.Line)
 				continue
 			}
 			opsSeen[opName] = blk.DefRange

@@ -68,3 +68,13 @@ scenario "t" {
     condition = latency.p99
   }
 }
+
+plan "again" {}
+
+target "noop" "dup" {}
+target "noop" "dup" {}
+
+scenario "t" {
+  workload = workload.w
+  executor = "per-vu-iterations"
+}
