@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/big"
@@ -52,7 +53,17 @@ func (s *state) dropNull(attrs hcl.Attributes, required ...string) hcl.Attribute
 func (s *state) convert(a *hcl.Attribute, v cty.Value, ty cty.Type, what string) (cty.Value, bool) {
 	out, err := convert.Convert(v, ty)
 	if err != nil {
-		s.exprErrorf(a.Expr, "Incorrect attribute value type", "Inappropriate value for attribute %q: %s required, got %s.", a.Name, what, friendlyType(v.Type()))
+		got := "got " + friendlyType(v.Type())
+		if ty.IsListType() && (v.Type().IsTupleType() || v.Type().IsListType() || v.Type().IsSetType()) {
+			got = err.Error()
+			var pe cty.PathError
+			if errors.As(err, &pe) && len(pe.Path) > 0 {
+				if idx, isIdx := pe.Path[0].(cty.IndexStep); isIdx && idx.Key.Type() == cty.Number {
+					got = fmt.Sprintf("but element %s: %s", idx.Key.AsBigFloat().Text('f', -1), err)
+				}
+			}
+		}
+		s.exprErrorf(a.Expr, "Incorrect attribute value type", "Inappropriate value for attribute %q: %s required, %s.", a.Name, what, got)
 		return cty.DynamicVal, false
 	}
 	if out.IsNull() || !out.IsWhollyKnown() {

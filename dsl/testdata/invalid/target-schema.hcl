@@ -36,3 +36,12 @@ scenario "s" {
     action = "reset"
   }
 }
+
+target "cache" "types" {
+  capacity = 1.5
+  ttl      = "1us"
+  strict   = "maybe"
+  weights  = ["a"]
+  names    = "x"
+  ratio    = "half"
+}
