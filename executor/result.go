@@ -104,6 +104,12 @@ type ScenarioResult struct {
 	// Series has one point per SnapshotInterval.
 	Series     []SeriesPoint
 	Assertions []AssertionResult
+	// EventErrors lists events that failed or were not applied, one line
+	// each.
+	EventErrors []string
+	// WorkerErrors lists run-time problems with workers, such as a target
+	// that could not create a worker.
+	WorkerErrors []string
 }
 
 // OpStats is the figures of one operation (or of all of them).

@@ -1,0 +1,44 @@
+package executor
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/perfplan/perfplan/plan"
+)
+
+// TestConstantArrivalRateKeepsRate: 5000/s over 2 s on noop is 10000
+// iterations, within 2%.
+func TestConstantArrivalRateKeepsRate(t *testing.T) {
+	sc := &plan.Scenario{
+		Name: "car", Executor: plan.ConstantArrivalRate, Rate: 5000, TimeUnit: time.Second,
+		Duration: 2 * time.Second, PreAllocatedVUs: 4, MaxVUs: 200, Workload: workload(noopTarget()),
+	}
+	r := run(t, onePlan(sc), Options{}).Scenarios[0]
+	want := 10000.0
+	t.Logf("ops=%d dropped=%d vus=%d p99=%v svc.p99=%v elapsed=%v", r.Total.Ops, r.Dropped, r.VUsMax, r.Total.Latency.P99, r.Total.ServiceTime.P99, r.Elapsed)
+	if d := math.Abs(float64(r.Total.Ops)-want) / want; d > 0.02 {
+		t.Fatalf("ops = %d, want %v within 2%% (dropped %d)", r.Total.Ops, want, r.Dropped)
+	}
+}
+
+// TestRampingArrivalRateIntegral: 0→4000/s over 1 s, 4000/s for 1 s, then
+// down to 0 over 0.5 s: 2000 + 4000 + 1000 = 7000 iterations.
+func TestRampingArrivalRateIntegral(t *testing.T) {
+	sc := &plan.Scenario{
+		Name: "rar", Executor: plan.RampingArrivalRate, StartRate: 0, TimeUnit: time.Second,
+		Stages: []plan.Stage{
+			{Duration: time.Second, Target: 4000},
+			{Duration: time.Second, Target: 4000},
+			{Duration: 500 * time.Millisecond, Target: 0},
+		},
+		PreAllocatedVUs: 4, MaxVUs: 200, Workload: workload(noopTarget()),
+	}
+	r := run(t, onePlan(sc), Options{}).Scenarios[0]
+	want := 7000.0
+	t.Logf("ops=%d dropped=%d vus=%d p99=%v series=%d", r.Total.Ops, r.Dropped, r.VUsMax, r.Total.Latency.P99, len(r.Series))
+	if d := math.Abs(float64(r.Total.Ops)-want) / want; d > 0.02 {
+		t.Fatalf("ops = %d, want %v within 2%%", r.Total.Ops, want)
+	}
+}

@@ -1,0 +1,126 @@
+package executor
+
+import (
+	"time"
+
+	"github.com/perfplan/perfplan/plan"
+)
+
+// rampingVUs changes the number of active workers linearly between stage
+// targets (k6 ramping-vus). Every worker that a stage may need is created up
+// front; those above the active count park. The count follows the linear
+// target truncated toward the stage's starting value: ramping from a to b
+// over D, it becomes a±k at D·k/|b−a| into the stage. The change times are
+// precomputed, so the driver just sleeps between them.
+//
+// When the count drops, the workers above it finish their current iteration
+// and park; one still busy after graceful_ramp_down is cut (its context is
+// cancelled and the iteration counted in Cut).
+type rampingVUs struct {
+	steps    []vuStep
+	maxVUs   int
+	startVUs int
+	end      time.Duration
+	rampDown time.Duration
+}
+
+// vuStep is a change of the active worker count at an offset.
+type vuStep struct {
+	at  time.Duration
+	vus int
+}
+
+func newRampingVUs(startVUs int, stages []plan.Stage, rampDown time.Duration) *rampingVUs {
+	e := &rampingVUs{startVUs: max(startVUs, 0), maxVUs: max(startVUs, 0), rampDown: rampDown}
+	e.steps = rampSteps(e.startVUs, stages)
+	var t time.Duration
+	for _, st := range stages {
+		t += st.Duration
+		e.maxVUs = max(e.maxVUs, int(st.Target))
+	}
+	e.end = t
+	return e
+}
+
+// rampSteps precomputes the times at which the VU count changes.
+func rampSteps(start int, stages []plan.Stage) []vuStep {
+	var steps []vuStep
+	cur := start
+	var t time.Duration
+	for _, st := range stages {
+		to := max(int(st.Target), 0)
+		d := st.Duration
+		if d <= 0 {
+			if to != cur {
+				steps = append(steps, vuStep{at: t, vus: to})
+			}
+			cur = to
+			continue
+		}
+		n := to - cur
+		sign := 1
+		if n < 0 {
+			n, sign = -n, -1
+		}
+		for k := 1; k <= n; k++ {
+			at := t + time.Duration(float64(d)*float64(k)/float64(n))
+			steps = append(steps, vuStep{at: at, vus: cur + sign*k})
+		}
+		cur = to
+		t += d
+	}
+	return steps
+}
+
+func (e *rampingVUs) planned() time.Duration { return e.end }
+func (e *rampingVUs) total() int64           { return 0 }
+
+func (e *rampingVUs) start(s *scenarioRun) error {
+	s.active.Store(int64(e.startVUs))
+	return s.startClosed(max(e.maxVUs, 1), -1)
+}
+
+func (e *rampingVUs) drive(s *scenarioRun) {
+	cur := e.startVUs
+	for _, st := range e.steps {
+		if !s.sleepUntil(st.at) {
+			return
+		}
+		if st.vus == cur {
+			continue
+		}
+		prev := cur
+		cur = st.vus
+		s.active.Store(int64(cur))
+		if cur < prev {
+			e.scheduleCuts(s, cur, prev)
+		}
+		s.broadcast()
+	}
+	s.sleepUntil(e.end)
+}
+
+// scheduleCuts cuts, after graceful_ramp_down, the iterations of workers
+// [from, to) that are still running the iteration they had at the ramp-down.
+func (e *rampingVUs) scheduleCuts(s *scenarioRun, from, to int) {
+	s.mu.Lock()
+	var ws []*worker
+	for _, w := range s.workers {
+		if w.id >= from && w.id < to {
+			ws = append(ws, w)
+		}
+	}
+	s.mu.Unlock()
+	snap := make([]int64, len(ws))
+	for i, w := range ws {
+		snap[i] = w.parks.Load()
+	}
+	time.AfterFunc(e.rampDown, func() {
+		for i, w := range ws {
+			if w.parks.Load() == snap[i] && !w.parked.Load() && int64(w.id) >= s.active.Load() &&
+				w.state.Load() == wsRunning {
+				w.cut()
+			}
+		}
+	})
+}

@@ -1,0 +1,423 @@
+// Package executor runs a compiled plan: it opens the targets, drives each
+// scenario with its k6-style executor (closed models: constant-vus,
+// ramping-vus, per-vu-iterations, shared-iterations; open models:
+// constant-arrival-rate, ramping-arrival-rate), records every operation's
+// latency without a lock or an allocation on the hot path (see package
+// executor/metrics), takes per-interval snapshots, evaluates abort_on_fail
+// assertions live and every assertion at the end.
+//
+// # What a latency includes
+//
+// Closed models read the clock once per operation: the end of one
+// operation is the start of the next, so a latency is Do plus choosing the
+// operation and the key (a few nanoseconds). Open models measure latency
+// from the iteration's intended start, computed from the schedule (wrk2
+// style, free of coordinated omission), and service time from its actual
+// start.
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/perfplan/perfplan/executor/metrics"
+	"github.com/perfplan/perfplan/plan"
+	"github.com/perfplan/perfplan/targets"
+)
+
+// TargetError reports a target that could not be built or opened.
+type TargetError struct {
+	// Target is the target's reference name, "KIND.NAME".
+	Target string
+	Err    error
+}
+
+// Error implements error.
+func (e *TargetError) Error() string { return fmt.Sprintf("target %s: %v", e.Target, e.Err) }
+
+// Unwrap returns the underlying error.
+func (e *TargetError) Unwrap() error { return e.Err }
+
+// Run executes every scenario of p concurrently, each from its start_time,
+// and returns their results with their assertions evaluated. A target that
+// fails to open gives an error wrapping a *TargetError. Cancelling ctx stops
+// the load gracefully; Run then returns the partial results with Interrupted
+// set and a nil error.
+func Run(ctx context.Context, p *plan.Plan, opts Options) (*Result, error) {
+	opts = normalize(opts)
+	if p == nil {
+		return nil, errors.New("executor: nil plan")
+	}
+	opened, order, err := openTargets(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		for _, t := range order {
+			_ = opened[t].Close()
+		}
+	}()
+
+	res := &Result{Plan: p, Start: time.Now()}
+	obs := opts.Observer
+	if obs != nil {
+		obs = &lockedObserver{o: obs}
+	}
+	res.Scenarios = make([]*ScenarioResult, len(p.Scenarios))
+	var wg sync.WaitGroup
+	for i, sc := range p.Scenarios {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res.Scenarios[i] = runScenario(ctx, i, scaleScenario(sc, opts.DurationScale), opened, opts, obs)
+		}()
+	}
+	wg.Wait()
+	res.End = time.Now()
+	if ctx.Err() != nil {
+		res.Interrupted = true
+		for _, s := range res.Scenarios {
+			s.Interrupted = true
+		}
+	}
+	return res, nil
+}
+
+func normalize(o Options) Options {
+	if o.DurationScale <= 0 {
+		o.DurationScale = 1
+	}
+	if o.SnapshotInterval <= 0 {
+		o.SnapshotInterval = time.Second
+	}
+	if o.SeriesLimit <= 0 {
+		o.SeriesLimit = 3600
+	}
+	return o
+}
+
+// openTargets builds and opens each distinct target once.
+func openTargets(ctx context.Context, p *plan.Plan) (map[*plan.Target]targets.Target, []*plan.Target, error) {
+	var order []*plan.Target
+	seen := map[*plan.Target]bool{}
+	add := func(t *plan.Target) {
+		if t != nil && !seen[t] {
+			seen[t] = true
+			order = append(order, t)
+		}
+	}
+	for _, t := range p.Targets {
+		add(t)
+	}
+	for _, sc := range p.Scenarios {
+		if sc.Workload != nil {
+			add(sc.Workload.Target)
+		}
+		for _, ev := range sc.Events {
+			add(ev.Target)
+		}
+	}
+	opened := map[*plan.Target]targets.Target{}
+	var done []*plan.Target
+	fail := func(t *plan.Target, err error) error {
+		for _, d := range done {
+			_ = opened[d].Close()
+		}
+		return fmt.Errorf("executor: open target %s: %w", t.ID(), &TargetError{Target: t.ID(), Err: err})
+	}
+	for _, t := range order {
+		if t.Spec == nil || t.Spec.New == nil {
+			return nil, nil, fail(t, fmt.Errorf("kind %q is not registered", t.Kind))
+		}
+		tt, err := t.Spec.New(t.Config)
+		if err != nil {
+			return nil, nil, fail(t, err)
+		}
+		if err := tt.Open(ctx); err != nil {
+			_ = tt.Close()
+			return nil, nil, fail(t, err)
+		}
+		opened[t] = tt
+		done = append(done, t)
+	}
+	return opened, order, nil
+}
+
+// scaleScenario returns a copy of sc with every duration multiplied by f.
+func scaleScenario(sc *plan.Scenario, f float64) *plan.Scenario {
+	c := *sc
+	d := func(x time.Duration) time.Duration { return time.Duration(float64(x) * f) }
+	c.Duration = d(c.Duration)
+	c.MaxDuration = d(c.MaxDuration)
+	c.StartTime = d(c.StartTime)
+	c.GracefulStop = d(c.GracefulStop)
+	c.GracefulRampDown = d(c.GracefulRampDown)
+	c.Stages = make([]plan.Stage, len(sc.Stages))
+	for i, st := range sc.Stages {
+		c.Stages[i] = plan.Stage{Duration: d(st.Duration), Target: st.Target}
+	}
+	c.Events = make([]plan.Event, len(sc.Events))
+	for i, ev := range sc.Events {
+		ev.At = d(ev.At)
+		c.Events[i] = ev
+	}
+	c.Asserts = make([]*plan.Assertion, len(sc.Asserts))
+	for i, a := range sc.Asserts {
+		ac := *a
+		ac.AbortGrace = d(a.AbortGrace)
+		c.Asserts[i] = &ac
+	}
+	return &c
+}
+
+// newExecutor returns the executor for sc.
+func newExecutor(sc *plan.Scenario) (executor, error) {
+	switch sc.Executor {
+	case plan.ConstantVUs:
+		return &constantVUs{vus: sc.VUs, dur: sc.Duration}, nil
+	case plan.RampingVUs:
+		return newRampingVUs(sc.StartVUs, sc.Stages, sc.GracefulRampDown), nil
+	case plan.PerVUIterations:
+		return &perVUIterations{vus: sc.VUs, iterations: sc.Iterations, maxDur: sc.MaxDuration}, nil
+	case plan.SharedIterations:
+		return &sharedIterations{vus: sc.VUs, iterations: sc.Iterations, maxDur: sc.MaxDuration}, nil
+	case plan.ConstantArrivalRate:
+		return newConstantArrivalRate(sc.Rate, sc.TimeUnit, sc.Duration, sc.PreAllocatedVUs, sc.MaxVUs), nil
+	case plan.RampingArrivalRate:
+		return newRampingArrivalRate(sc.StartRate, sc.TimeUnit, sc.Stages, sc.PreAllocatedVUs, sc.MaxVUs), nil
+	}
+	return nil, fmt.Errorf("unknown executor %q", sc.Executor)
+}
+
+// runScenario runs one scenario to its end and evaluates its assertions.
+func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*plan.Target]targets.Target, opts Options, obs Observer) *ScenarioResult {
+	s := &scenarioRun{
+		sc: sc, index: idx, opts: opts, observer: obs, all: opened,
+		stopCh: make(chan struct{}), wake: make(chan struct{}), abortIdx: -1,
+	}
+	var wl plan.Workload
+	if sc.Workload != nil {
+		wl = *sc.Workload
+	}
+	if len(wl.Ops) == 0 {
+		wl.Ops = []plan.Op{{Name: "op", Weight: 1}}
+	}
+	if len(wl.Ops) > metrics.MaxOps {
+		wl.Ops = wl.Ops[:metrics.MaxOps]
+	}
+	sc.Workload = &wl
+	s.ops = wl.Ops
+	s.picker = newOpPicker(wl.Ops)
+	s.set = metrics.NewSet(len(wl.Ops), plan.OpenModel(sc.Executor))
+	s.target = opened[wl.Target]
+	col := newCollector(s)
+
+	empty := func(errMsg string) *ScenarioResult {
+		r := &ScenarioResult{Name: sc.Name, Executor: sc.Executor, Start: time.Now(), End: time.Now(), Ops: make([]OpStats, len(s.ops))}
+		for i, o := range s.ops {
+			r.Ops[i].Name = o.Name
+		}
+		r.Total.Name = "total"
+		if errMsg != "" {
+			r.WorkerErrors = append(r.WorkerErrors, errMsg)
+		}
+		return r
+	}
+
+	// start_time.
+	if sc.StartTime > 0 {
+		t := time.NewTimer(sc.StartTime)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			r := empty("")
+			r.Interrupted = true
+			evalAssertions(r, sc)
+			if obs != nil {
+				obs.ScenarioEnd(r)
+			}
+			return r
+		}
+	}
+	if s.target == nil {
+		r := empty(fmt.Sprintf("scenario %s: workload has no target", sc.Name))
+		evalAssertions(r, sc)
+		return r
+	}
+	ex, err := newExecutor(sc)
+	if err != nil {
+		r := empty(fmt.Sprintf("scenario %s: %v", sc.Name, err))
+		evalAssertions(r, sc)
+		return r
+	}
+	s.ex = ex
+	s.doCtx, s.doCancel = context.WithCancel(context.WithoutCancel(ctx))
+	defer s.doCancel()
+
+	if obs != nil {
+		obs.ScenarioStart(sc.Name, ex.planned())
+	}
+	wallStart := time.Now()
+	s.base = wallStart
+	if err := ex.start(s); err != nil {
+		s.addError("%v", err)
+	}
+
+	// Interruption and events.
+	stopWatch := make(chan struct{})
+	defer close(stopWatch)
+	go func() {
+		select {
+		case <-ctx.Done():
+			s.requestStop(stopInterrupt)
+		case <-stopWatch:
+		}
+	}()
+	var evErrs []string
+	var evMu sync.Mutex
+	evDone := make(chan struct{})
+	go func() {
+		defer close(evDone)
+		runEvents(ctx, s, func(msg string) {
+			evMu.Lock()
+			evErrs = append(evErrs, msg)
+			evMu.Unlock()
+		})
+	}()
+
+	colDone := make(chan struct{})
+	colExit := make(chan struct{})
+	go func() {
+		defer close(colExit)
+		col.loop(colDone)
+	}()
+
+	ex.drive(s)
+	s.finish(s.waitWorkers())
+	elapsed := s.since()
+	wallEnd := time.Now()
+	close(colDone)
+	<-colExit
+	s.requestStop(stopEnd) // no-op when already stopped; wakes the event goroutine
+	<-evDone
+
+	col.c.Collect()
+	r := col.result(elapsed, true)
+	r.Start, r.End = wallStart, wallEnd
+	// Flush the pending series interval, if any.
+	ops, errs := col.c.Interval.Totals()
+	if ops > 0 || errs > 0 || col.pendN > 0 {
+		col.stride = col.pendN + 1
+		col.addPoint(elapsed, ops, errs, int(s.live.Load()))
+	}
+	r.Series = col.series
+	switch s.reason.Load() {
+	case stopInterrupt:
+		r.Interrupted = true
+	case stopAbort:
+		r.Aborted = true
+		s.mu.Lock()
+		r.AbortReason = s.abortMsg
+		s.mu.Unlock()
+	}
+	s.mu.Lock()
+	r.WorkerErrors = append(r.WorkerErrors, s.errs...)
+	s.mu.Unlock()
+	evMu.Lock()
+	r.EventErrors = evErrs
+	evMu.Unlock()
+	evalAssertions(r, sc)
+	if s.abortIdx >= 0 && s.abortIdx < len(r.Assertions) {
+		r.Assertions[s.abortIdx].Aborted = true
+	}
+	if obs != nil {
+		obs.ScenarioEnd(r)
+	}
+	return r
+}
+
+// runEvents applies the scenario's events at their offsets until the
+// scenario stops. Events still pending at the end are reported as not
+// applied.
+func runEvents(ctx context.Context, s *scenarioRun, report func(string)) {
+	evs := append([]plan.Event(nil), s.sc.Events...)
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].At < evs[j].At })
+	for i, ev := range evs {
+		if !s.sleepUntil(ev.At) {
+			for _, e := range evs[i:] {
+				report(fmt.Sprintf("event %s at %v on %s: not applied, the scenario ended first", e.Action, e.At, targetID(e.Target)))
+			}
+			return
+		}
+		t := s.all[ev.Target]
+		c, ok := t.(targets.Controller)
+		if !ok {
+			report(fmt.Sprintf("event %s at %v on %s: target does not accept actions", ev.Action, ev.At, targetID(ev.Target)))
+			continue
+		}
+		if err := c.Control(ctx, ev.Action, ev.Config); err != nil {
+			report(fmt.Sprintf("event %s at %v on %s: %v", ev.Action, ev.At, targetID(ev.Target), err))
+		}
+	}
+}
+
+func targetID(t *plan.Target) string {
+	if t == nil {
+		return "<nil>"
+	}
+	return t.ID()
+}
+
+// evalAssertions evaluates every assertion of sc against r.
+func evalAssertions(r *ScenarioResult, sc *plan.Scenario) {
+	r.Assertions = make([]AssertionResult, 0, len(sc.Asserts))
+	for _, a := range sc.Asserts {
+		ar := AssertionResult{Assertion: a, Observed: map[string]float64{}}
+		if a.Condition == nil {
+			ar.Err = "assertion has no condition"
+			r.Assertions = append(r.Assertions, ar)
+			continue
+		}
+		for _, ref := range a.Condition.Refs() {
+			if v, ok := r.Metric(ref); ok {
+				ar.Observed[ref] = v
+			}
+		}
+		ok, err := a.Condition.Eval(r)
+		if err != nil {
+			ar.Err = err.Error()
+		} else {
+			ar.Passed = ok
+		}
+		r.Assertions = append(r.Assertions, ar)
+	}
+}
+
+// lockedObserver serialises the calls of the scenarios' collectors.
+type lockedObserver struct {
+	mu sync.Mutex
+	o  Observer
+}
+
+func (l *lockedObserver) ScenarioStart(name string, planned time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.o.ScenarioStart(name, planned)
+}
+
+func (l *lockedObserver) Progress(p Progress) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.o.Progress(p)
+}
+
+func (l *lockedObserver) ScenarioEnd(r *ScenarioResult) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.o.ScenarioEnd(r)
+}

@@ -1,0 +1,525 @@
+package executor
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/perfplan/perfplan/executor/metrics"
+	"github.com/perfplan/perfplan/plan"
+	"github.com/perfplan/perfplan/targets"
+)
+
+// abandonAfter is how long the runner waits, after cutting the in-flight
+// iterations at the end of graceful_stop, for targets that ignore their
+// context. Workers still inside Do after it are abandoned: counted in Cut,
+// their completed operations kept, and their eventual return ignored.
+const abandonAfter = time.Second
+
+// Stop reasons.
+const (
+	stopEnd = iota + 1
+	stopInterrupt
+	stopAbort
+)
+
+// executor drives one executor kind.
+type executor interface {
+	// planned is the planned length (0 when iteration-bound).
+	planned() time.Duration
+	// total is the number of iterations for progress (0 when time-bound).
+	total() int64
+	// start creates the initial workers.
+	start(s *scenarioRun) error
+	// drive blocks until the load should end or s.stopCh is closed.
+	drive(s *scenarioRun)
+}
+
+// scenarioRun is the run-time state of one scenario.
+type scenarioRun struct {
+	sc       *plan.Scenario // with durations scaled
+	index    int
+	target   targets.Target
+	ex       executor
+	set      *metrics.Set
+	ops      []plan.Op
+	picker   *opPicker
+	base     time.Time
+	opts     Options
+	observer Observer
+	all      map[*plan.Target]targets.Target
+
+	// gen is the control word: bumped on stop, on VU count changes and on
+	// each snapshot tick. Workers load it once per operation and take
+	// their slow path when it changed.
+	gen      atomic.Uint64
+	stopped  atomic.Bool
+	active   atomic.Int64 // workers with id < active run (ramping-vus)
+	stopCh   chan struct{}
+	stopOnce sync.Once
+	reason   atomic.Int32
+	abortMsg string // set before stop with reason stopAbort (under mu)
+	abortIdx int    // the aborting assertion, -1 if none (collector only)
+
+	doCtx    context.Context // passed to Do; cancelled when graceful_stop expires
+	doCancel context.CancelFunc
+
+	mu      sync.Mutex
+	workers []*worker
+	wake    chan struct{}
+	errs    []string
+
+	wg       sync.WaitGroup
+	nworkers atomic.Int64
+	live     atomic.Int64
+	vusMax   atomic.Int64
+	dropped  atomic.Int64
+	cut      atomic.Int64
+
+	// Open models.
+	sched    *arrivalSchedule
+	next     atomic.Int64
+	maxVUs   int
+	spawning atomic.Bool
+
+	// shared-iterations.
+	claimed atomic.Int64
+	sharedN int64
+}
+
+func (s *scenarioRun) since() time.Duration { return time.Since(s.base) }
+
+// wakeChan returns the channel that is closed on the next control change.
+func (s *scenarioRun) wakeChan() chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.wake
+}
+
+// broadcast bumps the control word and wakes parked workers.
+func (s *scenarioRun) broadcast() {
+	s.gen.Add(1)
+	s.mu.Lock()
+	close(s.wake)
+	s.wake = make(chan struct{})
+	s.mu.Unlock()
+}
+
+func (s *scenarioRun) noteLive(n int64) {
+	for {
+		m := s.vusMax.Load()
+		if n <= m || s.vusMax.CompareAndSwap(m, n) {
+			return
+		}
+	}
+}
+
+func (s *scenarioRun) addError(format string, args ...any) {
+	s.mu.Lock()
+	s.errs = append(s.errs, fmt.Sprintf(format, args...))
+	s.mu.Unlock()
+}
+
+// requestStop stops starting iterations. The first reason wins.
+func (s *scenarioRun) requestStop(reason int32) {
+	s.stopOnce.Do(func() {
+		s.reason.Store(reason)
+		s.stopped.Store(true)
+		close(s.stopCh)
+		s.broadcast()
+	})
+}
+
+// newWorkerFor creates worker id with its target worker. It does not start it.
+func (s *scenarioRun) newWorkerFor(id int) (*worker, error) {
+	tw, err := s.target.NewWorker(id)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %s: new worker %d: %w", s.sc.Name, id, err)
+	}
+	w := newWorker(s, id, tw)
+	s.mu.Lock()
+	s.workers = append(s.workers, w)
+	s.mu.Unlock()
+	return w, nil
+}
+
+// startClosed creates and starts n closed-model workers.
+func (s *scenarioRun) startClosed(n int, budget int64) error {
+	ws := make([]*worker, 0, n)
+	for id := range n {
+		w, err := s.newWorkerFor(id)
+		if err != nil {
+			return err
+		}
+		ws = append(ws, w)
+	}
+	s.nworkers.Store(int64(n))
+	for _, w := range ws {
+		s.wg.Add(1)
+		s.noteLive(s.live.Add(1))
+		go w.runClosed(budget)
+	}
+	return nil
+}
+
+// startOpen creates and starts n open-model workers.
+func (s *scenarioRun) startOpen(n int) error {
+	if n < 1 {
+		n = 1
+	}
+	ws := make([]*worker, 0, n)
+	for id := range n {
+		w, err := s.newWorkerFor(id)
+		if err != nil {
+			return err
+		}
+		ws = append(ws, w)
+	}
+	s.nworkers.Store(int64(n))
+	for _, w := range ws {
+		s.wg.Add(1)
+		s.noteLive(s.live.Add(1))
+		go w.runOpen()
+	}
+	return nil
+}
+
+// spawn adds one open-model worker, unless one is being added already or
+// max_vus is reached. It is called by a running worker, so the wait group
+// is never at zero here.
+func (s *scenarioRun) spawn() {
+	if s.stopped.Load() || !s.spawning.CompareAndSwap(false, true) {
+		return
+	}
+	id := int(s.nworkers.Add(1)) - 1
+	if id >= s.maxVUs {
+		s.nworkers.Add(-1)
+		s.spawning.Store(false)
+		return
+	}
+	s.wg.Add(1)
+	s.noteLive(s.live.Add(1))
+	go func() {
+		w, err := s.newWorkerFor(id)
+		if err != nil {
+			s.addError("%v", err)
+			s.live.Add(-1)
+			s.spawning.Store(false)
+			s.wg.Done()
+			return
+		}
+		w.runOpen()
+	}()
+}
+
+// sleep waits for d from the scenario's start, or until stop. It returns
+// false when the scenario was stopped.
+func (s *scenarioRun) sleepUntil(at time.Duration) bool {
+	d := at - s.since()
+	if d <= 0 {
+		return !s.stopped.Load()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.stopCh:
+		return false
+	}
+}
+
+// waitWorkers returns a channel closed when every worker has returned.
+func (s *scenarioRun) waitWorkers() chan struct{} {
+	ch := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(ch)
+	}()
+	return ch
+}
+
+// finish stops the load and gives in-flight iterations graceful_stop to
+// complete; then it cuts them, and abandons workers whose target ignores
+// the cancellation.
+func (s *scenarioRun) finish(done chan struct{}) {
+	s.requestStop(stopEnd)
+	grace := time.NewTimer(s.sc.GracefulStop)
+	defer grace.Stop()
+	select {
+	case <-done:
+		return
+	case <-grace.C:
+	}
+	s.doCancel()
+	ab := time.NewTimer(abandonAfter)
+	defer ab.Stop()
+	select {
+	case <-done:
+		return
+	case <-ab.C:
+	}
+	s.mu.Lock()
+	ws := append([]*worker(nil), s.workers...)
+	s.mu.Unlock()
+	for _, w := range ws {
+		if w.state.CompareAndSwap(wsRunning, wsAbandoned) {
+			s.cut.Add(1)
+			// The worker is blocked inside Do and will not touch its
+			// recorder again; keep its completed operations.
+			w.rec.Flush()
+		}
+	}
+}
+
+// collector takes snapshots: per-interval series, progress and live abort
+// assertions.
+type collector struct {
+	s        *scenarioRun
+	c        *metrics.Collector
+	interval time.Duration
+	limit    int
+	series   []SeriesPoint
+	stride   int
+	pend     SeriesPoint
+	pendN    int
+	pendHist *metrics.View
+	lastAt   time.Duration
+	failing  []time.Duration // per assertion: when it started failing, -1 if passing
+}
+
+func newCollector(s *scenarioRun) *collector {
+	c := &collector{
+		s:        s,
+		c:        s.set.NewCollector(),
+		interval: s.opts.SnapshotInterval,
+		limit:    s.opts.SeriesLimit,
+		stride:   1,
+	}
+	c.failing = make([]time.Duration, len(s.sc.Asserts))
+	for i := range c.failing {
+		c.failing[i] = -1
+	}
+	return c
+}
+
+// loop runs until done is closed.
+func (c *collector) loop(done chan struct{}) {
+	t := time.NewTicker(c.interval)
+	defer t.Stop()
+	flushWait := min(c.interval/20, 20*time.Millisecond)
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+		}
+		c.s.gen.Add(1) // ask workers to flush
+		if flushWait > 0 {
+			ft := time.NewTimer(flushWait)
+			select {
+			case <-done:
+				ft.Stop()
+				return
+			case <-ft.C:
+			}
+		}
+		c.tick()
+	}
+}
+
+// tick takes one snapshot.
+func (c *collector) tick() {
+	s := c.s
+	now := s.since()
+	c.c.Collect()
+	ops, errs := c.c.Interval.Totals()
+	dt := (now - c.lastAt).Seconds()
+	c.lastAt = now
+	rate := 0.0
+	if dt > 0 {
+		rate = float64(ops) / dt
+	}
+	c.addPoint(now, ops, errs, int(s.live.Load()))
+	if s.observer != nil {
+		cops, cerrs := c.c.Cum.Totals()
+		s.observer.Progress(Progress{
+			Scenario:  s.sc.Name,
+			Elapsed:   now,
+			Planned:   s.ex.planned(),
+			Ops:       cops,
+			Errors:    cerrs,
+			Rate:      rate,
+			ActiveVUs: int(s.live.Load()),
+			Dropped:   s.dropped.Load(),
+			Done:      cops,
+			Total:     s.ex.total(),
+		})
+	}
+	c.evalAbort(now)
+}
+
+// addPoint appends one interval to the bounded series.
+func (c *collector) addPoint(at time.Duration, ops, errs int64, vus int) {
+	if c.pendHist == nil {
+		c.pendHist = c.s.set.NewCollector().Interval
+	}
+	c.pendHist.Merge(c.c.Interval)
+	c.pend.Ops += ops
+	c.pend.Errors += errs
+	c.pend.ActiveVUs = max(c.pend.ActiveVUs, vus)
+	c.pendN++
+	if c.pendN < c.stride {
+		return
+	}
+	h := metrics.Summarize(c.pendHist.MergedLat())
+	p := c.pend
+	p.Offset = at
+	span := time.Duration(c.stride) * c.interval
+	p.Throughput = float64(p.Ops) / span.Seconds()
+	p.P50, p.P90, p.P99, p.Max = time.Duration(h.P50), time.Duration(h.P90), time.Duration(h.P99), time.Duration(h.Max)
+	c.series = append(c.series, p)
+	c.pend, c.pendN = SeriesPoint{}, 0
+	c.pendHist.Reset()
+	if len(c.series) >= c.limit && c.limit > 1 {
+		c.series = halveSeries(c.series)
+		c.stride *= 2
+	}
+}
+
+// halveSeries merges the series' points pairwise. Counts add up exactly;
+// the percentiles of a merged point are the larger of the two (an upper
+// bound, as the interval histograms are not kept).
+func halveSeries(in []SeriesPoint) []SeriesPoint {
+	out := in[:0]
+	for i := 0; i < len(in); i += 2 {
+		a := in[i]
+		if i+1 < len(in) {
+			b := in[i+1]
+			a.Offset = b.Offset
+			a.Ops += b.Ops
+			a.Errors += b.Errors
+			a.Throughput = (a.Throughput + b.Throughput) / 2
+			a.P50, a.P90, a.P99, a.Max = max(a.P50, b.P50), max(a.P90, b.P90), max(a.P99, b.P99), max(a.Max, b.Max)
+			a.ActiveVUs = max(a.ActiveVUs, b.ActiveVUs)
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// evalAbort evaluates the abort_on_fail assertions over the cumulative
+// metrics. One that has failed at every evaluation for its abort_grace stops
+// the scenario. An assertion that cannot be evaluated yet (a metric without
+// a value, such as a latency before the first operation) does not count as
+// failing.
+func (c *collector) evalAbort(now time.Duration) {
+	s := c.s
+	var live *ScenarioResult
+	for i, a := range s.sc.Asserts {
+		if !a.AbortOnFail || a.Condition == nil {
+			continue
+		}
+		if live == nil {
+			live = c.result(now, false)
+		}
+		ok, err := a.Condition.Eval(live)
+		if err != nil || ok {
+			c.failing[i] = -1
+			continue
+		}
+		if c.failing[i] < 0 {
+			c.failing[i] = now
+		}
+		if now-c.failing[i] >= a.AbortGrace && !s.stopped.Load() {
+			s.mu.Lock()
+			if s.abortMsg == "" {
+				msg := a.ErrorMessage
+				if msg == "" {
+					msg = a.Expr
+				}
+				s.abortMsg = fmt.Sprintf("assertion %q failed for %v: %s", a.Expr, now-c.failing[i], msg)
+			}
+			s.mu.Unlock()
+			s.abortIdx = i
+			s.requestStop(stopAbort)
+		}
+	}
+}
+
+// result builds a ScenarioResult from the cumulative view. final hands the
+// collector's histograms over; otherwise they are shared read-only with the
+// caller for the duration of the call.
+func (c *collector) result(elapsed time.Duration, final bool) *ScenarioResult {
+	s := c.s
+	r := &ScenarioResult{
+		Name:     s.sc.Name,
+		Executor: s.sc.Executor,
+		Elapsed:  elapsed,
+		Dropped:  s.dropped.Load(),
+		Cut:      s.cut.Load(),
+		VUsMax:   int(s.vusMax.Load()),
+		Ops:      make([]OpStats, len(s.ops)),
+	}
+	secs := elapsed.Seconds()
+	thr := func(n int64) float64 {
+		if secs <= 0 {
+			return 0
+		}
+		return float64(n) / secs
+	}
+	cum := c.c.Cum
+	for i, o := range s.ops {
+		v := cum.Ops[i]
+		st := OpStats{Name: o.Name, Ops: v.Ops, Errors: v.Errors, Throughput: thr(v.Ops)}
+		st.Hist = v.Lat
+		st.Latency = latencyStats(v.Lat)
+		if v.Svc != nil {
+			st.ServiceHist = v.Svc
+			st.ServiceTime = latencyStats(v.Svc)
+		} else {
+			st.ServiceHist, st.ServiceTime = st.Hist, st.Latency
+		}
+		r.Ops[i] = st
+	}
+	ops, errs := cum.Totals()
+	r.Total = OpStats{Name: "total", Ops: ops, Errors: errs, Throughput: thr(ops)}
+	if len(s.ops) == 1 {
+		r.Total.Hist, r.Total.ServiceHist = r.Ops[0].Hist, r.Ops[0].ServiceHist
+	} else {
+		r.Total.Hist = cum.MergedLat()
+		r.Total.ServiceHist = cum.MergedSvc()
+		if r.Total.ServiceHist == nil {
+			r.Total.ServiceHist = r.Total.Hist
+		}
+	}
+	r.Total.Latency = latencyStats(r.Total.Hist)
+	r.Total.ServiceTime = latencyStats(r.Total.ServiceHist)
+	if final {
+		for i := range r.Ops {
+			if r.Ops[i].Ops == 0 {
+				r.Ops[i].Hist, r.Ops[i].ServiceHist = nil, nil
+			}
+		}
+		if r.Total.Ops == 0 {
+			r.Total.Hist, r.Total.ServiceHist = nil, nil
+		}
+	}
+	r.TargetStats = s.target.Stats()
+	return r
+}
+
+func latencyStats(h *hdrhistogram.Histogram) LatencyStats {
+	m := metrics.Summarize(h)
+	d := func(f float64) time.Duration { return time.Duration(math.Round(f)) }
+	return LatencyStats{
+		Min: d(m.Min), Mean: d(m.Mean), StdDev: d(m.StdDev),
+		P50: d(m.P50), P75: d(m.P75), P90: d(m.P90), P95: d(m.P95), P99: d(m.P99), P999: d(m.P999),
+		Max: d(m.Max),
+	}
+}

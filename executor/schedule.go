@@ -1,0 +1,119 @@
+package executor
+
+import (
+	"math"
+	"time"
+
+	"github.com/perfplan/perfplan/plan"
+)
+
+// arrivalSchedule maps an iteration index to its intended start, for the open
+// models. The rate is piecewise linear in time; iteration i is due when the
+// integral of the rate from the scenario's start reaches i (so iteration 0 is
+// due at once, as in k6). The schedule is computed by inverting that integral
+// per segment, never by polling a clock.
+type arrivalSchedule struct {
+	segs []segment
+	// total is the number of iterations due before end.
+	total float64
+	end   float64 // ns
+}
+
+// segment is one stage: the rate goes linearly from r0 to r1 (iterations per
+// ns) over dur ns, starting at start ns with n0 iterations already due.
+type segment struct {
+	start, dur float64
+	r0, r1     float64
+	n0, n      float64 // iterations due before the segment, and within it
+}
+
+// newConstantSchedule returns the schedule of constant-arrival-rate.
+func newConstantSchedule(rate float64, unit, dur time.Duration) *arrivalSchedule {
+	return newRampingSchedule(rate, unit, []plan.Stage{{Duration: dur, Target: rate}})
+}
+
+// newRampingSchedule returns the schedule of ramping-arrival-rate: the rate
+// starts at startRate and ramps linearly to each stage's target over its
+// duration. Rates are per unit.
+func newRampingSchedule(startRate float64, unit time.Duration, stages []plan.Stage) *arrivalSchedule {
+	if unit <= 0 {
+		unit = time.Second
+	}
+	per := 1 / float64(unit)
+	s := &arrivalSchedule{}
+	r0 := math.Max(startRate, 0) * per
+	var t, n float64
+	for _, st := range stages {
+		d := float64(st.Duration)
+		r1 := math.Max(st.Target, 0) * per
+		if d <= 0 {
+			r0 = r1
+			continue
+		}
+		cnt := (r0 + r1) / 2 * d
+		s.segs = append(s.segs, segment{start: t, dur: d, r0: r0, r1: r1, n0: n, n: cnt})
+		t += d
+		n += cnt
+		r0 = r1
+	}
+	s.total, s.end = n, t
+	return s
+}
+
+// count returns the number of iterations due in [0, end): the first integer
+// not below the integral.
+func (s *arrivalSchedule) count() int64 {
+	c := math.Ceil(s.total - 1e-9)
+	if c < 0 {
+		return 0
+	}
+	return int64(c)
+}
+
+// duration returns the schedule's length.
+func (s *arrivalSchedule) duration() time.Duration { return time.Duration(s.end) }
+
+// at returns iteration i's intended start from the scenario's start, and false
+// when i is not due before the end. cur caches the caller's segment index:
+// callers ask for increasing i, so the lookup is amortised O(1).
+func (s *arrivalSchedule) at(i int64, cur *int) (time.Duration, bool) {
+	n := float64(i)
+	if n >= s.total-1e-9 {
+		return 0, false
+	}
+	k := *cur
+	if k >= len(s.segs) || s.segs[k].n0 > n {
+		k = 0
+	}
+	for k < len(s.segs)-1 && n >= s.segs[k].n0+s.segs[k].n {
+		k++
+	}
+	*cur = k
+	g := &s.segs[k]
+	return time.Duration(g.start + g.offset(n-g.n0)), true
+}
+
+// offset solves n(t) = r0 t + (r1-r0) t²/(2D) = m for t in [0, D]. With
+// a = (r1-r0)/(2D) and b = r0, t = 2m / (b + sqrt(b² + 4am)): this form is
+// stable whether the rate rises, falls or starts at zero, where the textbook
+// (-b + sqrt(...)) / 2a loses precision or divides by zero.
+func (g *segment) offset(m float64) float64 {
+	if m <= 0 {
+		return 0
+	}
+	a := (g.r1 - g.r0) / (2 * g.dur)
+	b := g.r0
+	disc := b*b + 4*a*m
+	if disc < 0 {
+		disc = 0
+	}
+	den := b + math.Sqrt(disc)
+	if den <= 0 {
+		return g.dur
+	}
+	t := 2 * m / den
+	if t > g.dur {
+		t = g.dur
+	}
+	return t
+}
