@@ -1,0 +1,234 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/olekukonko/tablewriter/tw"
+)
+
+// WriteDocumentTables prints every plan of a run document in the layout of
+// WriteTables: a row per scenario and per operation, the scenario notes, the
+// target statistics, the assertions with their observed values, then the
+// verdict line with the grade. `perfplan report RUN.json --format table`
+// uses it, so a saved run renders as the live run did.
+func WriteDocumentTables(w io.Writer, d *Document, opts TableOptions) error {
+	for i := range d.Plans {
+		if err := writePlanTables(w, &d.Plans[i], opts); err != nil {
+			return fmt.Errorf("plan %s: %w", d.Plans[i].Name, err)
+		}
+	}
+	return nil
+}
+
+func writePlanTables(w io.Writer, p *PlanDoc, opts TableOptions) error {
+	fmt.Fprintf(w, "\nplan %s (%s)", p.Name, p.File)
+	if p.Interrupted {
+		fmt.Fprint(w, "  [INTERRUPTED: partial results]")
+	}
+	fmt.Fprintln(w)
+	if p.Error != "" {
+		fmt.Fprintln(w, paint(opts.Color, "ERROR: "+p.Error, red))
+		return nil
+	}
+	header := []string{"scenario", "op", "ops", "throughput", "errors", "p50", "p95", "p99", "p99.9", "max"}
+	align := []tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight}
+	t := newTable(w, header, align)
+	for _, s := range p.Scenarios {
+		if err := t.Append(opDocRow(s.Name, "(all)", s.Total)); err != nil {
+			return fmt.Errorf("table row: %w", err)
+		}
+		if len(s.Ops) > 1 {
+			for _, op := range s.Ops {
+				if err := t.Append(opDocRow("", op.Name, op)); err != nil {
+					return fmt.Errorf("table row: %w", err)
+				}
+			}
+		}
+	}
+	if err := t.Render(); err != nil {
+		return fmt.Errorf("render table: %w", err)
+	}
+	for _, note := range scenarioDocNotes(p) {
+		fmt.Fprintln(w, "  "+note)
+	}
+	if err := writeDocTargetStats(w, p); err != nil {
+		return err
+	}
+	if err := writeDocAssertions(w, p, opts); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, docVerdictLine(p, opts))
+	return nil
+}
+
+func opDocRow(scenario, op string, s OpDoc) []string {
+	return []string{
+		scenario, op,
+		fmt.Sprintf("%d", s.Ops),
+		Rate(s.Throughput),
+		Percent(s.ErrorRate),
+		Duration(time.Duration(s.Latency.P50)),
+		Duration(time.Duration(s.Latency.P95)),
+		Duration(time.Duration(s.Latency.P99)),
+		Duration(time.Duration(s.Latency.P999)),
+		Duration(time.Duration(s.Latency.Max)),
+	}
+}
+
+func isOpenModel(executor string) bool {
+	return executor == "constant-arrival-rate" || executor == "ramping-arrival-rate"
+}
+
+func scenarioDocNotes(p *PlanDoc) []string {
+	var notes []string
+	for _, s := range p.Scenarios {
+		line := fmt.Sprintf("%s: %s, %s, up to %d workers", s.Name, s.Executor, Duration(time.Duration(s.ElapsedNS)), s.VUsMax)
+		if isOpenModel(s.Executor) {
+			line += fmt.Sprintf("; latency from intended start, service time p99 %s", Duration(time.Duration(s.Total.ServiceTime.P99)))
+		}
+		notes = append(notes, line)
+		if s.Dropped > 0 {
+			notes = append(notes, fmt.Sprintf("%s: WARNING %d iterations dropped: the runner could not start them in time (all max_vus busy); raise max_vus or lower the rate", s.Name, s.Dropped))
+		}
+		if s.Cut > 0 {
+			notes = append(notes, fmt.Sprintf("%s: %d iterations cut at graceful_stop", s.Name, s.Cut))
+		}
+		if s.Aborted {
+			notes = append(notes, fmt.Sprintf("%s: ABORTED early: %s", s.Name, s.AbortReason))
+		}
+		if s.Interrupted {
+			notes = append(notes, fmt.Sprintf("%s: interrupted by signal", s.Name))
+		}
+	}
+	return notes
+}
+
+func sortedKeys(m map[string]float64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func writeDocTargetStats(w io.Writer, p *PlanDoc) error {
+	has := false
+	for _, s := range p.Scenarios {
+		if len(s.TargetStats) > 0 {
+			has = true
+		}
+	}
+	if !has {
+		return nil
+	}
+	t := newTable(w, []string{"scenario", "target statistics"}, []tw.Align{tw.AlignLeft, tw.AlignLeft})
+	for _, s := range p.Scenarios {
+		if len(s.TargetStats) == 0 {
+			continue
+		}
+		var parts []string
+		for _, k := range sortedKeys(s.TargetStats) {
+			parts = append(parts, k+"="+Number(s.TargetStats[k]))
+		}
+		if err := t.Append([]string{s.Name, wrapJoin(parts, 90)}); err != nil {
+			return fmt.Errorf("table row: %w", err)
+		}
+	}
+	if err := t.Render(); err != nil {
+		return fmt.Errorf("render table: %w", err)
+	}
+	return nil
+}
+
+// ObservedRefs returns the names of an assertion's observed values in the
+// order the condition reads them (as the live tables print them), followed
+// by any others in name order.
+func ObservedRefs(a AssertionDoc) []string {
+	var refs []string
+	seen := map[string]bool{}
+	for _, r := range ConditionRefs(a.Condition) {
+		if _, ok := a.Observed[r]; ok && !seen[r] {
+			seen[r] = true
+			refs = append(refs, r)
+		}
+	}
+	for _, k := range sortedKeys(a.Observed) {
+		if !seen[k] {
+			refs = append(refs, k)
+		}
+	}
+	return refs
+}
+
+// assertionMessage is the message shown for a failed assertion.
+func assertionMessage(a AssertionDoc) string {
+	if a.Passed {
+		return ""
+	}
+	msg := a.ErrorMessage
+	if a.Error != "" {
+		msg = strings.TrimSpace(msg + " " + a.Error)
+	}
+	return msg
+}
+
+func writeDocAssertions(w io.Writer, p *PlanDoc, opts TableOptions) error {
+	n := 0
+	for _, s := range p.Scenarios {
+		n += len(s.Assertions)
+	}
+	if n == 0 {
+		fmt.Fprintln(w, "  no assertions")
+		return nil
+	}
+	t := newTable(w, []string{"result", "scenario", "condition", "observed", "message"},
+		[]tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft})
+	for _, s := range p.Scenarios {
+		for _, a := range s.Assertions {
+			verdict := paint(opts.Color, "PASS", green)
+			if !a.Passed {
+				verdict = paint(opts.Color, "FAIL", red)
+			}
+			if a.Aborted {
+				verdict += " (aborted run)"
+			}
+			if err := t.Append([]string{verdict, s.Name, a.Condition, FormatObserved(a.Observed, ObservedRefs(a)), assertionMessage(a)}); err != nil {
+				return fmt.Errorf("table row: %w", err)
+			}
+		}
+	}
+	if err := t.Render(); err != nil {
+		return fmt.Errorf("render table: %w", err)
+	}
+	return nil
+}
+
+func assertionCounts(p *PlanDoc) (total, failed int) {
+	for _, s := range p.Scenarios {
+		for _, a := range s.Assertions {
+			total++
+			if !a.Passed {
+				failed++
+			}
+		}
+	}
+	return total, failed
+}
+
+func docVerdictLine(p *PlanDoc, opts TableOptions) string {
+	total, failed := assertionCounts(p)
+	score, word := Grade(*p)
+	grade := fmt.Sprintf("  grade %s (%s)", Number(score), word)
+	switch {
+	case p.Interrupted:
+		return paint(opts.Color, fmt.Sprintf("INTERRUPTED: %d of %d assertions failed on partial results", failed, total), yellow) + grade
+	case failed > 0:
+		return paint(opts.Color, fmt.Sprintf("FAIL: %d of %d assertions failed", failed, total), red) + grade
+	}
+	return paint(opts.Color, fmt.Sprintf("PASS: %d assertions held", total), green) + grade
+}

@@ -1,0 +1,311 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/xml"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// fixtureDocument is a fixed run document: a plan with two scenarios (one
+// with two operations and target statistics), passing and failing
+// assertions, and a plan that failed to start.
+func fixtureDocument() *Document {
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	ms := int64(time.Millisecond)
+	lat := func(p50 int64) LatencyDoc {
+		return LatencyDoc{Min: p50 / 4, Mean: p50 * 11 / 10, StdDev: p50 / 3, P50: p50, P75: p50 * 13 / 10, P90: p50 * 16 / 10,
+			P95: p50 * 2, P99: p50 * 3, P999: p50 * 5, Max: p50 * 8}
+	}
+	return &Document{
+		SchemaVersion: SchemaVersion,
+		Tool:          Tool{Name: "perfplan", Version: "v0.1.0", DurationScale: 1},
+		Environment: Environment{GitCommit: "0123456789abcdef0123456789abcdef01234567", GoVersion: "go1.26.0", OS: "linux", Arch: "amd64",
+			CPU: "Test CPU @ 3.0GHz", Cores: 2, Host: "ci-host"},
+		Start: t0, End: t0.Add(40 * time.Second), Passed: false, ExitCode: 1,
+		Plans: []PlanDoc{
+			{
+				Name: "cache-read-heavy", File: "plans/cache.hcl", Hash: "sha256:abc",
+				Variables: map[string]any{"rate": 5000.0},
+				Start:     t0, End: t0.Add(30 * time.Second), Passed: false,
+				Scenarios: []ScenarioDoc{
+					{
+						Name: "steady", Executor: "ramping-arrival-rate", Start: t0, End: t0.Add(25 * time.Second),
+						ElapsedNS: int64(25 * time.Second), VUsMax: 12, Dropped: 3,
+						Total: OpDoc{Name: "(all)", Ops: 125000, Errors: 25, ErrorRate: 0.0002, Throughput: 5000, Latency: lat(ms), ServiceTime: lat(ms * 9 / 10)},
+						Ops: []OpDoc{
+							{Name: "get", Ops: 112500, Errors: 20, ErrorRate: 20.0 / 112500, Throughput: 4500, Latency: lat(ms * 9 / 10)},
+							{Name: "set", Ops: 12500, Errors: 5, ErrorRate: 0.0004, Throughput: 500, Latency: lat(2 * ms)},
+						},
+						TargetStats: map[string]float64{"hit_ratio": 0.962, "evictions": 1200},
+						Assertions: []AssertionDoc{
+							{Condition: `latency.p99 < duration("5ms")`, ErrorMessage: "p99 read latency above 5ms", Pos: "plans/cache.hcl:40,5", Passed: true,
+								Observed: map[string]float64{"latency.p99": 3}},
+							{Condition: `target.hit_ratio >= 0.95 && error_rate < 0.001`, Passed: true,
+								Observed: map[string]float64{"target.hit_ratio": 0.962, "error_rate": 0.0002}},
+							{Condition: `op["set"].latency.p99 < 5`, ErrorMessage: "set | p99 too slow", Passed: false,
+								Observed: map[string]float64{"op.set.latency.p99": 6}},
+						},
+					},
+					{
+						Name: "burst", Executor: "constant-vus", Start: t0.Add(25 * time.Second), End: t0.Add(30 * time.Second),
+						ElapsedNS: int64(5 * time.Second), VUsMax: 4,
+						Total: OpDoc{Name: "(all)", Ops: 40000, Throughput: 8000, Latency: lat(ms / 2)},
+						Ops:   []OpDoc{{Name: "get", Ops: 40000, Throughput: 8000, Latency: lat(ms / 2)}},
+						Assertions: []AssertionDoc{
+							{Condition: `throughput > var.min_rate`, Passed: true, Observed: map[string]float64{"throughput": 8000}},
+						},
+					},
+				},
+			},
+			{Name: "redis-down", File: "plans/redis.hcl", Error: "target redis.main: dial tcp 127.0.0.1:6390: connection refused", Scenarios: []ScenarioDoc{}},
+		},
+	}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report -run Golden -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file; got:\n%s", name, got)
+	}
+}
+
+func TestGoldenFormats(t *testing.T) {
+	t.Parallel()
+	for name, write := range Writers() {
+		ext := map[string]string{"json": "json", "table": "txt", "markdown": "md", "csv": "csv", "junit": "xml"}[name]
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var b bytes.Buffer
+			if err := write(fixtureDocument(), &b); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, "golden."+ext, b.Bytes())
+		})
+	}
+}
+
+func TestJSONRoundTrip(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	if err := WriteJSON(&b, fixtureDocument()); err != nil {
+		t.Fatal(err)
+	}
+	d, err := ReadDocument(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var again bytes.Buffer
+	if err := WriteDocumentTables(&again, d, TableOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var direct bytes.Buffer
+	if err := WriteDocumentTables(&direct, fixtureDocument(), TableOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if again.String() != direct.String() {
+		t.Errorf("tables from the decoded document differ:\n%s\nvs\n%s", again.String(), direct.String())
+	}
+}
+
+func TestReadDocumentErrors(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, in, want string }{
+		{"not json", "plans:", "decode run document"},
+		{"no version", `{"plans":[]}`, "no schema_version"},
+		{"newer", `{"schema_version": 99}`, "newer"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := ReadDocument(strings.NewReader(tc.in))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestCSVShape(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	if err := WriteCSV(&b, fixtureDocument()); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// header + steady (all,get,set) + burst (all,get) + failed plan
+	if len(rows) != 1+3+2+1 {
+		t.Fatalf("got %d rows, want 7", len(rows))
+	}
+	for i, r := range rows {
+		if len(r) != len(CSVHeader()) {
+			t.Errorf("row %d has %d fields, want %d", i, len(r), len(CSVHeader()))
+		}
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	if got := rows[1][col["latency_p99_ns"]]; got != strconv.FormatInt(3*int64(time.Millisecond), 10) {
+		t.Errorf("p99 = %s", got)
+	}
+	if got := rows[6][col["passed"]]; got != "false" {
+		t.Errorf("failed plan passed = %s", got)
+	}
+}
+
+// TestJUnitStructure decodes the JUnit XML generically and checks it against
+// the Ant/Jenkins junit-10 schema's structure: element nesting, required
+// attributes, and counts that agree with the test cases.
+func TestJUnitStructure(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	if err := WriteJUnit(&b, fixtureDocument()); err != nil {
+		t.Fatal(err)
+	}
+	var root struct{ XMLName xml.Name }
+	if err := xml.Unmarshal(b.Bytes(), &root); err != nil {
+		t.Fatal(err)
+	}
+	if root.XMLName.Local != "testsuites" {
+		t.Fatalf("root element %q", root.XMLName.Local)
+	}
+	attrs := attributesByElement(t, b.Bytes())
+	required := map[string][]string{
+		"testsuites": {"tests", "failures", "errors", "time"},
+		"testsuite":  {"name", "tests", "failures", "errors", "time"},
+		"testcase":   {"name", "classname", "time"},
+		"failure":    {"message", "type"},
+		"error":      {"message", "type"},
+		"property":   {"name", "value"},
+	}
+	for el, list := range attrs {
+		want, ok := required[el]
+		if !ok && el != "properties" {
+			t.Errorf("unexpected element <%s>", el)
+		}
+		for i, got := range list {
+			for _, a := range want {
+				if _, ok := got[a]; !ok {
+					t.Errorf("<%s> #%d lacks attribute %s", el, i, a)
+				}
+			}
+			for _, a := range []string{"tests", "failures", "errors", "skipped"} {
+				if v, ok := got[a]; ok {
+					if _, err := strconv.Atoi(v); err != nil {
+						t.Errorf("<%s> %s=%q is not an integer", el, a, v)
+					}
+				}
+			}
+			if v, ok := got["time"]; ok {
+				if f, err := strconv.ParseFloat(v, 64); err != nil || f < 0 {
+					t.Errorf("<%s> time=%q is not a non-negative decimal", el, v)
+				}
+			}
+		}
+	}
+	suites := attrs["testsuite"]
+	if len(suites) != 2 {
+		t.Fatalf("got %d testsuites, want 2", len(suites))
+	}
+	// Counts per suite agree with the cases.
+	j := JUnit(fixtureDocument())
+	totalTests, totalFail, totalErr := 0, 0, 0
+	for _, s := range j.Suites {
+		f, e := 0, 0
+		for _, c := range s.Cases {
+			if c.Failure != nil {
+				f++
+			}
+			if c.Error != nil {
+				e++
+			}
+		}
+		if s.Tests != len(s.Cases) || s.Failures != f || s.Errors != e {
+			t.Errorf("suite %s: tests=%d failures=%d errors=%d, cases say %d/%d/%d", s.Name, s.Tests, s.Failures, s.Errors, len(s.Cases), f, e)
+		}
+		totalTests += s.Tests
+		totalFail += s.Failures
+		totalErr += s.Errors
+	}
+	if j.Tests != totalTests || j.Failures != totalFail || j.Errors != totalErr {
+		t.Errorf("root counts %d/%d/%d, suites sum to %d/%d/%d", j.Tests, j.Failures, j.Errors, totalTests, totalFail, totalErr)
+	}
+	if j.Suites[0].Tests != 4 || j.Suites[0].Failures != 1 || j.Suites[1].Errors != 1 {
+		t.Errorf("unexpected counts: %+v", j)
+	}
+	fail := j.Suites[0].Cases[2].Failure
+	if fail == nil || fail.Message != "set | p99 too slow" || !strings.Contains(fail.Text, "op.set.latency.p99=6.00ms") {
+		t.Errorf("failure element: %+v", fail)
+	}
+	if j.Suites[1].Cases[0].Name != "start" || j.Suites[1].Cases[0].Error == nil {
+		t.Errorf("failed plan: %+v", j.Suites[1].Cases)
+	}
+}
+
+// TestJUnitSchema validates the JUnit output against testdata/junit-10.xsd
+// (the Ant/Jenkins schema's shape) with xmllint when it is installed
+// (Debian package libxml2-utils); no pure-Go XSD validator is used.
+func TestJUnitSchema(t *testing.T) {
+	t.Parallel()
+	xmllint, err := exec.LookPath("xmllint")
+	if err != nil {
+		t.Skip("xmllint not installed (apt-get install libxml2-utils)")
+	}
+	var b bytes.Buffer
+	if err := WriteJUnit(&b, fixtureDocument()); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "junit.xml")
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(xmllint, "--noout", "--schema", filepath.Join("testdata", "junit-10.xsd"), path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("xmllint: %v\n%s", err, out)
+	}
+}
+
+// attributesByElement lists, for each element name, the attributes of each
+// occurrence.
+func attributesByElement(t *testing.T, data []byte) map[string][]map[string]string {
+	t.Helper()
+	out := map[string][]map[string]string{}
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			m := map[string]string{}
+			for _, a := range se.Attr {
+				m[a.Name.Local] = a.Value
+			}
+			out[se.Name.Local] = append(out[se.Name.Local], m)
+		}
+	}
+	return out
+}

@@ -1,0 +1,82 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+)
+
+// Writers returns the document renderers by format name, for --out
+// FORMAT=PATH and `perfplan report --format`: "json", "table", "markdown",
+// "csv" and "junit". The map is new on each call.
+func Writers() map[string]func(*Document, io.Writer) error {
+	return map[string]func(*Document, io.Writer) error{
+		"json":     func(d *Document, w io.Writer) error { return WriteJSON(w, d) },
+		"table":    func(d *Document, w io.Writer) error { return WriteDocumentTables(w, d, TableOptions{}) },
+		"markdown": func(d *Document, w io.Writer) error { return WriteMarkdown(w, d) },
+		"csv":      func(d *Document, w io.Writer) error { return WriteCSV(w, d) },
+		"junit":    func(d *Document, w io.Writer) error { return WriteJUnit(w, d) },
+	}
+}
+
+// FormatNames returns the names of Writers, sorted.
+func FormatNames() []string {
+	var names []string
+	for k := range Writers() {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// WriteJSON writes the document as indented JSON, as WriteFile does.
+func WriteJSON(w io.Writer, d *Document) error {
+	b, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode run document: %w", err)
+	}
+	if _, err := w.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("write run document: %w", err)
+	}
+	return nil
+}
+
+// ReadDocument decodes a run document and checks its schema version.
+func ReadDocument(r io.Reader) (*Document, error) {
+	var d Document
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(&d); err != nil {
+		return nil, fmt.Errorf("decode run document: %w", err)
+	}
+	if d.SchemaVersion == 0 {
+		return nil, fmt.Errorf("decode run document: no schema_version: not a perfplan run document")
+	}
+	if d.SchemaVersion > SchemaVersion {
+		return nil, fmt.Errorf("decode run document: schema_version %d is newer than this perfplan understands (%d)", d.SchemaVersion, SchemaVersion)
+	}
+	return &d, nil
+}
+
+// ReadDocumentFile reads and decodes the run document at path.
+func ReadDocumentFile(path string) (*Document, error) {
+	f, err := openFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	d, err := ReadDocument(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return d, nil
+}
+
+func openFile(path string) (io.ReadCloser, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read run document: %w", err)
+	}
+	return f, nil
+}

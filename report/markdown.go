@@ -1,0 +1,146 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// WriteMarkdown renders the run document as GitHub-flavoured Markdown fit to
+// post as a pull-request comment: per plan, a verdict line with the grade,
+// a table per scenario (a row for all operations and one per operation) and
+// the assertions with ✅/❌ and their observed values.
+func WriteMarkdown(w io.Writer, d *Document) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "## perfplan results\n\n")
+	var env []string
+	if d.Environment.GitCommit != "" {
+		env = append(env, "commit `"+mdCode(shortCommit(d.Environment.GitCommit))+"`")
+	}
+	if d.Environment.GoVersion != "" {
+		env = append(env, mdEscape(d.Environment.GoVersion))
+	}
+	if d.Environment.OS != "" {
+		env = append(env, mdEscape(d.Environment.OS+"/"+d.Environment.Arch))
+	}
+	if d.Environment.CPU != "" {
+		env = append(env, fmt.Sprintf("%s × %d", mdEscape(d.Environment.CPU), d.Environment.Cores))
+	}
+	if !d.Start.IsZero() {
+		env = append(env, d.Start.UTC().Format(time.RFC3339))
+	}
+	if len(env) > 0 {
+		fmt.Fprintf(bw, "%s\n\n", strings.Join(env, " · "))
+	}
+	for i := range d.Plans {
+		writePlanMarkdown(bw, &d.Plans[i])
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write markdown: %w", err)
+	}
+	return nil
+}
+
+func shortCommit(c string) string {
+	if len(c) > 12 {
+		return c[:12]
+	}
+	return c
+}
+
+func writePlanMarkdown(w io.Writer, p *PlanDoc) {
+	total, failed := assertionCounts(p)
+	score, word := Grade(*p)
+	icon, verdict := "✅", fmt.Sprintf("passed, %d assertions held", total)
+	switch {
+	case p.Error != "":
+		icon, verdict = "❌", "could not run"
+	case p.Interrupted:
+		icon, verdict = "⚠️", fmt.Sprintf("interrupted, %d of %d assertions failed on partial results", failed, total)
+	case failed > 0:
+		icon, verdict = "❌", fmt.Sprintf("failed, %d of %d assertions failed", failed, total)
+	}
+	fmt.Fprintf(w, "### %s plan `%s`: %s · grade **%s (%s)**\n\n", icon, mdCode(p.Name), verdict, Number(score), word)
+	if p.File != "" {
+		fmt.Fprintf(w, "File `%s`.\n\n", mdCode(p.File))
+	}
+	if p.Error != "" {
+		fmt.Fprintf(w, "> **Error:** %s\n\n", mdEscape(p.Error))
+		return
+	}
+	for _, s := range p.Scenarios {
+		fmt.Fprintf(w, "#### Scenario `%s` (%s, %s, up to %d workers)\n\n", mdCode(s.Name), mdEscape(s.Executor), Duration(time.Duration(s.ElapsedNS)), s.VUsMax)
+		fmt.Fprintln(w, "| op | ops | throughput | error rate | p50 | p95 | p99 | p99.9 | max |")
+		fmt.Fprintln(w, "|:---|---:|---:|---:|---:|---:|---:|---:|---:|")
+		writeMarkdownOpRow(w, "(all)", s.Total)
+		if len(s.Ops) > 1 {
+			for _, op := range s.Ops {
+				writeMarkdownOpRow(w, op.Name, op)
+			}
+		}
+		fmt.Fprintln(w)
+		var notes []string
+		if s.Dropped > 0 {
+			notes = append(notes, fmt.Sprintf("⚠️ %d iterations dropped: the runner could not start them in time", s.Dropped))
+		}
+		if s.Aborted {
+			notes = append(notes, "⚠️ aborted early: "+mdEscape(s.AbortReason))
+		}
+		if s.Interrupted {
+			notes = append(notes, "⚠️ interrupted by signal")
+		}
+		if len(s.TargetStats) > 0 {
+			var parts []string
+			for _, k := range sortedKeys(s.TargetStats) {
+				parts = append(parts, k+"="+Number(s.TargetStats[k]))
+			}
+			notes = append(notes, "Target statistics: "+mdEscape(strings.Join(parts, ", ")))
+		}
+		for _, n := range notes {
+			fmt.Fprintf(w, "- %s\n", n)
+		}
+		if len(notes) > 0 {
+			fmt.Fprintln(w)
+		}
+	}
+	if total == 0 {
+		fmt.Fprintf(w, "No assertions.\n\n")
+		return
+	}
+	fmt.Fprintln(w, "| | scenario | condition | observed | score | message |")
+	fmt.Fprintln(w, "|:--|:--|:--|:--|--:|:--|")
+	for _, s := range p.Scenarios {
+		for _, a := range s.Assertions {
+			mark := "✅"
+			if !a.Passed {
+				mark = "❌"
+			}
+			var obs []string
+			for _, r := range ObservedRefs(a) {
+				obs = append(obs, r+"="+FormatMetric(r, a.Observed[r]))
+			}
+			fmt.Fprintf(w, "| %s | %s | `%s` | %s | %s | %s |\n", mark, mdEscape(s.Name), mdCode(a.Condition),
+				mdEscape(strings.Join(obs, ", ")), Number(float64(int(AssertionScore(a)+0.5))), mdEscape(assertionMessage(a)))
+		}
+	}
+	fmt.Fprintln(w)
+}
+
+func writeMarkdownOpRow(w io.Writer, name string, o OpDoc) {
+	fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s | %s | %s | %s |\n", mdEscape(name), o.Ops, Rate(o.Throughput), Percent(o.ErrorRate),
+		Duration(time.Duration(o.Latency.P50)), Duration(time.Duration(o.Latency.P95)), Duration(time.Duration(o.Latency.P99)),
+		Duration(time.Duration(o.Latency.P999)), Duration(time.Duration(o.Latency.Max)))
+}
+
+// mdEscape makes s safe inside a Markdown table cell.
+func mdEscape(s string) string {
+	r := strings.NewReplacer("|", "\\|", "\n", " ", "\r", "", "<", "&lt;", ">", "&gt;", "*", "\\*", "_", "\\_", "`", "\\`")
+	return r.Replace(s)
+}
+
+// mdCode makes s safe inside a code span in a table cell.
+func mdCode(s string) string {
+	return strings.NewReplacer("|", "\\|", "\n", " ", "\r", "", "`", "'").Replace(s)
+}
