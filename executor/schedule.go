@@ -41,20 +41,22 @@ func newRampingSchedule(startRate float64, unit time.Duration, stages []plan.Sta
 	}
 	per := 1 / float64(unit)
 	s := &arrivalSchedule{}
-	r0 := math.Max(startRate, 0) * per
+	u0 := math.Max(startRate, 0)
 	var t, n float64
 	for _, st := range stages {
 		d := float64(st.Duration)
-		r1 := math.Max(st.Target, 0) * per
+		u1 := math.Max(st.Target, 0)
+		r0, r1 := u0*per, u1*per
 		if d <= 0 {
-			r0 = r1
+			u0 = u1
 			continue
 		}
-		cnt := (r0 + r1) / 2 * d
+		// Counted in the rate's own unit, so whole numbers stay exact.
+		cnt := (u0 + u1) / 2 * (d / float64(unit))
 		s.segs = append(s.segs, segment{start: t, dur: d, r0: r0, r1: r1, n0: n, n: cnt})
 		t += d
 		n += cnt
-		r0 = r1
+		u0 = u1
 	}
 	s.total, s.end = n, t
 	return s
@@ -85,7 +87,7 @@ func (s *arrivalSchedule) at(i int64, cur *int) (time.Duration, bool) {
 	if k >= len(s.segs) || s.segs[k].n0 > n {
 		k = 0
 	}
-	for k < len(s.segs)-1 && n >= s.segs[k].n0+s.segs[k].n {
+	for k < len(s.segs)-1 && n >= s.segs[k].n0+s.segs[k].n-1e-9 {
 		k++
 	}
 	*cur = k

@@ -1,0 +1,97 @@
+package executor
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/perfplan/perfplan/executor/metrics"
+	"github.com/perfplan/perfplan/plan"
+	"github.com/perfplan/perfplan/targets"
+	"github.com/perfplan/perfplan/targets/noop"
+)
+
+// hotRun builds a one-worker closed-model scenario on noop without starting
+// any goroutine, so a benchmark can drive the worker loop itself.
+func hotRun(tb testing.TB) *worker {
+	tb.Helper()
+	pt := noopTarget()
+	tt, err := pt.Spec.New(pt.Config)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sc := &plan.Scenario{Name: "bench", Executor: plan.PerVUIterations, VUs: 1, Workload: workload(pt)}
+	s := &scenarioRun{sc: sc, target: tt, stopCh: make(chan struct{}), wake: make(chan struct{}), abortIdx: -1}
+	s.ops = sc.Workload.Ops
+	s.picker = newOpPicker(s.ops)
+	s.set = metrics.NewSet(len(s.ops), false)
+	s.doCtx, s.doCancel = context.WithCancel(context.Background())
+	tb.Cleanup(s.doCancel)
+	s.base = time.Now()
+	s.active.Store(math.MaxInt64)
+	w, err := s.newWorkerFor(0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return w
+}
+
+// runHot runs n iterations of the real closed-model worker loop.
+func runHot(w *worker, n int64) {
+	w.state.Store(wsRunning)
+	w.s.wg.Add(1)
+	w.s.live.Add(1)
+	w.runClosed(n)
+}
+
+// BenchmarkBareLoop is the reference: a loop that times each call through
+// the targets.Worker interface with time.Now/time.Since and records it into
+// an HdrHistogram.
+func BenchmarkBareLoop(b *testing.B) {
+	k := noop.Kind()
+	tt, _ := k.New(targets.Config{})
+	tw, _ := tt.NewWorker(0)
+	h := metrics.NewHist()
+	ctx := context.Background()
+	req := &targets.Request{}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		t0 := time.Now()
+		_ = tw.Do(ctx, req)
+		_ = h.RecordValue(int64(time.Since(t0)))
+	}
+}
+
+// BenchmarkRunnerHotPath runs b.N iterations of the runner's own closed-model
+// worker loop on noop: operation and key choice, Do, one clock read, staging
+// and batched flushing into the shard histograms.
+func BenchmarkRunnerHotPath(b *testing.B) {
+	w := hotRun(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	runHot(w, int64(b.N))
+}
+
+// BenchmarkRunPerVUIterations is the whole of Run for one worker running b.N
+// iterations on noop, set-up, collector and result included.
+func BenchmarkRunPerVUIterations(b *testing.B) {
+	sc := &plan.Scenario{Name: "b", Executor: plan.PerVUIterations, VUs: 1, Iterations: int64(b.N), Workload: workload(noopTarget())}
+	p := onePlan(sc)
+	b.ReportAllocs()
+	b.ResetTimer()
+	if _, err := Run(context.Background(), p, Options{}); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// TestHotPathAllocs: the worker loop allocates nothing per operation.
+func TestHotPathAllocs(t *testing.T) {
+	w := hotRun(t)
+	runHot(w, 10) // warm up
+	a := testing.AllocsPerRun(20, func() { runHot(w, 10000) })
+	if a != 0 {
+		t.Fatalf("worker loop: %v allocations per 10000 operations, want 0", a)
+	}
+}
