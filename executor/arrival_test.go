@@ -42,3 +42,21 @@ func TestRampingArrivalRateIntegral(t *testing.T) {
 		t.Fatalf("ops = %d, want %v within 2%%", r.Total.Ops, want)
 	}
 }
+
+// TestDroppedAtMaxVUs: one worker at most, 10 ms per call, 500/s: the
+// runner cannot keep up, so it drops iterations and flags the result.
+func TestDroppedAtMaxVUs(t *testing.T) {
+	sc := &plan.Scenario{
+		Name: "drop", Executor: plan.ConstantArrivalRate, Rate: 500, TimeUnit: time.Second,
+		Duration: time.Second, PreAllocatedVUs: 1, MaxVUs: 1,
+		Workload: workload(kindTarget("slow", &sleepTarget{d: 10 * time.Millisecond})),
+	}
+	r := run(t, onePlan(sc), Options{}).Scenarios[0]
+	t.Logf("ops=%d dropped=%d vus=%d", r.Total.Ops, r.Dropped, r.VUsMax)
+	if r.Dropped < 300 || r.VUsMax != 1 || !r.Flagged() {
+		t.Fatalf("dropped = %d vus = %d flagged = %v", r.Dropped, r.VUsMax, r.Flagged())
+	}
+	if v, ok := r.Metric("dropped"); !ok || v != float64(r.Dropped) {
+		t.Fatalf("metric dropped = %v %v", v, ok)
+	}
+}

@@ -1,0 +1,83 @@
+package metrics
+
+import (
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestRecordersAreExact(t *testing.T) {
+	s := NewSet(2, true)
+	c := s.NewCollector()
+	var wg sync.WaitGroup
+	for id := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := s.NewRecorder(id)
+			for i := range 10000 {
+				op := i % 2
+				r.Record2(op, i%10 == 0, time.Duration(i+1)*time.Microsecond, time.Duration(i+1))
+			}
+			r.Flush()
+		}()
+	}
+	wg.Wait()
+	c.Collect()
+	ops, errs := c.Cum.Totals()
+	if ops != 40000 || errs != 4000 {
+		t.Fatalf("ops=%d errors=%d", ops, errs)
+	}
+	for i, o := range c.Cum.Ops {
+		if o.Ops != 20000 || o.Lat.TotalCount() != 20000 || o.Svc.TotalCount() != 20000 {
+			t.Fatalf("op %d: %+v", i, o)
+		}
+	}
+	sum := Summarize(c.Cum.MergedLat())
+	if p := time.Duration(sum.P50); p < 4990*time.Microsecond || p > 5010*time.Microsecond {
+		t.Errorf("p50 = %v, want 5ms", p)
+	}
+	if m := time.Duration(sum.Max); m < 9990*time.Microsecond || m > 10010*time.Microsecond {
+		t.Errorf("max = %v, want 10ms", m)
+	}
+	// A second collect with nothing new leaves an empty interval.
+	c.Collect()
+	if n, _ := c.Interval.Totals(); n != 0 {
+		t.Errorf("interval after drain = %d", n)
+	}
+}
+
+func TestRecordAllocs(t *testing.T) {
+	s := NewSet(1, false)
+	r := s.NewRecorder(0)
+	a := testing.AllocsPerRun(10, func() {
+		for i := range 1000 {
+			r.Record(0, false, time.Duration(i))
+		}
+	})
+	if a != 0 {
+		t.Fatalf("%v allocs", a)
+	}
+}
+
+func TestClampOutOfRange(t *testing.T) {
+	s := NewSet(1, false)
+	c := s.NewCollector()
+	r := s.NewRecorder(0)
+	r.Record(0, false, 0)
+	r.Record(0, false, 2*time.Hour)
+	r.Flush()
+	c.Collect()
+	if n := c.Cum.Ops[0].Lat.TotalCount(); n != 2 {
+		t.Fatalf("count = %d", n)
+	}
+}
+
+func BenchmarkRecord(b *testing.B) {
+	s := NewSet(1, false)
+	r := s.NewRecorder(0)
+	b.ReportAllocs()
+	for i := range b.N {
+		r.Record(0, false, time.Duration(i&1023))
+	}
+}
