@@ -78,12 +78,8 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (*Result, error) {
 	}
 	wg.Wait()
 	res.End = time.Now()
-	if ctx.Err() != nil {
-		res.Interrupted = true
-		for _, s := range res.Scenarios {
-			s.Interrupted = true
-		}
-	}
+	// Scenarios that finished before the signal are not marked.
+	res.Interrupted = ctx.Err() != nil
 	return res, nil
 }
 
@@ -247,12 +243,18 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 	if s.target == nil {
 		r := empty(fmt.Sprintf("scenario %s: workload has no target", sc.Name))
 		evalAssertions(r, sc)
+		if obs != nil {
+			obs.ScenarioEnd(r)
+		}
 		return r
 	}
 	ex, err := newExecutor(sc)
 	if err != nil {
 		r := empty(fmt.Sprintf("scenario %s: %v", sc.Name, err))
 		evalAssertions(r, sc)
+		if obs != nil {
+			obs.ScenarioEnd(r)
+		}
 		return r
 	}
 	s.ex = ex
@@ -312,8 +314,7 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 	// Flush the pending series interval, if any.
 	ops, errs := col.c.Interval.Totals()
 	if ops > 0 || errs > 0 || col.pendN > 0 {
-		col.stride = col.pendN + 1
-		col.addPoint(elapsed, ops, errs, int(s.live.Load()))
+		col.addPoint(elapsed, ops, errs, int(s.live.Load()), true)
 	}
 	r.Series = col.series
 	switch s.reason.Load() {

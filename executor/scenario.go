@@ -280,17 +280,18 @@ func (s *scenarioRun) finish(done chan struct{}) {
 // collector takes snapshots: per-interval series, progress and live abort
 // assertions.
 type collector struct {
-	s        *scenarioRun
-	c        *metrics.Collector
-	interval time.Duration
-	limit    int
-	series   []SeriesPoint
-	stride   int
-	pend     SeriesPoint
-	pendN    int
-	pendHist *metrics.View
-	lastAt   time.Duration
-	failing  []time.Duration // per assertion: when it started failing, -1 if passing
+	s         *scenarioRun
+	c         *metrics.Collector
+	interval  time.Duration
+	limit     int
+	series    []SeriesPoint
+	stride    int
+	pend      SeriesPoint
+	pendN     int
+	pendHist  *metrics.View
+	lastAt    time.Duration
+	lastPoint time.Duration   // offset of the last series point
+	failing   []time.Duration // per assertion: when it started failing, -1 if passing
 }
 
 func newCollector(s *scenarioRun) *collector {
@@ -345,7 +346,7 @@ func (c *collector) tick() {
 	if dt > 0 {
 		rate = float64(ops) / dt
 	}
-	c.addPoint(now, ops, errs, int(s.live.Load()))
+	c.addPoint(now, ops, errs, int(s.live.Load()), false)
 	if s.observer != nil {
 		cops, cerrs := c.c.Cum.Totals()
 		s.observer.Progress(Progress{
@@ -364,8 +365,10 @@ func (c *collector) tick() {
 	c.evalAbort(now)
 }
 
-// addPoint appends one interval to the bounded series.
-func (c *collector) addPoint(at time.Duration, ops, errs int64, vus int) {
+// addPoint adds one interval ending at at to the bounded series. Once the
+// series reaches its limit, its points are merged pairwise and each new
+// point spans twice as many intervals as before.
+func (c *collector) addPoint(at time.Duration, ops, errs int64, vus int, last bool) {
 	if c.pendHist == nil {
 		c.pendHist = c.s.set.NewCollector().Interval
 	}
@@ -374,14 +377,16 @@ func (c *collector) addPoint(at time.Duration, ops, errs int64, vus int) {
 	c.pend.Errors += errs
 	c.pend.ActiveVUs = max(c.pend.ActiveVUs, vus)
 	c.pendN++
-	if c.pendN < c.stride {
+	if c.pendN < c.stride && !last {
 		return
 	}
 	h := metrics.Summarize(c.pendHist.MergedLat())
 	p := c.pend
 	p.Offset = at
-	span := time.Duration(c.stride) * c.interval
-	p.Throughput = float64(p.Ops) / span.Seconds()
+	if span := at - c.lastPoint; span > 0 {
+		p.Throughput = float64(p.Ops) / span.Seconds()
+	}
+	c.lastPoint = at
 	p.P50, p.P90, p.P99, p.Max = time.Duration(h.P50), time.Duration(h.P90), time.Duration(h.P99), time.Duration(h.Max)
 	c.series = append(c.series, p)
 	c.pend, c.pendN = SeriesPoint{}, 0
