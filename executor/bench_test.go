@@ -95,3 +95,29 @@ func TestHotPathAllocs(t *testing.T) {
 		t.Fatalf("worker loop: %v allocations per 10000 operations, want 0", a)
 	}
 }
+
+// TestOpenHotPathAllocs: the open-model worker loop allocates nothing per
+// operation either.
+func TestOpenHotPathAllocs(t *testing.T) {
+	w := hotRun(t)
+	s := w.s
+	s.set = metrics.NewSet(len(s.ops), true)
+	w.rec = s.set.NewRecorder(0)
+	// 10000 iterations due 1 ns apart: the worker runs them back to back.
+	s.sched = newConstantSchedule(1e9, time.Second, 10*time.Microsecond)
+	s.maxVUs = 1
+	s.nworkers.Store(1)
+	one := func() {
+		s.next.Store(0)
+		w.seg = 0
+		s.base = time.Now()
+		w.state.Store(wsRunning)
+		s.wg.Add(1)
+		s.live.Add(1)
+		w.runOpen()
+	}
+	one()
+	if a := testing.AllocsPerRun(10, one); a != 0 {
+		t.Fatalf("open worker loop: %v allocations per 10000 operations, want 0", a)
+	}
+}

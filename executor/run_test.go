@@ -411,3 +411,21 @@ func TestSeriesLimit(t *testing.T) {
 		t.Errorf("series ops %d != total %d", sum, r.Total.Ops)
 	}
 }
+
+// TestRampDownCuts: workers removed by a ramp-down that are still blocked
+// after graceful_ramp_down are cut.
+func TestRampDownCuts(t *testing.T) {
+	bt := &blockTarget{release: make(chan struct{})}
+	defer close(bt.release)
+	sc := &plan.Scenario{
+		Name: "rd", Executor: plan.RampingVUs, StartVUs: 3,
+		Stages:           []plan.Stage{{Duration: 100 * time.Millisecond, Target: 3}, {Duration: 0, Target: 1}, {Duration: 300 * time.Millisecond, Target: 1}},
+		GracefulRampDown: 50 * time.Millisecond, GracefulStop: 50 * time.Millisecond,
+		Workload: workload(kindTarget("block", bt)),
+	}
+	r := run(t, onePlan(sc), Options{}).Scenarios[0]
+	// Two cut at the ramp-down, the last one at the end.
+	if r.Cut != 3 || r.VUsMax != 3 {
+		t.Fatalf("cut = %d vus = %d, want 3 and 3", r.Cut, r.VUsMax)
+	}
+}

@@ -56,8 +56,11 @@ type scenarioRun struct {
 
 	// gen is the control word: bumped on stop, on VU count changes and on
 	// each snapshot tick. Workers load it once per operation and take
-	// their slow path when it changed.
+	// their slow path when it changed. It sits on its own cache line, away
+	// from the counters that workers write (next, claimed).
+	_        [64]byte
 	gen      atomic.Uint64
+	_        [64]byte
 	stopped  atomic.Bool
 	active   atomic.Int64 // workers with id < active run (ramping-vus)
 	stopCh   chan struct{}
@@ -83,12 +86,15 @@ type scenarioRun struct {
 
 	// Open models.
 	sched    *arrivalSchedule
+	_        [64]byte
 	next     atomic.Int64
+	_        [64]byte
 	maxVUs   int
 	spawning atomic.Bool
 
 	// shared-iterations.
 	claimed atomic.Int64
+	_       [64]byte
 	sharedN int64
 }
 
