@@ -3,6 +3,7 @@ package executor
 import (
 	"context"
 	"math"
+	"runtime"
 	"testing"
 	"time"
 
@@ -119,5 +120,37 @@ func TestOpenHotPathAllocs(t *testing.T) {
 	one()
 	if a := testing.AllocsPerRun(10, one); a != 0 {
 		t.Fatalf("open worker loop: %v allocations per 10000 operations, want 0", a)
+	}
+}
+
+// BenchmarkBareLoopParallel is BenchmarkBareLoop on every core, one
+// histogram per goroutine.
+func BenchmarkBareLoopParallel(b *testing.B) {
+	k := noop.Kind()
+	tt, _ := k.New(targets.Config{})
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		tw, _ := tt.NewWorker(0)
+		h := metrics.NewHist()
+		req := &targets.Request{}
+		for pb.Next() {
+			t0 := time.Now()
+			_ = tw.Do(ctx, req)
+			_ = h.RecordValue(int64(time.Since(t0)))
+		}
+	})
+}
+
+// BenchmarkRunParallel is Run with one worker per core (per-vu-iterations),
+// b.N iterations in total.
+func BenchmarkRunParallel(b *testing.B) {
+	n := runtime.GOMAXPROCS(0)
+	sc := &plan.Scenario{Name: "b", Executor: plan.PerVUIterations, VUs: n, Iterations: int64(b.N/n + 1), Workload: workload(noopTarget())}
+	p := onePlan(sc)
+	b.ReportAllocs()
+	b.ResetTimer()
+	if _, err := Run(context.Background(), p, Options{}); err != nil {
+		b.Fatal(err)
 	}
 }
