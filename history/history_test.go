@@ -1,0 +1,282 @@
+package history
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/perfplan/perfplan/report"
+)
+
+func doc(plan string, p99ms float64, commit string, reps int) *report.Document {
+	d := &report.Document{SchemaVersion: report.SchemaVersion, Start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		Environment: report.Environment{GitCommit: commit, Host: "h"}}
+	for r := 0; r < reps; r++ {
+		d.Plans = append(d.Plans, report.PlanDoc{Name: plan, Passed: true, Scenarios: []report.ScenarioDoc{{
+			Name:        "steady",
+			Total:       report.OpDoc{Ops: 100, Throughput: 1000, Latency: report.LatencyDoc{P50: int64(p99ms * 1e6 / 3), P99: int64((p99ms + float64(r)) * 1e6)}},
+			Ops:         []report.OpDoc{{Name: "get", Ops: 60, Latency: report.LatencyDoc{P99: 1e6}}, {Name: "set", Ops: 40, Latency: report.LatencyDoc{P99: 2e6}}},
+			TargetStats: map[string]float64{"hit_ratio": 0.9},
+		}}})
+	}
+	return d
+}
+
+func TestStoreRoundTrip(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), "sub", "history.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i, v := range []float64{5, 6, 7} {
+		if err := s.Append(ctx, doc("p", v, fmt.Sprintf("c%d", i), 3)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Append(ctx, doc("q", 1, "c9", 1)); err != nil {
+		t.Fatal(err)
+	}
+	runs, err := s.Runs(ctx, "p")
+	if err != nil || len(runs) != 9 || runs[8].Repetition != 3 || runs[0].Commit != "c0" {
+		t.Fatalf("runs %+v, %v", runs, err)
+	}
+	plans, err := s.Plans(ctx)
+	if err != nil || len(plans) != 2 {
+		t.Fatalf("plans %v, %v", plans, err)
+	}
+	pts, err := s.Series(ctx, Key{"p", "steady", "latency.p99"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One point per document: the median of 3 repetitions (v, v+1, v+2).
+	if len(pts) != 3 || pts[0].Value != 6 || pts[2].Value != 8 || pts[1].N != 3 || pts[2].Commit != "c2" {
+		t.Fatalf("series %+v", pts)
+	}
+	keys, err := s.Keys(ctx, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"latency.p99": false, "op.set.latency.p99": false, "target.hit_ratio": false, "throughput": false}
+	for _, k := range keys {
+		if _, ok := want[k.Metric]; ok {
+			want[k.Metric] = true
+		}
+	}
+	for m, ok := range want {
+		if !ok {
+			t.Errorf("no series for %s", m)
+		}
+	}
+	latest, err := s.Latest(ctx, "p")
+	if err != nil || latest == nil || latest.Environment.GitCommit != "c2" {
+		t.Fatalf("latest %+v, %v", latest, err)
+	}
+	none, err := s.Latest(ctx, "nope")
+	if err != nil || none != nil {
+		t.Fatalf("latest of unknown plan: %v, %v", none, err)
+	}
+}
+
+func TestResolvePath(t *testing.T) {
+	t.Parallel()
+	env := func(v string) func(string) string { return func(string) string { return v } }
+	for _, tc := range []struct{ flag, env, want string }{
+		{"a.db", "b.db", "a.db"}, {"", "b.db", "b.db"}, {"", "", DefaultPath},
+	} {
+		if got := ResolvePath(tc.flag, env(tc.env)); got != tc.want {
+			t.Errorf("ResolvePath(%q, %q) = %q, want %q", tc.flag, tc.env, got, tc.want)
+		}
+	}
+}
+
+// TestConcurrentProcesses re-executes the test binary as several writer
+// processes, each appending documents with goroutines of its own, and checks
+// that no row is lost.
+func TestConcurrentProcesses(t *testing.T) {
+	t.Parallel()
+	const procs, perProc = 4, 15
+	path := filepath.Join(t.TempDir(), "history.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	var wg sync.WaitGroup
+	errs := make(chan error, procs)
+	for i := 0; i < procs; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			cmd := exec.Command(os.Args[0], "-test.run=^TestHelperWriter$")
+			cmd.Env = append(os.Environ(), "PERFPLAN_HISTORY_WRITER="+path, "PERFPLAN_HISTORY_N="+strconv.Itoa(perProc), "PERFPLAN_HISTORY_ID="+strconv.Itoa(i))
+			if out, err := cmd.CombinedOutput(); err != nil {
+				errs <- fmt.Errorf("writer %d: %v\n%s", i, err, out)
+			}
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	s, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	n, err := s.Count(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != procs*perProc*2 {
+		t.Errorf("got %d runs, want %d", n, procs*perProc*2)
+	}
+}
+
+// TestHelperWriter is the writer process of TestConcurrentProcesses.
+func TestHelperWriter(t *testing.T) {
+	path := os.Getenv("PERFPLAN_HISTORY_WRITER")
+	if path == "" {
+		t.Skip("helper process for TestConcurrentProcesses")
+	}
+	n, _ := strconv.Atoi(os.Getenv("PERFPLAN_HISTORY_N"))
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var wg sync.WaitGroup
+	for g := 0; g < 3; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := g; i < n; i += 3 {
+				if err := s.Append(context.Background(), doc("p"+os.Getenv("PERFPLAN_HISTORY_ID"), float64(i), "c", 2)); err != nil {
+					t.Error(err)
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+}
+
+func noise(seed uint64, n int, mean, sd float64) []float64 {
+	rng := rand.New(rand.NewPCG(seed, 99))
+	xs := make([]float64, n)
+	for i := range xs {
+		xs[i] = mean + sd*rng.NormFloat64()
+	}
+	return xs
+}
+
+func TestChangePointFound(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		n, at int
+		shift float64
+	}{
+		{"middle", 100, 60, 1.2},
+		{"early", 80, 15, 1.3},
+		{"late", 120, 110, 1.5},
+		{"drop", 60, 30, 0.8},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			xs := noise(uint64(tc.n+tc.at), tc.n, 10, 0.3)
+			for i := tc.at; i < tc.n; i++ {
+				xs[i] *= tc.shift
+			}
+			cps := ChangePoints(xs, DefaultChangePointOptions())
+			if len(cps) != 1 || cps[0].Index != tc.at {
+				t.Fatalf("got %+v, want one change point at %d", cps, tc.at)
+			}
+			if math.Abs(cps[0].Magnitude-(tc.shift-1)) > 0.05 || cps[0].P > 0.001 {
+				t.Errorf("magnitude %v (want %v), p %v", cps[0].Magnitude, tc.shift-1, cps[0].P)
+			}
+		})
+	}
+}
+
+func TestChangePointsTwoShifts(t *testing.T) {
+	t.Parallel()
+	xs := noise(5, 150, 10, 0.3)
+	for i := 50; i < 150; i++ {
+		xs[i] += 3
+	}
+	for i := 100; i < 150; i++ {
+		xs[i] -= 5
+	}
+	cps := ChangePoints(xs, DefaultChangePointOptions())
+	if len(cps) != 2 || cps[0].Index != 50 || cps[1].Index != 100 {
+		t.Fatalf("got %+v, want change points at 50 and 100", cps)
+	}
+}
+
+func TestFlatNoiseHasNoChangePoints(t *testing.T) {
+	t.Parallel()
+	for seed := uint64(0); seed < 20; seed++ {
+		xs := noise(seed, 120, 10, 0.5)
+		if cps := ChangePoints(xs, DefaultChangePointOptions()); len(cps) != 0 {
+			t.Errorf("seed %d: flat noise gave %+v", seed, cps)
+		}
+	}
+	if cps := ChangePoints([]float64{1, 1, 1, 1, 1, 1, 1}, DefaultChangePointOptions()); len(cps) != 0 {
+		t.Errorf("constant series gave %+v", cps)
+	}
+	if cps := ChangePoints([]float64{1, 2}, DefaultChangePointOptions()); len(cps) != 0 {
+		t.Errorf("short series gave %+v", cps)
+	}
+}
+
+func TestMinMagnitude(t *testing.T) {
+	t.Parallel()
+	xs := noise(11, 100, 10, 0.05)
+	for i := 50; i < 100; i++ {
+		xs[i] *= 1.02
+	}
+	opts := DefaultChangePointOptions()
+	if cps := ChangePoints(xs, opts); len(cps) != 1 {
+		t.Fatalf("a clean 2%% shift: %+v", cps)
+	}
+	opts.MinMagnitude = 0.05
+	if cps := ChangePoints(xs, opts); len(cps) != 0 {
+		t.Errorf("min magnitude 5%% kept %+v", cps)
+	}
+}
+
+func TestFitTrend(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		ys   []float64
+		dir  string
+	}{
+		{"rising", []float64{10, 11, 12, 13, 14, 15}, "rising"},
+		{"falling", []float64{10, 9, 8, 7, 6}, "falling"},
+		{"flat", []float64{10, 10.01, 9.99, 10, 10.01}, "flat"},
+		{"one", []float64{3}, "flat"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tr := FitTrend(tc.ys)
+			if tr.Direction != tc.dir {
+				t.Errorf("got %+v, want %s", tr, tc.dir)
+			}
+		})
+	}
+	tr := FitTrend([]float64{1, 3, 5, 7})
+	if math.Abs(tr.Slope-2) > 1e-9 || math.Abs(tr.Intercept-1) > 1e-9 || math.Abs(tr.R2-1) > 1e-9 {
+		t.Errorf("exact line: %+v", tr)
+	}
+}

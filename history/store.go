@@ -1,0 +1,407 @@
+// Package history keeps every run in an embedded SQLite database (through
+// the pure-Go modernc.org/sqlite driver: no cgo, no server) and analyses
+// each metric's series: its trend and its change points.
+//
+// The store is safe with concurrent writers, in one process or many: it
+// uses write-ahead logging, a busy timeout, and immediate transactions, so a
+// writer waits for the lock instead of failing.
+package history
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // the pure-Go "sqlite" database/sql driver
+
+	"github.com/perfplan/perfplan/report"
+)
+
+// DefaultPath is where the store lives unless --history or
+// PERFPLAN_HISTORY says otherwise.
+const DefaultPath = ".perfplan/history.db"
+
+// EnvVar names the environment variable that moves the store.
+const EnvVar = "PERFPLAN_HISTORY"
+
+// BusyTimeout is how long a writer waits for another writer's lock.
+const BusyTimeout = 30 * time.Second
+
+const schema = `
+CREATE TABLE IF NOT EXISTS documents (
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	start      TEXT NOT NULL,
+	git_commit TEXT NOT NULL DEFAULT '',
+	host       TEXT NOT NULL DEFAULT '',
+	document   TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+	id          INTEGER PRIMARY KEY AUTOINCREMENT,
+	document_id INTEGER NOT NULL REFERENCES documents(id),
+	plan        TEXT NOT NULL,
+	repetition  INTEGER NOT NULL,
+	start       TEXT NOT NULL,
+	passed      INTEGER NOT NULL,
+	grade       REAL NOT NULL,
+	error       TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS runs_plan ON runs(plan, id);
+CREATE TABLE IF NOT EXISTS metrics (
+	run_id   INTEGER NOT NULL REFERENCES runs(id),
+	scenario TEXT NOT NULL,
+	metric   TEXT NOT NULL,
+	value    REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS metrics_key ON metrics(scenario, metric, run_id);
+`
+
+// Store is an open history database.
+type Store struct {
+	db   *sql.DB
+	path string
+}
+
+// ResolvePath picks the store's path: flag if set, else the environment
+// variable PERFPLAN_HISTORY (looked up with getenv), else DefaultPath.
+func ResolvePath(flag string, getenv func(string) string) string {
+	if flag != "" {
+		return flag
+	}
+	if getenv != nil {
+		if v := getenv(EnvVar); v != "" {
+			return v
+		}
+	}
+	return DefaultPath
+}
+
+// Open opens (creating if needed, with its directory) the store at path.
+func Open(path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("history: empty path")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("history: create %s: %w", dir, err)
+		}
+	}
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", BusyTimeout.Milliseconds()))
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("history: open %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path}
+	if err := s.init(context.Background()); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) init(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("history: %s: %w", s.path, err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, schema); err != nil {
+		return fmt.Errorf("history: %s: create schema: %w", s.path, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("history: %s: create schema: %w", s.path, err)
+	}
+	return nil
+}
+
+// Close closes the store.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("history: close %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// Path returns the store's file.
+func (s *Store) Path() string { return s.path }
+
+// Append records a run document: the document itself, one run per plan
+// (repetitions numbered from 1) and the metrics of each scenario, named as
+// assertions name them (latency.p99 in milliseconds, throughput,
+// error_rate, op.NAME.latency.p99, target.STAT, ...). It is one
+// transaction.
+func (s *Store) Append(ctx context.Context, d *report.Document) error {
+	raw, err := json.Marshal(d)
+	if err != nil {
+		return fmt.Errorf("history: encode document: %w", err)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("history: append: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `INSERT INTO documents(start, git_commit, host, document) VALUES(?, ?, ?, ?)`,
+		d.Start.UTC().Format(time.RFC3339Nano), d.Environment.GitCommit, d.Environment.Host, string(raw))
+	if err != nil {
+		return fmt.Errorf("history: append document: %w", err)
+	}
+	docID, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("history: append document: %w", err)
+	}
+	metricStmt, err := tx.PrepareContext(ctx, `INSERT INTO metrics(run_id, scenario, metric, value) VALUES(?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("history: append: %w", err)
+	}
+	defer metricStmt.Close()
+	reps := map[string]int{}
+	for i := range d.Plans {
+		p := &d.Plans[i]
+		reps[p.Name]++
+		score, _ := report.Grade(*p)
+		start := p.Start
+		if start.IsZero() {
+			start = d.Start
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO runs(document_id, plan, repetition, start, passed, grade, error) VALUES(?, ?, ?, ?, ?, ?, ?)`,
+			docID, p.Name, reps[p.Name], start.UTC().Format(time.RFC3339Nano), p.Passed && p.Error == "", score, p.Error)
+		if err != nil {
+			return fmt.Errorf("history: append run %s: %w", p.Name, err)
+		}
+		runID, err := res.LastInsertId()
+		if err != nil {
+			return fmt.Errorf("history: append run %s: %w", p.Name, err)
+		}
+		for _, sc := range p.Scenarios {
+			for name, v := range ScenarioMetrics(&sc) {
+				if _, err := metricStmt.ExecContext(ctx, runID, sc.Name, name, v); err != nil {
+					return fmt.Errorf("history: append metric %s: %w", name, err)
+				}
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("history: append: %w", err)
+	}
+	return nil
+}
+
+// ScenarioMetrics returns the figures of a scenario that history keeps,
+// named as in assertions: latencies in milliseconds.
+func ScenarioMetrics(s *report.ScenarioDoc) map[string]float64 {
+	m := map[string]float64{}
+	add := func(prefix string, o *report.OpDoc) {
+		m[prefix+"ops"] = float64(o.Ops)
+		m[prefix+"errors"] = float64(o.Errors)
+		m[prefix+"error_rate"] = o.ErrorRate
+		m[prefix+"throughput"] = o.Throughput
+		l := o.Latency
+		for name, v := range map[string]int64{"min": l.Min, "mean": l.Mean, "stddev": l.StdDev, "p50": l.P50, "p75": l.P75,
+			"p90": l.P90, "p95": l.P95, "p99": l.P99, "p999": l.P999, "max": l.Max} {
+			m[prefix+"latency."+name] = float64(v) / 1e6
+		}
+	}
+	add("", &s.Total)
+	if len(s.Ops) > 1 {
+		for i := range s.Ops {
+			add("op."+s.Ops[i].Name+".", &s.Ops[i])
+		}
+	}
+	m["dropped"] = float64(s.Dropped)
+	for k, v := range s.TargetStats {
+		m["target."+k] = v
+	}
+	return m
+}
+
+// Run is one recorded plan run.
+type Run struct {
+	ID         int64
+	DocumentID int64
+	Plan       string
+	Repetition int
+	Start      time.Time
+	Commit     string
+	Passed     bool
+	Grade      float64
+	Error      string
+}
+
+// Runs lists the runs of plan (all plans when plan is ""), oldest first.
+func (s *Store) Runs(ctx context.Context, plan string) ([]Run, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT r.id, r.document_id, r.plan, r.repetition, r.start, d.git_commit, r.passed, r.grade, r.error
+		FROM runs r JOIN documents d ON d.id = r.document_id WHERE ? = '' OR r.plan = ? ORDER BY r.id`, plan, plan)
+	if err != nil {
+		return nil, fmt.Errorf("history: runs: %w", err)
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		var r Run
+		var start string
+		if err := rows.Scan(&r.ID, &r.DocumentID, &r.Plan, &r.Repetition, &start, &r.Commit, &r.Passed, &r.Grade, &r.Error); err != nil {
+			return nil, fmt.Errorf("history: runs: %w", err)
+		}
+		r.Start, _ = time.Parse(time.RFC3339Nano, start)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("history: runs: %w", err)
+	}
+	return out, nil
+}
+
+// Plans lists the plan names in the store, sorted.
+func (s *Store) Plans(ctx context.Context) ([]string, error) {
+	return s.strings(ctx, `SELECT DISTINCT plan FROM runs ORDER BY plan`)
+}
+
+func (s *Store) strings(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("history: query: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("history: query: %w", err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("history: query: %w", err)
+	}
+	return out, nil
+}
+
+// Key names one series: a metric of a scenario of a plan.
+type Key struct {
+	Plan, Scenario, Metric string
+}
+
+func (k Key) String() string { return k.Plan + "/" + k.Scenario + " " + k.Metric }
+
+// Keys lists the series of plan (every plan when ""), sorted.
+func (s *Store) Keys(ctx context.Context, plan string) ([]Key, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT r.plan, m.scenario, m.metric FROM metrics m JOIN runs r ON r.id = m.run_id
+		WHERE ? = '' OR r.plan = ? ORDER BY r.plan, m.scenario, m.metric`, plan, plan)
+	if err != nil {
+		return nil, fmt.Errorf("history: keys: %w", err)
+	}
+	defer rows.Close()
+	var out []Key
+	for rows.Next() {
+		var k Key
+		if err := rows.Scan(&k.Plan, &k.Scenario, &k.Metric); err != nil {
+			return nil, fmt.Errorf("history: keys: %w", err)
+		}
+		out = append(out, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("history: keys: %w", err)
+	}
+	return out, nil
+}
+
+// Point is one value of a series: the median over the repetitions of one
+// run document.
+type Point struct {
+	DocumentID int64
+	// RunID is the first run (repetition) of the document.
+	RunID  int64
+	Start  time.Time
+	Commit string
+	Value  float64
+	// N is the number of repetitions the value summarises.
+	N int
+}
+
+// Series returns a metric's series, one point per recorded document, oldest
+// first.
+func (s *Store) Series(ctx context.Context, k Key) ([]Point, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT r.document_id, r.id, r.start, d.git_commit, m.value
+		FROM metrics m JOIN runs r ON r.id = m.run_id JOIN documents d ON d.id = r.document_id
+		WHERE r.plan = ? AND m.scenario = ? AND m.metric = ? ORDER BY r.document_id, r.id`, k.Plan, k.Scenario, k.Metric)
+	if err != nil {
+		return nil, fmt.Errorf("history: series %s: %w", k, err)
+	}
+	defer rows.Close()
+	var out []Point
+	var vals []float64
+	flush := func() {
+		if len(vals) == 0 {
+			return
+		}
+		sort.Float64s(vals)
+		mid := len(vals) / 2
+		v := vals[mid]
+		if len(vals)%2 == 0 {
+			v = (vals[mid-1] + vals[mid]) / 2
+		}
+		out[len(out)-1].Value = v
+		out[len(out)-1].N = len(vals)
+		vals = vals[:0]
+	}
+	for rows.Next() {
+		var p Point
+		var start string
+		var v float64
+		if err := rows.Scan(&p.DocumentID, &p.RunID, &start, &p.Commit, &v); err != nil {
+			return nil, fmt.Errorf("history: series %s: %w", k, err)
+		}
+		if len(out) == 0 || out[len(out)-1].DocumentID != p.DocumentID {
+			flush()
+			p.Start, _ = time.Parse(time.RFC3339Nano, start)
+			out = append(out, p)
+		}
+		vals = append(vals, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("history: series %s: %w", k, err)
+	}
+	flush()
+	return out, nil
+}
+
+// Latest returns the most recent document that ran plan without error, or
+// nil when there is none: the baseline for --mode regression.
+func (s *Store) Latest(ctx context.Context, plan string) (*report.Document, error) {
+	var raw string
+	err := s.db.QueryRowContext(ctx, `SELECT d.document FROM documents d JOIN runs r ON r.document_id = d.id
+		WHERE r.plan = ? AND r.error = '' ORDER BY d.id DESC LIMIT 1`, plan).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("history: latest %s: %w", plan, err)
+	}
+	d, err := report.ReadDocument(strings.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("history: latest %s: %w", plan, err)
+	}
+	return d, nil
+}
+
+// Count returns the number of recorded runs (plan runs, repetitions
+// included).
+func (s *Store) Count(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM runs`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("history: count: %w", err)
+	}
+	return n, nil
+}
