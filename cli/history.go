@@ -1,0 +1,142 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"github.com/perfplan/perfplan/history"
+	"github.com/perfplan/perfplan/report"
+)
+
+// historyDefaultMetrics are shown when --metric is not given.
+var historyDefaultMetrics = []string{"latency.p50", "latency.p99", "throughput", "error_rate"}
+
+// historyCommand is `perfplan history [PLAN] [--metric M]`: each metric's
+// series with its trend and change points.
+func historyCommand(env Env, args []string) int {
+	fs := newFlagSet("history", "history [flags] [PLAN]", env.Stderr)
+	path := fs.String("history", "", "history database (default $"+history.EnvVar+" or "+history.DefaultPath+")")
+	var metrics []string
+	fs.Func("metric", "metric to show, as named in assertions (repeatable; default latency.p50, latency.p99, throughput, error_rate)", func(s string) error {
+		metrics = append(metrics, s)
+		return nil
+	})
+	opts := history.DefaultChangePointOptions()
+	fs.IntVar(&opts.Window, "window", opts.Window, "E-Divisive sliding window length")
+	fs.Float64Var(&opts.MaxP, "max-p", opts.MaxP, "largest p-value of a change point")
+	fs.Var(percentFlag{&opts.MinMagnitude}, "min-magnitude", "smallest relative shift reported as a change point (e.g. 5%)")
+	last := fs.Int("last", 30, "print at most this many of the latest points per series (0 = all)")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return ExitUsage
+	}
+	if len(pos) > 1 {
+		fmt.Fprintln(env.Stderr, "perfplan history: at most one plan name")
+		return ExitUsage
+	}
+	plan := ""
+	if len(pos) == 1 {
+		plan = pos[0]
+	}
+	if len(metrics) == 0 {
+		metrics = historyDefaultMetrics
+	}
+	store, err := history.Open(history.ResolvePath(*path, env.getenv))
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "perfplan history:", err)
+		return ExitUsage
+	}
+	defer store.Close()
+	if err := printHistory(context.Background(), env.Stdout, store, plan, metrics, opts, *last); err != nil {
+		fmt.Fprintln(env.Stderr, "perfplan history:", err)
+		return ExitFailed
+	}
+	return ExitOK
+}
+
+func printHistory(ctx context.Context, w io.Writer, store *history.Store, plan string, metrics []string, opts history.ChangePointOptions, last int) error {
+	keys, err := store.Keys(ctx, plan)
+	if err != nil {
+		return err
+	}
+	want := map[string]bool{}
+	for _, m := range metrics {
+		want[m] = true
+	}
+	shown := 0
+	for _, k := range keys {
+		if !want[k.Metric] {
+			continue
+		}
+		pts, err := store.Series(ctx, k)
+		if err != nil {
+			return err
+		}
+		if len(pts) == 0 {
+			continue
+		}
+		shown++
+		values := make([]float64, len(pts))
+		for i, p := range pts {
+			values[i] = p.Value
+		}
+		tr := history.FitTrend(values)
+		cps := history.ChangePoints(values, opts)
+		fmt.Fprintf(w, "\n%s/%s %s: %d runs, trend %s (%+.2f%%/run, slope %s/run, R² %.2f)\n",
+			k.Plan, k.Scenario, k.Metric, len(pts), tr.Direction, 100*tr.RelSlope, fmtHistory(k.Metric, tr.Slope), tr.R2)
+		marks := map[int]history.ChangePoint{}
+		for _, cp := range cps {
+			marks[cp.Index] = cp
+			p := pts[cp.Index]
+			fmt.Fprintf(w, "  change point at run #%d (%s, commit %s): %s → %s (%+.1f%%, p=%.2g)\n",
+				p.RunID, p.Start.Format("2006-01-02 15:04"), shortHash(p.Commit), fmtHistory(k.Metric, cp.MeanBefore), fmtHistory(k.Metric, cp.MeanAfter), 100*cp.Magnitude, cp.P)
+		}
+		from := 0
+		if last > 0 && len(pts) > last {
+			from = len(pts) - last
+			fmt.Fprintf(w, "  … %d earlier runs\n", from)
+		}
+		for i := from; i < len(pts); i++ {
+			p := pts[i]
+			mark := ""
+			if cp, ok := marks[i]; ok {
+				mark = fmt.Sprintf("  ◀ shift %+.1f%%", 100*cp.Magnitude)
+			}
+			fmt.Fprintf(w, "  #%-5d %s %-12s %10s%s\n", p.RunID, p.Start.Format("2006-01-02 15:04"), shortHash(p.Commit), fmtHistory(k.Metric, p.Value), mark)
+		}
+	}
+	if shown == 0 {
+		fmt.Fprintf(w, "no history for %s (metrics %s)\n", orAll(plan), strings.Join(metrics, ", "))
+	}
+	return nil
+}
+
+func orAll(plan string) string {
+	if plan == "" {
+		return "any plan"
+	}
+	return "plan " + plan
+}
+
+func shortHash(c string) string {
+	if c == "" {
+		return "-"
+	}
+	if len(c) > 12 {
+		return c[:12]
+	}
+	return c
+}
+
+func fmtHistory(metric string, v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return fmt.Sprint(v)
+	}
+	if v < 0 && (strings.Contains(metric, "latency.") || strings.HasSuffix(metric, "throughput")) {
+		return "-" + report.FormatMetric(metric, -v)
+	}
+	return report.FormatMetric(metric, v)
+}
