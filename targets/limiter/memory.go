@@ -46,12 +46,28 @@ type table struct {
 
 const numShards = 64
 
+// shard maps keys to states. Like sync.Map, but typed so that a lookup with
+// a string does not allocate: known keys are read from an immutable map
+// without locking; new keys go to a dirty map under mu, which replaces the
+// read map once it has cost as many misses as it has entries.
 type shard struct {
-	mu sync.RWMutex
-	// m maps a key to its state, or to nil when the key does not match the
-	// policy's pattern, so the glob runs once per key.
-	m map[string]*state
-	_ [24]byte
+	read   atomic.Pointer[map[string]*state]
+	mu     sync.Mutex
+	dirty  map[string]*state // nil, or a superset of *read
+	misses int
+	_      [24]byte
+}
+
+// missLocked counts a lookup that needed mu and promotes dirty when the
+// misses have paid for copying it.
+func (sh *shard) missLocked() {
+	sh.misses++
+	if sh.misses < len(sh.dirty) {
+		return
+	}
+	d := sh.dirty
+	sh.read.Store(&d)
+	sh.dirty, sh.misses = nil, 0
 }
 
 // state is one key's (or the global) algorithm state.
@@ -84,7 +100,7 @@ func (m *memory) newTable(p Policy) *table {
 		t.global = new(state)
 	} else {
 		for i := range t.shards {
-			t.shards[i].m = make(map[string]*state)
+			t.shards[i].read.Store(&map[string]*state{})
 		}
 	}
 	return t
@@ -132,24 +148,33 @@ func (m *memory) lookup(p *memPolicy, key string) *state {
 		return p.tab.global
 	}
 	sh := &p.tab.shards[maphash.String(m.seed, key)%numShards]
-	sh.mu.RLock()
-	st, ok := sh.m[key]
-	sh.mu.RUnlock()
-	if ok {
+	// The map holds nil for a key that does not match the policy's
+	// pattern, so the glob runs once per key.
+	if st, ok := (*sh.read.Load())[key]; ok {
 		return st
 	}
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if st, ok := sh.m[key]; ok {
+	read := *sh.read.Load()
+	if st, ok := read[key]; ok {
 		return st
 	}
-	k := strings.Clone(key)
-	if p.Match == MatchPattern && !globMatch(p.Pattern, key) {
-		sh.m[k] = nil
-		return nil
+	if st, ok := sh.dirty[key]; ok {
+		sh.missLocked()
+		return st
 	}
-	st = new(state)
-	sh.m[k] = st
+	var st *state
+	if p.Match != MatchPattern || globMatch(p.Pattern, key) {
+		st = new(state)
+	}
+	if sh.dirty == nil {
+		sh.dirty = make(map[string]*state, len(read)+1)
+		for k, v := range read {
+			sh.dirty[k] = v
+		}
+	}
+	sh.dirty[strings.Clone(key)] = st
+	sh.missLocked()
 	return st
 }
 
