@@ -134,6 +134,9 @@ func newRedisBackend(c RedisConfig) (*redisBackend, error) {
 			// No retries: a failed call falls back at once instead of
 			// retrying with back-off.
 			MaxRetries: -1,
+			// One dial attempt: go-redis otherwise retries a refused dial 5
+			// times, 100ms apart, which would hold a decision for 400ms.
+			DialerRetries: 1,
 		}),
 		namespace:     c.Namespace,
 		probeInterval: c.ProbeInterval,

@@ -179,6 +179,34 @@ func TestRedisKillAndRecover(t *testing.T) {
 	}
 }
 
+// TestRedisKilledIdle kills Redis while the limiter is idle, so the next
+// decision has to dial: it falls back within 250ms, not after the client's
+// dial retries.
+func TestRedisKilledIdle(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	l := newRedisLimiter(t, RedisConfig{Address: srv.Addr, Timeout: 100 * time.Millisecond, ProbeInterval: time.Hour},
+		Policy{Name: "g", Rate: 1e6})
+	ctx := context.Background()
+	if _, err := l.Allow(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	srv.Stop()
+	start := time.Now()
+	ok, err := l.Allow(ctx, "a")
+	took := time.Since(start)
+	t.Logf("first decision after the kill took %s", took.Round(time.Microsecond))
+	if err != nil || !ok {
+		t.Fatalf("Allow = %v, %v; want true, nil", ok, err)
+	}
+	if s := l.Stats(); s.Mode != ModeFallback || s.FallbackDecisions != 1 || s.Fallbacks != 1 {
+		t.Errorf("stats %+v", s)
+	}
+	if took > 250*time.Millisecond {
+		t.Errorf("fallback took %s, want within 250ms", took)
+	}
+}
+
 // TestRedisSlow pauses Redis (CLIENT PAUSE) so that calls exceed the timeout:
 // decisions fall back, and return to Redis once the pause ends.
 func TestRedisSlow(t *testing.T) {
