@@ -52,8 +52,9 @@
 // The memory backend decides in process. The Redis backend makes each
 // decision atomically in one Lua script that reads the server's TIME, so
 // the clients' clocks do not matter and every process sharing the Redis
-// shares the limits. State keys are Namespace+policy+":"+key and expire when
-// idle. Decisions on several policies use several keys in one script, so the
+// shares the limits. State keys are Namespace+policy+":"+algorithm+":"+key
+// (algorithm codes tb, gcra, fw, sw; the key "*global*" for a global policy)
+// and expire when idle. Periods are whole microseconds in Redis. Decisions on several policies use several keys in one script, so the
 // Redis backend needs a single Redis server, not a cluster.
 //
 // When a Redis call fails or takes longer than Timeout, that decision and all

@@ -107,7 +107,7 @@ type redisBackend struct {
 // redisPolicy is a policy with its script arguments prepared.
 type redisPolicy struct {
 	Policy
-	prefix string // namespace + name + ":"
+	prefix string // namespace + name + ":" + algorithm code + ":"
 	args   [4]any
 }
 
@@ -152,11 +152,14 @@ func (rb *redisBackend) set(ps []Policy) {
 		code := map[Algorithm]string{TokenBucket: "tb", GCRA: "gcra", FixedWindow: "fw", SlidingWindow: "sw"}[p.Algorithm]
 		out = append(out, redisPolicy{
 			Policy: p,
-			prefix: rb.namespace + p.Name + ":",
+			// The algorithm is part of the key: a policy changed to another
+			// algorithm starts fresh instead of reading state of another
+			// layout (or type) under the same key.
+			prefix: rb.namespace + p.Name + ":" + code + ":",
 			args: [4]any{
 				code,
 				strconv.FormatFloat(p.Rate, 'g', -1, 64),
-				strconv.FormatInt(p.Period.Microseconds(), 10),
+				strconv.FormatInt(max(1, p.Period.Microseconds()), 10),
 				strconv.FormatInt(p.Burst, 10),
 			},
 		})

@@ -314,6 +314,11 @@ func TestRedisPolicyChange(t *testing.T) {
 	if got := count("vip:1", 3); got != 1 {
 		t.Errorf("pattern policy: admitted %d of 3 for vip:1", got)
 	}
+	// The same name with another algorithm starts fresh, in keys of its own.
+	must(t, l.SetPolicy(Policy{Name: "fw", Algorithm: GCRA, Rate: 2, Burst: 2, Period: time.Hour}))
+	if got := count("k", 3); got != 2 {
+		t.Errorf("policy changed to gcra: admitted %d of 3", got)
+	}
 	if s := l.Stats(); s.FallbackDecisions != 0 {
 		t.Errorf("fell back: %+v", s)
 	}
