@@ -100,7 +100,7 @@ const (
 	GCRA          Algorithm = "gcra"
 )
 
-// Algorithms lists every algorithm, for schemas and documentation.
+// algorithmNames lists every algorithm, for schemas and messages.
 var algorithmNames = []string{string(TokenBucket), string(SlidingWindow), string(FixedWindow), string(GCRA)}
 
 // Match says which keys a policy applies to and how they share state.
