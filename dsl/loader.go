@@ -121,8 +121,18 @@ func (l *Loader) WriteDiagnostics(w io.Writer, diags hcl.Diagnostics, color bool
 	if color {
 		width = 100
 	}
-	if err := hcl.NewDiagnosticTextWriter(w, files, width, color).WriteDiagnostics(diags); err != nil {
-		return fmt.Errorf("write diagnostics: %w", err)
+	tw := hcl.NewDiagnosticTextWriter(w, files, width, color)
+	for _, d := range diags {
+		// A compiler-style location line first, FILE:LINE,COL, which
+		// editors and CI logs link to; HCL's own text names only the line.
+		if d.Subject != nil {
+			if _, err := fmt.Fprintf(w, "%s:%d,%d:\n", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column); err != nil {
+				return fmt.Errorf("write diagnostics: %w", err)
+			}
+		}
+		if err := tw.WriteDiagnostic(d); err != nil {
+			return fmt.Errorf("write diagnostics: %w", err)
+		}
 	}
 	return nil
 }

@@ -200,9 +200,11 @@ func (w *worker) runClosed(budget int64) {
 // runOpen is the open-model loop (constant-arrival-rate,
 // ramping-arrival-rate). Workers claim the next iteration index from the
 // scenario's shared counter and compute its intended start from the
-// schedule; an early worker waits for it, a late one runs it at once. The
-// latency is measured from the intended start (as wrk2 does, free of
-// coordinated omission) and the service time from the actual start. When the
+// schedule; an early worker waits for it, a late one runs it at once. A late
+// iteration's latency is measured from its intended start (as wrk2 does, free
+// of coordinated omission); an iteration whose worker waited for it is
+// measured from when the worker woke, so the runner's own timer slack is not
+// charged to the target. The service time is always from the actual start. When the
 // worker is saturated, the end of one operation serves as the actual start
 // of the next, so the clock is read once per operation.
 func (w *worker) runOpen() {
@@ -218,12 +220,20 @@ func (w *worker) runOpen() {
 			return
 		}
 		start := now
+		// from is where the latency starts: the intended start, unless the
+		// worker was idle and waited for it. A late iteration found by a
+		// free worker means every worker was busy at its intended start,
+		// so the delay is the target's and counts (coordinated omission).
+		// A worker that slept and woke after due only shows its own timer
+		// slack, which is not the target's latency.
+		from := due
 		if due > now {
 			var more bool
 			start, more = w.waitUntil(due)
 			if !more {
 				return
 			}
+			from = start
 		} else if late := now - due; late > spawnLateness {
 			if int(s.nworkers.Load()) < s.maxVUs {
 				s.spawn()
@@ -244,7 +254,7 @@ func (w *worker) runOpen() {
 				s.cut.Add(1)
 				w.renewCtx()
 			} else {
-				w.rec.Record2(op, err != nil, end-due, end-start)
+				w.rec.Record2(op, err != nil, end-from, end-start)
 			}
 			if !w.control() {
 				return
@@ -252,7 +262,7 @@ func (w *worker) runOpen() {
 			now = s.since()
 			continue
 		}
-		w.rec.Record2(op, err != nil, end-due, end-start)
+		w.rec.Record2(op, err != nil, end-from, end-start)
 		now = end
 	}
 }

@@ -17,14 +17,16 @@ import (
 // uses it, so a saved run renders as the live run did.
 func WriteDocumentTables(w io.Writer, d *Document, opts TableOptions) error {
 	for i := range d.Plans {
-		if err := writePlanTables(w, &d.Plans[i], opts); err != nil {
+		if err := WritePlanTables(w, &d.Plans[i], opts); err != nil {
 			return fmt.Errorf("plan %s: %w", d.Plans[i].Name, err)
 		}
 	}
 	return nil
 }
 
-func writePlanTables(w io.Writer, p *PlanDoc, opts TableOptions) error {
+// WritePlanTables prints one plan of a run document: the live run and
+// `perfplan report` both render through it, so their output is identical.
+func WritePlanTables(w io.Writer, p *PlanDoc, opts TableOptions) error {
 	fmt.Fprintf(w, "\nplan %s (%s)", p.Name, p.File)
 	if p.Interrupted {
 		fmt.Fprint(w, "  [INTERRUPTED: partial results]")
@@ -149,6 +151,9 @@ func writeDocTargetStats(w io.Writer, p *PlanDoc) error {
 // order the condition reads them (as the live tables print them), followed
 // by any others in name order.
 func ObservedRefs(a AssertionDoc) []string {
+	if len(a.Refs) > 0 {
+		return a.Refs
+	}
 	var refs []string
 	seen := map[string]bool{}
 	for _, r := range ConditionRefs(a.Condition) {

@@ -139,8 +139,10 @@ type AssertionDoc struct {
 	Passed       bool               `json:"passed"`
 	Error        string             `json:"error,omitempty"`
 	Observed     map[string]float64 `json:"observed"`
-	AbortOnFail  bool               `json:"abort_on_fail,omitempty"`
-	Aborted      bool               `json:"aborted,omitempty"`
+	// Refs lists the metrics the condition reads, in order of appearance.
+	Refs        []string `json:"refs,omitempty"`
+	AbortOnFail bool     `json:"abort_on_fail,omitempty"`
+	Aborted     bool     `json:"aborted,omitempty"`
 }
 
 // NewDocument starts a document with the environment filled in. dir is a
@@ -209,7 +211,7 @@ func scenarioDoc(s *executor.ScenarioResult) ScenarioDoc {
 		}
 		sd.Assertions = append(sd.Assertions, AssertionDoc{
 			Condition: a.Assertion.Expr, ErrorMessage: a.Assertion.ErrorMessage, Pos: a.Assertion.Pos,
-			Passed: a.Passed, Error: a.Err, Observed: obs, AbortOnFail: a.Assertion.AbortOnFail, Aborted: a.Aborted,
+			Passed: a.Passed, Error: a.Err, Observed: obs, Refs: a.Assertion.Condition.Refs(), AbortOnFail: a.Assertion.AbortOnFail, Aborted: a.Aborted,
 		})
 	}
 	return sd

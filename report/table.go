@@ -3,47 +3,18 @@
 package report
 
 import (
-	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
-
-	"github.com/perfplan/perfplan/executor"
 )
 
 // TableOptions tune the terminal tables.
 type TableOptions struct {
 	// Color enables ANSI colour for verdicts.
 	Color bool
-}
-
-// WriteTables prints a plan's result: a row per scenario and per operation,
-// then the assertions with their observed values, then the verdict line.
-func WriteTables(w io.Writer, r *executor.Result, opts TableOptions) error {
-	name := r.Plan.Name
-	fmt.Fprintf(w, "\nplan %s (%s)", name, r.Plan.File)
-	if r.Interrupted {
-		fmt.Fprint(w, "  [INTERRUPTED: partial results]")
-	}
-	fmt.Fprintln(w)
-	if err := writeScenarioTable(w, r); err != nil {
-		return err
-	}
-	for _, note := range scenarioNotes(r) {
-		fmt.Fprintln(w, "  "+note)
-	}
-	if err := writeTargetStats(w, r); err != nil {
-		return err
-	}
-	if err := writeAssertionTable(w, r, opts); err != nil {
-		return err
-	}
-	fmt.Fprintln(w, verdictLine(r, opts))
-	return nil
 }
 
 func newTable(w io.Writer, header []string, align []tw.Align) *tablewriter.Table {
@@ -65,101 +36,6 @@ func toAny(ss []string) []any {
 	return out
 }
 
-func writeScenarioTable(w io.Writer, r *executor.Result) error {
-	header := []string{"scenario", "op", "ops", "throughput", "errors", "p50", "p95", "p99", "p99.9", "max"}
-	align := []tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight}
-	t := newTable(w, header, align)
-	for _, s := range r.Scenarios {
-		if err := t.Append(opRow(s.Name, "(all)", s.Total)); err != nil {
-			return fmt.Errorf("table row: %w", err)
-		}
-		if len(s.Ops) > 1 {
-			for _, op := range s.Ops {
-				if err := t.Append(opRow("", op.Name, op)); err != nil {
-					return fmt.Errorf("table row: %w", err)
-				}
-			}
-		}
-	}
-	if err := t.Render(); err != nil {
-		return fmt.Errorf("render table: %w", err)
-	}
-	return nil
-}
-
-func opRow(scenario, op string, s executor.OpStats) []string {
-	return []string{
-		scenario, op,
-		fmt.Sprintf("%d", s.Ops),
-		Rate(s.Throughput),
-		Percent(s.ErrorRate()),
-		Duration(s.Latency.P50),
-		Duration(s.Latency.P95),
-		Duration(s.Latency.P99),
-		Duration(s.Latency.P999),
-		Duration(s.Latency.Max),
-	}
-}
-
-func scenarioNotes(r *executor.Result) []string {
-	var notes []string
-	for _, s := range r.Scenarios {
-		open := s.Executor == "constant-arrival-rate" || s.Executor == "ramping-arrival-rate"
-		line := fmt.Sprintf("%s: %s, %s, up to %d workers", s.Name, s.Executor, Duration(s.Elapsed), s.VUsMax)
-		if open {
-			line += fmt.Sprintf("; latency from intended start, service time p99 %s", Duration(s.Total.ServiceTime.P99))
-		}
-		notes = append(notes, line)
-		if s.Dropped > 0 {
-			notes = append(notes, fmt.Sprintf("%s: WARNING %d iterations dropped: the runner could not start them in time (all max_vus busy); raise max_vus or lower the rate", s.Name, s.Dropped))
-		}
-		if s.Cut > 0 {
-			notes = append(notes, fmt.Sprintf("%s: %d iterations cut at graceful_stop", s.Name, s.Cut))
-		}
-		if s.Aborted {
-			notes = append(notes, fmt.Sprintf("%s: ABORTED early: %s", s.Name, s.AbortReason))
-		}
-		if s.Interrupted {
-			notes = append(notes, fmt.Sprintf("%s: interrupted by signal", s.Name))
-		}
-	}
-	return notes
-}
-
-func writeTargetStats(w io.Writer, r *executor.Result) error {
-	any := false
-	for _, s := range r.Scenarios {
-		if len(s.TargetStats) > 0 {
-			any = true
-		}
-	}
-	if !any {
-		return nil
-	}
-	t := newTable(w, []string{"scenario", "target statistics"}, []tw.Align{tw.AlignLeft, tw.AlignLeft})
-	for _, s := range r.Scenarios {
-		if len(s.TargetStats) == 0 {
-			continue
-		}
-		keys := make([]string, 0, len(s.TargetStats))
-		for k := range s.TargetStats {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		var parts []string
-		for _, k := range keys {
-			parts = append(parts, k+"="+Number(s.TargetStats[k]))
-		}
-		if err := t.Append([]string{s.Name, wrapJoin(parts, 90)}); err != nil {
-			return fmt.Errorf("table row: %w", err)
-		}
-	}
-	if err := t.Render(); err != nil {
-		return fmt.Errorf("render table: %w", err)
-	}
-	return nil
-}
-
 // wrapJoin joins parts with spaces, breaking lines before width.
 func wrapJoin(parts []string, width int) string {
 	var b strings.Builder
@@ -178,44 +54,6 @@ func wrapJoin(parts []string, width int) string {
 		line += len(p)
 	}
 	return b.String()
-}
-
-func writeAssertionTable(w io.Writer, r *executor.Result, opts TableOptions) error {
-	n := 0
-	for _, s := range r.Scenarios {
-		n += len(s.Assertions)
-	}
-	if n == 0 {
-		fmt.Fprintln(w, "  no assertions")
-		return nil
-	}
-	t := newTable(w, []string{"result", "scenario", "condition", "observed", "message"},
-		[]tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft})
-	for _, s := range r.Scenarios {
-		for _, a := range s.Assertions {
-			verdict := paint(opts.Color, "PASS", green)
-			if !a.Passed {
-				verdict = paint(opts.Color, "FAIL", red)
-			}
-			if a.Aborted {
-				verdict += " (aborted run)"
-			}
-			msg := ""
-			if !a.Passed {
-				msg = a.Assertion.ErrorMessage
-				if a.Err != "" {
-					msg = strings.TrimSpace(msg + " " + a.Err)
-				}
-			}
-			if err := t.Append([]string{verdict, s.Name, a.Assertion.Expr, FormatObserved(a.Observed, a.Assertion.Condition.Refs()), msg}); err != nil {
-				return fmt.Errorf("table row: %w", err)
-			}
-		}
-	}
-	if err := t.Render(); err != nil {
-		return fmt.Errorf("render table: %w", err)
-	}
-	return nil
 }
 
 // FormatObserved renders the observed metric values in refs order, each in
@@ -243,25 +81,6 @@ func FormatMetric(name string, v float64) string {
 		return Rate(v)
 	}
 	return Number(v)
-}
-
-func verdictLine(r *executor.Result, opts TableOptions) string {
-	total, failed := 0, 0
-	for _, s := range r.Scenarios {
-		for _, a := range s.Assertions {
-			total++
-			if !a.Passed {
-				failed++
-			}
-		}
-	}
-	switch {
-	case r.Interrupted:
-		return paint(opts.Color, fmt.Sprintf("INTERRUPTED: %d of %d assertions failed on partial results", failed, total), yellow)
-	case failed > 0:
-		return paint(opts.Color, fmt.Sprintf("FAIL: %d of %d assertions failed", failed, total), red)
-	}
-	return paint(opts.Color, fmt.Sprintf("PASS: %d assertions held", total), green)
 }
 
 const (

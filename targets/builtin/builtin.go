@@ -4,6 +4,8 @@ package builtin
 
 import (
 	"github.com/perfplan/perfplan/targets"
+	"github.com/perfplan/perfplan/targets/cache"
+	"github.com/perfplan/perfplan/targets/limiter"
 	"github.com/perfplan/perfplan/targets/noop"
 	"github.com/perfplan/perfplan/targets/sleep"
 )
@@ -14,5 +16,7 @@ func Registry() *targets.Registry {
 	r := targets.NewRegistry()
 	r.MustRegister(noop.Kind())
 	r.MustRegister(sleep.Kind())
+	r.MustRegister(cache.Kind())
+	r.MustRegister(limiter.Kind())
 	return r
 }

@@ -40,6 +40,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
+	"runtime/metrics"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -87,10 +89,10 @@ func Kind() targets.Kind {
 var overallStats = []string{
 	"hits", "misses", "hit_ratio", "evictions", "promotions",
 	"loads", "load_errors", "load_dropped", "not_found", "negative_hits",
-	"redis_errors", "sets", "deletes", "corrupt",
+	"redis_errors", "sets", "deletes", "corrupt", "entries", "heap_growth_bytes",
 }
 
-var tierStats = []string{"hits", "misses", "hit_ratio", "evictions", "promotions"}
+var tierStats = []string{"hits", "misses", "hit_ratio", "evictions", "promotions", "entries"}
 
 func statNames() []string {
 	names := append([]string(nil), overallStats...)
@@ -130,6 +132,20 @@ type Target struct {
 	mu       sync.Mutex
 	counters []*counters
 	base     *worker // for prefill and internal use
+	// heapAtOpen is the process's live heap object bytes when Open began,
+	// the reference for heap_growth_bytes.
+	heapAtOpen uint64
+}
+
+// heapObjectBytes reads the bytes in live and not-yet-swept heap objects
+// from runtime/metrics, which does not stop the world.
+func heapObjectBytes() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }
 
 // option configures a Target in tests.
@@ -161,6 +177,8 @@ func newTarget(cfg targets.Config, opts ...option) (*Target, error) {
 // Open creates the tiers, checks that Redis answers and prefills keys
 // 0..prefill-1 through every tier (values of prefill_value_size bytes).
 func (t *Target) Open(ctx context.Context) error {
+	runtime.GC()
+	t.heapAtOpen = heapObjectBytes()
 	for _, tc := range t.cfg.tiers {
 		var (
 			tr  tier
@@ -307,9 +325,10 @@ func (t *Target) Stats() map[string]float64 {
 		sum.deletes += c.deletes.Load()
 		sum.corrupt += c.corrupt.Load()
 	}
-	var evictions [3]int64
+	var evictions, entries [3]int64
 	for i, tr := range t.tiers {
 		evictions[t.level[i]] = tr.evictions()
+		entries[t.level[i]] = tr.entries()
 	}
 	// The last tier's misses are the reads no tier served.
 	var lastMisses int64
@@ -325,8 +344,10 @@ func (t *Target) Stats() map[string]float64 {
 		return float64(h) / float64(h+m)
 	}
 	st := make(map[string]float64, 32)
-	var hits, evict, promo int64
+	var hits, evict, promo, ents int64
 	for i, l := range tierLabels {
+		ents += entries[i]
+		st[l+"_entries"] = float64(entries[i])
 		hits += sum.hits[i]
 		evict += evictions[i]
 		promo += sum.promotions[i]
@@ -350,6 +371,11 @@ func (t *Target) Stats() map[string]float64 {
 	st["sets"] = float64(sum.sets)
 	st["deletes"] = float64(sum.deletes)
 	st["corrupt"] = float64(sum.corrupt)
+	st["entries"] = float64(ents)
+	// Growth of the whole process's heap since Open (which starts with a
+	// GC): an upper bound on what the cache holds, including garbage not
+	// yet collected, so it is a figure to bound, not an exact size.
+	st["heap_growth_bytes"] = float64(int64(heapObjectBytes()) - int64(t.heapAtOpen))
 	return st
 }
 

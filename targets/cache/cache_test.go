@@ -592,3 +592,26 @@ func TestOpenFailsWithoutRedis(t *testing.T) {
 		t.Fatal("Open succeeded against a closed port")
 	}
 }
+
+// TestEntriesAndHeapGrowth is not parallel: heap growth is a process-wide
+// figure, so it runs while no other test allocates.
+func TestEntriesAndHeapGrowth(t *testing.T) {
+	const n, size = 1000, 4096
+	tg := open(t, cfgOf(map[string]any{"prefill": int64(n), "prefill_value_size": int64(size)}, nil,
+		tierSpec{"l1", map[string]any{"capacity": int64(10 * n)}}, tierSpec{"l2", map[string]any{"entry_size": int64(size + 64)}}))
+	st := tg.Stats()
+	if st["l2_entries"] != n {
+		t.Errorf("l2_entries = %v, want %d", st["l2_entries"], n)
+	}
+	if st["l1_entries"] < n*0.9 || st["l1_entries"] > n*1.1 {
+		t.Errorf("l1_entries = %v, want about %d", st["l1_entries"], n)
+	}
+	if st["entries"] != st["l1_entries"]+st["l2_entries"] {
+		t.Errorf("entries = %v, want the sum of the tiers", st["entries"])
+	}
+	// L1 holds n values of size bytes on the Go heap (bigcache's shards were
+	// allocated too), so the heap grew by at least n*size.
+	if st["heap_growth_bytes"] < n*size {
+		t.Errorf("heap_growth_bytes = %v, want at least %d", st["heap_growth_bytes"], n*size)
+	}
+}

@@ -40,6 +40,9 @@ type tier interface {
 	set(ctx context.Context, w *worker, key uint64, data []byte, ttl time.Duration) error
 	del(ctx context.Context, w *worker, key uint64) error
 	evictions() int64
+	// entries is the number of entries held (an estimate for otter, 0 for
+	// Redis, whose keyspace may be shared).
+	entries() int64
 	close() error
 }
 
@@ -117,6 +120,7 @@ func (t *otterTier) del(_ context.Context, _ *worker, key uint64) error {
 }
 
 func (t *otterTier) evictions() int64 { return t.evict.Load() }
+func (t *otterTier) entries() int64   { return int64(t.c.EstimatedSize()) }
 
 func (t *otterTier) close() error {
 	t.c.StopAllGoroutines()
@@ -216,6 +220,7 @@ func (t *bigTier) del(_ context.Context, w *worker, key uint64) error {
 }
 
 func (t *bigTier) evictions() int64 { return t.evict.Load() }
+func (t *bigTier) entries() int64   { return int64(t.c.Len()) }
 func (t *bigTier) close() error     { return t.c.Close() }
 
 // ---- redis ----
@@ -318,6 +323,7 @@ func (t *redisTier) del(ctx context.Context, w *worker, key uint64) error {
 }
 
 func (t *redisTier) evictions() int64 { return 0 }
+func (t *redisTier) entries() int64   { return 0 }
 func (t *redisTier) close() error     { return t.rdb.Close() }
 
 // prefill writes keys lo..hi-1 in one pipeline.

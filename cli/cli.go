@@ -1,0 +1,161 @@
+// Package cli is perfplan's command-line interface. cmd/perfplan calls Main
+// with the built-in target registry; a team that registers its own targets
+// builds its own binary around the same Main with its own registry:
+//
+//	reg := builtin.Registry()
+//	reg.MustRegister(mytarget.Kind())
+//	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+//	code := cli.Main(ctx, cli.Env{Args: os.Args[1:], Registry: reg, ...})
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/perfplan/perfplan/targets"
+)
+
+// Exit codes, as documented in the README and in `perfplan --help`.
+const (
+	ExitOK          = 0 // every assertion held
+	ExitFailed      = 1 // an assertion failed (or fmt -check found unformatted files)
+	ExitUsage       = 2 // usage error or invalid plan (diagnostics printed)
+	ExitInterrupted = 3 // interrupted by a signal; results so far are written
+	ExitTarget      = 4 // a target failed to start
+)
+
+// Env is everything Main needs from the process.
+type Env struct {
+	Args     []string
+	Registry *targets.Registry
+	Stdout   io.Writer
+	Stderr   io.Writer
+	// Environ is the process environment (os.Environ()), read for
+	// PERFPLAN_VAR_* variables, NO_COLOR and CI.
+	Environ []string
+	// StderrTTY reports whether stderr is a terminal (live progress bars).
+	StderrTTY bool
+	// StdoutTTY reports whether stdout is a terminal (colour).
+	StdoutTTY bool
+}
+
+func (e Env) getenv(name string) string {
+	for _, kv := range e.Environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
+			return v
+		}
+	}
+	return ""
+}
+
+const usage = `perfplan: declarative performance test plans
+
+Usage:
+  perfplan run [flags] PLAN...       run plans, check assertions, print results
+  perfplan validate [flags] PLAN...  load and check plans without running them
+  perfplan fmt [-check] [-diff] PATH...  rewrite plan files in canonical format
+  perfplan report [--format F] RUN.json  render a saved run (table, markdown, csv, junit, json)
+  perfplan compare BASE.json NEW.json    compare two runs with statistics, like benchstat
+  perfplan history [PLAN] [--metric M]   show stored runs, trends and change points
+  perfplan targets                   list the registered target kinds
+  perfplan version                   print the version
+
+Run 'perfplan COMMAND -h' for a command's flags.
+
+Exit codes:
+  0  every assertion held
+  1  an assertion failed, compare found a regression, or fmt -check found
+     a file that needs formatting
+  2  usage error or invalid plan (diagnostics printed)
+  3  interrupted by a signal (results so far are still written)
+  4  a target failed to start
+`
+
+// Main runs the perfplan command line and returns the process exit code.
+func Main(ctx context.Context, env Env) int {
+	if env.Stdout == nil {
+		env.Stdout = os.Stdout
+	}
+	if env.Stderr == nil {
+		env.Stderr = os.Stderr
+	}
+	if len(env.Args) == 0 {
+		fmt.Fprint(env.Stderr, usage)
+		return ExitUsage
+	}
+	cmd, args := env.Args[0], env.Args[1:]
+	switch cmd {
+	case "run":
+		return runCommand(ctx, env, args)
+	case "validate":
+		return validateCommand(env, args)
+	case "fmt":
+		return fmtCommand(env, args)
+	case "report":
+		return reportCommand(env, args)
+	case "compare":
+		return compareCommand(env, args)
+	case "history":
+		return historyCommand(env, args)
+	case "targets":
+		return targetsCommand(env)
+	case "version", "-version", "--version":
+		fmt.Fprintln(env.Stdout, "perfplan", Version())
+		return ExitOK
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(env.Stdout, usage)
+		return ExitOK
+	}
+	fmt.Fprintf(env.Stderr, "perfplan: unknown command %q\n\n%s", cmd, usage)
+	return ExitUsage
+}
+
+// Version returns the module version and VCS revision the binary was built
+// from, as recorded by the Go toolchain.
+func Version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	var rev, dirty string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "-dirty"
+			}
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if rev != "" {
+		v += " " + rev + dirty
+	}
+	return v + " " + bi.GoVersion
+}
+
+func targetsCommand(env Env) int {
+	for _, name := range env.Registry.Names() {
+		k, _ := env.Registry.Lookup(name)
+		var ops []string
+		for _, op := range k.Ops {
+			ops = append(ops, op.Name)
+		}
+		fmt.Fprintf(env.Stdout, "%-10s %s\n           ops: %s\n", k.Name, k.Doc, strings.Join(ops, ", "))
+		if len(k.Stats) > 0 {
+			fmt.Fprintf(env.Stdout, "           stats: target.%s\n", strings.Join(k.Stats, ", target."))
+		}
+	}
+	return ExitOK
+}

@@ -1,0 +1,4 @@
+plan "ugly" {
+description="x"
+  tags=["a"]
+}
