@@ -118,11 +118,14 @@ func (s *state) compileCondition(sc *plan.Scenario, expr hcl.Expression, complet
 				ok = false
 				continue
 			}
-			if !complete && (root == "op" || root == "target" || root == "service_time") {
+			// base is the metric a baseline.X reference reads X of.
+			base := strings.TrimPrefix(name, plan.BaselinePrefix)
+			baseRoot, _, _ := strings.Cut(base, ".")
+			if !complete && (baseRoot == "op" || baseRoot == "target" || baseRoot == "service_time") {
 				continue
 			}
 			if !plan.IsMetric(sc, name) {
-				if isMetricPrefix(all, name) {
+				if isMetricPrefix(all, base) {
 					// A prefix indexed by an expression, such as
 					// op[o.value].error_rate in a dynamic block: the
 					// evaluation below finds the metrics it reads.
@@ -130,10 +133,10 @@ func (s *state) compileCondition(sc *plan.Scenario, expr hcl.Expression, complet
 					continue
 				}
 				detail := fmt.Sprintf("Scenario %q has no metric %q.", sc.Name, name)
-				if best := suggest(name, all); best != "" {
-					detail += fmt.Sprintf(" Did you mean %s?", best)
+				if best := suggest(base, all); best != "" {
+					detail += fmt.Sprintf(" Did you mean %s%s?", strings.TrimSuffix(name, base), best)
 				}
-				if root == "service_time" && !plan.OpenModel(sc.Executor) {
+				if baseRoot == "service_time" && !plan.OpenModel(sc.Executor) {
 					detail += " service_time is measured only by the arrival-rate executors."
 				}
 				s.errorf(t.SourceRange().Ptr(), "Unknown metric", "%s", detail)
@@ -162,6 +165,9 @@ func (s *state) compileCondition(sc *plan.Scenario, expr hcl.Expression, complet
 	names := refs
 	if dynamic {
 		names = all
+		for _, n := range all {
+			names = append(names, plan.BaselinePrefix+n)
+		}
 	}
 	unknown := map[string]cty.Value{}
 	for _, r := range names {

@@ -1,9 +1,44 @@
 package executor
 
 import (
+	"fmt"
 	"strings"
 	"time"
+
+	"github.com/perfplan/perfplan/plan"
 )
+
+// withBaseline resolves baseline.X through Options.Baseline and every other
+// name through the scenario's own figures. It implements plan.Metrics.
+type withBaseline struct {
+	r        *ScenarioResult
+	scenario string
+	baseline func(scenario, metric string) (float64, error)
+}
+
+// Metric implements plan.Metrics.
+func (m withBaseline) Metric(name string) (float64, bool) {
+	if rest, ok := strings.CutPrefix(name, plan.BaselinePrefix); ok {
+		if m.baseline == nil {
+			return 0, false
+		}
+		v, err := m.baseline(m.scenario, rest)
+		return v, err == nil
+	}
+	return m.r.Metric(name)
+}
+
+// missing explains why the baseline.* metric name has no value.
+func (m withBaseline) missing(name string) error {
+	if m.baseline == nil {
+		return fmt.Errorf("no baseline value for %s: no baseline given", name)
+	}
+	_, err := m.baseline(m.scenario, strings.TrimPrefix(name, plan.BaselinePrefix))
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("no baseline value for %s: %w", name, err)
+}
 
 // Metric implements plan.Metrics: it resolves an assertion's metric name
 // (see plan.MetricNames) against the scenario's figures. Latencies are in

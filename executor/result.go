@@ -19,6 +19,15 @@ type Options struct {
 	// SnapshotInterval is how often live snapshots, the per-second series and
 	// abort_on_fail assertions are taken. 0 means 1s.
 	SnapshotInterval time.Duration
+	// NoAbort disables the live evaluation of abort_on_fail assertions: every
+	// scenario runs to its end (perfplan run --mode benchmark). The
+	// assertions are still evaluated at the end.
+	NoAbort bool
+	// Baseline resolves baseline.X metrics: it returns metric X (named as in
+	// assertions, without the "baseline." prefix) of the named scenario in a
+	// baseline run, or an error saying why there is none. When Baseline is
+	// nil, an assertion that reads baseline.* fails with an error.
+	Baseline func(scenario, metric string) (float64, error)
 	// SeriesLimit bounds the number of per-interval series points kept per
 	// scenario; older points are merged pairwise when it is reached. 0
 	// means 3600.

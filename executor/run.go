@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -233,7 +234,7 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 			t.Stop()
 			r := empty("")
 			r.Interrupted = true
-			evalAssertions(r, sc)
+			evalAssertions(r, sc, opts.Baseline)
 			if obs != nil {
 				obs.ScenarioEnd(r)
 			}
@@ -242,7 +243,7 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 	}
 	if s.target == nil {
 		r := empty(fmt.Sprintf("scenario %s: workload has no target", sc.Name))
-		evalAssertions(r, sc)
+		evalAssertions(r, sc, opts.Baseline)
 		if obs != nil {
 			obs.ScenarioEnd(r)
 		}
@@ -251,7 +252,7 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 	ex, err := newExecutor(sc)
 	if err != nil {
 		r := empty(fmt.Sprintf("scenario %s: %v", sc.Name, err))
-		evalAssertions(r, sc)
+		evalAssertions(r, sc, opts.Baseline)
 		if obs != nil {
 			obs.ScenarioEnd(r)
 		}
@@ -332,7 +333,7 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 	evMu.Lock()
 	r.EventErrors = evErrs
 	evMu.Unlock()
-	evalAssertions(r, sc)
+	evalAssertions(r, sc, opts.Baseline)
 	if s.abortIdx >= 0 && s.abortIdx < len(r.Assertions) {
 		r.Assertions[s.abortIdx].Aborted = true
 	}
@@ -374,9 +375,13 @@ func targetID(t *plan.Target) string {
 	return t.ID()
 }
 
-// evalAssertions evaluates every assertion of sc against r.
-func evalAssertions(r *ScenarioResult, sc *plan.Scenario) {
+// evalAssertions evaluates every assertion of sc against r, with baseline.*
+// metrics from baseline. An assertion that reads a baseline metric without
+// a value fails with an error that says why.
+func evalAssertions(r *ScenarioResult, sc *plan.Scenario, baseline func(scenario, metric string) (float64, error)) {
+	m := withBaseline{r: r, scenario: sc.Name, baseline: baseline}
 	r.Assertions = make([]AssertionResult, 0, len(sc.Asserts))
+assertions:
 	for _, a := range sc.Asserts {
 		ar := AssertionResult{Assertion: a, Observed: map[string]float64{}}
 		if a.Condition == nil {
@@ -385,11 +390,15 @@ func evalAssertions(r *ScenarioResult, sc *plan.Scenario) {
 			continue
 		}
 		for _, ref := range a.Condition.Refs() {
-			if v, ok := r.Metric(ref); ok {
+			if v, ok := m.Metric(ref); ok {
 				ar.Observed[ref] = v
+			} else if strings.HasPrefix(ref, plan.BaselinePrefix) {
+				ar.Err = m.missing(ref).Error()
+				r.Assertions = append(r.Assertions, ar)
+				continue assertions
 			}
 		}
-		ok, err := a.Condition.Eval(r)
+		ok, err := a.Condition.Eval(m)
 		if err != nil {
 			ar.Err = err.Error()
 		} else {

@@ -431,6 +431,9 @@ func halveSeries(in []SeriesPoint) []SeriesPoint {
 // failing.
 func (c *collector) evalAbort(now time.Duration) {
 	s := c.s
+	if s.opts.NoAbort {
+		return
+	}
 	var live *ScenarioResult
 	for i, a := range s.sc.Asserts {
 		if !a.AbortOnFail || a.Condition == nil {
@@ -439,7 +442,7 @@ func (c *collector) evalAbort(now time.Duration) {
 		if live == nil {
 			live = c.result(now, false)
 		}
-		ok, err := a.Condition.Eval(live)
+		ok, err := a.Condition.Eval(withBaseline{r: live, scenario: s.sc.Name, baseline: s.opts.Baseline})
 		if err != nil || ok {
 			c.failing[i] = -1
 			continue

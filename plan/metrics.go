@@ -50,8 +50,15 @@ func MetricNames(s *Scenario) []string {
 	return names
 }
 
-// IsMetric reports whether name is one of MetricNames(s).
+// BaselinePrefix starts a baseline metric: baseline.X is metric X of the
+// same plan and scenario in the baseline run document given with
+// perfplan run --baseline.
+const BaselinePrefix = "baseline."
+
+// IsMetric reports whether name is one of MetricNames(s), or baseline.X for
+// such a name X.
 func IsMetric(s *Scenario, name string) bool {
+	name = strings.TrimPrefix(name, BaselinePrefix)
 	for _, n := range MetricNames(s) {
 		if n == name {
 			return true
@@ -62,7 +69,7 @@ func IsMetric(s *Scenario, name string) bool {
 
 // MetricRoots are the first names of metric references, which the loader
 // treats as metrics rather than variables inside assert conditions.
-var MetricRoots = []string{"ops", "errors", "error_rate", "throughput", "dropped", "vus_max", "elapsed", "latency", "service_time", "op", "target"}
+var MetricRoots = []string{"ops", "errors", "error_rate", "throughput", "dropped", "vus_max", "elapsed", "latency", "service_time", "op", "target", "baseline"}
 
 // IsMetricRoot reports whether name starts a metric reference.
 func IsMetricRoot(name string) bool {

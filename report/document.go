@@ -55,9 +55,12 @@ type Environment struct {
 
 // PlanDoc is one plan's result.
 type PlanDoc struct {
-	Name        string         `json:"name"`
-	File        string         `json:"file"`
-	Hash        string         `json:"hash"`
+	Name string `json:"name"`
+	File string `json:"file"`
+	Hash string `json:"hash"`
+	// Repetition numbers the runs of the same plan in one document (perfplan
+	// run --count N), from 1; 0 in documents written before it existed.
+	Repetition  int            `json:"repetition,omitempty"`
 	Variables   map[string]any `json:"variables,omitempty"`
 	Start       time.Time      `json:"start"`
 	End         time.Time      `json:"end"`
