@@ -10,10 +10,12 @@
 //
 // Closed models read the clock once per operation: the end of one
 // operation is the start of the next, so a latency is Do plus choosing the
-// operation and the key (a few nanoseconds). Open models measure latency
-// from the iteration's intended start, computed from the schedule (wrk2
-// style, free of coordinated omission), and service time from its actual
-// start.
+// operation and the key (a few nanoseconds). Open models measure an
+// iteration that starts late because every worker was busy from its intended
+// start, computed from the schedule (wrk2 style, free of coordinated
+// omission); an iteration whose worker was idle and waited for it is measured
+// from the worker's wake-up, so the runner's timer slack is not charged to
+// the target. Service time is always measured from the actual start.
 package executor
 
 import (
