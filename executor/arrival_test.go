@@ -60,3 +60,27 @@ func TestDroppedAtMaxVUs(t *testing.T) {
 		t.Fatalf("metric dropped = %v %v", v, ok)
 	}
 }
+
+// TestIdleWorkerSlackNotCharged: at a low rate with many idle workers, each
+// worker waits for its iteration, so its latency is measured from when it
+// woke and equals its service time; the runner's timer slack is not charged
+// to the target. (Late iterations, when every worker is busy, still count
+// from the intended start: see the coordinated-omission test.)
+func TestIdleWorkerSlackNotCharged(t *testing.T) {
+	t.Parallel()
+	sc := &plan.Scenario{
+		Name: "idle", Executor: plan.ConstantArrivalRate, Rate: 500, TimeUnit: time.Second,
+		Duration: time.Second, PreAllocatedVUs: 20, MaxVUs: 20, Workload: workload(noopTarget()),
+	}
+	r := run(t, onePlan(sc), Options{}).Scenarios[0]
+	lat, svc := r.Total.Latency, r.Total.ServiceTime
+	t.Logf("ops=%d latency p50=%v p90=%v service p50=%v p90=%v", r.Total.Ops, lat.P50, lat.P90, svc.P50, svc.P90)
+	if r.Total.Ops == 0 {
+		t.Fatal("no operations")
+	}
+	// Most iterations waited, so the median latency is a service time (the
+	// same histogram bucket), not a timer wake-up delay.
+	if lat.P50 > svc.P50+svc.P50/100+time.Nanosecond {
+		t.Errorf("latency p50 %v exceeds service time p50 %v: timer slack charged to the target", lat.P50, svc.P50)
+	}
+}
