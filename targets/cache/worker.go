@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
-	"time"
 
 	"github.com/perfplan/perfplan/targets"
 )
@@ -13,13 +12,13 @@ import (
 // worker is one executor worker's handle: its counters, key buffers, random
 // source and timer. It is used by one goroutine at a time.
 type worker struct {
-	t     *Target
-	c     *counters
-	rng   *rand.Rand
-	timer *time.Timer
-	kbuf  []byte // bigcache key
-	bbuf  []byte // bigcache entry
-	rbuf  []byte // redis key
+	t       *Target
+	c       *counters
+	rng     *rand.Rand
+	sleeper targets.Sleeper
+	kbuf    []byte // bigcache key
+	bbuf    []byte // bigcache entry
+	rbuf    []byte // redis key
 }
 
 // Do performs one operation: get, set, delete or get_or_load.
@@ -201,7 +200,7 @@ func (w *worker) load(ctx context.Context, key, g0 uint64, val []byte) ([]byte, 
 	if t.hook != nil {
 		err = t.hook(ctx, key)
 	} else {
-		err = w.sleep(ctx, t.cfg.loader.latency)
+		err = w.sleeper.Sleep(ctx, t.cfg.loader.latency)
 	}
 	if err != nil {
 		c.loadErrors.Add(1)
@@ -233,22 +232,4 @@ func (w *worker) load(ctx context.Context, key, g0 uint64, val []byte) ([]byte, 
 		}
 	}
 	return data, nil
-}
-
-func (w *worker) sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	if w.timer == nil {
-		w.timer = time.NewTimer(d)
-	} else {
-		w.timer.Reset(d)
-	}
-	select {
-	case <-w.timer.C:
-		return nil
-	case <-ctx.Done():
-		w.timer.Stop()
-		return ctx.Err()
-	}
 }

@@ -358,9 +358,9 @@ func (t *Target) Stats() map[string]float64 {
 }
 
 type worker struct {
-	t     *Target
-	rng   *rand.Rand
-	timer *time.Timer
+	t       *Target
+	rng     *rand.Rand
+	sleeper targets.Sleeper
 }
 
 // Do sleeps for a drawn latency (held by any stall), then fails with
@@ -395,7 +395,7 @@ func (w *worker) Do(ctx context.Context, _ *targets.Request) error {
 		}
 		lat = end - now
 	}
-	if err := w.sleep(ctx, lat); err != nil {
+	if err := w.sleeper.Sleep(ctx, lat); err != nil {
 		return err
 	}
 	if fail {
@@ -403,22 +403,4 @@ func (w *worker) Do(ctx context.Context, _ *targets.Request) error {
 		return ErrInjected
 	}
 	return nil
-}
-
-func (w *worker) sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	if w.timer == nil {
-		w.timer = time.NewTimer(d)
-	} else {
-		w.timer.Reset(d)
-	}
-	select {
-	case <-w.timer.C:
-		return nil
-	case <-ctx.Done():
-		w.timer.Stop()
-		return ctx.Err()
-	}
 }
