@@ -17,6 +17,10 @@ if ! command -v redis-server >/dev/null 2>&1; then
 fi
 # Redis tests fail rather than skip from here on.
 export PERFPLAN_REQUIRE_REDIS=1
+# Runs here record their history in a temporary database, never in the
+# repository's .perfplan/.
+PERFPLAN_HISTORY="$(mktemp -d)/history.db"
+export PERFPLAN_HISTORY
 
 echo "== gofmt"
 unformatted="$(gofmt -l .)"

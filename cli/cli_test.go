@@ -46,7 +46,9 @@ type result struct {
 func run(t *testing.T, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
-	cmd.Env = append(os.Environ(), "NO_COLOR=1", "CI=true")
+	// Runs record into a history database of their own, never the
+	// repository's .perfplan.
+	cmd.Env = append(os.Environ(), "NO_COLOR=1", "CI=true", "PERFPLAN_HISTORY="+filepath.Join(t.TempDir(), "history.db"))
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -209,7 +211,7 @@ func TestInterruptWritesPartialResults(t *testing.T) {
 	t.Parallel()
 	out := filepath.Join(t.TempDir(), "run.json")
 	cmd := exec.Command(binary, "run", "--out", "json="+out, "--progress-interval", "100ms", "testdata/long.hcl")
-	cmd.Env = append(os.Environ(), "NO_COLOR=1", "CI=true")
+	cmd.Env = append(os.Environ(), "NO_COLOR=1", "CI=true", "PERFPLAN_HISTORY="+filepath.Join(t.TempDir(), "history.db"))
 	var stdout bytes.Buffer
 	var stderr syncBuffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -299,7 +301,7 @@ scenario "s" {
 	out := filepath.Join(dir, "run.json")
 	var stdout, stderr bytes.Buffer
 	code := cli.Main(context.Background(), cli.Env{
-		Args:     []string{"run", "--quiet", "--out", "json=" + out, planFile},
+		Args:     []string{"run", "--quiet", "--history", filepath.Join(dir, "history.db"), "--out", "json=" + out, planFile},
 		Registry: reg, Stdout: &stdout, Stderr: &stderr,
 	})
 	if code != cli.ExitTarget {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,13 +14,15 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/perfplan/perfplan/compare"
 	"github.com/perfplan/perfplan/dsl"
 	"github.com/perfplan/perfplan/executor"
+	"github.com/perfplan/perfplan/history"
 	"github.com/perfplan/perfplan/plan"
 	"github.com/perfplan/perfplan/report"
 )
 
-// quickScale is the duration scale of --quick.
+// quickScale is the duration scale of --quick and --mode quick.
 const quickScale = 0.1
 
 // output is one --out FORMAT=PATH.
@@ -50,6 +53,23 @@ func writeOutput(d *report.Document, format, path string) error {
 	return report.WriteFileAtomic(path, buf.Bytes())
 }
 
+// Run modes (--mode): presets of the run flags. Flags given explicitly
+// override a mode's defaults.
+const (
+	modeQuick      = "quick"      // --duration-scale 0.1
+	modeFull       = "full"       // as written
+	modeBenchmark  = "benchmark"  // --count 10 --no-abort
+	modeRegression = "regression" // run, then compare with a baseline and fail on a regression
+)
+
+// benchmarkCount is the --count of --mode benchmark.
+const benchmarkCount = 10
+
+const modeHelp = `preset: quick (durations x0.1), full (as written), benchmark (--count 10 --no-abort),
+regression (run, then compare with --baseline or the latest history run of each plan,
+print the comparison and exit 1 on a significant regression of at least --threshold);
+flags given explicitly override the preset`
+
 type runFlags struct {
 	vars          []dsl.VarArg
 	outs          []output
@@ -58,15 +78,52 @@ type runFlags struct {
 	quiet         bool
 	noColor       bool
 	progressEvery time.Duration
+	count         int
+	mode          string
+	noAbort       bool
+	baseline      string
+	saveBaseline  string
+	history       string
+	noHistory     bool
+	threshold     float64
+}
+
+// applyMode fills in the defaults of f.mode for the flags not in set.
+func (f *runFlags) applyMode(set map[string]bool) error {
+	switch f.mode {
+	case modeFull, modeRegression:
+	case modeQuick:
+		if !set["duration-scale"] && !f.quick {
+			f.scale = quickScale
+		}
+	case modeBenchmark:
+		if !set["count"] {
+			f.count = benchmarkCount
+		}
+		if !set["no-abort"] {
+			f.noAbort = true
+		}
+	default:
+		return fmt.Errorf("unknown --mode %q (want %s, %s, %s or %s)", f.mode, modeQuick, modeFull, modeBenchmark, modeRegression)
+	}
+	return nil
 }
 
 func runCommand(ctx context.Context, env Env, args []string) int {
-	var f runFlags
+	f := runFlags{threshold: compare.DefaultOptions().Threshold}
 	fs := newFlagSet("run", "run [flags] PLAN...", env.Stderr)
 	addVarFlags(fs, &f.vars)
 	fs.Var(outFlag{&f.outs}, "out", "write results as FORMAT=PATH (repeatable); formats: "+strings.Join(report.FormatNames(), ", "))
+	fs.StringVar(&f.mode, "mode", modeFull, modeHelp)
 	fs.BoolVar(&f.quick, "quick", false, fmt.Sprintf("scale every scenario duration by %g for smoke runs", quickScale))
 	fs.Float64Var(&f.scale, "duration-scale", 1, "multiply every scenario duration by `F`")
+	fs.IntVar(&f.count, "count", 1, "run each plan `N` times, interleaved across plans; every repetition is kept in the results")
+	fs.BoolVar(&f.noAbort, "no-abort", false, "do not stop scenarios early on abort_on_fail assertions (they are still checked at the end)")
+	fs.StringVar(&f.baseline, "baseline", "", "run document `BASE.json` whose figures assertions read as baseline.* (median over its repetitions)")
+	fs.StringVar(&f.saveBaseline, "save-baseline", "", "write this run's document to `PATH` for later use with --baseline")
+	fs.StringVar(&f.history, "history", "", "history database `PATH` each run is appended to (default $"+history.EnvVar+" or "+history.DefaultPath+")")
+	fs.BoolVar(&f.noHistory, "no-history", false, "do not record this run in the history database")
+	fs.Var(percentFlag{&f.threshold}, "threshold", "--mode regression: fail on a significant regression at least this large (e.g. 5%)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no live progress")
 	fs.BoolVar(&f.noColor, "no-color", false, "no colour (also off without a terminal or with NO_COLOR set)")
 	fs.DurationVar(&f.progressEvery, "progress-interval", 5*time.Second, "how often to print a progress line when stderr is not a terminal")
@@ -77,53 +134,109 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 	if err != nil {
 		return ExitUsage
 	}
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if err := f.applyMode(set); err != nil {
+		fmt.Fprintln(env.Stderr, "perfplan run:", err)
+		return ExitUsage
+	}
 	if f.scale <= 0 {
 		fmt.Fprintln(env.Stderr, "perfplan run: --duration-scale must be positive")
+		return ExitUsage
+	}
+	if f.count < 1 {
+		fmt.Fprintln(env.Stderr, "perfplan run: --count must be at least 1")
 		return ExitUsage
 	}
 	scale := f.scale
 	if f.quick {
 		scale *= quickScale
 	}
+	var baseDoc *report.Document
+	if f.baseline != "" {
+		if baseDoc, err = report.ReadDocumentFile(f.baseline); err != nil {
+			fmt.Fprintf(env.Stderr, "perfplan run: --baseline: %v\n", err)
+			return ExitUsage
+		}
+	}
 	plans, code := loadPlans(env, paths, f.vars, f.noColor)
 	if code != ExitOK {
 		return code
 	}
 
+	// The regression mode's base: --baseline, else each plan's latest run in
+	// the history, read before this run is appended to it.
+	var regressionBase *report.Document
+	baseSource := f.baseline
+	if f.mode == modeRegression {
+		if baseDoc != nil {
+			regressionBase = baseDoc
+		} else {
+			path := history.ResolvePath(f.history, env.getenv)
+			regressionBase, err = latestRuns(ctx, path, plans)
+			if err != nil {
+				fmt.Fprintf(env.Stderr, "perfplan run: --mode regression: %v\n", err)
+				return ExitUsage
+			}
+			if regressionBase == nil {
+				fmt.Fprintf(env.Stderr, "perfplan run: --mode regression: no earlier run of these plans in %s and no --baseline; this run becomes the first to compare against\n", path)
+			} else {
+				baseDoc = regressionBase
+				baseSource = "history " + path
+			}
+		}
+	}
+	var baseline *report.Baseline
+	if baseDoc != nil {
+		baseline = report.NewBaseline(baseDoc, baseSource)
+	}
+
 	color := !f.noColor && env.getenv("NO_COLOR") == "" && env.StdoutTTY
+	tableOpts := report.TableOptions{Color: color}
 	doc := report.NewDocument(Version(), scale, filepath.Dir(plans[0].File))
 	doc.Start = time.Now()
 	var interrupted, targetFailed, failed bool
-	for _, p := range plans {
-		if ctx.Err() != nil {
-			interrupted = true
-			break
-		}
-		prog := newProgress(env, f.quiet, f.progressEvery)
-		res, err := executor.Run(ctx, p, executor.Options{DurationScale: scale, Observer: prog})
-		prog.Close()
-		if err != nil {
-			var te *executor.TargetError
-			if errors.As(err, &te) {
-				targetFailed = true
-			} else {
-				failed = true
+	// Repetitions are interleaved across plans (A1 B1 A2 B2 ...), so that
+	// drift in the machine's speed does not bias one plan.
+repetitions:
+	for rep := 1; rep <= f.count; rep++ {
+		for _, p := range plans {
+			if ctx.Err() != nil {
+				interrupted = true
+				break repetitions
 			}
-			fmt.Fprintf(env.Stderr, "perfplan: plan %s (%s): %v\n", p.Name, p.File, err)
-			doc.AddFailure(p.Name, p.File, p.Hash, err)
-			_ = report.WritePlanTables(env.Stdout, &doc.Plans[len(doc.Plans)-1], report.TableOptions{Color: color})
-			continue
-		}
-		doc.AddResult(res)
-		if err := report.WritePlanTables(env.Stdout, &doc.Plans[len(doc.Plans)-1], report.TableOptions{Color: color}); err != nil {
-			fmt.Fprintf(env.Stderr, "perfplan: %v\n", err)
-		}
-		if res.Interrupted {
-			interrupted = true
-			break
-		}
-		if !res.Passed() {
-			failed = true
+			if f.count > 1 && !f.quiet {
+				fmt.Fprintf(env.Stderr, "plan %s: repetition %d/%d\n", p.Name, rep, f.count)
+			}
+			prog := newProgress(env, f.quiet, f.progressEvery)
+			res, err := executor.Run(ctx, p, executor.Options{
+				DurationScale: scale, Observer: prog, NoAbort: f.noAbort, Baseline: baselineFunc(baseline, p.Name),
+			})
+			prog.Close()
+			if err != nil {
+				var te *executor.TargetError
+				if errors.As(err, &te) {
+					targetFailed = true
+				} else {
+					failed = true
+				}
+				fmt.Fprintf(env.Stderr, "perfplan: plan %s (%s): %v\n", p.Name, p.File, err)
+				doc.AddFailure(p.Name, p.File, p.Hash, err)
+			} else {
+				doc.AddResult(res)
+				if !res.Passed() {
+					failed = true
+				}
+			}
+			pd := &doc.Plans[len(doc.Plans)-1]
+			pd.Repetition = rep
+			if err := writeRunTables(env.Stdout, pd, f.count, rep == f.count, tableOpts); err != nil {
+				fmt.Fprintf(env.Stderr, "perfplan: %v\n", err)
+			}
+			if res != nil && res.Interrupted {
+				interrupted = true
+				break repetitions
+			}
 		}
 	}
 	doc.End = time.Now()
@@ -136,6 +249,20 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 		code = ExitTarget
 	case failed:
 		code = ExitFailed
+	}
+	if f.mode == modeRegression && regressionBase != nil && !interrupted {
+		opts := compare.DefaultOptions()
+		opts.Threshold = f.threshold
+		regressed, err := regressionCheck(env.Stdout, regressionBase, doc, opts)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "perfplan run: --mode regression: %v\n", err)
+			if code == ExitOK {
+				code = ExitFailed
+			}
+		}
+		if regressed && code == ExitOK {
+			code = ExitFailed
+		}
 	}
 	doc.Interrupted = interrupted
 	doc.Passed = code == ExitOK
@@ -150,7 +277,152 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 		}
 		fmt.Fprintf(env.Stderr, "wrote %s results to %s\n", o.format, o.path)
 	}
+	if f.saveBaseline != "" {
+		if err := doc.WriteFile(f.saveBaseline); err != nil {
+			fmt.Fprintf(env.Stderr, "perfplan: --save-baseline: %v\n", err)
+			if code == ExitOK {
+				code = ExitFailed
+			}
+		} else {
+			fmt.Fprintf(env.Stderr, "wrote baseline to %s\n", f.saveBaseline)
+		}
+	}
+	switch {
+	case f.noHistory:
+	case interrupted:
+		fmt.Fprintln(env.Stderr, "perfplan: the run was interrupted, so it is not recorded in the history")
+	default:
+		path := history.ResolvePath(f.history, env.getenv)
+		if err := appendHistory(context.WithoutCancel(ctx), path, doc); err != nil {
+			fmt.Fprintf(env.Stderr, "perfplan: warning: run not recorded in history: %v\n", err)
+		}
+	}
 	return code
+}
+
+// baselineFunc resolves the baseline.* metrics of plan for the executor.
+func baselineFunc(b *report.Baseline, plan string) func(scenario, metric string) (float64, error) {
+	return func(scenario, metric string) (float64, error) {
+		if b == nil {
+			return 0, errors.New("run with --baseline FILE")
+		}
+		return b.Metric(plan, scenario, metric)
+	}
+}
+
+// writeRunTables prints one repetition of a plan. A single run gets the full
+// tables; with --count N each repetition gets a compact summary, and the
+// last one the full tables too.
+func writeRunTables(w io.Writer, p *report.PlanDoc, count int, last bool, opts report.TableOptions) error {
+	if count == 1 {
+		return report.WritePlanTables(w, p, opts)
+	}
+	fmt.Fprintf(w, "plan %s repetition %d/%d:", p.Name, p.Repetition, count)
+	if p.Error != "" {
+		fmt.Fprintf(w, " ERROR: %s\n", p.Error)
+		return nil
+	}
+	fmt.Fprintln(w)
+	for _, s := range p.Scenarios {
+		total, failed := len(s.Assertions), 0
+		for _, a := range s.Assertions {
+			if !a.Passed {
+				failed++
+			}
+		}
+		verdict := "no assertions"
+		if total > 0 {
+			verdict = fmt.Sprintf("%d/%d assertions held", total-failed, total)
+		}
+		fmt.Fprintf(w, "  %-16s ops %-9d %10s  p50 %-8s p99 %-8s errors %-6s %s\n", s.Name, s.Total.Ops,
+			report.Rate(s.Total.Throughput), report.Duration(time.Duration(s.Total.Latency.P50)),
+			report.Duration(time.Duration(s.Total.Latency.P99)), report.Percent(s.Total.ErrorRate), verdict)
+		for _, a := range s.Assertions {
+			if !a.Passed {
+				msg := a.ErrorMessage
+				if a.Error != "" {
+					msg = a.Error
+				}
+				if msg == "" {
+					msg = "failed"
+				}
+				fmt.Fprintf(w, "    FAIL %s: %s\n", a.Condition, msg)
+			}
+		}
+	}
+	if last {
+		fmt.Fprintf(w, "\nlast repetition of plan %s in full:", p.Name)
+		return report.WritePlanTables(w, p, opts)
+	}
+	return nil
+}
+
+// latestRuns builds the regression base from the history at path: for each
+// plan, the repetitions of its latest recorded run. It returns nil when the
+// history holds none of the plans (or does not exist).
+func latestRuns(ctx context.Context, path string, plans []*plan.Plan) (*report.Document, error) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	store, err := history.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	var base *report.Document
+	seen := map[string]bool{}
+	for _, p := range plans {
+		if seen[p.Name] {
+			continue
+		}
+		seen[p.Name] = true
+		d, err := store.Latest(ctx, p.Name)
+		if err != nil {
+			return nil, err
+		}
+		if d == nil {
+			continue
+		}
+		if base == nil {
+			cp := *d
+			cp.Plans = nil
+			base = &cp
+		}
+		for _, pd := range d.Plans {
+			if pd.Name == p.Name && pd.Error == "" {
+				base.Plans = append(base.Plans, pd)
+			}
+		}
+	}
+	return base, nil
+}
+
+// regressionCheck compares doc with base as perfplan compare does, prints
+// the table to w and reports whether a significant regression reached the
+// threshold.
+func regressionCheck(w io.Writer, base, doc *report.Document, opts compare.Options) (bool, error) {
+	res, err := compare.Compare(base, doc, opts)
+	if err != nil {
+		return false, err
+	}
+	fmt.Fprintf(w, "\nregression check (threshold %s, alpha %g) against the baseline:\n", percentFlag{&opts.Threshold}, opts.Alpha)
+	if err := res.Write(w); err != nil {
+		return false, fmt.Errorf("write comparison: %w", err)
+	}
+	return res.Failed(), nil
+}
+
+// appendHistory records doc in the history store at path.
+func appendHistory(ctx context.Context, path string, doc *report.Document) error {
+	store, err := history.Open(path)
+	if err != nil {
+		return err
+	}
+	if err := store.Append(ctx, doc); err != nil {
+		store.Close()
+		return err
+	}
+	return store.Close()
 }
 
 // loadPlans loads every plan file, prints all diagnostics, and checks that
