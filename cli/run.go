@@ -230,7 +230,7 @@ repetitions:
 			}
 			pd := &doc.Plans[len(doc.Plans)-1]
 			pd.Repetition = rep
-			if err := writeRunTables(env.Stdout, pd, f.count, rep == f.count, tableOpts); err != nil {
+			if err := report.WriteRepetitionTables(env.Stdout, pd, rep, f.count, tableOpts); err != nil {
 				fmt.Fprintf(env.Stderr, "perfplan: %v\n", err)
 			}
 			if res != nil && res.Interrupted {
@@ -308,53 +308,6 @@ func baselineFunc(b *report.Baseline, plan string) func(scenario, metric string)
 		}
 		return b.Metric(plan, scenario, metric)
 	}
-}
-
-// writeRunTables prints one repetition of a plan. A single run gets the full
-// tables; with --count N each repetition gets a compact summary, and the
-// last one the full tables too.
-func writeRunTables(w io.Writer, p *report.PlanDoc, count int, last bool, opts report.TableOptions) error {
-	if count == 1 {
-		return report.WritePlanTables(w, p, opts)
-	}
-	fmt.Fprintf(w, "plan %s repetition %d/%d:", p.Name, p.Repetition, count)
-	if p.Error != "" {
-		fmt.Fprintf(w, " ERROR: %s\n", p.Error)
-		return nil
-	}
-	fmt.Fprintln(w)
-	for _, s := range p.Scenarios {
-		total, failed := len(s.Assertions), 0
-		for _, a := range s.Assertions {
-			if !a.Passed {
-				failed++
-			}
-		}
-		verdict := "no assertions"
-		if total > 0 {
-			verdict = fmt.Sprintf("%d/%d assertions held", total-failed, total)
-		}
-		fmt.Fprintf(w, "  %-16s ops %-9d %10s  p50 %-8s p99 %-8s errors %-6s %s\n", s.Name, s.Total.Ops,
-			report.Rate(s.Total.Throughput), report.Duration(time.Duration(s.Total.Latency.P50)),
-			report.Duration(time.Duration(s.Total.Latency.P99)), report.Percent(s.Total.ErrorRate), verdict)
-		for _, a := range s.Assertions {
-			if !a.Passed {
-				msg := a.ErrorMessage
-				if a.Error != "" {
-					msg = a.Error
-				}
-				if msg == "" {
-					msg = "failed"
-				}
-				fmt.Fprintf(w, "    FAIL %s: %s\n", a.Condition, msg)
-			}
-		}
-	}
-	if last {
-		fmt.Fprintf(w, "\nlast repetition of plan %s in full:", p.Name)
-		return report.WritePlanTables(w, p, opts)
-	}
-	return nil
 }
 
 // latestRuns builds the regression base from the history at path: for each

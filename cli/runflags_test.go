@@ -109,6 +109,11 @@ func TestRunCountInterleaves(t *testing.T) {
 			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
 		}
 	}
+	// perfplan report renders the repetitions as the live run printed them.
+	rep := run(t, "report", "--format", "table", out)
+	if rep.code != 0 || rep.stdout != r.stdout {
+		t.Errorf("report (exit %d) differs from the live run:\n--- report ---\n%s\n--- live ---\n%s", rep.code, rep.stdout, r.stdout)
+	}
 }
 
 func TestRunCountExitConsidersEveryRepetition(t *testing.T) {

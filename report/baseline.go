@@ -158,3 +158,29 @@ func median(vals []float64) float64 {
 	}
 	return xs[mid]
 }
+
+// Repetitions returns, for each plan of d in order, its repetition number
+// (from 1) and how many runs of that plan name d holds, so that exporters
+// can tell the repetitions of perfplan run --count apart.
+func (d *Document) Repetitions() (rep, of []int) {
+	total := map[string]int{}
+	for _, p := range d.Plans {
+		total[p.Name]++
+	}
+	seen := map[string]int{}
+	rep = make([]int, len(d.Plans))
+	of = make([]int, len(d.Plans))
+	for i, p := range d.Plans {
+		seen[p.Name]++
+		rep[i], of[i] = seen[p.Name], total[p.Name]
+	}
+	return rep, of
+}
+
+// repetitionLabel is name, followed by " (repetition N/M)" when M > 1.
+func repetitionLabel(name string, rep, of int) string {
+	if of <= 1 {
+		return name
+	}
+	return fmt.Sprintf("%s (repetition %d/%d)", name, rep, of)
+}

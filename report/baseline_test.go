@@ -55,3 +55,31 @@ func TestBaselineMetric(t *testing.T) {
 		t.Error("Has")
 	}
 }
+
+func TestRepetitionLabels(t *testing.T) {
+	t.Parallel()
+	d := &Document{Plans: []PlanDoc{{Name: "a"}, {Name: "b"}, {Name: "a"}}}
+	var names []string
+	for _, s := range JUnit(d).Suites {
+		names = append(names, s.Name)
+	}
+	if got, want := strings.Join(names, "|"), "a (repetition 1/2)|b|a (repetition 2/2)"; got != want {
+		t.Errorf("JUnit suites %q, want %q", got, want)
+	}
+	var md strings.Builder
+	if err := WriteMarkdown(&md, d); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "plan `a` (repetition 2/2)") || strings.Contains(md.String(), "plan `b` (") {
+		t.Errorf("markdown:\n%s", md.String())
+	}
+	var tab strings.Builder
+	if err := WriteDocumentTables(&tab, d, TableOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"plan a repetition 1/2:", "plan a repetition 2/2:", "last repetition of plan a in full", "plan b ("} {
+		if !strings.Contains(tab.String(), want) {
+			t.Errorf("tables lack %q:\n%s", want, tab.String())
+		}
+	}
+}

@@ -11,13 +11,14 @@ import (
 )
 
 // WriteDocumentTables prints every plan of a run document in the layout of
-// WriteTables: a row per scenario and per operation, the scenario notes, the
+// WriteTables (repetitions as WriteRepetitionTables prints them): a row per scenario and per operation, the scenario notes, the
 // target statistics, the assertions with their observed values, then the
 // verdict line with the grade. `perfplan report RUN.json --format table`
 // uses it, so a saved run renders as the live run did.
 func WriteDocumentTables(w io.Writer, d *Document, opts TableOptions) error {
+	rep, of := d.Repetitions()
 	for i := range d.Plans {
-		if err := WritePlanTables(w, &d.Plans[i], opts); err != nil {
+		if err := WriteRepetitionTables(w, &d.Plans[i], rep[i], of[i], opts); err != nil {
 			return fmt.Errorf("plan %s: %w", d.Plans[i].Name, err)
 		}
 	}
@@ -236,4 +237,52 @@ func docVerdictLine(p *PlanDoc, opts TableOptions) string {
 		return paint(opts.Color, fmt.Sprintf("FAIL: %d of %d assertions failed", failed, total), red) + grade
 	}
 	return paint(opts.Color, fmt.Sprintf("PASS: %d assertions held", total), green) + grade
+}
+
+// WriteRepetitionTables prints repetition rep of the of runs of a plan (perfplan
+// run --count). A single run gets the full tables of WritePlanTables; with
+// several, each repetition gets a summary line per scenario and its failed
+// assertions, and the last one the full tables too.
+func WriteRepetitionTables(w io.Writer, p *PlanDoc, rep, of int, opts TableOptions) error {
+	if of <= 1 {
+		return WritePlanTables(w, p, opts)
+	}
+	fmt.Fprintf(w, "plan %s repetition %d/%d:", p.Name, rep, of)
+	if p.Error != "" {
+		fmt.Fprintln(w, " "+paint(opts.Color, "ERROR: "+p.Error, red))
+		return nil
+	}
+	if p.Interrupted {
+		fmt.Fprint(w, "  [INTERRUPTED: partial results]")
+	}
+	fmt.Fprintln(w)
+	for _, s := range p.Scenarios {
+		total, failed := len(s.Assertions), 0
+		for _, a := range s.Assertions {
+			if !a.Passed {
+				failed++
+			}
+		}
+		verdict := "no assertions"
+		if total > 0 {
+			verdict = fmt.Sprintf("%d/%d assertions held", total-failed, total)
+		}
+		fmt.Fprintf(w, "  %-16s ops %-9d %10s  p50 %-8s p99 %-8s errors %-6s %s\n", s.Name, s.Total.Ops,
+			Rate(s.Total.Throughput), Duration(time.Duration(s.Total.Latency.P50)),
+			Duration(time.Duration(s.Total.Latency.P99)), Percent(s.Total.ErrorRate), verdict)
+		for _, a := range s.Assertions {
+			if !a.Passed {
+				msg := assertionMessage(a)
+				if msg == "" {
+					msg = "does not hold"
+				}
+				fmt.Fprintf(w, "    %s %s: %s\n", paint(opts.Color, "FAIL", red), a.Condition, msg)
+			}
+		}
+	}
+	if rep == of {
+		fmt.Fprintf(w, "\nlast repetition of plan %s in full:", p.Name)
+		return WritePlanTables(w, p, opts)
+	}
+	return nil
 }

@@ -68,6 +68,7 @@ type JUnitProblem struct {
 func JUnit(d *Document) JUnitTestSuites {
 	root := JUnitTestSuites{Name: "perfplan"}
 	var total time.Duration
+	rep, of := d.Repetitions()
 	for i := range d.Plans {
 		p := &d.Plans[i]
 		elapsed := p.End.Sub(p.Start)
@@ -75,7 +76,7 @@ func JUnit(d *Document) JUnitTestSuites {
 			elapsed = 0
 		}
 		total += elapsed
-		suite := JUnitTestSuite{Name: p.Name, Time: seconds(elapsed)}
+		suite := JUnitTestSuite{Name: repetitionLabel(p.Name, rep[i], of[i]), Time: seconds(elapsed)}
 		if !p.Start.IsZero() {
 			suite.Timestamp = p.Start.UTC().Format("2006-01-02T15:04:05")
 		}

@@ -34,8 +34,9 @@ func WriteMarkdown(w io.Writer, d *Document) error {
 	if len(env) > 0 {
 		fmt.Fprintf(bw, "%s\n\n", strings.Join(env, " · "))
 	}
+	rep, of := d.Repetitions()
 	for i := range d.Plans {
-		writePlanMarkdown(bw, &d.Plans[i])
+		writePlanMarkdown(bw, &d.Plans[i], rep[i], of[i])
 	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write markdown: %w", err)
@@ -50,7 +51,7 @@ func shortCommit(c string) string {
 	return c
 }
 
-func writePlanMarkdown(w io.Writer, p *PlanDoc) {
+func writePlanMarkdown(w io.Writer, p *PlanDoc, rep, of int) {
 	total, failed := assertionCounts(p)
 	score, word := Grade(*p)
 	icon, verdict := "✅", fmt.Sprintf("passed, %d assertions held", total)
@@ -62,7 +63,11 @@ func writePlanMarkdown(w io.Writer, p *PlanDoc) {
 	case failed > 0:
 		icon, verdict = "❌", fmt.Sprintf("failed, %d of %d assertions failed", failed, total)
 	}
-	fmt.Fprintf(w, "### %s plan `%s`: %s · grade **%s (%s)**\n\n", icon, mdCode(p.Name), verdict, Number(score), word)
+	repetition := ""
+	if of > 1 {
+		repetition = fmt.Sprintf(" (repetition %d/%d)", rep, of)
+	}
+	fmt.Fprintf(w, "### %s plan `%s`%s: %s · grade **%s (%s)**\n\n", icon, mdCode(p.Name), repetition, verdict, Number(score), word)
 	if p.File != "" {
 		fmt.Fprintf(w, "File `%s`.\n\n", mdCode(p.File))
 	}
