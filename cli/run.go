@@ -65,7 +65,7 @@ const (
 // benchmarkCount is the --count of --mode benchmark.
 const benchmarkCount = 10
 
-const modeHelp = `preset: quick (durations x0.1), full (as written), benchmark (--count 10 --no-abort),
+const modeHelp = "run preset `MODE`: " + `quick (durations x0.1), full (as written), benchmark (--count 10 --no-abort),
 regression (run, then compare with --baseline or the latest history run of each plan,
 print the comparison and exit 1 on a significant regression of at least --threshold);
 flags given explicitly override the preset`
@@ -123,7 +123,7 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 	fs.StringVar(&f.saveBaseline, "save-baseline", "", "write this run's document to `PATH` for later use with --baseline")
 	fs.StringVar(&f.history, "history", "", "history database `PATH` each run is appended to (default $"+history.EnvVar+" or "+history.DefaultPath+")")
 	fs.BoolVar(&f.noHistory, "no-history", false, "do not record this run in the history database")
-	fs.Var(percentFlag{&f.threshold}, "threshold", "--mode regression: fail on a significant regression at least this large (e.g. 5%)")
+	fs.Var(percentFlag{&f.threshold}, "threshold", "--mode regression: fail on a significant regression of at least `P` (e.g. 5% or 0.05)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no live progress")
 	fs.BoolVar(&f.noColor, "no-color", false, "no colour (also off without a terminal or with NO_COLOR set)")
 	fs.DurationVar(&f.progressEvery, "progress-interval", 5*time.Second, "how often to print a progress line when stderr is not a terminal")
@@ -138,6 +138,10 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	if err := f.applyMode(set); err != nil {
 		fmt.Fprintln(env.Stderr, "perfplan run:", err)
+		return ExitUsage
+	}
+	if set["threshold"] && f.mode != modeRegression {
+		fmt.Fprintln(env.Stderr, "perfplan run: --threshold applies only to --mode regression")
 		return ExitUsage
 	}
 	if f.scale <= 0 {

@@ -293,6 +293,9 @@ func TestRunHelpDocumentsModes(t *testing.T) {
 	if r := run(t, "run", "--mode", "fast", "x.hcl"); r.code != 2 || !strings.Contains(r.stderr, `unknown --mode "fast"`) {
 		t.Errorf("bad mode: exit %d\n%s", r.code, r.stderr)
 	}
+	if r := run(t, "run", "--threshold", "10%", "x.hcl"); r.code != 2 || !strings.Contains(r.stderr, "--threshold applies only to --mode regression") {
+		t.Errorf("--threshold without regression mode: exit %d\n%s", r.code, r.stderr)
+	}
 	if r := run(t, "run", "--count", "0", "x.hcl"); r.code != 2 {
 		t.Errorf("--count 0: exit %d\n%s", r.code, r.stderr)
 	}
