@@ -41,7 +41,7 @@ echo "== perfplan fmt -check"
 "$bin" fmt -check plans examples
 
 echo "== perfplan run --quick plans/*.hcl"
-"$bin" run --quick --out json=".perfplan/ci-run.json" plans/*.hcl
+"$bin" run --quick --out json="$(dirname "$bin")/ci-run.json" plans/*.hcl
 
 echo "== perfplan validate examples/*.hcl"
 "$bin" validate examples/*.hcl
