@@ -165,9 +165,11 @@ func (s *scenarioRun) startClosed(n int, budget int64) error {
 		ws = append(ws, w)
 	}
 	s.nworkers.Store(int64(n))
+	// All n workers exist now: count them before any starts, so that one
+	// that finishes at once cannot hide the others from the peak.
+	s.noteLive(s.live.Add(int64(n)))
+	s.wg.Add(n)
 	for _, w := range ws {
-		s.wg.Add(1)
-		s.noteLive(s.live.Add(1))
 		go w.runClosed(budget)
 	}
 	return nil
@@ -187,9 +189,11 @@ func (s *scenarioRun) startOpen(n int) error {
 		ws = append(ws, w)
 	}
 	s.nworkers.Store(int64(n))
+	// All n workers exist now: count them before any starts, so that one
+	// that finishes at once cannot hide the others from the peak.
+	s.noteLive(s.live.Add(int64(n)))
+	s.wg.Add(n)
 	for _, w := range ws {
-		s.wg.Add(1)
-		s.noteLive(s.live.Add(1))
 		go w.runOpen()
 	}
 	return nil
