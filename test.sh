@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
 # perfplan's whole test suite, runnable on a fresh Debian machine with Go:
 #   ./test.sh
-# It installs redis-server from apt when it is missing (the cache and limiter
-# tests start their own servers on free loopback ports), then runs gofmt,
+# It installs redis-server and xmllint from apt when they are missing, then
+# runs gofmt,
 # go vet, go test -race, the bundled plans under --quick, and validates the
 # examples. CI (.ci/run) calls this same script.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-if ! command -v redis-server >/dev/null 2>&1; then
-	echo "== installing redis-server (apt)"
+# Servers and tools the tests use, from apt when missing: redis-server (the
+# cache and limiter tests start their own on free loopback ports) and xmllint
+# (the JUnit export is validated against the JUnit XML schema).
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
+if [ "${#missing[@]}" -gt 0 ]; then
+	echo "== installing ${missing[*]} (apt)"
 	SUDO=""
 	if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 	$SUDO apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends redis-server >/dev/null
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# Redis tests fail rather than skip from here on.
-export PERFPLAN_REQUIRE_REDIS=1
+# Redis and schema tests fail rather than skip from here on.
+export PERFPLAN_REQUIRE_REDIS=1 PERFPLAN_REQUIRE_XMLLINT=1
 # Runs here record their history in a temporary database, never in the
 # repository's .perfplan/.
 PERFPLAN_HISTORY="$(mktemp -d)/history.db"
