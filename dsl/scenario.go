@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -54,13 +55,15 @@ const (
 	defaultGracefulRampDown = 30 * time.Second
 	defaultMaxDuration      = 10 * time.Minute
 	defaultTimeUnit         = time.Second
+	// defaultLeakThreshold is 1 MiB per minute (heap.leak).
+	defaultLeakThreshold = 1 << 20
 )
 
 func scenarioSchema() *hcl.BodySchema {
 	sch := &hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{
 			{Name: "workload", Required: true}, {Name: "executor", Required: true},
-			{Name: "start_time"}, {Name: "graceful_stop"},
+			{Name: "start_time"}, {Name: "graceful_stop"}, {Name: "leak_threshold_bytes_per_min"},
 		},
 		Blocks: []hcl.BlockHeaderSchema{{Type: "stage"}, {Type: "event"}, {Type: "assert"}},
 	}
@@ -82,6 +85,7 @@ func (s *state) scenario(b *hcl.Block) {
 		GracefulRampDown: defaultGracefulRampDown,
 		TimeUnit:         defaultTimeUnit,
 		MaxDuration:      defaultMaxDuration,
+		LeakThreshold:    defaultLeakThreshold,
 		VUs:              1,
 		StartVUs:         1,
 		Iterations:       1,
@@ -118,6 +122,15 @@ func (s *state) scenario(b *hcl.Block) {
 	if a := at["graceful_stop"]; a != nil {
 		if d, ok := s.dur(a); ok {
 			sc.GracefulStop = d
+		}
+	}
+	if a := at["leak_threshold_bytes_per_min"]; a != nil {
+		if f, ok := s.num(a); ok {
+			if f <= 0 || math.IsInf(f, 0) {
+				s.exprErrorf(a.Expr, "Value out of range", "leak_threshold_bytes_per_min must be a positive number of bytes per minute.")
+			} else {
+				sc.LeakThreshold = f
+			}
 		}
 	}
 
@@ -161,7 +174,7 @@ func (s *state) scenario(b *hcl.Block) {
 
 // executorParams checks and decodes the executor's parameters.
 func (s *state) executorParams(sc *plan.Scenario, spec *executorSpec, b *hcl.Block, at hcl.Attributes, stages []*hcl.Block) {
-	allowed := append(append([]string(nil), spec.params...), "start_time", "graceful_stop")
+	allowed := append(append([]string(nil), spec.params...), "start_time", "graceful_stop", "leak_threshold_bytes_per_min")
 	takes := func() string { return strings.Join(allowed, ", ") }
 	for _, p := range scenarioParams {
 		a := at[p.name]

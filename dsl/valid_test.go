@@ -137,6 +137,25 @@ func TestLoadValid(t *testing.T) {
 				t.Errorf("asserts = %+v", s.Asserts)
 			}
 		}},
+		{"resources.hcl", func(t *testing.T, p *plan.Plan) {
+			s := scenarioByName(t, p, "soak")
+			if s.LeakThreshold != 4096 || len(s.Asserts) != 5 {
+				t.Errorf("soak: leak threshold %v, %d asserts", s.LeakThreshold, len(s.Asserts))
+			}
+			if d := scenarioByName(t, p, "default"); d.LeakThreshold != 1<<20 {
+				t.Errorf("default leak threshold = %v, want 1 MiB/min", d.LeakThreshold)
+			}
+			m := mapMetrics{"cpu.percent": 150, "cpu.user_seconds": 1, "cpu.system_seconds": 0.5,
+				"memory.rss_peak": 5e7, "heap.in_use_peak": 2e7, "heap.in_use_end": 1e7, "heap.slope": 10,
+				"gc.count": 3, "gc.pause_p99": 0.1, "gc.pause_max": 0.2, "goroutines.max": 10,
+				"allocs_per_op": 0, "heap.leak": 0, "soak.throughput_cv": 0.01, "soak.p99_drift": 0,
+				"baseline.heap.in_use_peak": 2e7}
+			for i, a := range s.Asserts {
+				if ok, err := a.Condition.Eval(m); err != nil || !ok {
+					t.Errorf("assert %d: %v, %v", i, ok, err)
+				}
+			}
+		}},
 		{"variables.hcl", func(t *testing.T, p *plan.Plan) {
 			if p.Description != "rate 100, SVC" || !reflect.DeepEqual(p.Tags, []string{"a"}) {
 				t.Errorf("header = %q %v", p.Description, p.Tags)

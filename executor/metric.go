@@ -56,6 +56,12 @@ func (r *ScenarioResult) Metric(name string) (float64, bool) {
 		v, ok := r.TargetStats[rest]
 		return v, ok
 	}
+	if plan.IsResourceMetric(name) {
+		if r.Resources == nil {
+			return 0, false
+		}
+		return r.Resources.Metric(name)
+	}
 	if rest, ok := strings.CutPrefix(name, "op."); ok {
 		for i := range r.Ops {
 			o := &r.Ops[i]

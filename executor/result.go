@@ -32,6 +32,11 @@ type Options struct {
 	// scenario; older points are merged pairwise when it is reached. 0
 	// means 3600.
 	SeriesLimit int
+	// NoResources disables the resource sampler (Resources stays nil and
+	// resource metrics have no value). It exists to measure the sampler's
+	// cost; the sampler runs on the collector goroutine, never on the
+	// per-operation path.
+	NoResources bool
 }
 
 // Observer receives live progress from a run. Its methods are called from the
@@ -111,7 +116,11 @@ type ScenarioResult struct {
 	// TargetStats is the target's Stats() at the scenario's end.
 	TargetStats map[string]float64
 	// Series has one point per SnapshotInterval.
-	Series     []SeriesPoint
+	Series []SeriesPoint
+	// Resources holds the process's resource figures and the soak
+	// analysis; nil when Options.NoResources is set or the scenario never
+	// started.
+	Resources  *Resources
 	Assertions []AssertionResult
 	// EventErrors lists events that failed or were not applied, one line
 	// each.

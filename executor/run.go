@@ -267,6 +267,9 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 	if obs != nil {
 		obs.ScenarioStart(sc.Name, ex.planned())
 	}
+	if !opts.NoResources {
+		col.res = newResourceSampler(opts.SeriesLimit)
+	}
 	wallStart := time.Now()
 	s.base = wallStart
 	if err := ex.start(s); err != nil {
@@ -320,6 +323,11 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 		col.addPoint(elapsed, ops, errs, int(s.live.Load()), true)
 	}
 	r.Series = col.series
+	if col.res != nil {
+		rs := col.res.finish(elapsed, r.Total.Ops)
+		rs.Soak = analyzeSoak(r.Series, rs.Heap, sc.LeakThreshold)
+		r.Resources = &rs
+	}
 	switch s.reason.Load() {
 	case stopInterrupt:
 		r.Interrupted = true

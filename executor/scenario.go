@@ -300,8 +300,9 @@ type collector struct {
 	pendN     int
 	pendHist  *metrics.View
 	lastAt    time.Duration
-	lastPoint time.Duration   // offset of the last series point
-	failing   []time.Duration // per assertion: when it started failing, -1 if passing
+	lastPoint time.Duration    // offset of the last series point
+	failing   []time.Duration  // per assertion: when it started failing, -1 if passing
+	res       *resourceSampler // nil when disabled
 }
 
 func newCollector(s *scenarioRun) *collector {
@@ -357,6 +358,9 @@ func (c *collector) tick() {
 		rate = float64(ops) / dt
 	}
 	c.addPoint(now, ops, errs, int(s.live.Load()), false)
+	if c.res != nil {
+		c.res.sample(now)
+	}
 	if s.observer != nil {
 		cops, cerrs := c.c.Cum.Totals()
 		s.observer.Progress(Progress{

@@ -17,6 +17,30 @@ var CounterFields = []string{"ops", "errors", "error_rate", "throughput"}
 // vus_max is the peak number of workers.
 var ScenarioFields = []string{"dropped", "vus_max", "elapsed"}
 
+// ResourceMetrics are the process resource and soak figures of a scenario:
+// CPU (percent of one core, seconds), memory and heap sizes (bytes), GC
+// pauses (milliseconds), allocations per operation, the throughput
+// coefficient of variation, the p99 drift (ms per minute), the heap slope
+// (bytes per minute) and heap.leak (1 when a leak is flagged, else 0).
+var ResourceMetrics = []string{
+	"cpu.percent", "cpu.user_seconds", "cpu.system_seconds",
+	"memory.rss_peak",
+	"heap.in_use_peak", "heap.in_use_end", "heap.slope", "heap.leak",
+	"gc.count", "gc.pause_p99", "gc.pause_max",
+	"goroutines.max", "allocs_per_op",
+	"soak.throughput_cv", "soak.p99_drift",
+}
+
+// IsResourceMetric reports whether name is one of ResourceMetrics.
+func IsResourceMetric(name string) bool {
+	for _, n := range ResourceMetrics {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
 // MetricNames returns every metric name an assertion in s may read:
 // counters, latency.* (and service_time.* for open models), op.NAME.*, and
 // target.STAT for the statistics of the workload's target kind.
@@ -24,6 +48,7 @@ func MetricNames(s *Scenario) []string {
 	var names []string
 	names = append(names, CounterFields...)
 	names = append(names, ScenarioFields...)
+	names = append(names, ResourceMetrics...)
 	for _, f := range LatencyFields {
 		names = append(names, "latency."+f)
 	}
@@ -69,7 +94,8 @@ func IsMetric(s *Scenario, name string) bool {
 
 // MetricRoots are the first names of metric references, which the loader
 // treats as metrics rather than variables inside assert conditions.
-var MetricRoots = []string{"ops", "errors", "error_rate", "throughput", "dropped", "vus_max", "elapsed", "latency", "service_time", "op", "target", "baseline"}
+var MetricRoots = []string{"ops", "errors", "error_rate", "throughput", "dropped", "vus_max", "elapsed", "latency", "service_time", "op", "target", "baseline",
+	"cpu", "memory", "heap", "gc", "goroutines", "allocs_per_op", "soak"}
 
 // IsMetricRoot reports whether name starts a metric reference.
 func IsMetricRoot(name string) bool {

@@ -135,6 +135,11 @@ type Scenario struct {
 	// scenario's start.
 	Events  []Event
 	Asserts []*Assertion
+
+	// LeakThreshold is the heap growth, in bytes per minute, above which a
+	// significantly positive heap slope is flagged as a leak (heap.leak).
+	// 0 means the default, 1 MiB per minute.
+	LeakThreshold float64
 }
 
 // Stage is a linear ramp to Target over Duration.

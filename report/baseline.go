@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/perfplan/perfplan/plan"
 )
 
 // Metric resolves an assertion's metric name (see plan.MetricNames) against
@@ -23,6 +25,12 @@ func (s *ScenarioDoc) Metric(name string) (float64, bool) {
 	if rest, ok := strings.CutPrefix(name, "target."); ok {
 		v, ok := s.TargetStats[rest]
 		return v, ok
+	}
+	if plan.IsResourceMetric(name) {
+		if s.Resources == nil {
+			return 0, false
+		}
+		return s.Resources.Metric(name)
 	}
 	if rest, ok := strings.CutPrefix(name, "op."); ok {
 		for i := range s.Ops {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/perfplan/perfplan/executor"
 )
 
 // WriteDocumentTables prints every plan of a run document in the layout of
@@ -94,6 +96,9 @@ func scenarioDocNotes(p *PlanDoc) []string {
 			line += fmt.Sprintf("; latency from intended start, service time p99 %s", Duration(time.Duration(s.Total.ServiceTime.P99)))
 		}
 		notes = append(notes, line)
+		if r := s.Resources; r != nil {
+			notes = append(notes, resourceNotes(s.Name, r)...)
+		}
 		if s.Dropped > 0 {
 			notes = append(notes, fmt.Sprintf("%s: WARNING %d iterations dropped: the runner could not start them in time (all max_vus busy); raise max_vus or lower the rate", s.Name, s.Dropped))
 		}
@@ -285,4 +290,21 @@ func WriteRepetitionTables(w io.Writer, p *PlanDoc, rep, of int, opts TableOptio
 		return WritePlanTables(w, p, opts)
 	}
 	return nil
+}
+
+// resourceNotes are a scenario's resource line and soak line, e.g.
+// "steady: cpu 143% rss 52MiB heap 12MiB gc 4 (p99 0.3ms) goroutines 9 allocs/op 0".
+func resourceNotes(name string, r *executor.Resources) []string {
+	res := fmt.Sprintf("%s: cpu %.0f%% rss %s heap %s gc %d (p99 %s) goroutines %d allocs/op %s",
+		name, r.CPUPercent, Bytes(r.RSSPeak), Bytes(r.HeapInUsePeak), r.GCCount, Duration(r.GCPauseP99),
+		r.GoroutinesMax, Number(r.AllocsPerOp))
+	sk := r.Soak
+	soak := fmt.Sprintf("%s: soak throughput cv %s, p99 drift %sms/min, heap slope %s/min [%s, %s]",
+		name, Number(sk.ThroughputCV), Number(sk.P99Drift), Bytes(int64(sk.HeapSlope)), Bytes(int64(sk.HeapSlopeLow)), Bytes(int64(sk.HeapSlopeHigh)))
+	if sk.Leak {
+		soak += fmt.Sprintf(": LEAK (above %s/min)", Bytes(int64(sk.LeakThreshold)))
+	} else {
+		soak += ": no leak"
+	}
+	return []string{res, soak}
 }

@@ -90,6 +90,10 @@ type ScenarioDoc struct {
 	TargetStats map[string]float64 `json:"target_stats,omitempty"`
 	Series      []SeriesDoc        `json:"series"`
 	Assertions  []AssertionDoc     `json:"assertions"`
+	// Resources holds the process resource figures and the soak analysis
+	// (added within schema version 1; absent in older documents and when
+	// sampling was off). Durations are nanoseconds, sizes bytes.
+	Resources *executor.Resources `json:"resources,omitempty"`
 }
 
 // OpDoc is one operation's figures. Latencies are in nanoseconds. Histogram
@@ -197,6 +201,7 @@ func scenarioDoc(s *executor.ScenarioResult) ScenarioDoc {
 		ElapsedNS: int64(s.Elapsed), Total: opDoc(s.Total), Dropped: s.Dropped, Cut: s.Cut,
 		VUsMax: s.VUsMax, Aborted: s.Aborted, AbortReason: s.AbortReason, Interrupted: s.Interrupted,
 		TargetStats: s.TargetStats, Ops: []OpDoc{}, Series: []SeriesDoc{}, Assertions: []AssertionDoc{},
+		Resources: s.Resources,
 	}
 	for _, op := range s.Ops {
 		sd.Ops = append(sd.Ops, opDoc(op))

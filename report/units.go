@@ -64,3 +64,23 @@ func sig3(v float64) string {
 	}
 	return fmt.Sprintf("%.2f", v)
 }
+
+// Bytes formats a byte count with binary units: 512B, 12.0KiB, 52.3MiB.
+// Negative counts (a shrinking heap) keep their sign.
+func Bytes(n int64) string {
+	sign := ""
+	v := float64(n)
+	if v < 0 {
+		sign, v = "-", -v
+	}
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
+	i := 0
+	for v >= 1024 && i < len(units)-1 {
+		v /= 1024
+		i++
+	}
+	if i == 0 {
+		return fmt.Sprintf("%s%.0fB", sign, v)
+	}
+	return fmt.Sprintf("%s%.1f%s", sign, v, units[i])
+}

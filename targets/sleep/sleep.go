@@ -19,6 +19,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -90,6 +91,8 @@ func Kind() targets.Kind {
 				{Name: "seed", Type: targets.Int, Default: int64(0), Doc: "random seed, combined with the worker id"},
 				{Name: "concurrency", Type: targets.Int, Default: int64(0), Min: ptr(0),
 					Doc: "most calls in progress at once; 0 is unlimited"},
+				{Name: "leak_bytes_per_call", Type: targets.Int, Default: int64(0), Min: ptr(0),
+					Doc: "test aid: bytes each call allocates and retains until Close (a deliberate leak)"},
 			},
 			Blocks: []targets.BlockSpec{{
 				Type:  "stall",
@@ -159,6 +162,7 @@ type config struct {
 	errorRate   float64
 	seed        uint64
 	concurrency int
+	leak        int
 	stalls      []window // sorted, merged
 }
 
@@ -168,6 +172,7 @@ func parse(cfg targets.Config) (*config, error) {
 		errorRate:   cfg.Float("error_rate"),
 		seed:        uint64(cfg.Int("seed")),
 		concurrency: int(cfg.Int("concurrency")),
+		leak:        int(cfg.Int("leak_bytes_per_call")),
 	}
 	latency := cfg.Duration("latency")
 	if !cfg.Has("latency") {
@@ -231,6 +236,9 @@ func parse(cfg targets.Config) (*config, error) {
 	c.sampler = s
 	if c.errorRate < 0 || c.errorRate > 1 || math.IsNaN(c.errorRate) {
 		errs = append(errs, targets.Errorf("error_rate", "must be between 0 and 1, got %g", c.errorRate))
+	}
+	if c.leak < 0 {
+		errs = append(errs, targets.Errorf("leak_bytes_per_call", "must not be negative, got %d", c.leak))
 	}
 	if c.concurrency < 0 {
 		errs = append(errs, targets.Errorf("concurrency", "must not be negative, got %d", c.concurrency))
@@ -311,6 +319,9 @@ type Target struct {
 
 	calls, errs, stalled atomic.Int64
 	inFlight, inFlightMx atomic.Int64
+
+	leakMu sync.Mutex
+	leaked [][]byte // leak_bytes_per_call: retained until Close
 }
 
 // New builds an unopened sleep target from a configuration.
@@ -335,8 +346,13 @@ func (t *Target) Open(ctx context.Context) error {
 	return nil
 }
 
-// Close does nothing: the target holds no background resources.
-func (t *Target) Close() error { return nil }
+// Close releases the memory retained by leak_bytes_per_call.
+func (t *Target) Close() error {
+	t.leakMu.Lock()
+	t.leaked = nil
+	t.leakMu.Unlock()
+	return nil
+}
 
 // NewWorker returns a worker with its own random source, seeded from the
 // configured seed and the worker id.
@@ -385,6 +401,15 @@ func (w *worker) Do(ctx context.Context, _ *targets.Request) error {
 		}
 	}
 
+	if t.cfg.leak > 0 {
+		b := make([]byte, t.cfg.leak)
+		for i := 0; i < len(b); i += 4096 {
+			b[i] = 1 // touch every page so that RSS grows too
+		}
+		t.leakMu.Lock()
+		t.leaked = append(t.leaked, b)
+		t.leakMu.Unlock()
+	}
 	lat := t.cfg.sampler.sample(w.rng)
 	fail := t.cfg.errorRate > 0 && w.rng.Float64() < t.cfg.errorRate
 	if len(t.cfg.stalls) > 0 {

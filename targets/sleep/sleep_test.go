@@ -340,3 +340,49 @@ func TestMergeWindows(t *testing.T) {
 		t.Errorf("mergeWindows = %v, want %v", got, want)
 	}
 }
+
+func TestLeakRetainsBytes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		leak  int64
+		calls int
+		want  int
+	}{
+		{name: "no leak", leak: 0, calls: 5, want: 0},
+		{name: "leak", leak: 1000, calls: 5, want: 5000},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tt, err := New(cfgOf(map[string]any{"latency": time.Duration(0), "leak_bytes_per_call": tc.leak}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tt.Open(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			w, _ := tt.NewWorker(0)
+			for range tc.calls {
+				if err := w.Do(context.Background(), &targets.Request{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got := 0
+			tt.leakMu.Lock()
+			for _, b := range tt.leaked {
+				got += len(b)
+			}
+			tt.leakMu.Unlock()
+			if got != tc.want {
+				t.Fatalf("retained %d bytes, want %d", got, tc.want)
+			}
+			if err := tt.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if tt.leaked != nil {
+				t.Fatal("Close kept the leaked slices")
+			}
+		})
+	}
+}

@@ -1,0 +1,392 @@
+package executor
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/aclements/go-moremath/stats"
+)
+
+// Resources are the process's resource figures over one scenario, sampled
+// by the scenario's collector goroutine once per snapshot interval (never on
+// the per-operation path). They describe the whole perfplan process: when
+// scenarios run in parallel, they share it.
+type Resources struct {
+	// CPUUserSeconds and CPUSystemSeconds are the process CPU time spent
+	// during the scenario. CPUPercent is their sum over the elapsed time,
+	// in percent of one core (200 means two cores busy).
+	CPUUserSeconds   float64 `json:"cpu_user_seconds"`
+	CPUSystemSeconds float64 `json:"cpu_system_seconds"`
+	CPUPercent       float64 `json:"cpu_percent"`
+	// RSSPeak is the largest resident set size sampled, in bytes (0 where
+	// /proc/self/statm is not available).
+	RSSPeak int64 `json:"rss_peak_bytes"`
+	// HeapInUsePeak and HeapInUseEnd are Go heap object bytes (live and
+	// not yet swept garbage): the largest sampled and the last.
+	HeapInUsePeak int64 `json:"heap_in_use_peak_bytes"`
+	HeapInUseEnd  int64 `json:"heap_in_use_end_bytes"`
+	// GCCount is the number of GC cycles completed during the scenario;
+	// GCPauseP99 and GCPauseMax are percentiles of the stop-the-world
+	// pauses of those cycles (bucket upper bounds of the runtime's
+	// histogram).
+	GCCount    int64         `json:"gc_count"`
+	GCPauseP99 time.Duration `json:"gc_pause_p99_ns"`
+	GCPauseMax time.Duration `json:"gc_pause_max_ns"`
+	// GoroutinesMax is the most goroutines sampled.
+	GoroutinesMax int64 `json:"goroutines_max"`
+	// AllocsPerOp is heap allocations (objects) during the scenario divided
+	// by its operations, the runner's own included.
+	AllocsPerOp float64 `json:"allocs_per_op"`
+	// Soak is the soak analysis of the scenario's series.
+	Soak Soak `json:"soak"`
+	// Heap is the per-interval heap series behind the leak regression.
+	Heap []HeapPoint `json:"heap_series,omitempty"`
+}
+
+// HeapPoint is one heap sample. Live is the heap marked live by the most
+// recent GC cycle (runtime/metrics /gc/heap/live:bytes), which does not
+// saw-tooth with garbage the way InUse does; the leak regression uses it.
+// GCs counts the GC cycles completed since the scenario started: Live
+// changes only when it does.
+type HeapPoint struct {
+	Offset time.Duration `json:"offset_ns"`
+	Live   int64         `json:"live_bytes"`
+	InUse  int64         `json:"in_use_bytes"`
+	GCs    int64         `json:"gc_cycles"`
+}
+
+// Soak is the soak analysis of one scenario.
+type Soak struct {
+	// ThroughputCV is the coefficient of variation (stddev/mean) of the
+	// per-interval throughput; 0 with fewer than two intervals.
+	ThroughputCV float64 `json:"throughput_cv"`
+	// P99Drift is the least-squares slope of per-interval p99 latency, in
+	// milliseconds per minute.
+	P99Drift float64 `json:"p99_drift_ms_per_min"`
+	// HeapSlope is the least-squares slope of the live heap (one point per
+	// GC cycle completed in the scenario) over time in bytes per minute, with its 95% confidence interval
+	// [HeapSlopeLow, HeapSlopeHigh] (Student's t, n-2 degrees of freedom).
+	HeapSlope     float64 `json:"heap_slope_bytes_per_min"`
+	HeapSlopeLow  float64 `json:"heap_slope_low"`
+	HeapSlopeHigh float64 `json:"heap_slope_high"`
+	// LeakThreshold is the rate in bytes per minute above which a
+	// significant slope is a leak.
+	LeakThreshold float64 `json:"leak_threshold_bytes_per_min"`
+	// Leak is set when HeapSlopeLow > 0 and HeapSlope > LeakThreshold.
+	// With fewer than three GC cycles there is no verdict (no leak).
+	Leak bool `json:"leak"`
+}
+
+// resourceMetricNames are the runtime/metrics samples read; the indexes
+// below follow this order.
+var resourceMetricNames = [...]string{
+	"/memory/classes/heap/objects:bytes",
+	"/gc/heap/live:bytes",
+	"/gc/cycles/total:gc-cycles",
+	"/gc/pauses:seconds",
+	"/sched/goroutines:goroutines",
+	"/gc/heap/allocs:objects",
+}
+
+const (
+	rmHeapObjects = iota
+	rmHeapLive
+	rmGCCycles
+	rmGCPauses
+	rmGoroutines
+	rmAllocs
+)
+
+// resourceSampler samples the process's resources. It belongs to one
+// collector goroutine and holds no shared state.
+type resourceSampler struct {
+	samples    []metrics.Sample
+	pageSize   int64
+	cpu0       [2]float64
+	gc0        uint64
+	allocs0    uint64
+	pauses0    []uint64
+	rssPeak    int64
+	heapPeak   int64
+	heapEnd    int64
+	goroutines int64
+	heap       []HeapPoint
+	limit      int
+}
+
+func newResourceSampler(limit int) *resourceSampler {
+	r := &resourceSampler{samples: make([]metrics.Sample, len(resourceMetricNames)), pageSize: int64(os.Getpagesize()), limit: limit}
+	for i, n := range resourceMetricNames {
+		r.samples[i].Name = n
+	}
+	metrics.Read(r.samples)
+	r.cpu0[0], r.cpu0[1] = cpuTimes()
+	r.gc0 = r.uint(rmGCCycles)
+	r.allocs0 = r.uint(rmAllocs)
+	if h := r.hist(rmGCPauses); h != nil {
+		r.pauses0 = append([]uint64(nil), h.Counts...)
+	}
+	return r
+}
+
+func (r *resourceSampler) uint(i int) uint64 {
+	if r.samples[i].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return r.samples[i].Value.Uint64()
+}
+
+func (r *resourceSampler) hist(i int) *metrics.Float64Histogram {
+	if r.samples[i].Value.Kind() != metrics.KindFloat64Histogram {
+		return nil
+	}
+	return r.samples[i].Value.Float64Histogram()
+}
+
+// sample takes one sample at offset at from the scenario's start.
+func (r *resourceSampler) sample(at time.Duration) {
+	metrics.Read(r.samples)
+	inUse := int64(r.uint(rmHeapObjects))
+	r.heapPeak = max(r.heapPeak, inUse)
+	r.heapEnd = inUse
+	r.goroutines = max(r.goroutines, int64(r.uint(rmGoroutines)))
+	if rss := readRSS(r.pageSize); rss > r.rssPeak {
+		r.rssPeak = rss
+	}
+	r.heap = append(r.heap, HeapPoint{Offset: at, Live: int64(r.uint(rmHeapLive)), InUse: inUse, GCs: int64(r.uint(rmGCCycles) - r.gc0)})
+	if r.limit > 1 && len(r.heap) >= r.limit {
+		// Keep every other point, as the series does.
+		out := r.heap[:0]
+		for i := 1; i < len(r.heap); i += 2 {
+			out = append(out, r.heap[i])
+		}
+		r.heap = out
+	}
+}
+
+// finish takes a last sample and returns the figures for a scenario of
+// elapsed time with ops operations.
+func (r *resourceSampler) finish(elapsed time.Duration, ops int64) Resources {
+	r.sample(elapsed)
+	u, s := cpuTimes()
+	res := Resources{
+		CPUUserSeconds:   u - r.cpu0[0],
+		CPUSystemSeconds: s - r.cpu0[1],
+		RSSPeak:          r.rssPeak,
+		HeapInUsePeak:    r.heapPeak,
+		HeapInUseEnd:     r.heapEnd,
+		GCCount:          int64(r.uint(rmGCCycles) - r.gc0),
+		GoroutinesMax:    r.goroutines,
+		Heap:             r.heap,
+	}
+	if sec := elapsed.Seconds(); sec > 0 {
+		res.CPUPercent = (res.CPUUserSeconds + res.CPUSystemSeconds) / sec * 100
+	}
+	if ops > 0 {
+		res.AllocsPerOp = float64(r.uint(rmAllocs)-r.allocs0) / float64(ops)
+	}
+	if h := r.hist(rmGCPauses); h != nil {
+		res.GCPauseP99, res.GCPauseMax = pauseQuantiles(h, r.pauses0)
+	}
+	return res
+}
+
+// pauseQuantiles returns the p99 and the maximum of the pauses counted in h
+// since the counts base (upper bucket bounds; a bucket bounded by +Inf
+// reports its lower bound).
+func pauseQuantiles(h *metrics.Float64Histogram, base []uint64) (p99, maxP time.Duration) {
+	delta := make([]uint64, len(h.Counts))
+	var n uint64
+	for i, c := range h.Counts {
+		if i < len(base) {
+			c -= base[i]
+		}
+		delta[i] = c
+		n += c
+	}
+	if n == 0 {
+		return 0, 0
+	}
+	bound := func(i int) time.Duration {
+		b := h.Buckets[i+1]
+		if math.IsInf(b, 1) {
+			b = h.Buckets[i]
+		}
+		return time.Duration(b * 1e9)
+	}
+	rank := uint64(math.Ceil(0.99 * float64(n)))
+	var cum uint64
+	for i, c := range delta {
+		if c == 0 {
+			continue
+		}
+		cum += c
+		if p99 == 0 && cum >= rank {
+			p99 = bound(i)
+		}
+		maxP = bound(i)
+	}
+	return p99, maxP
+}
+
+// cpuTimes returns the process's user and system CPU seconds.
+func cpuTimes() (user, sys float64) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, 0
+	}
+	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+	return tv(ru.Utime), tv(ru.Stime)
+}
+
+// readRSS returns the resident set size from /proc/self/statm, or 0.
+func readRSS(pageSize int64) int64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	rss, err := parseStatm(string(b), pageSize)
+	if err != nil {
+		return 0
+	}
+	return rss
+}
+
+// parseStatm returns the resident size in bytes from a statm line.
+func parseStatm(s string, pageSize int64) (int64, error) {
+	f := strings.Fields(s)
+	if len(f) < 2 {
+		return 0, fmt.Errorf("statm: %d fields, want at least 2", len(f))
+	}
+	pages, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("statm: resident: %w", err)
+	}
+	return pages * pageSize, nil
+}
+
+// DefaultLeakThreshold is the leak rate used when a scenario sets none:
+// 1 MiB per minute.
+const DefaultLeakThreshold = 1 << 20
+
+// analyzeSoak computes the soak figures from the scenario's series and heap
+// samples. threshold is in bytes per minute.
+func analyzeSoak(series []SeriesPoint, heap []HeapPoint, threshold float64) Soak {
+	if threshold <= 0 {
+		threshold = DefaultLeakThreshold
+	}
+	s := Soak{LeakThreshold: threshold}
+	if len(series) >= 2 {
+		thr := make([]float64, len(series))
+		xs := make([]float64, len(series))
+		p99 := make([]float64, len(series))
+		for i, p := range series {
+			thr[i] = p.Throughput
+			xs[i] = p.Offset.Minutes()
+			p99[i] = ms(p.P99)
+		}
+		smp := stats.Sample{Xs: thr}
+		if m := smp.Mean(); m > 0 {
+			s.ThroughputCV = smp.StdDev() / m
+		}
+		s.P99Drift, _, _ = regress(xs, p99)
+	}
+	// One point per new GC cycle: the live heap is only measured by a GC,
+	// so repeating it between cycles would add no information and narrow
+	// the interval falsely, and before the scenario's first cycle it
+	// describes the heap before the scenario.
+	var xs, ys []float64
+	var last int64
+	for _, h := range heap {
+		if h.GCs > last {
+			last = h.GCs
+			xs = append(xs, h.Offset.Minutes())
+			ys = append(ys, float64(h.Live))
+		}
+	}
+	if len(xs) >= 3 {
+		s.HeapSlope, s.HeapSlopeLow, s.HeapSlopeHigh = regress(xs, ys)
+		s.Leak = s.HeapSlopeLow > 0 && s.HeapSlope > threshold
+	}
+	return s
+}
+
+// regress fits y = a + b x by least squares and returns b with its 95%
+// confidence interval (Student's t with n-2 degrees of freedom). With fewer
+// than three points, or no spread in x, the interval is [b, b] or zero.
+func regress(xs, ys []float64) (slope, lo, hi float64) {
+	n := float64(len(xs))
+	if len(xs) < 2 {
+		return 0, 0, 0
+	}
+	mx, my := stats.Mean(xs), stats.Mean(ys)
+	var sxx, sxy float64
+	for i := range xs {
+		dx := xs[i] - mx
+		sxx += dx * dx
+		sxy += dx * (ys[i] - my)
+	}
+	if sxx == 0 {
+		return 0, 0, 0
+	}
+	slope = sxy / sxx
+	if len(xs) < 3 {
+		return slope, slope, slope
+	}
+	a := my - slope*mx
+	var sse float64
+	for i := range xs {
+		e := ys[i] - a - slope*xs[i]
+		sse += e * e
+	}
+	se := math.Sqrt(sse / (n - 2) / sxx)
+	t := stats.InvCDF(stats.TDist{V: n - 2})(0.975)
+	return slope, slope - t*se, slope + t*se
+}
+
+// Metric resolves a resource or soak metric name (see plan.ResourceMetrics).
+// Pauses are in milliseconds, sizes in bytes, slopes in bytes per minute.
+func (r *Resources) Metric(name string) (float64, bool) {
+	switch name {
+	case "cpu.percent":
+		return r.CPUPercent, true
+	case "cpu.user_seconds":
+		return r.CPUUserSeconds, true
+	case "cpu.system_seconds":
+		return r.CPUSystemSeconds, true
+	case "memory.rss_peak":
+		return float64(r.RSSPeak), true
+	case "heap.in_use_peak":
+		return float64(r.HeapInUsePeak), true
+	case "heap.in_use_end":
+		return float64(r.HeapInUseEnd), true
+	case "gc.count":
+		return float64(r.GCCount), true
+	case "gc.pause_p99":
+		return ms(r.GCPauseP99), true
+	case "gc.pause_max":
+		return ms(r.GCPauseMax), true
+	case "goroutines.max":
+		return float64(r.GoroutinesMax), true
+	case "allocs_per_op":
+		return r.AllocsPerOp, true
+	case "soak.throughput_cv":
+		return r.Soak.ThroughputCV, true
+	case "soak.p99_drift":
+		return r.Soak.P99Drift, true
+	case "heap.slope":
+		return r.Soak.HeapSlope, true
+	case "heap.leak":
+		if r.Soak.Leak {
+			return 1, true
+		}
+		return 0, true
+	}
+	return 0, false
+}

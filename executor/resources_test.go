@@ -1,0 +1,250 @@
+package executor
+
+import (
+	"math"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"testing"
+	"time"
+
+	"github.com/perfplan/perfplan/dsl"
+	"github.com/perfplan/perfplan/plan"
+	"github.com/perfplan/perfplan/targets"
+	"github.com/perfplan/perfplan/targets/builtin"
+	"github.com/perfplan/perfplan/targets/sleep"
+)
+
+func TestRegress(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name           string
+		xs, ys         []float64
+		slope          float64
+		wantPositiveLo bool
+		wantZeroInCI   bool
+	}{
+		{name: "exact line", xs: []float64{0, 1, 2, 3}, ys: []float64{1, 3, 5, 7}, slope: 2, wantPositiveLo: true},
+		{name: "flat", xs: []float64{0, 1, 2, 3}, ys: []float64{5, 5, 5, 5}, slope: 0},
+		{name: "noise", xs: []float64{0, 1, 2, 3, 4, 5}, ys: []float64{5, 7, 4, 6, 5, 6}, slope: 0.02857, wantZeroInCI: true},
+		{name: "two points", xs: []float64{0, 1}, ys: []float64{0, 2}, slope: 2, wantPositiveLo: true},
+		{name: "no spread", xs: []float64{1, 1, 1}, ys: []float64{0, 2, 4}, slope: 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b, lo, hi := regress(tc.xs, tc.ys)
+			if math.Abs(b-tc.slope) > 1e-3 {
+				t.Errorf("slope = %v, want %v", b, tc.slope)
+			}
+			if lo > b || hi < b {
+				t.Errorf("CI [%v, %v] does not hold slope %v", lo, hi, b)
+			}
+			if tc.wantPositiveLo && lo <= 0 {
+				t.Errorf("lower bound %v, want > 0", lo)
+			}
+			if tc.wantZeroInCI && (lo > 0 || hi < 0) {
+				t.Errorf("CI [%v, %v] excludes 0", lo, hi)
+			}
+		})
+	}
+}
+
+func TestAnalyzeSoak(t *testing.T) {
+	t.Parallel()
+	pts := func(thr []float64, p99ms []float64) []SeriesPoint {
+		var s []SeriesPoint
+		for i := range thr {
+			s = append(s, SeriesPoint{Offset: time.Duration(i+1) * time.Second, Throughput: thr[i], P99: time.Duration(p99ms[i] * 1e6)})
+		}
+		return s
+	}
+	heap := func(perSec int64, n int) []HeapPoint {
+		var h []HeapPoint
+		for i := range n {
+			h = append(h, HeapPoint{Offset: time.Duration(i+1) * time.Second, Live: 1e7 + perSec*int64(i), GCs: int64(i + 1)})
+		}
+		return h
+	}
+	tests := []struct {
+		name      string
+		series    []SeriesPoint
+		heap      []HeapPoint
+		threshold float64
+		cv, drift float64
+		leak      bool
+	}{
+		{name: "steady", series: pts([]float64{100, 100, 100}, []float64{1, 1, 1}), heap: heap(0, 10), cv: 0, drift: 0},
+		{name: "drift 1ms per second", series: pts([]float64{50, 150, 100}, []float64{1, 2, 3}), heap: heap(0, 10), cv: 0.5, drift: 60},
+		{name: "leak above threshold", heap: heap(1<<20, 10), leak: true},
+		{name: "growth below threshold", heap: heap(1000, 10), threshold: 1 << 20},
+		{name: "too few heap points", heap: heap(1<<20, 2)},
+		{name: "no GC cycle", heap: []HeapPoint{{Offset: time.Second, Live: 1}, {Offset: 2 * time.Second, Live: 1e9}, {Offset: 3 * time.Second, Live: 2e9}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := analyzeSoak(tc.series, tc.heap, tc.threshold)
+			if math.Abs(s.ThroughputCV-tc.cv) > 1e-9 || math.Abs(s.P99Drift-tc.drift) > 1e-6 || s.Leak != tc.leak {
+				t.Errorf("soak = %+v, want cv %v drift %v leak %v", s, tc.cv, tc.drift, tc.leak)
+			}
+		})
+	}
+}
+
+func TestPauseQuantiles(t *testing.T) {
+	t.Parallel()
+	h := &metrics.Float64Histogram{Buckets: []float64{0, 1e-4, 1e-3, 1e-2, math.Inf(1)}, Counts: []uint64{10, 1000, 5, 1}}
+	tests := []struct {
+		name     string
+		base     []uint64
+		p99, max time.Duration
+	}{
+		{name: "all", p99: time.Millisecond, max: 10 * time.Millisecond},
+		{name: "since base", base: []uint64{10, 900, 5, 1}, p99: time.Millisecond, max: time.Millisecond},
+		{name: "none", base: []uint64{10, 1000, 5, 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p99, mx := pauseQuantiles(h, tc.base)
+			if p99 != tc.p99 || mx != tc.max {
+				t.Errorf("p99, max = %v, %v; want %v, %v", p99, mx, tc.p99, tc.max)
+			}
+		})
+	}
+}
+
+func TestParseStatm(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in      string
+		want    int64
+		wantErr bool
+	}{
+		{in: "1000 250 100 1 0 300 0\n", want: 250 * 4096},
+		{in: "1000", wantErr: true},
+		{in: "1000 x", wantErr: true},
+	}
+	for _, tc := range tests {
+		got, err := parseStatm(tc.in, 4096)
+		if (err != nil) != tc.wantErr || got != tc.want {
+			t.Errorf("parseStatm(%q) = %v, %v", tc.in, got, err)
+		}
+	}
+}
+
+// TestResourcesSampled: every scenario gets resource figures, and every
+// resource metric name resolves; NoResources turns the sampler off.
+func TestResourcesSampled(t *testing.T) {
+	t.Parallel()
+	for _, off := range []bool{false, true} {
+		sc := &plan.Scenario{Name: "r", Executor: plan.ConstantVUs, VUs: 1, Duration: 600 * time.Millisecond, Workload: workload(noopTarget())}
+		res := run(t, onePlan(sc), Options{SnapshotInterval: 50 * time.Millisecond, NoResources: off})
+		r := res.Scenarios[0]
+		if off {
+			if r.Resources != nil {
+				t.Fatalf("NoResources: Resources = %+v", r.Resources)
+			}
+			if _, ok := r.Metric("cpu.percent"); ok {
+				t.Fatal("NoResources: cpu.percent has a value")
+			}
+			continue
+		}
+		rs := r.Resources
+		if rs == nil {
+			t.Fatal("no Resources")
+		}
+		if rs.CPUUserSeconds+rs.CPUSystemSeconds <= 0 || rs.CPUPercent <= 0 || rs.HeapInUsePeak <= 0 ||
+			rs.HeapInUseEnd <= 0 || rs.GoroutinesMax < 1 || len(rs.Heap) < 3 || rs.Soak.LeakThreshold != DefaultLeakThreshold {
+			t.Errorf("resources = %+v", rs)
+		}
+		if rs.RSSPeak <= 0 {
+			t.Logf("no RSS (no /proc/self/statm?)")
+		}
+		for _, name := range plan.ResourceMetrics {
+			if _, ok := r.Metric(name); !ok {
+				t.Errorf("metric %s has no value", name)
+			}
+		}
+	}
+}
+
+func leakySleepTarget(leak int64) *plan.Target {
+	k := sleep.Kind()
+	return &plan.Target{Kind: "sleep", Name: "s", Spec: &k, Config: targets.Config{Attrs: map[string]any{
+		"latency": time.Millisecond, "leak_bytes_per_call": leak,
+	}}}
+}
+
+func loadExample(t *testing.T, name string, vars ...dsl.VarArg) *plan.Plan {
+	t.Helper()
+	l := dsl.NewLoader(builtin.Registry(), vars, nil)
+	p, diags := l.Load(filepath.Join("..", "examples", name))
+	if diags.HasErrors() || p == nil {
+		t.Fatalf("load %s: %v", name, diags)
+	}
+	return p
+}
+
+// TestLeakDetection drives leak detection through Run: a sleep target that
+// retains memory on every call is flagged, the same target without the leak
+// and the prefilled cache at steady state are not. The examples run scaled
+// down to a few seconds with a 100ms snapshot interval. The test is not
+// parallel: the heap is the process's, and other tests would move it.
+func TestLeakDetection(t *testing.T) {
+	tests := []struct {
+		name    string
+		plan    func(t *testing.T) *plan.Plan
+		scale   float64
+		leak    bool
+		verdict bool // at least three GC cycles, so the regression ran
+		gogc    int  // GOGC during the run; 0 leaves it alone
+	}{
+		{name: "sleep leaking 16KiB per call", leak: true, scale: 1, plan: func(*testing.T) *plan.Plan {
+			return onePlan(&plan.Scenario{Name: "leak", Executor: plan.ConstantVUs, VUs: 2, Duration: 3 * time.Second, Workload: workload(leakySleepTarget(16384))})
+		}},
+		{name: "sleep without leak", scale: 1, plan: func(*testing.T) *plan.Plan {
+			return onePlan(&plan.Scenario{Name: "steady", Executor: plan.ConstantVUs, VUs: 2, Duration: 3 * time.Second, Workload: workload(leakySleepTarget(0))})
+		}},
+		{name: "examples/soak-leak.hcl", leak: true, scale: 0.5, plan: func(t *testing.T) *plan.Plan { return loadExample(t, "soak-leak.hcl") }},
+		// GOGC=10 makes the cache's garbage bring several GC cycles, so
+		// the negative is a verdict and not a lack of points.
+		{name: "examples/soak-steady.hcl", scale: 0.5, verdict: true, gogc: 10, plan: func(t *testing.T) *plan.Plan {
+			return loadExample(t, "soak-steady.hcl", dsl.VarArg{Name: "rate", Value: "20000"})
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			// Start from a collected heap with a low GC goal, so that the
+			// previous subtest's retained memory does not delay this
+			// one's GC cycles.
+			runtime.GC()
+			if tc.gogc > 0 {
+				defer debug.SetGCPercent(debug.SetGCPercent(tc.gogc))
+			}
+			res := run(t, tc.plan(t), Options{SnapshotInterval: 100 * time.Millisecond, DurationScale: tc.scale})
+			r := res.Scenarios[0]
+			if r.Resources == nil {
+				t.Fatal("no Resources")
+			}
+			s := r.Resources.Soak
+			t.Logf("heap slope %.0f B/min [%.0f, %.0f], %d points, gc %d", s.HeapSlope, s.HeapSlopeLow, s.HeapSlopeHigh, len(r.Resources.Heap), r.Resources.GCCount)
+			if (tc.leak || tc.verdict) && r.Resources.GCCount < 3 {
+				t.Errorf("%d GC cycles, want at least 3 for a verdict", r.Resources.GCCount)
+			}
+			if s.Leak != tc.leak {
+				t.Errorf("leak = %v, want %v (soak %+v)", s.Leak, tc.leak, s)
+			}
+			if v, _ := r.Metric("heap.leak"); (v == 1) != tc.leak {
+				t.Errorf("heap.leak = %v", v)
+			}
+			for _, a := range r.Assertions {
+				if a.Assertion.Expr == "heap.leak == 0" && a.Passed == tc.leak {
+					t.Errorf("assertion %q passed = %v", a.Assertion.Expr, a.Passed)
+				}
+			}
+		})
+	}
+}

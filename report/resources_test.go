@@ -1,0 +1,76 @@
+package report
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/perfplan/perfplan/executor"
+	"github.com/perfplan/perfplan/plan"
+)
+
+func TestBytes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   int64
+		want string
+	}{
+		{0, "0B"}, {512, "512B"}, {1536, "1.5KiB"}, {52 << 20, "52.0MiB"}, {-2048, "-2.0KiB"},
+	}
+	for _, tc := range tests {
+		if got := Bytes(tc.in); got != tc.want {
+			t.Errorf("Bytes(%d) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestResourcesInDocument: the resources object survives the JSON document,
+// resolves every resource metric (so baseline.* works for them) and shows
+// in the scenario notes.
+func TestResourcesInDocument(t *testing.T) {
+	t.Parallel()
+	rs := &executor.Resources{
+		CPUPercent: 143, CPUUserSeconds: 1.2, CPUSystemSeconds: 0.3, RSSPeak: 52 << 20,
+		HeapInUsePeak: 12 << 20, HeapInUseEnd: 10 << 20, GCCount: 4,
+		GCPauseP99: 300 * time.Microsecond, GCPauseMax: time.Millisecond, GoroutinesMax: 9, AllocsPerOp: 0.5,
+		Soak: executor.Soak{ThroughputCV: 0.02, P99Drift: 0.1, HeapSlope: 3 << 20, HeapSlopeLow: 2 << 20, HeapSlopeHigh: 4 << 20, LeakThreshold: 1 << 20, Leak: true},
+	}
+	sd := scenarioDoc(&executor.ScenarioResult{Name: "s", Executor: "constant-vus", Resources: rs})
+	b, err := json.Marshal(sd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"resources":{"cpu_user_seconds":1.2`) {
+		t.Errorf("document lacks resources: %s", b)
+	}
+	var back ScenarioDoc
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{
+		"cpu.percent": 143, "cpu.user_seconds": 1.2, "cpu.system_seconds": 0.3, "memory.rss_peak": 52 << 20,
+		"heap.in_use_peak": 12 << 20, "heap.in_use_end": 10 << 20, "gc.count": 4, "gc.pause_p99": 0.3,
+		"gc.pause_max": 1, "goroutines.max": 9, "allocs_per_op": 0.5, "soak.throughput_cv": 0.02,
+		"soak.p99_drift": 0.1, "heap.slope": 3 << 20, "heap.leak": 1,
+	}
+	if len(want) != len(plan.ResourceMetrics) {
+		t.Fatalf("test covers %d metrics, plan has %d", len(want), len(plan.ResourceMetrics))
+	}
+	for _, name := range plan.ResourceMetrics {
+		got, ok := back.Metric(name)
+		if !ok || got != want[name] {
+			t.Errorf("Metric(%s) = %v, %v; want %v", name, got, ok, want[name])
+		}
+	}
+	var none ScenarioDoc
+	if _, ok := none.Metric("cpu.percent"); ok {
+		t.Error("a document without resources resolves cpu.percent")
+	}
+	notes := strings.Join(scenarioDocNotes(&PlanDoc{Scenarios: []ScenarioDoc{back}}), "\n")
+	for _, s := range []string{"cpu 143% rss 52.0MiB heap 12.0MiB gc 4 (p99 300µs)", "allocs/op 0.5", "heap slope 3.0MiB/min", "LEAK"} {
+		if !strings.Contains(notes, s) {
+			t.Errorf("notes lack %q:\n%s", s, notes)
+		}
+	}
+}
