@@ -76,14 +76,31 @@ func BenchmarkRunnerHotPath(b *testing.B) {
 }
 
 // BenchmarkRunPerVUIterations is the whole of Run for one worker running b.N
-// iterations on noop, set-up, collector and result included.
+// iterations on noop, set-up, collector and result included, with the
+// resource sampler on (the default) and off (Options.NoResources), at the
+// default 1s snapshot interval and at 10ms (100 times the sampling rate).
+// The ratio of the on and off figures is the sampler's cost to the hot
+// path; see RESOURCES.md.
 func BenchmarkRunPerVUIterations(b *testing.B) {
-	sc := &plan.Scenario{Name: "b", Executor: plan.PerVUIterations, VUs: 1, Iterations: int64(b.N), Workload: workload(noopTarget())}
-	p := onePlan(sc)
-	b.ReportAllocs()
-	b.ResetTimer()
-	if _, err := Run(context.Background(), p, Options{}); err != nil {
-		b.Fatal(err)
+	for _, bc := range []struct {
+		name     string
+		interval time.Duration
+		off      bool
+	}{
+		{"resources=on", 0, false},
+		{"resources=off", 0, true},
+		{"resources=on/interval=10ms", 10 * time.Millisecond, false},
+		{"resources=off/interval=10ms", 10 * time.Millisecond, true},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			sc := &plan.Scenario{Name: "b", Executor: plan.PerVUIterations, VUs: 1, Iterations: int64(b.N), Workload: workload(noopTarget())}
+			p := onePlan(sc)
+			b.ReportAllocs()
+			b.ResetTimer()
+			if _, err := Run(context.Background(), p, Options{NoResources: bc.off, SnapshotInterval: bc.interval}); err != nil {
+				b.Fatal(err)
+			}
+		})
 	}
 }
 
