@@ -7,8 +7,11 @@ plan "soak-steady" {
 # analysis in the table (cpu, rss, heap, gc, allocs/op; throughput CV, p99
 # drift, heap slope). The cache is prefilled with every key, and sets
 # replace values of the same size, so the live heap stays level and
-# heap.leak is 0. Run it longer for a real soak, e.g. --duration-scale 60 for ten
-# minutes. The leaky counterpart is examples/soak-leak.hcl.
+# heap.leak is 0. The leak regression takes one point per GC cycle, and this
+# cache makes little garbage: the 10s written here is a smoke run whose table
+# may say "no verdict". The full soak is ten minutes:
+#   perfplan run --duration-scale 60 examples/soak-steady.hcl
+# The leaky counterpart is examples/soak-leak.hcl.
 variable "rate" {
   type        = number
   default     = 2000

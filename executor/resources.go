@@ -75,6 +75,9 @@ type Soak struct {
 	HeapSlope     float64 `json:"heap_slope_bytes_per_min"`
 	HeapSlopeLow  float64 `json:"heap_slope_low"`
 	HeapSlopeHigh float64 `json:"heap_slope_high"`
+	// HeapSamples is the number of GC cycles (live-heap points) the heap
+	// regression used; below three there is no verdict.
+	HeapSamples int `json:"heap_samples"`
 	// LeakThreshold is the rate in bytes per minute above which a
 	// significant slope is a leak.
 	LeakThreshold float64 `json:"leak_threshold_bytes_per_min"`
@@ -310,6 +313,7 @@ func analyzeSoak(series []SeriesPoint, heap []HeapPoint, threshold float64) Soak
 			ys = append(ys, float64(h.Live))
 		}
 	}
+	s.HeapSamples = len(xs)
 	if len(xs) >= 3 {
 		s.HeapSlope, s.HeapSlopeLow, s.HeapSlopeHigh = regress(xs, ys)
 		s.Leak = s.HeapSlopeLow > 0 && s.HeapSlope > threshold

@@ -299,8 +299,17 @@ func resourceNotes(name string, r *executor.Resources) []string {
 		name, r.CPUPercent, Bytes(r.RSSPeak), Bytes(r.HeapInUsePeak), r.GCCount, Duration(r.GCPauseP99),
 		r.GoroutinesMax, Number(r.AllocsPerOp))
 	sk := r.Soak
-	soak := fmt.Sprintf("%s: soak throughput cv %s, p99 drift %sms/min, heap slope %s/min [%s, %s]",
-		name, Number(sk.ThroughputCV), Number(sk.P99Drift), Bytes(int64(sk.HeapSlope)), Bytes(int64(sk.HeapSlopeLow)), Bytes(int64(sk.HeapSlopeHigh)))
+	soak := fmt.Sprintf("%s: soak throughput cv %s, p99 drift %sms/min, ", name, Number(sk.ThroughputCV), Number(sk.P99Drift))
+	switch {
+	case sk.HeapSamples < 3:
+		soak += fmt.Sprintf("heap slope: no verdict, %d GC cycles (3 needed; run longer)", sk.HeapSamples)
+	default:
+		soak += fmt.Sprintf("heap slope %s/min [%s, %s] over %d GC cycles",
+			Bytes(int64(sk.HeapSlope)), Bytes(int64(sk.HeapSlopeLow)), Bytes(int64(sk.HeapSlopeHigh)), sk.HeapSamples)
+	}
+	if sk.HeapSamples < 3 {
+		return []string{res, soak}
+	}
 	if sk.Leak {
 		soak += fmt.Sprintf(": LEAK (above %s/min)", Bytes(int64(sk.LeakThreshold)))
 	} else {

@@ -34,7 +34,7 @@ func TestResourcesInDocument(t *testing.T) {
 		CPUPercent: 143, CPUUserSeconds: 1.2, CPUSystemSeconds: 0.3, RSSPeak: 52 << 20,
 		HeapInUsePeak: 12 << 20, HeapInUseEnd: 10 << 20, GCCount: 4,
 		GCPauseP99: 300 * time.Microsecond, GCPauseMax: time.Millisecond, GoroutinesMax: 9, AllocsPerOp: 0.5,
-		Soak: executor.Soak{ThroughputCV: 0.02, P99Drift: 0.1, HeapSlope: 3 << 20, HeapSlopeLow: 2 << 20, HeapSlopeHigh: 4 << 20, LeakThreshold: 1 << 20, Leak: true},
+		Soak: executor.Soak{ThroughputCV: 0.02, P99Drift: 0.1, HeapSlope: 3 << 20, HeapSlopeLow: 2 << 20, HeapSlopeHigh: 4 << 20, LeakThreshold: 1 << 20, Leak: true, HeapSamples: 5},
 	}
 	sd := scenarioDoc(&executor.ScenarioResult{Name: "s", Executor: "constant-vus", Resources: rs})
 	b, err := json.Marshal(sd)
@@ -68,7 +68,7 @@ func TestResourcesInDocument(t *testing.T) {
 		t.Error("a document without resources resolves cpu.percent")
 	}
 	notes := strings.Join(scenarioDocNotes(&PlanDoc{Scenarios: []ScenarioDoc{back}}), "\n")
-	for _, s := range []string{"cpu 143% rss 52.0MiB heap 12.0MiB gc 4 (p99 300µs)", "allocs/op 0.5", "heap slope 3.0MiB/min", "LEAK"} {
+	for _, s := range []string{"cpu 143% rss 52.0MiB heap 12.0MiB gc 4 (p99 300µs)", "allocs/op 0.5", "heap slope 3.0MiB/min [2.0MiB, 4.0MiB] over 5 GC cycles", "LEAK"} {
 		if !strings.Contains(notes, s) {
 			t.Errorf("notes lack %q:\n%s", s, notes)
 		}
