@@ -248,3 +248,15 @@ func TestLeakDetection(t *testing.T) {
 		})
 	}
 }
+
+// TestAbortOnResourceMetric: abort_on_fail assertions read resource metrics
+// live (goroutines.max < 1 can never hold).
+func TestAbortOnResourceMetric(t *testing.T) {
+	t.Parallel()
+	a := &plan.Assertion{Expr: "goroutines.max < 1", AbortOnFail: true, AbortGrace: 100 * time.Millisecond, Condition: fakeCond{"goroutines.max", 1}}
+	sc := &plan.Scenario{Name: "a", Executor: plan.ConstantVUs, VUs: 1, Duration: time.Minute, Workload: workload(noopTarget()), Asserts: []*plan.Assertion{a}}
+	r := run(t, onePlan(sc), Options{SnapshotInterval: 50 * time.Millisecond}).Scenarios[0]
+	if !r.Aborted || !r.Assertions[0].Aborted || r.Elapsed > 30*time.Second {
+		t.Fatalf("aborted=%v reason=%q elapsed=%v", r.Aborted, r.AbortReason, r.Elapsed)
+	}
+}

@@ -449,6 +449,13 @@ func (c *collector) evalAbort(now time.Duration) {
 		}
 		if live == nil {
 			live = c.result(now, false)
+			if c.res != nil {
+				// Resource metrics as of this tick's sample, so that
+				// abort_on_fail can read them (heap.in_use_peak > ...).
+				rs := c.res.figures(now, live.Total.Ops)
+				rs.Soak = analyzeSoak(c.series, rs.Heap, s.sc.LeakThreshold)
+				live.Resources = &rs
+			}
 		}
 		ok, err := a.Condition.Eval(withBaseline{r: live, scenario: s.sc.Name, baseline: s.opts.Baseline})
 		if err != nil || ok {
