@@ -96,6 +96,15 @@ func writePlanMarkdown(w io.Writer, p *PlanDoc, rep, of int) {
 		if s.Interrupted {
 			notes = append(notes, "⚠️ interrupted by signal")
 		}
+		if s.Resources != nil {
+			for _, n := range resourceNotes(s.Name, s.Resources) {
+				n = strings.TrimPrefix(n, s.Name+": ")
+				if s.Resources.Soak.Leak && strings.HasPrefix(n, "soak ") {
+					n = "⚠️ " + n
+				}
+				notes = append(notes, mdEscape(n))
+			}
+		}
 		if len(s.TargetStats) > 0 {
 			var parts []string
 			for _, k := range sortedKeys(s.TargetStats) {

@@ -67,6 +67,13 @@ func TestResourcesInDocument(t *testing.T) {
 	if _, ok := none.Metric("cpu.percent"); ok {
 		t.Error("a document without resources resolves cpu.percent")
 	}
+	var md strings.Builder
+	if err := WriteMarkdown(&md, &Document{Plans: []PlanDoc{{Name: "p", Scenarios: []ScenarioDoc{back}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "- cpu 143% rss 52.0MiB") || !strings.Contains(md.String(), "- ⚠️ soak throughput cv") {
+		t.Errorf("markdown lacks the resource notes:\n%s", md.String())
+	}
 	notes := strings.Join(scenarioDocNotes(&PlanDoc{Scenarios: []ScenarioDoc{back}}), "\n")
 	for _, s := range []string{"cpu 143% rss 52.0MiB heap 12.0MiB gc 4 (p99 300µs)", "allocs/op 0.5", "heap slope 3.0MiB/min [2.0MiB, 4.0MiB] over 5 GC cycles", "LEAK"} {
 		if !strings.Contains(notes, s) {
