@@ -173,13 +173,6 @@ func (r *resourceSampler) sample(at time.Duration) {
 	}
 }
 
-// finish takes a last sample and returns the figures for a scenario of
-// elapsed time with ops operations.
-func (r *resourceSampler) finish(elapsed time.Duration, ops int64) Resources {
-	r.sample(elapsed)
-	return r.figures(elapsed, ops)
-}
-
 // figures returns the figures as of the last sample, for a scenario of
 // elapsed time with ops operations. The heap series is shared, not copied.
 func (r *resourceSampler) figures(elapsed time.Duration, ops int64) Resources {

@@ -311,6 +311,11 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 	wallEnd := time.Now()
 	close(colDone)
 	<-colExit
+	if col.res != nil {
+		// The last sample, taken before the results are built so that
+		// their allocations do not count.
+		col.res.sample(elapsed)
+	}
 	s.requestStop(stopEnd) // no-op when already stopped; wakes the event goroutine
 	<-evDone
 
@@ -324,7 +329,7 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 	}
 	r.Series = col.series
 	if col.res != nil {
-		rs := col.res.finish(elapsed, r.Total.Ops)
+		rs := col.res.figures(elapsed, r.Total.Ops)
 		rs.Soak = analyzeSoak(r.Series, rs.Heap, sc.LeakThreshold)
 		r.Resources = &rs
 	}
