@@ -19,8 +19,8 @@ import (
 // scenarios run in parallel, they share it.
 type Resources struct {
 	// CPUUserSeconds and CPUSystemSeconds are the process CPU time spent
-	// during the scenario. CPUPercent is their sum over the elapsed time,
-	// in percent of one core (200 means two cores busy).
+	// during the scenario. CPUPercent is their sum over the wall time they
+	// were measured in, in percent of one core (200 means two cores busy).
 	CPUUserSeconds   float64 `json:"cpu_user_seconds"`
 	CPUSystemSeconds float64 `json:"cpu_system_seconds"`
 	CPUPercent       float64 `json:"cpu_percent"`
@@ -112,6 +112,7 @@ type resourceSampler struct {
 	samples    []metrics.Sample
 	pageSize   int64
 	cpu0       [2]float64
+	wall0      time.Time // when cpu0 was read: CPU percent is over the same span
 	gc0        uint64
 	allocs0    uint64
 	pauses0    []uint64
@@ -130,6 +131,7 @@ func newResourceSampler(limit int) *resourceSampler {
 	}
 	metrics.Read(r.samples)
 	r.cpu0[0], r.cpu0[1] = cpuTimes()
+	r.wall0 = time.Now()
 	r.gc0 = r.uint(rmGCCycles)
 	r.allocs0 = r.uint(rmAllocs)
 	if h := r.hist(rmGCPauses); h != nil {
@@ -174,8 +176,8 @@ func (r *resourceSampler) sample(at time.Duration) {
 }
 
 // figures returns the figures as of the last sample, for a scenario of
-// elapsed time with ops operations. The heap series is shared, not copied.
-func (r *resourceSampler) figures(elapsed time.Duration, ops int64) Resources {
+// scenario of ops operations. The heap series is shared, not copied.
+func (r *resourceSampler) figures(ops int64) Resources {
 	u, s := cpuTimes()
 	res := Resources{
 		CPUUserSeconds:   u - r.cpu0[0],
@@ -187,7 +189,10 @@ func (r *resourceSampler) figures(elapsed time.Duration, ops int64) Resources {
 		GoroutinesMax:    r.goroutines,
 		Heap:             r.heap,
 	}
-	if sec := elapsed.Seconds(); sec > 0 {
+	// The CPU times cover the span since cpu0 was read, which can be longer
+	// than the scenario's elapsed time (set-up before the first operation,
+	// the final snapshot): divide by the wall time of that same span.
+	if sec := time.Since(r.wall0).Seconds(); sec > 0 {
 		res.CPUPercent = (res.CPUUserSeconds + res.CPUSystemSeconds) / sec * 100
 	}
 	if ops > 0 {

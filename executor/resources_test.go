@@ -263,3 +263,20 @@ func TestAbortOnResourceMetric(t *testing.T) {
 		t.Fatalf("aborted=%v reason=%q elapsed=%v", r.Aborted, r.AbortReason, r.Elapsed)
 	}
 }
+
+// TestCPUPercentBounded: a scenario that ends within a millisecond must not
+// divide CPU time measured over its set-up by its tiny elapsed time.
+func TestCPUPercentBounded(t *testing.T) {
+	t.Parallel()
+	sc := &plan.Scenario{Name: "short", Executor: plan.SharedIterations, VUs: 1, Iterations: 100, MaxDuration: time.Minute, Workload: workload(noopTarget())}
+	r := run(t, onePlan(sc), Options{}).Scenarios[0]
+	v, ok := r.Metric("cpu.percent")
+	if !ok {
+		t.Fatal("cpu.percent has no value")
+	}
+	// Timer and accounting granularity leave a little slack above the
+	// machine's cores.
+	if limit := float64(100*runtime.NumCPU()) * 1.1; v > limit {
+		t.Errorf("cpu.percent = %.0f, more than %d cores can give", v, runtime.NumCPU())
+	}
+}

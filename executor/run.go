@@ -329,7 +329,7 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 	}
 	r.Series = col.series
 	if col.res != nil {
-		rs := col.res.figures(elapsed, r.Total.Ops)
+		rs := col.res.figures(r.Total.Ops)
 		rs.Soak = analyzeSoak(r.Series, rs.Heap, sc.LeakThreshold)
 		r.Resources = &rs
 	}

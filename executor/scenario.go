@@ -452,7 +452,7 @@ func (c *collector) evalAbort(now time.Duration) {
 			if c.res != nil {
 				// Resource metrics as of this tick's sample, so that
 				// abort_on_fail can read them (heap.in_use_peak > ...).
-				rs := c.res.figures(now, live.Total.Ops)
+				rs := c.res.figures(live.Total.Ops)
 				rs.Soak = analyzeSoak(c.series, rs.Heap, s.sc.LeakThreshold)
 				live.Resources = &rs
 			}
