@@ -154,32 +154,19 @@ func (s *scenarioRun) newWorkerFor(id int) (*worker, error) {
 	return w, nil
 }
 
-// startClosed creates and starts n closed-model workers.
+// startClosed creates and starts n closed-model workers, each running at
+// most budget iterations (-1: no limit).
 func (s *scenarioRun) startClosed(n int, budget int64) error {
-	ws := make([]*worker, 0, n)
-	for id := range n {
-		w, err := s.newWorkerFor(id)
-		if err != nil {
-			return err
-		}
-		ws = append(ws, w)
-	}
-	s.nworkers.Store(int64(n))
-	// All n workers exist now: count them before any starts, so that one
-	// that finishes at once cannot hide the others from the peak.
-	s.noteLive(s.live.Add(int64(n)))
-	s.wg.Add(n)
-	for _, w := range ws {
-		go w.runClosed(budget)
-	}
-	return nil
+	return s.startWorkers(n, func(w *worker) { w.runClosed(budget) })
 }
 
-// startOpen creates and starts n open-model workers.
+// startOpen creates and starts n (at least 1) open-model workers.
 func (s *scenarioRun) startOpen(n int) error {
-	if n < 1 {
-		n = 1
-	}
+	return s.startWorkers(max(n, 1), (*worker).runOpen)
+}
+
+// startWorkers creates n workers, then starts each with run.
+func (s *scenarioRun) startWorkers(n int, run func(*worker)) error {
 	ws := make([]*worker, 0, n)
 	for id := range n {
 		w, err := s.newWorkerFor(id)
@@ -194,7 +181,7 @@ func (s *scenarioRun) startOpen(n int) error {
 	s.noteLive(s.live.Add(int64(n)))
 	s.wg.Add(n)
 	for _, w := range ws {
-		go w.runOpen()
+		go run(w)
 	}
 	return nil
 }

@@ -177,16 +177,7 @@ func (w *worker) runClosed(budget int64) {
 		end := s.since()
 		if g := s.gen.Load(); g != seen {
 			seen = g
-			if w.state.Load() == wsAbandoned {
-				return
-			}
-			if w.ctx.Err() != nil {
-				s.cut.Add(1)
-				w.renewCtx()
-			} else {
-				w.rec.Record(op, err != nil, end-start)
-			}
-			if !w.control() {
+			if !w.settle(op, err != nil, end-start, end-start, false) {
 				return
 			}
 			start = s.since()
@@ -195,6 +186,27 @@ func (w *worker) runClosed(budget int64) {
 		w.rec.Record(op, err != nil, end-start)
 		start = end
 	}
+}
+
+// settle finishes an operation that ended after the control word changed
+// (stop, VU count change, snapshot tick). An abandoned worker exits at once;
+// an operation whose context was cancelled by graceful_stop is counted as
+// cut, not recorded; any other is recorded (with its service time when
+// open). It then applies the change and reports whether the worker goes on.
+func (w *worker) settle(op int, failed bool, latency, service time.Duration, open bool) bool {
+	if w.state.Load() == wsAbandoned {
+		return false
+	}
+	switch {
+	case w.ctx.Err() != nil:
+		w.s.cut.Add(1)
+		w.renewCtx()
+	case open:
+		w.rec.Record2(op, failed, latency, service)
+	default:
+		w.rec.Record(op, failed, latency)
+	}
+	return w.control()
 }
 
 // runOpen is the open-model loop (constant-arrival-rate,
@@ -247,16 +259,7 @@ func (w *worker) runOpen() {
 		end := s.since()
 		if g := s.gen.Load(); g != seen {
 			seen = g
-			if w.state.Load() == wsAbandoned {
-				return
-			}
-			if w.ctx.Err() != nil {
-				s.cut.Add(1)
-				w.renewCtx()
-			} else {
-				w.rec.Record2(op, err != nil, end-from, end-start)
-			}
-			if !w.control() {
+			if !w.settle(op, err != nil, end-from, end-start, true) {
 				return
 			}
 			now = s.since()
