@@ -3,101 +3,52 @@ package report
 import (
 	"fmt"
 	"sort"
-	"strings"
+	"time"
 
-	"github.com/perfplan/perfplan/plan"
+	"github.com/perfplan/perfplan/executor"
 )
 
 // Metric resolves an assertion's metric name (see plan.MetricNames) against
-// the scenario's recorded figures, as executor.ScenarioResult.Metric does
-// for a live run: latencies in milliseconds, counters, throughput,
-// error_rate, service_time.*, op.NAME.*, target.STAT, dropped, vus_max and
-// elapsed. A latency of an operation that never completed has no value.
+// the scenario's recorded figures. It converts them back to the executor's
+// result and asks that, so a saved run and a live run resolve every name the
+// same way.
 func (s *ScenarioDoc) Metric(name string) (float64, bool) {
-	switch name {
-	case "dropped":
-		return float64(s.Dropped), true
-	case "vus_max":
-		return float64(s.VUsMax), true
-	case "elapsed":
-		return float64(s.ElapsedNS) / 1e6, true
-	}
-	if rest, ok := strings.CutPrefix(name, "target."); ok {
-		v, ok := s.TargetStats[rest]
-		return v, ok
-	}
-	if plan.IsResourceMetric(name) {
-		if s.Resources == nil {
-			return 0, false
-		}
-		return s.Resources.Metric(name)
-	}
-	if rest, ok := strings.CutPrefix(name, "op."); ok {
-		for i := range s.Ops {
-			o := &s.Ops[i]
-			if f, ok := strings.CutPrefix(rest, o.Name+"."); ok {
-				if v, ok := o.metric(f); ok {
-					return v, true
-				}
-			}
-		}
-		return 0, false
-	}
-	return s.Total.metric(name)
+	return s.result().Metric(name)
 }
 
-// metric resolves a counter or a latency.* / service_time.* field of o.
-func (o *OpDoc) metric(f string) (float64, bool) {
-	switch f {
-	case "ops":
-		return float64(o.Ops), true
-	case "errors":
-		return float64(o.Errors), true
-	case "error_rate":
-		return o.ErrorRate, true
-	case "throughput":
-		return o.Throughput, true
+// result rebuilds the figures that metric names read (not the histograms or
+// the series) as an executor.ScenarioResult.
+func (s *ScenarioDoc) result() *executor.ScenarioResult {
+	r := &executor.ScenarioResult{
+		Name:        s.Name,
+		Executor:    s.Executor,
+		Elapsed:     time.Duration(s.ElapsedNS),
+		Total:       s.Total.stats(),
+		Dropped:     s.Dropped,
+		Cut:         s.Cut,
+		VUsMax:      s.VUsMax,
+		TargetStats: s.TargetStats,
+		Resources:   s.Resources,
 	}
-	if o.Ops == 0 {
-		return 0, false
+	for _, o := range s.Ops {
+		r.Ops = append(r.Ops, o.stats())
 	}
-	if lf, ok := strings.CutPrefix(f, "latency."); ok {
-		return o.Latency.field(lf)
-	}
-	if lf, ok := strings.CutPrefix(f, "service_time."); ok {
-		return o.ServiceTime.field(lf)
-	}
-	return 0, false
+	return r
 }
 
-// field returns one statistic in milliseconds.
-func (l LatencyDoc) field(f string) (float64, bool) {
-	var ns int64
-	switch f {
-	case "min":
-		ns = l.Min
-	case "mean":
-		ns = l.Mean
-	case "stddev":
-		ns = l.StdDev
-	case "p50":
-		ns = l.P50
-	case "p75":
-		ns = l.P75
-	case "p90":
-		ns = l.P90
-	case "p95":
-		ns = l.P95
-	case "p99":
-		ns = l.P99
-	case "p999":
-		ns = l.P999
-	case "max":
-		ns = l.Max
-	default:
-		return 0, false
+func (o OpDoc) stats() executor.OpStats {
+	return executor.OpStats{
+		Name: o.Name, Ops: o.Ops, Errors: o.Errors, Throughput: o.Throughput,
+		Latency: o.Latency.stats(), ServiceTime: o.ServiceTime.stats(),
 	}
-	return float64(ns) / 1e6, true
+}
+
+func (l LatencyDoc) stats() executor.LatencyStats {
+	d := func(ns int64) time.Duration { return time.Duration(ns) }
+	return executor.LatencyStats{
+		Min: d(l.Min), Mean: d(l.Mean), StdDev: d(l.StdDev), P50: d(l.P50), P75: d(l.P75),
+		P90: d(l.P90), P95: d(l.P95), P99: d(l.P99), P999: d(l.P999), Max: d(l.Max),
+	}
 }
 
 // Baseline answers baseline.X metrics from a saved run document (perfplan run
