@@ -137,7 +137,10 @@ func (s *state) compileCondition(sc *plan.Scenario, expr hcl.Expression, complet
 					detail += fmt.Sprintf(" Did you mean %s%s?", strings.TrimSuffix(name, base), best)
 				}
 				if baseRoot == "service_time" && !plan.OpenModel(sc.Executor) {
-					detail += " service_time is measured only by the arrival-rate executors."
+					detail += " service_time is measured only by the arrival-rate and breakpoint executors."
+				}
+				if plan.IsBreakpointMetric(base) && sc.Executor != plan.Breakpoint {
+					detail += " breaking_point, recovery_time and stability are results of the breakpoint executor."
 				}
 				s.errorf(t.SourceRange().Ptr(), "Unknown metric", "%s", detail)
 				ok = false
@@ -191,7 +194,7 @@ func (s *state) compileCondition(sc *plan.Scenario, expr hcl.Expression, complet
 	sort.Strings(extra)
 	c.refs = append(refs, extra...)
 	if v.Type() != cty.Bool && v.Type() != cty.DynamicPseudoType {
-		s.exprErrorf(expr, "Invalid condition", "An assert condition must be true or false, but this one is %s.", friendlyType(v.Type()))
+		s.exprErrorf(expr, "Invalid condition", "A condition must be true or false, but this one is %s.", friendlyType(v.Type()))
 		return nil
 	}
 	return c

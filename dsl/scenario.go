@@ -19,6 +19,10 @@ const (
 	pInt paramKind = iota
 	pNum
 	pDur
+	pBool
+	// pCond is an expression compiled as a condition over the metrics
+	// (stop_when); param leaves it to breakpointParams.
+	pCond
 )
 
 // scenarioParams are the executor parameters, in documentation order.
@@ -29,6 +33,8 @@ var scenarioParams = []struct {
 	{"vus", pInt}, {"start_vus", pInt}, {"duration", pDur}, {"iterations", pInt}, {"max_duration", pDur},
 	{"rate", pNum}, {"start_rate", pNum}, {"time_unit", pDur}, {"pre_allocated_vus", pInt}, {"max_vus", pInt},
 	{"graceful_ramp_down", pDur},
+	{"step_rate", pNum}, {"step_duration", pDur}, {"max_rate", pNum}, {"ramp", pBool}, {"stop_when", pCond},
+	{"stop_grace", pDur}, {"interval", pDur}, {"recovery_rate", pNum}, {"recovery_timeout", pDur},
 }
 
 // executorSpec lists what an executor takes: parameters (with "stage" for
@@ -47,6 +53,11 @@ var executorSpecs = map[string]executorSpec{
 	plan.RampingArrivalRate:  {params: []string{"start_rate", "time_unit", "pre_allocated_vus", "max_vus", "stage"}, required: []string{"pre_allocated_vus", "stage"}},
 	plan.PerVUIterations:     {params: []string{"vus", "iterations", "max_duration"}},
 	plan.SharedIterations:    {params: []string{"vus", "iterations", "max_duration"}},
+	plan.Breakpoint: {
+		params: []string{"start_rate", "step_rate", "step_duration", "max_rate", "ramp", "time_unit", "pre_allocated_vus", "max_vus",
+			"stop_when", "stop_grace", "interval", "recovery_rate", "recovery_timeout"},
+		required: []string{"step_rate", "step_duration", "max_rate", "stop_when", "pre_allocated_vus"},
+	},
 }
 
 // Scenario defaults, as in k6.
@@ -57,6 +68,11 @@ const (
 	defaultTimeUnit         = time.Second
 	// defaultLeakThreshold is 1 MiB per minute (heap.leak).
 	defaultLeakThreshold = 1 << 20
+	// Breakpoint defaults: the condition must hold (and, in recovery,
+	// stay clear) for 2s, evaluated every second; recovery gets 30s.
+	defaultStopGrace       = 2 * time.Second
+	defaultBPInterval      = time.Second
+	defaultRecoveryTimeout = 30 * time.Second
 )
 
 func scenarioSchema() *hcl.BodySchema {
@@ -89,6 +105,10 @@ func (s *state) scenario(b *hcl.Block) {
 		VUs:              1,
 		StartVUs:         1,
 		Iterations:       1,
+		Breakpoint: &plan.BreakpointSpec{
+			StartRate: -1, RecoveryRate: -1, // -1: not set
+			StopGrace: defaultStopGrace, Interval: defaultBPInterval, RecoveryTimeout: defaultRecoveryTimeout,
+		},
 	}
 	body := dynblock.Expand(b.Body, s.ctx)
 	content, diags := body.Content(scenarioSchema())
@@ -141,7 +161,7 @@ func (s *state) scenario(b *hcl.Block) {
 		}
 	}
 	if spec != nil {
-		s.executorParams(sc, spec, b, at, stages)
+		s.executorParams(sc, spec, b, at, stages, workloadOK)
 	} else {
 		// Unknown executor: still check each parameter's value.
 		for _, p := range scenarioParams {
@@ -167,13 +187,16 @@ func (s *state) scenario(b *hcl.Block) {
 			}
 		}
 	}
+	if sc.Executor != plan.Breakpoint {
+		sc.Breakpoint = nil
+	}
 	if len(s.diags.Errs()) == before && workloadOK && spec != nil {
 		s.plan.Scenarios = append(s.plan.Scenarios, sc)
 	}
 }
 
 // executorParams checks and decodes the executor's parameters.
-func (s *state) executorParams(sc *plan.Scenario, spec *executorSpec, b *hcl.Block, at hcl.Attributes, stages []*hcl.Block) {
+func (s *state) executorParams(sc *plan.Scenario, spec *executorSpec, b *hcl.Block, at hcl.Attributes, stages []*hcl.Block, complete bool) {
 	allowed := append(append([]string(nil), spec.params...), "start_time", "graceful_stop", "leak_threshold_bytes_per_min")
 	takes := func() string { return strings.Join(allowed, ", ") }
 	for _, p := range scenarioParams {
@@ -219,7 +242,7 @@ func (s *state) executorParams(sc *plan.Scenario, spec *executorSpec, b *hcl.Blo
 		}
 	}
 	switch sc.Executor {
-	case plan.ConstantArrivalRate, plan.RampingArrivalRate:
+	case plan.ConstantArrivalRate, plan.RampingArrivalRate, plan.Breakpoint:
 		if at["max_vus"] == nil {
 			sc.MaxVUs = sc.PreAllocatedVUs
 		} else if at["pre_allocated_vus"] != nil && sc.MaxVUs < sc.PreAllocatedVUs {
@@ -232,6 +255,9 @@ func (s *state) executorParams(sc *plan.Scenario, spec *executorSpec, b *hcl.Blo
 		if at["iterations"] != nil && at["vus"] != nil && sc.Iterations < int64(sc.VUs) {
 			s.exprErrorf(at["iterations"].Expr, "Value out of range", "shared-iterations needs iterations (%d) >= vus (%d).", sc.Iterations, sc.VUs)
 		}
+	}
+	if sc.Executor == plan.Breakpoint {
+		s.breakpointParams(sc, at, complete)
 	}
 }
 
@@ -250,6 +276,14 @@ func (s *state) param(sc *plan.Scenario, name string, kind paramKind, a *hcl.Att
 		f, ok = s.num(a)
 	case pDur:
 		d, ok = s.dur(a)
+	case pBool:
+		var b bool
+		if b, ok = s.boolean(a); ok && name == "ramp" {
+			sc.Breakpoint.Ramp = b
+		}
+		return
+	case pCond:
+		return
 	}
 	if !ok {
 		return
@@ -316,7 +350,84 @@ func (s *state) param(sc *plan.Scenario, name string, kind paramKind, a *hcl.Att
 		}
 	case "graceful_ramp_down":
 		sc.GracefulRampDown = d
+	case "step_rate", "max_rate", "recovery_rate":
+		if f <= 0 || math.IsInf(f, 0) {
+			rangeErr("%s must be a number greater than 0.", name)
+			return
+		}
+		switch name {
+		case "step_rate":
+			sc.Breakpoint.StepRate = f
+		case "max_rate":
+			sc.Breakpoint.MaxRate = f
+		default:
+			sc.Breakpoint.RecoveryRate = f
+		}
+	case "step_duration", "interval", "recovery_timeout":
+		if d <= 0 {
+			rangeErr("%s must be longer than zero.", name)
+			return
+		}
+		switch name {
+		case "step_duration":
+			sc.Breakpoint.StepDuration = d
+		case "interval":
+			sc.Breakpoint.Interval = d
+		default:
+			sc.Breakpoint.RecoveryTimeout = d
+		}
+	case "stop_grace":
+		if d < 0 {
+			rangeErr("stop_grace must not be negative.")
+			return
+		}
+		sc.Breakpoint.StopGrace = d
 	}
+}
+
+// breakpointParams completes and cross-checks the breakpoint executor's
+// parameters, and compiles stop_when. complete is false when the workload is
+// unknown, so that metric names can be checked only in part.
+func (s *state) breakpointParams(sc *plan.Scenario, at hcl.Attributes, complete bool) {
+	bp := sc.Breakpoint
+	bp.StartRate = sc.StartRate
+	if at["start_rate"] == nil {
+		bp.StartRate = bp.StepRate
+	}
+	if bp.RecoveryRate < 0 {
+		bp.RecoveryRate = bp.StartRate
+	}
+	if a := at["max_rate"]; a != nil && bp.MaxRate > 0 && bp.MaxRate < bp.StartRate {
+		s.exprErrorf(a.Expr, "Value out of range", "max_rate (%g) must be at least start_rate (%g).", bp.MaxRate, bp.StartRate)
+	}
+	if at["recovery_rate"] == nil && bp.RecoveryRate == 0 {
+		if a := at["start_rate"]; a != nil {
+			s.exprErrorf(a.Expr, "Value out of range", "With start_rate = 0, set recovery_rate: the recovery phase needs some load to see the condition clear.")
+		}
+	}
+	if a := at["interval"]; a != nil && bp.StepDuration > 0 && bp.Interval > bp.StepDuration {
+		s.exprErrorf(a.Expr, "Value out of range", "interval (%v) must not be longer than step_duration (%v): every step needs at least one evaluation.", bp.Interval, bp.StepDuration)
+	}
+	if a := at["step_duration"]; a != nil && at["interval"] == nil && bp.StepDuration > 0 && bp.StepDuration < bp.Interval {
+		s.exprErrorf(a.Expr, "Value out of range", "step_duration (%v) is shorter than the evaluation interval (default %v); set interval to at most step_duration.", bp.StepDuration, bp.Interval)
+	}
+	a := at["stop_when"]
+	if a == nil {
+		return
+	}
+	for _, t := range a.Expr.Variables() {
+		if name, ok := metricName(t); ok && plan.IsBreakpointMetric(strings.TrimPrefix(name, plan.BaselinePrefix)) {
+			s.errorf(t.SourceRange().Ptr(), "Invalid metric in stop_when",
+				"stop_when is evaluated over each interval of the search, so it cannot read %s, which is the search's own result. Use it in an assert block.", name)
+			return
+		}
+	}
+	cond := s.compileCondition(sc, a.Expr, complete)
+	if cond == nil {
+		return
+	}
+	bp.StopWhen = cond
+	bp.StopWhenExpr = s.sourceText(a.Expr.Range())
 }
 
 func (s *state) stage(blk *hcl.Block, whole bool) (plan.Stage, bool) {

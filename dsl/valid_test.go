@@ -3,6 +3,7 @@ package dsl
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -154,6 +155,46 @@ func TestLoadValid(t *testing.T) {
 				if ok, err := a.Condition.Eval(m); err != nil || !ok {
 					t.Errorf("assert %d: %v, %v", i, ok, err)
 				}
+			}
+		}},
+		{"breakpoint.hcl", func(t *testing.T, p *plan.Plan) {
+			s := scenarioByName(t, p, "steps")
+			b := s.Breakpoint
+			if b == nil {
+				t.Fatal("steps: no breakpoint spec")
+			}
+			want := plan.BreakpointSpec{StartRate: 100, StepRate: 100, MaxRate: 1000, StepDuration: 10 * time.Second,
+				StopWhenExpr: `latency.p99 > duration("10ms") || error_rate > 0.01`, StopGrace: 2 * time.Second,
+				Interval: time.Second, RecoveryRate: 100, RecoveryTimeout: 30 * time.Second}
+			got := *b
+			got.StopWhen = nil
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("steps: spec = %+v\nwant %+v", got, want)
+			}
+			if s.MaxVUs != 10 || !plan.OpenModel(s.Executor) {
+				t.Errorf("steps: max_vus = %d, open = %v", s.MaxVUs, plan.OpenModel(s.Executor))
+			}
+			for m, want := range map[string]bool{
+				`{"latency.p99": 11, "error_rate": 0}`: true, `{"latency.p99": 9, "error_rate": 0}`: false, `{"latency.p99": 1, "error_rate": 0.5}`: true,
+			} {
+				var mm mapMetrics
+				if err := json.Unmarshal([]byte(m), &mm); err != nil {
+					t.Fatal(err)
+				}
+				if ok, err := b.StopWhen.Eval(mm); err != nil || ok != want {
+					t.Errorf("stop_when over %s = %v, %v; want %v", m, ok, err, want)
+				}
+			}
+			if ok, err := s.Asserts[0].Condition.Eval(mapMetrics{"breaking_point": 600, "recovery_time": 100, "stability": 1}); err != nil || !ok {
+				t.Errorf("assert: %v, %v", ok, err)
+			}
+			r := scenarioByName(t, p, "ramp").Breakpoint
+			if r == nil || !r.Ramp || r.StartRate != 50 || r.StopGrace != 0 || r.Interval != 500*time.Millisecond ||
+				r.RecoveryRate != 10 || r.RecoveryTimeout != time.Minute || r.StopWhen == nil {
+				t.Errorf("ramp: spec = %+v", r)
+			}
+			if s := scenarioByName(t, p, "ramp"); s.TimeUnit != 100*time.Millisecond || s.MaxVUs != 50 {
+				t.Errorf("ramp: time_unit %v, max_vus %d", s.TimeUnit, s.MaxVUs)
 			}
 		}},
 		{"variables.hcl", func(t *testing.T, p *plan.Plan) {

@@ -122,7 +122,7 @@ func TestOpenHotPathAllocs(t *testing.T) {
 	s.set = metrics.NewSet(len(s.ops), true)
 	w.rec = s.set.NewRecorder(0)
 	// 10000 iterations due 1 ns apart: the worker runs them back to back.
-	s.sched = newConstantSchedule(1e9, time.Second, 10*time.Microsecond)
+	s.sched.Store(newConstantSchedule(1e9, time.Second, 10*time.Microsecond))
 	s.maxVUs = 1
 	s.nworkers.Store(1)
 	one := func() {

@@ -56,6 +56,12 @@ func (r *ScenarioResult) Metric(name string) (float64, bool) {
 		v, ok := r.TargetStats[rest]
 		return v, ok
 	}
+	if plan.IsBreakpointMetric(name) {
+		if r.Breakpoint == nil {
+			return 0, false
+		}
+		return r.Breakpoint.Metric(name)
+	}
 	if plan.IsResourceMetric(name) {
 		if r.Resources == nil {
 			return 0, false
@@ -135,6 +141,10 @@ func ms(d time.Duration) float64 { return float64(d) / 1e6 }
 // of the target: the open model dropped iterations (the runner could not keep
 // up with the rate), in-flight iterations were cut, or the scenario stopped
 // early.
+//
+// A breakpoint search drops iterations by design once it passes the
+// breaking point (that is one of its stop signals), so drops do not flag it.
 func (r *ScenarioResult) Flagged() bool {
-	return r.Dropped > 0 || r.Cut > 0 || r.Aborted || r.Interrupted
+	dropped := r.Dropped > 0 && r.Breakpoint == nil
+	return dropped || r.Cut > 0 || r.Aborted || r.Interrupted
 }

@@ -120,7 +120,9 @@ type ScenarioResult struct {
 	// Resources holds the process's resource figures and the soak
 	// analysis; nil when Options.NoResources is set or the scenario never
 	// started.
-	Resources  *Resources
+	Resources *Resources
+	// Breakpoint is the breakpoint executor's search; nil for the others.
+	Breakpoint *BreakpointResult
 	Assertions []AssertionResult
 	// EventErrors lists events that failed or were not applied, one line
 	// each.

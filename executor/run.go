@@ -164,6 +164,14 @@ func scaleScenario(sc *plan.Scenario, f float64) *plan.Scenario {
 		ev.At = d(ev.At)
 		c.Events[i] = ev
 	}
+	if sc.Breakpoint != nil {
+		bp := *sc.Breakpoint
+		bp.StepDuration = d(bp.StepDuration)
+		bp.StopGrace = d(bp.StopGrace)
+		bp.Interval = d(bp.Interval)
+		bp.RecoveryTimeout = d(bp.RecoveryTimeout)
+		c.Breakpoint = &bp
+	}
 	c.Asserts = make([]*plan.Assertion, len(sc.Asserts))
 	for i, a := range sc.Asserts {
 		ac := *a
@@ -188,6 +196,11 @@ func newExecutor(sc *plan.Scenario) (executor, error) {
 		return newConstantArrivalRate(sc.Rate, sc.TimeUnit, sc.Duration, sc.PreAllocatedVUs, sc.MaxVUs), nil
 	case plan.RampingArrivalRate:
 		return newRampingArrivalRate(sc.StartRate, sc.TimeUnit, sc.Stages, sc.PreAllocatedVUs, sc.MaxVUs), nil
+	case plan.Breakpoint:
+		if sc.Breakpoint == nil || sc.Breakpoint.StepDuration <= 0 || sc.Breakpoint.Interval <= 0 {
+			return nil, errors.New("breakpoint executor without a valid search (step_duration, interval)")
+		}
+		return newBreakpoint(*sc.Breakpoint, sc.TimeUnit, sc.PreAllocatedVUs, sc.MaxVUs), nil
 	}
 	return nil, fmt.Errorf("unknown executor %q", sc.Executor)
 }
@@ -197,6 +210,7 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 	s := &scenarioRun{
 		sc: sc, index: idx, opts: opts, observer: obs, all: opened,
 		stopCh: make(chan struct{}), wake: make(chan struct{}), abortIdx: -1,
+		schedChanged: make(chan struct{}, 1),
 	}
 	var wl plan.Workload
 	if sc.Workload != nil {
@@ -333,6 +347,9 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 		rs.Soak = analyzeSoak(r.Series, rs.Heap, sc.LeakThreshold)
 		r.Resources = &rs
 	}
+	if s.bp != nil {
+		r.Breakpoint = s.bp.result(elapsed, s.reason.Load() != stopEnd)
+	}
 	switch s.reason.Load() {
 	case stopInterrupt:
 		r.Interrupted = true
@@ -409,6 +426,10 @@ assertions:
 				ar.Observed[ref] = v
 			} else if strings.HasPrefix(ref, plan.BaselinePrefix) {
 				ar.Err = m.missing(ref).Error()
+				r.Assertions = append(r.Assertions, ar)
+				continue assertions
+			} else if r.Breakpoint != nil && r.Breakpoint.Missing(ref) != "" {
+				ar.Err = r.Breakpoint.Missing(ref)
 				r.Assertions = append(r.Assertions, ar)
 				continue assertions
 			}

@@ -84,13 +84,16 @@ type scenarioRun struct {
 	dropped  atomic.Int64
 	cut      atomic.Int64
 
-	// Open models.
-	sched    *arrivalSchedule
-	_        [64]byte
-	next     atomic.Int64
-	_        [64]byte
-	maxVUs   int
-	spawning atomic.Bool
+	// Open models. sched is replaced at run time by the breakpoint search;
+	// workers load it once per iteration.
+	sched        atomic.Pointer[arrivalSchedule]
+	schedChanged chan struct{}
+	bp           *breakpoint // the breakpoint executor's search, or nil
+	_            [64]byte
+	next         atomic.Int64
+	_            [64]byte
+	maxVUs       int
+	spawning     atomic.Bool
 
 	// shared-iterations.
 	claimed atomic.Int64
@@ -214,9 +217,13 @@ func (s *scenarioRun) spawn() {
 	}()
 }
 
-// sleep waits for d from the scenario's start, or until stop. It returns
-// false when the scenario was stopped.
-func (s *scenarioRun) sleepUntil(at time.Duration) bool {
+// sleepUntil waits until offset at from the scenario's start, or until
+// stop. It returns false when the scenario was stopped.
+func (s *scenarioRun) sleepUntil(at time.Duration) bool { return s.sleepUntilOr(at, nil) }
+
+// sleepUntilOr is sleepUntil that also returns (true) early when wake
+// receives. A nil wake never does.
+func (s *scenarioRun) sleepUntilOr(at time.Duration, wake <-chan struct{}) bool {
 	d := at - s.since()
 	if d <= 0 {
 		return !s.stopped.Load()
@@ -226,8 +233,61 @@ func (s *scenarioRun) sleepUntil(at time.Duration) bool {
 	select {
 	case <-t.C:
 		return true
+	case <-wake:
+		return !s.stopped.Load()
 	case <-s.stopCh:
 		return false
+	}
+}
+
+// setSchedule replaces the open model's schedule at run time and wakes the
+// driver, which may be sleeping toward an iteration of the old one.
+func (s *scenarioRun) setSchedule(a *arrivalSchedule) {
+	s.sched.Store(a)
+	select {
+	case s.schedChanged <- struct{}{}:
+	default:
+	}
+}
+
+// driveOpen allocates open-model workers; it returns when the schedule has
+// ended (and was not replaced meanwhile) or the scenario stopped.
+//
+// Workers cannot see one case: every worker busy (a stalled target) while
+// iterations fall due. driveOpen sleeps until the next unclaimed iteration is
+// spawnLateness overdue and, if it is still unclaimed, adds a worker (below
+// max_vus). That worker finds its iteration late and adds another, and so
+// on, so the target keeps receiving requests at the schedule's rate during a
+// stall, as an open model must. This is not polling for the schedule:
+// iterations are still started by workers at the computed times; the driver
+// only allocates workers.
+func (s *scenarioRun) driveOpen() {
+	var seg int
+	for {
+		sched := s.sched.Load()
+		i := s.next.Load()
+		due, ok := sched.at(i, &seg)
+		if !ok {
+			if !s.sleepUntilOr(sched.duration(), s.schedChanged) {
+				return
+			}
+			if s.sched.Load() == sched && s.since() >= sched.duration() {
+				return
+			}
+			continue
+		}
+		if !s.sleepUntilOr(due+spawnLateness, s.schedChanged) {
+			return
+		}
+		if s.sched.Load() != sched {
+			continue
+		}
+		if s.next.Load() == i && int(s.nworkers.Load()) < s.maxVUs {
+			s.spawn()
+			if !s.sleepUntilOr(s.since()+spawnLateness, s.schedChanged) {
+				return
+			}
+		}
 	}
 }
 
@@ -300,6 +360,10 @@ func newCollector(s *scenarioRun) *collector {
 		limit:    s.opts.SeriesLimit,
 		stride:   1,
 	}
+	if bp := s.sc.Breakpoint; bp != nil && bp.Interval > 0 {
+		// The search evaluates stop_when once per collected interval.
+		c.interval = bp.Interval
+	}
 	c.failing = make([]time.Duration, len(s.sc.Asserts))
 	for i := range c.failing {
 		c.failing[i] = -1
@@ -338,7 +402,8 @@ func (c *collector) tick() {
 	now := s.since()
 	c.c.Collect()
 	ops, errs := c.c.Interval.Totals()
-	dt := (now - c.lastAt).Seconds()
+	prev := c.lastAt
+	dt := (now - prev).Seconds()
 	c.lastAt = now
 	rate := 0.0
 	if dt > 0 {
@@ -347,6 +412,9 @@ func (c *collector) tick() {
 	c.addPoint(now, ops, errs, int(s.live.Load()), false)
 	if c.res != nil {
 		c.res.sample(now)
+	}
+	if s.bp != nil {
+		s.bp.observe(c, prev, now)
 	}
 	if s.observer != nil {
 		cops, cerrs := c.c.Cum.Totals()
@@ -436,13 +504,7 @@ func (c *collector) evalAbort(now time.Duration) {
 		}
 		if live == nil {
 			live = c.result(now, false)
-			if c.res != nil {
-				// Resource metrics as of this tick's sample, so that
-				// abort_on_fail can read them (heap.in_use_peak > ...).
-				rs := c.res.figures(live.Total.Ops)
-				rs.Soak = analyzeSoak(c.series, rs.Heap, s.sc.LeakThreshold)
-				live.Resources = &rs
-			}
+			c.attachResources(live)
 		}
 		ok, err := a.Condition.Eval(withBaseline{r: live, scenario: s.sc.Name, baseline: s.opts.Baseline})
 		if err != nil || ok {
@@ -468,18 +530,49 @@ func (c *collector) evalAbort(now time.Duration) {
 	}
 }
 
+// attachResources sets r's resource metrics as of the last sample, so that
+// live conditions can read them (heap.in_use_peak > ...).
+func (c *collector) attachResources(r *ScenarioResult) {
+	if c.res == nil {
+		return
+	}
+	cops, _ := c.c.Cum.Totals()
+	rs := c.res.figures(cops)
+	rs.Soak = analyzeSoak(c.series, rs.Heap, c.s.sc.LeakThreshold)
+	r.Resources = &rs
+}
+
 // result builds a ScenarioResult from the cumulative view. final hands the
 // collector's histograms over; otherwise they are shared read-only with the
 // caller for the duration of the call.
 func (c *collector) result(elapsed time.Duration, final bool) *ScenarioResult {
 	s := c.s
+	r := c.viewResult(c.c.Cum, elapsed)
+	r.Dropped = s.dropped.Load()
+	r.Cut = s.cut.Load()
+	r.VUsMax = int(s.vusMax.Load())
+	if final {
+		for i := range r.Ops {
+			if r.Ops[i].Ops == 0 {
+				r.Ops[i].Hist, r.Ops[i].ServiceHist = nil, nil
+			}
+		}
+		if r.Total.Ops == 0 {
+			r.Total.Hist, r.Total.ServiceHist = nil, nil
+		}
+	}
+	return r
+}
+
+// viewResult builds a ScenarioResult from a view of elapsed length (the
+// cumulative view, or one interval): counters, throughput, latencies and
+// the target's statistics. Its histograms are the view's, or merged.
+func (c *collector) viewResult(cum *metrics.View, elapsed time.Duration) *ScenarioResult {
+	s := c.s
 	r := &ScenarioResult{
 		Name:     s.sc.Name,
 		Executor: s.sc.Executor,
 		Elapsed:  elapsed,
-		Dropped:  s.dropped.Load(),
-		Cut:      s.cut.Load(),
-		VUsMax:   int(s.vusMax.Load()),
 		Ops:      make([]OpStats, len(s.ops)),
 	}
 	secs := elapsed.Seconds()
@@ -489,7 +582,6 @@ func (c *collector) result(elapsed time.Duration, final bool) *ScenarioResult {
 		}
 		return float64(n) / secs
 	}
-	cum := c.c.Cum
 	for i, o := range s.ops {
 		v := cum.Ops[i]
 		st := OpStats{Name: o.Name, Ops: v.Ops, Errors: v.Errors, Throughput: thr(v.Ops)}
@@ -516,16 +608,6 @@ func (c *collector) result(elapsed time.Duration, final bool) *ScenarioResult {
 	}
 	r.Total.Latency = latencyStats(r.Total.Hist)
 	r.Total.ServiceTime = latencyStats(r.Total.ServiceHist)
-	if final {
-		for i := range r.Ops {
-			if r.Ops[i].Ops == 0 {
-				r.Ops[i].Hist, r.Ops[i].ServiceHist = nil, nil
-			}
-		}
-		if r.Total.Ops == 0 {
-			r.Total.Hist, r.Total.ServiceHist = nil, nil
-		}
-	}
 	r.TargetStats = s.target.Stats()
 	return r
 }

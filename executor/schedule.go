@@ -119,3 +119,63 @@ func (g *segment) offset(m float64) float64 {
 	}
 	return t
 }
+
+// dueBy returns the integral of the rate over [0, t): how many iterations
+// fall due before offset t (fractional).
+func (s *arrivalSchedule) dueBy(t time.Duration) float64 {
+	x := float64(t)
+	if x <= 0 {
+		return 0
+	}
+	for k := range s.segs {
+		g := &s.segs[k]
+		if x < g.start+g.dur {
+			return g.n0 + g.integral(math.Max(x-g.start, 0))
+		}
+	}
+	return s.total
+}
+
+// integral returns the iterations due in the first x ns of the segment.
+func (g *segment) integral(x float64) float64 {
+	if x >= g.dur {
+		return g.n
+	}
+	return g.r0*x + (g.r1-g.r0)*x*x/(2*g.dur)
+}
+
+// then returns a schedule equal to s before offset at, followed by a
+// constant rate (per unit) for dur. Iteration indexes due before at keep
+// their intended starts, so workers that claim indexes across the change
+// see one continuous schedule. A dur of zero ends the schedule at at.
+func (s *arrivalSchedule) then(at time.Duration, rate float64, unit, dur time.Duration) *arrivalSchedule {
+	if unit <= 0 {
+		unit = time.Second
+	}
+	x := math.Max(float64(at), 0)
+	out := &arrivalSchedule{}
+	for _, g := range s.segs {
+		if g.start >= x {
+			break
+		}
+		if end := g.start + g.dur; end > x {
+			d := x - g.start
+			g.n = g.integral(d) // with the segment's full slope
+			g.r1 = g.r0 + (g.r1-g.r0)*d/g.dur
+			g.dur = d
+		}
+		out.segs = append(out.segs, g)
+	}
+	n := s.dueBy(at)
+	out.total, out.end = n, x
+	if dur > 0 && rate > 0 {
+		r := rate / float64(unit)
+		cnt := rate * (float64(dur) / float64(unit))
+		out.segs = append(out.segs, segment{start: x, dur: float64(dur), r0: r, r1: r, n0: n, n: cnt})
+		out.total += cnt
+		out.end += float64(dur)
+	} else if dur > 0 {
+		out.end += float64(dur)
+	}
+	return out
+}

@@ -227,7 +227,7 @@ func (w *worker) runOpen() {
 	now := s.since()
 	for {
 		i := s.next.Add(1) - 1
-		due, ok := s.sched.at(i, &w.seg)
+		due, ok := s.sched.Load().at(i, &w.seg)
 		if !ok {
 			return
 		}

@@ -31,6 +31,23 @@ var ResourceMetrics = []string{
 	"soak.throughput_cv", "soak.p99_drift",
 }
 
+// BreakpointMetrics are the results of the breakpoint executor's search: the
+// last arrival rate that held (per the scenario's time unit), the time the
+// stop condition took to clear after the rate dropped to the recovery rate
+// (milliseconds), and the share of the search's intervals in which the
+// condition did not hold (a fraction in [0, 1]).
+var BreakpointMetrics = []string{"breaking_point", "recovery_time", "stability"}
+
+// IsBreakpointMetric reports whether name is one of BreakpointMetrics.
+func IsBreakpointMetric(name string) bool {
+	for _, n := range BreakpointMetrics {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
 // IsResourceMetric reports whether name is one of ResourceMetrics.
 func IsResourceMetric(name string) bool {
 	for _, n := range ResourceMetrics {
@@ -49,6 +66,9 @@ func MetricNames(s *Scenario) []string {
 	names = append(names, CounterFields...)
 	names = append(names, ScenarioFields...)
 	names = append(names, ResourceMetrics...)
+	if s.Executor == Breakpoint {
+		names = append(names, BreakpointMetrics...)
+	}
 	for _, f := range LatencyFields {
 		names = append(names, "latency."+f)
 	}
@@ -95,7 +115,8 @@ func IsMetric(s *Scenario, name string) bool {
 // MetricRoots are the first names of metric references, which the loader
 // treats as metrics rather than variables inside assert conditions.
 var MetricRoots = []string{"ops", "errors", "error_rate", "throughput", "dropped", "vus_max", "elapsed", "latency", "service_time", "op", "target", "baseline",
-	"cpu", "memory", "heap", "gc", "goroutines", "allocs_per_op", "soak"}
+	"cpu", "memory", "heap", "gc", "goroutines", "allocs_per_op", "soak",
+	"breaking_point", "recovery_time", "stability"}
 
 // IsMetricRoot reports whether name starts a metric reference.
 func IsMetricRoot(name string) bool {

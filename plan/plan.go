@@ -88,15 +88,18 @@ const (
 	RampingArrivalRate  = "ramping-arrival-rate"
 	PerVUIterations     = "per-vu-iterations"
 	SharedIterations    = "shared-iterations"
+	// Breakpoint raises the arrival rate until a stop condition holds,
+	// then drops it to a recovery rate (see BreakpointSpec).
+	Breakpoint = "breakpoint"
 )
 
 // Executors lists the executor names in documentation order.
-var Executors = []string{ConstantVUs, RampingVUs, ConstantArrivalRate, RampingArrivalRate, PerVUIterations, SharedIterations}
+var Executors = []string{ConstantVUs, RampingVUs, ConstantArrivalRate, RampingArrivalRate, PerVUIterations, SharedIterations, Breakpoint}
 
 // OpenModel reports whether the executor drives an arrival rate (open model)
 // rather than a number of workers (closed model).
 func OpenModel(executor string) bool {
-	return executor == ConstantArrivalRate || executor == RampingArrivalRate
+	return executor == ConstantArrivalRate || executor == RampingArrivalRate || executor == Breakpoint
 }
 
 // Scenario is one workload driven by one executor. Only the parameters that
@@ -123,6 +126,10 @@ type Scenario struct {
 	PreAllocatedVUs int
 	MaxVUs          int
 
+	// Breakpoint holds the breakpoint executor's search; nil for the
+	// other executors. It uses TimeUnit, PreAllocatedVUs and MaxVUs too.
+	Breakpoint *BreakpointSpec
+
 	// Stages drive ramping-vus (Target is a worker count) and
 	// ramping-arrival-rate (Target is a rate per TimeUnit).
 	Stages []Stage
@@ -140,6 +147,59 @@ type Scenario struct {
 	// significantly positive heap slope is flagged as a leak (heap.leak).
 	// 0 means the default, 1 MiB per minute.
 	LeakThreshold float64
+}
+
+// BreakpointSpec is the search of the breakpoint executor. The arrival rate
+// starts at StartRate and rises by StepRate every StepDuration (in steps,
+// or continuously when Ramp is set) up to MaxRate. Every Interval, StopWhen
+// is evaluated over that interval's figures; once it has held for
+// StopGrace, the search ends, the rate drops to RecoveryRate and the run
+// waits up to RecoveryTimeout for the condition to clear for StopGrace.
+// Rates are per the scenario's TimeUnit.
+type BreakpointSpec struct {
+	StartRate, StepRate, MaxRate float64
+	StepDuration                 time.Duration
+	Ramp                         bool
+	StopWhen                     Condition
+	// StopWhenExpr is StopWhen's source text, for reports.
+	StopWhenExpr    string
+	StopGrace       time.Duration
+	Interval        time.Duration
+	RecoveryRate    float64
+	RecoveryTimeout time.Duration
+}
+
+// RateAt returns the search's arrival rate at offset t from the scenario's
+// start: StartRate plus StepRate for every whole StepDuration (or pro rata
+// with Ramp), capped at MaxRate.
+func (b *BreakpointSpec) RateAt(t time.Duration) float64 {
+	if t < 0 || b.StepDuration <= 0 {
+		return b.StartRate
+	}
+	k := float64(t) / float64(b.StepDuration)
+	if !b.Ramp {
+		k = float64(int64(k))
+	}
+	return min(b.StartRate+k*b.StepRate, b.MaxRate)
+}
+
+// Steps returns the number of steps of the search: the step at index k
+// runs at StartRate + k*StepRate, and the last one reaches MaxRate.
+func (b *BreakpointSpec) Steps() int {
+	if b.StepRate <= 0 || b.MaxRate <= b.StartRate {
+		return 1
+	}
+	n := (b.MaxRate - b.StartRate) / b.StepRate
+	k := int(n)
+	if float64(k) < n-1e-9 {
+		k++
+	}
+	return k + 1
+}
+
+// SearchDuration is the longest the search runs: every step, to MaxRate.
+func (b *BreakpointSpec) SearchDuration() time.Duration {
+	return time.Duration(b.Steps()) * b.StepDuration
 }
 
 // Stage is a linear ramp to Target over Duration.

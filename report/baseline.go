@@ -29,6 +29,7 @@ func (s *ScenarioDoc) result() *executor.ScenarioResult {
 		VUsMax:      s.VUsMax,
 		TargetStats: s.TargetStats,
 		Resources:   s.Resources,
+		Breakpoint:  s.Breakpoint,
 	}
 	for _, o := range s.Ops {
 		r.Ops = append(r.Ops, o.stats())

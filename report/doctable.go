@@ -60,6 +60,9 @@ func WritePlanTables(w io.Writer, p *PlanDoc, opts TableOptions) error {
 	for _, note := range scenarioDocNotes(p) {
 		fmt.Fprintln(w, "  "+note)
 	}
+	if err := writeBreakpointTables(w, p); err != nil {
+		return err
+	}
 	if err := writeDocTargetStats(w, p); err != nil {
 		return err
 	}
@@ -85,7 +88,7 @@ func opDocRow(scenario, op string, s OpDoc) []string {
 }
 
 func isOpenModel(executor string) bool {
-	return executor == "constant-arrival-rate" || executor == "ramping-arrival-rate"
+	return executor == "constant-arrival-rate" || executor == "ramping-arrival-rate" || executor == "breakpoint"
 }
 
 func scenarioDocNotes(p *PlanDoc) []string {
@@ -99,7 +102,9 @@ func scenarioDocNotes(p *PlanDoc) []string {
 		if r := s.Resources; r != nil {
 			notes = append(notes, resourceNotes(s.Name, r)...)
 		}
-		if s.Dropped > 0 {
+		if s.Dropped > 0 && s.Breakpoint != nil {
+			notes = append(notes, fmt.Sprintf("%s: %d iterations dropped once the load passed what max_vus workers could start (a stop signal of the search)", s.Name, s.Dropped))
+		} else if s.Dropped > 0 {
 			notes = append(notes, fmt.Sprintf("%s: WARNING %d iterations dropped: the runner could not start them in time (all max_vus busy); raise max_vus or lower the rate", s.Name, s.Dropped))
 		}
 		if s.Cut > 0 {

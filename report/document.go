@@ -94,6 +94,10 @@ type ScenarioDoc struct {
 	// (added within schema version 1; absent in older documents and when
 	// sampling was off). Durations are nanoseconds, sizes bytes.
 	Resources *executor.Resources `json:"resources,omitempty"`
+	// Breakpoint is the breakpoint executor's search: breaking point,
+	// recovery, stability and a row per step (added within schema version
+	// 1; absent for the other executors).
+	Breakpoint *executor.BreakpointResult `json:"breakpoint,omitempty"`
 }
 
 // OpDoc is one operation's figures. Latencies are in nanoseconds. Histogram
@@ -201,7 +205,7 @@ func scenarioDoc(s *executor.ScenarioResult) ScenarioDoc {
 		ElapsedNS: int64(s.Elapsed), Total: opDoc(s.Total), Dropped: s.Dropped, Cut: s.Cut,
 		VUsMax: s.VUsMax, Aborted: s.Aborted, AbortReason: s.AbortReason, Interrupted: s.Interrupted,
 		TargetStats: s.TargetStats, Ops: []OpDoc{}, Series: []SeriesDoc{}, Assertions: []AssertionDoc{},
-		Resources: s.Resources,
+		Resources: s.Resources, Breakpoint: s.Breakpoint,
 	}
 	for _, op := range s.Ops {
 		sd.Ops = append(sd.Ops, opDoc(op))

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/xml"
 	"flag"
+	"github.com/perfplan/perfplan/executor"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -63,6 +64,26 @@ func fixtureDocument() *Document {
 						Ops:   []OpDoc{{Name: "get", Ops: 40000, Throughput: 8000, Latency: lat(ms / 2)}},
 						Assertions: []AssertionDoc{
 							{Condition: `throughput > var.min_rate`, Passed: true, Observed: map[string]float64{"throughput": 8000}},
+						},
+					},
+					{
+						Name: "stress", Executor: "breakpoint", Start: t0.Add(30 * time.Second), End: t0.Add(38 * time.Second),
+						ElapsedNS: int64(8 * time.Second), VUsMax: 60, Dropped: 4,
+						Total: OpDoc{Name: "(all)", Ops: 2800, Throughput: 350, Latency: lat(20 * ms), ServiceTime: lat(20 * ms)},
+						Ops:   []OpDoc{{Name: "op", Ops: 2800, Throughput: 350, Latency: lat(20 * ms), ServiceTime: lat(20 * ms)}},
+						Breakpoint: &executor.BreakpointResult{
+							StopWhen: `latency.p99 > duration("60ms")`, TimeUnit: time.Second, Broke: true, Reason: executor.ReasonCondition,
+							BreakingPoint: 400, PeakRate: 420, BrokeAt: 7 * time.Second, RecoveryRate: 200, Recovered: true,
+							RecoveryTime: 500 * time.Millisecond, Stability: 11.0 / 12, Intervals: 12, Failed: 1,
+							Steps: []executor.BreakpointStep{
+								{Phase: "search", Rate: 380, Start: 0, End: 6 * time.Second, Ops: 2280, Throughput: 380, P99: 26 * time.Millisecond, Intervals: 12, Failed: 1},
+								{Phase: "search", Rate: 420, Start: 6 * time.Second, End: 7 * time.Second, Ops: 379, Throughput: 379, P99: 128 * time.Millisecond, Dropped: 4, Intervals: 2, Failed: 2},
+								{Phase: "recovery", Rate: 200, Start: 7 * time.Second, End: 8 * time.Second, Ops: 141, Errors: 1, Throughput: 141, P99: 150 * time.Millisecond, Intervals: 2, Failed: 1},
+							},
+						},
+						Assertions: []AssertionDoc{
+							{Condition: `breaking_point >= 300 && recovery_time < duration("2s")`, Passed: true,
+								Observed: map[string]float64{"breaking_point": 400, "recovery_time": 500}},
 						},
 					},
 				},
@@ -155,9 +176,9 @@ func TestCSVShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// header + steady (all,get,set) + burst (all,get) + failed plan
-	if len(rows) != 1+3+2+1 {
-		t.Fatalf("got %d rows, want 7", len(rows))
+	// header + steady (all,get,set) + burst (all,get) + stress (all,op) + failed plan
+	if len(rows) != 1+3+2+2+1 {
+		t.Fatalf("got %d rows, want 9", len(rows))
 	}
 	for i, r := range rows {
 		if len(r) != len(CSVHeader()) {
@@ -171,7 +192,7 @@ func TestCSVShape(t *testing.T) {
 	if got := rows[1][col["latency_p99_ns"]]; got != strconv.FormatInt(3*int64(time.Millisecond), 10) {
 		t.Errorf("p99 = %s", got)
 	}
-	if got := rows[6][col["passed"]]; got != "false" {
+	if got := rows[8][col["passed"]]; got != "false" {
 		t.Errorf("failed plan passed = %s", got)
 	}
 }
@@ -253,7 +274,7 @@ func TestJUnitStructure(t *testing.T) {
 	if j.Tests != totalTests || j.Failures != totalFail || j.Errors != totalErr {
 		t.Errorf("root counts %d/%d/%d, suites sum to %d/%d/%d", j.Tests, j.Failures, j.Errors, totalTests, totalFail, totalErr)
 	}
-	if j.Suites[0].Tests != 4 || j.Suites[0].Failures != 1 || j.Suites[1].Errors != 1 {
+	if j.Suites[0].Tests != 5 || j.Suites[0].Failures != 1 || j.Suites[1].Errors != 1 {
 		t.Errorf("unexpected counts: %+v", j)
 	}
 	fail := j.Suites[0].Cases[2].Failure

@@ -87,7 +87,9 @@ func writePlanMarkdown(w io.Writer, p *PlanDoc, rep, of int) {
 		}
 		fmt.Fprintln(w)
 		var notes []string
-		if s.Dropped > 0 {
+		if s.Dropped > 0 && s.Breakpoint != nil {
+			notes = append(notes, fmt.Sprintf("%d iterations dropped once the load passed what max\\_vus workers could start (a stop signal of the search)", s.Dropped))
+		} else if s.Dropped > 0 {
 			notes = append(notes, fmt.Sprintf("⚠️ %d iterations dropped: the runner could not start them in time", s.Dropped))
 		}
 		if s.Aborted {
@@ -104,6 +106,9 @@ func writePlanMarkdown(w io.Writer, p *PlanDoc, rep, of int) {
 				}
 				notes = append(notes, mdEscape(n))
 			}
+		}
+		if s.Breakpoint != nil {
+			writeMarkdownBreakpoint(w, s.Breakpoint)
 		}
 		if len(s.TargetStats) > 0 {
 			var parts []string

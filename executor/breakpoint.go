@@ -1,0 +1,472 @@
+package executor
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/perfplan/perfplan/executor/metrics"
+	"github.com/perfplan/perfplan/plan"
+)
+
+// Breakpoint phases.
+const (
+	phaseSearch   = "search"
+	phaseRecovery = "recovery"
+)
+
+// Reasons the search stopped (BreakpointResult.Reason).
+const (
+	// ReasonCondition: stop_when held for stop_grace.
+	ReasonCondition = "condition"
+	// ReasonDropped: the runner dropped iterations (every one of max_vus
+	// workers busy), so latencies no longer showed the overload.
+	ReasonDropped = "dropped"
+	// ReasonStalled: iterations fell due but none completed.
+	ReasonStalled = "stalled"
+	// ReasonMaxRate: max_rate held; no breaking point below it.
+	ReasonMaxRate = "max_rate"
+	// ReasonStopped: the run was interrupted or aborted during the search.
+	ReasonStopped = "stopped"
+)
+
+// BreakpointResult is the outcome of a breakpoint search. Rates are per the
+// scenario's time unit.
+type BreakpointResult struct {
+	// StopWhen is the stop condition's source text.
+	StopWhen string        `json:"stop_when"`
+	TimeUnit time.Duration `json:"time_unit_ns"`
+	Ramp     bool          `json:"ramp"`
+	// Broke is set when the search found a breaking point below max_rate.
+	Broke bool `json:"broke"`
+	// Reason says why the search stopped: one of the Reason constants.
+	Reason string `json:"reason"`
+	// BreakingPoint is the last rate that held: with steps, the rate of the
+	// last step that completed before the failure began; on a ramp, the
+	// rate when the first failing interval began. When the search did not
+	// break, it is the highest rate reached (max_rate unless stopped).
+	BreakingPoint float64 `json:"breaking_point"`
+	// PeakRate is the highest rate the search offered.
+	PeakRate float64 `json:"peak_rate"`
+	// BrokeAt is when the search stopped and the rate dropped to
+	// RecoveryRate, from the scenario's start.
+	BrokeAt      time.Duration `json:"broke_at_ns,omitempty"`
+	RecoveryRate float64       `json:"recovery_rate"`
+	// Recovered is set when, after the drop, the condition cleared and
+	// stayed clear for stop_grace. RecoveryTime is from the drop to the
+	// start of the first interval of that clear run, so it is a multiple
+	// of the evaluation interval (0: the first interval after the drop was
+	// already clear). Without a break there is nothing to recover from:
+	// Recovered is set and RecoveryTime is 0.
+	Recovered    bool          `json:"recovered"`
+	RecoveryTime time.Duration `json:"recovery_time_ns"`
+	// Stability is the share of the search's evaluated intervals, before
+	// the failure that ended it, in which the condition did not hold.
+	Stability float64 `json:"stability"`
+	// Intervals and Failed count those intervals.
+	Intervals int `json:"intervals"`
+	Failed    int `json:"failed_intervals"`
+	// Steps summarises the run step by step (one row per step_duration of
+	// the search, then one for the recovery).
+	Steps []BreakpointStep `json:"steps"`
+	// Incomplete is set when the run stopped (interrupt or abort) before
+	// the search and recovery concluded.
+	Incomplete bool `json:"incomplete,omitempty"`
+	// EvalErrors lists why stop_when could not be evaluated, once each.
+	EvalErrors []string `json:"eval_errors,omitempty"`
+}
+
+// BreakpointStep is one row of the search: a step (or a step_duration of a
+// ramp) or the recovery.
+type BreakpointStep struct {
+	Phase string `json:"phase"`
+	// Rate is the row's arrival rate per time unit: the step's or the
+	// recovery's rate, or on a ramp the mean intended rate over the row.
+	Rate       float64       `json:"rate"`
+	Start      time.Duration `json:"start_ns"`
+	End        time.Duration `json:"end_ns"`
+	Ops        int64         `json:"ops"`
+	Errors     int64         `json:"errors"`
+	Dropped    int64         `json:"dropped"`
+	Throughput float64       `json:"throughput"`
+	P99        time.Duration `json:"p99_ns"`
+	Intervals  int           `json:"intervals"`
+	Failed     int           `json:"failed_intervals"`
+}
+
+// Metric resolves breaking_point, recovery_time (ms) and stability. A
+// recovery that never completed has no recovery_time.
+func (b *BreakpointResult) Metric(name string) (float64, bool) {
+	switch name {
+	case "breaking_point":
+		return b.BreakingPoint, true
+	case "recovery_time":
+		if !b.Recovered {
+			return 0, false
+		}
+		return ms(b.RecoveryTime), true
+	case "stability":
+		if b.Intervals == 0 {
+			return 0, false
+		}
+		return b.Stability, true
+	}
+	return 0, false
+}
+
+// Missing explains why metric name has no value, or returns "".
+func (b *BreakpointResult) Missing(name string) string {
+	switch {
+	case name == "recovery_time" && !b.Recovered && b.Incomplete:
+		return "recovery_time has no value: the run stopped before the search ended"
+	case name == "recovery_time" && !b.Recovered:
+		return "recovery_time has no value: the stop condition did not clear within recovery_timeout"
+	case name == "stability" && b.Intervals == 0:
+		return "stability has no value: no interval of the search was evaluated"
+	}
+	return ""
+}
+
+// breakpoint is the breakpoint executor: an open model whose schedule the
+// search changes at run time. The search runs on the collector goroutine:
+// each tick it evaluates stop_when over the interval just collected (see
+// observe), and when the condition has held for stop_grace it replaces the
+// schedule with the recovery rate; once the condition has cleared (or
+// recovery_timeout passed) it ends the schedule.
+type breakpoint struct {
+	spec   plan.BreakpointSpec
+	unit   time.Duration
+	pre    int
+	maxVUs int
+	search *arrivalSchedule
+	// need is how many consecutive intervals make stop_grace.
+	need int
+
+	// Collector-goroutine state.
+	phase       string // "" once the search and recovery are over
+	streak      int    // consecutive failing (search) or clear (recovery) intervals
+	streakStart time.Duration
+	streakFirst int // index in windows of the first interval of the streak
+	lastDropped int64
+	windows     []bpWindow
+	row         *bpRow
+	evalErrs    map[string]bool
+	res         BreakpointResult
+}
+
+// bpWindow is one evaluated interval.
+type bpWindow struct {
+	failed bool
+	phase  string
+}
+
+// bpRow accumulates one row of Steps.
+type bpRow struct {
+	step BreakpointStep
+	key  int // step index, or -1 for the recovery
+	due  float64
+	span time.Duration
+	hist *metrics.View
+}
+
+// newBreakpoint returns the executor for spec.
+func newBreakpoint(spec plan.BreakpointSpec, unit time.Duration, pre, maxVUs int) *breakpoint {
+	if unit <= 0 {
+		unit = time.Second
+	}
+	e := &breakpoint{spec: spec, unit: unit, pre: pre, maxVUs: maxVUs}
+	e.need = max(1, int(math.Round(float64(spec.StopGrace)/float64(max(spec.Interval, 1)))))
+	// The search, then max_rate held for two more intervals, so that the
+	// tick that ends the last step still sees load; observe ends the
+	// schedule there.
+	var stages []plan.Stage
+	d := spec.StepDuration
+	n := spec.Steps()
+	if spec.Ramp {
+		total := time.Duration(n) * d
+		climb := time.Duration(float64(n-1) * float64(d))
+		if spec.StepRate > 0 {
+			climb = min(time.Duration((spec.MaxRate-spec.StartRate)/spec.StepRate*float64(d)), total)
+		}
+		stages = append(stages, plan.Stage{Duration: climb, Target: spec.MaxRate}, plan.Stage{Duration: total - climb, Target: spec.MaxRate})
+	} else {
+		for k := range n {
+			r := spec.RateAt(time.Duration(k) * d)
+			stages = append(stages, plan.Stage{Duration: 0, Target: r}, plan.Stage{Duration: d, Target: r})
+		}
+	}
+	stages = append(stages, plan.Stage{Duration: 2 * spec.Interval, Target: spec.MaxRate})
+	e.search = newRampingSchedule(spec.StartRate, unit, stages)
+	e.res = BreakpointResult{StopWhen: spec.StopWhenExpr, TimeUnit: unit, Ramp: spec.Ramp, RecoveryRate: spec.RecoveryRate}
+	return e
+}
+
+// planned is the longest the run can last: the whole search and the
+// recovery timeout.
+func (e *breakpoint) planned() time.Duration {
+	return e.spec.SearchDuration() + e.spec.RecoveryTimeout
+}
+
+func (e *breakpoint) total() int64 { return 0 }
+
+func (e *breakpoint) start(s *scenarioRun) error {
+	s.active.Store(math.MaxInt64)
+	s.sched.Store(e.search)
+	s.bp = e
+	e.phase = phaseSearch
+	pre := max(e.pre, 1)
+	s.maxVUs = max(e.maxVUs, pre)
+	return s.startOpen(pre)
+}
+
+func (e *breakpoint) drive(s *scenarioRun) { s.driveOpen() }
+
+// observe evaluates stop_when over the interval [t0, t1] that the collector
+// has just collected, and advances the search. It runs on the collector
+// goroutine.
+func (e *breakpoint) observe(c *collector, t0, t1 time.Duration) {
+	if e.phase == "" || t1 <= t0 {
+		return
+	}
+	s := c.s
+	dropped := s.dropped.Load()
+	dDropped := dropped - e.lastDropped
+	e.lastDropped = dropped
+	sched := s.sched.Load()
+	due := sched.dueBy(t1) - sched.dueBy(t0)
+
+	r := c.viewResult(c.c.Interval, t1-t0)
+	r.Dropped = dDropped
+	r.VUsMax = int(s.live.Load())
+	c.attachResources(r)
+	failed, evaluated, reason := e.evaluate(s, r, due)
+	e.account(c, t0, t1, r, due, failed, evaluated)
+	if !evaluated {
+		return
+	}
+	e.windows = append(e.windows, bpWindow{failed: failed, phase: e.phase})
+
+	switch e.phase {
+	case phaseSearch:
+		if failed {
+			if e.streak == 0 {
+				e.streakStart, e.streakFirst = t0, len(e.windows)-1
+			}
+			e.streak++
+			if e.streak >= e.need {
+				e.broke(s, t1, reason)
+				return
+			}
+		} else {
+			e.streak = 0
+		}
+		if t1 >= e.spec.SearchDuration() {
+			e.noBreak(s, t1)
+		}
+	case phaseRecovery:
+		if !failed {
+			if e.streak == 0 {
+				e.streakStart = t0
+			}
+			e.streak++
+			if e.streak >= e.need {
+				e.res.Recovered = true
+				e.res.RecoveryTime = max(e.streakStart-e.res.BrokeAt, 0)
+				e.end(s, t1)
+				return
+			}
+		} else {
+			e.streak = 0
+		}
+		if t1-e.res.BrokeAt >= e.spec.RecoveryTimeout {
+			e.end(s, t1)
+		}
+	}
+}
+
+// evaluate decides whether the interval failed: stop_when held, iterations
+// were dropped, or iterations fell due and none completed. evaluated is
+// false for an interval that cannot be judged (no operation due, or
+// stop_when could not be evaluated).
+func (e *breakpoint) evaluate(s *scenarioRun, r *ScenarioResult, due float64) (failed, evaluated bool, reason string) {
+	if r.Dropped > 0 {
+		return true, true, ReasonDropped
+	}
+	if e.spec.StopWhen == nil {
+		return false, false, ""
+	}
+	ok, err := e.spec.StopWhen.Eval(withBaseline{r: r, scenario: s.sc.Name, baseline: s.opts.Baseline})
+	if err != nil {
+		if r.Total.Ops == 0 {
+			if due >= 1 {
+				return true, true, ReasonStalled
+			}
+			return false, false, ""
+		}
+		if msg := err.Error(); !e.evalErrs[msg] {
+			if e.evalErrs == nil {
+				e.evalErrs = map[string]bool{}
+			}
+			e.evalErrs[msg] = true
+			e.res.EvalErrors = append(e.res.EvalErrors, msg)
+		}
+		return false, false, ""
+	}
+	return ok, true, ReasonCondition
+}
+
+// account adds the interval to its row of Steps.
+func (e *breakpoint) account(c *collector, t0, t1 time.Duration, r *ScenarioResult, due float64, failed, evaluated bool) {
+	key := -1
+	if e.phase == phaseSearch {
+		mid := t0 + (t1-t0)/2
+		key = min(int(mid/e.spec.StepDuration), e.spec.Steps()-1)
+	}
+	if e.row == nil || e.row.key != key {
+		e.closeRow()
+		e.row = &bpRow{key: key, hist: c.s.set.NewCollector().Interval}
+		e.row.step.Phase = e.phase
+		e.row.step.Start = t0
+	}
+	row := e.row
+	row.step.End = t1
+	row.step.Ops += r.Total.Ops
+	row.step.Errors += r.Total.Errors
+	row.step.Dropped += r.Dropped
+	row.due += due
+	row.span += t1 - t0
+	row.hist.Merge(c.c.Interval)
+	if evaluated {
+		row.step.Intervals++
+		if failed {
+			row.step.Failed++
+		}
+	}
+}
+
+// closeRow summarises the current row into the result.
+func (e *breakpoint) closeRow() {
+	row := e.row
+	if row == nil {
+		return
+	}
+	e.row = nil
+	if secs := row.span.Seconds(); secs > 0 {
+		row.step.Throughput = float64(row.step.Ops) / secs
+		row.step.Rate = row.due / secs * e.unit.Seconds()
+	}
+	// The nominal rate where it is constant: a step, or the recovery.
+	switch {
+	case row.key < 0:
+		row.step.Rate = e.spec.RecoveryRate
+	case !e.spec.Ramp:
+		row.step.Rate = e.spec.RateAt(time.Duration(row.key) * e.spec.StepDuration)
+	}
+	row.step.P99 = time.Duration(metrics.Summarize(row.hist.MergedLat()).P99)
+	e.res.Steps = append(e.res.Steps, row.step)
+}
+
+// broke ends the search at t1: the condition has held since streakStart.
+func (e *breakpoint) broke(s *scenarioRun, t1 time.Duration, reason string) {
+	sp := &e.spec
+	e.res.Broke = true
+	e.res.Reason = reason
+	e.res.BrokeAt = t1
+	// The rate of the last interval evaluated (not of a step that began
+	// during the collector's flush wait).
+	e.res.PeakRate = sp.RateAt(t1 - sp.Interval/2)
+	if sp.Ramp {
+		e.res.BreakingPoint = sp.RateAt(e.streakStart)
+	} else {
+		// The step in which the failing run began (by its first
+		// interval's midpoint); the one before it held.
+		w0 := e.streakStart + sp.Interval/2
+		k := min(int(w0/sp.StepDuration), sp.Steps()-1)
+		e.res.BreakingPoint = 0
+		if k > 0 {
+			e.res.BreakingPoint = sp.RateAt(time.Duration(k-1) * sp.StepDuration)
+		}
+	}
+	e.stability(e.streakFirst)
+	e.phase = phaseRecovery
+	e.streak = 0
+	s.setSchedule(s.sched.Load().then(t1, sp.RecoveryRate, e.unit, sp.RecoveryTimeout+2*sp.Interval))
+}
+
+// noBreak ends a search that reached max_rate without breaking.
+func (e *breakpoint) noBreak(s *scenarioRun, t1 time.Duration) {
+	e.res.Reason = ReasonMaxRate
+	e.res.BreakingPoint = e.spec.MaxRate
+	e.res.PeakRate = e.spec.MaxRate
+	e.res.Recovered = true
+	e.stability(len(e.windows))
+	e.end(s, t1)
+}
+
+// stability scores the search's intervals before index upto.
+func (e *breakpoint) stability(upto int) {
+	n, bad := 0, 0
+	for _, w := range e.windows[:upto] {
+		if w.phase != phaseSearch {
+			continue
+		}
+		n++
+		if w.failed {
+			bad++
+		}
+	}
+	e.res.Intervals, e.res.Failed = n, bad
+	if n > 0 {
+		e.res.Stability = float64(n-bad) / float64(n)
+	}
+}
+
+// end stops the schedule at t1; the scenario then finishes as any other.
+func (e *breakpoint) end(s *scenarioRun, t1 time.Duration) {
+	e.phase = ""
+	e.closeRow()
+	s.setSchedule(s.sched.Load().then(t1, 0, e.unit, 0))
+}
+
+// result returns the search's outcome once the scenario has finished. A
+// search that the collector did not conclude was cut short: by an
+// interrupt or an abort, or by the schedule running out between ticks.
+func (e *breakpoint) result(elapsed time.Duration, stopped bool) *BreakpointResult {
+	if e.phase != "" && stopped {
+		e.res.Incomplete = true
+	}
+	if e.phase != "" && stopped {
+		e.res.Incomplete = true
+	}
+	switch e.phase {
+	case phaseSearch:
+		if !stopped && elapsed >= e.spec.SearchDuration() {
+			e.res.Reason = ReasonMaxRate
+			e.res.BreakingPoint, e.res.PeakRate = e.spec.MaxRate, e.spec.MaxRate
+			e.res.Recovered = true
+		} else {
+			e.res.Reason = ReasonStopped
+			e.res.PeakRate = e.spec.RateAt(elapsed)
+			// The last rate that held: the step before the current one.
+			e.res.BreakingPoint = e.spec.RateAt(elapsed - e.spec.StepDuration)
+			if elapsed < e.spec.StepDuration {
+				e.res.BreakingPoint = 0
+			}
+		}
+		e.stability(len(e.windows))
+	}
+	e.phase = ""
+	e.closeRow()
+	res := e.res
+	return &res
+}
+
+// String is a one-line summary, for logs and tests.
+func (b *BreakpointResult) String() string {
+	rec := "not recovered"
+	if b.Recovered {
+		rec = fmt.Sprintf("recovered in %v", b.RecoveryTime)
+	}
+	return fmt.Sprintf("breaking point %.4g/%v (%s, peak %.4g), %s, stability %.2f (%d/%d intervals failed)",
+		b.BreakingPoint, b.TimeUnit, b.Reason, b.PeakRate, rec, b.Stability, b.Failed, b.Intervals)
+}
