@@ -13,6 +13,12 @@
 //     remembered as not found, see negative_ttl) it calls the loader.
 //     Concurrent loads of one key are merged with singleflight; the merged
 //     load runs on the first caller's goroutine and under its context.
+//   - loader concurrency, when positive, bounds the loader calls in flight
+//     (after merging), like an origin database's connection pool: a load
+//     that finds every slot taken waits for one (counted as load_waits), the
+//     wait is part of its get_or_load latency, and a wait cut short by the
+//     context fails with the context's error and counts as no load. The slot
+//     is held for the loader call only, not while the tiers are written.
 //   - A write that results from a read (a promotion or a load) never
 //     resurrects data that a concurrent delete or set replaced: each key maps
 //     to a generation counter that set and delete bump before they touch the
@@ -88,7 +94,7 @@ func Kind() targets.Kind {
 
 var overallStats = []string{
 	"hits", "misses", "hit_ratio", "evictions", "promotions",
-	"loads", "load_errors", "load_dropped", "not_found", "negative_hits",
+	"loads", "load_errors", "load_dropped", "load_waits", "not_found", "negative_hits",
 	"redis_errors", "sets", "deletes", "corrupt", "entries", "heap_growth_bytes",
 }
 
@@ -109,9 +115,9 @@ func statNames() []string {
 type counters struct {
 	hits, misses, promotions [3]atomic.Int64
 
-	loads, loadErrors, loadDropped, notFound, negHits atomic.Int64
-	redisErrors, sets, deletes, corrupt               atomic.Int64
-	_                                                 [64]byte // keep workers' counters on separate cache lines
+	loads, loadErrors, loadDropped, loadWaits, notFound, negHits atomic.Int64
+	redisErrors, sets, deletes, corrupt                          atomic.Int64
+	_                                                            [64]byte // keep workers' counters on separate cache lines
 }
 
 const genBits = 16
@@ -128,6 +134,9 @@ type Target struct {
 	neg   *otter.Cache[uint64, struct{}]
 	sf    singleflight.Group
 	gens  []atomic.Uint64
+	// loadSlots is the loader's semaphore: a load holds one element for its
+	// loader call. Nil when loader concurrency is 0 (unlimited).
+	loadSlots chan struct{}
 
 	mu       sync.Mutex
 	counters []*counters
@@ -168,6 +177,9 @@ func newTarget(cfg targets.Config, opts ...option) (*Target, error) {
 		return nil, fmt.Errorf("cache target: %w", err)
 	}
 	t := &Target{cfg: c, clk: realClock{}, gens: make([]atomic.Uint64, 1<<genBits)}
+	if n := c.loader.concurrency; n > 0 {
+		t.loadSlots = make(chan struct{}, n)
+	}
 	for _, o := range opts {
 		o(t)
 	}
@@ -304,9 +316,9 @@ func (t *Target) newWorker(id int) *worker {
 // Stats sums the workers' counters. It is safe to call concurrently with Do.
 func (t *Target) Stats() map[string]float64 {
 	var sum struct {
-		hits, misses, promotions                          [3]int64
-		loads, loadErrors, loadDropped, notFound, negHits int64
-		redisErrors, sets, deletes, corrupt               int64
+		hits, misses, promotions                                     [3]int64
+		loads, loadErrors, loadDropped, loadWaits, notFound, negHits int64
+		redisErrors, sets, deletes, corrupt                          int64
 	}
 	t.mu.Lock()
 	for _, c := range t.counters {
@@ -318,6 +330,7 @@ func (t *Target) Stats() map[string]float64 {
 		sum.loads += c.loads.Load()
 		sum.loadErrors += c.loadErrors.Load()
 		sum.loadDropped += c.loadDropped.Load()
+		sum.loadWaits += c.loadWaits.Load()
 		sum.notFound += c.notFound.Load()
 		sum.negHits += c.negHits.Load()
 		sum.redisErrors += c.redisErrors.Load()
@@ -365,6 +378,7 @@ func (t *Target) Stats() map[string]float64 {
 	st["loads"] = float64(sum.loads)
 	st["load_errors"] = float64(sum.loadErrors)
 	st["load_dropped"] = float64(sum.loadDropped)
+	st["load_waits"] = float64(sum.loadWaits)
 	st["not_found"] = float64(sum.notFound)
 	st["negative_hits"] = float64(sum.negHits)
 	st["redis_errors"] = float64(sum.redisErrors)

@@ -98,7 +98,7 @@ func TestKindRegisters(t *testing.T) {
 	if err := targets.NewRegistry().Register(k); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"hit_ratio", "l1_hits", "l1_hit_ratio", "l2_hits", "l3_hits", "evictions", "redis_errors", "loads"} {
+	for _, s := range []string{"hit_ratio", "l1_hits", "l1_hit_ratio", "l2_hits", "l3_hits", "evictions", "redis_errors", "loads", "load_waits"} {
 		if !k.HasStat(s) {
 			t.Errorf("stat %q missing", s)
 		}
@@ -126,6 +126,9 @@ func TestValidate(t *testing.T) {
 		{"loader rates", cfgOf(nil, map[string]any{"error_rate": 2.0, "not_found_rate": -1.0}, tierSpec{"l1", nil}), false,
 			[]string{"error_rate", "not_found_rate"}},
 		{"negative ttl", cfgOf(map[string]any{"negative_ttl": -time.Second}, nil, tierSpec{"l1", nil}), false, []string{"negative_ttl"}},
+		{"loader concurrency", cfgOf(nil, map[string]any{"concurrency": int64(4)}, tierSpec{"l1", nil}), true, nil},
+		{"unlimited loader concurrency", cfgOf(nil, map[string]any{"concurrency": int64(0)}, tierSpec{"l1", nil}), true, nil},
+		{"negative loader concurrency", cfgOf(nil, map[string]any{"concurrency": int64(-1)}, tierSpec{"l1", nil}), false, []string{"concurrency"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -427,6 +430,172 @@ func TestLoaderOutcomes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tg := open(t, cfgOf(tc.top, tc.loader, tierSpec{"l1", nil}), withClock(clk))
 			tc.run(t, tg, wk(t, tg, 0))
+		})
+	}
+}
+
+// waitFor polls cond until it holds. The deadline only turns a hang into a
+// failure; on a correct target cond holds within microseconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// countingLoader is blockingLoader that also tracks the loader calls in
+// flight and the most seen at once.
+func countingLoader() (hook func(context.Context, uint64) error, entered chan uint64, release chan struct{}, maxInFlight *atomic.Int64) {
+	inner, entered, release := blockingLoader()
+	var inFlight atomic.Int64
+	maxInFlight = new(atomic.Int64)
+	return func(ctx context.Context, key uint64) error {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for m := maxInFlight.Load(); n > m && !maxInFlight.CompareAndSwap(m, n); m = maxInFlight.Load() {
+		}
+		return inner(ctx, key)
+	}, entered, release, maxInFlight
+}
+
+func TestLoaderConcurrencyLimit(t *testing.T) {
+	t.Parallel()
+	const callers = 6 // distinct keys, so singleflight merges nothing
+	tests := []struct {
+		name        string
+		concurrency int64
+		wantRunning int // loader calls running while none is released
+	}{
+		{"unlimited", 0, callers},
+		{"one", 1, 1},
+		{"two", 2, 2},
+		{"five", 5, 5},
+		{"more than callers", 10, callers},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			hook, entered, release, maxInFlight := countingLoader()
+			tg := open(t, cfgOf(nil, map[string]any{"concurrency": tc.concurrency}, tierSpec{"l1", nil}), withLoadHook(hook))
+			var wg sync.WaitGroup
+			for i := range callers {
+				w := wk(t, tg, i)
+				key := uint64(100 + i)
+				wg.Go(func() {
+					if d, err := w.getOrLoad(ctx, key, []byte("payload!")); err != nil || !stamped(key, d) {
+						t.Errorf("getOrLoad(%d) = %x, %v", key, d, err)
+					}
+				})
+			}
+			// Every caller is either in the loader or queued for a slot.
+			for range tc.wantRunning {
+				<-entered
+			}
+			wantWaits := float64(callers - tc.wantRunning)
+			waitFor(t, "the other loads to queue", func() bool {
+				return len(entered) > 0 || tg.Stats()["load_waits"] == wantWaits // an extra load fails below
+			})
+			select {
+			case k := <-entered:
+				t.Fatalf("load of key %d started while %d were in flight and the limit is %d", k, tc.wantRunning, tc.concurrency)
+			default:
+			}
+			if st := tg.Stats(); st["loads"] != float64(tc.wantRunning) {
+				t.Errorf("loads = %v before any finished, want %d (queued loads do not count)", st["loads"], tc.wantRunning)
+			}
+			close(release)
+			wg.Wait()
+			if got := maxInFlight.Load(); got != int64(tc.wantRunning) {
+				t.Errorf("most loader calls in flight = %d, want %d", got, tc.wantRunning)
+			}
+			st := tg.Stats()
+			if st["loads"] != callers || st["load_waits"] != wantWaits || st["load_errors"] != 0 {
+				t.Errorf("loads %v load_waits %v load_errors %v, want %d, %v, 0", st["loads"], st["load_waits"], st["load_errors"], callers, wantWaits)
+			}
+		})
+	}
+}
+
+func TestQueuedLoadCancelled(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		// ctx returns the queued load's context and a function that ends it.
+		ctx     func() (context.Context, context.CancelFunc)
+		wantErr error
+	}{
+		{"cancelled while queued", func() (context.Context, context.CancelFunc) { return context.WithCancel(ctx) }, context.Canceled},
+		{"deadline passed", func() (context.Context, context.CancelFunc) {
+			return context.WithDeadline(ctx, time.Now().Add(-time.Second))
+		}, context.DeadlineExceeded},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			hook, entered, release := blockingLoader()
+			tg := open(t, cfgOf(nil, map[string]any{"concurrency": int64(1)}, tierSpec{"l1", nil}, tierSpec{"l2", nil}),
+				withLoadHook(hook))
+			holder, queued := wk(t, tg, 0), wk(t, tg, 1)
+			held := make(chan error, 1)
+			go func() {
+				_, err := holder.getOrLoad(ctx, 1, []byte("holder--"))
+				held <- err
+			}()
+			<-entered // key 1's load holds the only slot until release
+
+			qctx, cancel := tc.ctx()
+			defer cancel()
+			done := make(chan error, 1)
+			go func() {
+				d, err := queued.getOrLoad(qctx, 2, []byte("queued--"))
+				if d != nil {
+					err = errors.Join(err, errors.New("queued load returned a value"))
+				}
+				done <- err
+			}()
+			waitFor(t, "the load of key 2 to queue", func() bool {
+				return len(entered) > 0 || tg.Stats()["load_waits"] == 1 // a load that did not queue fails below
+			})
+			cancel()
+			// The slot is still held, so returning proves the wait honours
+			// the context rather than the slot. The timer only turns a hang
+			// into a failure.
+			select {
+			case err := <-done:
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("queued getOrLoad err = %v, want %v", err, tc.wantErr)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("queued getOrLoad did not return after its context ended")
+			}
+			select {
+			case k := <-entered:
+				t.Fatalf("loader called for key %d after its wait was abandoned", k)
+			default:
+			}
+			if got := present(t, tg, queued, 2); slices.Contains(got, true) {
+				t.Errorf("abandoned key present: %v", got)
+			}
+			if st := tg.Stats(); st["loads"] != 1 || st["load_errors"] != 0 {
+				t.Errorf("loads %v load_errors %v after the abandoned wait, want 1 and 0", st["loads"], st["load_errors"])
+			}
+
+			// The abandoned wait took no slot: once the holder finishes, key 2
+			// loads.
+			close(release)
+			if err := <-held; err != nil {
+				t.Fatalf("holder: %v", err)
+			}
+			if d, err := queued.getOrLoad(ctx, 2, []byte("queued--")); err != nil || !stamped(2, d) {
+				t.Fatalf("getOrLoad after release = %x, %v", d, err)
+			}
+			if st := tg.Stats(); st["loads"] != 2 {
+				t.Errorf("loads = %v, want 2", st["loads"])
+			}
 		})
 	}
 }

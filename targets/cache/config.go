@@ -73,6 +73,8 @@ func schema() targets.Schema {
 					{Name: "error_rate", Type: targets.Number, Default: 0.0, Min: ptr(0), Doc: "probability in [0,1] that a load fails"},
 					{Name: "not_found_rate", Type: targets.Number, Default: 0.0, Min: ptr(0),
 						Doc: "fraction in [0,1] of keys for which the loader finds no value (fixed per key)"},
+					{Name: "concurrency", Type: targets.Int, Default: int64(0), Min: ptr(0),
+						Doc: "most loads in flight at once (the origin's connection pool); more wait for a slot, and the wait counts in the latency; 0 is unlimited"},
 				}},
 			},
 		},
@@ -94,6 +96,7 @@ type loaderConfig struct {
 	latency      time.Duration
 	errorRate    float64
 	notFoundRate float64
+	concurrency  int // most loader calls at once; 0 is unlimited
 }
 
 type config struct {
@@ -247,6 +250,7 @@ func parse(cfg targets.Config) (*config, error) {
 		}
 		c.loader.errorRate = lc.Float("error_rate")
 		c.loader.notFoundRate = lc.Float("not_found_rate")
+		c.loader.concurrency = int(lc.Int("concurrency"))
 		if c.loader.latency < 0 {
 			errs = append(errs, loaderErr("latency", "must not be negative, got %s", c.loader.latency))
 		}
@@ -255,6 +259,9 @@ func parse(cfg targets.Config) (*config, error) {
 		}
 		if r := c.loader.notFoundRate; r < 0 || r > 1 || math.IsNaN(r) {
 			errs = append(errs, loaderErr("not_found_rate", "must be between 0 and 1, got %g", r))
+		}
+		if c.loader.concurrency < 0 {
+			errs = append(errs, loaderErr("concurrency", "must not be negative, got %d", c.loader.concurrency))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

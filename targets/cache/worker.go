@@ -192,15 +192,25 @@ func (w *worker) getOrLoad(ctx context.Context, key uint64, val []byte) ([]byte,
 
 // load calls the loader for key and stores its value in every tier, unless
 // the key's generation moved past g0 meanwhile (a set or delete raced with
-// the load), in which case what was stored is removed again.
+// the load), in which case what was stored is removed again. With a loader
+// concurrency limit, the loader call holds one of t.loadSlots; the wait for
+// it is part of the load.
 func (w *worker) load(ctx context.Context, key, g0 uint64, val []byte) ([]byte, error) {
 	t, c := w.t, w.c
+	if t.loadSlots != nil {
+		if err := w.acquireLoadSlot(ctx); err != nil {
+			return nil, fmt.Errorf("load key %d: wait for a loader slot: %w", key, err)
+		}
+	}
 	c.loads.Add(1)
 	var err error
 	if t.hook != nil {
 		err = t.hook(ctx, key)
 	} else {
 		err = w.sleeper.Sleep(ctx, t.cfg.loader.latency)
+	}
+	if t.loadSlots != nil {
+		<-t.loadSlots // the origin's connection is free again; storing does not need it
 	}
 	if err != nil {
 		c.loadErrors.Add(1)
@@ -232,4 +242,23 @@ func (w *worker) load(ctx context.Context, key, g0 uint64, val []byte) ([]byte, 
 		}
 	}
 	return data, nil
+}
+
+// acquireLoadSlot takes a loader slot, waiting (counted in load_waits) while
+// every slot is taken. It returns the context's error if the context ends
+// first, holding no slot.
+func (w *worker) acquireLoadSlot(ctx context.Context) error {
+	slots := w.t.loadSlots
+	select {
+	case slots <- struct{}{}:
+		return nil
+	default:
+	}
+	w.c.loadWaits.Add(1)
+	select {
+	case slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
