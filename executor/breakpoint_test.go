@@ -345,3 +345,15 @@ scenario "s" {
 		})
 	}
 }
+
+func TestScheduleRateAt(t *testing.T) {
+	t.Parallel()
+	s := newRampingSchedule(0, time.Second, []plan.Stage{{Duration: time.Second, Target: 1000}, {Duration: time.Second, Target: 1000}})
+	for at, want := range map[time.Duration]float64{0: 0, 500 * time.Millisecond: 500, 1500 * time.Millisecond: 1000, 5 * time.Second: 1000} {
+		for _, k := range []int{0, 1, 7} { // any cached segment index
+			if got := s.rateAt(at, k) * 1e9; math.Abs(got-want) > 1e-6 {
+				t.Errorf("rateAt(%v, %d) = %v/s, want %v/s", at, k, got, want)
+			}
+		}
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -210,7 +211,7 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 	s := &scenarioRun{
 		sc: sc, index: idx, opts: opts, observer: obs, all: opened,
 		stopCh: make(chan struct{}), wake: make(chan struct{}), abortIdx: -1,
-		schedChanged: make(chan struct{}, 1),
+		schedChanged: make(chan struct{}, 1), maxSpin: int32(max(runtime.GOMAXPROCS(0)/2, 1)),
 	}
 	var wl plan.Workload
 	if sc.Workload != nil {

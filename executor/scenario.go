@@ -94,6 +94,8 @@ type scenarioRun struct {
 	_            [64]byte
 	maxVUs       int
 	spawning     atomic.Bool
+	spinners     atomic.Int32 // workers spinning toward their iteration
+	maxSpin      int32
 
 	// shared-iterations.
 	claimed atomic.Int64
@@ -238,6 +240,17 @@ func (s *scenarioRun) sleepUntilOr(at time.Duration, wake <-chan struct{}) bool 
 	case <-s.stopCh:
 		return false
 	}
+}
+
+// acquireSpin takes one of the maxSpin slots (GOMAXPROCS/2, at least 1) for
+// workers that spin toward their iteration's due time at high rates, and
+// reports whether it got one.
+func (s *scenarioRun) acquireSpin() bool {
+	if s.spinners.Add(1) > s.maxSpin {
+		s.spinners.Add(-1)
+		return false
+	}
+	return true
 }
 
 // setSchedule replaces the open model's schedule at run time and wakes the

@@ -179,3 +179,24 @@ func (s *arrivalSchedule) then(at time.Duration, rate float64, unit, dur time.Du
 	}
 	return out
 }
+
+// rateAt returns the rate (iterations per ns) at offset t, starting the
+// segment search at the caller's cached index k.
+func (s *arrivalSchedule) rateAt(t time.Duration, k int) float64 {
+	x := float64(t)
+	if k < 0 || k >= len(s.segs) || s.segs[k].start > x {
+		k = 0
+	}
+	for k < len(s.segs)-1 && x >= s.segs[k].start+s.segs[k].dur {
+		k++
+	}
+	if k >= len(s.segs) {
+		return 0
+	}
+	g := &s.segs[k]
+	if g.dur <= 0 {
+		return g.r1
+	}
+	f := math.Min(math.Max((x-g.start)/g.dur, 0), 1)
+	return g.r0 + (g.r1-g.r0)*f
+}

@@ -14,10 +14,23 @@ import (
 
 // Open-model tolerances.
 const (
-	// spinBelow: waits shorter than this are spun (with runtime.Gosched)
-	// rather than slept, so that high rates stay accurate despite timer
-	// slack.
-	spinBelow = 50 * time.Microsecond
+	// shortSpin is the last part of a wait that a worker spins (with
+	// runtime.Gosched) rather than sleeps, so that timer slack does not
+	// shift iterations.
+	shortSpin = 50 * time.Microsecond
+	// fastSpin replaces shortSpin at rates of fastRate and above. Go's
+	// timers wake an idle process on millisecond boundaries (epoll's
+	// timeout is in ms), so a sleep of 30µs can last 1ms; were every worker
+	// asleep across such a boundary at a high rate, the iterations that
+	// fell due meanwhile would start late and be charged to the target.
+	// One worker spinning the last 1.1ms of its wait keeps the process
+	// awake, and its Gosched calls run the other workers' timers on time.
+	// Only spinSlots workers (GOMAXPROCS/2, at least 1) spin so at once;
+	// the others sleep.
+	fastSpin = 1100 * time.Microsecond
+	// fastRate is the rate, in iterations per nanosecond (1,000/s), from
+	// which iterations are due less than a millisecond apart.
+	fastRate = 1e-6
 	// flushBeforeSleep: a worker about to sleep longer than this first
 	// flushes its staged metrics, so idle workers never hold data back.
 	flushBeforeSleep = time.Millisecond
@@ -271,33 +284,62 @@ func (w *worker) runOpen() {
 }
 
 // waitUntil waits until due (an offset from the scenario's start): it sleeps
-// for long waits and spins for the last spinBelow. It returns the clock
-// reading at which it stopped waiting, and false when the scenario stopped.
+// for long waits and spins for the last shortSpin, or at high rates for the
+// last fastSpin if it gets a spinning slot. It returns the clock reading at
+// which it stopped waiting, and false when the scenario stopped.
 func (w *worker) waitUntil(due time.Duration) (time.Duration, bool) {
 	s := w.s
+	spin, slot := shortSpin, false
+	if s.sched.Load().rateAt(due, w.seg) >= fastRate {
+		spin = fastSpin
+	}
 	for {
 		now := s.since()
 		d := due - now
 		if d <= 0 {
 			return now, true
 		}
-		if d > spinBelow {
-			if d > flushBeforeSleep && w.rec.Pending() {
-				w.rec.Flush()
-				continue
+		if d <= spin {
+			if spin == shortSpin {
+				return w.spinUntil(due, false)
 			}
-			if w.timer == nil {
-				w.timer = time.NewTimer(d - spinBelow)
-			} else {
-				w.timer.Reset(d - spinBelow)
+			if slot = s.acquireSpin(); slot {
+				return w.spinUntil(due, true)
 			}
-			select {
-			case <-w.timer.C:
-			case <-s.stopCh:
-				w.timer.Stop()
-				return now, false
-			}
+		}
+		if d > flushBeforeSleep && w.rec.Pending() {
+			w.rec.Flush()
 			continue
+		}
+		sleep := d - spin
+		if sleep <= 0 {
+			sleep = d // no spinning slot: sleep the rest
+		}
+		if w.timer == nil {
+			w.timer = time.NewTimer(sleep)
+		} else {
+			w.timer.Reset(sleep)
+		}
+		select {
+		case <-w.timer.C:
+		case <-s.stopCh:
+			w.timer.Stop()
+			return now, false
+		}
+	}
+}
+
+// spinUntil spins until due, yielding the processor on every round, and
+// releases the spinning slot that waitUntil took, if any.
+func (w *worker) spinUntil(due time.Duration, slot bool) (time.Duration, bool) {
+	s := w.s
+	if slot {
+		defer s.spinners.Add(-1)
+	}
+	for {
+		now := s.since()
+		if now >= due {
+			return now, true
 		}
 		if s.stopped.Load() {
 			return now, false
