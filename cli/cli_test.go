@@ -45,21 +45,9 @@ type result struct {
 
 func run(t *testing.T, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
 	// Runs record into a history database of their own, never the
 	// repository's .perfplan.
-	cmd.Env = append(os.Environ(), "NO_COLOR=1", "CI=true", "PERFPLAN_HISTORY="+filepath.Join(t.TempDir(), "history.db"))
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run perfplan %v: %v", args, err)
-	}
-	return result{code, out.String(), errb.String()}
+	return runEnv(t, []string{"PERFPLAN_HISTORY=" + filepath.Join(t.TempDir(), "history.db")}, args...)
 }
 
 func TestExitCodes(t *testing.T) {
@@ -100,6 +88,11 @@ func TestExitCodes(t *testing.T) {
 		{
 			name: "failing assertion", args: []string{"run", "--quiet", "testdata/failing.hcl"}, code: 1,
 			stdout: []string{"FAIL", `latency.p99 < duration("500us")`, "latency.p99=", "p99 above 500us"},
+		},
+		{
+			name: "breakpoint search", args: []string{"run", "--quiet", "testdata/breakpoint.hcl"}, code: 1,
+			stdout: []string{"breaking point", "search stopped", "stop_when held at", "NOT RECOVERED at 150/s", "│ recovery │",
+				"PASS   │ search   │ breaking_point > 0", "FAIL   │ search   │ recovery_time", "did not clear within recovery_timeout"},
 		},
 		{
 			name: "var sets the plan", args: []string{"run", "--quiet", "testdata/vars.hcl", "--var", "vus=3"}, code: 0,
