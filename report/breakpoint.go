@@ -38,7 +38,7 @@ func breakpointSummary(b *executor.BreakpointResult) []string {
 	case executor.ReasonCondition:
 		stop = "stop_when held"
 	case executor.ReasonDropped:
-		stop = "iterations dropped (raise max_vus)"
+		stop = "iterations dropped (all max_vus busy)"
 	case executor.ReasonStalled:
 		stop = "no operation completed"
 	case executor.ReasonMaxRate:
