@@ -114,9 +114,12 @@ func (b *BreakpointResult) Metric(name string) (float64, bool) {
 	return 0, false
 }
 
-// Missing explains why metric name has no value, or returns "".
-func (b *BreakpointResult) Missing(name string) string {
+// missing explains why metric name has no value, or returns "". A nil b
+// (not a breakpoint scenario) has nothing to explain.
+func (b *BreakpointResult) missing(name string) string {
 	switch {
+	case b == nil:
+		return ""
 	case name == "recovery_time" && !b.Recovered && b.Incomplete:
 		return "recovery_time has no value: the run stopped before the search ended"
 	case name == "recovery_time" && !b.Recovered:
@@ -395,12 +398,17 @@ func (e *breakpoint) broke(s *scenarioRun, t1 time.Duration, reason string) {
 
 // noBreak ends a search that reached max_rate without breaking.
 func (e *breakpoint) noBreak(s *scenarioRun, t1 time.Duration) {
-	e.res.Reason = ReasonMaxRate
-	e.res.BreakingPoint = e.spec.MaxRate
-	e.res.PeakRate = e.spec.MaxRate
-	e.res.Recovered = true
+	e.heldMaxRate()
 	e.stability(len(e.windows))
 	e.end(s, t1)
+}
+
+// heldMaxRate records a search that reached max_rate without breaking:
+// nothing to recover from.
+func (e *breakpoint) heldMaxRate() {
+	e.res.Reason = ReasonMaxRate
+	e.res.BreakingPoint, e.res.PeakRate = e.spec.MaxRate, e.spec.MaxRate
+	e.res.Recovered = true
 }
 
 // stability scores the search's intervals before index upto.
@@ -441,9 +449,7 @@ func (e *breakpoint) result(elapsed time.Duration, stopped bool) *BreakpointResu
 	switch e.phase {
 	case phaseSearch:
 		if !stopped && elapsed >= e.spec.SearchDuration() {
-			e.res.Reason = ReasonMaxRate
-			e.res.BreakingPoint, e.res.PeakRate = e.spec.MaxRate, e.spec.MaxRate
-			e.res.Recovered = true
+			e.heldMaxRate()
 		} else {
 			e.res.Reason = ReasonStopped
 			e.res.PeakRate = e.spec.RateAt(elapsed)

@@ -429,8 +429,8 @@ assertions:
 				ar.Err = m.missing(ref).Error()
 				r.Assertions = append(r.Assertions, ar)
 				continue assertions
-			} else if r.Breakpoint != nil && r.Breakpoint.Missing(ref) != "" {
-				ar.Err = r.Breakpoint.Missing(ref)
+			} else if why := r.Breakpoint.missing(ref); why != "" {
+				ar.Err = why
 				r.Assertions = append(r.Assertions, ar)
 				continue assertions
 			}

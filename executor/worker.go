@@ -289,7 +289,7 @@ func (w *worker) runOpen() {
 // which it stopped waiting, and false when the scenario stopped.
 func (w *worker) waitUntil(due time.Duration) (time.Duration, bool) {
 	s := w.s
-	spin, slot := shortSpin, false
+	spin := shortSpin
 	if s.sched.Load().rateAt(due, w.seg) >= fastRate {
 		spin = fastSpin
 	}
@@ -303,7 +303,7 @@ func (w *worker) waitUntil(due time.Duration) (time.Duration, bool) {
 			if spin == shortSpin {
 				return w.spinUntil(due, false)
 			}
-			if slot = s.acquireSpin(); slot {
+			if s.acquireSpin() {
 				return w.spinUntil(due, true)
 			}
 		}
