@@ -121,7 +121,7 @@ func (s *state) compileCondition(sc *plan.Scenario, expr hcl.Expression, complet
 			// base is the metric a baseline.X reference reads X of.
 			base := strings.TrimPrefix(name, plan.BaselinePrefix)
 			baseRoot, _, _ := strings.Cut(base, ".")
-			if !complete && (baseRoot == "op" || baseRoot == "target" || baseRoot == "service_time") {
+			if !complete && (baseRoot == "op" || baseRoot == "target" || baseRoot == "service_time" || baseRoot == "schedule_lag") {
 				continue
 			}
 			if !plan.IsMetric(sc, name) {
@@ -136,8 +136,8 @@ func (s *state) compileCondition(sc *plan.Scenario, expr hcl.Expression, complet
 				if best := suggest(base, all); best != "" {
 					detail += fmt.Sprintf(" Did you mean %s%s?", strings.TrimSuffix(name, base), best)
 				}
-				if baseRoot == "service_time" && !plan.OpenModel(sc.Executor) {
-					detail += " service_time is measured only by the arrival-rate and breakpoint executors."
+				if (baseRoot == "service_time" || baseRoot == "schedule_lag" || strings.Contains(base, ".service_time.") || strings.Contains(base, ".schedule_lag.")) && !plan.OpenModel(sc.Executor) {
+					detail += " service_time and schedule_lag are measured only by the arrival-rate and breakpoint executors."
 				}
 				if plan.IsBreakpointMetric(base) && sc.Executor != plan.Breakpoint {
 					detail += " breaking_point, recovery_time and stability are results of the breakpoint executor."

@@ -34,7 +34,7 @@ scenario "s" {
 		{cond: `baseline.op["set"].error_rate >= 0`, refs: []string{"baseline.op.set.error_rate"}},
 		{cond: "latency.p99 < baseline.latency.p98", wantErr: "Did you mean baseline.latency.p9"},
 		{cond: "latency.p99 < baseline.op.put.latency.p99", wantErr: `no metric "baseline.op.put.latency.p99"`},
-		{cond: "latency.p99 < baseline.service_time.p99", wantErr: "service_time is measured only by the arrival-rate and breakpoint executors"},
+		{cond: "latency.p99 < baseline.service_time.p99", wantErr: "service_time and schedule_lag are measured only by the arrival-rate and breakpoint executors"},
 		{cond: "baseline > 1", wantErr: "Unknown metric"},
 	}
 	for _, tt := range tests {

@@ -79,7 +79,7 @@ func scenarioSchema() *hcl.BodySchema {
 	sch := &hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{
 			{Name: "workload", Required: true}, {Name: "executor", Required: true},
-			{Name: "start_time"}, {Name: "graceful_stop"}, {Name: "leak_threshold_bytes_per_min"},
+			{Name: "start_time"}, {Name: "graceful_stop"}, {Name: "leak_threshold_bytes_per_min"}, {Name: "allow_omitted"},
 		},
 		Blocks: []hcl.BlockHeaderSchema{{Type: "stage"}, {Type: "event"}, {Type: "assert"}},
 	}
@@ -144,6 +144,11 @@ func (s *state) scenario(b *hcl.Block) {
 			sc.GracefulStop = d
 		}
 	}
+	if a := at["allow_omitted"]; a != nil {
+		if v, ok := s.boolean(a); ok {
+			sc.AllowOmitted = v
+		}
+	}
 	if a := at["leak_threshold_bytes_per_min"]; a != nil {
 		if f, ok := s.num(a); ok {
 			if f <= 0 || math.IsInf(f, 0) {
@@ -197,7 +202,7 @@ func (s *state) scenario(b *hcl.Block) {
 
 // executorParams checks and decodes the executor's parameters.
 func (s *state) executorParams(sc *plan.Scenario, spec *executorSpec, b *hcl.Block, at hcl.Attributes, stages []*hcl.Block, complete bool) {
-	allowed := append(append([]string(nil), spec.params...), "start_time", "graceful_stop", "leak_threshold_bytes_per_min")
+	allowed := append(append([]string(nil), spec.params...), "start_time", "graceful_stop", "leak_threshold_bytes_per_min", "allow_omitted")
 	takes := func() string { return strings.Join(allowed, ", ") }
 	for _, p := range scenarioParams {
 		a := at[p.name]

@@ -72,18 +72,22 @@ func (r *ScenarioResult) Metric(name string) (float64, bool) {
 		for i := range r.Ops {
 			o := &r.Ops[i]
 			if f, ok := strings.CutPrefix(rest, o.Name+"."); ok {
-				if v, ok := opMetric(o, f); ok {
+				if v, ok := r.opMetric(o, f); ok {
 					return v, true
 				}
 			}
 		}
 		return 0, false
 	}
-	return opMetric(&r.Total, name)
+	return r.opMetric(&r.Total, name)
 }
 
-// opMetric resolves a counter or latency.* / service_time.* field of o.
-func opMetric(o *OpStats, f string) (float64, bool) {
+// opMetric resolves a counter or a latency.*, service_time.* or
+// schedule_lag.* field of o. In a closed model that stalled, latency.* is
+// the view corrected for coordinated omission unless the scenario allows
+// omitted work; service_time.* and schedule_lag.* exist in open models
+// only.
+func (r *ScenarioResult) opMetric(o *OpStats, f string) (float64, bool) {
 	switch f {
 	case "ops":
 		return float64(o.Ops), true
@@ -95,13 +99,27 @@ func opMetric(o *OpStats, f string) (float64, bool) {
 		return o.Throughput, true
 	}
 	if lf, ok := strings.CutPrefix(f, "latency."); ok {
-		return latencyField(o.Latency, lf, o.Ops)
+		l := o.Latency
+		if o.Corrected != nil && r.useCorrected() {
+			l = *o.Corrected
+		}
+		return latencyField(l, lf, o.Ops+o.Omitted)
+	}
+	if !plan.OpenModel(r.Executor) {
+		return 0, false
 	}
 	if lf, ok := strings.CutPrefix(f, "service_time."); ok {
 		return latencyField(o.ServiceTime, lf, o.Ops)
 	}
+	if lf, ok := strings.CutPrefix(f, "schedule_lag."); ok {
+		return latencyField(o.ScheduleLag, lf, o.Ops)
+	}
 	return 0, false
 }
+
+// useCorrected reports whether latency.* reads the corrected view of a
+// closed model that stalled.
+func (r *ScenarioResult) useCorrected() bool { return r.Stall != nil && !r.AllowOmitted }
 
 func latencyField(l LatencyStats, f string, n int64) (float64, bool) {
 	if n == 0 {
@@ -146,5 +164,74 @@ func ms(d time.Duration) float64 { return float64(d) / 1e6 }
 // breaking point (that is one of its stop signals), so drops do not flag it.
 func (r *ScenarioResult) Flagged() bool {
 	dropped := r.Dropped > 0 && r.Breakpoint == nil
-	return dropped || r.Cut > 0 || r.Aborted || r.Interrupted
+	return dropped || r.Cut > 0 || r.Aborted || r.Interrupted || r.Stall != nil || r.Saturated != ""
+}
+
+// readsLatency reports whether a metric name reads a latency figure of the
+// scenario itself (latency.*, schedule_lag.*, per operation too), as
+// opposed to a counter, a resource or a baseline.
+func readsLatency(name string) bool {
+	if strings.HasPrefix(name, plan.BaselinePrefix) {
+		return false
+	}
+	if rest, ok := strings.CutPrefix(name, "op."); ok {
+		name = rest
+	}
+	return strings.HasPrefix(name, "latency.") || strings.Contains(name, ".latency.") ||
+		strings.HasPrefix(name, "schedule_lag.") || strings.Contains(name, ".schedule_lag.")
+}
+
+// trustNotes returns what an assertion reading refs must say about the
+// figures it read, and the reason it must fail although its condition
+// held, if any: a latency that omitted work makes a lower bound fails
+// unless the scenario allows omitted work.
+func (r *ScenarioResult) trustNotes(refs []string) (notes []string, fail string) {
+	reads := false
+	for _, ref := range refs {
+		if readsLatency(ref) {
+			reads = true
+			break
+		}
+	}
+	if !reads {
+		return nil, ""
+	}
+	if n := r.Total.Omitted; n > 0 {
+		note := fmt.Sprintf("latency is a lower bound: %d iterations were dropped with every worker up to max_vus busy, each counted with its lateness when dropped", n)
+		if m := r.Total.OmitMax(); m > 0 {
+			note += " (up to " + fmtDur(m) + ")"
+		}
+		notes = append(notes, note)
+		if !r.AllowOmitted && r.Breakpoint == nil {
+			fail = note + "; raise max_vus, or set allow_omitted = true to assert on the lower bound"
+		}
+	}
+	if st := r.Stall; st != nil {
+		if r.AllowOmitted {
+			notes = append(notes, fmt.Sprintf("raw latency of a closed model that stalled (allow_omitted): the longest operation took %s; corrected p99 %s",
+				fmtDur(st.Longest), fmtDur(r.Total.correctedP99())))
+		} else {
+			notes = append(notes, fmt.Sprintf("latency corrected for coordinated omission: the closed model stalled (longest operation %s, %d of at least %s), so arrivals every %s (the median) were added for the stall; raw p99 %s",
+				fmtDur(st.Longest), st.Count, fmtDur(st.Threshold), fmtDur(st.Interval), fmtDur(r.Total.Latency.P99)))
+		}
+	}
+	if r.Saturated != "" {
+		notes = append(notes, "runner saturated: "+r.Saturated)
+	}
+	return notes, fail
+}
+
+// OmitMax returns the longest lateness of a dropped iteration.
+func (o OpStats) OmitMax() time.Duration {
+	if o.OmitHist == nil {
+		return 0
+	}
+	return time.Duration(o.OmitHist.Max())
+}
+
+func (o OpStats) correctedP99() time.Duration {
+	if o.Corrected == nil {
+		return 0
+	}
+	return o.Corrected.P99
 }

@@ -113,7 +113,10 @@ type ScenarioResult struct {
 	AbortReason string
 	// Interrupted is set when a signal stopped the scenario early.
 	Interrupted bool
-	// TargetStats is the target's Stats() at the scenario's end.
+	// TargetStats is the target's statistics over the scenario's span: a
+	// counter is its change from the scenario's start to its end, a gauge its
+	// value at the end (see targets.Kind.Gauges). When two scenarios use one
+	// target at the same time, each sees the other's calls too.
 	TargetStats map[string]float64
 	// Series has one point per SnapshotInterval.
 	Series []SeriesPoint
@@ -123,6 +126,15 @@ type ScenarioResult struct {
 	Resources *Resources
 	// Breakpoint is the breakpoint executor's search; nil for the others.
 	Breakpoint *BreakpointResult
+	// AllowOmitted is the scenario's allow_omitted: latency assertions may
+	// pass on figures that omitted work makes a lower bound (open models)
+	// or on the raw figures of a closed model that stalled.
+	AllowOmitted bool
+	// Stall describes a closed-model stall; nil when none was detected.
+	Stall *Stall
+	// Saturated explains why the runner could not be trusted to keep its
+	// schedule or share the CPU fairly; empty when it could.
+	Saturated  string
 	Assertions []AssertionResult
 	// EventErrors lists events that failed or were not applied, one line
 	// each.
@@ -138,15 +150,53 @@ type OpStats struct {
 	Ops, Errors int64
 	// Throughput is Ops per second of the scenario's elapsed time.
 	Throughput float64
-	Latency    LatencyStats
+	// Latency summarises Hist and, in an open model that dropped
+	// iterations, OmitHist: a dropped iteration counts with its lateness
+	// when it was dropped, so its percentiles are lower bounds then
+	// (LowerBound).
+	Latency LatencyStats
 	// ServiceTime is measured from the actual start of each operation; it
 	// differs from Latency only in open models, where Latency is measured
 	// from the intended start.
 	ServiceTime LatencyStats
-	// Hist and ServiceHist are the merged histograms (nanoseconds). They
-	// may be nil when no operation completed.
+	// ScheduleLag is, in open models, the actual start of each operation
+	// minus its intended start: how late the runner started it. Latency
+	// is ScheduleLag plus ServiceTime, operation by operation.
+	ScheduleLag LatencyStats
+	// Omitted counts the open model's iterations of this operation that the
+	// runner dropped.
+	Omitted int64
+	// Corrected is, for a closed model that stalled (ScenarioResult.Stall),
+	// the latency corrected for coordinated omission; nil otherwise.
+	Corrected *LatencyStats
+	// Hist, ServiceHist and LagHist are the merged histograms (nanoseconds)
+	// of the completed operations; OmitHist holds the dropped iterations'
+	// lateness. They may be nil when empty.
 	Hist        *hdrhistogram.Histogram
 	ServiceHist *hdrhistogram.Histogram
+	LagHist     *hdrhistogram.Histogram
+	OmitHist    *hdrhistogram.Histogram
+}
+
+// LowerBound reports whether the latency percentiles are lower bounds,
+// because iterations were dropped.
+func (o OpStats) LowerBound() bool { return o.Omitted > 0 }
+
+// Stall is a closed-model stall: an operation far longer than the typical
+// one. A closed loop issues nothing while its workers wait, so the raw
+// latencies hide what a client arriving during the stall would have seen;
+// the corrected view adds, as HdrHistogram's RecordCorrectedValue does, the
+// samples those arrivals would have had, every Interval.
+type Stall struct {
+	// Longest is the longest operation.
+	Longest time.Duration `json:"longest_ns"`
+	// Interval is the expected interval between a worker's operations (the
+	// median latency), used for the correction.
+	Interval time.Duration `json:"interval_ns"`
+	// Count is the number of operations of at least Threshold.
+	Count int64 `json:"count"`
+	// Threshold is the length from which an operation counts as a stall.
+	Threshold time.Duration `json:"threshold_ns"`
 }
 
 // ErrorRate returns Errors/Ops, or 0 when there were no operations.
@@ -181,6 +231,10 @@ type AssertionResult struct {
 	Err string
 	// Observed maps each metric the condition reads to its value.
 	Observed map[string]float64
+	// Notes say what the observed figures mean where that matters to the
+	// verdict: a latency that is a lower bound, a coordinated-omission
+	// corrected view, a saturated runner.
+	Notes []string
 	// Aborted is set when this assertion stopped the scenario early.
 	Aborted bool
 }

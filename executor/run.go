@@ -22,13 +22,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/perfplan/perfplan/executor/metrics"
+	"github.com/perfplan/perfplan/internal/hrtimer"
 	"github.com/perfplan/perfplan/plan"
 	"github.com/perfplan/perfplan/targets"
 )
@@ -211,7 +211,7 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 	s := &scenarioRun{
 		sc: sc, index: idx, opts: opts, observer: obs, all: opened,
 		stopCh: make(chan struct{}), wake: make(chan struct{}), abortIdx: -1,
-		schedChanged: make(chan struct{}, 1), maxSpin: int32(max(runtime.GOMAXPROCS(0)/2, 1)),
+		schedChanged: make(chan struct{}, 1),
 	}
 	var wl plan.Workload
 	if sc.Workload != nil {
@@ -227,6 +227,11 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 	s.ops = wl.Ops
 	s.picker = newOpPicker(wl.Ops)
 	s.set = metrics.NewSet(len(wl.Ops), plan.OpenModel(sc.Executor))
+	if plan.OpenModel(sc.Executor) {
+		// Workers wait for intended starts with it; one standard
+		// deviation of wake-up jitter is spun rather than slept.
+		s.sleeper = hrtimer.New(hrtimer.Options{LeadDeviations: 1})
+	}
 	s.target = opened[wl.Target]
 	col := newCollector(s)
 
@@ -285,6 +290,7 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 	if !opts.NoResources {
 		col.res = newResourceSampler(opts.SeriesLimit)
 	}
+	s.statsStart = s.target.Stats()
 	wallStart := time.Now()
 	s.base = wallStart
 	if err := ex.start(s); err != nil {
@@ -351,6 +357,7 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 	if s.bp != nil {
 		r.Breakpoint = s.bp.result(elapsed, s.reason.Load() != stopEnd)
 	}
+	assess(r, sc)
 	switch s.reason.Load() {
 	case stopInterrupt:
 		r.Interrupted = true
@@ -436,9 +443,14 @@ assertions:
 			}
 		}
 		ok, err := a.Condition.Eval(m)
-		if err != nil {
+		notes, distrust := r.trustNotes(a.Condition.Refs())
+		ar.Notes = notes
+		switch {
+		case err != nil:
 			ar.Err = err.Error()
-		} else {
+		case ok && distrust != "":
+			ar.Err = distrust
+		default:
 			ar.Passed = ok
 		}
 		r.Assertions = append(r.Assertions, ar)

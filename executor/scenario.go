@@ -11,6 +11,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/perfplan/perfplan/executor/metrics"
+	"github.com/perfplan/perfplan/internal/hrtimer"
 	"github.com/perfplan/perfplan/plan"
 	"github.com/perfplan/perfplan/targets"
 )
@@ -94,16 +95,47 @@ type scenarioRun struct {
 	_            [64]byte
 	maxVUs       int
 	spawning     atomic.Bool
-	spinners     atomic.Int32 // workers spinning toward their iteration
-	maxSpin      int32
+	// sleeper waits for intended starts precisely (open models only).
+	sleeper *hrtimer.Sleeper
 
 	// shared-iterations.
 	claimed atomic.Int64
 	_       [64]byte
 	sharedN int64
+
+	// statsStart is the target's Stats() when the scenario started; the
+	// scenario's target statistics are the change since.
+	statsStart map[string]float64
+
+	// clock replaces the monotonic clock in tests; nil in real runs.
+	clock testClock
 }
 
-func (s *scenarioRun) since() time.Duration { return time.Since(s.base) }
+// testClock is a clock that tests control: now replaces since, waitUntil
+// replaces an open-model worker's wait for its intended start, and flushed
+// is told of every flush of a worker's staged metrics.
+type testClock interface {
+	now() time.Duration
+	waitUntil(due time.Duration)
+	flushed()
+}
+
+// since returns the time elapsed since the scenario's start, on the
+// monotonic clock.
+func (s *scenarioRun) since() time.Duration {
+	if s.clock != nil {
+		return s.clock.now()
+	}
+	return time.Since(s.base)
+}
+
+// kind returns the scenario's target kind, or nil.
+func (s *scenarioRun) kind() *targets.Kind {
+	if s.sc.Workload == nil || s.sc.Workload.Target == nil {
+		return nil
+	}
+	return s.sc.Workload.Target.Spec
+}
 
 // wakeChan returns the channel that is closed on the next control change.
 func (s *scenarioRun) wakeChan() chan struct{} {
@@ -142,6 +174,9 @@ func (s *scenarioRun) requestStop(reason int32) {
 		s.reason.Store(reason)
 		s.stopped.Store(true)
 		close(s.stopCh)
+		if s.sleeper != nil {
+			s.sleeper.Interrupt()
+		}
 		s.broadcast()
 	})
 }
@@ -242,17 +277,6 @@ func (s *scenarioRun) sleepUntilOr(at time.Duration, wake <-chan struct{}) bool 
 	}
 }
 
-// acquireSpin takes one of the maxSpin slots (GOMAXPROCS/2, at least 1) for
-// workers that spin toward their iteration's due time at high rates, and
-// reports whether it got one.
-func (s *scenarioRun) acquireSpin() bool {
-	if s.spinners.Add(1) > s.maxSpin {
-		s.spinners.Add(-1)
-		return false
-	}
-	return true
-}
-
 // setSchedule replaces the open model's schedule at run time and wakes the
 // driver, which may be sleeping toward an iteration of the old one.
 func (s *scenarioRun) setSchedule(a *arrivalSchedule) {
@@ -268,14 +292,15 @@ func (s *scenarioRun) setSchedule(a *arrivalSchedule) {
 //
 // Workers cannot see one case: every worker busy (a stalled target) while
 // iterations fall due. driveOpen sleeps until the next unclaimed iteration is
-// spawnLateness overdue and, if it is still unclaimed, adds a worker (below
-// max_vus). That worker finds its iteration late and adds another, and so
-// on, so the target keeps receiving requests at the schedule's rate during a
-// stall, as an open model must. This is not polling for the schedule:
-// iterations are still started by workers at the computed times; the driver
-// only allocates workers.
+// spawnLateness overdue (but at least driverPeriod since it last looked) and,
+// if it is still unclaimed, adds a worker (below max_vus). That worker finds
+// its iteration late and adds another, and so on, so the target keeps
+// receiving requests at the schedule's rate during a stall, as an open model
+// must. This is not polling for the schedule: iterations are still started
+// by workers at the computed times; the driver only allocates workers.
 func (s *scenarioRun) driveOpen() {
 	var seg int
+	var last time.Duration
 	for {
 		sched := s.sched.Load()
 		i := s.next.Load()
@@ -289,9 +314,10 @@ func (s *scenarioRun) driveOpen() {
 			}
 			continue
 		}
-		if !s.sleepUntilOr(due+spawnLateness, s.schedChanged) {
+		if !s.sleepUntilOr(max(due+spawnLateness, last+driverPeriod), s.schedChanged) {
 			return
 		}
+		last = s.since()
 		if s.sched.Load() != sched {
 			continue
 		}
@@ -566,13 +592,9 @@ func (c *collector) result(elapsed time.Duration, final bool) *ScenarioResult {
 	r.VUsMax = int(s.vusMax.Load())
 	if final {
 		for i := range r.Ops {
-			if r.Ops[i].Ops == 0 {
-				r.Ops[i].Hist, r.Ops[i].ServiceHist = nil, nil
-			}
+			r.Ops[i].dropEmpty()
 		}
-		if r.Total.Ops == 0 {
-			r.Total.Hist, r.Total.ServiceHist = nil, nil
-		}
+		r.Total.dropEmpty()
 	}
 	return r
 }
@@ -596,33 +618,46 @@ func (c *collector) viewResult(cum *metrics.View, elapsed time.Duration) *Scenar
 		return float64(n) / secs
 	}
 	for i, o := range s.ops {
-		v := cum.Ops[i]
-		st := OpStats{Name: o.Name, Ops: v.Ops, Errors: v.Errors, Throughput: thr(v.Ops)}
-		st.Hist = v.Lat
-		st.Latency = latencyStats(v.Lat)
-		if v.Svc != nil {
-			st.ServiceHist = v.Svc
-			st.ServiceTime = latencyStats(v.Svc)
-		} else {
-			st.ServiceHist, st.ServiceTime = st.Hist, st.Latency
-		}
-		r.Ops[i] = st
+		r.Ops[i] = opStats(o.Name, &cum.Ops[i], thr)
 	}
 	ops, errs := cum.Totals()
-	r.Total = OpStats{Name: "total", Ops: ops, Errors: errs, Throughput: thr(ops)}
 	if len(s.ops) == 1 {
-		r.Total.Hist, r.Total.ServiceHist = r.Ops[0].Hist, r.Ops[0].ServiceHist
+		r.Total = r.Ops[0]
+		r.Total.Name = "total"
 	} else {
-		r.Total.Hist = cum.MergedLat()
-		r.Total.ServiceHist = cum.MergedSvc()
-		if r.Total.ServiceHist == nil {
-			r.Total.ServiceHist = r.Total.Hist
-		}
+		total := metrics.OpView{Ops: ops, Errors: errs, Lat: cum.MergedLat(), Svc: cum.MergedSvc(), Lag: cum.MergedLag(), Omit: cum.MergedOmit()}
+		r.Total = opStats("total", &total, thr)
 	}
-	r.Total.Latency = latencyStats(r.Total.Hist)
-	r.Total.ServiceTime = latencyStats(r.Total.ServiceHist)
-	r.TargetStats = s.target.Stats()
+	r.TargetStats = targets.SpanStats(s.kind(), s.statsStart, s.target.Stats())
 	return r
+}
+
+// dropEmpty drops the histograms of an operation that never completed.
+func (o *OpStats) dropEmpty() {
+	if o.Ops == 0 {
+		o.Hist, o.ServiceHist, o.LagHist = nil, nil, nil
+	}
+}
+
+// opStats summarises one operation's view. Its histograms are the view's.
+func opStats(name string, v *metrics.OpView, thr func(int64) float64) OpStats {
+	st := OpStats{Name: name, Ops: v.Ops, Errors: v.Errors, Throughput: thr(v.Ops), Hist: v.Lat}
+	st.Latency = latencyStats(v.Lat)
+	st.ServiceHist, st.ServiceTime = st.Hist, st.Latency
+	if v.Svc != nil {
+		st.ServiceHist, st.ServiceTime = v.Svc, latencyStats(v.Svc)
+		st.LagHist, st.ScheduleLag = v.Lag, latencyStats(v.Lag)
+	}
+	if n := v.Omitted(); n > 0 {
+		// A dropped iteration's latency is at least its lateness when it
+		// was dropped: the percentiles become lower bounds.
+		st.Omitted, st.OmitHist = n, v.Omit
+		all := metrics.NewHist()
+		all.Merge(v.Lat)
+		all.Merge(v.Omit)
+		st.Latency = latencyStats(all)
+	}
+	return st
 }
 
 func latencyStats(h *hdrhistogram.Histogram) LatencyStats {

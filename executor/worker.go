@@ -3,45 +3,33 @@ package executor
 import (
 	"context"
 	"math/rand/v2"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/perfplan/perfplan/executor/metrics"
+	"github.com/perfplan/perfplan/internal/hrtimer"
 	"github.com/perfplan/perfplan/targets"
 )
 
 // Open-model tolerances.
 const (
-	// shortSpin is the last part of a wait that a worker spins (with
-	// runtime.Gosched) rather than sleeps, so that timer slack does not
-	// shift iterations.
-	shortSpin = 50 * time.Microsecond
-	// fastSpin replaces shortSpin at rates of fastRate and above. Go's
-	// timers wake an idle process on millisecond boundaries (epoll's
-	// timeout is in ms), so a sleep of 30µs can last 1ms; were every worker
-	// asleep across such a boundary at a high rate, the iterations that
-	// fell due meanwhile would start late and be charged to the target.
-	// One worker spinning the last 1.1ms of its wait keeps the process
-	// awake, and its Gosched calls run the other workers' timers on time.
-	// Only spinSlots workers (GOMAXPROCS/2, at least 1) spin so at once;
-	// the others sleep.
-	fastSpin = 1100 * time.Microsecond
-	// fastRate is the rate, in iterations per nanosecond (1,000/s), from
-	// which iterations are due less than a millisecond apart.
-	fastRate = 1e-6
-	// flushBeforeSleep: a worker about to sleep longer than this first
+	// flushBeforeSleep: a worker about to wait longer than this first
 	// flushes its staged metrics, so idle workers never hold data back.
 	flushBeforeSleep = time.Millisecond
 	// spawnLateness: a claimed iteration this late means every worker was
 	// busy when it was due, so a worker is added (up to max_vus).
 	spawnLateness = time.Millisecond
 	// dropLateness: at max_vus, a claimed iteration later than this is
-	// dropped (counted in Dropped) instead of run. Smaller lateness is
-	// scheduling jitter: the iteration runs and its latency, measured from
-	// the intended start, shows the delay.
+	// dropped (counted in Dropped, and its lateness kept as a lower bound
+	// of its latency) instead of run. Smaller lateness is scheduling
+	// jitter: the iteration runs and its latency, measured from the
+	// intended start, shows the delay.
 	dropLateness = 10 * time.Millisecond
+	// driverPeriod is how often, at most, the open model's driver looks
+	// for iterations that no worker claimed (every worker busy); while
+	// workers keep up, it has nothing to do.
+	driverPeriod = 10 * time.Millisecond
 )
 
 // Worker states.
@@ -54,15 +42,15 @@ const (
 // worker is one VU: a goroutine with its own target worker, random
 // generator, key generator, request, value buffer and metrics recorder.
 type worker struct {
-	s     *scenarioRun
-	id    int
-	tw    targets.Worker
-	rng   rand.PCG
-	keys  *keyGen
-	req   targets.Request
-	rec   *metrics.Recorder
-	timer *time.Timer
-	seg   int // schedule segment cache
+	s    *scenarioRun
+	id   int
+	tw   targets.Worker
+	rng  rand.PCG
+	keys *keyGen
+	req  targets.Request
+	rec  *metrics.Recorder
+	wait *hrtimer.Waiter // open models: waits for intended starts
+	seg  int             // schedule segment cache
 
 	// ctx is passed to Do. Only the worker goroutine replaces it; mu
 	// guards cancel, which the ramp-down cutter calls.
@@ -86,8 +74,21 @@ func newWorker(s *scenarioRun, id int, tw targets.Worker) *worker {
 		}
 	}
 	w.rec = s.set.NewRecorder(id)
+	if s.sleeper != nil {
+		w.wait = s.sleeper.NewWaiter()
+	}
 	w.ctx, w.cancel = context.WithCancel(s.doCtx)
 	return w
+}
+
+// flush moves the staged metrics into the scenario's shards. Callers read the
+// clock again afterwards: a flush is the runner's work, never part of a
+// latency.
+func (w *worker) flush() {
+	w.rec.Flush()
+	if c := w.s.clock; c != nil {
+		c.flushed()
+	}
 }
 
 // prepare fills the request for the next operation and returns the index of
@@ -122,12 +123,9 @@ func (w *worker) exit() {
 	if !w.state.CompareAndSwap(wsRunning, wsExited) {
 		return
 	}
-	w.rec.Flush()
+	w.flush()
 	if !w.parked.Load() {
 		w.s.live.Add(-1)
-	}
-	if w.timer != nil {
-		w.timer.Stop()
 	}
 }
 
@@ -136,7 +134,7 @@ func (w *worker) exit() {
 // It returns false when the worker must exit.
 func (w *worker) control() bool {
 	s := w.s
-	w.rec.Flush()
+	w.flush()
 	for {
 		if s.stopped.Load() {
 			return false
@@ -161,11 +159,12 @@ func (w *worker) control() bool {
 //
 // The hot path reads the clock once per operation: the end of one operation
 // is the start of the next, so a latency covers choosing the operation and
-// the key (a few ns) plus Do. The clock is re-read after any runner work
-// (flush, park), so that work is never counted as latency. The only shared
-// memory touched per operation is one atomic load of the control word (plus
-// the shared iteration counter for shared-iterations); metrics go to the
-// worker's own staging buffer.
+// the key (a few ns) plus Do. The clock is read again after any work of the
+// runner's own (a flush of the staging buffer, a park, a control change), so
+// that work is never part of a latency. The only shared memory touched per
+// operation is one atomic load of the control word (plus the shared
+// iteration counter for shared-iterations); metrics go to the worker's own
+// staging buffer.
 func (w *worker) runClosed(budget int64) {
 	s := w.s
 	defer w.exit()
@@ -196,7 +195,10 @@ func (w *worker) runClosed(budget int64) {
 			start = s.since()
 			continue
 		}
-		w.rec.Record(op, err != nil, end-start)
+		if w.rec.Record(op, err != nil, end-start) {
+			w.flush()
+			end = s.since()
+		}
 		start = end
 	}
 }
@@ -223,15 +225,17 @@ func (w *worker) settle(op int, failed bool, latency, service time.Duration, ope
 }
 
 // runOpen is the open-model loop (constant-arrival-rate,
-// ramping-arrival-rate). Workers claim the next iteration index from the
-// scenario's shared counter and compute its intended start from the
-// schedule; an early worker waits for it, a late one runs it at once. A late
-// iteration's latency is measured from its intended start (as wrk2 does, free
-// of coordinated omission); an iteration whose worker waited for it is
-// measured from when the worker woke, so the runner's own timer slack is not
-// charged to the target. The service time is always from the actual start. When the
-// worker is saturated, the end of one operation serves as the actual start
-// of the next, so the clock is read once per operation.
+// ramping-arrival-rate, breakpoint). Workers claim the next iteration index
+// from the scenario's shared counter and compute its intended start from the
+// schedule; an early worker waits for it (see waitUntil), a late one runs it
+// at once. Every latency is measured from the intended start, as wrk2 does,
+// whether the worker was busy or asleep: a worker that woke late is still
+// late, and when the target runs in-process it shares the CPU with the
+// runner, so that lateness is queueing a real client would see. The service
+// time is measured from the actual start, and the schedule lag (actual minus
+// intended start) is their difference. When the worker is saturated, the end
+// of one operation serves as the actual start of the next, so the clock is
+// read once per operation.
 func (w *worker) runOpen() {
 	s := w.s
 	defer w.exit()
@@ -245,25 +249,21 @@ func (w *worker) runOpen() {
 			return
 		}
 		start := now
-		// from is where the latency starts: the intended start, unless the
-		// worker was idle and waited for it. A late iteration found by a
-		// free worker means every worker was busy at its intended start,
-		// so the delay is the target's and counts (coordinated omission).
-		// A worker that slept and woke after due only shows its own timer
-		// slack, which is not the target's latency.
-		from := due
 		if due > now {
 			var more bool
 			start, more = w.waitUntil(due)
 			if !more {
 				return
 			}
-			from = start
 		} else if late := now - due; late > spawnLateness {
 			if int(s.nworkers.Load()) < s.maxVUs {
 				s.spawn()
 			} else if late > dropLateness {
 				s.dropped.Add(1)
+				if w.rec.Omit(s.picker.pick(&w.rng), late) {
+					w.flush()
+					now = s.since()
+				}
 				continue
 			}
 		}
@@ -272,78 +272,34 @@ func (w *worker) runOpen() {
 		end := s.since()
 		if g := s.gen.Load(); g != seen {
 			seen = g
-			if !w.settle(op, err != nil, end-from, end-start, true) {
+			if !w.settle(op, err != nil, end-due, end-start, true) {
 				return
 			}
 			now = s.since()
 			continue
 		}
-		w.rec.Record2(op, err != nil, end-from, end-start)
+		if w.rec.Record2(op, err != nil, end-due, end-start) {
+			w.flush()
+			end = s.since()
+		}
 		now = end
 	}
 }
 
-// waitUntil waits until due (an offset from the scenario's start): it sleeps
-// for long waits and spins for the last shortSpin, or at high rates for the
-// last fastSpin if it gets a spinning slot. It returns the clock reading at
-// which it stopped waiting, and false when the scenario stopped.
+// waitUntil waits until due (an offset from the scenario's start) with the
+// scenario's precise sleeper, which neither spins a core nor wakes up to a
+// millisecond late as Go's timers do in an idle process (see package
+// hrtimer). It returns the clock reading at which it stopped waiting, and
+// false when the scenario stopped.
 func (w *worker) waitUntil(due time.Duration) (time.Duration, bool) {
 	s := w.s
-	spin := shortSpin
-	if s.sched.Load().rateAt(due, w.seg) >= fastRate {
-		spin = fastSpin
+	if due-s.since() > flushBeforeSleep && w.rec.Pending() {
+		w.flush()
 	}
-	for {
-		now := s.since()
-		d := due - now
-		if d <= 0 {
-			return now, true
-		}
-		if d <= spin {
-			if spin == shortSpin {
-				return w.spinUntil(due, false)
-			}
-			if s.acquireSpin() {
-				return w.spinUntil(due, true)
-			}
-		}
-		if d > flushBeforeSleep && w.rec.Pending() {
-			w.rec.Flush()
-			continue
-		}
-		sleep := d - spin
-		if sleep <= 0 {
-			sleep = d // no spinning slot: sleep the rest
-		}
-		if w.timer == nil {
-			w.timer = time.NewTimer(sleep)
-		} else {
-			w.timer.Reset(sleep)
-		}
-		select {
-		case <-w.timer.C:
-		case <-s.stopCh:
-			w.timer.Stop()
-			return now, false
-		}
+	if s.clock != nil {
+		s.clock.waitUntil(due)
+		return s.since(), true
 	}
-}
-
-// spinUntil spins until due, yielding the processor on every round, and
-// releases the spinning slot that waitUntil took, if any.
-func (w *worker) spinUntil(due time.Duration, slot bool) (time.Duration, bool) {
-	s := w.s
-	if slot {
-		defer s.spinners.Add(-1)
-	}
-	for {
-		now := s.since()
-		if now >= due {
-			return now, true
-		}
-		if s.stopped.Load() {
-			return now, false
-		}
-		runtime.Gosched()
-	}
+	at, ok := w.wait.Until(s.base.Add(due), s.stopCh)
+	return at.Sub(s.base), ok
 }

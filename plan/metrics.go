@@ -59,8 +59,9 @@ func IsResourceMetric(name string) bool {
 }
 
 // MetricNames returns every metric name an assertion in s may read:
-// counters, latency.* (and service_time.* for open models), op.NAME.*, and
-// target.STAT for the statistics of the workload's target kind.
+// counters, latency.* (and service_time.* and schedule_lag.* for open
+// models), op.NAME.*, and target.STAT for the statistics of the workload's
+// target kind.
 func MetricNames(s *Scenario) []string {
 	var names []string
 	names = append(names, CounterFields...)
@@ -72,9 +73,10 @@ func MetricNames(s *Scenario) []string {
 	for _, f := range LatencyFields {
 		names = append(names, "latency."+f)
 	}
-	if OpenModel(s.Executor) {
+	open := OpenModel(s.Executor)
+	if open {
 		for _, f := range LatencyFields {
-			names = append(names, "service_time."+f)
+			names = append(names, "service_time."+f, "schedule_lag."+f)
 		}
 	}
 	if s.Workload != nil {
@@ -84,6 +86,9 @@ func MetricNames(s *Scenario) []string {
 			}
 			for _, f := range LatencyFields {
 				names = append(names, "op."+op.Name+".latency."+f)
+				if open {
+					names = append(names, "op."+op.Name+".service_time."+f, "op."+op.Name+".schedule_lag."+f)
+				}
 			}
 		}
 		if t := s.Workload.Target; t != nil && t.Spec != nil {
@@ -114,7 +119,7 @@ func IsMetric(s *Scenario, name string) bool {
 
 // MetricRoots are the first names of metric references, which the loader
 // treats as metrics rather than variables inside assert conditions.
-var MetricRoots = []string{"ops", "errors", "error_rate", "throughput", "dropped", "vus_max", "elapsed", "latency", "service_time", "op", "target", "baseline",
+var MetricRoots = []string{"ops", "errors", "error_rate", "throughput", "dropped", "vus_max", "elapsed", "latency", "service_time", "schedule_lag", "op", "target", "baseline",
 	"cpu", "memory", "heap", "gc", "goroutines", "allocs_per_op", "soak",
 	"breaking_point", "recovery_time", "stability"}
 

@@ -143,6 +143,12 @@ type Scenario struct {
 	Events  []Event
 	Asserts []*Assertion
 
+	// AllowOmitted lets latency assertions pass on figures that omitted
+	// work makes untrustworthy: the lower bounds of an open model that
+	// dropped iterations, or the raw (uncorrected) figures of a closed
+	// model that stalled. The output marks such figures either way.
+	AllowOmitted bool
+
 	// LeakThreshold is the heap growth, in bytes per minute, above which a
 	// significantly positive heap slope is flagged as a leak (heap.leak).
 	// 0 means the default, 1 MiB per minute.

@@ -30,6 +30,10 @@ func (s *ScenarioDoc) result() *executor.ScenarioResult {
 		TargetStats: s.TargetStats,
 		Resources:   s.Resources,
 		Breakpoint:  s.Breakpoint,
+
+		AllowOmitted: s.AllowOmitted,
+		Stall:        s.Stall,
+		Saturated:    s.RunnerSaturated,
 	}
 	for _, o := range s.Ops {
 		r.Ops = append(r.Ops, o.stats())
@@ -38,10 +42,18 @@ func (s *ScenarioDoc) result() *executor.ScenarioResult {
 }
 
 func (o OpDoc) stats() executor.OpStats {
-	return executor.OpStats{
+	st := executor.OpStats{
 		Name: o.Name, Ops: o.Ops, Errors: o.Errors, Throughput: o.Throughput,
-		Latency: o.Latency.stats(), ServiceTime: o.ServiceTime.stats(),
+		Latency: o.Latency.stats(), ServiceTime: o.ServiceTime.stats(), Omitted: o.Omitted,
 	}
+	if o.ScheduleLag != nil {
+		st.ScheduleLag = o.ScheduleLag.stats()
+	}
+	if o.Corrected != nil {
+		c := o.Corrected.stats()
+		st.Corrected = &c
+	}
+	return st
 }
 
 func (l LatencyDoc) stats() executor.LatencyStats {

@@ -41,15 +41,42 @@ func WritePlanTables(w io.Writer, p *PlanDoc, opts TableOptions) error {
 	}
 	header := []string{"scenario", "op", "ops", "throughput", "errors", "p50", "p95", "p99", "p99.9", "max"}
 	align := []tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight}
-	t := newTable(w, header, align)
+	lag := false
 	for _, s := range p.Scenarios {
-		if err := t.Append(opDocRow(s.Name, "(all)", s.Total)); err != nil {
+		lag = lag || s.Total.ScheduleLag != nil
+	}
+	if lag {
+		header = append(header, "lag p99")
+		align = append(align, tw.AlignRight)
+	}
+	t := newTable(w, header, align)
+	row := func(scenario, op string, o OpDoc, l LatencyDoc) error {
+		r := opDocRow(scenario, op, o, l)
+		if lag {
+			r = append(r, lagCell(o))
+		}
+		if err := t.Append(r); err != nil {
 			return fmt.Errorf("table row: %w", err)
+		}
+		return nil
+	}
+	for _, s := range p.Scenarios {
+		name := s.Name
+		if s.RunnerSaturated != "" {
+			name += " (runner saturated)"
+		}
+		if err := row(name, "(all)", s.Total, s.Total.Latency); err != nil {
+			return err
+		}
+		if c := s.Total.Corrected; c != nil {
+			if err := row("", "(all) CO-corrected", s.Total, *c); err != nil {
+				return err
+			}
 		}
 		if len(s.Ops) > 1 {
 			for _, op := range s.Ops {
-				if err := t.Append(opDocRow("", op.Name, op)); err != nil {
-					return fmt.Errorf("table row: %w", err)
+				if err := row("", op.Name, op, op.Latency); err != nil {
+					return err
 				}
 			}
 		}
@@ -73,18 +100,30 @@ func WritePlanTables(w io.Writer, p *PlanDoc, opts TableOptions) error {
 	return nil
 }
 
-func opDocRow(scenario, op string, s OpDoc) []string {
+// opDocRow is one row of the main table with the latency figures l: o's own,
+// or its corrected view. A lower bound (dropped iterations) shows as "≥".
+func opDocRow(scenario, op string, o OpDoc, l LatencyDoc) []string {
+	lat := func(ns int64) string {
+		if o.LatencyLowerBound {
+			return "≥" + Duration(time.Duration(ns))
+		}
+		return Duration(time.Duration(ns))
+	}
 	return []string{
 		scenario, op,
-		fmt.Sprintf("%d", s.Ops),
-		Rate(s.Throughput),
-		Percent(s.ErrorRate),
-		Duration(time.Duration(s.Latency.P50)),
-		Duration(time.Duration(s.Latency.P95)),
-		Duration(time.Duration(s.Latency.P99)),
-		Duration(time.Duration(s.Latency.P999)),
-		Duration(time.Duration(s.Latency.Max)),
+		fmt.Sprintf("%d", o.Ops),
+		Rate(o.Throughput),
+		Percent(o.ErrorRate),
+		lat(l.P50), lat(l.P95), lat(l.P99), lat(l.P999), lat(l.Max),
 	}
+}
+
+// lagCell is the schedule lag p99 of an open-model row, "-" for a closed one.
+func lagCell(o OpDoc) string {
+	if o.ScheduleLag == nil {
+		return "-"
+	}
+	return Duration(time.Duration(o.ScheduleLag.P99))
 }
 
 func isOpenModel(executor string) bool {
@@ -97,15 +136,17 @@ func scenarioDocNotes(p *PlanDoc) []string {
 		line := fmt.Sprintf("%s: %s, %s, up to %d workers", s.Name, s.Executor, Duration(time.Duration(s.ElapsedNS)), s.VUsMax)
 		if isOpenModel(s.Executor) {
 			line += fmt.Sprintf("; latency from intended start, service time p99 %s", Duration(time.Duration(s.Total.ServiceTime.P99)))
+			if l := s.Total.ScheduleLag; l != nil {
+				line += fmt.Sprintf(", schedule lag p50 %s p99 %s max %s", Duration(time.Duration(l.P50)), Duration(time.Duration(l.P99)), Duration(time.Duration(l.Max)))
+			}
 		}
 		notes = append(notes, line)
+		notes = append(notes, trustNotes(s, "WARNING ")...)
 		if r := s.Resources; r != nil {
 			notes = append(notes, resourceNotes(s.Name, r)...)
 		}
 		if s.Dropped > 0 && s.Breakpoint != nil {
 			notes = append(notes, fmt.Sprintf("%s: %d iterations dropped once the load passed what max_vus workers could start (a stop signal of the search)", s.Name, s.Dropped))
-		} else if s.Dropped > 0 {
-			notes = append(notes, fmt.Sprintf("%s: WARNING %d iterations dropped: the runner could not start them in time (all max_vus busy); raise max_vus or lower the rate", s.Name, s.Dropped))
 		}
 		if s.Cut > 0 {
 			notes = append(notes, fmt.Sprintf("%s: %d iterations cut at graceful_stop", s.Name, s.Cut))
@@ -116,6 +157,33 @@ func scenarioDocNotes(p *PlanDoc) []string {
 		if s.Interrupted {
 			notes = append(notes, fmt.Sprintf("%s: interrupted by signal", s.Name))
 		}
+	}
+	return notes
+}
+
+// trustNotes are the lines that say which of a scenario's figures cannot be
+// trusted as they stand: dropped iterations (lower bounds), a closed-model
+// stall (a corrected view), a saturated runner. warn prefixes each line.
+func trustNotes(s ScenarioDoc, warn string) []string {
+	var notes []string
+	if s.Dropped > 0 && s.Breakpoint == nil {
+		verdict := "latency assertions fail on them unless the scenario sets allow_omitted"
+		if s.AllowOmitted {
+			verdict = "allow_omitted: latency assertions read the lower bounds"
+		}
+		notes = append(notes, fmt.Sprintf("%s: %s%d iterations dropped with all max_vus workers busy; each counts in latency with its lateness when dropped, so the percentiles are lower bounds (≥); %s; raise max_vus or lower the rate",
+			s.Name, warn, s.Dropped, verdict))
+	}
+	if st := s.Stall; st != nil {
+		verdict := "latency assertions read the corrected figures"
+		if s.AllowOmitted {
+			verdict = "allow_omitted: latency assertions read the raw figures"
+		}
+		notes = append(notes, fmt.Sprintf("%s: %sclosed-model stall: the longest operation took %s (%d of at least %s); a closed loop sends nothing while it waits, so the raw percentiles hide it. The CO-corrected row adds the arrivals a client would have made every %s (the median); %s",
+			s.Name, warn, Duration(st.Longest), st.Count, Duration(st.Threshold), Duration(st.Interval), verdict))
+	}
+	if s.RunnerSaturated != "" {
+		notes = append(notes, fmt.Sprintf("%s: %srunner saturated: %s", s.Name, warn, s.RunnerSaturated))
 	}
 	return notes
 }
@@ -213,7 +281,14 @@ func writeDocAssertions(w io.Writer, p *PlanDoc, opts TableOptions) error {
 			if a.Aborted {
 				verdict += " (aborted run)"
 			}
-			if err := t.Append([]string{verdict, s.Name, a.Condition, FormatObserved(a.Observed, ObservedRefs(a)), assertionMessage(a)}); err != nil {
+			obs := FormatObserved(a.Observed, ObservedRefs(a))
+			for _, n := range a.Notes {
+				// The first clause names the case; the scenario notes
+				// above the table explain it.
+				tag, _, _ := strings.Cut(n, ":")
+				obs += "\n(" + tag + ")"
+			}
+			if err := t.Append([]string{verdict, s.Name, a.Condition, obs, assertionMessage(a)}); err != nil {
 				return fmt.Errorf("table row: %w", err)
 			}
 		}

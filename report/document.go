@@ -98,11 +98,25 @@ type ScenarioDoc struct {
 	// recovery, stability and a row per step (added within schema version
 	// 1; absent for the other executors).
 	Breakpoint *executor.BreakpointResult `json:"breakpoint,omitempty"`
+	// AllowOmitted is the scenario's allow_omitted attribute.
+	AllowOmitted bool `json:"allow_omitted,omitempty"`
+	// Stall describes a closed-model stall (durations in nanoseconds);
+	// the latency figures corrected for coordinated omission are in each
+	// OpDoc's corrected_latency_ns.
+	Stall *executor.Stall `json:"stall,omitempty"`
+	// RunnerSaturated explains why the runner was saturated (its schedule
+	// lag or its CPU); empty when it was not.
+	RunnerSaturated string `json:"runner_saturated,omitempty"`
 }
 
 // OpDoc is one operation's figures. Latencies are in nanoseconds. Histogram
 // holds the HdrHistogram in its standard compressed, base64 V2 encoding, so
 // that runs merge exactly.
+//
+// In an open model that dropped iterations, Omitted counts them and
+// OmitHistogram holds their lateness when dropped; Latency then summarises
+// both histograms together and its percentiles are lower bounds
+// (LatencyLowerBound).
 type OpDoc struct {
 	Name             string     `json:"name"`
 	Ops              int64      `json:"ops"`
@@ -113,6 +127,16 @@ type OpDoc struct {
 	ServiceTime      LatencyDoc `json:"service_time_ns"`
 	Histogram        string     `json:"histogram,omitempty"`
 	ServiceHistogram string     `json:"service_histogram,omitempty"`
+	// ScheduleLag is the actual start minus the intended start (open
+	// models only).
+	ScheduleLag       *LatencyDoc `json:"schedule_lag_ns,omitempty"`
+	LagHistogram      string      `json:"schedule_lag_histogram,omitempty"`
+	Omitted           int64       `json:"omitted,omitempty"`
+	OmitHistogram     string      `json:"omitted_histogram,omitempty"`
+	LatencyLowerBound bool        `json:"latency_lower_bound,omitempty"`
+	// Corrected is the latency corrected for coordinated omission, for a
+	// closed model that stalled.
+	Corrected *LatencyDoc `json:"corrected_latency_ns,omitempty"`
 }
 
 // LatencyDoc is a latency summary in nanoseconds.
@@ -154,6 +178,9 @@ type AssertionDoc struct {
 	Refs        []string `json:"refs,omitempty"`
 	AbortOnFail bool     `json:"abort_on_fail,omitempty"`
 	Aborted     bool     `json:"aborted,omitempty"`
+	// Notes say what the observed figures mean where it matters to the
+	// verdict: a lower bound, a corrected view, a saturated runner.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // NewDocument starts a document with the environment filled in. dir is a
@@ -206,6 +233,7 @@ func scenarioDoc(s *executor.ScenarioResult) ScenarioDoc {
 		VUsMax: s.VUsMax, Aborted: s.Aborted, AbortReason: s.AbortReason, Interrupted: s.Interrupted,
 		TargetStats: s.TargetStats, Ops: []OpDoc{}, Series: []SeriesDoc{}, Assertions: []AssertionDoc{},
 		Resources: s.Resources, Breakpoint: s.Breakpoint,
+		AllowOmitted: s.AllowOmitted, Stall: s.Stall, RunnerSaturated: s.Saturated,
 	}
 	for _, op := range s.Ops {
 		sd.Ops = append(sd.Ops, opDoc(op))
@@ -224,17 +252,28 @@ func scenarioDoc(s *executor.ScenarioResult) ScenarioDoc {
 		sd.Assertions = append(sd.Assertions, AssertionDoc{
 			Condition: a.Assertion.Expr, ErrorMessage: a.Assertion.ErrorMessage, Pos: a.Assertion.Pos,
 			Passed: a.Passed, Error: a.Err, Observed: obs, Refs: a.Assertion.Condition.Refs(), AbortOnFail: a.Assertion.AbortOnFail, Aborted: a.Aborted,
+			Notes: a.Notes,
 		})
 	}
 	return sd
 }
 
 func opDoc(o executor.OpStats) OpDoc {
-	return OpDoc{
+	d := OpDoc{
 		Name: o.Name, Ops: o.Ops, Errors: o.Errors, ErrorRate: o.ErrorRate(), Throughput: o.Throughput,
 		Latency: latencyDoc(o.Latency), ServiceTime: latencyDoc(o.ServiceTime),
 		Histogram: encodeHist(o.Hist), ServiceHistogram: encodeHist(o.ServiceHist),
+		Omitted: o.Omitted, OmitHistogram: encodeHist(o.OmitHist), LatencyLowerBound: o.LowerBound(),
 	}
+	if o.LagHist != nil {
+		l := latencyDoc(o.ScheduleLag)
+		d.ScheduleLag, d.LagHistogram = &l, encodeHist(o.LagHist)
+	}
+	if o.Corrected != nil {
+		c := latencyDoc(*o.Corrected)
+		d.Corrected = &c
+	}
+	return d
 }
 
 func latencyDoc(l executor.LatencyStats) LatencyDoc {

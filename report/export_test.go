@@ -42,10 +42,12 @@ func fixtureDocument() *Document {
 					{
 						Name: "steady", Executor: "ramping-arrival-rate", Start: t0, End: t0.Add(25 * time.Second),
 						ElapsedNS: int64(25 * time.Second), VUsMax: 12, Dropped: 3,
-						Total: OpDoc{Name: "(all)", Ops: 125000, Errors: 25, ErrorRate: 0.0002, Throughput: 5000, Latency: lat(ms), ServiceTime: lat(ms * 9 / 10)},
+						RunnerSaturated: "schedule lag p99 1.20ms: iterations started late",
+						Total: OpDoc{Name: "(all)", Ops: 125000, Errors: 25, ErrorRate: 0.0002, Throughput: 5000, Latency: lat(ms), ServiceTime: lat(ms * 9 / 10),
+							ScheduleLag: ptrLat(lat(ms / 10)), Omitted: 3, LatencyLowerBound: true},
 						Ops: []OpDoc{
-							{Name: "get", Ops: 112500, Errors: 20, ErrorRate: 20.0 / 112500, Throughput: 4500, Latency: lat(ms * 9 / 10)},
-							{Name: "set", Ops: 12500, Errors: 5, ErrorRate: 0.0004, Throughput: 500, Latency: lat(2 * ms)},
+							{Name: "get", Ops: 112500, Errors: 20, ErrorRate: 20.0 / 112500, Throughput: 4500, Latency: lat(ms * 9 / 10), ScheduleLag: ptrLat(lat(ms / 10)), Omitted: 2, LatencyLowerBound: true},
+							{Name: "set", Ops: 12500, Errors: 5, ErrorRate: 0.0004, Throughput: 500, Latency: lat(2 * ms), ScheduleLag: ptrLat(lat(ms / 10)), Omitted: 1, LatencyLowerBound: true},
 						},
 						TargetStats: map[string]float64{"hit_ratio": 0.962, "evictions": 1200},
 						Assertions: []AssertionDoc{
@@ -54,14 +56,16 @@ func fixtureDocument() *Document {
 							{Condition: `target.hit_ratio >= 0.95 && error_rate < 0.001`, Passed: true,
 								Observed: map[string]float64{"target.hit_ratio": 0.962, "error_rate": 0.0002}},
 							{Condition: `op["set"].latency.p99 < 5`, ErrorMessage: "set | p99 too slow", Passed: false,
-								Observed: map[string]float64{"op.set.latency.p99": 6}},
+								Observed: map[string]float64{"op.set.latency.p99": 6},
+								Notes:    []string{"latency is a lower bound: 3 iterations were dropped with every worker up to max_vus busy"}},
 						},
 					},
 					{
 						Name: "burst", Executor: "constant-vus", Start: t0.Add(25 * time.Second), End: t0.Add(30 * time.Second),
 						ElapsedNS: int64(5 * time.Second), VUsMax: 4,
-						Total: OpDoc{Name: "(all)", Ops: 40000, Throughput: 8000, Latency: lat(ms / 2)},
-						Ops:   []OpDoc{{Name: "get", Ops: 40000, Throughput: 8000, Latency: lat(ms / 2)}},
+						Stall: &executor.Stall{Longest: time.Second, Interval: 500 * time.Microsecond, Count: 4, Threshold: 25 * time.Millisecond},
+						Total: OpDoc{Name: "(all)", Ops: 40000, Throughput: 8000, Latency: lat(ms / 2), Corrected: ptrLat(lat(ms * 3))},
+						Ops:   []OpDoc{{Name: "get", Ops: 40000, Throughput: 8000, Latency: lat(ms / 2), Corrected: ptrLat(lat(ms * 3))}},
 						Assertions: []AssertionDoc{
 							{Condition: `throughput > var.min_rate`, Passed: true, Observed: map[string]float64{"throughput": 8000}},
 						},
@@ -92,6 +96,8 @@ func fixtureDocument() *Document {
 		},
 	}
 }
+
+func ptrLat(l LatencyDoc) *LatencyDoc { return &l }
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()

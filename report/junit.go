@@ -139,6 +139,9 @@ func junitBody(a AssertionDoc) string {
 		fmt.Fprintf(&b, " %s=%s", r, FormatMetric(r, a.Observed[r]))
 	}
 	b.WriteByte('\n')
+	for _, n := range a.Notes {
+		fmt.Fprintf(&b, "note: %s\n", n)
+	}
 	if a.Error != "" {
 		fmt.Fprintf(&b, "error: %s\n", a.Error)
 	}
@@ -162,6 +165,12 @@ func junitProperties(d *Document, p *PlanDoc) []JUnitProperty {
 	}
 	if p.Interrupted {
 		props = append(props, JUnitProperty{Name: "interrupted", Value: "true"})
+	}
+	// Figures that cannot be trusted as they stand, per scenario.
+	for _, s := range p.Scenarios {
+		for _, n := range trustNotes(s, "") {
+			props = append(props, JUnitProperty{Name: "warning", Value: n})
+		}
 	}
 	return props
 }

@@ -77,20 +77,30 @@ func writePlanMarkdown(w io.Writer, p *PlanDoc, rep, of int) {
 	}
 	for _, s := range p.Scenarios {
 		fmt.Fprintf(w, "#### Scenario `%s` (%s, %s, up to %d workers)\n\n", mdCode(s.Name), mdEscape(s.Executor), Duration(time.Duration(s.ElapsedNS)), s.VUsMax)
-		fmt.Fprintln(w, "| op | ops | throughput | error rate | p50 | p95 | p99 | p99.9 | max |")
-		fmt.Fprintln(w, "|:---|---:|---:|---:|---:|---:|---:|---:|---:|")
-		writeMarkdownOpRow(w, "(all)", s.Total)
+		lag := s.Total.ScheduleLag != nil
+		if lag {
+			fmt.Fprintln(w, "| op | ops | throughput | error rate | p50 | p95 | p99 | p99.9 | max | lag p99 |")
+			fmt.Fprintln(w, "|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+		} else {
+			fmt.Fprintln(w, "| op | ops | throughput | error rate | p50 | p95 | p99 | p99.9 | max |")
+			fmt.Fprintln(w, "|:---|---:|---:|---:|---:|---:|---:|---:|---:|")
+		}
+		writeMarkdownOpRow(w, "(all)", s.Total, s.Total.Latency, lag)
+		if c := s.Total.Corrected; c != nil {
+			writeMarkdownOpRow(w, "(all) CO-corrected", s.Total, *c, lag)
+		}
 		if len(s.Ops) > 1 {
 			for _, op := range s.Ops {
-				writeMarkdownOpRow(w, op.Name, op)
+				writeMarkdownOpRow(w, op.Name, op, op.Latency, lag)
 			}
 		}
 		fmt.Fprintln(w)
 		var notes []string
 		if s.Dropped > 0 && s.Breakpoint != nil {
 			notes = append(notes, fmt.Sprintf("%d iterations dropped once the load passed what max\\_vus workers could start (a stop signal of the search)", s.Dropped))
-		} else if s.Dropped > 0 {
-			notes = append(notes, fmt.Sprintf("⚠️ %d iterations dropped: the runner could not start them in time", s.Dropped))
+		}
+		for _, n := range trustNotes(s, "") {
+			notes = append(notes, "⚠️ "+mdEscape(strings.TrimPrefix(n, s.Name+": ")))
 		}
 		if s.Aborted {
 			notes = append(notes, "⚠️ aborted early: "+mdEscape(s.AbortReason))
@@ -140,6 +150,10 @@ func writePlanMarkdown(w io.Writer, p *PlanDoc, rep, of int) {
 			for _, r := range ObservedRefs(a) {
 				obs = append(obs, r+"="+FormatMetric(r, a.Observed[r]))
 			}
+			for _, n := range a.Notes {
+				tag, _, _ := strings.Cut(n, ":")
+				obs = append(obs, "("+tag+")")
+			}
 			fmt.Fprintf(w, "| %s | %s | `%s` | %s | %s | %s |\n", mark, mdEscape(s.Name), mdCode(a.Condition),
 				mdEscape(strings.Join(obs, ", ")), Number(float64(int(AssertionScore(a)+0.5))), mdEscape(assertionMessage(a)))
 		}
@@ -147,10 +161,13 @@ func writePlanMarkdown(w io.Writer, p *PlanDoc, rep, of int) {
 	fmt.Fprintln(w)
 }
 
-func writeMarkdownOpRow(w io.Writer, name string, o OpDoc) {
-	fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s | %s | %s | %s |\n", mdEscape(name), o.Ops, Rate(o.Throughput), Percent(o.ErrorRate),
-		Duration(time.Duration(o.Latency.P50)), Duration(time.Duration(o.Latency.P95)), Duration(time.Duration(o.Latency.P99)),
-		Duration(time.Duration(o.Latency.P999)), Duration(time.Duration(o.Latency.Max)))
+func writeMarkdownOpRow(w io.Writer, name string, o OpDoc, l LatencyDoc, lag bool) {
+	cells := opDocRow("", name, o, l)[1:]
+	cells[0] = mdEscape(cells[0])
+	if lag {
+		cells = append(cells, lagCell(o))
+	}
+	fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
 }
 
 // mdEscape makes s safe inside a Markdown table cell.

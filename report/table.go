@@ -75,7 +75,7 @@ func FormatObserved(obs map[string]float64, refs []string) string {
 // expressions) as durations, throughput as a rate, the rest as numbers.
 func FormatMetric(name string, v float64) string {
 	switch {
-	case strings.Contains(name, "latency.") || strings.HasPrefix(name, "service_time.") || name == "elapsed" ||
+	case strings.Contains(name, "latency.") || strings.Contains(name, "service_time.") || strings.Contains(name, "schedule_lag.") || name == "elapsed" ||
 		name == "recovery_time" || strings.HasPrefix(name, "gc.pause_"):
 		return Duration(time.Duration(v * float64(time.Millisecond)))
 	case strings.HasSuffix(name, "throughput"):

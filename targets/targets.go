@@ -94,8 +94,16 @@ type Kind struct {
 	// Ops lists the operations; Request.Op indexes this slice.
 	Ops []OpSpec
 	// Stats lists the statistic names that Target.Stats reports and that
-	// assertions may use as target.NAME.
+	// assertions may use as target.NAME. A scenario reports each over its
+	// own span (see SpanStats): by default a statistic is a counter.
 	Stats []string
+	// Gauges lists the statistics of Stats that are levels (a size, a mode,
+	// a peak) rather than counters: a scenario reports their value at its
+	// end.
+	Gauges []string
+	// Ratios lists the statistics of Stats that are ratios of counters: a
+	// scenario recomputes them from the counters' changes over its span.
+	Ratios map[string]Ratio
 	// Actions lists the run-time changes a Controller accepts, if any.
 	Actions []ActionSpec
 	// Validate checks a decoded configuration beyond what the schema can
@@ -104,6 +112,50 @@ type Kind struct {
 	Validate func(cfg Config) error
 	// New builds an unopened target from a validated configuration.
 	New func(cfg Config) (Target, error)
+}
+
+// Ratio is a statistic computed as the sum of the Num counters divided by the
+// sum of the Den counters (0 when the denominator is 0).
+type Ratio struct {
+	Num, Den []string
+}
+
+// SpanStats returns a target's statistics over a span, from its Stats at the
+// span's start (before) and end (after): a counter's change, a gauge's value
+// at the end, and a ratio recomputed from its counters' changes. A nil kind
+// or before makes every statistic its value at the end.
+func SpanStats(k *Kind, before, after map[string]float64) map[string]float64 {
+	if k == nil || before == nil {
+		return after
+	}
+	out := make(map[string]float64, len(after))
+	gauge := make(map[string]bool, len(k.Gauges))
+	for _, g := range k.Gauges {
+		gauge[g] = true
+	}
+	for name, v := range after {
+		if _, ok := k.Ratios[name]; !ok && !gauge[name] {
+			v -= before[name]
+		}
+		out[name] = v
+	}
+	sum := func(names []string) float64 {
+		var t float64
+		for _, n := range names {
+			t += out[n]
+		}
+		return t
+	}
+	for name, r := range k.Ratios {
+		if _, ok := after[name]; !ok {
+			continue
+		}
+		out[name] = 0
+		if d := sum(r.Den); d != 0 {
+			out[name] = sum(r.Num) / d
+		}
+	}
+	return out
 }
 
 // OpIndex returns the index of the named operation, or -1.

@@ -12,15 +12,25 @@
 //
 // Instead, each worker owns a Recorder: a small staging buffer (Stage words,
 // 2 KB) of packed uint64 words, each holding the operation index, an error
-// bit, a kind bit (latency or service time) and the value in nanoseconds.
-// Recording is a store into the buffer and an increment: no lock, no atomic,
-// no allocation. When the buffer is full (every few hundred operations), when
-// the worker notices a new snapshot epoch, before it parks or sleeps for long,
-// and when it exits, it flushes the buffer into one of a few shards. A shard
-// holds one interval histogram per operation (two for open models) and the
-// interval counters, behind a mutex that is therefore taken once per batch,
-// never per operation. Shards are picked by worker id, and a flush tries the
-// other shards with TryLock before it waits, so workers rarely contend.
+// bit, a kind (latency, service time or omitted iteration) and the value in
+// nanoseconds. Recording is a store into the buffer and an increment: no
+// lock, no atomic, no allocation. The recorder reports when the buffer is
+// full, and the worker flushes it then (and reads the clock again, so that
+// the flush is never part of a latency), when it notices a new snapshot
+// epoch, before it parks or sleeps for long, and when it exits. A flush moves
+// the words into one of a few shards. A shard holds one interval histogram
+// per operation (four for open models: latency, service time, schedule lag
+// and omitted iterations) and the interval counters, behind a mutex that is
+// therefore taken once per batch, never per operation. Shards are picked by
+// worker id, and a flush tries the other shards with TryLock before it
+// waits, so workers rarely contend.
+//
+// An open-model operation is staged as two words, its latency (from the
+// intended start) and its service time (from the actual start); the flush
+// derives its schedule lag, the actual start minus the intended start, as
+// their difference, so the lag costs no third word. An iteration that the
+// runner dropped is staged as one omitted word holding how late it was when
+// it was dropped: a lower bound of the latency it would have had.
 //
 // The collector (Set.Collect), once per snapshot interval, drains every shard
 // under its lock into the interval view, which it then merges into the
@@ -57,14 +67,22 @@ const (
 // Stage is the number of words a Recorder buffers before it flushes.
 const Stage = 256
 
-// Word layout: bits 0..53 value (ns), bit 54 error, bit 55 kind (service
-// time), bits 56..63 operation index.
+// Word layout: bits 0..52 value (ns), bits 53..54 kind, bit 55 error, bits
+// 56..63 operation index.
 const (
-	valueBits = 54
+	valueBits = 53
 	valueMask = 1<<valueBits - 1
-	errBit    = 1 << 54
-	svcBit    = 1 << 55
+	kindShift = 53
+	kindMask  = 3 << kindShift
+	errBit    = 1 << 55
 	opShift   = 56
+)
+
+// Word kinds.
+const (
+	kindLat  = 0 << kindShift // latency (closed models: from the actual start)
+	kindSvc  = 1 << kindShift // open models: service time, after its latency word
+	kindOmit = 2 << kindShift // open models: a dropped iteration's lateness
 )
 
 // MaxOps is the largest number of operations a Set supports.
@@ -87,8 +105,9 @@ func clamp(v uint64) int64 {
 }
 
 type opAcc struct {
-	lat, svc    *hdrhistogram.Histogram
-	ops, errors int64
+	lat, svc, lag *hdrhistogram.Histogram
+	omit          *hdrhistogram.Histogram // allocated at the first drop
+	ops, errors   int64
 }
 
 type shard struct {
@@ -122,6 +141,7 @@ func NewSet(nops int, service bool) *Set {
 			sh.ops[i].lat = NewHist()
 			if service {
 				sh.ops[i].svc = NewHist()
+				sh.ops[i].lag = NewHist()
 			}
 		}
 		s.shards = append(s.shards, sh)
@@ -129,7 +149,8 @@ func NewSet(nops int, service bool) *Set {
 	return s
 }
 
-// Service reports whether the Set records service times.
+// Service reports whether the Set records service times and schedule lags
+// (open models).
 func (s *Set) Service() bool { return s.service }
 
 // Ops returns the number of operations.
@@ -148,36 +169,40 @@ func (s *Set) NewRecorder(id int) *Recorder {
 	return &Recorder{set: s, shard: id % len(s.shards)}
 }
 
-// Record stages one operation's latency. It never locks or allocates; every
-// Stage words it flushes.
-func (r *Recorder) Record(op int, failed bool, latency time.Duration) {
+// Record stages one operation's latency. It never locks, allocates or
+// flushes; it reports whether the buffer is now full, and then the caller
+// must Flush before it records again.
+func (r *Recorder) Record(op int, failed bool, latency time.Duration) (full bool) {
 	w := uint64(latency)&valueMask | uint64(op)<<opShift
 	if failed {
 		w |= errBit
 	}
 	r.buf[r.n] = w
 	r.n++
-	if r.n == Stage {
-		r.Flush()
-	}
+	return r.n > Stage-2
 }
 
 // Record2 stages one open-model operation: its latency (from the intended
-// start) and its service time (from the actual start).
-func (r *Recorder) Record2(op int, failed bool, latency, service time.Duration) {
-	if r.n+2 > Stage {
-		r.Flush()
-	}
+// start) and its service time (from the actual start). Like Record, it
+// reports whether the caller must Flush.
+func (r *Recorder) Record2(op int, failed bool, latency, service time.Duration) (full bool) {
 	w := uint64(latency)&valueMask | uint64(op)<<opShift
 	if failed {
 		w |= errBit
 	}
 	r.buf[r.n] = w
-	r.buf[r.n+1] = uint64(service)&valueMask | uint64(op)<<opShift | svcBit
+	r.buf[r.n+1] = uint64(service)&valueMask | uint64(op)<<opShift | kindSvc
 	r.n += 2
-	if r.n == Stage {
-		r.Flush()
-	}
+	return r.n > Stage-2
+}
+
+// Omit stages an iteration of operation op that the runner dropped, late by
+// lateness when it was dropped. Like Record, it reports whether the caller
+// must Flush.
+func (r *Recorder) Omit(op int, lateness time.Duration) (full bool) {
+	r.buf[r.n] = uint64(lateness)&valueMask | uint64(op)<<opShift | kindOmit
+	r.n++
+	return r.n > Stage-2
 }
 
 // Pending reports whether the recorder holds staged words.
@@ -202,19 +227,30 @@ func (r *Recorder) Flush() {
 		sh.mu.Lock()
 	}
 	nops := len(sh.ops)
+	var lastLat int64
 	for _, w := range r.buf[:r.n] {
 		op := int(w >> opShift)
 		if op >= nops {
 			op = nops - 1
 		}
 		a := &sh.ops[op]
-		v := clamp(w & valueMask)
-		if w&svcBit != 0 {
+		raw := int64(w & valueMask)
+		v := clamp(uint64(raw))
+		switch w & kindMask {
+		case kindSvc:
 			if a.svc != nil {
 				_ = a.svc.RecordValue(v)
+				_ = a.lag.RecordValue(clamp(uint64(max(lastLat-raw, 0))))
 			}
 			continue
+		case kindOmit:
+			if a.omit == nil {
+				a.omit = NewHist()
+			}
+			_ = a.omit.RecordValue(v)
+			continue
 		}
+		lastLat = raw
 		_ = a.lat.RecordValue(v)
 		a.ops++
 		if w&errBit != 0 {
@@ -225,10 +261,20 @@ func (r *Recorder) Flush() {
 	r.n = 0
 }
 
-// OpView is the figures of one operation over some period.
+// OpView is the figures of one operation over some period. Svc and Lag are
+// nil in closed models; Omit is nil until an iteration was dropped.
 type OpView struct {
-	Ops, Errors int64
-	Lat, Svc    *hdrhistogram.Histogram
+	Ops, Errors   int64
+	Lat, Svc, Lag *hdrhistogram.Histogram
+	Omit          *hdrhistogram.Histogram
+}
+
+// Omitted returns the number of dropped iterations.
+func (o *OpView) Omitted() int64 {
+	if o.Omit == nil {
+		return 0
+	}
+	return o.Omit.TotalCount()
 }
 
 // View is a set of per-operation figures (an interval or a cumulative view).
@@ -242,6 +288,7 @@ func newView(nops int, service bool) *View {
 		v.Ops[i].Lat = NewHist()
 		if service {
 			v.Ops[i].Svc = NewHist()
+			v.Ops[i].Lag = NewHist()
 		}
 	}
 	return v
@@ -255,6 +302,10 @@ func (v *View) Reset() {
 		o.Lat.Reset()
 		if o.Svc != nil {
 			o.Svc.Reset()
+			o.Lag.Reset()
+		}
+		if o.Omit != nil {
+			o.Omit.Reset()
 		}
 	}
 }
@@ -270,8 +321,23 @@ func (v *View) Merge(o *View) {
 		}
 		if a.Svc != nil && b.Svc != nil && b.Svc.TotalCount() > 0 {
 			a.Svc.Merge(b.Svc)
+			a.Lag.Merge(b.Lag)
 		}
+		a.Omit = mergeInto(a.Omit, b.Omit)
 	}
+}
+
+// mergeInto adds src into dst, allocating dst when src has values, and
+// returns dst.
+func mergeInto(dst, src *hdrhistogram.Histogram) *hdrhistogram.Histogram {
+	if src == nil || src.TotalCount() == 0 {
+		return dst
+	}
+	if dst == nil {
+		dst = NewHist()
+	}
+	dst.Merge(src)
+	return dst
 }
 
 // Totals returns the summed counters of every operation.
@@ -297,13 +363,31 @@ func (v *View) MergedLat() *hdrhistogram.Histogram {
 // MergedSvc returns a new histogram of every operation's service times, or
 // nil when the view has none.
 func (v *View) MergedSvc() *hdrhistogram.Histogram {
-	if len(v.Ops) == 0 || v.Ops[0].Svc == nil {
-		return nil
-	}
-	h := NewHist()
-	for _, o := range v.Ops {
-		if o.Svc.TotalCount() > 0 {
-			h.Merge(o.Svc)
+	return v.merged(func(o *OpView) *hdrhistogram.Histogram { return o.Svc })
+}
+
+// MergedLag returns a new histogram of every operation's schedule lags, or
+// nil when the view has none.
+func (v *View) MergedLag() *hdrhistogram.Histogram {
+	return v.merged(func(o *OpView) *hdrhistogram.Histogram { return o.Lag })
+}
+
+// MergedOmit returns a new histogram of every dropped iteration's lateness,
+// or nil when none was dropped.
+func (v *View) MergedOmit() *hdrhistogram.Histogram {
+	return v.merged(func(o *OpView) *hdrhistogram.Histogram { return o.Omit })
+}
+
+func (v *View) merged(field func(*OpView) *hdrhistogram.Histogram) *hdrhistogram.Histogram {
+	var h *hdrhistogram.Histogram
+	for i := range v.Ops {
+		if f := field(&v.Ops[i]); f != nil {
+			if h == nil {
+				h = NewHist()
+			}
+			if f.TotalCount() > 0 {
+				h.Merge(f)
+			}
 		}
 	}
 	return h
@@ -334,7 +418,7 @@ func (c *Collector) Collect() {
 		sh.mu.Lock()
 		for i := range sh.ops {
 			a, o := &sh.ops[i], &c.Interval.Ops[i]
-			if a.ops == 0 && (a.svc == nil || a.svc.TotalCount() == 0) {
+			if a.ops == 0 && (a.svc == nil || a.svc.TotalCount() == 0) && (a.omit == nil || a.omit.TotalCount() == 0) {
 				continue
 			}
 			o.Ops += a.ops
@@ -347,6 +431,12 @@ func (c *Collector) Collect() {
 			if a.svc != nil && a.svc.TotalCount() > 0 {
 				o.Svc.Merge(a.svc)
 				a.svc.Reset()
+				o.Lag.Merge(a.lag)
+				a.lag.Reset()
+			}
+			if a.omit != nil && a.omit.TotalCount() > 0 {
+				o.Omit = mergeInto(o.Omit, a.omit)
+				a.omit.Reset()
 			}
 		}
 		sh.mu.Unlock()

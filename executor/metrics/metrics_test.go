@@ -17,7 +17,9 @@ func TestRecordersAreExact(t *testing.T) {
 			r := s.NewRecorder(id)
 			for i := range 10000 {
 				op := i % 2
-				r.Record2(op, i%10 == 0, time.Duration(i+1)*time.Microsecond, time.Duration(i+1))
+				if r.Record2(op, i%10 == 0, time.Duration(i+1)*time.Microsecond, time.Duration(i+1)) {
+					r.Flush()
+				}
 			}
 			r.Flush()
 		}()
@@ -52,7 +54,9 @@ func TestRecordAllocs(t *testing.T) {
 	r := s.NewRecorder(0)
 	a := testing.AllocsPerRun(10, func() {
 		for i := range 1000 {
-			r.Record(0, false, time.Duration(i))
+			if r.Record(0, false, time.Duration(i)) {
+				r.Flush()
+			}
 		}
 	})
 	if a != 0 {
@@ -78,6 +82,57 @@ func BenchmarkRecord(b *testing.B) {
 	r := s.NewRecorder(0)
 	b.ReportAllocs()
 	for i := range b.N {
-		r.Record(0, false, time.Duration(i&1023))
+		if r.Record(0, false, time.Duration(i&1023)) {
+			r.Flush()
+		}
+	}
+}
+
+// TestScheduleLagAndOmitted checks that the flush derives each open-model
+// operation's schedule lag from its latency and service time, and keeps
+// dropped iterations apart from completed ones.
+func TestScheduleLagAndOmitted(t *testing.T) {
+	t.Parallel()
+	s := NewSet(2, true)
+	c := s.NewCollector()
+	r := s.NewRecorder(0)
+	for i := range 1000 {
+		lat := time.Duration(100+i) * time.Microsecond
+		svc := 100 * time.Microsecond
+		if r.Record2(i%2, false, lat, svc) {
+			r.Flush()
+		}
+	}
+	for i := range 10 {
+		if r.Omit(1, time.Duration(i+1)*time.Second) {
+			r.Flush()
+		}
+	}
+	r.Flush()
+	c.Collect()
+	var lags, omitted int64
+	for i, o := range c.Cum.Ops {
+		if o.Ops != 500 || o.Svc.TotalCount() != 500 || o.Lag.TotalCount() != 500 {
+			t.Fatalf("op %d: ops=%d svc=%d lag=%d", i, o.Ops, o.Svc.TotalCount(), o.Lag.TotalCount())
+		}
+		lags += o.Lag.TotalCount()
+		omitted += o.Omitted()
+	}
+	if omitted != 10 || c.Cum.Ops[0].Omit != nil {
+		t.Fatalf("omitted = %d (op 0 omit %v), want 10 on op 1 only", omitted, c.Cum.Ops[0].Omit)
+	}
+	lag := Summarize(c.Cum.MergedLag())
+	if mx := time.Duration(lag.Max); mx < 998*time.Microsecond || mx > 1000*time.Microsecond {
+		t.Errorf("lag max = %v, want 999µs", mx)
+	}
+	if mn := time.Duration(lag.Min); mn > time.Nanosecond {
+		t.Errorf("lag min = %v, want 0 (recorded as 1ns)", mn)
+	}
+	om := Summarize(c.Cum.MergedOmit())
+	if om.Count != 10 || time.Duration(om.Max) < 9990*time.Millisecond {
+		t.Errorf("omitted summary = %+v", om)
+	}
+	if n, _ := c.Cum.Totals(); n != 1000 {
+		t.Errorf("ops = %d: dropped iterations must not count as operations", n)
 	}
 }

@@ -113,7 +113,9 @@ func Kind() targets.Kind {
 			opAllow:  {Name: "allow", Doc: "ask to admit one event for the key"},
 			opAllowN: {Name: "allow_n", Doc: "ask to admit an event of weight n for the key", Arg: "n", ArgDefault: 1},
 		},
-		Stats: []string{"allowed", "denied", "deny_ratio", "fallback_decisions", "backend_errors", "fallbacks", "recoveries", "mode"},
+		Stats:  []string{"allowed", "denied", "deny_ratio", "fallback_decisions", "backend_errors", "fallbacks", "recoveries", "mode"},
+		Gauges: []string{"mode"},
+		Ratios: map[string]targets.Ratio{"deny_ratio": {Num: []string{"denied"}, Den: []string{"allowed", "denied"}}},
 		Actions: []targets.ActionSpec{
 			{Name: ActionSetPolicy, Doc: "add a policy, or replace the policy of the same name", Schema: setSchema},
 			{Name: ActionRemovePolicy, Doc: "remove the named policy", Schema: targets.Schema{Attrs: []targets.Attr{

@@ -6,10 +6,13 @@
 // error accounting against error_rate, capacity against concurrency and
 // latency, and freedom from coordinated omission against stalls.
 //
-// Sleeping uses a per-worker timer. The real duration of a call is the drawn
-// latency plus the timer's wake-up slack (typically tens of microseconds on
-// Linux, more on a loaded machine), so latencies below about 100µs are not
-// reproduced faithfully; use noop to measure the runner's overhead instead.
+// Sleeping uses the precise sleeper of package internal/hrtimer: the last
+// few milliseconds of a call are slept in the kernel with a 1ns timer slack
+// and an absolute deadline, so a call lasts its drawn latency to within a
+// few microseconds on an idle machine, where Go's timers would round a
+// sub-millisecond sleep up to a whole millisecond. With busy = true a call
+// spins on the CPU for its latency instead, so the target competes with the
+// runner for the cores, as every in-process target does.
 package sleep
 
 import (
@@ -23,6 +26,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/perfplan/perfplan/internal/hrtimer"
 	"github.com/perfplan/perfplan/targets"
 )
 
@@ -63,6 +67,9 @@ func ptr(f float64) *float64 { return &f }
 //   - concurrency (whole number, default 0 = unlimited): at most this many
 //     calls are in progress at once; the others queue (the queueing time is
 //     part of their latency). The target's capacity is concurrency/mean.
+//   - busy (bool, default false): spin on the CPU for the latency instead of
+//     sleeping, as a CPU-bound in-process target would. Each call in
+//     progress then keeps a core busy.
 //   - stall { at, duration } (repeatable): from offset at after Open, for
 //     duration, the target is frozen: a call that starts during the window
 //     waits until it ends, and a call in progress when it begins is paused
@@ -91,6 +98,8 @@ func Kind() targets.Kind {
 				{Name: "seed", Type: targets.Int, Default: int64(0), Doc: "random seed, combined with the worker id"},
 				{Name: "concurrency", Type: targets.Int, Default: int64(0), Min: ptr(0),
 					Doc: "most calls in progress at once; 0 is unlimited"},
+				{Name: "busy", Type: targets.Bool, Default: false,
+					Doc: "spin on the CPU for the latency instead of sleeping (a CPU-bound target)"},
 				{Name: "leak_bytes_per_call", Type: targets.Int, Default: int64(0), Min: ptr(0),
 					Doc: "test aid: bytes each call allocates and retains until Close (a deliberate leak)"},
 			},
@@ -110,6 +119,7 @@ func Kind() targets.Kind {
 			{Name: "set", Doc: "sleep for a drawn latency"},
 		},
 		Stats:    []string{"calls", "errors", "stalled", "in_flight_max"},
+		Gauges:   []string{"in_flight_max"},
 		Validate: Validate,
 		New:      func(cfg targets.Config) (targets.Target, error) { return New(cfg) },
 	}
@@ -163,6 +173,7 @@ type config struct {
 	seed        uint64
 	concurrency int
 	leak        int
+	busy        bool
 	stalls      []window // sorted, merged
 }
 
@@ -173,6 +184,7 @@ func parse(cfg targets.Config) (*config, error) {
 		seed:        uint64(cfg.Int("seed")),
 		concurrency: int(cfg.Int("concurrency")),
 		leak:        int(cfg.Int("leak_bytes_per_call")),
+		busy:        cfg.Bool("busy"),
 	}
 	latency := cfg.Duration("latency")
 	if !cfg.Has("latency") {
@@ -313,9 +325,10 @@ func finish(stalls []window, start, lat time.Duration) (time.Duration, bool) {
 
 // Target is an opened sleep target.
 type Target struct {
-	cfg    *config
-	opened time.Time
-	sem    chan struct{} // nil when unlimited
+	cfg     *config
+	opened  time.Time
+	sem     chan struct{} // nil when unlimited
+	sleeper *hrtimer.Sleeper
 
 	calls, errs, stalled atomic.Int64
 	inFlight, inFlightMx atomic.Int64
@@ -330,12 +343,22 @@ func New(cfg targets.Config) (*Target, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sleep target: %w", err)
 	}
-	t := &Target{cfg: c}
+	// Every call sleeps at most sleepWindow in the kernel; up to
+	// sleepSlots calls at once (one OS thread each), the others on Go
+	// timers. LeadDeviations 0: a call ends on its deadline on average,
+	// with little spinning.
+	t := &Target{cfg: c, sleeper: hrtimer.New(hrtimer.Options{Slots: sleepSlots, Window: sleepWindow})}
 	if c.concurrency > 0 {
 		t.sem = make(chan struct{}, c.concurrency)
 	}
 	return t, nil
 }
+
+// Precise sleeping: see New.
+const (
+	sleepSlots  = 256
+	sleepWindow = 5 * time.Millisecond
+)
 
 // Open records the time from which stall offsets count.
 func (t *Target) Open(ctx context.Context) error {
@@ -358,8 +381,9 @@ func (t *Target) Close() error {
 // configured seed and the worker id.
 func (t *Target) NewWorker(id int) (targets.Worker, error) {
 	return &worker{
-		t:   t,
-		rng: rand.New(rand.NewPCG(t.cfg.seed, uint64(id)*0x9e3779b97f4a7c15+1)),
+		t:    t,
+		rng:  rand.New(rand.NewPCG(t.cfg.seed, uint64(id)*0x9e3779b97f4a7c15+1)),
+		wait: t.sleeper.NewWaiter(),
 	}, nil
 }
 
@@ -374,9 +398,9 @@ func (t *Target) Stats() map[string]float64 {
 }
 
 type worker struct {
-	t       *Target
-	rng     *rand.Rand
-	sleeper targets.Sleeper
+	t    *Target
+	rng  *rand.Rand
+	wait *hrtimer.Waiter
 }
 
 // Do sleeps for a drawn latency (held by any stall), then fails with
@@ -420,12 +444,34 @@ func (w *worker) Do(ctx context.Context, _ *targets.Request) error {
 		}
 		lat = end - now
 	}
-	if err := w.sleeper.Sleep(ctx, lat); err != nil {
+	if err := w.hold(ctx, lat); err != nil {
 		return err
 	}
 	if fail {
 		t.errs.Add(1)
 		return ErrInjected
+	}
+	return nil
+}
+
+// hold keeps the call for d: asleep, or spinning on the CPU when busy. It
+// returns ctx.Err() when ctx ends first (a sleep notices within
+// sleepWindow).
+func (w *worker) hold(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	deadline := time.Now().Add(d)
+	if w.t.cfg.busy {
+		for i := 0; time.Now().Before(deadline); i++ {
+			if i&1023 == 1023 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+		}
+		return nil
+	}
+	if _, ok := w.wait.Until(deadline, ctx.Done()); !ok {
+		return ctx.Err()
 	}
 	return nil
 }
