@@ -228,8 +228,9 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 	s.picker = newOpPicker(wl.Ops)
 	s.set = metrics.NewSet(len(wl.Ops), plan.OpenModel(sc.Executor))
 	if plan.OpenModel(sc.Executor) {
-		// Workers wait for intended starts with it; one standard
-		// deviation of wake-up jitter is spun rather than slept.
+		// Workers wait for intended starts with it; the mean wake-up
+		// lateness plus one mean absolute deviation is spun rather
+		// than slept.
 		s.sleeper = hrtimer.New(hrtimer.Options{LeadDeviations: 1})
 	}
 	s.target = opened[wl.Target]

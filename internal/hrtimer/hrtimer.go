@@ -198,11 +198,15 @@ func (w *Waiter) Until(deadline time.Time, cancel <-chan struct{}) (time.Time, b
 
 // acquire takes a kernel-phase slot.
 func (s *Sleeper) acquire() bool {
-	if s.slots.Add(1) > s.max {
-		s.slots.Add(-1)
-		return false
+	for {
+		n := s.slots.Load()
+		if n >= s.max {
+			return false
+		}
+		if s.slots.CompareAndSwap(n, n+1) {
+			return true
+		}
 	}
-	return true
 }
 
 // spin spins until deadline, yielding on every round.

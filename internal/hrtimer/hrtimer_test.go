@@ -1,0 +1,152 @@
+package hrtimer
+
+import (
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestUntilNeverEarly: a wait that reports success has reached its
+// deadline, whichever phase ended it (kernel, spin or Go timer).
+func TestUntilNeverEarly(t *testing.T) {
+	t.Parallel()
+	s := New(Options{Window: 2 * time.Millisecond})
+	w := s.NewWaiter()
+	for _, d := range []time.Duration{0, time.Microsecond, 50 * time.Microsecond, 300 * time.Microsecond, 3 * time.Millisecond} {
+		for range 20 {
+			deadline := time.Now().Add(d)
+			at, ok := w.Until(deadline, nil)
+			if !ok {
+				t.Fatalf("wait of %v: cancelled without a cancel channel", d)
+			}
+			if at.Before(deadline) || time.Now().Before(deadline) {
+				t.Fatalf("wait of %v ended %v early", d, deadline.Sub(at))
+			}
+		}
+	}
+	if s.precise && w.Kernel == 0 {
+		t.Error("no wait used the kernel phase")
+	}
+}
+
+// TestCancel: a closed cancel channel ends a long wait (in its Go-timer
+// phase) and is seen before a wait starts.
+func TestCancel(t *testing.T) {
+	t.Parallel()
+	s := New(Options{})
+	w := s.NewWaiter()
+	cancel := make(chan struct{})
+	done := make(chan bool)
+	go func() {
+		_, ok := w.Until(time.Now().Add(time.Hour), cancel)
+		done <- ok
+	}()
+	close(cancel)
+	if <-done {
+		t.Fatal("a cancelled wait reported its deadline reached")
+	}
+	if _, ok := w.Until(time.Now().Add(time.Hour), cancel); ok {
+		t.Fatal("a wait on a closed channel reported its deadline reached")
+	}
+}
+
+// TestInterruptWakesKernelSleepers: Interrupt ends the kernel phase at once,
+// so a goroutine sleeping there sees its closed cancel channel without
+// waiting out its window (an hour here, so the test would time out).
+func TestInterruptWakesKernelSleepers(t *testing.T) {
+	t.Parallel()
+	s := New(Options{Window: time.Hour, MaxLead: time.Nanosecond})
+	if !s.precise {
+		t.Skip("no kernel phase on this system")
+	}
+	cancel := make(chan struct{})
+	var wg sync.WaitGroup
+	results := make(chan bool, 4)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, ok := s.NewWaiter().Until(time.Now().Add(30*time.Minute), cancel)
+			results <- ok
+		}()
+	}
+	// Wait until all four are in the kernel phase.
+	for s.slots.Load() < 4 {
+		time.Sleep(time.Millisecond)
+	}
+	close(cancel)
+	s.Interrupt()
+	wg.Wait()
+	close(results)
+	for ok := range results {
+		if ok {
+			t.Fatal("an interrupted, cancelled wait reported its deadline reached")
+		}
+	}
+	if n := s.slots.Load(); n != 0 {
+		t.Fatalf("%d slots still held", n)
+	}
+}
+
+// TestSlotsBounded: no more than Slots goroutines sleep in the kernel at
+// once; the others fall back to Go timers and still end after their
+// deadline.
+func TestSlotsBounded(t *testing.T) {
+	t.Parallel()
+	s := New(Options{Slots: 2, Window: time.Hour})
+	deadline := time.Now().Add(20 * time.Millisecond)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	peak := int32(0)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			mu.Lock()
+			peak = max(peak, s.slots.Load())
+			mu.Unlock()
+			if at, ok := s.NewWaiter().Until(deadline, nil); !ok || at.Before(deadline) {
+				t.Errorf("ended at %v, deadline %v, ok %v", at, deadline, ok)
+			}
+			mu.Lock()
+			peak = max(peak, s.slots.Load())
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if peak > 2 {
+		t.Fatalf("%d goroutines held kernel slots at once, want at most 2", peak)
+	}
+}
+
+// TestLeadFollowsLateness: the lead estimate follows the measured wake-up
+// lateness, and an outlier moves it by at most MaxLead/16.
+func TestLeadFollowsLateness(t *testing.T) {
+	t.Parallel()
+	s := New(Options{LeadDeviations: 0, MaxLead: 200 * time.Microsecond})
+	for range 200 {
+		s.observe(30 * time.Microsecond)
+	}
+	if l := s.Lead(); l < 29*time.Microsecond || l > 31*time.Microsecond {
+		t.Fatalf("lead %v after steady 30µs lateness", l)
+	}
+	before := s.Lead()
+	s.observe(time.Second)
+	if d := s.Lead() - before; d > 200*time.Microsecond/16+time.Microsecond {
+		t.Fatalf("one outlier moved the lead by %v", d)
+	}
+}
+
+// TestUntilAllocs: a wait allocates nothing once its Waiter's timer exists.
+func TestUntilAllocs(t *testing.T) {
+	s := New(Options{Window: time.Millisecond})
+	w := s.NewWaiter()
+	w.Until(time.Now().Add(2*time.Millisecond), nil) // creates the timer
+	a := testing.AllocsPerRun(20, func() {
+		w.Until(time.Now().Add(100*time.Microsecond), nil)
+		w.Until(time.Now().Add(1500*time.Microsecond), nil)
+	})
+	if a != 0 {
+		t.Fatalf("%v allocations per wait", a)
+	}
+}
