@@ -51,7 +51,7 @@ func parsePercent(s string) (float64, error) {
 func compareCommand(env Env, args []string) int {
 	fs := newFlagSet("compare", "compare [flags] BASE.json NEW.json", env.Stderr)
 	opts := compare.DefaultOptions()
-	fs.Float64Var(&opts.Alpha, "alpha", opts.Alpha, "significance level of the Mann-Whitney U test")
+	fs.Float64Var(&opts.Alpha, "alpha", opts.Alpha, "significance level of the tests (U test over --count runs, Welch t test on batch means of one run's per-second series)")
 	fs.Var(percentFlag{&opts.Threshold}, "threshold", "fail on a significant regression at least this large (e.g. 5%)")
 	fs.Float64Var(&opts.Confidence, "confidence", opts.Confidence, "level of the confidence intervals")
 	fs.Var(percentFlag{&opts.Cutoffs.Critical}, "critical", "regression size rated Critical")

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfplan/perfplan/compare"
 	"github.com/perfplan/perfplan/history"
 	"github.com/perfplan/perfplan/report"
 )
@@ -25,6 +26,15 @@ func seriesDoc(p50 time.Duration, commit string) *report.Document {
 	return &report.Document{SchemaVersion: report.SchemaVersion, Start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
 		Environment: report.Environment{GitCommit: commit},
 		Plans:       []report.PlanDoc{{Name: "p", Passed: true, Scenarios: []report.ScenarioDoc{s}}}}
+}
+
+// shortDoc is seriesDoc cut to n intervals: too few for a verdict from one
+// run per side.
+func shortDoc(p50 time.Duration, n int) *report.Document {
+	d := seriesDoc(p50, "short")
+	s := &d.Plans[0].Scenarios[0]
+	s.Series = s.Series[:n]
+	return d
 }
 
 func writeDoc(t *testing.T, d *report.Document) string {
@@ -47,6 +57,8 @@ func TestCompareCommand(t *testing.T) {
 	base := writeDoc(t, seriesDoc(time.Millisecond, "a"))
 	same := writeDoc(t, seriesDoc(time.Millisecond, "b"))
 	slow := writeDoc(t, seriesDoc(1300*time.Microsecond, "c"))
+	shortBase := writeDoc(t, shortDoc(time.Millisecond, 6))
+	shortSlow := writeDoc(t, shortDoc(2*time.Millisecond, 6))
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -56,6 +68,7 @@ func TestCompareCommand(t *testing.T) {
 		{"unchanged", []string{base, same}, ExitOK, "no significant regression"},
 		{"slower", []string{base, slow, "--threshold", "5%"}, ExitFailed, "High"},
 		{"below threshold", []string{"--threshold=50%", base, slow}, ExitOK, "below the 50% threshold"},
+		{"one run, too short", []string{shortBase, shortSlow}, ExitOK, "rerun both sides with --count"},
 		{"one file", []string{base}, ExitUsage, ""},
 		{"bad threshold", []string{base, slow, "--threshold", "x"}, ExitUsage, ""},
 		{"missing file", []string{base, filepath.Join(t.TempDir(), "nope.json")}, ExitUsage, ""},
@@ -119,5 +132,35 @@ func TestHistoryCommand(t *testing.T) {
 	code, out, _ = run(historyCommand, nil, "--history", path, "nope")
 	if code != ExitOK || !strings.Contains(out, "no history") {
 		t.Errorf("unknown plan: exit %d\n%s", code, out)
+	}
+}
+
+// TestRegressionCheckOneRun checks --mode regression's comparison with one
+// run per side (its default --count 1): batch means of the per-second
+// series, or no verdict and the advice to use --count when they are too
+// short.
+func TestRegressionCheckOneRun(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		base, new *report.Document
+		regressed bool
+		want      string
+	}{
+		{"unchanged", seriesDoc(time.Millisecond, "a"), seriesDoc(time.Millisecond, "b"), false, "batch means: "},
+		{"30% slower", seriesDoc(time.Millisecond, "a"), seriesDoc(1300*time.Microsecond, "b"), true, "batch means: "},
+		{"too short", shortDoc(time.Millisecond, 6), shortDoc(2*time.Millisecond, 6), false, "--count"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var out bytes.Buffer
+			got, err := regressionCheck(&out, tc.base, tc.new, compare.DefaultOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.regressed || !strings.Contains(out.String(), tc.want) {
+				t.Errorf("regressed = %v, want %v; output lacks %q?\n%s", got, tc.regressed, tc.want, out.String())
+			}
+		})
 	}
 }

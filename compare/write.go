@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,40 +28,76 @@ func fmtValue(m Metric, v float64) string {
 }
 
 // ciString renders a summary's interval as ± the larger relative distance
-// from the median, as benchstat does ("∞" with too few samples).
+// from the centre, as benchstat does. An interval below the level asked
+// for (too few runs) is marked with its level, "± 12% @94%"; with no
+// interval it returns "".
 func ciString(s Summary) string {
-	if math.IsInf(s.Lo, 0) || math.IsInf(s.Hi, 0) || math.IsNaN(s.Lo) || math.IsNaN(s.Hi) {
-		return "± ∞"
+	if s.Confidence == 0 || math.IsInf(s.Lo, 0) || math.IsInf(s.Hi, 0) || math.IsNaN(s.Lo) || math.IsNaN(s.Hi) {
+		return ""
 	}
-	if s.Center == 0 {
-		if s.Lo == 0 && s.Hi == 0 {
-			return "± 0%"
-		}
-		return "± ?"
+	var out string
+	switch {
+	case s.Center == 0 && s.Lo == 0 && s.Hi == 0:
+		out = "± 0%"
+	case s.Center == 0:
+		out = "± ?"
+	default:
+		v := math.Max(s.Hi/s.Center-1, 1-s.Lo/s.Center)
+		out = fmt.Sprintf("± %.0f%%", 100*v)
 	}
-	v := math.Max(s.Hi/s.Center-1, 1-s.Lo/s.Center)
-	return fmt.Sprintf("± %.0f%%", 100*v)
+	if s.Reduced {
+		out += fmt.Sprintf(" @%.0f%%", 100*s.Confidence)
+	}
+	return out
 }
 
-// DeltaString renders a row's change: "~" when not significant, otherwise
-// the delta with its interval.
+// valueString renders a summary's centre with its interval.
+func valueString(m Metric, s Summary) string {
+	v := fmtValue(m, s.Center)
+	if ci := ciString(s); ci != "" {
+		v += " " + ci
+	}
+	return v
+}
+
+// DeltaString renders a row's change: "~" when not significant, "?" (with
+// the point estimate) when there is no verdict, otherwise the delta with its
+// interval.
 func (r Row) DeltaString() string {
+	if r.Declined {
+		if math.IsInf(r.Delta, 0) || math.IsNaN(r.Delta) {
+			return "?"
+		}
+		return fmt.Sprintf("? (%+.1f%%)", 100*r.Delta)
+	}
 	if !r.Significant {
 		return "~"
 	}
-	if math.IsInf(r.Delta, 0) {
-		return "+∞"
+	if math.IsInf(r.Delta, 1) {
+		return "up from 0"
 	}
 	s := fmt.Sprintf("%+.2f%%", 100*r.Delta)
-	if !math.IsNaN(r.DeltaLo) && !math.IsInf(r.DeltaLo, 0) {
+	if !math.IsNaN(r.DeltaLo) && !math.IsInf(r.DeltaLo, 0) && !math.IsNaN(r.DeltaHi) && !math.IsInf(r.DeltaHi, 0) {
 		s += fmt.Sprintf(" [%+.1f%%, %+.1f%%]", 100*r.DeltaLo, 100*r.DeltaHi)
 	}
 	return s
 }
 
-// Verdict is "Critical", "High", "Medium", "Low", "improvement" or "".
+// pString renders the p-value and the number of samples per side.
+func (r Row) pString() string {
+	n := "n=" + pair(r.Base.N, r.New.N)
+	if r.Declined || math.IsNaN(r.P) {
+		return "p=? " + n
+	}
+	return fmt.Sprintf("p=%.3f %s", r.P, n)
+}
+
+// Verdict is "Critical", "High", "Medium", "Low", "improvement", "no
+// verdict" or "".
 func (r Row) Verdict() string {
 	switch {
+	case r.Declined:
+		return "no verdict"
 	case r.Regression:
 		return r.Severity.String()
 	case r.Improvement:
@@ -69,11 +106,21 @@ func (r Row) Verdict() string {
 	return ""
 }
 
+// heading describes a plan's samples and statistics.
+func heading(row Row, opts Options) string {
+	switch row.Source {
+	case "repetitions":
+		return fmt.Sprintf("plan %s (samples: repetitions, one per run; median ± %g%% interval; U test, alpha %g)", row.Plan, 100*opts.Confidence, opts.Alpha)
+	default:
+		return fmt.Sprintf("plan %s (samples: intervals of one run per side; mean ± %g%% interval from batch means; Welch t test on batch means, alpha %g)", row.Plan, 100*opts.Confidence, opts.Alpha)
+	}
+}
+
 // Write prints the comparison as a benchstat-like table per plan, the
 // advice for each regression, and a verdict line.
 func (r *Result) Write(w io.Writer) error {
-	header := []any{"scenario", "op", "metric", "base", "new", "delta", "p (n)", "verdict"}
-	align := []tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignLeft}
+	header := []any{"scenario", "op", "metric", "base", "new", "delta", "p (n)", "verdict", "method"}
+	align := []tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignLeft, tw.AlignLeft}
 	var plan string
 	var t *tablewriter.Table
 	flush := func() error {
@@ -92,7 +139,7 @@ func (r *Result) Write(w io.Writer) error {
 				return err
 			}
 			plan = row.Plan
-			fmt.Fprintf(w, "\nplan %s (samples: %s; alpha %g, %g%% intervals)\n", plan, row.Source, r.Options.Alpha, 100*r.Options.Confidence)
+			fmt.Fprintf(w, "\n%s\n", heading(row, r.Options))
 			t = tablewriter.NewTable(w,
 				tablewriter.WithHeaderAutoFormat(tw.Off),
 				tablewriter.WithRowAutoWrap(tw.WrapNone),
@@ -108,16 +155,13 @@ func (r *Result) Write(w io.Writer) error {
 				op = ""
 			}
 		}
-		n := fmt.Sprintf("n=%d", row.Base.N)
-		if row.Base.N != row.New.N {
-			n = fmt.Sprintf("n=%d+%d", row.Base.N, row.New.N)
-		}
 		cells := []string{scen, op, row.Metric.Name,
-			fmtValue(row.Metric, row.Base.Center) + " " + ciString(row.Base),
-			fmtValue(row.Metric, row.New.Center) + " " + ciString(row.New),
+			valueString(row.Metric, row.Base),
+			valueString(row.Metric, row.New),
 			row.DeltaString(),
-			fmt.Sprintf("p=%.3f %s", row.P, n),
-			row.Verdict()}
+			row.pString(),
+			row.Verdict(),
+			row.Method.String()}
 		if err := t.Append(cells); err != nil {
 			return fmt.Errorf("table row: %w", err)
 		}
@@ -155,17 +199,60 @@ func (r *Result) Write(w io.Writer) error {
 	for _, msg := range warnings {
 		fmt.Fprintf(w, "note: %s\n", msg)
 	}
+	for _, msg := range declinedNotes(r.Rows) {
+		fmt.Fprintf(w, "note: %s\n", msg)
+	}
+	declined := len(r.Declined())
+	var undecided string
+	if declined > 0 {
+		undecided = fmt.Sprintf(" (no verdict on %d of %d rows)", declined, len(r.Rows))
+	}
 	switch {
 	case len(r.Rows) == 0:
 		fmt.Fprintln(w, "\nnothing to compare: no plan and scenario with samples on both sides")
 	case r.Failed():
-		fmt.Fprintf(w, "\nREGRESSION: %d significant regressions, %d at or beyond the %s threshold\n", len(regs), countFailing(regs), strings.TrimSuffix(fmt.Sprintf("%g%%", 100*r.Options.Threshold), ""))
+		fmt.Fprintf(w, "\nREGRESSION: %d significant regressions, %d at or beyond the %g%% threshold%s\n", len(regs), countFailing(regs), 100*r.Options.Threshold, undecided)
+	case declined == len(r.Rows):
+		fmt.Fprintln(w, "\nNO VERDICT: the series are too short or too autocorrelated to test; rerun both sides with --count 6 or more")
 	case len(regs) > 0:
-		fmt.Fprintf(w, "\nOK: %d significant regressions, all below the %g%% threshold\n", len(regs), 100*r.Options.Threshold)
+		fmt.Fprintf(w, "\nOK: %d significant regressions, all below the %g%% threshold%s\n", len(regs), 100*r.Options.Threshold, undecided)
 	default:
-		fmt.Fprintln(w, "\nOK: no significant regression")
+		fmt.Fprintf(w, "\nOK: no significant regression%s\n", undecided)
 	}
 	return nil
+}
+
+// declinedNotes explains, per plan and scenario, the rows without a
+// verdict and what to do about them.
+func declinedNotes(rows []Row) []string {
+	type key struct{ plan, scenario string }
+	var order []key
+	metrics := map[key][]string{}
+	first := map[key]Row{}
+	for _, row := range rows {
+		if !row.Declined {
+			continue
+		}
+		k := key{row.Plan, row.Scenario}
+		if _, ok := metrics[k]; !ok {
+			order = append(order, k)
+			first[k] = row
+		}
+		name := row.Metric.Name
+		if row.Op != "(all)" {
+			name = row.Op + " " + name
+		}
+		if !slices.Contains(metrics[k], name) {
+			metrics[k] = append(metrics[k], name)
+		}
+	}
+	var out []string
+	for _, k := range order {
+		m := first[k].Method
+		out = append(out, fmt.Sprintf("%s/%s: no verdict on %s: with one run per side the test uses batch means of the per-second series, and %s intervals per side are too few, or too autocorrelated, for %d uncorrelated batches (see the method column); rerun both sides with --count 6 or more for a U test over runs, or run longer",
+			k.plan, k.scenario, strings.Join(metrics[k], ", "), pair(m.BaseN, m.NewN), minBatches))
+	}
+	return out
 }
 
 func countFailing(rows []Row) int {
