@@ -176,6 +176,7 @@ func TestDroppedIterationsAreLowerBounds(t *testing.T) {
 				Asserts: []*plan.Assertion{
 					{Expr: "latency.p99 < 1h", Condition: lessThan("latency.p99", float64(time.Hour/time.Millisecond))},
 					{Expr: "dropped > 0", Condition: greaterThan("dropped", 0)},
+					{Expr: "latency.p99 > 5ms", Condition: greaterThan("latency.p99", 5)},
 				},
 			}
 			r := run(t, onePlan(sc), Options{NoResources: true}).Scenarios[0]
@@ -186,9 +187,13 @@ func TestDroppedIterationsAreLowerBounds(t *testing.T) {
 			if r.Total.Latency.Max < dropLateness {
 				t.Fatalf("latency max %v: the dropped iterations' lateness is missing", r.Total.Latency.Max)
 			}
-			lat, cnt := r.Assertions[0], r.Assertions[1]
+			lat, cnt, above := r.Assertions[0], r.Assertions[1], r.Assertions[2]
 			if !cnt.Passed || len(cnt.Notes) != 0 {
 				t.Errorf("a counter assertion is untouched by drops: %+v", cnt)
+			}
+			// A lower bound above 5ms proves the real p99 is too.
+			if !above.Passed {
+				t.Errorf("latency.p99 > 5ms on a lower bound of %v: %+v", r.Total.Latency.P99, above)
 			}
 			if len(lat.Notes) == 0 || !strings.Contains(lat.Notes[0], "lower bound") {
 				t.Errorf("notes %q lack the lower bound", lat.Notes)
