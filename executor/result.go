@@ -74,10 +74,29 @@ type Result struct {
 	// Interrupted is set when the run's context was cancelled (a signal).
 	Interrupted bool
 	Scenarios   []*ScenarioResult
+	// Errors lists problems outside any scenario: a target whose Close
+	// failed or panicked, the error of a target interrupted while it
+	// started.
+	Errors []string
 }
 
-// Passed reports whether every assertion of every scenario held.
+// TargetFailed reports whether a scenario could not start because its
+// target failed to make a worker (an error or a panic in NewWorker).
+func (r *Result) TargetFailed() bool {
+	for _, s := range r.Scenarios {
+		if s.TargetFailure != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// Passed reports whether every assertion of every scenario held (and every
+// scenario's target started).
 func (r *Result) Passed() bool {
+	if r.TargetFailed() {
+		return false
+	}
 	for _, s := range r.Scenarios {
 		for _, a := range s.Assertions {
 			if !a.Passed {
@@ -142,6 +161,13 @@ type ScenarioResult struct {
 	// WorkerErrors lists run-time problems with workers, such as a target
 	// that could not create a worker.
 	WorkerErrors []string
+	// TargetFailure is set when the scenario could not start its workers
+	// because the target failed to make one (an error or a panic in
+	// NewWorker): a target that failed to start.
+	TargetFailure string
+	// Panics counts the target's panics in Do, each recovered and counted
+	// as a failed operation (see OpStats.ErrorSamples).
+	Panics int64
 }
 
 // OpStats is the figures of one operation (or of all of them).
@@ -169,6 +195,10 @@ type OpStats struct {
 	// Corrected is, for a closed model that stalled (ScenarioResult.Stall),
 	// the latency corrected for coordinated omission; nil otherwise.
 	Corrected *LatencyStats
+	// ErrorSamples are the operation's first distinct error messages (a
+	// target's panic reads "panic: VALUE at FILE:LINE (FUNC)"), each with
+	// the number of errors that carried it while samples were collected.
+	ErrorSamples []ErrorSample
 	// Hist, ServiceHist and LagHist are the merged histograms (nanoseconds)
 	// of the completed operations; OmitHist holds the dropped iterations'
 	// lateness. They may be nil when empty.
@@ -176,6 +206,14 @@ type OpStats struct {
 	ServiceHist *hdrhistogram.Histogram
 	LagHist     *hdrhistogram.Histogram
 	OmitHist    *hdrhistogram.Histogram
+}
+
+// ErrorSample is one distinct error message of an operation.
+type ErrorSample struct {
+	Message string `json:"message"`
+	// Count is how many errors carried the message while samples were
+	// being collected (a lower bound of its total).
+	Count int64 `json:"count"`
 }
 
 // LowerBound reports whether the latency percentiles are lower bounds,

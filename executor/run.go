@@ -58,15 +58,23 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (*Result, error) {
 	}
 	opened, order, err := openTargets(ctx, p)
 	if err != nil {
+		if ctx.Err() != nil {
+			// Interrupted while a target was starting (a long prefill,
+			// say): that is an interruption, not a target failure.
+			now := time.Now()
+			return &Result{Plan: p, Start: now, End: now, Interrupted: true, Errors: []string{err.Error()}}, nil
+		}
 		return nil, err
 	}
+	res := &Result{Plan: p, Start: time.Now()}
 	defer func() {
 		for _, t := range order {
-			_ = opened[t].Close()
+			if err := safely("Close", opened[t].Close); err != nil {
+				res.Errors = append(res.Errors, fmt.Sprintf("target %s: close: %v", t.ID(), err))
+			}
 		}
 	}()
 
-	res := &Result{Plan: p, Start: time.Now()}
 	obs := opts.Observer
 	if obs != nil {
 		obs = &lockedObserver{o: obs}
@@ -125,7 +133,7 @@ func openTargets(ctx context.Context, p *plan.Plan) (map[*plan.Target]targets.Ta
 	var done []*plan.Target
 	fail := func(t *plan.Target, err error) error {
 		for _, d := range done {
-			_ = opened[d].Close()
+			_ = safely("Close", opened[d].Close)
 		}
 		return fmt.Errorf("executor: open target %s: %w", t.ID(), &TargetError{Target: t.ID(), Err: err})
 	}
@@ -133,12 +141,19 @@ func openTargets(ctx context.Context, p *plan.Plan) (map[*plan.Target]targets.Ta
 		if t.Spec == nil || t.Spec.New == nil {
 			return nil, nil, fail(t, fmt.Errorf("kind %q is not registered", t.Kind))
 		}
-		tt, err := t.Spec.New(t.Config)
+		var tt targets.Target
+		err := safely("New", func() (err error) {
+			tt, err = t.Spec.New(t.Config)
+			return err
+		})
+		if err == nil && tt == nil {
+			err = errors.New("New returned no target")
+		}
 		if err != nil {
 			return nil, nil, fail(t, err)
 		}
-		if err := tt.Open(ctx); err != nil {
-			_ = tt.Close()
+		if err := safely("Open", func() error { return tt.Open(ctx) }); err != nil {
+			_ = safely("Close", tt.Close)
 			return nil, nil, fail(t, err)
 		}
 		opened[t] = tt
@@ -225,6 +240,7 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 	}
 	sc.Workload = &wl
 	s.ops = wl.Ops
+	s.errSamples = make([]errSamples, len(wl.Ops))
 	s.picker = newOpPicker(wl.Ops)
 	s.set = metrics.NewSet(len(wl.Ops), plan.OpenModel(sc.Executor))
 	if plan.OpenModel(sc.Executor) {
@@ -291,11 +307,12 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 	if !opts.NoResources {
 		col.res = newResourceSampler(opts.SeriesLimit)
 	}
-	s.statsStart = s.target.Stats()
+	s.statsStart = s.stats()
 	wallStart := time.Now()
 	s.base = wallStart
-	if err := ex.start(s); err != nil {
-		s.addError("%v", err)
+	startErr := ex.start(s)
+	if startErr != nil {
+		s.addError("%v", startErr)
 	}
 
 	// Interruption and events.
@@ -371,6 +388,21 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 	s.mu.Lock()
 	r.WorkerErrors = append(r.WorkerErrors, s.errs...)
 	s.mu.Unlock()
+	if startErr != nil {
+		r.TargetFailure = startErr.Error()
+	}
+	s.mu.Lock()
+	if r.TargetFailure == "" {
+		r.TargetFailure = s.targetFailure
+	}
+	s.mu.Unlock()
+	r.Panics = s.panics.Load()
+	var all []ErrorSample
+	for i := range r.Ops {
+		r.Ops[i].ErrorSamples = s.errSamples[i].samples()
+		all = append(all, r.Ops[i].ErrorSamples...)
+	}
+	r.Total.ErrorSamples = all
 	evMu.Lock()
 	r.EventErrors = evErrs
 	evMu.Unlock()
@@ -403,7 +435,7 @@ func runEvents(ctx context.Context, s *scenarioRun, report func(string)) {
 			report(fmt.Sprintf("event %s at %v on %s: target does not accept actions", ev.Action, ev.At, targetID(ev.Target)))
 			continue
 		}
-		if err := c.Control(ctx, ev.Action, ev.Config); err != nil {
+		if err := safely("Control", func() error { return c.Control(ctx, ev.Action, ev.Config) }); err != nil {
 			report(fmt.Sprintf("event %s at %v on %s: %v", ev.Action, ev.At, targetID(ev.Target), err))
 		}
 	}

@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sync"
@@ -77,6 +78,8 @@ type scenarioRun struct {
 	workers []*worker
 	wake    chan struct{}
 	errs    []string
+	// targetFailure is the first error of the target making a worker.
+	targetFailure string
 
 	wg       sync.WaitGroup
 	nworkers atomic.Int64
@@ -103,6 +106,12 @@ type scenarioRun struct {
 	_       [64]byte
 	sharedN int64
 
+	// errSamples keeps, per operation, the first distinct error messages;
+	// panics counts the target's panics in Do.
+	errSamples     []errSamples
+	panics         atomic.Int64
+	statsPanicOnce sync.Once
+
 	// statsStart is the target's Stats() when the scenario started; the
 	// scenario's target statistics are the change since.
 	statsStart map[string]float64
@@ -127,6 +136,39 @@ func (s *scenarioRun) since() time.Duration {
 		return s.clock.now()
 	}
 	return time.Since(s.base)
+}
+
+// maxErrSamples is how many distinct error messages an operation keeps.
+const maxErrSamples = 5
+
+// errSamples is one operation's first distinct error messages, with how many
+// errors carried each while it was collecting.
+type errSamples struct {
+	full atomic.Bool
+	mu   sync.Mutex
+	msgs []ErrorSample
+}
+
+func (e *errSamples) add(msg string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i := range e.msgs {
+		if e.msgs[i].Message == msg {
+			e.msgs[i].Count++
+			return
+		}
+	}
+	if len(e.msgs) < maxErrSamples {
+		e.msgs = append(e.msgs, ErrorSample{Message: msg, Count: 1})
+		return
+	}
+	e.full.Store(true)
+}
+
+func (e *errSamples) samples() []ErrorSample {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]ErrorSample(nil), e.msgs...)
 }
 
 // kind returns the scenario's target kind, or nil.
@@ -183,9 +225,16 @@ func (s *scenarioRun) requestStop(reason int32) {
 
 // newWorkerFor creates worker id with its target worker. It does not start it.
 func (s *scenarioRun) newWorkerFor(id int) (*worker, error) {
-	tw, err := s.target.NewWorker(id)
+	var tw targets.Worker
+	err := safely("NewWorker", func() (err error) {
+		tw, err = s.target.NewWorker(id)
+		return err
+	})
+	if err == nil && tw == nil {
+		err = errors.New("NewWorker returned no worker")
+	}
 	if err != nil {
-		return nil, fmt.Errorf("scenario %s: new worker %d: %w", s.sc.Name, id, err)
+		return nil, fmt.Errorf("scenario %s: target %s: new worker %d: %w", s.sc.Name, targetID(s.sc.Workload.Target), id, err)
 	}
 	w := newWorker(s, id, tw)
 	s.mu.Lock()
@@ -245,6 +294,11 @@ func (s *scenarioRun) spawn() {
 		w, err := s.newWorkerFor(id)
 		if err != nil {
 			s.addError("%v", err)
+			s.mu.Lock()
+			if s.targetFailure == "" {
+				s.targetFailure = err.Error()
+			}
+			s.mu.Unlock()
 			s.live.Add(-1)
 			s.spawning.Store(false)
 			s.wg.Done()
@@ -628,8 +682,35 @@ func (c *collector) viewResult(cum *metrics.View, elapsed time.Duration) *Scenar
 		total := metrics.OpView{Ops: ops, Errors: errs, Lat: cum.MergedLat(), Svc: cum.MergedSvc(), Lag: cum.MergedLag(), Omit: cum.MergedOmit()}
 		r.Total = opStats("total", &total, thr)
 	}
-	r.TargetStats = targets.SpanStats(s.kind(), s.statsStart, s.target.Stats())
+	r.TargetStats = targets.SpanStats(s.kind(), s.statsStart, s.stats())
 	return r
+}
+
+// stats returns the target's statistics, or nil when Stats panics; the
+// first panic is reported in the scenario's worker errors.
+func (s *scenarioRun) stats() map[string]float64 {
+	var st map[string]float64
+	err := safely("Stats", func() error {
+		st = s.target.Stats()
+		return nil
+	})
+	if err != nil {
+		s.statsPanicOnce.Do(func() { s.addError("target %s: %v", targetID(s.sc.Workload.Target), err) })
+		return nil
+	}
+	return st
+}
+
+// safely calls f, which calls into a target, and turns a panic into an error
+// that names the method (what), the panic value and the frame that raised
+// it.
+func safely(what string, f func() error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("%s panicked: %v%s", what, v, panicFrame())
+		}
+	}()
+	return f()
 }
 
 // dropEmpty drops the histograms of an operation that never completed.

@@ -2,7 +2,11 @@ package executor
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
+	"path/filepath"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,6 +65,12 @@ type worker struct {
 	state  atomic.Int32
 	parked atomic.Bool
 	parks  atomic.Int64
+
+	// Set around each call of Do, for recoverDo: inDo tells a panic of
+	// the target from one of the runner's own; opStart and opDue are the
+	// operation's actual and intended starts.
+	inDo            bool
+	opStart, opDue  time.Duration
 }
 
 func newWorker(s *scenarioRun, id int, tw targets.Worker) *worker {
@@ -166,31 +176,48 @@ func (w *worker) control() bool {
 // iteration counter for shared-iterations); metrics go to the worker's own
 // staging buffer.
 func (w *worker) runClosed(budget int64) {
-	s := w.s
 	defer w.exit()
-	seen := s.gen.Load()
+	seen := w.s.gen.Load()
 	if !w.control() {
 		return
 	}
+	for !w.closedLoop(&budget, seen) {
+		// A target panicked in Do: the operation was counted as an error
+		// and the worker goes on.
+		seen = w.s.gen.Load()
+	}
+}
+
+// closedLoop runs the closed-model loop until the worker must stop (true),
+// or until the target panics in Do (false, after the panic is recovered and
+// counted by recoverDo). seen is the control word the worker last acted on.
+func (w *worker) closedLoop(budget *int64, seen uint64) (done bool) {
+	s := w.s
+	defer w.recoverDo(&done)
 	shared := s.sharedN > 0
 	start := s.since()
 	for {
-		if budget >= 0 {
-			if budget == 0 {
-				return
+		if *budget >= 0 {
+			if *budget == 0 {
+				return true
 			}
-			budget--
+			*budget--
 		}
 		if shared && s.claimed.Add(1) > s.sharedN {
-			return
+			return true
 		}
 		op := w.prepare()
+		w.opStart, w.inDo = start, true
 		err := w.tw.Do(w.ctx, &w.req)
+		w.inDo = false
 		end := s.since()
 		if g := s.gen.Load(); g != seen {
 			seen = g
 			if !w.settle(op, err != nil, end-start, end-start, false) {
-				return
+				return true
+			}
+			if err != nil {
+				w.sampleErr(op, err)
 			}
 			start = s.since()
 			continue
@@ -199,10 +226,51 @@ func (w *worker) runClosed(budget int64) {
 			w.flush()
 			end = s.since()
 		}
+		if err != nil {
+			w.sampleErr(op, err)
+		}
 		start = end
 	}
 }
 
+// recoverDo, deferred by the worker loops, turns a panic of the target's Do
+// into a failed operation: it records the operation (its latency up to the
+// panic), keeps the panic value and the frame that raised it as an error
+// sample, and renews the worker's context. done is set to false so the loop
+// starts again. A panic that is not the target's (the runner's own) is not
+// recovered.
+func (w *worker) recoverDo(done *bool) {
+	if !w.inDo {
+		return
+	}
+	v := recover()
+	if v == nil {
+		return
+	}
+	w.inDo = false
+	s := w.s
+	end := s.since()
+	op := w.req.Op
+	for i := range s.ops {
+		if s.ops[i].Index == op {
+			op = i
+			break
+		}
+	}
+	full := false
+	if s.set.Service() {
+		full = w.rec.Record2(op, true, end-w.opDue, end-w.opStart)
+	} else {
+		full = w.rec.Record(op, true, end-w.opStart)
+	}
+	if full {
+		w.flush()
+	}
+	s.panics.Add(1)
+	w.sampleErr(op, panicError(v))
+	w.renewCtx()
+	*done = false
+}
 // settle finishes an operation that ended after the control word changed
 // (stop, VU count change, snapshot tick). An abandoned worker exits at once;
 // an operation whose context was cancelled by graceful_stop is counted as
@@ -237,23 +305,32 @@ func (w *worker) settle(op int, failed bool, latency, service time.Duration, ope
 // of one operation serves as the actual start of the next, so the clock is
 // read once per operation.
 func (w *worker) runOpen() {
-	s := w.s
 	defer w.exit()
-	s.spawning.Store(false)
+	w.s.spawning.Store(false)
+	for !w.openLoop() {
+		// A target panicked in Do: see runClosed.
+	}
+}
+
+// openLoop runs the open-model loop until the worker must stop (true), or
+// until the target panics in Do (false).
+func (w *worker) openLoop() (done bool) {
+	s := w.s
+	defer w.recoverDo(&done)
 	seen := s.gen.Load()
 	now := s.since()
 	for {
 		i := s.next.Add(1) - 1
 		due, ok := s.sched.Load().at(i, &w.seg)
 		if !ok {
-			return
+			return true
 		}
 		start := now
 		if due > now {
 			var more bool
 			start, more = w.waitUntil(due)
 			if !more {
-				return
+				return true
 			}
 		} else if late := now - due; late > spawnLateness {
 			if int(s.nworkers.Load()) < s.maxVUs {
@@ -268,12 +345,17 @@ func (w *worker) runOpen() {
 			}
 		}
 		op := w.prepare()
+		w.opStart, w.opDue, w.inDo = start, due, true
 		err := w.tw.Do(w.ctx, &w.req)
+		w.inDo = false
 		end := s.since()
 		if g := s.gen.Load(); g != seen {
 			seen = g
 			if !w.settle(op, err != nil, end-due, end-start, true) {
-				return
+				return true
+			}
+			if err != nil {
+				w.sampleErr(op, err)
 			}
 			now = s.since()
 			continue
@@ -281,6 +363,9 @@ func (w *worker) runOpen() {
 		if w.rec.Record2(op, err != nil, end-due, end-start) {
 			w.flush()
 			end = s.since()
+		}
+		if err != nil {
+			w.sampleErr(op, err)
 		}
 		now = end
 	}
@@ -302,4 +387,42 @@ func (w *worker) waitUntil(due time.Duration) (time.Duration, bool) {
 	}
 	at, ok := w.wait.Until(s.base.Add(due), s.stopCh)
 	return at.Sub(s.base), ok
+}
+
+// sampleErr keeps err as an error sample of operation op (see
+// errSamples); once an operation has its samples, it costs one atomic load.
+func (w *worker) sampleErr(op int, err error) {
+	if op >= len(w.s.errSamples) {
+		return
+	}
+	if e := &w.s.errSamples[op]; !e.full.Load() {
+		e.add(err.Error())
+	}
+}
+
+// panicError describes a recovered panic: its value and the frame that
+// raised it.
+func panicError(v any) error {
+	return fmt.Errorf("panic: %v%s", v, panicFrame())
+}
+
+// panicFrame returns " at FILE:LINE (FUNC)" for the function that panicked:
+// the first frame below runtime.gopanic, as seen from a deferred recover.
+func panicFrame() string {
+	pcs := make([]uintptr, 32)
+	n := runtime.Callers(3, pcs)
+	frames := runtime.CallersFrames(pcs[:n])
+	seenPanic := false
+	for {
+		f, more := frames.Next()
+		if seenPanic && !strings.HasPrefix(f.Function, "runtime.") {
+			return fmt.Sprintf(" at %s:%d (%s)", filepath.Base(f.File), f.Line, f.Function)
+		}
+		if f.Function == "runtime.gopanic" {
+			seenPanic = true
+		}
+		if !more {
+			return ""
+		}
+	}
 }

@@ -39,6 +39,9 @@ func WritePlanTables(w io.Writer, p *PlanDoc, opts TableOptions) error {
 		fmt.Fprintln(w, paint(opts.Color, "ERROR: "+p.Error, red))
 		return nil
 	}
+	for _, e := range p.Errors {
+		fmt.Fprintln(w, paint(opts.Color, "ERROR: "+e, red))
+	}
 	header := []string{"scenario", "op", "ops", "throughput", "errors", "p50", "p95", "p99", "p99.9", "max"}
 	align := []tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight}
 	lag := false
@@ -142,6 +145,7 @@ func scenarioDocNotes(p *PlanDoc) []string {
 		}
 		notes = append(notes, line)
 		notes = append(notes, trustNotes(s, "WARNING ")...)
+		notes = append(notes, errorNotes(s)...)
 		if r := s.Resources; r != nil {
 			notes = append(notes, resourceNotes(s.Name, r)...)
 		}
@@ -156,6 +160,37 @@ func scenarioDocNotes(p *PlanDoc) []string {
 		}
 		if s.Interrupted {
 			notes = append(notes, fmt.Sprintf("%s: interrupted by signal", s.Name))
+		}
+	}
+	return notes
+}
+
+// errorNotes are a scenario's problems beyond its counters: a target that
+// failed to start, run-time errors, and each operation's error samples,
+// shown once.
+func errorNotes(s ScenarioDoc) []string {
+	var notes []string
+	if s.TargetFailure != "" {
+		notes = append(notes, fmt.Sprintf("%s: ERROR target failed to start: %s", s.Name, s.TargetFailure))
+	}
+	for _, e := range s.WorkerErrors {
+		if e != s.TargetFailure {
+			notes = append(notes, fmt.Sprintf("%s: error: %s", s.Name, e))
+		}
+	}
+	for _, e := range s.EventErrors {
+		notes = append(notes, fmt.Sprintf("%s: event: %s", s.Name, e))
+	}
+	if s.Panics > 0 {
+		notes = append(notes, fmt.Sprintf("%s: WARNING the target panicked %d times in Do; each panic counts as a failed operation", s.Name, s.Panics))
+	}
+	ops := s.Ops
+	if len(ops) == 0 {
+		ops = []OpDoc{s.Total}
+	}
+	for _, o := range ops {
+		for _, e := range o.ErrorSamples {
+			notes = append(notes, fmt.Sprintf("%s: %s error (%d): %s", s.Name, o.Name, e.Count, e.Message))
 		}
 	}
 	return notes

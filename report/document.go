@@ -68,7 +68,10 @@ type PlanDoc struct {
 	Passed      bool           `json:"passed"`
 	// Error is set when the plan could not run, for example when a target
 	// failed to start.
-	Error     string        `json:"error,omitempty"`
+	Error string `json:"error,omitempty"`
+	// Errors lists problems outside any scenario, such as a target whose
+	// Close failed or panicked.
+	Errors    []string      `json:"errors,omitempty"`
 	Scenarios []ScenarioDoc `json:"scenarios"`
 }
 
@@ -107,6 +110,17 @@ type ScenarioDoc struct {
 	// RunnerSaturated explains why the runner was saturated (its schedule
 	// lag or its CPU); empty when it was not.
 	RunnerSaturated string `json:"runner_saturated,omitempty"`
+	// TargetFailure says why the scenario's target could not make a worker
+	// (an error or a panic in NewWorker).
+	TargetFailure string `json:"target_failure,omitempty"`
+	// Panics counts the target's panics in Do, each counted as a failed
+	// operation; the ops' error_samples show them.
+	Panics int64 `json:"panics,omitempty"`
+	// WorkerErrors and EventErrors list run-time problems: a worker the
+	// target could not make, a Stats that panicked, an event that failed
+	// or was not applied.
+	WorkerErrors []string `json:"worker_errors,omitempty"`
+	EventErrors  []string `json:"event_errors,omitempty"`
 }
 
 // OpDoc is one operation's figures. Latencies are in nanoseconds. Histogram
@@ -137,6 +151,9 @@ type OpDoc struct {
 	// Corrected is the latency corrected for coordinated omission, for a
 	// closed model that stalled.
 	Corrected *LatencyDoc `json:"corrected_latency_ns,omitempty"`
+	// ErrorSamples are the first distinct error messages (a target's panic
+	// reads "panic: VALUE at FILE:LINE (FUNC)").
+	ErrorSamples []executor.ErrorSample `json:"error_samples,omitempty"`
 }
 
 // LatencyDoc is a latency summary in nanoseconds.
@@ -213,6 +230,7 @@ func (d *Document) AddResult(r *executor.Result) {
 		End:         r.End,
 		Interrupted: r.Interrupted,
 		Passed:      r.Passed() && !r.Interrupted,
+		Errors:      r.Errors,
 		Scenarios:   []ScenarioDoc{},
 	}
 	for _, s := range r.Scenarios {
@@ -234,6 +252,7 @@ func scenarioDoc(s *executor.ScenarioResult) ScenarioDoc {
 		TargetStats: s.TargetStats, Ops: []OpDoc{}, Series: []SeriesDoc{}, Assertions: []AssertionDoc{},
 		Resources: s.Resources, Breakpoint: s.Breakpoint,
 		AllowOmitted: s.AllowOmitted, Stall: s.Stall, RunnerSaturated: s.Saturated,
+		TargetFailure: s.TargetFailure, Panics: s.Panics, WorkerErrors: s.WorkerErrors, EventErrors: s.EventErrors,
 	}
 	for _, op := range s.Ops {
 		sd.Ops = append(sd.Ops, opDoc(op))
@@ -264,6 +283,7 @@ func opDoc(o executor.OpStats) OpDoc {
 		Latency: latencyDoc(o.Latency), ServiceTime: latencyDoc(o.ServiceTime),
 		Histogram: encodeHist(o.Hist), ServiceHistogram: encodeHist(o.ServiceHist),
 		Omitted: o.Omitted, OmitHistogram: encodeHist(o.OmitHist), LatencyLowerBound: o.LowerBound(),
+		ErrorSamples: o.ErrorSamples,
 	}
 	if o.LagHist != nil {
 		l := latencyDoc(o.ScheduleLag)
