@@ -161,3 +161,32 @@ func (s *slowOpen) Open(ctx context.Context) error {
 func (s *slowOpen) Close() error                          { return nil }
 func (s *slowOpen) Stats() map[string]float64             { return nil }
 func (s *slowOpen) NewWorker(int) (targets.Worker, error) { return nil, errors.New("unused") }
+
+// TestAbortCutsInFlight: with graceful_stop at a minute and every operation
+// stuck, an abort after the interrupt ends the run at once, counting the
+// stuck operations as cut.
+func TestAbortCutsInFlight(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	abort := make(chan struct{})
+	sc := &plan.Scenario{Name: "s", Executor: plan.ConstantVUs, VUs: 4, Duration: time.Hour, GracefulStop: time.Minute,
+		Workload: workload(kindTarget("stuck", &sleepTarget{d: time.Hour}))}
+	done := make(chan *Result)
+	go func() {
+		res, _ := Run(ctx, onePlan(sc), Options{NoResources: true, Abort: abort})
+		done <- res
+	}()
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	select {
+	case <-done:
+		t.Fatal("the run ended before its graceful stop without an abort")
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(abort)
+	res := <-done // the test's own timeout catches a hang
+	r := res.Scenarios[0]
+	if !res.Interrupted || r.Cut != 4 {
+		t.Fatalf("interrupted %v cut %d, want the 4 stuck operations cut", res.Interrupted, r.Cut)
+	}
+}

@@ -32,6 +32,12 @@ type Options struct {
 	// scenario; older points are merged pairwise when it is reached. 0
 	// means 3600.
 	SeriesLimit int
+	// Abort, when it is closed (a second Ctrl-C), cuts the operations in
+	// flight at once instead of giving them the rest of graceful_stop:
+	// their contexts are cancelled, and workers still inside Do a moment
+	// later are abandoned. The run's context must be cancelled too (it
+	// stops starting iterations). A nil Abort never fires.
+	Abort <-chan struct{}
 	// NoResources disables the resource sampler (Resources stays nil and
 	// resource metrics have no value). It exists to measure the sampler's
 	// cost; the sampler runs on the collector goroutine, never on the

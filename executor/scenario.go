@@ -20,8 +20,12 @@ import (
 // abandonAfter is how long the runner waits, after cutting the in-flight
 // iterations at the end of graceful_stop, for targets that ignore their
 // context. Workers still inside Do after it are abandoned: counted in Cut,
-// their completed operations kept, and their eventual return ignored.
-const abandonAfter = time.Second
+// their completed operations kept, and their eventual return ignored. After
+// an abort (Options.Abort) the wait is abortAbandonAfter.
+const (
+	abandonAfter      = time.Second
+	abortAbandonAfter = 200 * time.Millisecond
+)
 
 // Stop reasons.
 const (
@@ -401,13 +405,16 @@ func (s *scenarioRun) finish(done chan struct{}) {
 	s.requestStop(stopEnd)
 	grace := time.NewTimer(s.sc.GracefulStop)
 	defer grace.Stop()
+	wait := abandonAfter
 	select {
 	case <-done:
 		return
 	case <-grace.C:
+	case <-s.opts.Abort:
+		wait = abortAbandonAfter
 	}
 	s.doCancel()
-	ab := time.NewTimer(abandonAfter)
+	ab := time.NewTimer(wait)
 	defer ab.Stop()
 	select {
 	case <-done:
