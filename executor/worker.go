@@ -69,8 +69,8 @@ type worker struct {
 	// Set around each call of Do, for recoverDo: inDo tells a panic of
 	// the target from one of the runner's own; opStart and opDue are the
 	// operation's actual and intended starts.
-	inDo            bool
-	opStart, opDue  time.Duration
+	inDo           bool
+	opStart, opDue time.Duration
 }
 
 func newWorker(s *scenarioRun, id int, tw targets.Worker) *worker {
@@ -271,6 +271,7 @@ func (w *worker) recoverDo(done *bool) {
 	w.renewCtx()
 	*done = false
 }
+
 // settle finishes an operation that ended after the control word changed
 // (stop, VU count change, snapshot tick). An abandoned worker exits at once;
 // an operation whose context was cancelled by graceful_stop is counted as
