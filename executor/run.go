@@ -247,7 +247,7 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 		// Workers wait for intended starts with it; the mean wake-up
 		// lateness plus one mean absolute deviation is spun rather
 		// than slept.
-		s.sleeper = hrtimer.New(hrtimer.Options{LeadDeviations: 1})
+		s.sleeper = hrtimer.New(hrtimer.Options{})
 	}
 	s.target = opened[wl.Target]
 	col := newCollector(s)

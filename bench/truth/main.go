@@ -32,6 +32,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -65,7 +66,20 @@ type harness struct {
 func main() {
 	quick := flag.Bool("quick", false, "shorter runs and fewer pairs (a smoke test of the harness, not a measurement)")
 	only := flag.String("only", "", "run only the sections whose names contain this (percentiles, stall, busy, rate, cpu, compare)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole harness to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	dir, err := os.MkdirTemp("", "perfplan-truth")

@@ -19,78 +19,99 @@
 //  1. d > Window: a Go timer (interruptible by the cancel channel) until
 //     Window before the deadline; being up to a millisecond late here does
 //     not matter.
-//  2. Lead < d ≤ Window: the calling goroutine's thread sleeps in the kernel
-//     until Lead before the deadline, in futex(FUTEX_WAIT_BITSET) with an
-//     absolute CLOCK_MONOTONIC timeout and the thread's timer slack lowered
-//     from the kernel's default of 50µs to 1ns (prctl PR_SET_TIMERSLACK).
-//     The goroutine wakes on its own thread, so a wait costs one kernel
-//     wake-up and no hand-off between threads. A thread blocked here is one
-//     OS thread, so at most Slots goroutines use this phase at once; the
-//     others use a Go timer, which is precise whenever the process is busy
-//     (and with that many waiters it is).
+//  2. Lead < d ≤ Window: the goroutine waits on a timerfd armed for Lead
+//     before the deadline (an absolute CLOCK_MONOTONIC time, a kernel
+//     hrtimer with no slack), read through Go's network poller, and on a Go
+//     timer for the same instant (the file's read deadline). Whichever fires
+//     first wakes it. The timerfd wakes an idle process on time, because
+//     epoll_wait returns when a file is ready whatever its millisecond
+//     timeout; the Go timer is on time whenever the process is busy, when
+//     the poller may not be polled for a while. The goroutine holds no OS
+//     thread and no P while it waits, so any number of goroutines can wait
+//     at once; each holds one file descriptor (at most Slots at once; the
+//     others use a Go timer alone).
 //  3. d ≤ Lead: the goroutine spins, yielding the processor (runtime.Gosched)
-//     on every round.
+//     on every round. At most Spinners goroutines spin at once; the others
+//     wait on a Go timer for the deadline itself rather than burn another
+//     core. That happens at high rates, when many goroutines are close to
+//     their deadlines at once, and then the process is busy and its Go
+//     timers are on time.
 //
-// Lead adapts: each kernel sleep measures how late it woke, and Lead follows
+// (A first version slept in futex(2) on the goroutine's own thread. It was
+// as precise for one waiter, but a goroutine blocked in a system call keeps
+// its P until the runtime's monitor takes it back, so with a few waiters at
+// once on a 2-core machine the whole process crawled.)
+//
+// Lead adapts: each phase-2 wait measures how late it woke, and Lead follows
 // the mean lateness plus LeadDeviations mean absolute deviations (an
-// exponentially weighted estimate), capped at MaxLead. With LeadDeviations
-// 0 a wait ends about on time on average at almost no spinning cost; with 2,
-// most waits end within a microsecond at the cost of spinning for about the
+// exponentially weighted estimate, each observation capped at MaxLead),
+// capped at MaxLead. With LeadDeviations 0 a wait ends about on time on
+// average at almost no spinning cost; with 1 or 2, most waits end by
+// spinning the last microseconds, at the cost of spinning for about the
 // wake-up jitter.
 //
 // Go's monotonic clock (time.Now, time.Since) reads CLOCK_MONOTONIC, the
-// clock of the futex timeout, so deadlines given as time.Time convert
-// exactly: a Sleeper reads both clocks once when it is made and keeps the
-// offset.
+// timerfd's clock, so deadlines given as time.Time convert exactly: a
+// Sleeper reads both clocks once when it is made and keeps the offset.
 //
 // On systems other than Linux phase 2 is skipped.
 package hrtimer
 
 import (
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"time"
 )
 
 // Options configure a Sleeper. Zero fields take the defaults.
 type Options struct {
-	// Slots bounds the goroutines that sleep in the kernel at once (each
-	// holds an OS thread). Default 16.
+	// Slots bounds the goroutines in phase 2 at once (each holds a file
+	// descriptor). Default 1024.
 	Slots int
-	// Window is the longest kernel sleep; longer waits first use a Go
+	// Window is the longest phase-2 wait; longer waits first use a Go
 	// timer. Default 20ms.
 	Window time.Duration
-	// LeadDeviations sets how early a kernel sleep ends, in mean absolute
-	// deviations of the measured wake-up lateness above its mean. 0 aims
-	// at the deadline on average; 2 makes nearly every wait end by spinning.
+	// LeadDeviations sets how early phase 2 ends, in mean absolute
+	// deviations of the measured wake-up lateness above its mean.
 	LeadDeviations float64
 	// MaxLead caps the spin before a deadline. Default 200µs.
 	MaxLead time.Duration
+	// Spinners bounds the goroutines that spin at once. Default
+	// GOMAXPROCS/2, at least 1.
+	Spinners int
 }
 
 // Sleeper waits until deadlines. It is safe for concurrent use; each waiting
-// goroutine needs its own Waiter.
+// goroutine needs its own Waiter. Close releases its file descriptors.
 type Sleeper struct {
-	word    atomic.Uint32 // futex word, bumped by Interrupt
-	slots   atomic.Int32
-	max     int32
 	window  time.Duration
 	k       float64
 	maxLead time.Duration
 
-	// late and dev estimate the kernel wake-up lateness (ns) and its mean
+	// late and dev estimate the phase-2 wake-up lateness (ns) and its mean
 	// absolute deviation; updates may race, which only loses a sample.
 	late, dev atomic.Int64
 
 	base     time.Time
 	baseMono int64
-	precise  bool // the kernel phase is available
+	precise  bool // phase 2 is available
+
+	spinners, maxSpin atomic.Int32
+
+	mu     sync.Mutex
+	free   []*timerFile // idle timer files
+	open   int          // timer files in existence (≤ max)
+	max    int
+	active map[*Waiter]struct{} // waiters in phase 2
+	closed bool
+	gen    uint64 // bumped by Interrupt
 }
 
 // New returns a Sleeper.
 func New(o Options) *Sleeper {
 	if o.Slots <= 0 {
-		o.Slots = 16
+		o.Slots = 1024
 	}
 	if o.Window <= 0 {
 		o.Window = 20 * time.Millisecond
@@ -98,7 +119,12 @@ func New(o Options) *Sleeper {
 	if o.MaxLead <= 0 {
 		o.MaxLead = 200 * time.Microsecond
 	}
-	s := &Sleeper{max: int32(o.Slots), window: o.Window, k: max(o.LeadDeviations, 0), maxLead: o.MaxLead}
+	s := &Sleeper{max: o.Slots, window: o.Window, k: max(o.LeadDeviations, 0), maxLead: o.MaxLead,
+		active: map[*Waiter]struct{}{}}
+	if o.Spinners <= 0 {
+		o.Spinners = max(runtime.GOMAXPROCS(0)/2, 1)
+	}
+	s.maxSpin.Store(int32(o.Spinners))
 	s.base, s.baseMono, s.precise = monoBase()
 	// A first guess of the wake-up lateness, replaced by measurements.
 	s.late.Store(int64(20 * time.Microsecond))
@@ -106,16 +132,34 @@ func New(o Options) *Sleeper {
 	return s
 }
 
-// Interrupt wakes every goroutine sleeping in the kernel phase, so that it
-// sees a closed cancel channel at once rather than at the end of its sleep.
-func (s *Sleeper) Interrupt() {
-	if s.precise {
-		s.word.Add(1)
-		futexWakeAll(&s.word)
+// Close releases the Sleeper's file descriptors. Waits in phase 2 end at
+// once; later waits use Go timers only.
+func (s *Sleeper) Close() {
+	s.mu.Lock()
+	s.closed = true
+	free := s.free
+	s.free = nil
+	for w := range s.active {
+		w.tf.wake()
+	}
+	s.mu.Unlock()
+	for _, f := range free {
+		f.close()
 	}
 }
 
-// Lead returns how long before a deadline the kernel phase ends.
+// Interrupt ends every wait in phase 2 at once, so that its goroutine sees
+// a closed cancel channel without waiting out its deadline.
+func (s *Sleeper) Interrupt() {
+	s.mu.Lock()
+	s.gen++
+	for w := range s.active {
+		w.tf.wake()
+	}
+	s.mu.Unlock()
+}
+
+// Lead returns how long before a deadline phase 2 ends.
 func (s *Sleeper) Lead() time.Duration {
 	l := time.Duration(float64(s.late.Load()) + s.k*float64(s.dev.Load()))
 	return min(max(l, 0), s.maxLead)
@@ -126,7 +170,7 @@ func (s *Sleeper) observe(late time.Duration) {
 	const w = 1.0 / 16
 	m := float64(s.late.Load())
 	d := float64(s.dev.Load())
-	// An outlier (the thread was descheduled) must not drag the estimate:
+	// An outlier (the process was descheduled) must not drag the estimate:
 	// observations count at most MaxLead.
 	x := min(float64(late), float64(s.maxLead))
 	s.late.Store(int64(m + w*(x-m)))
@@ -146,9 +190,10 @@ func abs(x float64) float64 {
 type Waiter struct {
 	s     *Sleeper
 	timer *time.Timer
-	// Kernel counts the waits that used the kernel phase; Spun counts
-	// those that ended by spinning. They are for tests and benchmarks.
-	Kernel, Spun int64
+	tf    *timerFile // held during phase 2
+	// Precise counts the waits that used phase 2; Spun counts those that
+	// ended by spinning. They are for tests and benchmarks.
+	Precise, Spun int64
 }
 
 // NewWaiter returns a Waiter on s.
@@ -172,19 +217,26 @@ func (w *Waiter) Until(deadline time.Time, cancel <-chan struct{}) (time.Time, b
 		}
 		lead := s.Lead()
 		if d <= lead+2*time.Microsecond {
-			return w.spin(deadline, cancel)
-		}
-		if s.precise && d <= s.window && s.acquire() {
-			seq := s.word.Load()
-			wake := deadline.Add(-lead)
-			futexWaitUntil(&s.word, seq, s.baseMono+int64(wake.Sub(s.base)))
-			s.slots.Add(-1)
-			w.Kernel++
-			if late := time.Since(wake); s.word.Load() == seq {
-				// Woken by the timeout, not by Interrupt.
-				s.observe(late)
+			if s.acquireSpin() {
+				return w.spin(deadline, cancel)
+			}
+			// No spinning slot: a Go timer for the deadline itself.
+			if !w.timerWait(d, cancel) {
+				return time.Now(), false
 			}
 			continue
+		}
+		if s.precise && d <= s.window {
+			wake := deadline.Add(-lead)
+			if gen, ok := w.acquire(wake); ok {
+				fired := w.tf.wait()
+				late := time.Since(wake)
+				if s.release(w, gen) && fired {
+					s.observe(late)
+				}
+				w.Precise++
+				continue
+			}
 		}
 		sleep := d - s.window
 		if sleep <= 0 {
@@ -196,21 +248,77 @@ func (w *Waiter) Until(deadline time.Time, cancel <-chan struct{}) (time.Time, b
 	}
 }
 
-// acquire takes a kernel-phase slot.
-func (s *Sleeper) acquire() bool {
+// acquire gives w a timer file for phase 2, armed for wake, and registers it
+// for Interrupt; it returns the interrupt generation, and false when every
+// slot is taken. Arming under the lock that Interrupt takes means an
+// interrupt either comes first (and the wait is not started) or finds the
+// file armed and wakes it.
+func (w *Waiter) acquire(wake time.Time) (uint64, bool) {
+	s := w.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, false
+	}
+	if n := len(s.free); n > 0 {
+		w.tf = s.free[n-1]
+		s.free = s.free[:n-1]
+	} else {
+		if s.open >= s.max {
+			return 0, false
+		}
+		tf, err := newTimerFile()
+		if err != nil {
+			s.max = s.open // out of descriptors: stay with what works
+			return 0, false
+		}
+		s.open++
+		w.tf = tf
+	}
+	if !w.tf.arm(s.baseMono+int64(wake.Sub(s.base)), wake) {
+		s.free = append(s.free, w.tf)
+		w.tf = nil
+		return 0, false
+	}
+	s.active[w] = struct{}{}
+	return s.gen, true
+}
+
+// release returns w's timer file; it reports whether no Interrupt came in
+// the meantime (gen is acquire's).
+func (s *Sleeper) release(w *Waiter, gen uint64) bool {
+	s.mu.Lock()
+	delete(s.active, w)
+	tf := w.tf
+	w.tf = nil
+	quiet := s.gen == gen
+	if s.closed {
+		s.mu.Unlock()
+		tf.close()
+		return quiet
+	}
+	s.free = append(s.free, tf)
+	s.mu.Unlock()
+	return quiet
+}
+
+// acquireSpin takes a spinning slot.
+func (s *Sleeper) acquireSpin() bool {
 	for {
-		n := s.slots.Load()
-		if n >= s.max {
+		n := s.spinners.Load()
+		if n >= s.maxSpin.Load() {
 			return false
 		}
-		if s.slots.CompareAndSwap(n, n+1) {
+		if s.spinners.CompareAndSwap(n, n+1) {
 			return true
 		}
 	}
 }
 
-// spin spins until deadline, yielding on every round.
+// spin spins until deadline, yielding on every round, and releases the
+// spinning slot that acquireSpin took.
 func (w *Waiter) spin(deadline time.Time, cancel <-chan struct{}) (time.Time, bool) {
+	defer w.s.spinners.Add(-1)
 	w.Spun++
 	for i := 0; ; i++ {
 		now := time.Now()
@@ -244,6 +352,3 @@ func (w *Waiter) timerWait(d time.Duration, cancel <-chan struct{}) bool {
 		return false
 	}
 }
-
-// atomicWord is the futex word's type: the kernel reads it as a uint32.
-type atomicWord = atomic.Uint32

@@ -24,8 +24,8 @@ func TestUntilNeverEarly(t *testing.T) {
 			}
 		}
 	}
-	if s.precise && w.Kernel == 0 {
-		t.Error("no wait used the kernel phase")
+	if s.precise && w.Precise == 0 {
+		t.Error("no wait used the timer file")
 	}
 }
 
@@ -50,14 +50,21 @@ func TestCancel(t *testing.T) {
 	}
 }
 
-// TestInterruptWakesKernelSleepers: Interrupt ends the kernel phase at once,
-// so a goroutine sleeping there sees its closed cancel channel without
-// waiting out its window (an hour here, so the test would time out).
-func TestInterruptWakesKernelSleepers(t *testing.T) {
+// activeWaits returns how many goroutines wait on a timer file.
+func (s *Sleeper) activeWaits() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.active)
+}
+
+// TestInterruptWakesPreciseWaits: Interrupt ends phase 2 at once, so a
+// goroutine waiting there sees its closed cancel channel without waiting out
+// its window (an hour here, so the test would time out).
+func TestInterruptWakesPreciseWaits(t *testing.T) {
 	t.Parallel()
 	s := New(Options{Window: time.Hour, MaxLead: time.Nanosecond})
 	if !s.precise {
-		t.Skip("no kernel phase on this system")
+		t.Skip("no timer files on this system")
 	}
 	cancel := make(chan struct{})
 	var wg sync.WaitGroup
@@ -70,8 +77,8 @@ func TestInterruptWakesKernelSleepers(t *testing.T) {
 			results <- ok
 		}()
 	}
-	// Wait until all four are in the kernel phase.
-	for s.slots.Load() < 4 {
+	// Wait until all four wait on timer files.
+	for s.activeWaits() < 4 {
 		time.Sleep(time.Millisecond)
 	}
 	close(cancel)
@@ -83,14 +90,14 @@ func TestInterruptWakesKernelSleepers(t *testing.T) {
 			t.Fatal("an interrupted, cancelled wait reported its deadline reached")
 		}
 	}
-	if n := s.slots.Load(); n != 0 {
-		t.Fatalf("%d slots still held", n)
+	if n := s.activeWaits(); n != 0 {
+		t.Fatalf("%d waits still registered", n)
 	}
 }
 
-// TestSlotsBounded: no more than Slots goroutines sleep in the kernel at
-// once; the others fall back to Go timers and still end after their
-// deadline.
+// TestSlotsBounded: no more than Slots goroutines wait on timer files at
+// once (and no more files exist); the others fall back to Go timers and
+// still end after their deadline.
 func TestSlotsBounded(t *testing.T) {
 	t.Parallel()
 	s := New(Options{Slots: 2, Window: time.Hour})
@@ -103,19 +110,19 @@ func TestSlotsBounded(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			mu.Lock()
-			peak = max(peak, s.slots.Load())
+			peak = max(peak, int32(s.activeWaits()))
 			mu.Unlock()
 			if at, ok := s.NewWaiter().Until(deadline, nil); !ok || at.Before(deadline) {
 				t.Errorf("ended at %v, deadline %v, ok %v", at, deadline, ok)
 			}
 			mu.Lock()
-			peak = max(peak, s.slots.Load())
+			peak = max(peak, int32(s.activeWaits()))
 			mu.Unlock()
 		}()
 	}
 	wg.Wait()
-	if peak > 2 {
-		t.Fatalf("%d goroutines held kernel slots at once, want at most 2", peak)
+	if peak > 2 || s.open > 2 {
+		t.Fatalf("%d goroutines waited on timer files at once (%d files), want at most 2", peak, s.open)
 	}
 }
 
@@ -148,5 +155,28 @@ func TestUntilAllocs(t *testing.T) {
 	})
 	if a != 0 {
 		t.Fatalf("%v allocations per wait", a)
+	}
+}
+
+// TestManyAtOnce: a thousand goroutines whose waits end together all end
+// after their deadline, and Close releases every file.
+func TestManyAtOnce(t *testing.T) {
+	t.Parallel()
+	s := New(Options{Window: 5 * time.Millisecond})
+	end := time.Now().Add(50 * time.Millisecond)
+	var wg sync.WaitGroup
+	for range 1000 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if at, ok := s.NewWaiter().Until(end, nil); !ok || at.Before(end) {
+				t.Errorf("ended at %v, deadline %v, ok %v", at, end, ok)
+			}
+		}()
+	}
+	wg.Wait()
+	s.Close()
+	if s.activeWaits() != 0 || len(s.free) != 0 {
+		t.Fatalf("%d active, %d free files after Close", s.activeWaits(), len(s.free))
 	}
 }
