@@ -198,8 +198,12 @@ func (s *Store) Path() string { return s.path }
 // assertions name them (latency.p99 in milliseconds, throughput,
 // error_rate, op.NAME.latency.p99, target.STAT, ...). It is one
 // transaction, repeated if SQLite reports the database locked without
-// waiting (see retryBusy).
+// waiting (see retryBusy). It refuses a document that CheckRecordable
+// rejects: an interrupted run, or one in which a plan could not run.
 func (s *Store) Append(ctx context.Context, d *report.Document) error {
+	if err := CheckRecordable(d); err != nil {
+		return err
+	}
 	raw, err := json.Marshal(d)
 	if err != nil {
 		return fmt.Errorf("history: encode document: %w", err)
@@ -442,7 +446,9 @@ func (s *Store) Series(ctx context.Context, k Key) ([]Point, error) {
 }
 
 // Latest returns the most recent document that ran plan without error, or
-// nil when there is none: the baseline for --mode regression.
+// nil when there is none. The run may have failed its assertions or, in a
+// store written before interrupted runs were refused, have been
+// interrupted: the base of a regression check comes from LatestGood.
 func (s *Store) Latest(ctx context.Context, plan string) (*report.Document, error) {
 	var raw string
 	err := s.db.QueryRowContext(ctx, `SELECT d.document FROM documents d JOIN runs r ON r.document_id = d.id
