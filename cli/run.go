@@ -66,7 +66,7 @@ const (
 const benchmarkCount = 10
 
 const modeHelp = "run preset `MODE`: " + `quick (durations x0.1), full (as written), benchmark (--count 10 --no-abort),
-regression (run, then compare with --baseline or the latest history run of each plan,
+regression (run, then compare with --baseline or the last good history run of each plan,
 print the comparison and exit 1 on a significant regression of at least --threshold);
 flags given explicitly override the preset`
 
@@ -168,25 +168,31 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 		return code
 	}
 
-	// The regression mode's base: --baseline, else each plan's latest run in
-	// the history, read before this run is appended to it.
+	// The regression mode's base: --baseline, else each plan's last good run
+	// in the history (see latestRuns), read before this run is appended to
+	// it. baseNotes say which runs those are.
 	var regressionBase *report.Document
+	var baseNotes []string
 	baseSource := f.baseline
 	if f.mode == modeRegression {
 		if baseDoc != nil {
 			regressionBase = baseDoc
+			baseNotes = []string{docLabel(baseDoc)}
 		} else {
 			path := history.ResolvePath(f.history, env.getenv)
-			regressionBase, err = latestRuns(ctx, path, plans)
+			regressionBase, baseNotes, err = latestRuns(ctx, path, plans)
 			if err != nil {
 				fmt.Fprintf(env.Stderr, "perfplan run: --mode regression: %v\n", err)
+				if ctx.Err() != nil {
+					return ExitInterrupted
+				}
 				return ExitUsage
 			}
+			baseSource = "history " + path
 			if regressionBase == nil {
-				fmt.Fprintf(env.Stderr, "perfplan run: --mode regression: no earlier run of these plans in %s and no --baseline; this run becomes the first to compare against\n", path)
+				fmt.Fprintf(env.Stderr, "perfplan run: --mode regression: warning: no good earlier run of these plans in %s and no --baseline: this run is not compared (a run that passes becomes the base of the next)\n", path)
 			} else {
 				baseDoc = regressionBase
-				baseSource = "history " + path
 			}
 		}
 	}
@@ -254,10 +260,10 @@ repetitions:
 	case failed:
 		code = ExitFailed
 	}
-	if f.mode == modeRegression && regressionBase != nil && !interrupted {
+	if f.mode == modeRegression && !interrupted {
 		opts := compare.DefaultOptions()
 		opts.Threshold = f.threshold
-		regressed, err := regressionCheck(env.Stdout, regressionBase, doc, opts)
+		regressed, err := regressionCheck(env.Stdout, regressionBase, doc, opts, baseSource, baseNotes)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "perfplan run: --mode regression: %v\n", err)
 			if code == ExitOK {
@@ -296,10 +302,7 @@ repetitions:
 	case interrupted:
 		fmt.Fprintln(env.Stderr, "perfplan: the run was interrupted, so it is not recorded in the history")
 	default:
-		path := history.ResolvePath(f.history, env.getenv)
-		if err := appendHistory(context.WithoutCancel(ctx), path, doc); err != nil {
-			fmt.Fprintf(env.Stderr, "perfplan: warning: run not recorded in history: %v\n", err)
-		}
+		recordHistory(context.WithoutCancel(ctx), env.Stderr, history.ResolvePath(f.history, env.getenv), doc)
 	}
 	return code
 }
@@ -314,72 +317,32 @@ func baselineFunc(b *report.Baseline, plan string) func(scenario, metric string)
 	}
 }
 
-// latestRuns builds the regression base from the history at path: for each
-// plan, the repetitions of its latest recorded run. It returns nil when the
-// history holds none of the plans (or does not exist).
-func latestRuns(ctx context.Context, path string, plans []*plan.Plan) (*report.Document, error) {
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	store, err := history.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer store.Close()
-	var base *report.Document
-	seen := map[string]bool{}
-	for _, p := range plans {
-		if seen[p.Name] {
-			continue
-		}
-		seen[p.Name] = true
-		d, err := store.Latest(ctx, p.Name)
-		if err != nil {
-			return nil, err
-		}
-		if d == nil {
-			continue
-		}
-		if base == nil {
-			cp := *d
-			cp.Plans = nil
-			base = &cp
-		}
-		for _, pd := range d.Plans {
-			if pd.Name == p.Name && pd.Error == "" {
-				base.Plans = append(base.Plans, pd)
-			}
-		}
-	}
-	return base, nil
-}
-
 // regressionCheck compares doc with base as perfplan compare does, prints
 // the table to w and reports whether a significant regression reached the
-// threshold.
-func regressionCheck(w io.Writer, base, doc *report.Document, opts compare.Options) (bool, error) {
+// threshold. source names the base ("history PATH" or the --baseline file)
+// and notes say which runs it holds. A nil base (nothing good to compare
+// with) is said so on w, and is no regression.
+func regressionCheck(w io.Writer, base, doc *report.Document, opts compare.Options, source string, notes []string) (bool, error) {
+	if base == nil {
+		fmt.Fprintf(w, "\nregression check: NOT COMPARED: no good earlier run of these plans in %s\n", source)
+		for _, n := range notes {
+			fmt.Fprintf(w, "  %s\n", n)
+		}
+		fmt.Fprintln(w, "The exit status reflects the assertions only. A run that passes becomes the base of the next check.")
+		return false, nil
+	}
 	res, err := compare.Compare(base, doc, opts)
 	if err != nil {
 		return false, err
 	}
-	fmt.Fprintf(w, "\nregression check (threshold %s, alpha %g) against the baseline:\n", percentFlag{&opts.Threshold}, opts.Alpha)
+	fmt.Fprintf(w, "\nregression check (threshold %s, alpha %g) against %s:\n", percentFlag{&opts.Threshold}, opts.Alpha, source)
+	for _, n := range notes {
+		fmt.Fprintf(w, "  %s\n", n)
+	}
 	if err := res.Write(w); err != nil {
 		return false, fmt.Errorf("write comparison: %w", err)
 	}
 	return res.Failed(), nil
-}
-
-// appendHistory records doc in the history store at path.
-func appendHistory(ctx context.Context, path string, doc *report.Document) error {
-	store, err := history.Open(path)
-	if err != nil {
-		return err
-	}
-	if err := store.Append(ctx, doc); err != nil {
-		store.Close()
-		return err
-	}
-	return store.Close()
 }
 
 // loadPlans loads every plan file, prints all diagnostics, and checks that

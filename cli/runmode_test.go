@@ -69,15 +69,29 @@ func TestRegressionCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var out bytes.Buffer
-		got, err := regressionCheck(&out, tt.base, tt.new, compare.DefaultOptions())
+		got, err := regressionCheck(&out, tt.base, tt.new, compare.DefaultOptions(), "base.json", []string{"run of 2026-01-02"})
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
 		if got != tt.regressed {
 			t.Errorf("%s: regressed = %v, want %v\n%s", tt.name, got, tt.regressed, out.String())
 		}
-		if !strings.Contains(out.String(), "regression check (threshold 5%") {
-			t.Errorf("%s: no heading:\n%s", tt.name, out.String())
+		if !strings.Contains(out.String(), "regression check (threshold 5%, alpha 0.05) against base.json:\n  run of 2026-01-02\n") {
+			t.Errorf("%s: no heading naming the base:\n%s", tt.name, out.String())
 		}
+	}
+	// Nothing to compare with: said so, and not a regression.
+	var out bytes.Buffer
+	got, err := regressionCheck(&out, nil, fast, compare.DefaultOptions(), "history h.db", []string{"plan p: no recorded run"})
+	if err != nil || got {
+		t.Errorf("no base: regressed %v, %v", got, err)
+	}
+	for _, want := range []string{"regression check: NOT COMPARED: no good earlier run of these plans in history h.db", "plan p: no recorded run"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no base: output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "OK") {
+		t.Errorf("no base reads as a passed check:\n%s", out.String())
 	}
 }

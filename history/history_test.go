@@ -1,8 +1,10 @@
 package history
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -143,31 +145,137 @@ func TestConcurrentProcesses(t *testing.T) {
 	}
 }
 
-// TestHelperWriter is the writer process of TestConcurrentProcesses.
+// TestHelperWriter is the writer process of TestConcurrentProcesses and
+// TestConcurrentProcessesFreshDatabase. It waits for its standard input to
+// close (at once when there is none), so that a test can release all its
+// writers at the same moment. Then 3 goroutines each open the store and
+// append their share of N documents of plan pID, the i-th with commit cID-i.
 func TestHelperWriter(t *testing.T) {
 	path := os.Getenv("PERFPLAN_HISTORY_WRITER")
 	if path == "" {
 		t.Skip("helper process for TestConcurrentProcesses")
 	}
-	n, _ := strconv.Atoi(os.Getenv("PERFPLAN_HISTORY_N"))
-	s, err := Open(path)
-	if err != nil {
+	if _, err := io.Copy(io.Discard, os.Stdin); err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	n, _ := strconv.Atoi(os.Getenv("PERFPLAN_HISTORY_N"))
+	id := os.Getenv("PERFPLAN_HISTORY_ID")
 	var wg sync.WaitGroup
 	for g := 0; g < 3; g++ {
 		wg.Add(1)
 		go func(g int) {
 			defer wg.Done()
+			// Each goroutine opens the store of its own: more openers race.
+			s, err := Open(path)
+			if err != nil {
+				t.Error(err)
+				return
+			}
 			for i := g; i < n; i += 3 {
-				if err := s.Append(context.Background(), doc("p"+os.Getenv("PERFPLAN_HISTORY_ID"), float64(i), "c", 2)); err != nil {
+				if err := s.Append(context.Background(), doc("p"+id, float64(i), fmt.Sprintf("c%s-%d", id, i), 2)); err != nil {
 					t.Error(err)
 				}
+			}
+			if err := s.Close(); err != nil {
+				t.Error(err)
 			}
 		}(g)
 	}
 	wg.Wait()
+}
+
+// TestConcurrentProcessesFreshDatabase starts 50 writer processes at once on
+// a database that does not exist yet, so that they race to create the
+// directory and the file, to switch it to write-ahead logging and to create
+// the schema, and then to append. Every run must be there, and the database
+// must pass SQLite's integrity check.
+func TestConcurrentProcessesFreshDatabase(t *testing.T) {
+	t.Parallel()
+	const procs, perProc, reps = 50, 4, 2
+	path := filepath.Join(t.TempDir(), "new", "history.db")
+	cmds := make([]*exec.Cmd, procs)
+	outs := make([]bytes.Buffer, procs)
+	gates := make([]io.WriteCloser, procs)
+	t.Cleanup(func() {
+		for _, gate := range gates {
+			if gate != nil {
+				gate.Close()
+			}
+		}
+	})
+	for i := range cmds {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperWriter$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "PERFPLAN_HISTORY_WRITER="+path, "PERFPLAN_HISTORY_N="+strconv.Itoa(perProc), "PERFPLAN_HISTORY_ID="+strconv.Itoa(i))
+		cmd.Stdout, cmd.Stderr = &outs[i], &outs[i]
+		gate, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds[i], gates[i] = cmd, gate
+	}
+	// Every writer is running (and blocked on its standard input): let them
+	// all go.
+	for _, gate := range gates {
+		gate.Close()
+	}
+	for i, cmd := range cmds {
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("writer %d: %v\n%s", i, err, outs[i].String())
+		}
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if n, err := s.Count(ctx); err != nil || n != procs*perProc*reps {
+		t.Errorf("got %d runs (%v), want %d", n, err, procs*perProc*reps)
+	}
+	for i := 0; i < procs; i++ {
+		runs, err := s.Runs(ctx, fmt.Sprintf("p%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int{}
+		for _, r := range runs {
+			got[r.Commit]++
+		}
+		for j := 0; j < perProc; j++ {
+			if c := fmt.Sprintf("c%d-%d", i, j); got[c] != reps {
+				t.Errorf("writer %d: %d runs of document %s, want %d", i, got[c], c, reps)
+			}
+		}
+	}
+	var mode string
+	if err := s.db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+		t.Errorf("journal mode %q (%v), want wal", mode, err)
+	}
+	rows, err := s.db.QueryContext(ctx, `PRAGMA integrity_check`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		problems = append(problems, line)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(problems) != 1 || problems[0] != "ok" {
+		t.Errorf("integrity check: %v", problems)
+	}
 }
 
 func noise(seed uint64, n int, mean, sd float64) []float64 {

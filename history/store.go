@@ -2,9 +2,12 @@
 // the pure-Go modernc.org/sqlite driver: no cgo, no server) and analyses
 // each metric's series: its trend and its change points.
 //
-// The store is safe with concurrent writers, in one process or many: it
-// uses write-ahead logging, a busy timeout, and immediate transactions, so a
-// writer waits for the lock instead of failing.
+// The store is safe with concurrent writers, in one process or many, also
+// when they create the database at the same time: it uses write-ahead
+// logging, a busy timeout and immediate transactions, so a writer waits for
+// the lock instead of failing, and it retries with a bounded backoff the few
+// operations for which SQLite reports "database is locked" without waiting
+// (see retryBusy).
 package history
 
 import (
@@ -18,6 +21,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // the pure-Go "sqlite" database/sql driver
@@ -34,6 +38,10 @@ const EnvVar = "PERFPLAN_HISTORY"
 
 // BusyTimeout is how long a writer waits for another writer's lock.
 const BusyTimeout = 30 * time.Second
+
+// schemaVersion is the PRAGMA user_version of a store whose schema is
+// complete; init creates the schema only in a store with a smaller one.
+const schemaVersion = 1
 
 const schema = `
 CREATE TABLE IF NOT EXISTS documents (
@@ -67,6 +75,10 @@ CREATE INDEX IF NOT EXISTS metrics_key ON metrics(scenario, metric, run_id);
 type Store struct {
 	db   *sql.DB
 	path string
+	// writeMu serialises this store's writers: they would only queue for
+	// SQLite's write lock, each in a connection of its own, and make the
+	// queue of other processes longer.
+	writeMu sync.Mutex
 }
 
 // ResolvePath picks the store's path: flag if set, else the environment
@@ -83,8 +95,17 @@ func ResolvePath(flag string, getenv func(string) string) string {
 	return DefaultPath
 }
 
-// Open opens (creating if needed, with its directory) the store at path.
+// Open opens (creating if needed, with its directory) the store at path. It
+// is OpenContext with context.Background().
 func Open(path string) (*Store, error) {
+	return OpenContext(context.Background(), path)
+}
+
+// OpenContext opens (creating if needed, with its directory) the store at
+// path. Any number of processes may open, and create, the same store at the
+// same time: it waits (up to BusyTimeout, or until ctx is done) while
+// another one holds the lock.
+func OpenContext(ctx context.Context, path string) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("history: empty path")
 	}
@@ -93,9 +114,11 @@ func Open(path string) (*Store, error) {
 			return nil, fmt.Errorf("history: create %s: %w", dir, err)
 		}
 	}
+	// Only settings of the connection here: each new connection of the pool
+	// runs them. journal_mode=WAL, which is a setting of the file and takes
+	// a write lock to change it, is set once, by init.
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", BusyTimeout.Milliseconds()))
-	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(ON)")
 	q.Set("_txlock", "immediate")
@@ -104,23 +127,56 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("history: open %s: %w", path, err)
 	}
 	s := &Store{db: db, path: path}
-	if err := s.init(context.Background()); err != nil {
+	if err := s.init(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
+// init switches the database to write-ahead logging and creates the schema,
+// both of which may race with other processes doing the same on a new
+// database.
+//
+// PRAGMA journal_mode=WAL reads the file's header, and then needs the write
+// lock to change it; SQLite does not wait for a lock a reader needs to
+// upgrade to (that could deadlock), so when another process holds it, the
+// pragma fails at once with SQLITE_BUSY: retryBusy repeats it. Once one
+// process has switched the file, the pragma finds it in WAL mode and writes
+// nothing. The schema is created with IF NOT EXISTS in an immediate
+// transaction, which waits for the write lock and so runs one process at a
+// time, and which sets the user_version to schemaVersion; a store that has
+// it already is not written to at all.
 func (s *Store) init(ctx context.Context) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	err := retryBusy(ctx, func(ctx context.Context) error {
+		var mode string
+		return s.db.QueryRowContext(ctx, `PRAGMA journal_mode=WAL`).Scan(&mode)
+	})
 	if err != nil {
-		return fmt.Errorf("history: %s: %w", s.path, err)
+		return fmt.Errorf("history: %s: set journal mode: %w", s.path, err)
 	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, schema); err != nil {
-		return fmt.Errorf("history: %s: create schema: %w", s.path, err)
-	}
-	if err := tx.Commit(); err != nil {
+	err = retryBusy(ctx, func(ctx context.Context) error {
+		var version int
+		if err := s.db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+			return err
+		}
+		if version >= schemaVersion {
+			return nil
+		}
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		if _, err := tx.ExecContext(ctx, schema); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion)); err != nil {
+			return err
+		}
+		return tx.Commit()
+	})
+	if err != nil {
 		return fmt.Errorf("history: %s: create schema: %w", s.path, err)
 	}
 	return nil
@@ -141,29 +197,44 @@ func (s *Store) Path() string { return s.path }
 // (repetitions numbered from 1) and the metrics of each scenario, named as
 // assertions name them (latency.p99 in milliseconds, throughput,
 // error_rate, op.NAME.latency.p99, target.STAT, ...). It is one
-// transaction.
+// transaction, repeated if SQLite reports the database locked without
+// waiting (see retryBusy). It refuses a document that CheckRecordable
+// rejects: an interrupted run, or one in which a plan could not run.
 func (s *Store) Append(ctx context.Context, d *report.Document) error {
+	if err := CheckRecordable(d); err != nil {
+		return err
+	}
 	raw, err := json.Marshal(d)
 	if err != nil {
 		return fmt.Errorf("history: encode document: %w", err)
 	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	if err := retryBusy(ctx, func(ctx context.Context) error { return s.append(ctx, d, raw) }); err != nil {
+		return fmt.Errorf("history: append: %w", err)
+	}
+	return nil
+}
+
+// append is one attempt of Append: raw is d encoded.
+func (s *Store) append(ctx context.Context, d *report.Document, raw []byte) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("history: append: %w", err)
+		return err
 	}
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, `INSERT INTO documents(start, git_commit, host, document) VALUES(?, ?, ?, ?)`,
 		d.Start.UTC().Format(time.RFC3339Nano), d.Environment.GitCommit, d.Environment.Host, string(raw))
 	if err != nil {
-		return fmt.Errorf("history: append document: %w", err)
+		return fmt.Errorf("document: %w", err)
 	}
 	docID, err := res.LastInsertId()
 	if err != nil {
-		return fmt.Errorf("history: append document: %w", err)
+		return fmt.Errorf("document: %w", err)
 	}
 	metricStmt, err := tx.PrepareContext(ctx, `INSERT INTO metrics(run_id, scenario, metric, value) VALUES(?, ?, ?, ?)`)
 	if err != nil {
-		return fmt.Errorf("history: append: %w", err)
+		return err
 	}
 	defer metricStmt.Close()
 	reps := map[string]int{}
@@ -178,24 +249,21 @@ func (s *Store) Append(ctx context.Context, d *report.Document) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO runs(document_id, plan, repetition, start, passed, grade, error) VALUES(?, ?, ?, ?, ?, ?, ?)`,
 			docID, p.Name, reps[p.Name], start.UTC().Format(time.RFC3339Nano), p.Passed && p.Error == "", score, p.Error)
 		if err != nil {
-			return fmt.Errorf("history: append run %s: %w", p.Name, err)
+			return fmt.Errorf("run %s: %w", p.Name, err)
 		}
 		runID, err := res.LastInsertId()
 		if err != nil {
-			return fmt.Errorf("history: append run %s: %w", p.Name, err)
+			return fmt.Errorf("run %s: %w", p.Name, err)
 		}
 		for _, sc := range p.Scenarios {
 			for name, v := range ScenarioMetrics(&sc) {
 				if _, err := metricStmt.ExecContext(ctx, runID, sc.Name, name, v); err != nil {
-					return fmt.Errorf("history: append metric %s: %w", name, err)
+					return fmt.Errorf("metric %s: %w", name, err)
 				}
 			}
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("history: append: %w", err)
-	}
-	return nil
+	return tx.Commit()
 }
 
 // ScenarioMetrics returns the figures of a scenario that history keeps,
@@ -378,7 +446,9 @@ func (s *Store) Series(ctx context.Context, k Key) ([]Point, error) {
 }
 
 // Latest returns the most recent document that ran plan without error, or
-// nil when there is none: the baseline for --mode regression.
+// nil when there is none. The run may have failed its assertions or, in a
+// store written before interrupted runs were refused, have been
+// interrupted: the base of a regression check comes from LatestGood.
 func (s *Store) Latest(ctx context.Context, plan string) (*report.Document, error) {
 	var raw string
 	err := s.db.QueryRowContext(ctx, `SELECT d.document FROM documents d JOIN runs r ON r.document_id = d.id
