@@ -116,8 +116,8 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 	fs.Var(outFlag{&f.outs}, "out", "write results as FORMAT=PATH (repeatable); formats: "+strings.Join(report.FormatNames(), ", "))
 	fs.StringVar(&f.mode, "mode", modeFull, modeHelp)
 	fs.BoolVar(&f.quick, "quick", false, fmt.Sprintf("scale every scenario duration by %g for smoke runs", quickScale))
-	fs.Float64Var(&f.scale, "duration-scale", 1, "multiply every scenario duration by `F`")
-	fs.IntVar(&f.count, "count", 1, "run each plan `N` times, interleaved across plans; every repetition is kept in the results")
+	float64Var(fs, &f.scale, "duration-scale", 1, floatRange{min: minDurationScale, max: maxDurationScale}, "multiply every scenario duration by `F`")
+	intVar(fs, &f.count, "count", 1, intRange{min: 1, max: maxCount}, "run each plan `N` times, interleaved across plans; every repetition is kept in the results")
 	fs.BoolVar(&f.noAbort, "no-abort", false, "do not stop scenarios early on abort_on_fail assertions (they are still checked at the end)")
 	fs.StringVar(&f.baseline, "baseline", "", "run document `BASE.json` whose figures assertions read as baseline.* (median over its repetitions)")
 	fs.StringVar(&f.saveBaseline, "save-baseline", "", "write this run's document to `PATH` for later use with --baseline")
@@ -126,7 +126,7 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 	fs.Var(percentFlag{&f.threshold}, "threshold", "--mode regression: fail on a significant regression of at least `P` (e.g. 5% or 0.05)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no live progress")
 	fs.BoolVar(&f.noColor, "no-color", false, "no colour (also off without a terminal or with NO_COLOR set)")
-	fs.DurationVar(&f.progressEvery, "progress-interval", 5*time.Second, "how often to print a progress line when stderr is not a terminal")
+	durationVar(fs, &f.progressEvery, "progress-interval", 5*time.Second, durationRange{min: minProgressInterval, max: maxProgressInterval}, "how often (`D`) to print a progress line when stderr is not a terminal")
 	paths, err := parseInterleaved(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return ExitOK
@@ -144,14 +144,6 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "perfplan run: --threshold applies only to --mode regression")
 		return ExitUsage
 	}
-	if f.scale <= 0 {
-		fmt.Fprintln(env.Stderr, "perfplan run: --duration-scale must be positive")
-		return ExitUsage
-	}
-	if f.count < 1 {
-		fmt.Fprintln(env.Stderr, "perfplan run: --count must be at least 1")
-		return ExitUsage
-	}
 	scale := f.scale
 	if f.quick {
 		scale *= quickScale
@@ -166,6 +158,10 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 	plans, code := loadPlans(env, paths, f.vars, f.noColor)
 	if code != ExitOK {
 		return code
+	}
+	if err := checkScaledDurations(plans, scale); err != nil {
+		fmt.Fprintln(env.Stderr, "perfplan run:", err)
+		return ExitUsage
 	}
 
 	// The regression mode's base: --baseline, else each plan's latest run in
