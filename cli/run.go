@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -41,16 +40,6 @@ func (f outFlag) Set(s string) error {
 	}
 	*f.outs = append(*f.outs, output{format, path})
 	return nil
-}
-
-// writeOutput renders the document in format and writes it to path
-// atomically, so a reader never sees a partial file.
-func writeOutput(d *report.Document, format, path string) error {
-	var buf bytes.Buffer
-	if err := report.Writers()[format](d, &buf); err != nil {
-		return fmt.Errorf("render %s: %w", format, err)
-	}
-	return report.WriteFileAtomic(path, buf.Bytes())
 }
 
 // Run modes (--mode): presets of the run flags. Flags given explicitly
@@ -143,6 +132,9 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 	if set["threshold"] && f.mode != modeRegression {
 		fmt.Fprintln(env.Stderr, "perfplan run: --threshold applies only to --mode regression")
 		return ExitUsage
+	}
+	if code := checkRunOutputs(env, &f); code != ExitOK {
+		return code
 	}
 	scale := f.scale
 	if f.quick {
@@ -267,25 +259,8 @@ repetitions:
 	doc.Interrupted = interrupted
 	doc.Passed = code == ExitOK
 	doc.ExitCode = code
-	for _, o := range f.outs {
-		if err := writeOutput(doc, o.format, o.path); err != nil {
-			fmt.Fprintf(env.Stderr, "perfplan: %v\n", err)
-			if code == ExitOK {
-				code = ExitFailed
-			}
-			continue
-		}
-		fmt.Fprintf(env.Stderr, "wrote %s results to %s\n", o.format, o.path)
-	}
-	if f.saveBaseline != "" {
-		if err := doc.WriteFile(f.saveBaseline); err != nil {
-			fmt.Fprintf(env.Stderr, "perfplan: --save-baseline: %v\n", err)
-			if code == ExitOK {
-				code = ExitFailed
-			}
-		} else {
-			fmt.Fprintf(env.Stderr, "wrote baseline to %s\n", f.saveBaseline)
-		}
+	if !writeRunOutputs(env, doc, &f) {
+		code = ExitOutput
 	}
 	switch {
 	case f.noHistory:

@@ -523,3 +523,58 @@ func attributesByElement(t *testing.T, data []byte) map[string][]map[string]stri
 	}
 	return out
 }
+
+// TestWriteFileAtomic checks that result files are readable by everyone
+// (FileMode less the umask, as os.WriteFile gives; not os.CreateTemp's
+// 0600), also when they replace a private file, that missing directories are
+// created, and that no temporary file is left behind.
+func TestWriteFileAtomic(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	// The reference: what os.WriteFile makes of FileMode under this
+	// process's umask.
+	ref := filepath.Join(dir, "ref")
+	if err := os.WriteFile(ref, nil, FileMode); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := st.Mode().Perm()
+	private := filepath.Join(dir, "private.json")
+	if err := os.WriteFile(private, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, path string }{
+		{"new file", filepath.Join(dir, "run.json")},
+		{"replaces a 0600 file", private},
+		{"missing directories", filepath.Join(dir, "a", "b", "run.json")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := WriteFileAtomic(tc.path, []byte("new\n")); err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(tc.path)
+			if err != nil || string(got) != "new\n" {
+				t.Fatalf("read back %q, %v", got, err)
+			}
+			st, err := os.Stat(tc.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Mode().Perm() != want {
+				t.Errorf("mode %v, want %v", st.Mode().Perm(), want)
+			}
+			entries, err := os.ReadDir(filepath.Dir(tc.path))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range entries {
+				if strings.Contains(e.Name(), ".tmp") {
+					t.Errorf("temporary file left behind: %s", e.Name())
+				}
+			}
+		})
+	}
+}
