@@ -351,9 +351,10 @@ func TestOutputFailsAtEnd(t *testing.T) {
 
 // TestOutputFailsAtEndBinary interrupts the binary after making its --out
 // directory a file: the run exits 5 (results not written) rather than 3
-// (interrupted, results written), and still prints its tables.
+// (interrupted, results written), and still prints its tables. It is not
+// parallel: its noop load spins a core until the signal, and the
+// timing-sensitive breakpoint test runs with the parallel ones.
 func TestOutputFailsAtEndBinary(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	outDir := filepath.Join(dir, "out")
 	cmd := exec.Command(binary, "run", "--out", "json="+filepath.Join(outDir, "run.json"), "--progress-interval", "100ms", "testdata/long.hcl")
