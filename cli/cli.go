@@ -26,6 +26,11 @@ const (
 	ExitUsage       = 2 // usage error or invalid plan (diagnostics printed)
 	ExitInterrupted = 3 // interrupted by a signal; results so far are written
 	ExitTarget      = 4 // a target failed to start
+	// ExitOutput means a result file (--out, --save-baseline) could not be
+	// written when the run ended; the tables on stdout still give the
+	// verdict. It takes precedence over 1, 3 and 4, which promise written
+	// results.
+	ExitOutput = 5
 )
 
 // Env is everything Main needs from the process.
@@ -73,6 +78,9 @@ Exit codes:
   2  usage error or invalid plan (diagnostics printed)
   3  interrupted by a signal (results so far are still written)
   4  a target failed to start
+  5  a result file (--out, --save-baseline) could not be written at the end
+     of the run; the tables still give the verdict (takes precedence over
+     1, 3 and 4)
 `
 
 // Main runs the perfplan command line and returns the process exit code.

@@ -62,7 +62,7 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{
 			name: "help", args: []string{"--help"}, code: 0,
-			stdout: []string{"Exit codes:", "3  interrupted"},
+			stdout: []string{"Exit codes:", "3  interrupted", "5  a result file"},
 		},
 		{
 			name: "unknown command", args: []string{"frobnicate"}, code: 2,

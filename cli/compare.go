@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -28,19 +30,20 @@ func (f percentFlag) Set(s string) error {
 	return nil
 }
 
-// parsePercent reads "5%" as 0.05 and a bare number as a fraction.
+// parsePercent reads "5%" as 0.05 and a bare number as a fraction. It
+// accepts finite values from 0 to maxPercent (10000 %).
 func parsePercent(s string) (float64, error) {
 	s = strings.TrimSpace(s)
 	pct := strings.HasSuffix(s, "%")
 	v, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
-	if err != nil {
-		return 0, fmt.Errorf("want a percentage such as 5%% or a fraction such as 0.05, got %q", s)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return 0, fmt.Errorf("want a percentage such as 5%% or a fraction such as 0.05")
 	}
 	if pct {
 		v /= 100
 	}
-	if v < 0 {
-		return 0, fmt.Errorf("negative percentage %q", s)
+	if err != nil || math.IsNaN(v) || v < 0 || v > maxPercent {
+		return 0, fmt.Errorf("out of range; want a percentage from 0%% to %g%% (or a fraction from 0 to %g)", 100.0*maxPercent, float64(maxPercent))
 	}
 	return v, nil
 }
@@ -51,14 +54,19 @@ func parsePercent(s string) (float64, error) {
 func compareCommand(env Env, args []string) int {
 	fs := newFlagSet("compare", "compare [flags] BASE.json NEW.json", env.Stderr)
 	opts := compare.DefaultOptions()
-	fs.Float64Var(&opts.Alpha, "alpha", opts.Alpha, "significance level of the tests (U test over --count runs, Welch t test on batch means of one run's per-second series)")
+	probability := floatRange{min: 0, max: 1, minOpen: true, maxOpen: true}
+	float64Var(fs, &opts.Alpha, "alpha", opts.Alpha, probability, "significance level of the tests (U test over --count runs, Welch t test on batch means of one run's per-second series)")
 	fs.Var(percentFlag{&opts.Threshold}, "threshold", "fail on a significant regression at least this large (e.g. 5%)")
-	fs.Float64Var(&opts.Confidence, "confidence", opts.Confidence, "level of the confidence intervals")
+	float64Var(fs, &opts.Confidence, "confidence", opts.Confidence, probability, "level of the confidence intervals")
 	fs.Var(percentFlag{&opts.Cutoffs.Critical}, "critical", "regression size rated Critical")
 	fs.Var(percentFlag{&opts.Cutoffs.High}, "high", "regression size rated High")
 	fs.Var(percentFlag{&opts.Cutoffs.Medium}, "medium", "regression size rated Medium (smaller significant ones are Low)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
+		return ExitUsage
+	}
+	if err := checkCutoffs(opts.Cutoffs.Medium, opts.Cutoffs.High, opts.Cutoffs.Critical); err != nil {
+		fmt.Fprintln(env.Stderr, "perfplan compare:", err)
 		return ExitUsage
 	}
 	if len(pos) != 2 {

@@ -154,7 +154,7 @@ func TestRegressionCheckOneRun(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var out bytes.Buffer
-			got, err := regressionCheck(&out, tc.base, tc.new, compare.DefaultOptions())
+			got, err := regressionCheck(&out, tc.base, tc.new, compare.DefaultOptions(), "base.json", nil)
 			if err != nil {
 				t.Fatal(err)
 			}

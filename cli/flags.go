@@ -67,7 +67,7 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: perfplan %s\n\nFlags:\n", synopsis)
 		fs.PrintDefaults()
-		fmt.Fprint(stderr, "\nExit codes: 0 passed, 1 assertion failed, 2 usage or invalid plan, 3 interrupted, 4 target failed to start\n")
+		fmt.Fprint(stderr, "\nExit codes: 0 passed, 1 assertion failed, 2 usage or invalid plan, 3 interrupted, 4 target failed to start, 5 results not written\n")
 	}
 	return fs
 }

@@ -25,10 +25,11 @@ func historyCommand(env Env, args []string) int {
 		return nil
 	})
 	opts := history.DefaultChangePointOptions()
-	fs.IntVar(&opts.Window, "window", opts.Window, "E-Divisive sliding window length")
-	fs.Float64Var(&opts.MaxP, "max-p", opts.MaxP, "largest p-value of a change point")
+	intVar(fs, &opts.Window, "window", opts.Window, intRange{min: minWindow, max: maxWindow}, "E-Divisive sliding window length: `N` runs")
+	float64Var(fs, &opts.MaxP, "max-p", opts.MaxP, floatRange{min: 0, max: 1, minOpen: true}, "largest p-value `P` of a change point")
 	fs.Var(percentFlag{&opts.MinMagnitude}, "min-magnitude", "smallest relative shift reported as a change point (e.g. 5%)")
-	last := fs.Int("last", 30, "print at most this many of the latest points per series (0 = all)")
+	var last int
+	intVar(fs, &last, "last", 30, intRange{min: 0, max: math.MaxInt}, "print at most `N` of the latest points per series (0 = all)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return ExitUsage
@@ -50,7 +51,7 @@ func historyCommand(env Env, args []string) int {
 		return ExitUsage
 	}
 	defer store.Close()
-	if err := printHistory(context.Background(), env.Stdout, store, plan, metrics, opts, *last); err != nil {
+	if err := printHistory(context.Background(), env.Stdout, store, plan, metrics, opts, last); err != nil {
 		fmt.Fprintln(env.Stderr, "perfplan history:", err)
 		return ExitFailed
 	}

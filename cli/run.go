@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -41,16 +40,6 @@ func (f outFlag) Set(s string) error {
 	}
 	*f.outs = append(*f.outs, output{format, path})
 	return nil
-}
-
-// writeOutput renders the document in format and writes it to path
-// atomically, so a reader never sees a partial file.
-func writeOutput(d *report.Document, format, path string) error {
-	var buf bytes.Buffer
-	if err := report.Writers()[format](d, &buf); err != nil {
-		return fmt.Errorf("render %s: %w", format, err)
-	}
-	return report.WriteFileAtomic(path, buf.Bytes())
 }
 
 // Run modes (--mode): presets of the run flags. Flags given explicitly
@@ -116,8 +105,8 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 	fs.Var(outFlag{&f.outs}, "out", "write results as FORMAT=PATH (repeatable); formats: "+strings.Join(report.FormatNames(), ", "))
 	fs.StringVar(&f.mode, "mode", modeFull, modeHelp)
 	fs.BoolVar(&f.quick, "quick", false, fmt.Sprintf("scale every scenario duration by %g for smoke runs", quickScale))
-	fs.Float64Var(&f.scale, "duration-scale", 1, "multiply every scenario duration by `F`")
-	fs.IntVar(&f.count, "count", 1, "run each plan `N` times, interleaved across plans; every repetition is kept in the results")
+	float64Var(fs, &f.scale, "duration-scale", 1, floatRange{min: minDurationScale, max: maxDurationScale}, "multiply every scenario duration by `F`")
+	intVar(fs, &f.count, "count", 1, intRange{min: 1, max: maxCount}, "run each plan `N` times, interleaved across plans; every repetition is kept in the results")
 	fs.BoolVar(&f.noAbort, "no-abort", false, "do not stop scenarios early on abort_on_fail assertions (they are still checked at the end)")
 	fs.StringVar(&f.baseline, "baseline", "", "run document `BASE.json` whose figures assertions read as baseline.* (median over its repetitions)")
 	fs.StringVar(&f.saveBaseline, "save-baseline", "", "write this run's document to `PATH` for later use with --baseline")
@@ -126,7 +115,7 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 	fs.Var(percentFlag{&f.threshold}, "threshold", "--mode regression: fail on a significant regression of at least `P` (e.g. 5% or 0.05)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no live progress")
 	fs.BoolVar(&f.noColor, "no-color", false, "no colour (also off without a terminal or with NO_COLOR set)")
-	fs.DurationVar(&f.progressEvery, "progress-interval", 5*time.Second, "how often to print a progress line when stderr is not a terminal")
+	durationVar(fs, &f.progressEvery, "progress-interval", 5*time.Second, durationRange{min: minProgressInterval, max: maxProgressInterval}, "how often (`D`) to print a progress line when stderr is not a terminal")
 	paths, err := parseInterleaved(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return ExitOK
@@ -144,13 +133,8 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "perfplan run: --threshold applies only to --mode regression")
 		return ExitUsage
 	}
-	if f.scale <= 0 {
-		fmt.Fprintln(env.Stderr, "perfplan run: --duration-scale must be positive")
-		return ExitUsage
-	}
-	if f.count < 1 {
-		fmt.Fprintln(env.Stderr, "perfplan run: --count must be at least 1")
-		return ExitUsage
+	if code := checkRunOutputs(env, &f); code != ExitOK {
+		return code
 	}
 	scale := f.scale
 	if f.quick {
@@ -166,6 +150,10 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 	plans, code := loadPlans(env, paths, f.vars, f.noColor)
 	if code != ExitOK {
 		return code
+	}
+	if err := checkScaledDurations(plans, scale); err != nil {
+		fmt.Fprintln(env.Stderr, "perfplan run:", err)
+		return ExitUsage
 	}
 
 	// The regression mode's base: --baseline, else each plan's last good run
@@ -277,25 +265,8 @@ repetitions:
 	doc.Interrupted = interrupted
 	doc.Passed = code == ExitOK
 	doc.ExitCode = code
-	for _, o := range f.outs {
-		if err := writeOutput(doc, o.format, o.path); err != nil {
-			fmt.Fprintf(env.Stderr, "perfplan: %v\n", err)
-			if code == ExitOK {
-				code = ExitFailed
-			}
-			continue
-		}
-		fmt.Fprintf(env.Stderr, "wrote %s results to %s\n", o.format, o.path)
-	}
-	if f.saveBaseline != "" {
-		if err := doc.WriteFile(f.saveBaseline); err != nil {
-			fmt.Fprintf(env.Stderr, "perfplan: --save-baseline: %v\n", err)
-			if code == ExitOK {
-				code = ExitFailed
-			}
-		} else {
-			fmt.Fprintf(env.Stderr, "wrote baseline to %s\n", f.saveBaseline)
-		}
+	if !writeRunOutputs(env, doc, &f) {
+		code = ExitOutput
 	}
 	switch {
 	case f.noHistory:

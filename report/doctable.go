@@ -17,6 +17,9 @@ import (
 // target statistics, the assertions with their observed values, then the
 // verdict line with the grade. `perfplan report RUN.json --format table`
 // uses it, so a saved run renders as the live run did.
+//
+// A document interrupted between plans, with no plan marked interrupted,
+// ends with a line that says so.
 func WriteDocumentTables(w io.Writer, d *Document, opts TableOptions) error {
 	rep, of := d.Repetitions()
 	for i := range d.Plans {
@@ -24,7 +27,30 @@ func WriteDocumentTables(w io.Writer, d *Document, opts TableOptions) error {
 			return fmt.Errorf("plan %s: %w", d.Plans[i].Name, err)
 		}
 	}
+	if interruptedBetweenPlans(d) {
+		if _, err := fmt.Fprintln(w, "\n"+paint(opts.Color, "INTERRUPTED: "+interruptedBetweenPlansNote, yellow)); err != nil {
+			return fmt.Errorf("write tables: %w", err)
+		}
+	}
 	return nil
+}
+
+// interruptedBetweenPlansNote explains a document that interruptedBetweenPlans.
+const interruptedBetweenPlansNote = "the run was interrupted by a signal between plans or repetitions; the ones still to run are not in these results"
+
+// interruptedBetweenPlans reports whether d is interrupted while none of its
+// plans is: the signal came between two plans or repetitions. (Otherwise
+// the interrupted plan carries the mark.)
+func interruptedBetweenPlans(d *Document) bool {
+	if !d.Interrupted {
+		return false
+	}
+	for _, p := range d.Plans {
+		if p.Interrupted {
+			return false
+		}
+	}
+	return true
 }
 
 // WritePlanTables prints one plan of a run document: the live run and

@@ -3,11 +3,15 @@ package report
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -324,14 +328,21 @@ func (d *Document) WriteFile(path string) error {
 	return WriteFileAtomic(path, append(b, '\n'))
 }
 
-// WriteFileAtomic writes data to path through a temporary file and a rename,
-// so that readers never see a partial file.
+// FileMode is the permission of the files WriteFileAtomic creates, before
+// the process umask: run documents and reports are shared artefacts, so they
+// are readable by everyone, as files written by most tools are.
+const FileMode = 0o644
+
+// WriteFileAtomic writes data to path through a temporary file in the same
+// directory and a rename, so that readers never see a partial file. Missing
+// parent directories are created (mode 0755 before the umask). The file gets
+// FileMode less the umask, whatever the mode of a file it replaces.
 func WriteFileAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	f, err := createTemp(dir, "."+filepath.Base(path)+".tmp", FileMode)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -350,6 +361,21 @@ func WriteFileAtomic(path string, data []byte) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// createTemp creates a new file in dir named prefix and a random suffix,
+// with mode perm less the umask. os.CreateTemp cannot be used: it always
+// creates files with mode 0600.
+func createTemp(dir, prefix string, perm os.FileMode) (*os.File, error) {
+	for range 1000 {
+		name := filepath.Join(dir, prefix+strconv.FormatUint(rand.Uint64(), 36))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return f, err
+	}
+	return nil, fmt.Errorf("create temporary file in %s: too many name collisions", dir)
 }
 
 func gitCommit(dir string) string {

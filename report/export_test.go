@@ -99,6 +99,62 @@ func fixtureDocument() *Document {
 
 func ptrLat(l LatencyDoc) *LatencyDoc { return &l }
 
+// interruptedDocument is fixtureDocument interrupted by a signal during its
+// last scenario ("stress"), after "steady" was aborted by an abort_on_fail
+// assertion; the plan that failed to start comes before the interrupted one.
+func interruptedDocument() *Document {
+	d := fixtureDocument()
+	d.Interrupted, d.ExitCode = true, 3
+	d.Plans[0], d.Plans[1] = d.Plans[1], d.Plans[0]
+	p := &d.Plans[1]
+	p.Interrupted = true
+	steady := &p.Scenarios[0]
+	steady.Aborted, steady.AbortReason = true, "set | p99 too slow"
+	steady.Assertions[2].AbortOnFail, steady.Assertions[2].Aborted = true, true
+	stress := &p.Scenarios[2]
+	stress.Interrupted = true
+	stress.Assertions = append(stress.Assertions, AssertionDoc{Condition: `error_rate < 0.01`, ErrorMessage: "too many errors", Passed: false,
+		Observed: map[string]float64{"error_rate": 0.02}})
+	return d
+}
+
+// interruptedWithoutAssertionsDocument has one plan, interrupted during a
+// scenario without assertions, and a second plan marked interrupted although
+// its scenarios finished (the signal came as it ended).
+func interruptedWithoutAssertionsDocument() *Document {
+	d := fixtureDocument()
+	d.Interrupted, d.ExitCode = true, 3
+	a := d.Plans[0]
+	a.Name, a.Scenarios = "no-asserts", a.Scenarios[1:2]
+	a.Scenarios[0].Assertions = []AssertionDoc{}
+	a.Scenarios[0].Interrupted = true
+	a.Interrupted = true
+	b := fixtureDocument().Plans[0]
+	b.Name, b.Scenarios = "signal-at-end", b.Scenarios[1:2]
+	b.Interrupted = true
+	d.Plans = []PlanDoc{a, b}
+	return d
+}
+
+// betweenPlansDocument is fixtureDocument interrupted between its plans:
+// no plan is marked, but the document is.
+func betweenPlansDocument() *Document {
+	d := fixtureDocument()
+	d.Interrupted, d.ExitCode = true, 3
+	return d
+}
+
+// fixtures are the documents of the golden files, by file name prefix.
+var fixtures = []struct {
+	name string
+	doc  func() *Document
+}{
+	{"golden", fixtureDocument},
+	{"interrupted", interruptedDocument},
+	{"interrupted-no-asserts", interruptedWithoutAssertionsDocument},
+	{"interrupted-between-plans", betweenPlansDocument},
+}
+
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
@@ -119,16 +175,18 @@ func golden(t *testing.T, name string, got []byte) {
 
 func TestGoldenFormats(t *testing.T) {
 	t.Parallel()
-	for name, write := range Writers() {
-		ext := map[string]string{"json": "json", "table": "txt", "markdown": "md", "csv": "csv", "junit": "xml"}[name]
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			var b bytes.Buffer
-			if err := write(fixtureDocument(), &b); err != nil {
-				t.Fatal(err)
-			}
-			golden(t, "golden."+ext, b.Bytes())
-		})
+	for _, fx := range fixtures {
+		for name, write := range Writers() {
+			ext := map[string]string{"json": "json", "table": "txt", "markdown": "md", "csv": "csv", "junit": "xml"}[name]
+			t.Run(fx.name+"/"+name, func(t *testing.T) {
+				t.Parallel()
+				var b bytes.Buffer
+				if err := write(fx.doc(), &b); err != nil {
+					t.Fatal(err)
+				}
+				golden(t, fx.name+"."+ext, b.Bytes())
+			})
+		}
 	}
 }
 
@@ -203,13 +261,85 @@ func TestCSVShape(t *testing.T) {
 	}
 }
 
+// TestCSVStatus checks the status column: error for a plan that could not
+// run, interrupted on every row of an interrupted plan, aborted for a
+// scenario stopped by abort_on_fail, ok otherwise.
+func TestCSVStatus(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		doc  *Document
+		want map[string]string // "plan/scenario" → status
+	}{
+		{"complete", fixtureDocument(), map[string]string{
+			"cache-read-heavy/steady": "ok", "cache-read-heavy/burst": "ok", "cache-read-heavy/stress": "ok", "redis-down/": "error"}},
+		{"interrupted", interruptedDocument(), map[string]string{
+			"cache-read-heavy/steady": "interrupted", "cache-read-heavy/burst": "interrupted", "cache-read-heavy/stress": "interrupted", "redis-down/": "error"}},
+		{"aborted", func() *Document {
+			d := fixtureDocument()
+			d.Plans[0].Scenarios[0].Aborted = true
+			return d
+		}(), map[string]string{
+			"cache-read-heavy/steady": "aborted", "cache-read-heavy/burst": "ok", "cache-read-heavy/stress": "ok", "redis-down/": "error"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var b bytes.Buffer
+			if err := WriteCSV(&b, tc.doc); err != nil {
+				t.Fatal(err)
+			}
+			rows, err := csv.NewReader(&b).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			header := rows[0]
+			if header[len(header)-1] != "status" {
+				t.Fatalf("last column %q, want status", header[len(header)-1])
+			}
+			for _, r := range rows[1:] {
+				key := r[0] + "/" + r[2]
+				if got := r[len(r)-1]; got != tc.want[key] {
+					t.Errorf("%s (op %s): status %q, want %q", key, r[4], got, tc.want[key])
+				}
+			}
+		})
+	}
+}
+
 // TestJUnitStructure decodes the JUnit XML generically and checks it against
 // the Ant/Jenkins junit-10 schema's structure: element nesting, required
 // attributes, and counts that agree with the test cases.
 func TestJUnitStructure(t *testing.T) {
 	t.Parallel()
+	for _, fx := range fixtures {
+		t.Run(fx.name, func(t *testing.T) {
+			t.Parallel()
+			checkJUnitStructure(t, fx.doc())
+		})
+	}
+	j := JUnit(fixtureDocument())
+	if len(j.Suites) != 2 {
+		t.Fatalf("got %d testsuites, want 2", len(j.Suites))
+	}
+	if j.Suites[0].Tests != 5 || j.Suites[0].Failures != 1 || j.Suites[1].Errors != 1 {
+		t.Errorf("unexpected counts: %+v", j)
+	}
+	fail := j.Suites[0].Cases[2].Failure
+	if fail == nil || fail.Message != "set | p99 too slow" || !strings.Contains(fail.Text, "op.set.latency.p99=6.00ms") {
+		t.Errorf("failure element: %+v", fail)
+	}
+	if j.Suites[1].Cases[0].Name != "start" || j.Suites[1].Cases[0].Error == nil {
+		t.Errorf("failed plan: %+v", j.Suites[1].Cases)
+	}
+}
+
+// checkJUnitStructure checks d's JUnit XML against the junit-10 schema's
+// structure: element nesting, required attributes, and counts that agree
+// with the test cases.
+func checkJUnitStructure(t *testing.T, d *Document) {
+	t.Helper()
 	var b bytes.Buffer
-	if err := WriteJUnit(&b, fixtureDocument()); err != nil {
+	if err := WriteJUnit(&b, d); err != nil {
 		t.Fatal(err)
 	}
 	var root struct{ XMLName xml.Name }
@@ -253,12 +383,11 @@ func TestJUnitStructure(t *testing.T) {
 			}
 		}
 	}
-	suites := attrs["testsuite"]
-	if len(suites) != 2 {
-		t.Fatalf("got %d testsuites, want 2", len(suites))
-	}
 	// Counts per suite agree with the cases.
-	j := JUnit(fixtureDocument())
+	j := JUnit(d)
+	if len(attrs["testsuite"]) != len(j.Suites) {
+		t.Errorf("XML has %d testsuites, JUnit %d", len(attrs["testsuite"]), len(j.Suites))
+	}
 	totalTests, totalFail, totalErr := 0, 0, 0
 	for _, s := range j.Suites {
 		f, e := 0, 0
@@ -280,15 +409,71 @@ func TestJUnitStructure(t *testing.T) {
 	if j.Tests != totalTests || j.Failures != totalFail || j.Errors != totalErr {
 		t.Errorf("root counts %d/%d/%d, suites sum to %d/%d/%d", j.Tests, j.Failures, j.Errors, totalTests, totalFail, totalErr)
 	}
-	if j.Suites[0].Tests != 5 || j.Suites[0].Failures != 1 || j.Suites[1].Errors != 1 {
-		t.Errorf("unexpected counts: %+v", j)
+	for _, s := range j.Suites {
+		for _, c := range s.Cases {
+			if c.Error != nil && c.Failure != nil {
+				t.Errorf("case %s has both an error and a failure", c.Name)
+			}
+		}
 	}
-	fail := j.Suites[0].Cases[2].Failure
-	if fail == nil || fail.Message != "set | p99 too slow" || !strings.Contains(fail.Text, "op.set.latency.p99=6.00ms") {
-		t.Errorf("failure element: %+v", fail)
+}
+
+// TestJUnitInterrupted checks that an interrupted run fails in JUnit: each
+// test case of an interrupted scenario carries an "interrupted" error, passed
+// or not, and the counts say so; a plan or a document interrupted without
+// such a case gets a test case of its own.
+func TestJUnitInterrupted(t *testing.T) {
+	t.Parallel()
+	interrupted := func(c JUnitTestCase) bool {
+		return c.Error != nil && c.Error.Type == JUnitInterrupted && strings.Contains(c.Error.Message, "interrupted")
 	}
-	if j.Suites[1].Cases[0].Name != "start" || j.Suites[1].Cases[0].Error == nil {
-		t.Errorf("failed plan: %+v", j.Suites[1].Cases)
+	for _, tc := range []struct {
+		name string
+		doc  *Document
+		// cases lists, per suite, the names of the cases that must carry an
+		// interrupted error; every other case must not.
+		cases  map[string][]string
+		errors int
+	}{
+		{"none", fixtureDocument(), map[string][]string{}, 1},
+		{"during a scenario", interruptedDocument(), map[string][]string{
+			"cache-read-heavy": {`stress: breaking_point >= 300 && recovery_time < duration("2s")`, "stress: error_rate < 0.01"},
+		}, 3},
+		{"no assertions, and at the end", interruptedWithoutAssertionsDocument(), map[string][]string{
+			"no-asserts": {"burst: interrupted"}, "signal-at-end": {"interrupted"},
+		}, 2},
+		{"between plans", betweenPlansDocument(), map[string][]string{"perfplan": {"interrupted"}}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			j := JUnit(tc.doc)
+			if j.Errors != tc.errors {
+				t.Errorf("errors = %d, want %d", j.Errors, tc.errors)
+			}
+			for _, s := range j.Suites {
+				want := map[string]bool{}
+				for _, n := range tc.cases[s.Name] {
+					want[n] = true
+				}
+				for _, c := range s.Cases {
+					if got := interrupted(c); got != want[c.Name] {
+						t.Errorf("suite %s case %q: interrupted error %v, want %v (%+v)", s.Name, c.Name, got, want[c.Name], c.Error)
+					}
+					delete(want, c.Name)
+				}
+				for n := range want {
+					t.Errorf("suite %s has no case %q", s.Name, n)
+				}
+			}
+		})
+	}
+	// The interrupted error of an assertion that failed on the partial
+	// results keeps its verdict and observed values in the body.
+	j := JUnit(interruptedDocument())
+	last := j.Suites[1].Cases[len(j.Suites[1].Cases)-1]
+	if last.Error == nil || !strings.Contains(last.Error.Text, "on the partial results the assertion failed (too many errors)") ||
+		!strings.Contains(last.Error.Text, "error_rate=") {
+		t.Errorf("interrupted failing assertion: %+v", last.Error)
 	}
 }
 
@@ -304,17 +489,22 @@ func TestJUnitSchema(t *testing.T) {
 		}
 		t.Skip("xmllint not installed (apt-get install libxml2-utils)")
 	}
-	var b bytes.Buffer
-	if err := WriteJUnit(&b, fixtureDocument()); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "junit.xml")
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(xmllint, "--noout", "--schema", filepath.Join("testdata", "junit-10.xsd"), path).CombinedOutput()
-	if err != nil {
-		t.Fatalf("xmllint: %v\n%s", err, out)
+	for _, fx := range fixtures {
+		t.Run(fx.name, func(t *testing.T) {
+			t.Parallel()
+			var b bytes.Buffer
+			if err := WriteJUnit(&b, fx.doc()); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(t.TempDir(), "junit.xml")
+			if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command(xmllint, "--noout", "--schema", filepath.Join("testdata", "junit-10.xsd"), path).CombinedOutput()
+			if err != nil {
+				t.Fatalf("xmllint: %v\n%s", err, out)
+			}
+		})
 	}
 }
 
@@ -338,4 +528,59 @@ func attributesByElement(t *testing.T, data []byte) map[string][]map[string]stri
 		}
 	}
 	return out
+}
+
+// TestWriteFileAtomic checks that result files are readable by everyone
+// (FileMode less the umask, as os.WriteFile gives; not os.CreateTemp's
+// 0600), also when they replace a private file, that missing directories are
+// created, and that no temporary file is left behind.
+func TestWriteFileAtomic(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	// The reference: what os.WriteFile makes of FileMode under this
+	// process's umask.
+	ref := filepath.Join(dir, "ref")
+	if err := os.WriteFile(ref, nil, FileMode); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := st.Mode().Perm()
+	private := filepath.Join(dir, "private.json")
+	if err := os.WriteFile(private, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, path string }{
+		{"new file", filepath.Join(dir, "run.json")},
+		{"replaces a 0600 file", private},
+		{"missing directories", filepath.Join(dir, "a", "b", "run.json")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := WriteFileAtomic(tc.path, []byte("new\n")); err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(tc.path)
+			if err != nil || string(got) != "new\n" {
+				t.Fatalf("read back %q, %v", got, err)
+			}
+			st, err := os.Stat(tc.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Mode().Perm() != want {
+				t.Errorf("mode %v, want %v", st.Mode().Perm(), want)
+			}
+			entries, err := os.ReadDir(filepath.Dir(tc.path))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range entries {
+				if strings.Contains(e.Name(), ".tmp") {
+					t.Errorf("temporary file left behind: %s", e.Name())
+				}
+			}
+		})
+	}
 }

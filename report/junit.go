@@ -59,12 +59,24 @@ type JUnitProblem struct {
 	Text    string `xml:",chardata"`
 }
 
+// JUnitInterrupted is the type of the error elements that mark an
+// interrupted run in the JUnit report.
+const JUnitInterrupted = "interrupted"
+
 // JUnit builds the JUnit report of a run document: one testsuite per plan,
 // one testcase per assertion named "scenario: condition". A failed assertion
 // carries a failure whose message is the assertion's error message and whose
 // body lists the observed values; an assertion that could not be evaluated
 // is an error; a plan that failed to start is a single error testcase named
 // "start".
+//
+// An interrupted run fails: every assertion of a scenario the interruption
+// cut short is an error of type "interrupted" (its verdict on the partial
+// results is in the body), whether or not it held. A plan marked
+// interrupted without such a scenario (the signal came as its last scenario
+// ended) gets an error testcase named "interrupted"; so does a testsuite
+// named "perfplan" when the document is interrupted but none of its plans
+// is, because the plans and repetitions that were still to run are missing.
 func JUnit(d *Document) JUnitTestSuites {
 	root := JUnitTestSuites{Name: "perfplan"}
 	var total time.Duration
@@ -90,6 +102,7 @@ func JUnit(d *Document) JUnitTestSuites {
 			})
 			suite.Errors++
 		}
+		marked := false
 		for _, s := range p.Scenarios {
 			for _, a := range s.Assertions {
 				tc := JUnitTestCase{
@@ -97,7 +110,12 @@ func JUnit(d *Document) JUnitTestSuites {
 					Classname: class + "." + sanitizeClass(s.Name),
 					Time:      seconds(time.Duration(s.ElapsedNS)),
 				}
-				if !a.Passed {
+				switch {
+				case s.Interrupted:
+					tc.Error = junitInterruptedError(s.Name, a)
+					suite.Errors++
+					marked = true
+				case !a.Passed:
 					msg := a.ErrorMessage
 					if msg == "" {
 						msg = "assertion failed: " + a.Condition
@@ -113,6 +131,23 @@ func JUnit(d *Document) JUnitTestSuites {
 				}
 				suite.Cases = append(suite.Cases, tc)
 			}
+			if s.Interrupted && len(s.Assertions) == 0 {
+				suite.Cases = append(suite.Cases, JUnitTestCase{
+					Name: s.Name + ": " + JUnitInterrupted, Classname: class + "." + sanitizeClass(s.Name), Time: seconds(time.Duration(s.ElapsedNS)),
+					Error: &JUnitProblem{Message: "the run was interrupted before scenario " + s.Name + " finished", Type: JUnitInterrupted,
+						Text: "scenario " + s.Name + " was interrupted by a signal; its figures are partial\n"},
+				})
+				suite.Errors++
+				marked = true
+			}
+		}
+		if p.Interrupted && !marked {
+			suite.Cases = append(suite.Cases, JUnitTestCase{
+				Name: JUnitInterrupted, Classname: class, Time: seconds(0),
+				Error: &JUnitProblem{Message: "the run of plan " + p.Name + " was interrupted", Type: JUnitInterrupted,
+					Text: "plan " + p.Name + " was interrupted by a signal after its scenarios finished\n"},
+			})
+			suite.Errors++
 		}
 		suite.Tests = len(suite.Cases)
 		root.Tests += suite.Tests
@@ -120,8 +155,41 @@ func JUnit(d *Document) JUnitTestSuites {
 		root.Errors += suite.Errors
 		root.Suites = append(root.Suites, suite)
 	}
+	if interruptedBetweenPlans(d) {
+		suite := JUnitTestSuite{Name: "perfplan", Time: seconds(0), Tests: 1, Errors: 1,
+			Properties: []JUnitProperty{{Name: "interrupted", Value: "true"}}, Cases: []JUnitTestCase{{
+				Name: JUnitInterrupted, Classname: "perfplan", Time: seconds(0),
+				Error: &JUnitProblem{Message: "the run was interrupted before every plan ran", Type: JUnitInterrupted,
+					Text: interruptedBetweenPlansNote + "\n"},
+			}}}
+		root.Tests++
+		root.Errors++
+		root.Suites = append(root.Suites, suite)
+	}
 	root.Time = seconds(total)
 	return root
+}
+
+// junitInterruptedError is the error element of assertion a in scenario,
+// which the interruption cut short: the body gives the assertion's verdict
+// on the partial results.
+func junitInterruptedError(scenario string, a AssertionDoc) *JUnitProblem {
+	verdict := "held"
+	if !a.Passed {
+		verdict = "failed"
+		msg := a.ErrorMessage
+		if a.Error != "" {
+			msg = strings.TrimSpace(msg + ": " + a.Error)
+		}
+		if msg != "" {
+			verdict += " (" + msg + ")"
+		}
+	}
+	return &JUnitProblem{
+		Message: "the run was interrupted before scenario " + scenario + " finished; the assertion was not checked on complete results",
+		Type:    JUnitInterrupted,
+		Text:    junitBody(a) + "on the partial results the assertion " + verdict + "\n",
+	}
 }
 
 func junitBody(a AssertionDoc) string {

@@ -34,6 +34,9 @@ func WriteMarkdown(w io.Writer, d *Document) error {
 	if len(env) > 0 {
 		fmt.Fprintf(bw, "%s\n\n", strings.Join(env, " · "))
 	}
+	if interruptedBetweenPlans(d) {
+		fmt.Fprintf(bw, "> ⚠️ **Interrupted:** %s.\n\n", interruptedBetweenPlansNote)
+	}
 	rep, of := d.Repetitions()
 	for i := range d.Plans {
 		writePlanMarkdown(bw, &d.Plans[i], rep[i], of[i])
