@@ -46,6 +46,11 @@ type Env struct {
 	StderrTTY bool
 	// StdoutTTY reports whether stdout is a terminal (colour).
 	StdoutTTY bool
+	// Abort is closed on a second interrupt: a run then cuts the operations
+	// in flight at once instead of waiting for them (up to graceful_stop).
+	// Main's ctx is cancelled by the first interrupt. A nil Abort never
+	// fires.
+	Abort <-chan struct{}
 }
 
 func (e Env) getenv(name string) string {

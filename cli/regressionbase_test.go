@@ -139,10 +139,9 @@ scenario "forever" {
 		inOpen bool
 		codes  []int
 	}{
-		// An interrupt during a target's start ends today as a start
-		// failure (4); the signal handling is to report it as an
-		// interrupt (3). Either way it is not recorded.
-		{"while the target starts", true, []int{cli.ExitInterrupted, cli.ExitTarget}},
+		// An interrupt during a target's start is an interrupt (3), not
+		// a start failure (4), and is not recorded.
+		{"while the target starts", true, []int{cli.ExitInterrupted}},
 		{"while it runs", false, []int{cli.ExitInterrupted}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -208,6 +208,7 @@ repetitions:
 			}
 			prog := newProgress(env, f.quiet, f.progressEvery)
 			res, err := executor.Run(ctx, p, executor.Options{
+				Abort:         env.Abort,
 				DurationScale: scale, Observer: prog, NoAbort: f.noAbort, Baseline: baselineFunc(baseline, p.Name),
 			})
 			prog.Close()
@@ -222,6 +223,9 @@ repetitions:
 				doc.AddFailure(p.Name, p.File, p.Hash, err)
 			} else {
 				doc.AddResult(res)
+				if res.TargetFailed() {
+					targetFailed = true
+				}
 				if !res.Passed() {
 					failed = true
 				}

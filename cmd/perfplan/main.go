@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -29,8 +30,24 @@ func main() {
 	// go-redis keeps its logger in a package variable, so it is set once here,
 	// where the process is wired, and nowhere else.
 	redis.SetLogger(quietRedis{})
+	// The first interrupt stops the run gracefully (ctx); the second cuts
+	// the operations in flight at once (abort).
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	abort := make(chan struct{})
+	go func() {
+		<-ctx.Done()
+		// Catch the second signal before the first handler goes, so that
+		// it never reaches the default action (an exit without results).
+		again, stopAgain := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stopAgain()
+		stop()
+		fmt.Fprintln(os.Stderr, "perfplan: interrupted: stopping gracefully, results will be written; interrupt again to stop at once")
+		<-again.Done()
+		fmt.Fprintln(os.Stderr, "perfplan: interrupted again: cutting the operations in flight")
+		close(abort)
+	}()
 	code := cli.Main(ctx, cli.Env{
+		Abort:     abort,
 		Args:      os.Args[1:],
 		Registry:  builtin.Registry(),
 		Stdout:    os.Stdout,
@@ -39,6 +56,6 @@ func main() {
 		StdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
 		StderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 	})
-	stop()
+	// No stop() here: it would cancel ctx and look like an interrupt.
 	os.Exit(code)
 }
