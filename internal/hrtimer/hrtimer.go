@@ -31,11 +31,10 @@
 //     at once; each holds one file descriptor (at most Slots at once; the
 //     others use a Go timer alone).
 //  3. d ≤ Lead: the goroutine spins, yielding the processor (runtime.Gosched)
-//     on every round. At most Spinners goroutines spin at once; the others
-//     wait on a Go timer for the deadline itself rather than burn another
-//     core. That happens at high rates, when many goroutines are close to
-//     their deadlines at once, and then the process is busy and its Go
-//     timers are on time.
+//     on every round. At most Spinners goroutines spin at once (beyond the
+//     last 25µs, which any goroutine spins); the others wait in phase 2 for
+//     the deadline itself rather than burn another core. That happens at
+//     high rates, when many goroutines are close to their deadlines at once.
 //
 // (A first version slept in futex(2) on the goroutine's own thread. It was
 // as precise for one waiter, but a goroutine blocked in a system call keeps
@@ -217,14 +216,14 @@ func (w *Waiter) Until(deadline time.Time, cancel <-chan struct{}) (time.Time, b
 		}
 		lead := s.Lead()
 		if d <= lead+2*time.Microsecond {
+			if d <= shortSpin {
+				return w.spin(deadline, cancel, false)
+			}
 			if s.acquireSpin() {
-				return w.spin(deadline, cancel)
+				return w.spin(deadline, cancel, true)
 			}
-			// No spinning slot: a Go timer for the deadline itself.
-			if !w.timerWait(d, cancel) {
-				return time.Now(), false
-			}
-			continue
+			// No spinning slot: phase 2 for the deadline itself.
+			lead = 0
 		}
 		if s.precise && d <= s.window {
 			wake := deadline.Add(-lead)
@@ -302,6 +301,10 @@ func (s *Sleeper) release(w *Waiter, gen uint64) bool {
 	return quiet
 }
 
+// shortSpin: a wait this short spins without a spinning slot; a kernel
+// wake-up would take longer.
+const shortSpin = 25 * time.Microsecond
+
 // acquireSpin takes a spinning slot.
 func (s *Sleeper) acquireSpin() bool {
 	for {
@@ -315,10 +318,12 @@ func (s *Sleeper) acquireSpin() bool {
 	}
 }
 
-// spin spins until deadline, yielding on every round, and releases the
-// spinning slot that acquireSpin took.
-func (w *Waiter) spin(deadline time.Time, cancel <-chan struct{}) (time.Time, bool) {
-	defer w.s.spinners.Add(-1)
+// spin spins until deadline, yielding on every round. It releases the
+// spinning slot that acquireSpin took, if slot.
+func (w *Waiter) spin(deadline time.Time, cancel <-chan struct{}, slot bool) (time.Time, bool) {
+	if slot {
+		defer w.s.spinners.Add(-1)
+	}
 	w.Spun++
 	for i := 0; ; i++ {
 		now := time.Now()
