@@ -64,7 +64,6 @@ import (
 	"runtime/metrics"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/maypok86/otter/v2"
 	"golang.org/x/sync/singleflight"
@@ -204,6 +203,8 @@ func newTarget(cfg targets.Config, opts ...option) (*Target, error) {
 
 // Open creates the tiers, checks that Redis answers and prefills keys
 // 0..prefill-1 through every tier (values of prefill_value_size bytes).
+// The Redis check and prefill are not under the per-operation deadline:
+// they have timeouts of the larger of timeout and 1s, and retry.
 func (t *Target) Open(ctx context.Context) error {
 	runtime.GC()
 	t.heapAtOpen = heapObjectBytes()
@@ -224,7 +225,7 @@ func (t *Target) Open(ctx context.Context) error {
 			}
 			r := newRedisTier(tc, t.cfg.keyPrefix, now)
 			tr, t.redis = r, r
-			pctx, cancel := context.WithTimeout(ctx, max(tc.timeout, time.Second))
+			pctx, cancel := context.WithTimeout(ctx, max(tc.timeout, setupTimeout))
 			err = r.ping(pctx)
 			cancel()
 		}
@@ -256,6 +257,12 @@ func (t *Target) Open(ctx context.Context) error {
 	if err := t.prefill(ctx); err != nil {
 		_ = t.Close()
 		return fmt.Errorf("open cache target: prefill: %w", err)
+	}
+	if t.redis != nil {
+		if err := t.redis.closeSetup(); err != nil {
+			_ = t.Close()
+			return fmt.Errorf("open cache target: %w", err)
+		}
 	}
 	return nil
 }

@@ -244,10 +244,20 @@ type redisTier struct {
 	ttl     time.Duration
 	timeout time.Duration
 	br      *breaker
+	// setup is the client of Open's ping and prefill, which are not
+	// operations under test and get more lenient timeouts (see
+	// setupTimeout), so that a loaded machine does not fail the start.
+	// Open closes it when it is done.
+	setup *redis.Client
 }
+
+// setupTimeout is the least dial, read and write timeout of Open's ping and
+// prefill.
+const setupTimeout = time.Second
 
 // newRedisTier returns the tier; now is the breaker's clock in nanoseconds.
 func newRedisTier(tc tierConfig, prefix string, now func() int64) *redisTier {
+	setup := max(tc.timeout, setupTimeout)
 	return &redisTier{
 		prefix:  prefix,
 		ttl:     tc.ttl,
@@ -271,7 +281,27 @@ func newRedisTier(tc tierConfig, prefix string, now func() int64) *redisTier {
 			MaxRetries:    -1,
 			DialerRetries: 1,
 		}),
+		setup: redis.NewClient(&redis.Options{
+			Addr:                  tc.address,
+			DialTimeout:           setup,
+			ReadTimeout:           setup,
+			WriteTimeout:          setup,
+			PoolTimeout:           setup,
+			ContextTimeoutEnabled: true,
+			MaxRetries:            2,
+			DialerRetries:         3,
+		}),
 	}
+}
+
+// closeSetup closes the setup client.
+func (t *redisTier) closeSetup() error {
+	if t.setup == nil {
+		return nil
+	}
+	err := t.setup.Close()
+	t.setup = nil
+	return err
 }
 
 // redisCall is one Redis call in progress, between begin and end.
@@ -356,9 +386,10 @@ func (t *redisTier) key(w *worker, key uint64) string {
 	return string(w.rbuf)
 }
 
+// ping checks that Redis answers, with the setup client.
 func (t *redisTier) ping(ctx context.Context) error {
-	if err := t.rdb.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("redis tier %s: %w", t.rdb.Options().Addr, err)
+	if err := t.setup.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis tier %s: %w", t.setup.Options().Addr, err)
 	}
 	return nil
 }
@@ -449,11 +480,11 @@ func (t *redisTier) del(ctx context.Context, w *worker, key uint64) error {
 
 func (t *redisTier) evictions() int64 { return 0 }
 func (t *redisTier) entries() int64   { return 0 }
-func (t *redisTier) close() error     { return t.rdb.Close() }
+func (t *redisTier) close() error     { return errors.Join(t.closeSetup(), t.rdb.Close()) }
 
-// prefill writes keys lo..hi-1 in one pipeline.
+// prefill writes keys lo..hi-1 in one pipeline, with the setup client.
 func (t *redisTier) prefill(ctx context.Context, w *worker, lo, hi int, val []byte) error {
-	pipe := t.rdb.Pipeline()
+	pipe := t.setup.Pipeline()
 	for k := lo; k < hi; k++ {
 		pipe.Set(ctx, t.key(w, uint64(k)), stamp(uint64(k), val), t.ttl)
 	}
