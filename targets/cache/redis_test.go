@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"sync"
@@ -307,5 +308,37 @@ func TestBreakerConfig(t *testing.T) {
 	var ae *targets.AttrError
 	if !errors.As(err, &ae) || ae.Attr != "cooldown" || strings.Join(ae.Path, "/") != "tier.l3/breaker" {
 		t.Fatalf("error %v, want one on tier.l3/breaker cooldown", err)
+	}
+}
+
+// TestRunAbandons checks the hard bound: a Redis call that ignores its
+// context (as go-redis was seen to in a connection handshake with a frozen
+// server) is abandoned when the deadline passes.
+func TestRunAbandons(t *testing.T) {
+	t.Parallel()
+	cctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	rc := redisCall{ctx: cctx}
+	release := make(chan struct{})
+	finished := make(chan struct{})
+	start := time.Now()
+	err := rc.run(func(context.Context) error {
+		defer close(finished)
+		<-release // blocks past the deadline, whatever the context says
+		return nil
+	})
+	if d := time.Since(start); d > slowOp {
+		t.Errorf("run returned after %v, deadline 50ms", d)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) || !isTimeout(err) {
+		t.Errorf("run = %v, want a deadline error", err)
+	}
+	close(release)
+	<-finished
+
+	// A call that returns in time passes its error on.
+	want := errors.New("boom")
+	if err := (&redisCall{ctx: ctx}).run(func(context.Context) error { return want }); err != want {
+		t.Errorf("run = %v, want %v", err, want)
 	}
 }

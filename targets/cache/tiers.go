@@ -313,13 +313,37 @@ type redisCall struct {
 	start  time.Time
 }
 
+// run calls f with the call's context in a goroutine of its own and
+// returns f's error, or the context's once it is done even if f has not
+// returned. go-redis honours the deadline nearly always, but with a frozen
+// server a new connection's handshake (HELLO) was seen to wait for the
+// server to wake up, seconds later; running f apart keeps the operation's
+// budget a hard bound. An abandoned f finishes in the background when Redis
+// answers or the client is closed; it must not touch the worker, and its
+// results must not be read after run returns the context's error.
+func (rc *redisCall) run(f func(ctx context.Context) error) error {
+	done := make(chan error, 1)
+	go func() { done <- f(rc.ctx) }()
+	select {
+	case err := <-done:
+		return err
+	case <-rc.ctx.Done():
+	}
+	select {
+	case err := <-done: // finished as the deadline passed
+		return err
+	default:
+		return fmt.Errorf("redis call abandoned: %w", rc.ctx.Err())
+	}
+}
+
 // begin prepares a Redis call of w's current operation. When ok is false the
 // call must not be made: err is nil when the breaker bypasses Redis or an
 // earlier call of the operation failed (both counted in l3_bypassed) or the
 // caller's context has ended (not counted), and errOutOfTime when the
 // operation's earlier Redis calls used up its timeout (counted in
-// l3_timeouts). Otherwise the call runs under rc.ctx and must be finished
-// with end.
+// l3_timeouts). Otherwise the call runs through rc.run and must be
+// finished with end.
 func (t *redisTier) begin(ctx context.Context, w *worker) (rc redisCall, ok bool, err error) {
 	if ctx.Err() != nil {
 		return rc, false, nil
@@ -404,7 +428,11 @@ func (t *redisTier) get(ctx context.Context, w *worker, key uint64, wantTTL bool
 	}
 	k := t.key(w, key)
 	if !wantTTL {
-		b, gerr := t.rdb.Get(rc.ctx, k).Bytes()
+		var b []byte
+		gerr := rc.run(func(ctx context.Context) (err error) {
+			b, err = t.rdb.Get(ctx, k).Bytes()
+			return err
+		})
 		if err := t.end(w, rc, gerr); err != nil {
 			return nil, 0, false, fmt.Errorf("redis get: %w", err)
 		}
@@ -413,10 +441,17 @@ func (t *redisTier) get(ctx context.Context, w *worker, key uint64, wantTTL bool
 		}
 		return b, 0, true, nil
 	}
-	pipe := t.rdb.Pipeline()
-	g := pipe.Get(rc.ctx, k)
-	p := pipe.PTTL(rc.ctx, k)
-	_, perr := pipe.Exec(rc.ctx)
+	var (
+		g *redis.StringCmd
+		p *redis.DurationCmd
+	)
+	perr := rc.run(func(ctx context.Context) error {
+		pipe := t.rdb.Pipeline()
+		g = pipe.Get(ctx, k)
+		p = pipe.PTTL(ctx, k)
+		_, err := pipe.Exec(ctx)
+		return err
+	})
 	if err := t.end(w, rc, perr); err != nil {
 		return nil, 0, false, fmt.Errorf("redis get: %w", err)
 	}
@@ -458,7 +493,9 @@ func (t *redisTier) set(ctx context.Context, w *worker, key uint64, data []byte,
 		}
 		return nil
 	}
-	if err := t.end(w, rc, t.rdb.Set(rc.ctx, t.key(w, key), data, exp).Err()); err != nil {
+	k := t.key(w, key)
+	serr := rc.run(func(ctx context.Context) error { return t.rdb.Set(ctx, k, data, exp).Err() })
+	if err := t.end(w, rc, serr); err != nil {
 		return fmt.Errorf("redis set: %w", err)
 	}
 	return nil
@@ -472,7 +509,9 @@ func (t *redisTier) del(ctx context.Context, w *worker, key uint64) error {
 		}
 		return nil
 	}
-	if err := t.end(w, rc, t.rdb.Del(rc.ctx, t.key(w, key)).Err()); err != nil {
+	k := t.key(w, key)
+	derr := rc.run(func(ctx context.Context) error { return t.rdb.Del(ctx, k).Err() })
+	if err := t.end(w, rc, derr); err != nil {
 		return fmt.Errorf("redis delete: %w", err)
 	}
 	return nil
