@@ -236,8 +236,9 @@ var errOutOfTime = errors.New("the operation's Redis time is used up")
 //
 // Each call goes through the circuit breaker and runs under a deadline: the
 // Redis calls of one cache operation share a budget of timeout (see begin),
-// and go-redis neither retries nor waits longer than timeout for a dial, a
-// pooled connection, a read or a write.
+// go-redis does not retry and waits at most timeout for a dial, a pooled
+// connection, a read or a write, and the operation stops waiting at the
+// deadline even when go-redis does not (see redisCall.run).
 type redisTier struct {
 	rdb     *redis.Client
 	prefix  string
