@@ -8,7 +8,11 @@ plan "limiter-redis" {
 # then run this plan and stop Redis while it runs (redis-cli shutdown nosave):
 # decisions fall back to the in-memory limiter at once, the run keeps going
 # without errors, and the table shows fallbacks and fallback_decisions.
-# Restart Redis and the health probe switches back (recoveries).
+# Start Redis again before the run ends and the health probe switches back
+# (recoveries). The plan asserts that the limiter decided in Redis, and does
+# so at the end: without a Redis server, or with one stopped for good, it
+# fails (the limiter still answers, from memory, which the assertions tell
+# apart).
 variable "redis" {
   type    = string
   default = "127.0.0.1:6379"
@@ -53,5 +57,9 @@ scenario "traffic" {
   }
   assert {
     condition = target.allowed + target.denied == ops && target.denied > 0
+  }
+  assert {
+    condition     = target.mode == 1 && target.fallback_decisions < ops
+    error_message = "The limiter was not deciding in Redis (mode 1 is Redis, 2 the in-memory fallback): is the server up at var.redis?"
   }
 }

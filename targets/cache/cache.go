@@ -33,6 +33,20 @@
 //     miss and a failed Redis write or delete is skipped; both count
 //     redis_errors. A delete that fails in Redis may leave the old value there
 //     until it expires. Open fails if Redis does not answer PING.
+//   - The Redis calls of one operation share one budget of the tier's
+//     timeout, enforced by a context deadline on each call (and go-redis's
+//     own timeouts, without retries). Calls that run out of it count as
+//     l3_timeouts (and redis_errors). After a failed Redis call the
+//     operation skips Redis for the rest of its work (counted as
+//     l3_bypassed).
+//   - A circuit breaker guards Redis: after breaker.failures consecutive
+//     failed calls it opens, and Redis is bypassed (l3_bypassed; a bypassed
+//     read is an L3 miss) for breaker.cooldown; then one call probes Redis
+//     while the others still bypass it. A successful probe closes the
+//     breaker, a failed one opens it again. l3_breaker_opens and
+//     l3_breaker_closes count the transitions, l3_breaker_state is the
+//     current state (0 closed, 1 open, 2 half-open). A call cut short by the
+//     caller's context (the run stopping) counts as nothing.
 //
 // Statistics are listed in Kind().Stats. Tier statistics are named by the
 // tier's level (l1_, l2_, l3_); overall hits are reads served by any tier,
@@ -50,7 +64,6 @@ import (
 	"runtime/metrics"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/maypok86/otter/v2"
 	"golang.org/x/sync/singleflight"
@@ -96,6 +109,7 @@ var overallStats = []string{
 	"hits", "misses", "hit_ratio", "evictions", "promotions",
 	"loads", "load_errors", "load_dropped", "load_waits", "not_found", "negative_hits",
 	"redis_errors", "sets", "deletes", "corrupt", "entries", "heap_growth_bytes",
+	"l3_timeouts", "l3_bypassed", "l3_breaker_opens", "l3_breaker_closes", "l3_breaker_state",
 }
 
 var tierStats = []string{"hits", "misses", "hit_ratio", "evictions", "promotions", "entries"}
@@ -117,6 +131,7 @@ type counters struct {
 
 	loads, loadErrors, loadDropped, loadWaits, notFound, negHits atomic.Int64
 	redisErrors, sets, deletes, corrupt                          atomic.Int64
+	l3Timeouts, l3Bypassed                                       atomic.Int64
 	_                                                            [64]byte // keep workers' counters on separate cache lines
 }
 
@@ -188,6 +203,8 @@ func newTarget(cfg targets.Config, opts ...option) (*Target, error) {
 
 // Open creates the tiers, checks that Redis answers and prefills keys
 // 0..prefill-1 through every tier (values of prefill_value_size bytes).
+// The Redis check and prefill are not under the per-operation deadline:
+// they have timeouts of the larger of timeout and 1s, and retry.
 func (t *Target) Open(ctx context.Context) error {
 	runtime.GC()
 	t.heapAtOpen = heapObjectBytes()
@@ -202,9 +219,13 @@ func (t *Target) Open(ctx context.Context) error {
 		case KindBigcache:
 			tr, err = newBigTier(tc, t.clk)
 		case KindRedis:
-			r := newRedisTier(tc, t.cfg.keyPrefix)
+			now := monotonicNow()
+			if t.fake {
+				now = t.clk.NowNano
+			}
+			r := newRedisTier(tc, t.cfg.keyPrefix, now)
 			tr, t.redis = r, r
-			pctx, cancel := context.WithTimeout(ctx, max(tc.timeout, time.Second))
+			pctx, cancel := context.WithTimeout(ctx, max(tc.timeout, setupTimeout))
 			err = r.ping(pctx)
 			cancel()
 		}
@@ -236,6 +257,12 @@ func (t *Target) Open(ctx context.Context) error {
 	if err := t.prefill(ctx); err != nil {
 		_ = t.Close()
 		return fmt.Errorf("open cache target: prefill: %w", err)
+	}
+	if t.redis != nil {
+		if err := t.redis.closeSetup(); err != nil {
+			_ = t.Close()
+			return fmt.Errorf("open cache target: %w", err)
+		}
 	}
 	return nil
 }
@@ -319,6 +346,7 @@ func (t *Target) Stats() map[string]float64 {
 		hits, misses, promotions                                     [3]int64
 		loads, loadErrors, loadDropped, loadWaits, notFound, negHits int64
 		redisErrors, sets, deletes, corrupt                          int64
+		l3Timeouts, l3Bypassed                                       int64
 	}
 	t.mu.Lock()
 	for _, c := range t.counters {
@@ -337,6 +365,8 @@ func (t *Target) Stats() map[string]float64 {
 		sum.sets += c.sets.Load()
 		sum.deletes += c.deletes.Load()
 		sum.corrupt += c.corrupt.Load()
+		sum.l3Timeouts += c.l3Timeouts.Load()
+		sum.l3Bypassed += c.l3Bypassed.Load()
 	}
 	var evictions, entries [3]int64
 	for i, tr := range t.tiers {
@@ -386,6 +416,15 @@ func (t *Target) Stats() map[string]float64 {
 	st["deletes"] = float64(sum.deletes)
 	st["corrupt"] = float64(sum.corrupt)
 	st["entries"] = float64(ents)
+	st["l3_timeouts"] = float64(sum.l3Timeouts)
+	st["l3_bypassed"] = float64(sum.l3Bypassed)
+	var opens, closes, state int64
+	if t.redis != nil {
+		opens, closes, state = t.redis.br.opens.Load(), t.redis.br.closes.Load(), int64(t.redis.br.state.Load())
+	}
+	st["l3_breaker_opens"] = float64(opens)
+	st["l3_breaker_closes"] = float64(closes)
+	st["l3_breaker_state"] = float64(state)
 	// Growth of the whole process's heap since Open (which starts with a
 	// GC): an upper bound on what the cache holds, including garbage not
 	// yet collected, so it is a figure to bound, not an exact size.

@@ -8,6 +8,7 @@ import (
 	"github.com/maypok86/otter/v2"
 
 	"github.com/perfplan/perfplan/targets"
+	"github.com/perfplan/perfplan/targets/internal/redistest"
 )
 
 // The benchmarks compare the manager (L1 only, through Worker.Do) with raw
@@ -111,6 +112,50 @@ func BenchmarkCache(b *testing.B) {
 				i++
 			}
 			_ = sink
+		})
+	}
+}
+
+// BenchmarkRedisTier reads and writes through a Redis L3 (a real
+// redis-server, see redistest) with every read missing L1, so each
+// operation is one Redis round trip plus the tier's breaker and deadline.
+func BenchmarkRedisTier(b *testing.B) {
+	srv := redistest.Start(b)
+	for _, op := range []struct {
+		name string
+		op   int
+	}{{"get", opGet}, {"set", opSet}} {
+		b.Run(op.name, func(b *testing.B) {
+			tg, err := New(targets.Config{
+				Attrs: map[string]any{"prefill": int64(1000), "prefill_value_size": int64(benchValue)},
+				Blocks: []targets.Block{
+					{Type: "tier", Labels: []string{"l1"}, Config: targets.Config{Attrs: map[string]any{"capacity": int64(1)}}},
+					{Type: "tier", Labels: []string{"l3"}, Config: targets.Config{Attrs: map[string]any{"address": srv.Addr}}},
+				},
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := tg.Open(ctx); err != nil {
+				b.Fatal(err)
+			}
+			defer tg.Close()
+			w, _ := tg.NewWorker(0)
+			req := &targets.Request{Op: op.op, Value: make([]byte, benchValue)}
+			i := 0
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				req.Key = uint64(i % 1000)
+				if err := w.Do(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+			b.StopTimer()
+			if st := tg.Stats(); st["redis_errors"] != 0 {
+				b.Fatalf("redis_errors = %v", st["redis_errors"])
+			}
 		})
 	}
 }

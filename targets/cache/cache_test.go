@@ -51,6 +51,19 @@ func cfgOf(top map[string]any, loader map[string]any, tiers ...tierSpec) targets
 	return c
 }
 
+// withBreaker adds a breaker block with attrs to the tier labelled label.
+func withBreaker(c targets.Config, label string, attrs map[string]any) targets.Config {
+	if attrs == nil {
+		attrs = map[string]any{}
+	}
+	for i, b := range c.Blocks {
+		if b.Type == "tier" && b.Labels[0] == label {
+			c.Blocks[i].Config.Blocks = append(b.Config.Blocks, targets.Block{Type: "breaker", Config: targets.Config{Attrs: attrs}})
+		}
+	}
+	return c
+}
+
 func open(t *testing.T, cfg targets.Config, opts ...option) *Target {
 	t.Helper()
 	tg, err := newTarget(cfg, opts...)
@@ -98,7 +111,8 @@ func TestKindRegisters(t *testing.T) {
 	if err := targets.NewRegistry().Register(k); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"hit_ratio", "l1_hits", "l1_hit_ratio", "l2_hits", "l3_hits", "evictions", "redis_errors", "loads", "load_waits"} {
+	for _, s := range []string{"hit_ratio", "l1_hits", "l1_hit_ratio", "l2_hits", "l3_hits", "evictions", "redis_errors", "loads", "load_waits",
+		"l3_timeouts", "l3_bypassed", "l3_breaker_opens", "l3_breaker_closes", "l3_breaker_state"} {
 		if !k.HasStat(s) {
 			t.Errorf("stat %q missing", s)
 		}
@@ -129,6 +143,13 @@ func TestValidate(t *testing.T) {
 		{"loader concurrency", cfgOf(nil, map[string]any{"concurrency": int64(4)}, tierSpec{"l1", nil}), true, nil},
 		{"unlimited loader concurrency", cfgOf(nil, map[string]any{"concurrency": int64(0)}, tierSpec{"l1", nil}), true, nil},
 		{"negative loader concurrency", cfgOf(nil, map[string]any{"concurrency": int64(-1)}, tierSpec{"l1", nil}), false, []string{"concurrency"}},
+		{"breaker", withBreaker(cfgOf(nil, nil, tierSpec{"l1", nil}, tierSpec{"l3", nil}), "l3",
+			map[string]any{"failures": int64(3), "cooldown": 500 * time.Millisecond}), true, nil},
+		{"breaker disabled", withBreaker(cfgOf(nil, nil, tierSpec{"l3", nil}), "l3", map[string]any{"failures": int64(0)}), true, nil},
+		{"breaker on otter", withBreaker(cfgOf(nil, nil, tierSpec{"l1", nil}), "l1", nil), false, []string{"breaker"}},
+		{"breaker values", withBreaker(cfgOf(nil, nil, tierSpec{"l3", nil}), "l3",
+			map[string]any{"failures": int64(-1), "cooldown": time.Duration(0)}), false, []string{"cooldown", "failures"}},
+		{"two breakers", withBreaker(withBreaker(cfgOf(nil, nil, tierSpec{"l3", nil}), "l3", nil), "l3", nil), false, []string{"breaker"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

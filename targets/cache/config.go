@@ -23,6 +23,12 @@ const (
 	DefaultEntrySize    = 512
 	DefaultRedisAddress = "127.0.0.1:6379"
 	DefaultRedisTimeout = 100 * time.Millisecond
+	// DefaultBreakerFailures is how many consecutive failed Redis calls open
+	// the Redis tier's circuit breaker.
+	DefaultBreakerFailures = 5
+	// DefaultBreakerCooldown is how long an open breaker bypasses Redis
+	// before it lets one probe call through.
+	DefaultBreakerCooldown = time.Second
 )
 
 // forever is the remaining lifetime of an entry that does not expire. It is
@@ -62,8 +68,17 @@ func schema() targets.Schema {
 						Doc: "bigcache: expected bytes per entry (key, value, headers); default 512"},
 					{Name: "address", Type: targets.String, Doc: `redis: host:port; default "127.0.0.1:6379"`},
 					{Name: "timeout", Type: targets.Duration, Min: ptr(0),
-						Doc: "redis: dial, read and write timeout; default 100ms"},
-				}},
+						Doc: "redis: the most time one cache operation spends in Redis, all its Redis calls together (also go-redis's dial, read, write and pool timeout); default 100ms"},
+				}, Blocks: []targets.BlockSpec{{
+					Type: "breaker",
+					Doc:  "redis: the circuit breaker that bypasses Redis after consecutive failures",
+					Schema: targets.Schema{Attrs: []targets.Attr{
+						{Name: "failures", Type: targets.Int, Default: int64(DefaultBreakerFailures), Min: ptr(0),
+							Doc: "consecutive failed or timed-out Redis calls that open the breaker; 0 disables it"},
+						{Name: "cooldown", Type: targets.Duration, Default: DefaultBreakerCooldown, Min: ptr(0),
+							Doc: "how long an open breaker bypasses Redis before one probe call decides whether it closes"},
+					}},
+				}}},
 			},
 			{
 				Type: "loader",
@@ -90,6 +105,13 @@ type tierConfig struct {
 	entrySize int
 	address   string
 	timeout   time.Duration
+	breaker   breakerConfig
+}
+
+// breakerConfig configures the Redis tier's circuit breaker.
+type breakerConfig struct {
+	failures int           // consecutive failures that open it; 0 disables it
+	cooldown time.Duration // how long it stays open before a probe
 }
 
 type loaderConfig struct {
@@ -111,6 +133,10 @@ type config struct {
 
 func tierErr(label, attr, format string, args ...any) error {
 	return &targets.AttrError{Path: []string{"tier." + label}, Attr: attr, Err: fmt.Errorf(format, args...)}
+}
+
+func breakerErr(label, attr, format string, args ...any) error {
+	return &targets.AttrError{Path: []string{"tier." + label, "breaker"}, Attr: attr, Err: fmt.Errorf(format, args...)}
 }
 
 func loaderErr(attr, format string, args ...any) error {
@@ -196,6 +222,10 @@ func parse(cfg targets.Config) (*config, error) {
 		only("entry_size", KindBigcache)
 		only("address", KindRedis)
 		only("timeout", KindRedis)
+		breakers := bc.BlocksOf("breaker")
+		if len(breakers) > 0 && tc.kind != KindRedis {
+			errs = append(errs, tierErr(label, "breaker", "does not apply to a %s tier", tc.kind))
+		}
 		if tc.ttl < 0 {
 			errs = append(errs, tierErr(label, "ttl", "must not be negative, got %s", tc.ttl))
 		}
@@ -237,6 +267,13 @@ func parse(cfg targets.Config) (*config, error) {
 			if tc.timeout <= 0 {
 				errs = append(errs, tierErr(label, "timeout", "must be positive, got %s", tc.timeout))
 			}
+			tc.breaker = breakerConfig{failures: DefaultBreakerFailures, cooldown: DefaultBreakerCooldown}
+			if len(breakers) > 1 {
+				errs = append(errs, tierErr(label, "breaker", "only one breaker block is allowed"))
+			}
+			if len(breakers) > 0 {
+				errs = append(errs, parseBreaker(label, breakers[0].Config, &tc.breaker)...)
+			}
 		default:
 			errs = append(errs, tierErr(label, "kind", "unknown tier kind %q", tc.kind))
 		}
@@ -268,4 +305,23 @@ func parse(cfg targets.Config) (*config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// parseBreaker decodes a breaker block into bc, which holds the defaults.
+func parseBreaker(label string, cfg targets.Config, bc *breakerConfig) []error {
+	var errs []error
+	if cfg.Has("failures") {
+		n := cfg.Int("failures")
+		if n < 0 || n > math.MaxInt32 {
+			errs = append(errs, breakerErr(label, "failures", "must be between 0 (no breaker) and %d, got %d", math.MaxInt32, n))
+		}
+		bc.failures = int(n)
+	}
+	if cfg.Has("cooldown") {
+		bc.cooldown = cfg.Duration("cooldown")
+		if bc.cooldown <= 0 {
+			errs = append(errs, breakerErr(label, "cooldown", "must be positive, got %s", bc.cooldown))
+		}
+	}
+	return errs
 }

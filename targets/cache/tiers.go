@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -225,29 +226,183 @@ func (t *bigTier) close() error     { return t.c.Close() }
 
 // ---- redis ----
 
+// errOutOfTime is the error of a Redis call that was not made because the
+// Redis calls before it in the same operation used up its time.
+var errOutOfTime = errors.New("the operation's Redis time is used up")
+
 // redisTier stores the value under key_prefix + decimal key with Redis's own
 // expiry (PX), so its lifetimes follow the Redis server's clock, not the
 // target's.
+//
+// Each call goes through the circuit breaker and runs under a deadline: the
+// Redis calls of one cache operation share a budget of timeout (see begin),
+// go-redis does not retry and waits at most timeout for a dial, a pooled
+// connection, a read or a write, and the operation stops waiting at the
+// deadline even when go-redis does not (see redisCall.run).
 type redisTier struct {
-	rdb    *redis.Client
-	prefix string
-	ttl    time.Duration
+	rdb     *redis.Client
+	prefix  string
+	ttl     time.Duration
+	timeout time.Duration
+	br      *breaker
+	// setup is the client of Open's ping and prefill, which are not
+	// operations under test and get more lenient timeouts (see
+	// setupTimeout), so that a loaded machine does not fail the start.
+	// Open closes it when it is done.
+	setup *redis.Client
 }
 
-func newRedisTier(tc tierConfig, prefix string) *redisTier {
+// setupTimeout is the least dial, read and write timeout of Open's ping and
+// prefill.
+const setupTimeout = time.Second
+
+// newRedisTier returns the tier; now is the breaker's clock in nanoseconds.
+func newRedisTier(tc tierConfig, prefix string, now func() int64) *redisTier {
+	setup := max(tc.timeout, setupTimeout)
 	return &redisTier{
-		prefix: prefix,
-		ttl:    tc.ttl,
+		prefix:  prefix,
+		ttl:     tc.ttl,
+		timeout: tc.timeout,
+		br:      newBreaker(tc.breaker, now),
 		rdb: redis.NewClient(&redis.Options{
-			Addr:                  tc.address,
+			Addr: tc.address,
+			// Each call's context carries its deadline, which go-redis
+			// honours when it waits for a pooled connection, dials, writes
+			// and reads (ContextTimeoutEnabled). Its own timeouts are the
+			// same budget, so that no single step outlives it either.
 			DialTimeout:           tc.timeout,
 			ReadTimeout:           tc.timeout,
 			WriteTimeout:          tc.timeout,
 			PoolTimeout:           tc.timeout,
-			MaxRetries:            -1, // fail fast; the caller falls back
 			ContextTimeoutEnabled: true,
+			// No command retries (-1; 0 would mean the default of 3), so a
+			// failed call is not repeated with back-off, and one dial
+			// attempt instead of 5, 100ms apart: the caller falls back, and
+			// the breaker decides when to try again.
+			MaxRetries:    -1,
+			DialerRetries: 1,
+		}),
+		setup: redis.NewClient(&redis.Options{
+			Addr:                  tc.address,
+			DialTimeout:           setup,
+			ReadTimeout:           setup,
+			WriteTimeout:          setup,
+			PoolTimeout:           setup,
+			ContextTimeoutEnabled: true,
+			MaxRetries:            2,
+			DialerRetries:         3,
 		}),
 	}
+}
+
+// closeSetup closes the setup client.
+func (t *redisTier) closeSetup() error {
+	if t.setup == nil {
+		return nil
+	}
+	err := t.setup.Close()
+	t.setup = nil
+	return err
+}
+
+// redisCall is one Redis call in progress, between begin and end.
+type redisCall struct {
+	parent context.Context // the operation's context
+	ctx    context.Context // parent with the call's deadline
+	cancel context.CancelFunc
+	permit permit
+	start  time.Time
+}
+
+// run calls f with the call's context in a goroutine of its own and
+// returns f's error, or the context's once it is done even if f has not
+// returned. go-redis honours the deadline nearly always, but with a frozen
+// server a new connection's handshake (HELLO) was seen to wait for the
+// server to wake up, seconds later; running f apart keeps the operation's
+// budget a hard bound. An abandoned f finishes in the background when Redis
+// answers or the client is closed; it must not touch the worker, and its
+// results must not be read after run returns the context's error.
+func (rc *redisCall) run(f func(ctx context.Context) error) error {
+	done := make(chan error, 1)
+	go func() { done <- f(rc.ctx) }()
+	select {
+	case err := <-done:
+		return err
+	case <-rc.ctx.Done():
+	}
+	select {
+	case err := <-done: // finished as the deadline passed
+		return err
+	default:
+		return fmt.Errorf("redis call abandoned: %w", rc.ctx.Err())
+	}
+}
+
+// begin prepares a Redis call of w's current operation. When ok is false the
+// call must not be made: err is nil when the breaker bypasses Redis or an
+// earlier call of the operation failed (both counted in l3_bypassed) or the
+// caller's context has ended (not counted), and errOutOfTime when the
+// operation's earlier Redis calls used up its timeout (counted in
+// l3_timeouts). Otherwise the call runs through rc.run and must be
+// finished with end.
+func (t *redisTier) begin(ctx context.Context, w *worker) (rc redisCall, ok bool, err error) {
+	if ctx.Err() != nil {
+		return rc, false, nil
+	}
+	if w.rfailed {
+		w.c.l3Bypassed.Add(1)
+		return rc, false, nil
+	}
+	left := t.timeout - w.rspent
+	if left <= 0 {
+		w.rfailed = true
+		w.c.l3Timeouts.Add(1)
+		return rc, false, errOutOfTime
+	}
+	p := t.br.acquire()
+	if p == permitBypass {
+		w.c.l3Bypassed.Add(1)
+		return rc, false, nil
+	}
+	rc.parent, rc.permit = ctx, p
+	rc.ctx, rc.cancel = context.WithTimeout(ctx, left)
+	rc.start = time.Now()
+	return rc, true, nil
+}
+
+// end finishes a call that begin allowed: it charges the time to the
+// operation, reports the outcome to the breaker and returns the error to
+// pass on. That is nil when Redis answered (a redis.Nil "not found"
+// included) and when the caller's context ended, which says nothing about
+// Redis; otherwise it is err, and the operation's later Redis calls are
+// skipped.
+func (t *redisTier) end(w *worker, rc redisCall, err error) error {
+	w.rspent += time.Since(rc.start)
+	deadline := errors.Is(rc.ctx.Err(), context.DeadlineExceeded)
+	rc.cancel()
+	switch {
+	case err == nil || errors.Is(err, redis.Nil):
+		t.br.success(rc.permit)
+		return nil
+	case rc.parent.Err() != nil:
+		t.br.abandon(rc.permit)
+		return nil
+	}
+	t.br.failure(rc.permit)
+	w.rfailed = true
+	if deadline || isTimeout(err) {
+		w.c.l3Timeouts.Add(1)
+	}
+	return err
+}
+
+// isTimeout reports whether err is a deadline or I/O timeout.
+func isTimeout(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, redis.ErrPoolTimeout) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 func (t *redisTier) key(w *worker, key uint64) string {
@@ -256,30 +411,53 @@ func (t *redisTier) key(w *worker, key uint64) string {
 	return string(w.rbuf)
 }
 
+// ping checks that Redis answers, with the setup client.
 func (t *redisTier) ping(ctx context.Context) error {
-	if err := t.rdb.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("redis tier %s: %w", t.rdb.Options().Addr, err)
+	if err := t.setup.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis tier %s: %w", t.setup.Options().Addr, err)
 	}
 	return nil
 }
 
 func (t *redisTier) get(ctx context.Context, w *worker, key uint64, wantTTL bool) ([]byte, time.Duration, bool, error) {
-	k := t.key(w, key)
-	if !wantTTL {
-		b, err := t.rdb.Get(ctx, k).Bytes()
-		if errors.Is(err, redis.Nil) {
-			return nil, 0, false, nil
-		}
+	rc, ok, err := t.begin(ctx, w)
+	if !ok {
 		if err != nil {
 			return nil, 0, false, fmt.Errorf("redis get: %w", err)
 		}
+		return nil, 0, false, nil
+	}
+	k := t.key(w, key)
+	if !wantTTL {
+		var b []byte
+		gerr := rc.run(func(ctx context.Context) (err error) {
+			b, err = t.rdb.Get(ctx, k).Bytes()
+			return err
+		})
+		if err := t.end(w, rc, gerr); err != nil {
+			return nil, 0, false, fmt.Errorf("redis get: %w", err)
+		}
+		if gerr != nil { // not found, or the caller gave up
+			return nil, 0, false, nil
+		}
 		return b, 0, true, nil
 	}
-	pipe := t.rdb.Pipeline()
-	g := pipe.Get(ctx, k)
-	p := pipe.PTTL(ctx, k)
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+	var (
+		g *redis.StringCmd
+		p *redis.DurationCmd
+	)
+	perr := rc.run(func(ctx context.Context) error {
+		pipe := t.rdb.Pipeline()
+		g = pipe.Get(ctx, k)
+		p = pipe.PTTL(ctx, k)
+		_, err := pipe.Exec(ctx)
+		return err
+	})
+	if err := t.end(w, rc, perr); err != nil {
 		return nil, 0, false, fmt.Errorf("redis get: %w", err)
+	}
+	if perr != nil && !errors.Is(perr, redis.Nil) { // the caller gave up
+		return nil, 0, false, nil
 	}
 	b, err := g.Bytes()
 	if errors.Is(err, redis.Nil) {
@@ -309,14 +487,32 @@ func (t *redisTier) set(ctx context.Context, w *worker, key uint64, data []byte,
 		}
 		exp = ttl
 	}
-	if err := t.rdb.Set(ctx, t.key(w, key), data, exp).Err(); err != nil {
+	rc, ok, err := t.begin(ctx, w)
+	if !ok {
+		if err != nil {
+			return fmt.Errorf("redis set: %w", err)
+		}
+		return nil
+	}
+	k := t.key(w, key)
+	serr := rc.run(func(ctx context.Context) error { return t.rdb.Set(ctx, k, data, exp).Err() })
+	if err := t.end(w, rc, serr); err != nil {
 		return fmt.Errorf("redis set: %w", err)
 	}
 	return nil
 }
 
 func (t *redisTier) del(ctx context.Context, w *worker, key uint64) error {
-	if err := t.rdb.Del(ctx, t.key(w, key)).Err(); err != nil {
+	rc, ok, err := t.begin(ctx, w)
+	if !ok {
+		if err != nil {
+			return fmt.Errorf("redis delete: %w", err)
+		}
+		return nil
+	}
+	k := t.key(w, key)
+	derr := rc.run(func(ctx context.Context) error { return t.rdb.Del(ctx, k).Err() })
+	if err := t.end(w, rc, derr); err != nil {
 		return fmt.Errorf("redis delete: %w", err)
 	}
 	return nil
@@ -324,11 +520,11 @@ func (t *redisTier) del(ctx context.Context, w *worker, key uint64) error {
 
 func (t *redisTier) evictions() int64 { return 0 }
 func (t *redisTier) entries() int64   { return 0 }
-func (t *redisTier) close() error     { return t.rdb.Close() }
+func (t *redisTier) close() error     { return errors.Join(t.closeSetup(), t.rdb.Close()) }
 
-// prefill writes keys lo..hi-1 in one pipeline.
+// prefill writes keys lo..hi-1 in one pipeline, with the setup client.
 func (t *redisTier) prefill(ctx context.Context, w *worker, lo, hi int, val []byte) error {
-	pipe := t.rdb.Pipeline()
+	pipe := t.setup.Pipeline()
 	for k := lo; k < hi; k++ {
 		pipe.Set(ctx, t.key(w, uint64(k)), stamp(uint64(k), val), t.ttl)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"time"
 
 	"github.com/perfplan/perfplan/targets"
 )
@@ -19,7 +20,17 @@ type worker struct {
 	kbuf    []byte // bigcache key
 	bbuf    []byte // bigcache entry
 	rbuf    []byte // redis key
+	// The current operation's Redis calls so far: the time they took, and
+	// whether one failed (the operation's later Redis calls are then
+	// skipped). endOp resets both.
+	rspent  time.Duration
+	rfailed bool
 }
+
+// endOp ends an operation's use of Redis. Each of get, set, del and
+// getOrLoad calls it when it returns, so that the next operation starts with
+// the whole Redis time budget.
+func (w *worker) endOp() { w.rspent, w.rfailed = 0, false }
 
 // Do performs one operation: get, set, delete or get_or_load.
 func (w *worker) Do(ctx context.Context, req *targets.Request) error {
@@ -38,8 +49,9 @@ func (w *worker) Do(ctx context.Context, req *targets.Request) error {
 	return fmt.Errorf("cache: unknown operation index %d", req.Op)
 }
 
-// tierErr handles a tier's error: Redis errors are counted and swallowed
-// (the read becomes a miss, the write is skipped); others are returned.
+// tierErr handles a tier's error: Redis errors (failed and timed-out calls)
+// are counted and swallowed (the read becomes a miss, the write is skipped);
+// others are returned.
 func (w *worker) tierErr(tr tier, err error) error {
 	if tr == tier(w.t.redis) {
 		w.c.redisErrors.Add(1)
@@ -50,6 +62,7 @@ func (w *worker) tierErr(tr tier, err error) error {
 
 // get returns the key's value, or nil when no tier holds it.
 func (w *worker) get(ctx context.Context, key uint64) ([]byte, error) {
+	defer w.endOp()
 	d, ok, _, err := w.lookup(ctx, key)
 	if err != nil || !ok {
 		return nil, err
@@ -135,6 +148,7 @@ func (w *worker) store(ctx context.Context, key uint64, data []byte) error {
 }
 
 func (w *worker) set(ctx context.Context, key uint64, val []byte) error {
+	defer w.endOp()
 	t := w.t
 	data := stamp(key, val)
 	t.gen(key).Add(1)
@@ -149,6 +163,7 @@ func (w *worker) set(ctx context.Context, key uint64, val []byte) error {
 }
 
 func (w *worker) del(ctx context.Context, key uint64) error {
+	defer w.endOp()
 	w.t.gen(key).Add(1)
 	w.c.deletes.Add(1)
 	if err := w.remove(ctx, key, len(w.t.tiers)); err != nil {
@@ -160,6 +175,7 @@ func (w *worker) del(ctx context.Context, key uint64) error {
 // getOrLoad returns the cached value or loads it. It returns nil, nil when
 // the loader finds no value for the key.
 func (w *worker) getOrLoad(ctx context.Context, key uint64, val []byte) ([]byte, error) {
+	defer w.endOp()
 	t := w.t
 	d, ok, g0, err := w.lookup(ctx, key)
 	if err != nil {

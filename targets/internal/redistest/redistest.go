@@ -5,6 +5,7 @@ package redistest
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -13,18 +14,25 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
 
 // Server is a redis-server child process listening on 127.0.0.1.
 type Server struct {
-	Addr string
-	Port int
-	dir  string
-	cmd  *exec.Cmd
-	t    testing.TB
+	Addr   string
+	Port   int
+	dir    string
+	cmd    *exec.Cmd
+	exited chan struct{} // closed when cmd has exited
+	out    *bytes.Buffer // cmd's output, for errors
+	t      testing.TB
 }
+
+// startAttempts is how many free ports Start tries: a port found free may be
+// taken by another process before redis-server binds it.
+const startAttempts = 5
 
 // Start launches redis-server on a free port and waits until it answers PING.
 // The server is stopped when the test ends.
@@ -38,16 +46,24 @@ func Start(t testing.TB) *Server {
 		t.Skip("redis-server not on PATH; install it (apt-get install redis-server) to run this test")
 	}
 	s := &Server{dir: t.TempDir(), t: t}
-	s.Port = freePort(t)
-	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Port))
-	s.start(bin)
 	t.Cleanup(s.Stop)
-	return s
+	for attempt := 1; ; attempt++ {
+		s.Port = freePort(t)
+		s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Port))
+		err := s.start(bin)
+		if err == nil {
+			return s
+		}
+		if attempt == startAttempts {
+			t.Fatalf("start redis-server (%d attempts): %v", attempt, err)
+		}
+		t.Logf("start redis-server: %v; trying another port", err)
+	}
 }
 
-func (s *Server) start(bin string) {
-	s.t.Helper()
-	s.cmd = exec.Command(bin,
+// start launches the server on s.Port and waits until it answers PING.
+func (s *Server) start(bin string) error {
+	cmd := exec.Command(bin,
 		"--port", strconv.Itoa(s.Port),
 		"--bind", "127.0.0.1",
 		"--save", "",
@@ -55,20 +71,37 @@ func (s *Server) start(bin string) {
 		"--dir", s.dir,
 		"--protected-mode", "yes",
 	)
-	s.cmd.Stdout = nil
-	s.cmd.Stderr = nil
-	if err := s.cmd.Start(); err != nil {
-		s.t.Fatalf("start redis-server: %v", err)
+	out := new(bytes.Buffer)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start redis-server: %w", err)
 	}
+	exited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(exited)
+	}()
+	s.cmd, s.exited, s.out = cmd, exited, out
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if s.ping() == nil {
-			return
+			return nil
 		}
-		time.Sleep(20 * time.Millisecond)
+		select {
+		case <-exited:
+			s.cmd = nil
+			return fmt.Errorf("redis-server on %s exited: %s", s.Addr, lastLine(out.String()))
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 	s.Stop()
-	s.t.Fatalf("redis-server on %s did not answer PING within 10s", s.Addr)
+	return fmt.Errorf("redis-server on %s did not answer PING within 10s: %s", s.Addr, lastLine(out.String()))
+}
+
+// lastLine returns the last non-empty line of a server's output.
+func lastLine(out string) string {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
 }
 
 // Stop kills the server and waits for it to exit. It is safe to call twice.
@@ -77,8 +110,32 @@ func (s *Server) Stop() {
 		return
 	}
 	_ = s.cmd.Process.Kill()
-	_ = s.cmd.Wait()
+	<-s.exited
 	s.cmd = nil
+}
+
+// Freeze stops the server with SIGSTOP: it keeps its port and the kernel
+// still accepts connections for it, but it answers nothing until Thaw.
+// Stop kills a frozen server too.
+func (s *Server) Freeze() {
+	s.t.Helper()
+	s.signal(syscall.SIGSTOP)
+}
+
+// Thaw resumes a frozen server with SIGCONT.
+func (s *Server) Thaw() {
+	s.t.Helper()
+	s.signal(syscall.SIGCONT)
+}
+
+func (s *Server) signal(sig syscall.Signal) {
+	s.t.Helper()
+	if s.cmd == nil || s.cmd.Process == nil {
+		s.t.Fatalf("redis-server on %s is not running", s.Addr)
+	}
+	if err := s.cmd.Process.Signal(sig); err != nil {
+		s.t.Fatalf("signal redis-server: %v", err)
+	}
 }
 
 // Restart starts the server again on the same port after Stop.
@@ -88,7 +145,9 @@ func (s *Server) Restart() {
 	if err != nil {
 		s.t.Fatalf("redis-server: %v", err)
 	}
-	s.start(bin)
+	if err := s.start(bin); err != nil {
+		s.t.Fatalf("restart redis-server: %v", err)
+	}
 }
 
 // ping speaks RESP directly so that this package needs no client library.
