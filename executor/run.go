@@ -22,6 +22,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -244,10 +245,14 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 	s.picker = newOpPicker(wl.Ops)
 	s.set = metrics.NewSet(len(wl.Ops), plan.OpenModel(sc.Executor))
 	if plan.OpenModel(sc.Executor) {
-		// Workers wait for intended starts with it; the mean wake-up
-		// lateness plus one mean absolute deviation is spun rather
-		// than slept.
-		s.sleeper = hrtimer.New(hrtimer.Options{})
+		// Workers wait for intended starts with it (see package
+		// hrtimer).
+		// Timer files for the last 2ms of a wait, 16 at once: at high
+		// rates many workers wait at once, the process is busy, and Go's
+		// timers (the fallback) are on time and cheaper than a system
+		// call per wait.
+		s.sleeper = hrtimer.New(hrtimer.Options{Window: 2 * time.Millisecond, Slots: 16})
+		s.maxWaiting = int32(max(2, runtime.GOMAXPROCS(0)))
 	}
 	s.target = opened[wl.Target]
 	col := newCollector(s)

@@ -104,6 +104,18 @@ type scenarioRun struct {
 	spawning     atomic.Bool
 	// sleeper waits for intended starts precisely (open models only).
 	sleeper *hrtimer.Sleeper
+	// waiting counts the open model's workers that claimed an iteration
+	// and wait for its intended start. Beyond maxWaiting, an idle worker
+	// parks in idle instead of claiming one further ahead: at high rates
+	// the iterations then go to a few workers that are awake, rather than
+	// each waking one of many (a wake costs tens of microseconds of CPU),
+	// and a pool grown by a stall shrinks back to what the rate needs. A
+	// maxWaiting of 0 parks no worker.
+	waiting    atomic.Int32
+	maxWaiting int32
+	idleMu     sync.Mutex
+	idle       []*worker
+	nidle      atomic.Int32
 
 	// shared-iterations.
 	claimed atomic.Int64
@@ -279,6 +291,42 @@ func (s *scenarioRun) startWorkers(n int, run func(*worker)) error {
 	return nil
 }
 
+// canGrow reports whether the open model can put one more worker on its
+// iterations: an idle one, or a new one below max_vus.
+func (s *scenarioRun) canGrow() bool {
+	return s.nidle.Load() > 0 || int(s.nworkers.Load()) < s.maxVUs
+}
+
+// more puts one more worker on the open model's iterations: it wakes an
+// idle worker, or adds one (below max_vus).
+func (s *scenarioRun) more() {
+	if !s.unparkOne() {
+		s.spawn()
+	}
+}
+
+// unparkOne wakes the most recently parked idle worker, if any.
+func (s *scenarioRun) unparkOne() bool {
+	if s.nidle.Load() == 0 {
+		return false
+	}
+	s.idleMu.Lock()
+	n := len(s.idle)
+	if n == 0 {
+		s.idleMu.Unlock()
+		return false
+	}
+	w := s.idle[n-1]
+	s.idle = s.idle[:n-1]
+	s.nidle.Add(-1)
+	s.idleMu.Unlock()
+	select {
+	case w.unpark <- struct{}{}:
+	default:
+	}
+	return true
+}
+
 // spawn adds one open-model worker, unless one is being added already or
 // max_vus is reached. It is called by a running worker, so the wait group
 // is never at zero here.
@@ -379,8 +427,8 @@ func (s *scenarioRun) driveOpen() {
 		if s.sched.Load() != sched {
 			continue
 		}
-		if s.next.Load() == i && int(s.nworkers.Load()) < s.maxVUs {
-			s.spawn()
+		if s.next.Load() == i && s.canGrow() {
+			s.more()
 			if !s.sleepUntilOr(s.since()+spawnLateness, s.schedChanged) {
 				return
 			}

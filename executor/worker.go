@@ -55,6 +55,8 @@ type worker struct {
 	rec  *metrics.Recorder
 	wait *hrtimer.Waiter // open models: waits for intended starts
 	seg  int             // schedule segment cache
+	// unpark wakes a parked open-model worker (see worker.park).
+	unpark chan struct{}
 
 	// ctx is passed to Do. Only the worker goroutine replaces it; mu
 	// guards cancel, which the ramp-down cutter calls.
@@ -86,6 +88,7 @@ func newWorker(s *scenarioRun, id int, tw targets.Worker) *worker {
 	w.rec = s.set.NewRecorder(id)
 	if s.sleeper != nil {
 		w.wait = s.sleeper.NewWaiter()
+		w.unpark = make(chan struct{}, 1)
 	}
 	w.ctx, w.cancel = context.WithCancel(s.doCtx)
 	return w
@@ -320,10 +323,29 @@ func (w *worker) openLoop() (done bool) {
 	defer w.recoverDo(&done)
 	seen := s.gen.Load()
 	now := s.since()
+	// fresh: this worker was just added or woken for a late iteration, or
+	// its last operation was long: if it finds its iteration late too,
+	// every worker is probably held by the target, so it adds another.
+	// A worker whose last operation was short and that still finds its
+	// iteration late is behind because the CPU is, and more workers would
+	// only make that worse.
+	fresh := true
 	for {
+		// Enough workers already wait for the next iterations: park
+		// rather than claim one far ahead (see scenarioRun.waiting).
+		if s.waiting.Add(1) > s.maxWaiting && s.maxWaiting > 0 {
+			s.waiting.Add(-1)
+			if !w.park() {
+				return true
+			}
+			now = s.since()
+			fresh = true
+			continue
+		}
 		i := s.next.Add(1) - 1
 		due, ok := s.sched.Load().at(i, &w.seg)
 		if !ok {
+			s.waiting.Add(-1)
 			return true
 		}
 		start := now
@@ -331,12 +353,14 @@ func (w *worker) openLoop() (done bool) {
 			var more bool
 			start, more = w.waitUntil(due)
 			if !more {
+				s.waiting.Add(-1)
 				return true
 			}
 		} else if late := now - due; late > spawnLateness {
-			if int(s.nworkers.Load()) < s.maxVUs {
-				s.spawn()
-			} else if late > dropLateness {
+			if fresh && s.canGrow() {
+				s.more()
+			} else if !s.canGrow() && late > dropLateness {
+				s.waiting.Add(-1)
 				s.dropped.Add(1)
 				if w.rec.Omit(s.picker.pick(&w.rng), late) {
 					w.flush()
@@ -344,6 +368,11 @@ func (w *worker) openLoop() (done bool) {
 				}
 				continue
 			}
+		}
+		if s.waiting.Add(-1) == 0 && s.nidle.Load() > 0 {
+			// Nobody else waits for the next iteration: wake an idle
+			// worker to take it, in case this operation is long.
+			s.unparkOne()
 		}
 		op := w.prepare()
 		w.opStart, w.opDue, w.inDo = start, due, true
@@ -361,6 +390,7 @@ func (w *worker) openLoop() (done bool) {
 			now = s.since()
 			continue
 		}
+		fresh = end-start > spawnLateness
 		if w.rec.Record2(op, err != nil, end-due, end-start) {
 			w.flush()
 			end = s.since()
@@ -369,6 +399,25 @@ func (w *worker) openLoop() (done bool) {
 			w.sampleErr(op, err)
 		}
 		now = end
+	}
+}
+
+// park puts an idle open-model worker aside until an iteration needs it
+// (scenarioRun.unparkOne). It returns false when the scenario stopped.
+func (w *worker) park() bool {
+	s := w.s
+	if w.rec.Pending() {
+		w.flush()
+	}
+	s.idleMu.Lock()
+	s.idle = append(s.idle, w)
+	s.nidle.Add(1)
+	s.idleMu.Unlock()
+	select {
+	case <-w.unpark:
+		return true
+	case <-s.stopCh:
+		return false
 	}
 }
 

@@ -100,6 +100,8 @@ func Kind() targets.Kind {
 			{Name: "get_or_load", Doc: "get, and on a miss in every tier load the value and store it (loads merged per key)"},
 		},
 		Stats:    statNames(),
+		Gauges:   gaugeNames(),
+		Ratios:   ratioStats(),
 		Validate: func(cfg targets.Config) error { _, err := parse(cfg); return err },
 		New:      func(cfg targets.Config) (targets.Target, error) { return New(cfg) },
 	}
@@ -113,6 +115,26 @@ var overallStats = []string{
 }
 
 var tierStats = []string{"hits", "misses", "hit_ratio", "evictions", "promotions", "entries"}
+
+// gaugeNames are the statistics that are levels, not counters: a
+// scenario reports their value at its end.
+func gaugeNames() []string {
+	g := []string{"entries", "heap_growth_bytes", "l3_breaker_state"}
+	for _, l := range tierLabels {
+		g = append(g, l+"_entries")
+	}
+	return g
+}
+
+// ratioStats are the hit ratios, recomputed over a scenario's span from
+// their counters.
+func ratioStats() map[string]targets.Ratio {
+	r := map[string]targets.Ratio{"hit_ratio": {Num: []string{"hits"}, Den: []string{"hits", "misses"}}}
+	for _, l := range tierLabels {
+		r[l+"_hit_ratio"] = targets.Ratio{Num: []string{l + "_hits"}, Den: []string{l + "_hits", l + "_misses"}}
+	}
+	return r
+}
 
 func statNames() []string {
 	names := append([]string(nil), overallStats...)

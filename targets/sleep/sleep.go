@@ -343,9 +343,10 @@ func New(cfg targets.Config) (*Target, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sleep target: %w", err)
 	}
-	// Every call sleeps at most sleepWindow in the kernel; up to
-	// sleepSlots calls at once (one OS thread each), the others on Go
-	// timers. LeadDeviations 0: a call ends on its deadline on average,
+	// Every call waits at most sleepWindow on a timer file; up to
+	// sleepSlots calls at once, the others on Go timers (with that many
+	// calls in progress the process is busy and Go's timers are on
+	// time). LeadDeviations 0: a call ends on its deadline on average,
 	// with little spinning.
 	t := &Target{cfg: c, sleeper: hrtimer.New(hrtimer.Options{Slots: sleepSlots, Window: sleepWindow})}
 	if c.concurrency > 0 {
@@ -356,7 +357,7 @@ func New(cfg targets.Config) (*Target, error) {
 
 // Precise sleeping: see New.
 const (
-	sleepSlots  = 256
+	sleepSlots  = 32
 	sleepWindow = 5 * time.Millisecond
 )
 
