@@ -254,14 +254,10 @@ func checkNesting(tokens hclsyntax.Tokens) *hcl.Diagnostic {
 			hclsyntax.TokenOQuote, hclsyntax.TokenOHeredoc, hclsyntax.TokenTemplateInterp:
 			push(tok.Type, false)
 		case hclsyntax.TokenTemplateControl:
+			// The keyword follows at once: "%{~" is one token.
 			keyword := ""
-			for _, next := range tokens[i+1:] {
-				if next.Type == hclsyntax.TokenIdent {
-					keyword = string(next.Bytes)
-				}
-				if next.Type != hclsyntax.TokenBitwiseNot { // the ~ strip marker
-					break
-				}
+			if i+1 < len(tokens) && tokens[i+1].Type == hclsyntax.TokenIdent {
+				keyword = string(tokens[i+1].Bytes)
 			}
 			switch keyword {
 			case "if", "for":

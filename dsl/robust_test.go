@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/perfplan/perfplan/targets"
 	"github.com/perfplan/perfplan/targets/cache"
@@ -117,6 +118,8 @@ func TestHugeInputs(t *testing.T) {
 			"Nesting too deep", 2, 7 + 3*((MaxNestingDepth-1)/2)},
 		// A heredoc, and an %{ if } directive and its %{ } are levels.
 		{"nested template directives", "locals {\n  x = <<EOT\n" + strings.Repeat("%{ if true }\n", deep/10) + strings.Repeat("%{ endif }\n", deep/10) + "EOT\n}\n",
+			"Nesting too deep", MaxNestingDepth - 1, 1},
+		{"nested template directives with strip markers", "locals {\n  x = <<EOT\n" + strings.Repeat("%{~ if true ~}\n", deep/10) + strings.Repeat("%{~ endif ~}\n", deep/10) + "EOT\n}\n",
 			"Nesting too deep", MaxNestingDepth - 1, 1},
 		{"chained operators", "locals {\n  x = 1" + strings.Repeat(" + 1", deep) + "\n}\n",
 			"Nesting too deep", 2, 9 + 4*(MaxNestingDepth-2)},
@@ -343,6 +346,35 @@ target "noop" "n" {}
 		p, diags, l := loadSrc(t, src, nil, nil)
 		if p != nil || len(diags) != 1 || diags[0].Summary != "Plan has no scenarios" || diags[0].Subject == nil {
 			t.Errorf("%s: want one error Plan has no scenarios, got %s", name, diagText(t, l, diags))
+		}
+	}
+}
+
+// TestWriteDiagnosticsColor checks the terminal form: a coloured
+// severity, the subject highlighted, the detail wrapped at 100 columns.
+func TestWriteDiagnosticsColor(t *testing.T) {
+	t.Parallel()
+	src := minimalPlan + `
+scenario "t" {
+  workload = workload.w
+  executor = "constant-vus"
+  duration = "99999999h"
+}
+`
+	_, diags, l := loadSrc(t, src, nil, nil)
+	var b strings.Builder
+	if err := l.WriteDiagnostics(&b, diags, true); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"\x1b[31mError\x1b[0m: Value out of range", "duration = \x1b[1;4m\"99999999h\"\x1b[0m"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%q", want, out)
+		}
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if utf8.RuneCountInString(line) > 100 && !strings.Contains(line, "\x1b") {
+			t.Errorf("line not wrapped: %q", line)
 		}
 	}
 }
