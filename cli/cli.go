@@ -105,7 +105,7 @@ func Main(ctx context.Context, env Env) int {
 	case "run":
 		return runCommand(ctx, env, args)
 	case "validate":
-		return validateCommand(env, args)
+		return validateCommand(ctx, env, args)
 	case "fmt":
 		return fmtCommand(env, args)
 	case "report":

@@ -46,7 +46,12 @@ func fmtCommand(env Env, args []string) int {
 			return ExitUsage
 		}
 		// Refuse to reformat a file that does not parse: the result would
-		// be meaningless.
+		// be meaningless. CheckSource first: the parser must not see a
+		// file nested deeply enough to overflow its stack.
+		if d := dsl.CheckSource(src, path); d.HasErrors() {
+			diags = append(diags, d...)
+			continue
+		}
 		if _, d := parser.ParseHCL(src, path); d.HasErrors() {
 			diags = append(diags, d...)
 			continue

@@ -147,7 +147,7 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 			return ExitUsage
 		}
 	}
-	plans, code := loadPlans(env, paths, f.vars, f.noColor)
+	plans, code := loadPlans(ctx, env, paths, f.vars, f.noColor)
 	if code != ExitOK {
 		return code
 	}
@@ -321,8 +321,9 @@ func regressionCheck(w io.Writer, base, doc *report.Document, opts compare.Optio
 }
 
 // loadPlans loads every plan file, prints all diagnostics, and checks that
-// each --var names a variable that some plan declares.
-func loadPlans(env Env, args []string, vars []dsl.VarArg, noColor bool) ([]*plan.Plan, int) {
+// each --var names a variable that some plan declares. It stops with
+// ExitInterrupted when ctx is cancelled (a signal) between files.
+func loadPlans(ctx context.Context, env Env, args []string, vars []dsl.VarArg, noColor bool) ([]*plan.Plan, int) {
 	if len(args) == 0 {
 		fmt.Fprintln(env.Stderr, "perfplan: no plan files given")
 		return nil, ExitUsage
@@ -336,11 +337,17 @@ func loadPlans(env Env, args []string, vars []dsl.VarArg, noColor bool) ([]*plan
 	var plans []*plan.Plan
 	var diags hcl.Diagnostics
 	for _, path := range paths {
+		if ctx.Err() != nil {
+			return nil, interruptedLoading(env)
+		}
 		p, d := loader.Load(path)
 		diags = append(diags, d...)
 		if p != nil && !d.HasErrors() {
 			plans = append(plans, p)
 		}
+	}
+	if ctx.Err() != nil {
+		return nil, interruptedLoading(env)
 	}
 	if len(diags) > 0 {
 		color := !noColor && env.getenv("NO_COLOR") == "" && env.StderrTTY
@@ -396,7 +403,7 @@ func expandPaths(args []string) ([]string, error) {
 	return out, nil
 }
 
-func validateCommand(env Env, args []string) int {
+func validateCommand(ctx context.Context, env Env, args []string) int {
 	var vars []dsl.VarArg
 	fs := newFlagSet("validate", "validate [flags] PLAN...", env.Stderr)
 	addVarFlags(fs, &vars)
@@ -408,7 +415,7 @@ func validateCommand(env Env, args []string) int {
 	if err != nil {
 		return ExitUsage
 	}
-	plans, code := loadPlans(env, paths, vars, *noColor)
+	plans, code := loadPlans(ctx, env, paths, vars, *noColor)
 	if code != ExitOK {
 		return code
 	}

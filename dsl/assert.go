@@ -67,7 +67,7 @@ func metricName(t hcl.Traversal) (string, bool) {
 // executor or workload is unknown (an error already reported), so only what
 // does not depend on them is checked.
 func (s *state) assertion(sc *plan.Scenario, blk *hcl.Block, complete bool) *plan.Assertion {
-	before := len(s.diags.Errs())
+	before := s.errCount()
 	content, diags := blk.Body.Content(assertSchema)
 	s.diags = append(s.diags, diags...)
 	if content == nil {
@@ -81,7 +81,7 @@ func (s *state) assertion(sc *plan.Scenario, blk *hcl.Block, complete bool) *pla
 		return nil
 	}
 	cond := s.compileCondition(sc, a.Expr, complete)
-	if cond == nil || !complete || len(s.diags.Errs()) != before {
+	if cond == nil || !complete || s.errCount() != before {
 		return nil
 	}
 	rng := a.Expr.Range()

@@ -5,11 +5,14 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/perfplan/perfplan/plan"
 )
 
-// FuzzLoad checks that Load never panics and that a plan it accepts has
-// conditions that evaluate without panicking.
+// FuzzLoad checks that Load never panics, that each error it reports has a
+// location, and that a plan it accepts has conditions that evaluate without
+// panicking.
 func FuzzLoad(f *testing.F) {
 	for _, dir := range []string{"valid", "invalid"} {
 		files, _ := filepath.Glob(filepath.Join("testdata", dir, "*.hcl"))
@@ -30,14 +33,8 @@ func FuzzLoad(f *testing.F) {
 		}
 		l := NewLoader(reg, []VarArg{{Name: "rate", Value: "5"}}, []string{"PERFPLAN_VAR_name=x"})
 		p, diags := l.Load(path)
-		for _, d := range diags {
-			if d.Summary == "Internal error" {
-				t.Fatalf("Load panicked: %s", d.Detail)
-			}
-		}
-		if err := l.WriteDiagnostics(discard{}, diags, false); err != nil {
-			t.Fatal(err)
-		}
+		// No panic, a location on every error, and printable.
+		checkDiags(t, l, diags)
 		if p == nil {
 			return
 		}
@@ -51,6 +48,23 @@ func FuzzLoad(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkDiags fails the test when Load panicked, when an error has no
+// location, or when the diagnostics cannot be printed.
+func checkDiags(t *testing.T, l *Loader, diags hcl.Diagnostics) {
+	t.Helper()
+	for _, d := range diags {
+		if d.Summary == "Internal error" {
+			t.Fatalf("Load panicked: %s", d.Detail)
+		}
+		if d.Severity == hcl.DiagError && d.Subject == nil {
+			t.Fatalf("error without a location: %s: %s", d.Summary, d.Detail)
+		}
+	}
+	if err := l.WriteDiagnostics(discard{}, diags, false); err != nil {
+		t.Fatal(err)
+	}
 }
 
 type discard struct{}

@@ -13,8 +13,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -41,7 +39,7 @@ type Loader struct {
 	args     []VarArg
 	env      map[string]string
 	parser   *hclparse.Parser
-	extra    map[string]*hcl.File // pseudo-files for --var and environment values
+	extra    map[string]*hcl.File // sources not in parser: --var and environment values, files rejected before parsing
 	declared map[string]bool
 	// parseDiags keeps each file's parse diagnostics: the parser caches
 	// files by name and returns no diagnostics the second time.
@@ -49,16 +47,44 @@ type Loader struct {
 }
 
 // parse parses an HCL file once, from src or (when src is nil) from disk.
+// A file over MaxFileSize, not UTF-8 text or nested deeper than
+// MaxNestingDepth is not parsed: parse returns a nil file and one
+// diagnostic.
 func (l *Loader) parse(src []byte, filename string) (*hcl.File, hcl.Diagnostics) {
 	if f, ok := l.parser.Files()[filename]; ok {
 		return f, l.parseDiags[filename]
 	}
-	var f *hcl.File
-	var diags hcl.Diagnostics
+	if diags, rejected := l.parseDiags[filename]; rejected {
+		return nil, diags
+	}
 	if src == nil {
-		f, diags = l.parser.ParseHCLFile(filename)
-	} else {
-		f, diags = l.parser.ParseHCL(src, filename)
+		b, tooBig, err := readSource(filename)
+		switch {
+		case err != nil:
+			diags := hcl.Diagnostics{{
+				Severity: hcl.DiagError,
+				Summary:  "Failed to read file",
+				Detail:   fmt.Sprintf("The file %q could not be read: %v.", filename, err),
+			}}
+			l.parseDiags[filename] = diags
+			return nil, diags
+		case tooBig:
+			// Keep the start of the file for the snippet.
+			l.extra[filename] = &hcl.File{Bytes: b}
+			diags := hcl.Diagnostics{tooLarge(b, filename)}
+			l.parseDiags[filename] = diags
+			return nil, diags
+		}
+		src = b
+	}
+	if diags := checkSource(src, filename); diags.HasErrors() {
+		l.extra[filename] = &hcl.File{Bytes: src}
+		l.parseDiags[filename] = diags
+		return nil, diags
+	}
+	f, diags := l.parser.ParseHCL(src, filename)
+	if diags.HasErrors() {
+		addFormatHint(src, diags)
 	}
 	l.parseDiags[filename] = diags
 	return f, diags
@@ -106,37 +132,6 @@ func (l *Loader) DeclaredVariables() map[string]bool {
 	return out
 }
 
-// WriteDiagnostics prints diags with source snippets from the files this
-// Loader has read. With color it wraps at 100 columns (a terminal); without,
-// it does not wrap (CI logs).
-func (l *Loader) WriteDiagnostics(w io.Writer, diags hcl.Diagnostics, color bool) error {
-	files := map[string]*hcl.File{}
-	for name, f := range l.parser.Files() {
-		files[name] = f
-	}
-	for name, f := range l.extra {
-		files[name] = f
-	}
-	var width uint
-	if color {
-		width = 100
-	}
-	tw := hcl.NewDiagnosticTextWriter(w, files, width, color)
-	for _, d := range diags {
-		// A compiler-style location line first, FILE:LINE,COL, which
-		// editors and CI logs link to; HCL's own text names only the line.
-		if d.Subject != nil {
-			if _, err := fmt.Fprintf(w, "%s:%d,%d:\n", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column); err != nil {
-				return fmt.Errorf("write diagnostics: %w", err)
-			}
-		}
-		if err := tw.WriteDiagnostic(d); err != nil {
-			return fmt.Errorf("write diagnostics: %w", err)
-		}
-	}
-	return nil
-}
-
 // Format returns src in canonical HCL style (hclwrite.Format), for
 // `perfplan fmt`.
 func Format(src []byte) []byte { return hclwrite.Format(src) }
@@ -151,16 +146,21 @@ func (l *Loader) Load(path string) (p *plan.Plan, diags hcl.Diagnostics) {
 				Severity: hcl.DiagError,
 				Summary:  "Internal error",
 				Detail:   fmt.Sprintf("perfplan failed while loading %s: %v. Please report this as a bug.", path, r),
+				Subject:  &hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos},
 			})
 		}
 	}()
-	src, err := os.ReadFile(path)
+	src, tooBig, err := readSource(path)
 	if err != nil {
 		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Cannot read plan file",
 			Detail:   fmt.Sprintf("read plan %s: %v", path, err),
 		}}
+	}
+	if tooBig {
+		l.extra[path] = &hcl.File{Bytes: src}
+		return nil, hcl.Diagnostics{tooLarge(src, path)}
 	}
 	sum := sha256.Sum256(src)
 	s := &state{
@@ -201,6 +201,29 @@ type state struct {
 	workloads map[string]*plan.Workload
 	// where each target and workload was first declared
 	targetDefs, workloadDefs map[string]hcl.Range
+	// sorted references to the declared targets and workloads, for
+	// diagnostics (see declaredRefs)
+	targetRefs, workloadRefs []string
+
+	// errTotal counts the errors among diags[:counted] (see errCount).
+	errTotal, counted int
+	// suggestCost counts the comparisons "Did you mean" suggestions
+	// have made (see suggestBudget).
+	suggestCost int
+}
+
+// errCount returns the number of errors in s.diags. Callers compare it
+// before and after a step to learn whether the step failed. It counts only
+// the diagnostics appended since its last call, so a plan with thousands
+// of errors does not make loading quadratic (diags are only ever appended
+// until Load sorts them).
+func (s *state) errCount() int {
+	for ; s.counted < len(s.diags); s.counted++ {
+		if s.diags[s.counted].Severity == hcl.DiagError {
+			s.errTotal++
+		}
+	}
+	return s.errTotal
 }
 
 var topSchema = &hcl.BodySchema{
@@ -225,6 +248,7 @@ func (s *state) load() {
 	if content == nil {
 		return
 	}
+	topErrors := d.HasErrors()
 	byType := map[string][]*hcl.Block{}
 	for _, b := range content.Blocks {
 		byType[b.Type] = append(byType[b.Type], b)
@@ -232,6 +256,7 @@ func (s *state) load() {
 
 	vars := s.variables(byType["variable"])
 	locals := s.locals(byType["locals"], vars)
+	defer s.explainReferences(vars, locals)
 	s.ctx = &hcl.EvalContext{
 		Variables: map[string]cty.Value{
 			"var":   objectOf(vars),
@@ -257,13 +282,17 @@ func (s *state) load() {
 		names[name] = b.DefRange
 		s.scenario(b)
 	}
-	if len(byType["scenario"]) == 0 && !s.diags.HasErrors() {
-		s.diags = append(s.diags, &hcl.Diagnostic{
-			Severity: hcl.DiagWarning,
-			Summary:  "Plan has no scenarios",
-			Detail:   "This plan declares no scenario block, so running it does nothing.",
-			Subject:  file.Body.MissingItemRange().Ptr(),
-		})
+	if len(byType["scenario"]) == 0 && !topErrors {
+		// An empty file, or one that is not a plan, would otherwise pass
+		// with nothing run. (A misspelled or mislabelled block is already
+		// an error, and may be the scenario meant.)
+		// Point at the plan block, or else at the start of the file.
+		subject := file.Body.MissingItemRange()
+		if blocks := byType["plan"]; len(blocks) > 0 {
+			subject = blocks[0].DefRange
+		}
+		s.errorf(subject.Ptr(), "Plan has no scenarios",
+			"A plan must declare at least one scenario block; this file declares none, so running it would measure nothing. Is it the right file?")
 	}
 }
 

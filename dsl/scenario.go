@@ -94,7 +94,7 @@ var stageSchema = &hcl.BodySchema{
 }
 
 func (s *state) scenario(b *hcl.Block) {
-	before := len(s.diags.Errs())
+	before := s.errCount()
 	sc := &plan.Scenario{
 		Name:             b.Labels[0],
 		GracefulStop:     defaultGracefulStop,
@@ -195,7 +195,7 @@ func (s *state) scenario(b *hcl.Block) {
 	if sc.Executor != plan.Breakpoint {
 		sc.Breakpoint = nil
 	}
-	if len(s.diags.Errs()) == before && workloadOK && spec != nil {
+	if s.errCount() == before && workloadOK && spec != nil {
 		s.plan.Scenarios = append(s.plan.Scenarios, sc)
 	}
 }
@@ -240,6 +240,11 @@ func (s *state) executorParams(sc *plan.Scenario, spec *executorSpec, b *hcl.Blo
 			stage, sok := s.stage(st, sc.Executor == plan.RampingVUs)
 			ok = ok && sok
 			sc.Stages = append(sc.Stages, stage)
+			if sok && total+stage.Duration < total {
+				s.errorf(st.DefRange.Ptr(), "Value out of range", "The stages of scenario %q up to this one last longer than %s in total.", sc.Name, maxDurationText)
+				ok = false
+				continue
+			}
 			total += stage.Duration
 		}
 		if ok && len(stages) > 0 && total <= 0 {
@@ -477,7 +482,7 @@ var eventSchema = &hcl.BodySchema{
 // arguments checked against its schema.
 func (s *state) event(blk *hcl.Block) (plan.Event, bool) {
 	var ev plan.Event
-	before := len(s.diags.Errs())
+	before := s.errCount()
 	content, rest, diags := blk.Body.PartialContent(eventSchema)
 	s.diags = append(s.diags, diags...)
 	if content == nil {
@@ -513,7 +518,7 @@ func (s *state) event(blk *hcl.Block) (plan.Event, bool) {
 			}
 		}
 	}
-	return ev, len(s.diags.Errs()) == before && ev.Target != nil
+	return ev, s.errCount() == before && ev.Target != nil
 }
 
 // assertPos formats a range start as FILE:LINE:COL.

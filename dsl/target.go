@@ -42,7 +42,7 @@ func hclSchema(sch targets.Schema) *hcl.BodySchema {
 // decodeConfig checks body against sch and decodes it into a Config with
 // defaults filled in. ok is false when it reported an error.
 func (s *state) decodeConfig(body hcl.Body, def hcl.Range, sch targets.Schema) (targets.Config, *cfgNode, bool) {
-	before := len(s.diags.Errs())
+	before := s.errCount()
 	cfg := targets.Config{Attrs: map[string]any{}}
 	node := &cfgNode{def: def, attrs: map[string]*hcl.Attribute{}}
 	content, diags := body.Content(hclSchema(sch))
@@ -80,6 +80,22 @@ func (s *state) decodeConfig(body hcl.Body, def hcl.Range, sch targets.Schema) (
 			continue
 		}
 		counts[b.Type]++
+		if len(spec.LabelValues) > 0 && len(b.Labels) > 0 && !contains(spec.LabelValues, b.Labels[0]) {
+			// Reported here, with the other schema errors, because
+			// Kind.Validate never sees a configuration that has any.
+			label := "label"
+			if len(spec.Labels) > 0 {
+				label = spec.Labels[0]
+			}
+			hint := ""
+			for _, v := range spec.LabelValues {
+				if strings.EqualFold(v, b.Labels[0]) {
+					hint = fmt.Sprintf(" Did you mean %q?", v)
+				}
+			}
+			s.errorf(b.LabelRanges[0].Ptr(), "Invalid "+b.Type+" "+label, "A %s %s must be one of %s, not %q.%s",
+				b.Type, label, quoteList(spec.LabelValues), b.Labels[0], hint)
+		}
 		if counts[b.Type] > 1 && !spec.Multi {
 			s.errorf(b.DefRange.Ptr(), "Duplicate "+b.Type+" block", "Only one %q block is allowed here.", b.Type)
 			continue
@@ -93,7 +109,7 @@ func (s *state) decodeConfig(body hcl.Body, def hcl.Range, sch targets.Schema) (
 			s.errorf(body.MissingItemRange().Ptr(), "Missing "+spec.Type+" block", "At least one %q block is required here.", spec.Type)
 		}
 	}
-	return cfg, node, len(s.diags.Errs()) == before
+	return cfg, node, s.errCount() == before
 }
 
 // attrValue decodes one attribute by its declared type. A nil value with ok
@@ -234,9 +250,9 @@ func (s *state) target(b *hcl.Block) {
 	body := dynblock.Expand(b.Body, s.ctx)
 	cfg, node, cok := s.decodeConfig(body, b.DefRange, kind.Schema)
 	if cok && kind.Validate != nil {
-		before := len(s.diags.Errs())
+		before := s.errCount()
 		s.reportValidate(safeValidate(kind.Validate, cfg), node, "target configuration")
-		cok = len(s.diags.Errs()) == before
+		cok = s.errCount() == before
 	}
 	t.Config = cfg
 	t.Spec = kind
@@ -265,16 +281,13 @@ func (s *state) refTarget(expr hcl.Expression) (*plan.Target, bool) {
 	id := parts[0] + "." + parts[1]
 	t := s.targets[id]
 	if t == nil {
-		var ids []string
-		for _, k := range sortedKeys(s.targets) {
-			ids = append(ids, "target."+k)
-		}
+		ids := declaredRefs(&s.targetRefs, s.targets, "target.")
 		detail := fmt.Sprintf("There is no target %q %q in this plan.", parts[0], parts[1])
 		if len(ids) == 0 {
 			detail += " The plan declares no targets."
 		} else {
-			detail += didYouMean("target."+id, ids, false)
-			detail += " Declared targets: " + strings.Join(ids, ", ") + "."
+			detail += s.didYouMeanRef("target."+id, ids)
+			detail += " Declared targets: " + listNames(ids) + "."
 		}
 		s.errorf(expr.Range().Ptr(), "Reference to undeclared target", "%s", detail)
 		return nil, false
@@ -293,16 +306,13 @@ func (s *state) refWorkload(expr hcl.Expression) (*plan.Workload, bool) {
 	}
 	w, found := s.workloads[parts[0]]
 	if !found {
-		var names []string
-		for _, k := range sortedKeys(s.workloads) {
-			names = append(names, "workload."+k)
-		}
+		names := declaredRefs(&s.workloadRefs, s.workloads, "workload.")
 		detail := fmt.Sprintf("There is no workload %q in this plan.", parts[0])
 		if len(names) == 0 {
 			detail += " The plan declares no workloads."
 		} else {
-			detail += didYouMean("workload."+parts[0], names, false)
-			detail += " Declared workloads: " + strings.Join(names, ", ") + "."
+			detail += s.didYouMeanRef("workload."+parts[0], names)
+			detail += " Declared workloads: " + listNames(names) + "."
 		}
 		s.errorf(expr.Range().Ptr(), "Reference to undeclared workload", "%s", detail)
 		return nil, false
@@ -338,4 +348,18 @@ func (s *state) refParts(expr hcl.Expression, root string, n int) ([]string, boo
 		}
 	}
 	return parts, true
+}
+
+// declaredRefs returns the sorted references ("target.noop.n") to the keys
+// of m, cached in *cache: m only grows, so its size tells whether the
+// cache is current, and a plan with many broken references sorts the names
+// once.
+func declaredRefs[V any](cache *[]string, m map[string]V, prefix string) []string {
+	if len(*cache) != len(m) {
+		*cache = (*cache)[:0]
+		for _, k := range sortedKeys(m) {
+			*cache = append(*cache, prefix+k)
+		}
+	}
+	return *cache
 }

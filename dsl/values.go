@@ -160,16 +160,23 @@ func (s *state) dur(a *hcl.Attribute) (time.Duration, bool) {
 	if !ok {
 		return 0, false
 	}
-	if v.Type() == cty.Number {
+	switch v.Type() {
+	case cty.Number:
 		s.exprErrorf(a.Expr, "Duration must be a string",
 			"The value of %q is a number, but durations are written as strings with a unit, such as \"30s\", \"250ms\" or \"1m30s\".", a.Name)
 		return 0, false
-	}
-	v, ok = s.convert(a, v, cty.String, "duration string")
-	if !ok {
+	case cty.String:
+	default:
+		s.exprErrorf(a.Expr, "Incorrect attribute value type",
+			"Inappropriate value for attribute %q: duration string required, such as \"30s\", got %s.", a.Name, friendlyType(v.Type()))
 		return 0, false
 	}
 	d, err := parseDuration(v.AsString())
+	if errors.Is(err, errDurationRange) {
+		s.exprErrorf(a.Expr, "Value out of range", "The value of %q, %q, is out of range: durations go from 0 to %s (about 292 years).",
+			a.Name, v.AsString(), maxDurationText)
+		return 0, false
+	}
 	if err != nil {
 		s.exprErrorf(a.Expr, "Invalid duration", "The value of %q is not a valid duration: %v.", a.Name, err)
 		return 0, false
@@ -177,17 +184,72 @@ func (s *state) dur(a *hcl.Attribute) (time.Duration, bool) {
 	return d, true
 }
 
+// errDurationRange marks a well-formed duration too long for a
+// time.Duration.
+var errDurationRange = errors.New("out of range")
+
+// maxDurationText is the longest duration, as a plan would write it.
+const maxDurationText = "2562047h47m16.854775807s"
+
 // parseDuration parses a non-negative duration such as "250us", "1.5s" or
 // "5m" ("µs" works too).
 func parseDuration(str string) (time.Duration, error) {
-	d, err := time.ParseDuration(strings.TrimSpace(str))
+	trimmed := strings.TrimSpace(str)
+	d, err := time.ParseDuration(trimmed)
 	if err != nil {
+		if durationSyntax(trimmed) {
+			// Well formed, so the standard library failed on the size.
+			return 0, fmt.Errorf("%q is %w: durations go from 0 to %s (about 292 years)", str, errDurationRange, maxDurationText)
+		}
 		return 0, fmt.Errorf("%q: write a number with a unit (ns, us, ms, s, m, h), such as \"30s\"", str)
 	}
 	if d < 0 {
-		return 0, fmt.Errorf("%q is negative", str)
+		return 0, fmt.Errorf("%q is negative, %w: durations go from 0 to %s", str, errDurationRange, maxDurationText)
 	}
 	return d, nil
+}
+
+// durationUnits are the units time.ParseDuration knows, longest first.
+var durationUnits = []string{"ns", "us", "µs", "μs", "ms", "s", "m", "h"}
+
+// durationSyntax reports whether s is written as time.ParseDuration
+// expects, [-+]?(number unit)+ with number = digits[.digits] or .digits,
+// whatever its size.
+func durationSyntax(s string) bool {
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "-"), "+")
+	if s == "" {
+		return false
+	}
+	for s != "" {
+		digits := 0
+		i := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+			digits++
+		}
+		if i < len(s) && s[i] == '.' {
+			i++
+			for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+				i++
+				digits++
+			}
+		}
+		if digits == 0 {
+			return false
+		}
+		s = s[i:]
+		unit := ""
+		for _, u := range durationUnits {
+			if strings.HasPrefix(s, u) && len(u) > len(unit) {
+				unit = u
+			}
+		}
+		if unit == "" {
+			return false
+		}
+		s = s[len(unit):]
+	}
+	return true
 }
 
 func (s *state) strList(a *hcl.Attribute) ([]string, bool) {
@@ -269,4 +331,34 @@ func didYouMean(name string, candidates []string, quote bool) string {
 		return fmt.Sprintf(" Did you mean %q?", best)
 	}
 	return fmt.Sprintf(" Did you mean %s?", best)
+}
+
+// maxListed is how many names a diagnostic lists ("Declared targets: ...").
+const maxListed = 10
+
+// listNames joins names, at most maxListed of them, so that a plan with
+// thousands of targets does not repeat them all in each diagnostic.
+func listNames(names []string) string {
+	if len(names) <= maxListed {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:maxListed], ", "), len(names)-maxListed)
+}
+
+// suggestBudget bounds the candidate comparisons that "Did you mean"
+// suggestions for references make in one Load. A suggestion compares the
+// name with every declared one, so a plan with thousands of targets and
+// thousands of broken references to them would otherwise take quadratic
+// time; past the budget the diagnostics go without a suggestion (and only
+// the first MaxPrintedDiagnostics are printed anyway).
+const suggestBudget = 200_000
+
+// didYouMeanRef is didYouMean(name, candidates, false) within the Load's
+// suggestion budget.
+func (s *state) didYouMeanRef(name string, candidates []string) string {
+	s.suggestCost += len(candidates)
+	if s.suggestCost > suggestBudget {
+		return ""
+	}
+	return didYouMean(name, candidates, false)
 }

@@ -3,6 +3,8 @@ package dsl
 import (
 	"encoding/json"
 	"fmt"
+	"math/big"
+	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -84,11 +86,9 @@ func sortedAttrNames(attrs hcl.Attributes) []string {
 		names = append(names, n)
 	}
 	// Source order reads best in diagnostics.
-	for i := 1; i < len(names); i++ {
-		for j := i; j > 0 && attrs[names[j]].Range.Start.Byte < attrs[names[j-1]].Range.Start.Byte; j-- {
-			names[j], names[j-1] = names[j-1], names[j]
-		}
-	}
+	sort.Slice(names, func(i, j int) bool {
+		return attrs[names[i]].Range.Start.Byte < attrs[names[j]].Range.Start.Byte
+	})
 	return names
 }
 
@@ -231,21 +231,9 @@ func (s *state) resolveVar(d *varDecl, ext []rawValue) cty.Value {
 	raw := ext[len(ext)-1]
 	v := raw.val
 	if v == cty.NilVal {
-		if d.ty == cty.String || d.ty == cty.DynamicPseudoType {
-			v = cty.StringVal(raw.str)
-		} else {
-			fname := fmt.Sprintf("<value for var.%s>", d.name)
-			s.l.extra[fname] = &hcl.File{Bytes: []byte(raw.str)}
-			expr, diags := hclsyntax.ParseExpression([]byte(raw.str), fname, hcl.InitialPos)
-			s.diags = append(s.diags, diags...)
-			if diags.HasErrors() {
-				return cty.DynamicVal
-			}
-			v, diags = expr.Value(nil)
-			s.diags = append(s.diags, diags...)
-			if diags.HasErrors() {
-				return cty.DynamicVal
-			}
+		var ok bool
+		if v, ok = s.parseRawValue(d, raw); !ok {
+			return cty.DynamicVal
 		}
 	}
 	if !v.IsWhollyKnown() {
@@ -255,6 +243,10 @@ func (s *state) resolveVar(d *varDecl, ext []rawValue) cty.Value {
 		v = d.defaults.Apply(v)
 	}
 	cv, err := convert.Convert(v, d.ty)
+	if err != nil && raw.val == cty.NilVal && d.ty.IsPrimitiveType() {
+		s.invalidRawValue(d, raw)
+		return cty.DynamicVal
+	}
 	if err != nil {
 		subj := raw.rng
 		if subj == nil {
@@ -337,6 +329,7 @@ func (s *state) locals(blocks []*hcl.Block, vars map[string]cty.Value) map[strin
 		}
 	}
 	vals := map[string]cty.Value{}
+	varObj, funcs := objectOf(vars), functions()
 	const (
 		visiting = 1
 		done     = 2
@@ -381,8 +374,8 @@ func (s *state) locals(blocks []*hcl.Block, vars map[string]cty.Value) map[strin
 			return
 		}
 		ctx := &hcl.EvalContext{
-			Variables: map[string]cty.Value{"var": objectOf(vars), "local": objectOf(vals)},
-			Functions: functions(),
+			Variables: map[string]cty.Value{"var": varObj, "local": localScope(a.Expr, attrs, vals)},
+			Functions: funcs,
 		}
 		v, diags := a.Expr.Value(ctx)
 		s.diags = append(s.diags, diags...)
@@ -395,4 +388,139 @@ func (s *state) locals(blocks []*hcl.Block, vars map[string]cty.Value) map[strin
 		visit(name)
 	}
 	return vals
+}
+
+// localScope returns the "local" object to evaluate expr with: the values
+// of the locals it refers to. Building the object of every local for each
+// one would make a plan with thousands of locals quadratic. A reference to
+// a local that does not exist fails as it would against every local, and
+// explainReferences words its diagnostic.
+func localScope(expr hcl.Expression, attrs map[string]*hcl.Attribute, vals map[string]cty.Value) cty.Value {
+	scope := map[string]cty.Value{}
+	for _, t := range expr.Variables() {
+		if t.RootName() != "local" || len(t) < 2 {
+			continue
+		}
+		step, ok := t[1].(hcl.TraverseAttr)
+		if !ok || attrs[step.Name] == nil {
+			continue
+		}
+		if v, ok := vals[step.Name]; ok {
+			scope[step.Name] = v
+		} else {
+			scope[step.Name] = cty.DynamicVal
+		}
+	}
+	return objectOf(scope)
+}
+
+// explainReferences rewords HCL's "Unsupported attribute" error ("This
+// object does not have an attribute named ...") for a reference to a
+// variable or local value that the plan does not declare, and suggests the
+// name meant.
+func (s *state) explainReferences(vars, locals map[string]cty.Value) {
+	var varRefs, localRefs []string
+	for _, d := range s.diags {
+		if d.Summary != "Unsupported attribute" || d.Expression == nil || d.Subject == nil {
+			continue
+		}
+		for _, t := range d.Expression.Variables() {
+			root := t.RootName()
+			if (root != "var" && root != "local") || len(t) < 2 {
+				continue
+			}
+			step, ok := t[1].(hcl.TraverseAttr)
+			if !ok || step.SrcRange.Filename != d.Subject.Filename || step.SrcRange.Start.Byte != d.Subject.Start.Byte {
+				continue
+			}
+			if root == "var" {
+				if _, declared := vars[step.Name]; declared {
+					continue
+				}
+				varRefs = declaredRefs(&varRefs, vars, "var.")
+				d.Summary = "Reference to undeclared input variable"
+				d.Detail = fmt.Sprintf("The plan declares no variable %q.%s Declare it with a variable %q block.",
+					step.Name, s.didYouMeanRef("var."+step.Name, varRefs), step.Name)
+			} else {
+				if _, declared := locals[step.Name]; declared {
+					continue
+				}
+				localRefs = declaredRefs(&localRefs, locals, "local.")
+				d.Summary = "Reference to undeclared local value"
+				d.Detail = fmt.Sprintf("The plan defines no local value %q.%s Define it in a locals block.",
+					step.Name, s.didYouMeanRef("local."+step.Name, localRefs))
+			}
+			break
+		}
+	}
+}
+
+// parseRawValue reads a value from --var or the environment: as it stands
+// for a string (or untyped) variable, as a number or bool for those types,
+// and otherwise as an HCL expression (a list, map or object, or a number
+// written as an expression). ok is false when it reported an error.
+func (s *state) parseRawValue(d *varDecl, raw rawValue) (cty.Value, bool) {
+	str := strings.TrimSpace(raw.str)
+	switch d.ty {
+	case cty.String, cty.DynamicPseudoType:
+		return cty.StringVal(raw.str), true
+	case cty.Number:
+		if f, _, err := big.ParseFloat(str, 10, 512, big.ToNearestEven); err == nil {
+			if f.IsInf() {
+				s.invalidRawValue(d, raw)
+				return cty.NilVal, false
+			}
+			return cty.NumberVal(f), true
+		}
+	case cty.Bool:
+		switch str {
+		case "true":
+			return cty.True, true
+		case "false":
+			return cty.False, true
+		}
+	}
+	fname := fmt.Sprintf("<value for var.%s>", d.name)
+	s.l.extra[fname] = &hcl.File{Bytes: []byte(raw.str)}
+	if diags := checkExprSource([]byte(raw.str), fname); diags.HasErrors() {
+		s.diags = append(s.diags, diags...)
+		return cty.NilVal, false
+	}
+	expr, diags := hclsyntax.ParseExpression([]byte(raw.str), fname, hcl.InitialPos)
+	s.diags = append(s.diags, diags...)
+	if diags.HasErrors() {
+		return cty.NilVal, false
+	}
+	v, diags := expr.Value(nil)
+	if diags.HasErrors() {
+		// A bare word such as fast reads as a reference, and HCL's
+		// "Variables not allowed" would not say what is wrong.
+		s.invalidRawValue(d, raw)
+		return cty.NilVal, false
+	}
+	s.diags = append(s.diags, diags...)
+	return v, true
+}
+
+// invalidRawValue reports a --var or environment value that is not of the
+// variable's type, on the variable's declaration.
+func (s *state) invalidRawValue(d *varDecl, raw rawValue) {
+	var detail string
+	switch {
+	case d.ty == cty.Number:
+		detail = fmt.Sprintf("The value %q for var.%s from %s is not a valid number (variable %q has type number). Write a number such as 5000, 0.25 or 1e6.",
+			raw.str, d.name, raw.source, d.name)
+	case d.ty == cty.Bool:
+		detail = fmt.Sprintf("The value %q for var.%s from %s is not a valid bool (variable %q has type bool). Write true or false.",
+			raw.str, d.name, raw.source, d.name)
+	default:
+		example := `["a", "b"] or [1, 2]`
+		if d.ty.IsMapType() || d.ty.IsObjectType() {
+			example = `{ name = "a", size = 2 }`
+		}
+		ty := typeexpr.TypeString(d.ty)
+		detail = fmt.Sprintf("The value %q for var.%s from %s is not a valid %s (variable %q has type %s). A value of this type is written in HCL syntax, such as %s, with strings in quotes.",
+			raw.str, d.name, raw.source, ty, d.name, ty, example)
+	}
+	s.errorf(d.block.DefRange.Ptr(), "Invalid value for variable", "%s", detail)
 }

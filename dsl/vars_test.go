@@ -28,6 +28,14 @@ variable "required" {
   type = bool
 }
 target "noop" "n" {}
+workload "w" {
+  target = target.noop.n
+  op "op" {}
+}
+scenario "s" {
+  workload = workload.w
+  executor = "shared-iterations"
+}
 `
 
 func writeFile(t *testing.T, name, src string) string {
@@ -144,6 +152,14 @@ locals {
 }
 plan "p" { description = "${local.c} ${local.s} ${local.m} ${local.d} ${local.z}" }
 target "noop" "n" {}
+workload "w" {
+  target = target.noop.n
+  op "op" {}
+}
+scenario "s" {
+  workload = workload.w
+  executor = "shared-iterations"
+}
 `
 	p, diags, l := loadSrc(t, src, nil, nil)
 	if diags.HasErrors() {
@@ -152,7 +168,7 @@ target "noop" "n" {}
 	if want := "8 A-b-007 3 1505.25 x"; p.Description != want {
 		t.Errorf("description = %q, want %q", p.Description, want)
 	}
-	if len(diags) != 1 || !strings.Contains(diags[0].Summary, "no scenarios") {
-		t.Errorf("want one warning about no scenarios, got %v", diags)
+	if len(diags) != 0 {
+		t.Errorf("want no diagnostics, got %v", diags)
 	}
 }

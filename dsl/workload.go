@@ -43,7 +43,7 @@ func (s *state) workload(b *hcl.Block) {
 	// Register at once so that scenarios referring to a broken workload do
 	// not report it as missing.
 	s.workloads[name] = nil
-	before := len(s.diags.Errs())
+	before := s.errCount()
 	if !hclsyntax.ValidIdentifier(name) {
 		s.errorf(b.LabelRanges[0].Ptr(), "Invalid workload name", "A workload name must start with a letter and hold only letters, digits, underscores and dashes, so that workload.NAME can refer to it.")
 	}
@@ -102,7 +102,7 @@ func (s *state) workload(b *hcl.Block) {
 	if len(opsSeen) == 0 {
 		s.errorf(b.DefRange.Ptr(), "Missing op block", "A workload needs at least one op block, such as op \"get\" { weight = 1 }.")
 	}
-	if len(s.diags.Errs()) == before && w.Target != nil {
+	if s.errCount() == before && w.Target != nil {
 		s.workloads[name] = w
 		s.plan.Workloads = append(s.plan.Workloads, w)
 	}

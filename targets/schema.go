@@ -63,6 +63,12 @@ type BlockSpec struct {
 	Type string
 	// Labels names the block's labels, for example []string{"name"}.
 	Labels []string
+	// LabelValues, when set, lists the values the block's first label may
+	// take, for example []string{"l1", "l2", "l3"}. The plan loader
+	// reports any other label with the block's schema errors, before
+	// Kind.Validate runs (which it does only on a configuration that
+	// decoded without errors).
+	LabelValues []string
 	// Multi allows the block to appear more than once.
 	Multi bool
 	// Required demands at least one instance.
@@ -115,6 +121,9 @@ func (s Schema) check() error {
 			return fmt.Errorf("schema: empty or duplicate block %q", b.Type)
 		}
 		seen[b.Type] = true
+		if len(b.LabelValues) > 0 && len(b.Labels) == 0 {
+			return fmt.Errorf("schema: block %q lists label values but has no label", b.Type)
+		}
 		if err := b.Schema.check(); err != nil {
 			return fmt.Errorf("block %q: %w", b.Type, err)
 		}

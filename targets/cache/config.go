@@ -55,7 +55,7 @@ func schema() targets.Schema {
 		},
 		Blocks: []targets.BlockSpec{
 			{
-				Type: "tier", Labels: []string{"name"}, Multi: true, Required: true,
+				Type: "tier", Labels: []string{"name"}, LabelValues: tierLabels, Multi: true, Required: true,
 				Doc: `a cache tier; tiers are "l1", "l2" and "l3", declared in that order, any of them may be left out`,
 				Schema: targets.Schema{Attrs: []targets.Attr{
 					{Name: "kind", Type: targets.String, OneOf: []string{KindOtter, KindBigcache, KindRedis},

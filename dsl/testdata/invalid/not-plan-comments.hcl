@@ -1,0 +1,3 @@
+# Only comments.
+// Nothing else.
+/* Not even a block. */

@@ -1,0 +1,4 @@
+{
+  "plan": { "name": "x" },
+  "scenario": [{ "executor": "constant-vus" }]
+}

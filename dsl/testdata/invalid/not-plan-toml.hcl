@@ -1,0 +1,5 @@
+[plan]
+name = "x"
+
+[[scenario]]
+executor = "constant-vus"

@@ -1,0 +1,6 @@
+plan:
+  name: x
+scenarios:
+  - name: s
+    executor: constant-vus
+    duration: 10s

@@ -1,0 +1,14 @@
+# Punctuation from other languages.
+target "noop" "n" {}
+
+workload "w" {
+  target = target.noop.n
+  op "get" {}
+}
+
+scenario "s" {
+  workload = workload.w
+  executor = "constant-vus";
+  duration = '10s'
+  vus     := 2
+}
