@@ -219,19 +219,15 @@ func checkCutoffs(medium, high, critical float64) error {
 func checkScaledDurations(plans []*plan.Plan, scale float64) error {
 	for _, p := range plans {
 		for _, sc := range p.Scenarios {
-			total := float64(sc.Duration) + float64(sc.MaxDuration) + float64(sc.StartTime) +
-				float64(sc.GracefulStop) + float64(sc.GracefulRampDown)
-			for _, st := range sc.Stages {
-				total += float64(st.Duration)
+			total := float64(sc.StartTime) + float64(sc.GracefulStop)
+			if sc.Config != nil {
+				total += float64(sc.Config.Longest())
 			}
 			for _, ev := range sc.Events {
 				total = math.Max(total, float64(ev.At))
 			}
 			for _, a := range sc.Asserts {
 				total += float64(a.AbortGrace)
-			}
-			if bp := sc.Breakpoint; bp != nil {
-				total += float64(bp.StepDuration) + float64(bp.StopGrace) + float64(bp.Interval) + float64(bp.RecoveryTimeout)
 			}
 			if total*scale >= math.MaxInt64 {
 				return fmt.Errorf("--duration-scale %g: scenario %q of plan %s (%s) would last longer than perfplan can time (about 292 years)",

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfplan/perfplan/executor"
 	"github.com/perfplan/perfplan/plan"
 	"github.com/perfplan/perfplan/targets/builtin"
 )
@@ -182,12 +183,12 @@ func TestCheckScaledDurations(t *testing.T) {
 		scale float64
 		ok    bool
 	}{
-		{"minute at the maximum scale", plan.Scenario{Name: "s", Duration: time.Minute}, maxDurationScale, true},
-		{"long at scale 1", plan.Scenario{Name: "s", Duration: long}, 1, true},
-		{"long doubled", plan.Scenario{Name: "s", Duration: long}, 2, false},
-		{"stages add up", plan.Scenario{Name: "s", Stages: []plan.Stage{{Duration: long}, {Duration: long}}}, 1, false},
-		{"start time and duration", plan.Scenario{Name: "s", StartTime: long, Duration: long}, 1, false},
-		{"breakpoint", plan.Scenario{Name: "s", Breakpoint: &plan.BreakpointSpec{RecoveryTimeout: long}}, 1000, false},
+		{"minute at the maximum scale", plan.Scenario{Name: "s", Config: &executor.ConstantVUs{Duration: time.Minute}}, maxDurationScale, true},
+		{"long at scale 1", plan.Scenario{Name: "s", Config: &executor.ConstantVUs{Duration: long}}, 1, true},
+		{"long doubled", plan.Scenario{Name: "s", Config: &executor.ConstantVUs{Duration: long}}, 2, false},
+		{"stages add up", plan.Scenario{Name: "s", Config: &executor.RampingArrivalRate{Stages: []plan.Stage{{Duration: long / 2}, {Duration: long / 2}}}}, 2, false},
+		{"start time and duration", plan.Scenario{Name: "s", StartTime: long, Config: &executor.ConstantVUs{Duration: long}}, 1, false},
+		{"breakpoint", plan.Scenario{Name: "s", Config: &executor.Breakpoint{RecoveryTimeout: long}}, 1000, false},
 		{"abort grace", plan.Scenario{Name: "s", Asserts: []*plan.Assertion{{AbortGrace: long}}}, 1000, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

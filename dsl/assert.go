@@ -136,11 +136,11 @@ func (s *state) compileCondition(sc *plan.Scenario, expr hcl.Expression, complet
 				if best := suggest(base, all); best != "" {
 					detail += fmt.Sprintf(" Did you mean %s%s?", strings.TrimSuffix(name, base), best)
 				}
-				if (baseRoot == "service_time" || baseRoot == "schedule_lag" || strings.Contains(base, ".service_time.") || strings.Contains(base, ".schedule_lag.")) && !plan.OpenModel(sc.Executor) {
+				if (baseRoot == "service_time" || baseRoot == "schedule_lag" || strings.Contains(base, ".service_time.") || strings.Contains(base, ".schedule_lag.")) && !sc.Open() {
 					detail += " service_time and schedule_lag are measured only by the arrival-rate and breakpoint executors."
 				}
-				if plan.IsBreakpointMetric(base) && sc.Executor != plan.Breakpoint {
-					detail += " breaking_point, recovery_time and stability are results of the breakpoint executor."
+				if k, ok := metricOwner(base); ok && k.Name != sc.ExecutorName() {
+					detail += fmt.Sprintf(" %s are results of the %s executor.", andList(k.Metrics), k.Name)
 				}
 				s.errorf(t.SourceRange().Ptr(), "Unknown metric", "%s", detail)
 				ok = false

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/perfplan/perfplan/executor"
 	"github.com/perfplan/perfplan/plan"
 )
 
@@ -139,7 +140,7 @@ scenario "s" {
 	if !reflect.DeepEqual(ops, want) {
 		t.Errorf("ops = %+v", ops)
 	}
-	st := p.Scenarios[0].Stages
+	st := p.Scenarios[0].Config.(*executor.RampingArrivalRate).Stages
 	if len(st) != 3 || st[0].Target != 5 || st[2].Target != 20 || st[2].Duration.Seconds() != 2 {
 		t.Errorf("stages = %+v", st)
 	}

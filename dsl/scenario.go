@@ -9,82 +9,50 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/dynblock"
 
+	"github.com/perfplan/perfplan/executor"
 	"github.com/perfplan/perfplan/plan"
 )
 
-// paramKind is how an executor parameter is decoded.
-type paramKind int
-
+// Scenario defaults, as in k6. Each executor's own defaults are in its
+// configuration (package executor).
 const (
-	pInt paramKind = iota
-	pNum
-	pDur
-	pBool
-	// pCond is an expression compiled as a condition over the metrics
-	// (stop_when); param leaves it to breakpointParams.
-	pCond
-)
-
-// scenarioParams are the executor parameters, in documentation order.
-var scenarioParams = []struct {
-	name string
-	kind paramKind
-}{
-	{"vus", pInt}, {"start_vus", pInt}, {"duration", pDur}, {"iterations", pInt}, {"max_duration", pDur},
-	{"rate", pNum}, {"start_rate", pNum}, {"time_unit", pDur}, {"pre_allocated_vus", pInt}, {"max_vus", pInt},
-	{"graceful_ramp_down", pDur},
-	{"step_rate", pNum}, {"step_duration", pDur}, {"max_rate", pNum}, {"ramp", pBool}, {"stop_when", pCond},
-	{"stop_grace", pDur}, {"interval", pDur}, {"recovery_rate", pNum}, {"recovery_timeout", pDur},
-}
-
-// executorSpec lists what an executor takes: parameters (with "stage" for
-// stage blocks) and which of them are required.
-type executorSpec struct {
-	params   []string
-	required []string
-}
-
-// executorSpecs follows k6's executors; common options (start_time,
-// graceful_stop) are allowed everywhere.
-var executorSpecs = map[string]executorSpec{
-	plan.ConstantVUs:         {params: []string{"vus", "duration"}, required: []string{"duration"}},
-	plan.RampingVUs:          {params: []string{"start_vus", "stage", "graceful_ramp_down"}, required: []string{"stage"}},
-	plan.ConstantArrivalRate: {params: []string{"rate", "time_unit", "duration", "pre_allocated_vus", "max_vus"}, required: []string{"rate", "duration", "pre_allocated_vus"}},
-	plan.RampingArrivalRate:  {params: []string{"start_rate", "time_unit", "pre_allocated_vus", "max_vus", "stage"}, required: []string{"pre_allocated_vus", "stage"}},
-	plan.PerVUIterations:     {params: []string{"vus", "iterations", "max_duration"}},
-	plan.SharedIterations:    {params: []string{"vus", "iterations", "max_duration"}},
-	plan.Breakpoint: {
-		params: []string{"start_rate", "step_rate", "step_duration", "max_rate", "ramp", "time_unit", "pre_allocated_vus", "max_vus",
-			"stop_when", "stop_grace", "interval", "recovery_rate", "recovery_timeout"},
-		required: []string{"step_rate", "step_duration", "max_rate", "stop_when", "pre_allocated_vus"},
-	},
-}
-
-// Scenario defaults, as in k6.
-const (
-	defaultGracefulStop     = 30 * time.Second
-	defaultGracefulRampDown = 30 * time.Second
-	defaultMaxDuration      = 10 * time.Minute
-	defaultTimeUnit         = time.Second
+	defaultGracefulStop = 30 * time.Second
 	// defaultLeakThreshold is 1 MiB per minute (heap.leak).
 	defaultLeakThreshold = 1 << 20
-	// Breakpoint defaults: the condition must hold (and, in recovery,
-	// stay clear) for 2s, evaluated every second; recovery gets 30s.
-	defaultStopGrace       = 2 * time.Second
-	defaultBPInterval      = time.Second
-	defaultRecoveryTimeout = 30 * time.Second
 )
+
+// commonParams are the scenario attributes every executor takes.
+var commonParams = []string{"start_time", "graceful_stop", "leak_threshold_bytes_per_min", "allow_omitted"}
+
+// allParams returns every executor's parameters, each once, in the
+// executors' documentation order: the attributes a scenario block may hold
+// beyond the common ones.
+func allParams() []executor.Param {
+	var out []executor.Param
+	seen := map[string]bool{}
+	for _, k := range executor.Kinds() {
+		for _, p := range k.Params {
+			if !seen[p.Name] {
+				seen[p.Name] = true
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
 
 func scenarioSchema() *hcl.BodySchema {
 	sch := &hcl.BodySchema{
-		Attributes: []hcl.AttributeSchema{
-			{Name: "workload", Required: true}, {Name: "executor", Required: true},
-			{Name: "start_time"}, {Name: "graceful_stop"}, {Name: "leak_threshold_bytes_per_min"}, {Name: "allow_omitted"},
-		},
-		Blocks: []hcl.BlockHeaderSchema{{Type: "stage"}, {Type: "event"}, {Type: "assert"}},
+		Attributes: []hcl.AttributeSchema{{Name: "workload", Required: true}, {Name: "executor", Required: true}},
+		Blocks:     []hcl.BlockHeaderSchema{{Type: "stage"}, {Type: "event"}, {Type: "assert"}},
 	}
-	for _, p := range scenarioParams {
-		sch.Attributes = append(sch.Attributes, hcl.AttributeSchema{Name: p.name})
+	for _, name := range commonParams {
+		sch.Attributes = append(sch.Attributes, hcl.AttributeSchema{Name: name})
+	}
+	for _, p := range allParams() {
+		if p.Type != executor.ParamStages {
+			sch.Attributes = append(sch.Attributes, hcl.AttributeSchema{Name: p.Name})
+		}
 	}
 	return sch
 }
@@ -93,23 +61,10 @@ var stageSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{{Name: "duration", Required: true}, {Name: "target", Required: true}},
 }
 
+// scenario decodes a scenario block; a valid one joins the plan.
 func (s *state) scenario(b *hcl.Block) {
 	before := s.errCount()
-	sc := &plan.Scenario{
-		Name:             b.Labels[0],
-		GracefulStop:     defaultGracefulStop,
-		GracefulRampDown: defaultGracefulRampDown,
-		TimeUnit:         defaultTimeUnit,
-		MaxDuration:      defaultMaxDuration,
-		LeakThreshold:    defaultLeakThreshold,
-		VUs:              1,
-		StartVUs:         1,
-		Iterations:       1,
-		Breakpoint: &plan.BreakpointSpec{
-			StartRate: -1, RecoveryRate: -1, // -1: not set
-			StopGrace: defaultStopGrace, Interval: defaultBPInterval, RecoveryTimeout: defaultRecoveryTimeout,
-		},
-	}
+	sc := &plan.Scenario{Name: b.Labels[0], GracefulStop: defaultGracefulStop, LeakThreshold: defaultLeakThreshold}
 	body := dynblock.Expand(b.Body, s.ctx)
 	content, diags := body.Content(scenarioSchema())
 	s.diags = append(s.diags, diags...)
@@ -124,16 +79,69 @@ func (s *state) scenario(b *hcl.Block) {
 		sc.Workload = w
 		workloadOK = workloadOK && w != nil
 	}
-	var spec *executorSpec
-	if a := at["executor"]; a != nil {
-		if name, ok := s.str(a); ok {
-			if es, found := executorSpecs[name]; found {
-				sc.Executor, spec = name, &es
-			} else {
-				s.exprErrorf(a.Expr, "Unknown executor", "There is no executor %q.%s The executors are: %s.", name, didYouMean(name, plan.Executors, true), quoteList(plan.Executors))
+	kind, kindOK := s.executorKind(at["executor"])
+	s.commonParams(sc, at)
+	stages := blocksOf(content.Blocks, "stage")
+	if kindOK {
+		// Until the parameters are checked, the kind answers what
+		// conditions need: open or closed, the executor's own metrics.
+		sc.Config = kindConfig{kind}
+		s.executorParams(sc, kind, b, at, stages, workloadOK)
+	} else {
+		s.uncheckedParams(at, stages)
+	}
+	for _, blk := range content.Blocks {
+		switch blk.Type {
+		case "event":
+			if ev, ok := s.event(blk); ok {
+				sc.Events = append(sc.Events, ev)
+			}
+		case "assert":
+			// Without the executor or the workload, metric names can be
+			// checked only in part.
+			if as := s.assertion(sc, blk, kindOK && workloadOK); as != nil {
+				sc.Asserts = append(sc.Asserts, as)
 			}
 		}
 	}
+	if _, provisional := sc.Config.(kindConfig); s.errCount() == before && workloadOK && kindOK && !provisional {
+		s.plan.Scenarios = append(s.plan.Scenarios, sc)
+	}
+}
+
+// blocksOf returns the blocks of one type.
+func blocksOf(blocks hcl.Blocks, typ string) []*hcl.Block {
+	var out []*hcl.Block
+	for _, blk := range blocks {
+		if blk.Type == typ {
+			out = append(out, blk)
+		}
+	}
+	return out
+}
+
+// executorKind resolves the executor attribute.
+func (s *state) executorKind(a *hcl.Attribute) (executor.Kind, bool) {
+	if a == nil {
+		return executor.Kind{}, false
+	}
+	name, ok := s.str(a)
+	if !ok {
+		return executor.Kind{}, false
+	}
+	if k, found := executor.LookupKind(name); found {
+		return k, true
+	}
+	var names []string
+	for _, k := range executor.Kinds() {
+		names = append(names, k.Name)
+	}
+	s.exprErrorf(a.Expr, "Unknown executor", "There is no executor %q.%s The executors are: %s.", name, didYouMean(name, names, true), quoteList(names))
+	return executor.Kind{}, false
+}
+
+// commonParams decodes the attributes every executor takes.
+func (s *state) commonParams(sc *plan.Scenario, at hcl.Attributes) {
 	if a := at["start_time"]; a != nil {
 		if d, ok := s.dur(a); ok {
 			sc.StartTime = d
@@ -158,287 +166,162 @@ func (s *state) scenario(b *hcl.Block) {
 			}
 		}
 	}
+}
 
-	var stages []*hcl.Block
-	for _, blk := range content.Blocks {
-		if blk.Type == "stage" {
-			stages = append(stages, blk)
+// uncheckedParams decodes the parameters of a scenario whose executor is
+// unknown, so that their values are still checked.
+func (s *state) uncheckedParams(at hcl.Attributes, stages []*hcl.Block) {
+	for _, p := range allParams() {
+		if a := at[p.Name]; a != nil && p.Type != executor.ParamCondition {
+			s.paramValue(p, a)
 		}
 	}
-	if spec != nil {
-		s.executorParams(sc, spec, b, at, stages, workloadOK)
-	} else {
-		// Unknown executor: still check each parameter's value.
-		for _, p := range scenarioParams {
-			if a := at[p.name]; a != nil {
-				s.param(sc, p.name, p.kind, a)
-			}
-		}
-		for _, st := range stages {
-			s.stage(st, false)
-		}
-	}
-	for _, blk := range content.Blocks {
-		switch blk.Type {
-		case "event":
-			if ev, ok := s.event(blk); ok {
-				sc.Events = append(sc.Events, ev)
-			}
-		case "assert":
-			// Without the executor or the workload, metric names can be
-			// checked only in part.
-			if as := s.assertion(sc, blk, spec != nil && workloadOK); as != nil {
-				sc.Asserts = append(sc.Asserts, as)
-			}
-		}
-	}
-	if sc.Executor != plan.Breakpoint {
-		sc.Breakpoint = nil
-	}
-	if s.errCount() == before && workloadOK && spec != nil {
-		s.plan.Scenarios = append(s.plan.Scenarios, sc)
+	for _, st := range stages {
+		s.stage(st, false)
 	}
 }
 
-// executorParams checks and decodes the executor's parameters.
-func (s *state) executorParams(sc *plan.Scenario, spec *executorSpec, b *hcl.Block, at hcl.Attributes, stages []*hcl.Block, complete bool) {
-	allowed := append(append([]string(nil), spec.params...), "start_time", "graceful_stop", "leak_threshold_bytes_per_min", "allow_omitted")
-	takes := func() string { return strings.Join(allowed, ", ") }
-	for _, p := range scenarioParams {
-		a := at[p.name]
-		if a == nil {
+// executorParams decodes the executor's parameters and has the executor
+// check them; its problems become diagnostics on the attribute at fault.
+func (s *state) executorParams(sc *plan.Scenario, kind executor.Kind, b *hcl.Block, at hcl.Attributes, stages []*hcl.Block, complete bool) {
+	params := executor.Params{}
+	for _, p := range allParams() {
+		a := at[p.Name]
+		if a == nil || p.Type == executor.ParamStages {
 			continue
 		}
-		if !contains(spec.params, p.name) {
+		own, ok := kind.Param(p.Name)
+		if !ok {
 			s.errorf(a.NameRange.Ptr(), "Parameter not used by this executor",
-				"The executor %q does not take %q. It takes: %s.", sc.Executor, p.name, takes())
+				"The executor %q does not take %q. It takes: %s.", kind.Name, p.Name, takes(kind))
 			continue
 		}
-		s.param(sc, p.name, p.kind, a)
+		params[p.Name] = executor.Invalid
+		if own.Type == executor.ParamCondition {
+			if c, ok := s.condParam(sc, a, complete); ok {
+				params[p.Name] = c
+			}
+		} else if v, ok := s.paramValue(own, a); ok {
+			params[p.Name] = v
+		}
 	}
-	if len(stages) > 0 && !contains(spec.params, "stage") {
+	s.stageParam(kind, params, stages)
+	cfg, err := kind.Config(params)
+	for _, pe := range executor.ParamErrors(err) {
+		s.paramError(pe, b, at, stages)
+	}
+	if err == nil {
+		sc.Config = cfg
+	}
+}
+
+// takes lists what kind takes, for messages.
+func takes(kind executor.Kind) string {
+	var names []string
+	for _, p := range kind.Params {
+		names = append(names, p.Name)
+	}
+	return strings.Join(append(names, commonParams...), ", ")
+}
+
+// stageParam decodes the stage blocks into params, or reports them when the
+// executor takes none.
+func (s *state) stageParam(kind executor.Kind, params executor.Params, stages []*hcl.Block) {
+	var sp *executor.Param
+	for i := range kind.Params {
+		if kind.Params[i].Type == executor.ParamStages {
+			sp = &kind.Params[i]
+		}
+	}
+	if sp == nil {
+		var with []string
+		for _, k := range executor.Kinds() {
+			for _, p := range k.Params {
+				if p.Type == executor.ParamStages {
+					with = append(with, k.Name)
+				}
+			}
+		}
 		for _, st := range stages {
 			s.errorf(st.DefRange.Ptr(), "Parameter not used by this executor",
-				"The executor %q does not take stage blocks; only ramping-vus and ramping-arrival-rate do. It takes: %s.", sc.Executor, takes())
+				"The executor %q does not take stage blocks; only %s do. It takes: %s.", kind.Name, strings.Join(with, " and "), takes(kind))
 		}
+		return
 	}
-	for _, req := range spec.required {
-		if req == "stage" {
-			if len(stages) == 0 {
-				s.errorf(b.DefRange.Ptr(), "Missing executor parameter", "The executor %q requires at least one stage block.", sc.Executor)
-			}
-			continue
-		}
-		if at[req] == nil {
-			s.errorf(b.DefRange.Ptr(), "Missing executor parameter", "The executor %q requires %q.", sc.Executor, req)
-		}
+	if len(stages) == 0 {
+		return
 	}
-	if contains(spec.params, "stage") {
-		var total time.Duration
-		ok := true
-		for _, st := range stages {
-			stage, sok := s.stage(st, sc.Executor == plan.RampingVUs)
-			ok = ok && sok
-			sc.Stages = append(sc.Stages, stage)
-			if sok && total+stage.Duration < total {
-				s.errorf(st.DefRange.Ptr(), "Value out of range", "The stages of scenario %q up to this one last longer than %s in total.", sc.Name, maxDurationText)
-				ok = false
-				continue
-			}
-			total += stage.Duration
-		}
-		if ok && len(stages) > 0 && total <= 0 {
-			s.errorf(b.DefRange.Ptr(), "Invalid stages", "The stages of scenario %q last zero time in total.", sc.Name)
-		}
+	var list []plan.Stage
+	ok := true
+	for _, st := range stages {
+		stage, sok := s.stage(st, sp.WholeTargets)
+		ok = ok && sok
+		list = append(list, stage)
 	}
-	switch sc.Executor {
-	case plan.ConstantArrivalRate, plan.RampingArrivalRate, plan.Breakpoint:
-		if at["max_vus"] == nil {
-			sc.MaxVUs = sc.PreAllocatedVUs
-		} else if at["pre_allocated_vus"] != nil && sc.MaxVUs < sc.PreAllocatedVUs {
-			s.exprErrorf(at["max_vus"].Expr, "Value out of range", "max_vus (%d) must be at least pre_allocated_vus (%d).", sc.MaxVUs, sc.PreAllocatedVUs)
-		}
-		if at["max_vus"] == nil && at["pre_allocated_vus"] != nil && sc.PreAllocatedVUs == 0 {
-			s.exprErrorf(at["pre_allocated_vus"].Expr, "Value out of range", "With pre_allocated_vus = 0, set max_vus to at least 1 so that some worker can run.")
-		}
-	case plan.SharedIterations:
-		if at["iterations"] != nil && at["vus"] != nil && sc.Iterations < int64(sc.VUs) {
-			s.exprErrorf(at["iterations"].Expr, "Value out of range", "shared-iterations needs iterations (%d) >= vus (%d).", sc.Iterations, sc.VUs)
-		}
-	}
-	if sc.Executor == plan.Breakpoint {
-		s.breakpointParams(sc, at, complete)
+	params[sp.Name] = executor.Invalid
+	if ok {
+		params[sp.Name] = list
 	}
 }
 
-// param decodes one executor parameter into sc.
-func (s *state) param(sc *plan.Scenario, name string, kind paramKind, a *hcl.Attribute) {
-	var (
-		i  int64
-		f  float64
-		d  time.Duration
-		ok bool
-	)
-	switch kind {
-	case pInt:
-		i, ok = s.integer(a)
-	case pNum:
-		f, ok = s.num(a)
-	case pDur:
-		d, ok = s.dur(a)
-	case pBool:
-		var b bool
-		if b, ok = s.boolean(a); ok && name == "ramp" {
-			sc.Breakpoint.Ramp = b
-		}
-		return
-	case pCond:
+// paramError reports a problem the executor found with its parameters on
+// the attribute at fault, the first stage block, or the scenario block.
+func (s *state) paramError(pe *executor.ParamError, b *hcl.Block, at hcl.Attributes, stages []*hcl.Block) {
+	if a := at[pe.Param]; a != nil {
+		s.exprErrorf(a.Expr, pe.Summary, "%s", pe.Detail)
 		return
 	}
-	if !ok {
-		return
+	rng := b.DefRange
+	if pe.Param == "stage" && pe.Index > 0 && pe.Index <= len(stages) {
+		rng = stages[pe.Index-1].DefRange
 	}
-	rangeErr := func(format string, args ...any) {
-		s.exprErrorf(a.Expr, "Value out of range", format, args...)
-	}
-	const maxWorkers = 1 << 24
-	switch name {
-	case "vus":
-		if i < 1 || i > maxWorkers {
-			rangeErr("vus must be between 1 and %d.", maxWorkers)
-			return
-		}
-		sc.VUs = int(i)
-	case "start_vus":
-		if i < 0 || i > maxWorkers {
-			rangeErr("start_vus must be between 0 and %d.", maxWorkers)
-			return
-		}
-		sc.StartVUs = int(i)
-	case "pre_allocated_vus":
-		if i < 0 || i > maxWorkers {
-			rangeErr("pre_allocated_vus must be between 0 and %d.", maxWorkers)
-			return
-		}
-		sc.PreAllocatedVUs = int(i)
-	case "max_vus":
-		if i < 1 || i > maxWorkers {
-			rangeErr("max_vus must be between 1 and %d.", maxWorkers)
-			return
-		}
-		sc.MaxVUs = int(i)
-	case "iterations":
-		if i < 1 {
-			rangeErr("iterations must be at least 1.")
-			return
-		}
-		sc.Iterations = i
-	case "rate":
-		if f <= 0 {
-			rangeErr("rate must be greater than 0.")
-			return
-		}
-		sc.Rate = f
-	case "start_rate":
-		if f < 0 {
-			rangeErr("start_rate must not be negative.")
-			return
-		}
-		sc.StartRate = f
-	case "duration", "max_duration", "time_unit":
-		if d <= 0 {
-			rangeErr("%s must be longer than zero.", name)
-			return
-		}
-		switch name {
-		case "duration":
-			sc.Duration = d
-		case "max_duration":
-			sc.MaxDuration = d
-		default:
-			sc.TimeUnit = d
-		}
-	case "graceful_ramp_down":
-		sc.GracefulRampDown = d
-	case "step_rate", "max_rate", "recovery_rate":
-		if f <= 0 || math.IsInf(f, 0) {
-			rangeErr("%s must be a number greater than 0.", name)
-			return
-		}
-		switch name {
-		case "step_rate":
-			sc.Breakpoint.StepRate = f
-		case "max_rate":
-			sc.Breakpoint.MaxRate = f
-		default:
-			sc.Breakpoint.RecoveryRate = f
-		}
-	case "step_duration", "interval", "recovery_timeout":
-		if d <= 0 {
-			rangeErr("%s must be longer than zero.", name)
-			return
-		}
-		switch name {
-		case "step_duration":
-			sc.Breakpoint.StepDuration = d
-		case "interval":
-			sc.Breakpoint.Interval = d
-		default:
-			sc.Breakpoint.RecoveryTimeout = d
-		}
-	case "stop_grace":
-		if d < 0 {
-			rangeErr("stop_grace must not be negative.")
-			return
-		}
-		sc.Breakpoint.StopGrace = d
-	}
+	s.errorf(rng.Ptr(), pe.Summary, "%s", pe.Detail)
 }
 
-// breakpointParams completes and cross-checks the breakpoint executor's
-// parameters, and compiles stop_when. complete is false when the workload is
-// unknown, so that metric names can be checked only in part.
-func (s *state) breakpointParams(sc *plan.Scenario, at hcl.Attributes, complete bool) {
-	bp := sc.Breakpoint
-	bp.StartRate = sc.StartRate
-	if at["start_rate"] == nil {
-		bp.StartRate = bp.StepRate
+// paramValue decodes one parameter's value by its type.
+func (s *state) paramValue(p executor.Param, a *hcl.Attribute) (any, bool) {
+	switch p.Type {
+	case executor.ParamInt:
+		return s.integer(a)
+	case executor.ParamNumber:
+		return s.num(a)
+	case executor.ParamDuration:
+		return s.dur(a)
+	case executor.ParamBool:
+		return s.boolean(a)
 	}
-	if bp.RecoveryRate < 0 {
-		bp.RecoveryRate = bp.StartRate
-	}
-	if a := at["max_rate"]; a != nil && bp.MaxRate > 0 && bp.MaxRate < bp.StartRate {
-		s.exprErrorf(a.Expr, "Value out of range", "max_rate (%g) must be at least start_rate (%g).", bp.MaxRate, bp.StartRate)
-	}
-	if at["recovery_rate"] == nil && bp.RecoveryRate == 0 {
-		if a := at["start_rate"]; a != nil {
-			s.exprErrorf(a.Expr, "Value out of range", "With start_rate = 0, set recovery_rate: the recovery phase needs some load to see the condition clear.")
-		}
-	}
-	if a := at["interval"]; a != nil && bp.StepDuration > 0 && bp.Interval > bp.StepDuration {
-		s.exprErrorf(a.Expr, "Value out of range", "interval (%v) must not be longer than step_duration (%v): every step needs at least one evaluation.", bp.Interval, bp.StepDuration)
-	}
-	if a := at["step_duration"]; a != nil && at["interval"] == nil && bp.StepDuration > 0 && bp.StepDuration < bp.Interval {
-		s.exprErrorf(a.Expr, "Value out of range", "step_duration (%v) is shorter than the evaluation interval (default %v); set interval to at most step_duration.", bp.StepDuration, bp.Interval)
-	}
-	a := at["stop_when"]
-	if a == nil {
-		return
-	}
+	return nil, false
+}
+
+// condParam compiles a condition parameter (stop_when). complete is false
+// when the workload is unknown, so that metric names can be checked only in
+// part. A condition may not read the executor's own results, which are the
+// search's outcome.
+func (s *state) condParam(sc *plan.Scenario, a *hcl.Attribute, complete bool) (executor.CondParam, bool) {
+	own := sc.ExecutorMetrics()
 	for _, t := range a.Expr.Variables() {
-		if name, ok := metricName(t); ok && plan.IsBreakpointMetric(strings.TrimPrefix(name, plan.BaselinePrefix)) {
+		if name, ok := metricName(t); ok && contains(own, strings.TrimPrefix(name, plan.BaselinePrefix)) {
 			s.errorf(t.SourceRange().Ptr(), "Invalid metric in stop_when",
 				"stop_when is evaluated over each interval of the search, so it cannot read %s, which is the search's own result. Use it in an assert block.", name)
-			return
+			return executor.CondParam{}, false
 		}
 	}
 	cond := s.compileCondition(sc, a.Expr, complete)
 	if cond == nil {
-		return
+		return executor.CondParam{}, false
 	}
-	bp.StopWhen = cond
-	bp.StopWhenExpr = s.sourceText(a.Expr.Range())
+	return executor.CondParam{Cond: cond, Expr: s.sourceText(a.Expr.Range())}, true
 }
+
+// kindConfig stands for a scenario's executor configuration while its
+// parameters are being checked: it answers from the executor's kind.
+type kindConfig struct{ k executor.Kind }
+
+func (c kindConfig) Kind() string                       { return c.k.Name }
+func (c kindConfig) Open() bool                         { return c.k.Open }
+func (c kindConfig) Metrics() []string                  { return c.k.Metrics }
+func (c kindConfig) Longest() time.Duration             { return 0 }
+func (c kindConfig) Scaled(float64) plan.ExecutorConfig { return c }
 
 func (s *state) stage(blk *hcl.Block, whole bool) (plan.Stage, bool) {
 	var st plan.Stage
@@ -524,4 +407,22 @@ func (s *state) event(blk *hcl.Block) (plan.Event, bool) {
 // assertPos formats a range start as FILE:LINE:COL.
 func assertPos(r hcl.Range) string {
 	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+}
+
+// metricOwner returns the executor whose results include metric name.
+func metricOwner(name string) (executor.Kind, bool) {
+	for _, k := range executor.Kinds() {
+		if contains(k.Metrics, name) {
+			return k, true
+		}
+	}
+	return executor.Kind{}, false
+}
+
+// andList joins names as "a, b and c".
+func andList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }

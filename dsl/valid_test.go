@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfplan/perfplan/executor"
 	"github.com/perfplan/perfplan/plan"
 )
 
@@ -64,11 +65,12 @@ func TestLoadValid(t *testing.T) {
 				t.Errorf("workload = %+v", w)
 			}
 			s := p.Scenarios[0]
-			if s.Executor != plan.RampingArrivalRate || s.Workload != w || s.PreAllocatedVUs != 50 || s.MaxVUs != 50 || s.TimeUnit != time.Second {
-				t.Errorf("scenario = %+v", s)
+			c, ok := s.Config.(*executor.RampingArrivalRate)
+			if !ok || s.Workload != w || c.PreAllocatedVUs != 50 || c.MaxVUs != 50 || c.TimeUnit != time.Second {
+				t.Fatalf("scenario = %+v config %+v", s, s.Config)
 			}
-			if !reflect.DeepEqual(s.Stages, []plan.Stage{{Duration: 5 * time.Second, Target: 5000}, {Duration: 20 * time.Second, Target: 5000}}) {
-				t.Errorf("stages = %+v", s.Stages)
+			if !reflect.DeepEqual(c.Stages, []plan.Stage{{Duration: 5 * time.Second, Target: 5000}, {Duration: 20 * time.Second, Target: 5000}}) {
+				t.Errorf("stages = %+v", c.Stages)
 			}
 			if s.GracefulStop != 30*time.Second {
 				t.Errorf("graceful stop = %v", s.GracefulStop)
@@ -98,30 +100,31 @@ func TestLoadValid(t *testing.T) {
 			if p.Name != "executors" {
 				t.Errorf("name = %q", p.Name)
 			}
-			cv := scenarioByName(t, p, "cv")
-			if cv.VUs != 4 || cv.Duration != 2*time.Second || cv.GracefulStop != 30*time.Second {
-				t.Errorf("cv = %+v", cv)
+			cvs := scenarioByName(t, p, "cv")
+			if cv := cvs.Config.(*executor.ConstantVUs); cv.VUs != 4 || cv.Duration != 2*time.Second || cvs.GracefulStop != 30*time.Second {
+				t.Errorf("cv = %+v %+v", cvs, cv)
 			}
-			rv := scenarioByName(t, p, "rv")
+			rv := scenarioByName(t, p, "rv").Config.(*executor.RampingVUs)
 			if rv.StartVUs != 0 || rv.GracefulRampDown != time.Second || len(rv.Stages) != 2 || rv.Stages[0].Target != 10 {
 				t.Errorf("rv = %+v", rv)
 			}
-			car := scenarioByName(t, p, "car")
+			cars := scenarioByName(t, p, "car")
+			car := cars.Config.(*executor.ConstantArrivalRate)
 			if car.Rate != 1000 || car.TimeUnit != 100*time.Millisecond || car.Duration != 3*time.Second ||
-				car.PreAllocatedVUs != 2 || car.MaxVUs != 2 || car.StartTime != time.Second || car.GracefulStop != 5*time.Second {
-				t.Errorf("car = %+v", car)
+				car.PreAllocatedVUs != 2 || car.MaxVUs != 2 || cars.StartTime != time.Second || cars.GracefulStop != 5*time.Second {
+				t.Errorf("car = %+v %+v", cars, car)
 			}
-			rar := scenarioByName(t, p, "rar")
+			rar := scenarioByName(t, p, "rar").Config.(*executor.RampingArrivalRate)
 			if rar.StartRate != 10 || rar.MaxVUs != 8 || rar.PreAllocatedVUs != 1 || rar.Stages[0] != (plan.Stage{Duration: 250 * time.Millisecond, Target: 100}) {
 				t.Errorf("rar = %+v", rar)
 			}
-			pvi := scenarioByName(t, p, "pvi")
+			pvi := scenarioByName(t, p, "pvi").Config.(*executor.PerVUIterations)
 			if pvi.VUs != 3 || pvi.Iterations != 100 || pvi.MaxDuration != 10*time.Minute {
 				t.Errorf("pvi = %+v", pvi)
 			}
-			si := scenarioByName(t, p, "si")
-			if si.VUs != 2 || si.Iterations != 1000 || si.MaxDuration != 30*time.Second || len(si.Asserts) != 1 {
-				t.Errorf("si = %+v", si)
+			sis := scenarioByName(t, p, "si")
+			if si := sis.Config.(*executor.SharedIterations); si.VUs != 2 || si.Iterations != 1000 || si.MaxDuration != 30*time.Second || len(sis.Asserts) != 1 {
+				t.Errorf("si = %+v %+v", sis, si)
 			}
 		}},
 		{"dynamic.hcl", func(t *testing.T, p *plan.Plan) {
@@ -131,8 +134,8 @@ func TestLoadValid(t *testing.T) {
 			}
 			s := p.Scenarios[0]
 			want := []plan.Stage{{Duration: 2 * time.Second, Target: 100}, {Duration: 2 * time.Second, Target: 200}, {Duration: 2 * time.Second, Target: 400}}
-			if !reflect.DeepEqual(s.Stages, want) {
-				t.Errorf("stages = %+v", s.Stages)
+			if st := stagesOf(s); !reflect.DeepEqual(st, want) {
+				t.Errorf("stages = %+v", st)
 			}
 			if len(s.Asserts) != 2 || s.Asserts[1].ErrorMessage != "errors on set" || !reflect.DeepEqual(s.Asserts[1].Condition.Refs(), []string{"op.set.error_rate"}) {
 				t.Errorf("asserts = %+v", s.Asserts)
@@ -159,20 +162,21 @@ func TestLoadValid(t *testing.T) {
 		}},
 		{"breakpoint.hcl", func(t *testing.T, p *plan.Plan) {
 			s := scenarioByName(t, p, "steps")
-			b := s.Breakpoint
-			if b == nil {
-				t.Fatal("steps: no breakpoint spec")
+			b, ok := s.Config.(*executor.Breakpoint)
+			if !ok {
+				t.Fatal("steps: no breakpoint config")
 			}
-			want := plan.BreakpointSpec{StartRate: 100, StepRate: 100, MaxRate: 1000, StepDuration: 10 * time.Second,
+			want := executor.Breakpoint{StartRate: 100, StepRate: 100, MaxRate: 1000, StepDuration: 10 * time.Second,
 				StopWhenExpr: `latency.p99 > duration("10ms") || error_rate > 0.01`, StopGrace: 2 * time.Second,
-				Interval: time.Second, RecoveryRate: 100, RecoveryTimeout: 30 * time.Second}
+				Interval: time.Second, RecoveryRate: 100, RecoveryTimeout: 30 * time.Second,
+				TimeUnit: time.Second, PreAllocatedVUs: b.PreAllocatedVUs, MaxVUs: 10}
 			got := *b
 			got.StopWhen = nil
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("steps: spec = %+v\nwant %+v", got, want)
 			}
-			if s.MaxVUs != 10 || !plan.OpenModel(s.Executor) {
-				t.Errorf("steps: max_vus = %d, open = %v", s.MaxVUs, plan.OpenModel(s.Executor))
+			if !s.Open() {
+				t.Errorf("steps: open = %v", s.Open())
 			}
 			for m, want := range map[string]bool{
 				`{"latency.p99": 11, "error_rate": 0}`: true, `{"latency.p99": 9, "error_rate": 0}`: false, `{"latency.p99": 1, "error_rate": 0.5}`: true,
@@ -188,13 +192,13 @@ func TestLoadValid(t *testing.T) {
 			if ok, err := s.Asserts[0].Condition.Eval(mapMetrics{"breaking_point": 600, "recovery_time": 100, "stability": 1}); err != nil || !ok {
 				t.Errorf("assert: %v, %v", ok, err)
 			}
-			r := scenarioByName(t, p, "ramp").Breakpoint
-			if r == nil || !r.Ramp || r.StartRate != 50 || r.StopGrace != 0 || r.Interval != 500*time.Millisecond ||
+			r := scenarioByName(t, p, "ramp").Config.(*executor.Breakpoint)
+			if !r.Ramp || r.StartRate != 50 || r.StopGrace != 0 || r.Interval != 500*time.Millisecond ||
 				r.RecoveryRate != 10 || r.RecoveryTimeout != time.Minute || r.StopWhen == nil {
 				t.Errorf("ramp: spec = %+v", r)
 			}
-			if s := scenarioByName(t, p, "ramp"); s.TimeUnit != 100*time.Millisecond || s.MaxVUs != 50 {
-				t.Errorf("ramp: time_unit %v, max_vus %d", s.TimeUnit, s.MaxVUs)
+			if r.TimeUnit != 100*time.Millisecond || r.MaxVUs != 50 {
+				t.Errorf("ramp: time_unit %v, max_vus %d", r.TimeUnit, r.MaxVUs)
 			}
 		}},
 		{"variables.hcl", func(t *testing.T, p *plan.Plan) {
@@ -206,8 +210,8 @@ func TestLoadValid(t *testing.T) {
 				t.Errorf("variables = %#v", p.Variables)
 			}
 			s := p.Scenarios[0]
-			if s.VUs != 2 || s.Duration != 3*time.Second || p.Workloads[0].Ops[0].Weight != 4 {
-				t.Errorf("scenario = %+v", s)
+			if c := s.Config.(*executor.ConstantVUs); c.VUs != 2 || c.Duration != 3*time.Second || p.Workloads[0].Ops[0].Weight != 4 {
+				t.Errorf("scenario = %+v %+v", s, c)
 			}
 			ok, err := s.Asserts[0].Condition.Eval(mapMetrics{"throughput": 150, "latency.p99": 0.9})
 			if err != nil || !ok {
@@ -235,4 +239,15 @@ func TestLoadValid(t *testing.T) {
 			tt.check(t, p)
 		})
 	}
+}
+
+// stagesOf returns the stages of a ramping executor's configuration.
+func stagesOf(s *plan.Scenario) []plan.Stage {
+	switch c := s.Config.(type) {
+	case *executor.RampingVUs:
+		return c.Stages
+	case *executor.RampingArrivalRate:
+		return c.Stages
+	}
+	return nil
 }

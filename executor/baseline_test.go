@@ -51,7 +51,7 @@ func TestBaselineAssertions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			a := &plan.Assertion{Expr: "ops < baseline.ops * 1.1", Condition: belowBaseline{"ops", 1.1}}
-			sc := &plan.Scenario{Name: "b", Executor: plan.PerVUIterations, VUs: 1, Iterations: 100, MaxDuration: time.Minute, Workload: workload(noopTarget()), Asserts: []*plan.Assertion{a}}
+			sc := &plan.Scenario{Name: "b", Config: &PerVUIterations{VUs: 1, Iterations: 100, MaxDuration: time.Minute}, Workload: workload(noopTarget()), Asserts: []*plan.Assertion{a}}
 			ar := run(t, onePlan(sc), Options{Baseline: tt.baseline}).Scenarios[0].Assertions[0]
 			if ar.Passed != tt.passed {
 				t.Errorf("passed = %v, want %v (%+v)", ar.Passed, tt.passed, ar)
@@ -81,7 +81,7 @@ func TestLiveAbortBaseline(t *testing.T) {
 		if noAbort {
 			dur = 400 * time.Millisecond
 		}
-		sc := &plan.Scenario{Name: "b", Executor: plan.ConstantVUs, VUs: 1, Duration: dur, Workload: workload(noopTarget()), Asserts: []*plan.Assertion{a}}
+		sc := &plan.Scenario{Name: "b", Config: &ConstantVUs{VUs: 1, Duration: dur}, Workload: workload(noopTarget()), Asserts: []*plan.Assertion{a}}
 		r := run(t, onePlan(sc), Options{
 			SnapshotInterval: 50 * time.Millisecond, NoAbort: noAbort,
 			Baseline: func(string, string) (float64, error) { return 10, nil },

@@ -22,7 +22,7 @@ func hotRun(tb testing.TB) *worker {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	sc := &plan.Scenario{Name: "bench", Executor: plan.PerVUIterations, VUs: 1, Workload: workload(pt)}
+	sc := &plan.Scenario{Name: "bench", Config: &PerVUIterations{VUs: 1}, Workload: workload(pt)}
 	s := &scenarioRun{sc: sc, target: tt, stopCh: make(chan struct{}), wake: make(chan struct{}), abortIdx: -1}
 	s.ops = sc.Workload.Ops
 	s.picker = newOpPicker(s.ops)
@@ -93,7 +93,7 @@ func BenchmarkRunPerVUIterations(b *testing.B) {
 		{"resources=off/interval=10ms", 10 * time.Millisecond, true},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			sc := &plan.Scenario{Name: "b", Executor: plan.PerVUIterations, VUs: 1, Iterations: int64(b.N), Workload: workload(noopTarget())}
+			sc := &plan.Scenario{Name: "b", Config: &PerVUIterations{VUs: 1, Iterations: int64(b.N)}, Workload: workload(noopTarget())}
 			p := onePlan(sc)
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -163,7 +163,7 @@ func BenchmarkBareLoopParallel(b *testing.B) {
 // b.N iterations in total.
 func BenchmarkRunParallel(b *testing.B) {
 	n := runtime.GOMAXPROCS(0)
-	sc := &plan.Scenario{Name: "b", Executor: plan.PerVUIterations, VUs: n, Iterations: int64(b.N/n + 1), Workload: workload(noopTarget())}
+	sc := &plan.Scenario{Name: "b", Config: &PerVUIterations{VUs: n, Iterations: int64(b.N/n + 1)}, Workload: workload(noopTarget())}
 	p := onePlan(sc)
 	b.ReportAllocs()
 	b.ResetTimer()

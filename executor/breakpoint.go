@@ -9,6 +9,184 @@ import (
 	"github.com/perfplan/perfplan/plan"
 )
 
+// BreakpointName is the breakpoint executor's name.
+const BreakpointName = "breakpoint"
+
+// breakpointMetrics are the results of the breakpoint search: the last
+// arrival rate that held (per the scenario's time unit), the time the stop
+// condition took to clear after the rate dropped to the recovery rate
+// (milliseconds), and the share of the search's intervals in which the
+// condition did not hold (a fraction in [0, 1]).
+func breakpointMetrics() []string { return []string{"breaking_point", "recovery_time", "stability"} }
+
+// Breakpoint is the breakpoint executor's configuration: a search for the
+// highest arrival rate the target sustains. The rate starts at StartRate
+// and rises by StepRate every StepDuration (in steps, or continuously when
+// Ramp is set) up to MaxRate. Every Interval, StopWhen is evaluated over
+// that interval's figures; once it has held for StopGrace, the search ends,
+// the rate drops to RecoveryRate and the run waits up to RecoveryTimeout for
+// the condition to clear for StopGrace. Rates are per TimeUnit.
+type Breakpoint struct {
+	StartRate, StepRate, MaxRate float64
+	StepDuration                 time.Duration
+	Ramp                         bool
+	StopWhen                     plan.Condition
+	// StopWhenExpr is StopWhen's source text, for reports.
+	StopWhenExpr    string
+	StopGrace       time.Duration
+	Interval        time.Duration
+	RecoveryRate    float64
+	RecoveryTimeout time.Duration
+	TimeUnit        time.Duration
+	PreAllocatedVUs int
+	MaxVUs          int
+}
+
+// Breakpoint defaults: the condition must hold (and, in recovery, stay
+// clear) for 2s, evaluated every second; recovery gets 30s.
+const (
+	defaultStopGrace       = 2 * time.Second
+	defaultBPInterval      = time.Second
+	defaultRecoveryTimeout = 30 * time.Second
+)
+
+func breakpointKind() Kind {
+	return Kind{
+		Name:    BreakpointName,
+		Doc:     "raises the rate until stop_when holds, then drops to recovery_rate and times the recovery",
+		Open:    true,
+		Metrics: breakpointMetrics(),
+		Params: []Param{
+			{Name: "start_rate", Type: ParamNumber, Doc: "the first step's rate (default step_rate)"},
+			{Name: "step_rate", Type: ParamNumber, Required: true, Doc: "added every step_duration"},
+			{Name: "step_duration", Type: ParamDuration, Required: true, Doc: "the length of a step"},
+			{Name: "max_rate", Type: ParamNumber, Required: true, Doc: "the search ends here if nothing breaks"},
+			{Name: "ramp", Type: ParamBool, Doc: "rise continuously instead of in steps"},
+			{Name: "time_unit", Type: ParamDuration, Doc: "the unit of the rates (default 1s)"},
+			{Name: "pre_allocated_vus", Type: ParamInt, Required: true, Doc: "workers made up front"},
+			{Name: "max_vus", Type: ParamInt, Doc: "the most workers (default pre_allocated_vus)"},
+			{Name: "stop_when", Type: ParamCondition, Required: true, Doc: "the condition, over each interval, that ends the search"},
+			{Name: "stop_grace", Type: ParamDuration, Doc: "how long stop_when must hold (default 2s)"},
+			{Name: "interval", Type: ParamDuration, Doc: "how often stop_when is evaluated (default 1s)"},
+			{Name: "recovery_rate", Type: ParamNumber, Doc: "the load after the break (default start_rate)"},
+			{Name: "recovery_timeout", Type: ParamDuration, Doc: "how long the recovery may take (default 30s)"},
+		},
+		Config: breakpointConfig,
+	}
+}
+
+// breakpointConfig validates and completes the breakpoint's parameters.
+func breakpointConfig(p Params) (Config, error) {
+	c := newChecker(BreakpointName, p)
+	c.require(breakpointKind())
+	positive := func(name string) float64 {
+		f := p.numOr(name, 0)
+		if p.Has(name) && (f <= 0 || math.IsInf(f, 0)) {
+			c.outOfRange(name, "%s must be a number greater than 0.", name)
+			return 0
+		}
+		return f
+	}
+	b := &Breakpoint{
+		StepRate: positive("step_rate"), MaxRate: positive("max_rate"), RecoveryRate: positive("recovery_rate"),
+		StepDuration:    c.positiveDur("step_duration", 0),
+		Ramp:            p.boolOr("ramp", false),
+		StopGrace:       c.nonNegativeDur("stop_grace", defaultStopGrace),
+		Interval:        c.positiveDur("interval", defaultBPInterval),
+		RecoveryTimeout: c.positiveDur("recovery_timeout", defaultRecoveryTimeout),
+		TimeUnit:        c.positiveDur("time_unit", defaultTimeUnit),
+	}
+	b.PreAllocatedVUs, b.MaxVUs = c.openWorkers()
+	cond := p.cond("stop_when")
+	b.StopWhen, b.StopWhenExpr = cond.Cond, cond.Expr
+	b.StartRate = startRate(c)
+	if !p.Has("start_rate") {
+		b.StartRate = b.StepRate
+	}
+	if !p.Has("recovery_rate") {
+		b.RecoveryRate = b.StartRate
+		if b.RecoveryRate == 0 && p.Has("start_rate") {
+			c.outOfRange("start_rate", "With start_rate = 0, set recovery_rate: the recovery phase needs some load to see the condition clear.")
+		}
+	}
+	if p.Has("max_rate") && b.MaxRate > 0 && b.MaxRate < b.StartRate {
+		c.outOfRange("max_rate", "max_rate (%g) must be at least start_rate (%g).", b.MaxRate, b.StartRate)
+	}
+	switch {
+	case p.Has("interval") && b.StepDuration > 0 && b.Interval > b.StepDuration:
+		c.outOfRange("interval", "interval (%v) must not be longer than step_duration (%v): every step needs at least one evaluation.", b.Interval, b.StepDuration)
+	case p.Has("step_duration") && !p.Has("interval") && b.StepDuration > 0 && b.StepDuration < b.Interval:
+		c.outOfRange("step_duration", "step_duration (%v) is shorter than the evaluation interval (default %v); set interval to at most step_duration.", b.StepDuration, b.Interval)
+	}
+	return b, c.err()
+}
+
+// Kind implements plan.ExecutorConfig.
+func (b *Breakpoint) Kind() string { return BreakpointName }
+
+// Open implements plan.ExecutorConfig.
+func (b *Breakpoint) Open() bool { return true }
+
+// Metrics implements plan.ExecutorConfig: breaking_point, recovery_time and
+// stability.
+func (b *Breakpoint) Metrics() []string { return breakpointMetrics() }
+
+// Longest implements plan.ExecutorConfig: the whole search and the recovery
+// timeout.
+func (b *Breakpoint) Longest() time.Duration {
+	return min(b.SearchDuration(), math.MaxInt64-max(b.RecoveryTimeout, 0)) + b.RecoveryTimeout
+}
+
+// Scaled implements plan.ExecutorConfig.
+func (b *Breakpoint) Scaled(f float64) plan.ExecutorConfig {
+	x := *b
+	x.StepDuration = scale(b.StepDuration, f)
+	x.StopGrace = scale(b.StopGrace, f)
+	x.Interval = scale(b.Interval, f)
+	x.RecoveryTimeout = scale(b.RecoveryTimeout, f)
+	return &x
+}
+
+func (b *Breakpoint) run() executor { return newBreakpoint(*b) }
+
+// RateAt returns the search's arrival rate at offset t from the scenario's
+// start: StartRate plus StepRate for every whole StepDuration (or pro rata
+// with Ramp), capped at MaxRate.
+func (b *Breakpoint) RateAt(t time.Duration) float64 {
+	if t < 0 || b.StepDuration <= 0 {
+		return b.StartRate
+	}
+	k := float64(t) / float64(b.StepDuration)
+	if !b.Ramp {
+		k = float64(int64(k))
+	}
+	return min(b.StartRate+k*b.StepRate, b.MaxRate)
+}
+
+// Steps returns the number of steps of the search: the step at index k
+// runs at StartRate + k*StepRate, and the last one reaches MaxRate.
+func (b *Breakpoint) Steps() int {
+	if b.StepRate <= 0 || b.MaxRate <= b.StartRate {
+		return 1
+	}
+	n := (b.MaxRate - b.StartRate) / b.StepRate
+	k := int(n)
+	if float64(k) < n-1e-9 {
+		k++
+	}
+	return k + 1
+}
+
+// SearchDuration is the longest the search runs: every step, to MaxRate
+// (at most the longest time.Duration).
+func (b *Breakpoint) SearchDuration() time.Duration {
+	d := float64(b.Steps()) * float64(b.StepDuration)
+	if d >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return time.Duration(d)
+}
+
 // Breakpoint phases.
 const (
 	phaseSearch   = "search"
@@ -137,10 +315,8 @@ func (b *BreakpointResult) missing(name string) string {
 // schedule with the recovery rate; once the condition has cleared (or
 // recovery_timeout passed) it ends the schedule.
 type breakpoint struct {
-	spec   plan.BreakpointSpec
+	spec   Breakpoint
 	unit   time.Duration
-	pre    int
-	maxVUs int
 	search *arrivalSchedule
 	// need is how many consecutive intervals make stop_grace.
 	need int
@@ -173,11 +349,12 @@ type bpRow struct {
 }
 
 // newBreakpoint returns the executor for spec.
-func newBreakpoint(spec plan.BreakpointSpec, unit time.Duration, pre, maxVUs int) *breakpoint {
+func newBreakpoint(spec Breakpoint) *breakpoint {
+	unit := spec.TimeUnit
 	if unit <= 0 {
 		unit = time.Second
 	}
-	e := &breakpoint{spec: spec, unit: unit, pre: pre, maxVUs: maxVUs}
+	e := &breakpoint{spec: spec, unit: unit}
 	e.need = max(1, int(math.Round(float64(spec.StopGrace)/float64(max(spec.Interval, 1)))))
 	// The search, then max_rate held for two more intervals, so that the
 	// tick that ends the last step still sees load; observe ends the
@@ -217,8 +394,8 @@ func (e *breakpoint) start(s *scenarioRun) error {
 	s.sched.Store(e.search)
 	s.bp = e
 	e.phase = phaseSearch
-	pre := max(e.pre, 1)
-	s.maxVUs = max(e.maxVUs, pre)
+	pre := max(e.spec.PreAllocatedVUs, 1)
+	s.maxVUs = max(e.spec.MaxVUs, pre)
 	return s.startOpen(pre)
 }
 
@@ -440,9 +617,6 @@ func (e *breakpoint) end(s *scenarioRun, t1 time.Duration) {
 // search that the collector did not conclude was cut short: by an
 // interrupt or an abort, or by the schedule running out between ticks.
 func (e *breakpoint) result(elapsed time.Duration, stopped bool) *BreakpointResult {
-	if e.phase != "" && stopped {
-		e.res.Incomplete = true
-	}
 	if e.phase != "" && stopped {
 		e.res.Incomplete = true
 	}

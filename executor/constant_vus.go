@@ -3,10 +3,59 @@ package executor
 import (
 	"math"
 	"time"
+
+	"github.com/perfplan/perfplan/plan"
 )
 
-// constantVUs runs a fixed number of workers for a duration (k6
+// ConstantVUsName is the constant-vus executor's name.
+const ConstantVUsName = "constant-vus"
+
+// ConstantVUs runs a fixed number of workers for a duration (k6
 // constant-vus), each looping as fast as the target allows.
+type ConstantVUs struct {
+	VUs      int
+	Duration time.Duration
+}
+
+func constantVUsKind() Kind {
+	return Kind{
+		Name: ConstantVUsName,
+		Doc:  "vus workers loop for duration",
+		Params: []Param{
+			{Name: "vus", Type: ParamInt, Doc: "workers (default 1)"},
+			{Name: "duration", Type: ParamDuration, Required: true, Doc: "how long they loop"},
+		},
+		Config: func(p Params) (Config, error) {
+			c := newChecker(ConstantVUsName, p)
+			c.require(constantVUsKind())
+			cfg := &ConstantVUs{VUs: c.workers("vus", 1, 1), Duration: c.positiveDur("duration", 0)}
+			return cfg, c.err()
+		},
+	}
+}
+
+// Kind implements plan.ExecutorConfig.
+func (c *ConstantVUs) Kind() string { return ConstantVUsName }
+
+// Open implements plan.ExecutorConfig.
+func (c *ConstantVUs) Open() bool { return false }
+
+// Metrics implements plan.ExecutorConfig.
+func (c *ConstantVUs) Metrics() []string { return nil }
+
+// Longest implements plan.ExecutorConfig.
+func (c *ConstantVUs) Longest() time.Duration { return c.Duration }
+
+// Scaled implements plan.ExecutorConfig.
+func (c *ConstantVUs) Scaled(f float64) plan.ExecutorConfig {
+	x := *c
+	x.Duration = scale(c.Duration, f)
+	return &x
+}
+
+func (c *ConstantVUs) run() executor { return &constantVUs{vus: c.VUs, dur: c.Duration} }
+
+// constantVUs is ConstantVUs running.
 type constantVUs struct {
 	vus int
 	dur time.Duration

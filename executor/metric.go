@@ -2,6 +2,7 @@ package executor
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,7 +57,7 @@ func (r *ScenarioResult) Metric(name string) (float64, bool) {
 		v, ok := r.TargetStats[rest]
 		return v, ok
 	}
-	if plan.IsBreakpointMetric(name) {
+	if slices.Contains(breakpointMetrics(), name) {
 		if r.Breakpoint == nil {
 			return 0, false
 		}
@@ -105,7 +106,7 @@ func (r *ScenarioResult) opMetric(o *OpStats, f string) (float64, bool) {
 		}
 		return latencyField(l, lf, o.Ops+o.Omitted)
 	}
-	if !plan.OpenModel(r.Executor) {
+	if !IsOpen(r.Executor) {
 		return 0, false
 	}
 	if lf, ok := strings.CutPrefix(f, "service_time."); ok {

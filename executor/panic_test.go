@@ -72,7 +72,7 @@ func TestTargetPanics(t *testing.T) {
 		executor string
 		check    func(t *testing.T, res *Result, err error)
 	}{
-		{"do", plan.PerVUIterations, func(t *testing.T, res *Result, err error) {
+		{"do", PerVUIterationsName, func(t *testing.T, res *Result, err error) {
 			r := res.Scenarios[0]
 			if err != nil || r.Total.Ops != 300 || r.Total.Errors != 100 || r.Panics != 100 {
 				t.Fatalf("err %v ops %d errors %d panics %d, want 300 ops with 100 failed by panics", err, r.Total.Ops, r.Total.Errors, r.Panics)
@@ -83,13 +83,13 @@ func TestTargetPanics(t *testing.T) {
 				t.Fatalf("error samples %+v, want the panic with its frame", es)
 			}
 		}},
-		{"do", plan.ConstantArrivalRate, func(t *testing.T, res *Result, err error) {
+		{"do", ConstantArrivalRateName, func(t *testing.T, res *Result, err error) {
 			r := res.Scenarios[0]
 			if err != nil || r.Panics == 0 || r.Total.Errors != r.Panics || r.Total.Ops < 3*r.Panics-2 {
 				t.Fatalf("err %v ops %d errors %d panics %d", err, r.Total.Ops, r.Total.Errors, r.Panics)
 			}
 		}},
-		{"newworker", plan.PerVUIterations, func(t *testing.T, res *Result, err error) {
+		{"newworker", PerVUIterationsName, func(t *testing.T, res *Result, err error) {
 			if err != nil || !res.TargetFailed() || res.Passed() {
 				t.Fatalf("err %v target failed %v passed %v", err, res.TargetFailed(), res.Passed())
 			}
@@ -97,24 +97,24 @@ func TestTargetPanics(t *testing.T) {
 				t.Fatalf("target failure %q", f)
 			}
 		}},
-		{"open", plan.PerVUIterations, func(t *testing.T, res *Result, err error) {
+		{"open", PerVUIterationsName, func(t *testing.T, res *Result, err error) {
 			var te *TargetError
 			if !errors.As(err, &te) || !strings.Contains(err.Error(), "Open panicked: open exploded") {
 				t.Fatalf("err = %v, want a TargetError for the panic", err)
 			}
 		}},
-		{"stats", plan.PerVUIterations, func(t *testing.T, res *Result, err error) {
+		{"stats", PerVUIterationsName, func(t *testing.T, res *Result, err error) {
 			r := res.Scenarios[0]
 			if err != nil || r.Total.Ops != 300 || r.TargetStats != nil || len(r.WorkerErrors) != 1 || !strings.Contains(r.WorkerErrors[0], "Stats panicked") {
 				t.Fatalf("err %v ops %d stats %v errors %q", err, r.Total.Ops, r.TargetStats, r.WorkerErrors)
 			}
 		}},
-		{"close", plan.PerVUIterations, func(t *testing.T, res *Result, err error) {
+		{"close", PerVUIterationsName, func(t *testing.T, res *Result, err error) {
 			if err != nil || res.Scenarios[0].Total.Ops != 300 || len(res.Errors) != 1 || !strings.Contains(res.Errors[0], "Close panicked: close exploded") {
 				t.Fatalf("err %v errors %q", err, res.Errors)
 			}
 		}},
-		{"control", plan.PerVUIterations, func(t *testing.T, res *Result, err error) {
+		{"control", PerVUIterationsName, func(t *testing.T, res *Result, err error) {
 			r := res.Scenarios[0]
 			if err != nil || len(r.EventErrors) != 1 || !strings.Contains(r.EventErrors[0], "Control panicked") {
 				t.Fatalf("err %v event errors %q", err, r.EventErrors)
@@ -124,9 +124,11 @@ func TestTargetPanics(t *testing.T) {
 		t.Run(tc.in+"/"+tc.executor, func(t *testing.T) {
 			t.Parallel()
 			pt := kindTarget("panicky", &panicky{in: tc.in})
-			sc := &plan.Scenario{Name: "s", Executor: tc.executor, VUs: 1, Iterations: 300, MaxDuration: time.Minute,
-				Rate: 300, TimeUnit: time.Second, Duration: 300 * time.Millisecond, PreAllocatedVUs: 1, MaxVUs: 2,
-				Workload: workload(pt)}
+			var cfg plan.ExecutorConfig = &PerVUIterations{VUs: 1, Iterations: 300, MaxDuration: time.Minute}
+			if tc.executor == ConstantArrivalRateName {
+				cfg = &ConstantArrivalRate{Rate: 300, TimeUnit: time.Second, Duration: 300 * time.Millisecond, PreAllocatedVUs: 1, MaxVUs: 2}
+			}
+			sc := &plan.Scenario{Name: "s", Config: cfg, Workload: workload(pt)}
 			if tc.in == "control" {
 				sc.Events = []plan.Event{{At: 0, Target: pt, Action: "poke"}}
 			}
@@ -142,7 +144,7 @@ func TestInterruptWhileOpening(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	pt := kindTarget("slow", &slowOpen{cancel: cancel})
-	sc := &plan.Scenario{Name: "s", Executor: plan.PerVUIterations, VUs: 1, Iterations: 1, Workload: workload(pt)}
+	sc := &plan.Scenario{Name: "s", Config: &PerVUIterations{VUs: 1, Iterations: 1}, Workload: workload(pt)}
 	res, err := Run(ctx, onePlan(sc), Options{NoResources: true})
 	if err != nil || res == nil || !res.Interrupted || len(res.Scenarios) != 0 {
 		t.Fatalf("res %+v err %v, want an interrupted result", res, err)
@@ -169,8 +171,7 @@ func TestAbortCutsInFlight(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	abort := make(chan struct{})
-	sc := &plan.Scenario{Name: "s", Executor: plan.ConstantVUs, VUs: 4, Duration: time.Hour, GracefulStop: time.Minute,
-		Workload: workload(kindTarget("stuck", &sleepTarget{d: time.Hour}))}
+	sc := &plan.Scenario{Name: "s", Config: &ConstantVUs{VUs: 4, Duration: time.Hour}, GracefulStop: time.Minute, Workload: workload(kindTarget("stuck", &sleepTarget{d: time.Hour}))}
 	done := make(chan *Result)
 	go func() {
 		res, _ := Run(ctx, onePlan(sc), Options{NoResources: true, Abort: abort})

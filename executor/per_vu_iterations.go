@@ -3,10 +3,75 @@ package executor
 import (
 	"math"
 	"time"
+
+	"github.com/perfplan/perfplan/plan"
 )
 
-// perVUIterations has each of vus workers run exactly iterations iterations
-// (k6 per-vu-iterations), within max_duration.
+// PerVUIterationsName is the per-vu-iterations executor's name.
+const PerVUIterationsName = "per-vu-iterations"
+
+// PerVUIterations has each of VUs workers run exactly Iterations iterations
+// (k6 per-vu-iterations), within MaxDuration.
+type PerVUIterations struct {
+	VUs         int
+	Iterations  int64
+	MaxDuration time.Duration
+}
+
+func perVUIterationsKind() Kind {
+	return Kind{
+		Name: PerVUIterationsName,
+		Doc:  "each worker runs exactly iterations",
+		Params: []Param{
+			{Name: "vus", Type: ParamInt, Doc: "workers (default 1)"},
+			{Name: "iterations", Type: ParamInt, Doc: "iterations per worker (default 1)"},
+			{Name: "max_duration", Type: ParamDuration, Doc: "the longest the scenario may run (default 10m)"},
+		},
+		Config: func(p Params) (Config, error) {
+			c := newChecker(PerVUIterationsName, p)
+			vus, iters, maxDur := iterationParams(c)
+			return &PerVUIterations{VUs: vus, Iterations: iters, MaxDuration: maxDur}, c.err()
+		},
+	}
+}
+
+// iterationParams checks vus, iterations and max_duration, shared by the
+// iteration-bound executors.
+func iterationParams(c *checker) (vus int, iterations int64, maxDur time.Duration) {
+	vus = c.workers("vus", 1, 1)
+	iterations = c.p.intOr("iterations", 1)
+	if c.p.Has("iterations") && iterations < 1 {
+		c.outOfRange("iterations", "iterations must be at least 1.")
+		iterations = 1
+	}
+	maxDur = c.positiveDur("max_duration", defaultMaxDuration)
+	return vus, iterations, maxDur
+}
+
+// Kind implements plan.ExecutorConfig.
+func (c *PerVUIterations) Kind() string { return PerVUIterationsName }
+
+// Open implements plan.ExecutorConfig.
+func (c *PerVUIterations) Open() bool { return false }
+
+// Metrics implements plan.ExecutorConfig.
+func (c *PerVUIterations) Metrics() []string { return nil }
+
+// Longest implements plan.ExecutorConfig.
+func (c *PerVUIterations) Longest() time.Duration { return c.MaxDuration }
+
+// Scaled implements plan.ExecutorConfig.
+func (c *PerVUIterations) Scaled(f float64) plan.ExecutorConfig {
+	x := *c
+	x.MaxDuration = scale(c.MaxDuration, f)
+	return &x
+}
+
+func (c *PerVUIterations) run() executor {
+	return &perVUIterations{vus: c.VUs, iterations: c.Iterations, maxDur: c.MaxDuration}
+}
+
+// perVUIterations is PerVUIterations running.
 type perVUIterations struct {
 	vus        int
 	iterations int64

@@ -6,8 +6,65 @@ import (
 	"github.com/perfplan/perfplan/plan"
 )
 
-// rampingVUs changes the number of active workers linearly between stage
-// targets (k6 ramping-vus). Every worker that a stage may need is created up
+// RampingVUsName is the ramping-vus executor's name.
+const RampingVUsName = "ramping-vus"
+
+// RampingVUs ramps the number of active workers linearly from StartVUs
+// through each stage's target (a number of workers) over the stage (k6
+// ramping-vus). Workers removed by a ramp finish their iteration within
+// GracefulRampDown.
+type RampingVUs struct {
+	StartVUs         int
+	Stages           []plan.Stage
+	GracefulRampDown time.Duration
+}
+
+func rampingVUsKind() Kind {
+	return Kind{
+		Name: RampingVUsName,
+		Doc:  "the worker count ramps linearly between stage targets",
+		Params: []Param{
+			{Name: "start_vus", Type: ParamInt, Doc: "workers at the start (default 1)"},
+			{Name: "stage", Type: ParamStages, Required: true, WholeTargets: true, Doc: "ramps to a number of workers"},
+			{Name: "graceful_ramp_down", Type: ParamDuration, Doc: "how long removed workers may finish their iteration (default 30s)"},
+		},
+		Config: func(p Params) (Config, error) {
+			c := newChecker(RampingVUsName, p)
+			c.require(rampingVUsKind())
+			cfg := &RampingVUs{
+				StartVUs:         c.workers("start_vus", 0, 1),
+				Stages:           c.stageList("stage"),
+				GracefulRampDown: c.nonNegativeDur("graceful_ramp_down", defaultGracefulRampDown),
+			}
+			return cfg, c.err()
+		},
+	}
+}
+
+// Kind implements plan.ExecutorConfig.
+func (c *RampingVUs) Kind() string { return RampingVUsName }
+
+// Open implements plan.ExecutorConfig.
+func (c *RampingVUs) Open() bool { return false }
+
+// Metrics implements plan.ExecutorConfig.
+func (c *RampingVUs) Metrics() []string { return nil }
+
+// Longest implements plan.ExecutorConfig.
+func (c *RampingVUs) Longest() time.Duration { return stagesLength(c.Stages) + c.GracefulRampDown }
+
+// Scaled implements plan.ExecutorConfig.
+func (c *RampingVUs) Scaled(f float64) plan.ExecutorConfig {
+	x := *c
+	x.Stages = scaleStages(c.Stages, f)
+	x.GracefulRampDown = scale(c.GracefulRampDown, f)
+	return &x
+}
+
+func (c *RampingVUs) run() executor { return newRampingVUs(c.StartVUs, c.Stages, c.GracefulRampDown) }
+
+// rampingVUs is RampingVUs running: it changes the number of active workers
+// linearly between stage targets. Every worker that a stage may need is created up
 // front; those above the active count park. The count follows the linear
 // target truncated toward the stage's starting value: ramping from a to b
 // over D, it becomes a±k at D·k/|b−a| into the stage. The change times are

@@ -2,17 +2,14 @@ package executor
 
 import (
 	"math"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"testing"
 	"time"
 
-	"github.com/perfplan/perfplan/dsl"
 	"github.com/perfplan/perfplan/plan"
 	"github.com/perfplan/perfplan/targets"
-	"github.com/perfplan/perfplan/targets/builtin"
 	"github.com/perfplan/perfplan/targets/sleep"
 )
 
@@ -140,7 +137,7 @@ func TestParseStatm(t *testing.T) {
 func TestResourcesSampled(t *testing.T) {
 	t.Parallel()
 	for _, off := range []bool{false, true} {
-		sc := &plan.Scenario{Name: "r", Executor: plan.ConstantVUs, VUs: 1, Duration: 600 * time.Millisecond, Workload: workload(noopTarget())}
+		sc := &plan.Scenario{Name: "r", Config: &ConstantVUs{VUs: 1, Duration: 600 * time.Millisecond}, Workload: workload(noopTarget())}
 		res := run(t, onePlan(sc), Options{SnapshotInterval: 50 * time.Millisecond, NoResources: off})
 		r := res.Scenarios[0]
 		if off {
@@ -178,16 +175,6 @@ func leakySleepTarget(leak int64) *plan.Target {
 	}}}
 }
 
-func loadExample(t *testing.T, name string, vars ...dsl.VarArg) *plan.Plan {
-	t.Helper()
-	l := dsl.NewLoader(builtin.Registry(), vars, nil)
-	p, diags := l.Load(filepath.Join("..", "examples", name))
-	if diags.HasErrors() || p == nil {
-		t.Fatalf("load %s: %v", name, diags)
-	}
-	return p
-}
-
 // TestLeakDetection drives leak detection through Run: a sleep target that
 // retains memory on every call is flagged, the same target without the leak
 // and the prefilled cache at steady state are not. The examples run scaled
@@ -203,19 +190,10 @@ func TestLeakDetection(t *testing.T) {
 		gogc    int  // GOGC during the run; 0 leaves it alone
 	}{
 		{name: "sleep leaking 16KiB per call", leak: true, scale: 1, plan: func(*testing.T) *plan.Plan {
-			return onePlan(&plan.Scenario{Name: "leak", Executor: plan.ConstantVUs, VUs: 2, Duration: 3 * time.Second, Workload: workload(leakySleepTarget(16384))})
+			return onePlan(&plan.Scenario{Name: "leak", Config: &ConstantVUs{VUs: 2, Duration: 3 * time.Second}, Workload: workload(leakySleepTarget(16384))})
 		}},
 		{name: "sleep without leak", scale: 1, plan: func(*testing.T) *plan.Plan {
-			return onePlan(&plan.Scenario{Name: "steady", Executor: plan.ConstantVUs, VUs: 2, Duration: 3 * time.Second, Workload: workload(leakySleepTarget(0))})
-		}},
-		{name: "examples/soak-leak.hcl", leak: true, scale: 0.5, plan: func(t *testing.T) *plan.Plan { return loadExample(t, "soak-leak.hcl") }},
-		// GOGC=5 makes the cache's garbage bring a GC cycle every few
-		// hundred milliseconds, so the negative is a verdict and not a
-		// lack of points. 5000 ops/s is sustained even under -race (a
-		// saturated open model keeps spawning workers, which grows the
-		// live heap for a while).
-		{name: "examples/soak-steady.hcl", scale: 0.5, verdict: true, gogc: 5, plan: func(t *testing.T) *plan.Plan {
-			return loadExample(t, "soak-steady.hcl", dsl.VarArg{Name: "rate", Value: "5000"})
+			return onePlan(&plan.Scenario{Name: "steady", Config: &ConstantVUs{VUs: 2, Duration: 3 * time.Second}, Workload: workload(leakySleepTarget(0))})
 		}},
 	}
 	for _, tc := range tests {
@@ -257,7 +235,7 @@ func TestLeakDetection(t *testing.T) {
 func TestAbortOnResourceMetric(t *testing.T) {
 	t.Parallel()
 	a := &plan.Assertion{Expr: "goroutines.max < 1", AbortOnFail: true, AbortGrace: 100 * time.Millisecond, Condition: fakeCond{"goroutines.max", 1}}
-	sc := &plan.Scenario{Name: "a", Executor: plan.ConstantVUs, VUs: 1, Duration: time.Minute, Workload: workload(noopTarget()), Asserts: []*plan.Assertion{a}}
+	sc := &plan.Scenario{Name: "a", Config: &ConstantVUs{VUs: 1, Duration: time.Minute}, Workload: workload(noopTarget()), Asserts: []*plan.Assertion{a}}
 	r := run(t, onePlan(sc), Options{SnapshotInterval: 50 * time.Millisecond}).Scenarios[0]
 	if !r.Aborted || !r.Assertions[0].Aborted || r.Elapsed > 30*time.Second {
 		t.Fatalf("aborted=%v reason=%q elapsed=%v", r.Aborted, r.AbortReason, r.Elapsed)
@@ -268,7 +246,7 @@ func TestAbortOnResourceMetric(t *testing.T) {
 // divide CPU time measured over its set-up by its tiny elapsed time.
 func TestCPUPercentBounded(t *testing.T) {
 	t.Parallel()
-	sc := &plan.Scenario{Name: "short", Executor: plan.SharedIterations, VUs: 1, Iterations: 100, MaxDuration: time.Minute, Workload: workload(noopTarget())}
+	sc := &plan.Scenario{Name: "short", Config: &SharedIterations{VUs: 1, Iterations: 100, MaxDuration: time.Minute}, Workload: workload(noopTarget())}
 	r := run(t, onePlan(sc), Options{}).Scenarios[0]
 	v, ok := r.Metric("cpu.percent")
 	if !ok {

@@ -167,27 +167,15 @@ func openTargets(ctx context.Context, p *plan.Plan) (map[*plan.Target]targets.Ta
 func scaleScenario(sc *plan.Scenario, f float64) *plan.Scenario {
 	c := *sc
 	d := func(x time.Duration) time.Duration { return time.Duration(float64(x) * f) }
-	c.Duration = d(c.Duration)
-	c.MaxDuration = d(c.MaxDuration)
 	c.StartTime = d(c.StartTime)
 	c.GracefulStop = d(c.GracefulStop)
-	c.GracefulRampDown = d(c.GracefulRampDown)
-	c.Stages = make([]plan.Stage, len(sc.Stages))
-	for i, st := range sc.Stages {
-		c.Stages[i] = plan.Stage{Duration: d(st.Duration), Target: st.Target}
+	if sc.Config != nil {
+		c.Config = sc.Config.Scaled(f)
 	}
 	c.Events = make([]plan.Event, len(sc.Events))
 	for i, ev := range sc.Events {
 		ev.At = d(ev.At)
 		c.Events[i] = ev
-	}
-	if sc.Breakpoint != nil {
-		bp := *sc.Breakpoint
-		bp.StepDuration = d(bp.StepDuration)
-		bp.StopGrace = d(bp.StopGrace)
-		bp.Interval = d(bp.Interval)
-		bp.RecoveryTimeout = d(bp.RecoveryTimeout)
-		c.Breakpoint = &bp
 	}
 	c.Asserts = make([]*plan.Assertion, len(sc.Asserts))
 	for i, a := range sc.Asserts {
@@ -198,28 +186,13 @@ func scaleScenario(sc *plan.Scenario, f float64) *plan.Scenario {
 	return &c
 }
 
-// newExecutor returns the executor for sc.
+// newExecutor returns the executor that runs sc.
 func newExecutor(sc *plan.Scenario) (executor, error) {
-	switch sc.Executor {
-	case plan.ConstantVUs:
-		return &constantVUs{vus: sc.VUs, dur: sc.Duration}, nil
-	case plan.RampingVUs:
-		return newRampingVUs(sc.StartVUs, sc.Stages, sc.GracefulRampDown), nil
-	case plan.PerVUIterations:
-		return &perVUIterations{vus: sc.VUs, iterations: sc.Iterations, maxDur: sc.MaxDuration}, nil
-	case plan.SharedIterations:
-		return &sharedIterations{vus: sc.VUs, iterations: sc.Iterations, maxDur: sc.MaxDuration}, nil
-	case plan.ConstantArrivalRate:
-		return newConstantArrivalRate(sc.Rate, sc.TimeUnit, sc.Duration, sc.PreAllocatedVUs, sc.MaxVUs), nil
-	case plan.RampingArrivalRate:
-		return newRampingArrivalRate(sc.StartRate, sc.TimeUnit, sc.Stages, sc.PreAllocatedVUs, sc.MaxVUs), nil
-	case plan.Breakpoint:
-		if sc.Breakpoint == nil || sc.Breakpoint.StepDuration <= 0 || sc.Breakpoint.Interval <= 0 {
-			return nil, errors.New("breakpoint executor without a valid search (step_duration, interval)")
-		}
-		return newBreakpoint(*sc.Breakpoint, sc.TimeUnit, sc.PreAllocatedVUs, sc.MaxVUs), nil
+	cfg, ok := sc.Config.(Config)
+	if !ok {
+		return nil, fmt.Errorf("executor %q has no configuration this package can run", sc.ExecutorName())
 	}
-	return nil, fmt.Errorf("unknown executor %q", sc.Executor)
+	return cfg.run(), nil
 }
 
 // runScenario runs one scenario to its end and evaluates its assertions.
@@ -243,8 +216,8 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 	s.ops = wl.Ops
 	s.errSamples = make([]errSamples, len(wl.Ops))
 	s.picker = newOpPicker(wl.Ops)
-	s.set = metrics.NewSet(len(wl.Ops), plan.OpenModel(sc.Executor))
-	if plan.OpenModel(sc.Executor) {
+	s.set = metrics.NewSet(len(wl.Ops), sc.Open())
+	if sc.Open() {
 		// Workers wait for intended starts with it (see package
 		// hrtimer).
 		// Timer files for the last 2ms of a wait, 16 at once: at high
@@ -258,7 +231,7 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 	col := newCollector(s)
 
 	empty := func(errMsg string) *ScenarioResult {
-		r := &ScenarioResult{Name: sc.Name, Executor: sc.Executor, Start: time.Now(), End: time.Now(), Ops: make([]OpStats, len(s.ops))}
+		r := &ScenarioResult{Name: sc.Name, Executor: sc.ExecutorName(), Start: time.Now(), End: time.Now(), Ops: make([]OpStats, len(s.ops))}
 		for i, o := range s.ops {
 			r.Ops[i].Name = o.Name
 		}
@@ -313,9 +286,9 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 		col.res = newResourceSampler(opts.SeriesLimit)
 	}
 	s.statsStart = s.stats()
-	wallStart := time.Now()
-	s.base = wallStart
 	startErr := ex.start(s)
+	s.markStart() // when no worker started
+	wallStart := s.base
 	if startErr != nil {
 		s.addError("%v", startErr)
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 func TestSharedIterationsExact(t *testing.T) {
-	sc := &plan.Scenario{Name: "si", Executor: plan.SharedIterations, VUs: 7, Iterations: 10007, MaxDuration: time.Minute, Workload: workload(noopTarget())}
+	sc := &plan.Scenario{Name: "si", Config: &SharedIterations{VUs: 7, Iterations: 10007, MaxDuration: time.Minute}, Workload: workload(noopTarget())}
 	r := run(t, onePlan(sc), Options{}).Scenarios[0]
 	if r.Total.Ops != 10007 || r.Ops[0].Ops != 10007 {
 		t.Fatalf("ops = %d, want 10007", r.Total.Ops)
@@ -21,7 +21,7 @@ func TestSharedIterationsExact(t *testing.T) {
 }
 
 func TestPerVUIterationsExact(t *testing.T) {
-	sc := &plan.Scenario{Name: "pv", Executor: plan.PerVUIterations, VUs: 5, Iterations: 1001, MaxDuration: time.Minute, Workload: workload(noopTarget())}
+	sc := &plan.Scenario{Name: "pv", Config: &PerVUIterations{VUs: 5, Iterations: 1001, MaxDuration: time.Minute}, Workload: workload(noopTarget())}
 	r := run(t, onePlan(sc), Options{}).Scenarios[0]
 	if r.Total.Ops != 5005 || r.VUsMax != 5 {
 		t.Fatalf("ops = %d vus = %d, want 5005 and 5", r.Total.Ops, r.VUsMax)
@@ -39,7 +39,7 @@ func TestWeightsAndKeys(t *testing.T) {
 			wl.Ops = []plan.Op{{Name: "op", Index: 0, Weight: 3}, {Name: "get", Index: 1, Weight: 1}}
 			wl.Keys = plan.KeySpace{Count: 100, Distribution: dist, ZipfS: 1.2, ZipfV: 1, HotFraction: 0.1, HotRate: 0.9}
 			wl.ValueSize = 64
-			sc := &plan.Scenario{Name: "w", Executor: plan.SharedIterations, VUs: 2, Iterations: 40000, MaxDuration: time.Minute, Workload: wl}
+			sc := &plan.Scenario{Name: "w", Config: &SharedIterations{VUs: 2, Iterations: 40000, MaxDuration: time.Minute}, Workload: wl}
 			r := run(t, onePlan(sc), Options{}).Scenarios[0]
 			if r.Total.Ops != 40000 {
 				t.Fatalf("ops = %d", r.Total.Ops)
@@ -91,17 +91,12 @@ func (t *recTarget) Do(_ context.Context, r *targets.Request) error {
 }
 
 func TestRampingVUsFollowsStages(t *testing.T) {
-	sc := &plan.Scenario{
-		Name: "rv", Executor: plan.RampingVUs, StartVUs: 0,
-		Stages: []plan.Stage{
-			{Duration: 400 * time.Millisecond, Target: 4},
-			{Duration: 600 * time.Millisecond, Target: 4},
-			{Duration: 200 * time.Millisecond, Target: 1},
-			{Duration: 400 * time.Millisecond, Target: 1},
-		},
-		GracefulRampDown: 100 * time.Millisecond,
-		Workload:         workload(kindTarget("slow", &sleepTarget{d: time.Millisecond})),
-	}
+	sc := &plan.Scenario{Name: "rv", Config: &RampingVUs{StartVUs: 0, Stages: []plan.Stage{
+		{Duration: 400 * time.Millisecond, Target: 4},
+		{Duration: 600 * time.Millisecond, Target: 4},
+		{Duration: 200 * time.Millisecond, Target: 1},
+		{Duration: 400 * time.Millisecond, Target: 1},
+	}, GracefulRampDown: 100 * time.Millisecond}, Workload: workload(kindTarget("slow", &sleepTarget{d: time.Millisecond}))}
 	r := run(t, onePlan(sc), Options{SnapshotInterval: 100 * time.Millisecond}).Scenarios[0]
 	if r.VUsMax != 4 {
 		t.Fatalf("VUsMax = %d, want 4", r.VUsMax)
@@ -177,15 +172,8 @@ func (t *stallTarget) Do(context.Context, *targets.Request) error {
 // near 1 ms. The closed loop coordinates with the system under test and
 // omits exactly the samples that would have shown the problem.
 func TestCoordinatedOmission(t *testing.T) {
-	open := &plan.Scenario{
-		Name: "open", Executor: plan.ConstantArrivalRate, Rate: 200, TimeUnit: time.Second, Duration: 3 * time.Second,
-		PreAllocatedVUs: 2, MaxVUs: 1000,
-		Workload: workload(kindTarget("stall1", &stallTarget{stallAt: time.Second, stall: time.Second})),
-	}
-	closed := &plan.Scenario{
-		Name: "closed", Executor: plan.ConstantVUs, VUs: 2, Duration: 3 * time.Second,
-		Workload: workload(kindTarget("stall2", &stallTarget{stallAt: time.Second, stall: time.Second})),
-	}
+	open := &plan.Scenario{Name: "open", Config: &ConstantArrivalRate{Rate: 200, TimeUnit: time.Second, Duration: 3 * time.Second, PreAllocatedVUs: 2, MaxVUs: 1000}, Workload: workload(kindTarget("stall1", &stallTarget{stallAt: time.Second, stall: time.Second}))}
+	closed := &plan.Scenario{Name: "closed", Config: &ConstantVUs{VUs: 2, Duration: 3 * time.Second}, Workload: workload(kindTarget("stall2", &stallTarget{stallAt: time.Second, stall: time.Second}))}
 	res := run(t, onePlan(open, closed), Options{})
 	o, c := res.Scenarios[0], res.Scenarios[1]
 	t.Logf("open: ops=%d dropped=%d vus=%d p50=%v p99=%v svc.p99=%v", o.Total.Ops, o.Dropped, o.VUsMax, o.Total.Latency.P50, o.Total.Latency.P99, o.Total.ServiceTime.P99)
@@ -230,10 +218,7 @@ func TestGracefulStopCuts(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			bt := &blockTarget{ignore: ignore, release: make(chan struct{})}
 			defer close(bt.release)
-			sc := &plan.Scenario{
-				Name: "g", Executor: plan.ConstantVUs, VUs: 3, Duration: 100 * time.Millisecond,
-				GracefulStop: 100 * time.Millisecond, Workload: workload(kindTarget("block", bt)),
-			}
+			sc := &plan.Scenario{Name: "g", Config: &ConstantVUs{VUs: 3, Duration: 100 * time.Millisecond}, GracefulStop: 100 * time.Millisecond, Workload: workload(kindTarget("block", bt))}
 			r := run(t, onePlan(sc), Options{}).Scenarios[0]
 			if r.Cut != 3 || r.Total.Ops != 0 {
 				t.Fatalf("cut = %d ops = %d, want 3 and 0", r.Cut, r.Total.Ops)
@@ -248,8 +233,8 @@ func TestGracefulStopCuts(t *testing.T) {
 func TestInterruptReturnsPartialResults(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(300*time.Millisecond, cancel)
-	sc := &plan.Scenario{Name: "i", Executor: plan.ConstantVUs, VUs: 2, Duration: time.Minute, Workload: workload(noopTarget())}
-	late := &plan.Scenario{Name: "late", Executor: plan.ConstantVUs, VUs: 1, Duration: time.Second, StartTime: time.Minute, Workload: workload(noopTarget())}
+	sc := &plan.Scenario{Name: "i", Config: &ConstantVUs{VUs: 2, Duration: time.Minute}, Workload: workload(noopTarget())}
+	late := &plan.Scenario{Name: "late", Config: &ConstantVUs{VUs: 1, Duration: time.Second}, StartTime: time.Minute, Workload: workload(noopTarget())}
 	res, err := Run(ctx, onePlan(sc, late), Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -280,7 +265,7 @@ func (c fakeCond) Eval(m plan.Metrics) (bool, error) {
 func TestAbortOnFail(t *testing.T) {
 	a := &plan.Assertion{Expr: "ops < 10", AbortOnFail: true, AbortGrace: 200 * time.Millisecond, Condition: fakeCond{"ops", 10}}
 	keep := &plan.Assertion{Expr: "error_rate < 0.5", Condition: fakeCond{"error_rate", 0.5}}
-	sc := &plan.Scenario{Name: "a", Executor: plan.ConstantVUs, VUs: 1, Duration: time.Minute, Workload: workload(noopTarget()), Asserts: []*plan.Assertion{keep, a}}
+	sc := &plan.Scenario{Name: "a", Config: &ConstantVUs{VUs: 1, Duration: time.Minute}, Workload: workload(noopTarget()), Asserts: []*plan.Assertion{keep, a}}
 	r := run(t, onePlan(sc), Options{SnapshotInterval: 50 * time.Millisecond}).Scenarios[0]
 	if !r.Aborted || r.AbortReason == "" || !r.Assertions[1].Aborted || r.Assertions[1].Passed {
 		t.Fatalf("aborted=%v reason=%q assertion=%+v", r.Aborted, r.AbortReason, r.Assertions[1])
@@ -300,7 +285,7 @@ func TestAssertionsObserved(t *testing.T) {
 		{Expr: "target.nope < 1", Condition: fakeCond{"target.nope", 1}},
 		{Expr: "target.workers < 100", Condition: fakeCond{"target.workers", 100}},
 	}
-	sc := &plan.Scenario{Name: "o", Executor: plan.PerVUIterations, VUs: 2, Iterations: 100, MaxDuration: time.Minute, Workload: workload(noopTarget()), Asserts: asserts}
+	sc := &plan.Scenario{Name: "o", Config: &PerVUIterations{VUs: 2, Iterations: 100, MaxDuration: time.Minute}, Workload: workload(noopTarget()), Asserts: asserts}
 	res := run(t, onePlan(sc), Options{})
 	r := res.Scenarios[0]
 	as := r.Assertions
@@ -331,7 +316,7 @@ func TestTargetError(t *testing.T) {
 		return nil, errors.New("cannot connect")
 	}}
 	pt := &plan.Target{Kind: "bad", Name: "x", Spec: &k}
-	sc := &plan.Scenario{Name: "e", Executor: plan.ConstantVUs, VUs: 1, Duration: time.Second, Workload: workload(pt)}
+	sc := &plan.Scenario{Name: "e", Config: &ConstantVUs{VUs: 1, Duration: time.Second}, Workload: workload(pt)}
 	_, err := Run(context.Background(), onePlan(sc), Options{})
 	var te *TargetError
 	if !errors.As(err, &te) || te.Target != "bad.x" {
@@ -369,14 +354,11 @@ func (o *obs) ScenarioEnd(*ScenarioResult)         { o.mu.Lock(); o.ends++; o.mu
 func TestEventsScaleAndObserver(t *testing.T) {
 	ct := &ctlTarget{sleepTarget: sleepTarget{d: time.Millisecond}}
 	pt := kindTarget("ctl", ct)
-	sc := &plan.Scenario{
-		Name: "ev", Executor: plan.ConstantVUs, VUs: 1, Duration: 1200 * time.Millisecond, Workload: workload(pt),
-		Events: []plan.Event{
-			{At: 200 * time.Millisecond, Target: pt, Action: "set"},
-			{At: 400 * time.Millisecond, Target: pt, Action: "fail"},
-			{At: time.Hour, Target: pt, Action: "never"},
-		},
-	}
+	sc := &plan.Scenario{Name: "ev", Config: &ConstantVUs{VUs: 1, Duration: 1200 * time.Millisecond}, Workload: workload(pt), Events: []plan.Event{
+		{At: 200 * time.Millisecond, Target: pt, Action: "set"},
+		{At: 400 * time.Millisecond, Target: pt, Action: "fail"},
+		{At: time.Hour, Target: pt, Action: "never"},
+	}}
 	o := &obs{}
 	// Scale 0.5: the scenario lasts 600 ms.
 	r := run(t, onePlan(sc), Options{DurationScale: 0.5, Observer: o, SnapshotInterval: 100 * time.Millisecond}).Scenarios[0]
@@ -398,7 +380,7 @@ func TestEventsScaleAndObserver(t *testing.T) {
 }
 
 func TestSeriesLimit(t *testing.T) {
-	sc := &plan.Scenario{Name: "s", Executor: plan.ConstantVUs, VUs: 1, Duration: 600 * time.Millisecond, Workload: workload(noopTarget())}
+	sc := &plan.Scenario{Name: "s", Config: &ConstantVUs{VUs: 1, Duration: 600 * time.Millisecond}, Workload: workload(noopTarget())}
 	r := run(t, onePlan(sc), Options{SnapshotInterval: 20 * time.Millisecond, SeriesLimit: 8}).Scenarios[0]
 	if len(r.Series) > 8 || len(r.Series) == 0 {
 		t.Fatalf("series has %d points, want 1..8", len(r.Series))
@@ -417,12 +399,7 @@ func TestSeriesLimit(t *testing.T) {
 func TestRampDownCuts(t *testing.T) {
 	bt := &blockTarget{release: make(chan struct{})}
 	defer close(bt.release)
-	sc := &plan.Scenario{
-		Name: "rd", Executor: plan.RampingVUs, StartVUs: 3,
-		Stages:           []plan.Stage{{Duration: 100 * time.Millisecond, Target: 3}, {Duration: 0, Target: 1}, {Duration: 300 * time.Millisecond, Target: 1}},
-		GracefulRampDown: 50 * time.Millisecond, GracefulStop: 50 * time.Millisecond,
-		Workload: workload(kindTarget("block", bt)),
-	}
+	sc := &plan.Scenario{Name: "rd", Config: &RampingVUs{StartVUs: 3, Stages: []plan.Stage{{Duration: 100 * time.Millisecond, Target: 3}, {Duration: 0, Target: 1}, {Duration: 300 * time.Millisecond, Target: 1}}, GracefulRampDown: 50 * time.Millisecond}, GracefulStop: 50 * time.Millisecond, Workload: workload(kindTarget("block", bt))}
 	r := run(t, onePlan(sc), Options{}).Scenarios[0]
 	// Two cut at the ramp-down, the last one at the end.
 	if r.Cut != 3 || r.VUsMax != 3 {

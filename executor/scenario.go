@@ -187,6 +187,13 @@ func (e *errSamples) samples() []ErrorSample {
 	return append([]ErrorSample(nil), e.msgs...)
 }
 
+// markStart starts the scenario's clock, once.
+func (s *scenarioRun) markStart() {
+	if s.base.IsZero() {
+		s.base = time.Now()
+	}
+}
+
 // kind returns the scenario's target kind, or nil.
 func (s *scenarioRun) kind() *targets.Kind {
 	if s.sc.Workload == nil || s.sc.Workload.Target == nil {
@@ -280,6 +287,10 @@ func (s *scenarioRun) startWorkers(n int, run func(*worker)) error {
 		}
 		ws = append(ws, w)
 	}
+	// The scenario's clock starts once its first workers exist: making
+	// them (the target's NewWorker) is set-up, and counting it would make
+	// the first iterations late.
+	s.markStart()
 	s.nworkers.Store(int64(n))
 	// All n workers exist now: count them before any starts, so that one
 	// that finishes at once cannot hide the others from the peak.
@@ -508,7 +519,7 @@ func newCollector(s *scenarioRun) *collector {
 		limit:    s.opts.SeriesLimit,
 		stride:   1,
 	}
-	if bp := s.sc.Breakpoint; bp != nil && bp.Interval > 0 {
+	if bp, ok := s.sc.Config.(*Breakpoint); ok && bp.Interval > 0 {
 		// The search evaluates stop_when once per collected interval.
 		c.interval = bp.Interval
 	}
@@ -715,7 +726,7 @@ func (c *collector) viewResult(cum *metrics.View, elapsed time.Duration) *Scenar
 	s := c.s
 	r := &ScenarioResult{
 		Name:     s.sc.Name,
-		Executor: s.sc.Executor,
+		Executor: s.sc.ExecutorName(),
 		Elapsed:  elapsed,
 		Ops:      make([]OpStats, len(s.ops)),
 	}

@@ -3,12 +3,67 @@ package executor
 import (
 	"math"
 	"time"
+
+	"github.com/perfplan/perfplan/plan"
 )
 
-// sharedIterations runs exactly iterations iterations in total, shared
-// between vus workers (k6 shared-iterations), within max_duration. Workers
+// SharedIterationsName is the shared-iterations executor's name.
+const SharedIterationsName = "shared-iterations"
+
+// SharedIterations runs exactly Iterations iterations in total, shared
+// between VUs workers (k6 shared-iterations), within MaxDuration. Workers
 // claim each iteration from an atomic counter, so the total is exact
 // whatever the workers' speeds.
+type SharedIterations struct {
+	VUs         int
+	Iterations  int64
+	MaxDuration time.Duration
+}
+
+func sharedIterationsKind() Kind {
+	return Kind{
+		Name: SharedIterationsName,
+		Doc:  "the workers share exactly iterations in total",
+		Params: []Param{
+			{Name: "vus", Type: ParamInt, Doc: "workers (default 1)"},
+			{Name: "iterations", Type: ParamInt, Doc: "iterations in total (default 1)"},
+			{Name: "max_duration", Type: ParamDuration, Doc: "the longest the scenario may run (default 10m)"},
+		},
+		Config: func(p Params) (Config, error) {
+			c := newChecker(SharedIterationsName, p)
+			vus, iters, maxDur := iterationParams(c)
+			if p.Has("iterations") && p.Has("vus") && iters < int64(vus) {
+				c.outOfRange("iterations", "shared-iterations needs iterations (%d) >= vus (%d).", iters, vus)
+			}
+			return &SharedIterations{VUs: vus, Iterations: iters, MaxDuration: maxDur}, c.err()
+		},
+	}
+}
+
+// Kind implements plan.ExecutorConfig.
+func (c *SharedIterations) Kind() string { return SharedIterationsName }
+
+// Open implements plan.ExecutorConfig.
+func (c *SharedIterations) Open() bool { return false }
+
+// Metrics implements plan.ExecutorConfig.
+func (c *SharedIterations) Metrics() []string { return nil }
+
+// Longest implements plan.ExecutorConfig.
+func (c *SharedIterations) Longest() time.Duration { return c.MaxDuration }
+
+// Scaled implements plan.ExecutorConfig.
+func (c *SharedIterations) Scaled(f float64) plan.ExecutorConfig {
+	x := *c
+	x.MaxDuration = scale(c.MaxDuration, f)
+	return &x
+}
+
+func (c *SharedIterations) run() executor {
+	return &sharedIterations{vus: c.VUs, iterations: c.Iterations, maxDur: c.MaxDuration}
+}
+
+// sharedIterations is SharedIterations running.
 type sharedIterations struct {
 	vus        int
 	iterations int64

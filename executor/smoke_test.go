@@ -8,7 +8,7 @@ import (
 )
 
 func TestConstantVUsSmoke(t *testing.T) {
-	sc := &plan.Scenario{Name: "cv", Executor: plan.ConstantVUs, VUs: 2, Duration: 500 * time.Millisecond, Workload: workload(noopTarget())}
+	sc := &plan.Scenario{Name: "cv", Config: &ConstantVUs{VUs: 2, Duration: 500 * time.Millisecond}, Workload: workload(noopTarget())}
 	res := run(t, onePlan(sc), Options{SnapshotInterval: 100 * time.Millisecond})
 	r := res.Scenarios[0]
 	t.Logf("ops=%d thr=%.0f p50=%v p99=%v max=%v vus=%d series=%d", r.Total.Ops, r.Total.Throughput, r.Total.Latency.P50, r.Total.Latency.P99, r.Total.Latency.Max, r.VUsMax, len(r.Series))

@@ -64,13 +64,13 @@ func assess(r *ScenarioResult, sc *plan.Scenario) {
 			cpu = fmt.Sprintf("CPU %.0f%% of %.0f cores", r.Resources.CPUPercent, cores)
 		}
 	}
-	if r.Executor == plan.Breakpoint {
+	if r.Executor == BreakpointName {
 		// The search overloads the target on purpose; its intervals fail
 		// on drops and on late starts (charged to latency), and its
 		// tables say why it stopped.
 		return
 	}
-	if plan.OpenModel(r.Executor) {
+	if IsOpen(r.Executor) {
 		lag, lat := r.Total.ScheduleLag.P99, r.Total.Latency.P99
 		var why []string
 		if r.Total.Ops > 0 && lag >= lagFloor && float64(lag) >= lagShare*float64(lat) {

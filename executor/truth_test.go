@@ -44,15 +44,15 @@ func (t *fakeTimeTarget) Do(context.Context, *targets.Request) error {
 
 // fakeClockWorker builds a one-worker scenario whose clock is clk and whose
 // target's Do costs doCost.
-func fakeClockWorker(t *testing.T, executor string, clk *fakeTime) (*worker, *metrics.Collector) {
+func fakeClockWorker(t *testing.T, cfg plan.ExecutorConfig, clk *fakeTime) (*worker, *metrics.Collector) {
 	t.Helper()
 	pt := kindTarget("fake", &fakeTimeTarget{clk: clk})
 	tt, _ := pt.Spec.New(targets.Config{})
-	sc := &plan.Scenario{Name: "fake", Executor: executor, VUs: 1, Workload: workload(pt)}
+	sc := &plan.Scenario{Name: "fake", Config: cfg, Workload: workload(pt)}
 	s := &scenarioRun{sc: sc, target: tt, stopCh: make(chan struct{}), wake: make(chan struct{}), abortIdx: -1}
 	s.ops = sc.Workload.Ops
 	s.picker = newOpPicker(s.ops)
-	s.set = metrics.NewSet(len(s.ops), plan.OpenModel(executor))
+	s.set = metrics.NewSet(len(s.ops), cfg.Open())
 	s.doCtx, s.doCancel = context.WithCancel(context.Background())
 	t.Cleanup(s.doCancel)
 	s.base = time.Now()
@@ -75,7 +75,7 @@ func TestFlushNeverCharged(t *testing.T) {
 	t.Run("closed", func(t *testing.T) {
 		t.Parallel()
 		clk := &fakeTime{flush: time.Hour}
-		w, col := fakeClockWorker(t, plan.PerVUIterations, clk)
+		w, col := fakeClockWorker(t, &PerVUIterations{VUs: 1}, clk)
 		w.s.wg.Add(1)
 		w.s.live.Add(1)
 		w.runClosed(n)
@@ -99,7 +99,7 @@ func TestFlushNeverCharged(t *testing.T) {
 		// real stall of the runner would be) but their service time is
 		// one Do.
 		clk := &fakeTime{flush: 2 * time.Millisecond}
-		w, col := fakeClockWorker(t, plan.ConstantArrivalRate, clk)
+		w, col := fakeClockWorker(t, &ConstantArrivalRate{}, clk)
 		s := w.s
 		s.sched.Store(newConstantSchedule(50_000, time.Second, time.Duration(n)*20*time.Microsecond))
 		s.maxVUs = 1
@@ -131,11 +131,7 @@ func TestFlushNeverCharged(t *testing.T) {
 // its iteration or found it late.
 func TestLatencyIsLagPlusService(t *testing.T) {
 	t.Parallel()
-	sc := &plan.Scenario{
-		Name: "lag", Executor: plan.ConstantArrivalRate, Rate: 400, TimeUnit: time.Second,
-		Duration: 500 * time.Millisecond, PreAllocatedVUs: 3, MaxVUs: 3,
-		Workload: workload(kindTarget("slow", &sleepTarget{d: 2 * time.Millisecond})),
-	}
+	sc := &plan.Scenario{Name: "lag", Config: &ConstantArrivalRate{Rate: 400, TimeUnit: time.Second, Duration: 500 * time.Millisecond, PreAllocatedVUs: 3, MaxVUs: 3}, Workload: workload(kindTarget("slow", &sleepTarget{d: 2 * time.Millisecond}))}
 	r := run(t, onePlan(sc), Options{NoResources: true}).Scenarios[0]
 	tot := r.Total
 	if tot.Ops == 0 || tot.LagHist == nil {
@@ -169,16 +165,11 @@ func TestDroppedIterationsAreLowerBounds(t *testing.T) {
 	for _, allow := range []bool{false, true} {
 		t.Run(map[bool]string{false: "default", true: "allow_omitted"}[allow], func(t *testing.T) {
 			t.Parallel()
-			sc := &plan.Scenario{
-				Name: "drop", Executor: plan.ConstantArrivalRate, Rate: 500, TimeUnit: time.Second,
-				Duration: 600 * time.Millisecond, PreAllocatedVUs: 1, MaxVUs: 1, AllowOmitted: allow,
-				Workload: workload(kindTarget("slow", &sleepTarget{d: 10 * time.Millisecond})),
-				Asserts: []*plan.Assertion{
-					{Expr: "latency.p99 < 1h", Condition: lessThan("latency.p99", float64(time.Hour/time.Millisecond))},
-					{Expr: "dropped > 0", Condition: greaterThan("dropped", 0)},
-					{Expr: "latency.p99 > 5ms", Condition: greaterThan("latency.p99", 5)},
-				},
-			}
+			sc := &plan.Scenario{Name: "drop", Config: &ConstantArrivalRate{Rate: 500, TimeUnit: time.Second, Duration: 600 * time.Millisecond, PreAllocatedVUs: 1, MaxVUs: 1}, AllowOmitted: allow, Workload: workload(kindTarget("slow", &sleepTarget{d: 10 * time.Millisecond})), Asserts: []*plan.Assertion{
+				{Expr: "latency.p99 < 1h", Condition: lessThan("latency.p99", float64(time.Hour/time.Millisecond))},
+				{Expr: "dropped > 0", Condition: greaterThan("dropped", 0)},
+				{Expr: "latency.p99 > 5ms", Condition: greaterThan("latency.p99", 5)},
+			}}
 			r := run(t, onePlan(sc), Options{NoResources: true}).Scenarios[0]
 			if r.Dropped == 0 || r.Total.Omitted != r.Dropped || !r.Total.LowerBound() {
 				t.Fatalf("dropped %d, omitted %d, lower bound %v", r.Dropped, r.Total.Omitted, r.Total.LowerBound())
@@ -240,12 +231,7 @@ func TestClosedStallIsCorrected(t *testing.T) {
 	for _, allow := range []bool{false, true} {
 		t.Run(map[bool]string{false: "default", true: "allow_omitted"}[allow], func(t *testing.T) {
 			t.Parallel()
-			sc := &plan.Scenario{
-				Name: "stall", Executor: plan.PerVUIterations, VUs: 1, Iterations: 400, MaxDuration: time.Minute,
-				AllowOmitted: allow,
-				Workload:     workload(kindTarget("stall", &stallOnceTarget{stall: 600 * time.Millisecond})),
-				Asserts:      []*plan.Assertion{{Expr: "latency.p99 < 100ms", Condition: lessThan("latency.p99", 100)}},
-			}
+			sc := &plan.Scenario{Name: "stall", Config: &PerVUIterations{VUs: 1, Iterations: 400, MaxDuration: time.Minute}, AllowOmitted: allow, Workload: workload(kindTarget("stall", &stallOnceTarget{stall: 600 * time.Millisecond})), Asserts: []*plan.Assertion{{Expr: "latency.p99 < 100ms", Condition: lessThan("latency.p99", 100)}}}
 			r := run(t, onePlan(sc), Options{NoResources: true}).Scenarios[0]
 			st := r.Stall
 			if st == nil || st.Longest < 600*time.Millisecond || st.Count < 1 {
@@ -328,7 +314,7 @@ func TestLowestEquivalent(t *testing.T) {
 func TestSaturationIsMarked(t *testing.T) {
 	t.Parallel()
 	mk := func(lag, lat time.Duration) *ScenarioResult {
-		return &ScenarioResult{Executor: plan.ConstantArrivalRate, Total: OpStats{Ops: 1000,
+		return &ScenarioResult{Executor: ConstantArrivalRateName, Total: OpStats{Ops: 1000,
 			Latency: LatencyStats{P99: lat}, ScheduleLag: LatencyStats{P99: lag}}}
 	}
 	for _, tc := range []struct {

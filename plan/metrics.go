@@ -31,23 +31,6 @@ var ResourceMetrics = []string{
 	"soak.throughput_cv", "soak.p99_drift",
 }
 
-// BreakpointMetrics are the results of the breakpoint executor's search: the
-// last arrival rate that held (per the scenario's time unit), the time the
-// stop condition took to clear after the rate dropped to the recovery rate
-// (milliseconds), and the share of the search's intervals in which the
-// condition did not hold (a fraction in [0, 1]).
-var BreakpointMetrics = []string{"breaking_point", "recovery_time", "stability"}
-
-// IsBreakpointMetric reports whether name is one of BreakpointMetrics.
-func IsBreakpointMetric(name string) bool {
-	for _, n := range BreakpointMetrics {
-		if n == name {
-			return true
-		}
-	}
-	return false
-}
-
 // IsResourceMetric reports whether name is one of ResourceMetrics.
 func IsResourceMetric(name string) bool {
 	for _, n := range ResourceMetrics {
@@ -67,13 +50,11 @@ func MetricNames(s *Scenario) []string {
 	names = append(names, CounterFields...)
 	names = append(names, ScenarioFields...)
 	names = append(names, ResourceMetrics...)
-	if s.Executor == Breakpoint {
-		names = append(names, BreakpointMetrics...)
-	}
+	names = append(names, s.ExecutorMetrics()...)
 	for _, f := range LatencyFields {
 		names = append(names, "latency."+f)
 	}
-	open := OpenModel(s.Executor)
+	open := s.Open()
 	if open {
 		for _, f := range LatencyFields {
 			names = append(names, "service_time."+f, "schedule_lag."+f)

@@ -80,63 +80,36 @@ type KeySpace struct {
 	HotFraction, HotRate float64
 }
 
-// Executor names, as k6 names them.
-const (
-	ConstantVUs         = "constant-vus"
-	RampingVUs          = "ramping-vus"
-	ConstantArrivalRate = "constant-arrival-rate"
-	RampingArrivalRate  = "ramping-arrival-rate"
-	PerVUIterations     = "per-vu-iterations"
-	SharedIterations    = "shared-iterations"
-	// Breakpoint raises the arrival rate until a stop condition holds,
-	// then drops it to a recovery rate (see BreakpointSpec).
-	Breakpoint = "breakpoint"
-)
-
-// Executors lists the executor names in documentation order.
-var Executors = []string{ConstantVUs, RampingVUs, ConstantArrivalRate, RampingArrivalRate, PerVUIterations, SharedIterations, Breakpoint}
-
-// OpenModel reports whether the executor drives an arrival rate (open model)
-// rather than a number of workers (closed model).
-func OpenModel(executor string) bool {
-	return executor == ConstantArrivalRate || executor == RampingArrivalRate || executor == Breakpoint
+// ExecutorConfig is a scenario's validated executor configuration. Package
+// executor defines one configuration type per executor and validates it;
+// dsl makes it from the scenario block's parameters.
+type ExecutorConfig interface {
+	// Kind is the executor's name, such as "constant-vus".
+	Kind() string
+	// Open reports whether the executor drives an arrival rate (an open
+	// model) rather than a number of workers (a closed model).
+	Open() bool
+	// Metrics lists the metric names that the executor's results add, such
+	// as the breakpoint search's breaking_point.
+	Metrics() []string
+	// Longest is the longest the executor may run: its planned length, or
+	// its max_duration.
+	Longest() time.Duration
+	// Scaled returns a copy with every duration multiplied by f.
+	Scaled(f float64) ExecutorConfig
 }
 
-// Scenario is one workload driven by one executor. Only the parameters that
-// its executor uses are set; the loader has checked that the required ones
-// are present and valid.
+// Scenario is one workload driven by one executor, whose validated
+// configuration is Config.
 type Scenario struct {
 	Name     string
 	Workload *Workload
-	Executor string
 
-	// Closed models.
-	VUs      int           // constant-vus, per-vu-iterations, shared-iterations
-	StartVUs int           // ramping-vus
-	Duration time.Duration // constant-vus, constant-arrival-rate
-	// Iterations is per worker (per-vu-iterations) or in total
-	// (shared-iterations).
-	Iterations  int64
-	MaxDuration time.Duration // per-vu-iterations, shared-iterations
+	// Config is the executor's validated configuration.
+	Config ExecutorConfig
 
-	// Open models.
-	Rate            float64       // constant-arrival-rate: iterations per TimeUnit
-	StartRate       float64       // ramping-arrival-rate
-	TimeUnit        time.Duration // default 1s
-	PreAllocatedVUs int
-	MaxVUs          int
-
-	// Breakpoint holds the breakpoint executor's search; nil for the
-	// other executors. It uses TimeUnit, PreAllocatedVUs and MaxVUs too.
-	Breakpoint *BreakpointSpec
-
-	// Stages drive ramping-vus (Target is a worker count) and
-	// ramping-arrival-rate (Target is a rate per TimeUnit).
-	Stages []Stage
-
-	StartTime        time.Duration
-	GracefulStop     time.Duration // default 30s
-	GracefulRampDown time.Duration // ramping-vus; default 30s
+	StartTime    time.Duration
+	GracefulStop time.Duration // default 30s
 
 	// Events are run-time changes applied to targets at offsets from the
 	// scenario's start.
@@ -155,57 +128,24 @@ type Scenario struct {
 	LeakThreshold float64
 }
 
-// BreakpointSpec is the search of the breakpoint executor. The arrival rate
-// starts at StartRate and rises by StepRate every StepDuration (in steps,
-// or continuously when Ramp is set) up to MaxRate. Every Interval, StopWhen
-// is evaluated over that interval's figures; once it has held for
-// StopGrace, the search ends, the rate drops to RecoveryRate and the run
-// waits up to RecoveryTimeout for the condition to clear for StopGrace.
-// Rates are per the scenario's TimeUnit.
-type BreakpointSpec struct {
-	StartRate, StepRate, MaxRate float64
-	StepDuration                 time.Duration
-	Ramp                         bool
-	StopWhen                     Condition
-	// StopWhenExpr is StopWhen's source text, for reports.
-	StopWhenExpr    string
-	StopGrace       time.Duration
-	Interval        time.Duration
-	RecoveryRate    float64
-	RecoveryTimeout time.Duration
+// ExecutorName returns the name of the scenario's executor.
+func (s *Scenario) ExecutorName() string {
+	if s.Config == nil {
+		return ""
+	}
+	return s.Config.Kind()
 }
 
-// RateAt returns the search's arrival rate at offset t from the scenario's
-// start: StartRate plus StepRate for every whole StepDuration (or pro rata
-// with Ramp), capped at MaxRate.
-func (b *BreakpointSpec) RateAt(t time.Duration) float64 {
-	if t < 0 || b.StepDuration <= 0 {
-		return b.StartRate
-	}
-	k := float64(t) / float64(b.StepDuration)
-	if !b.Ramp {
-		k = float64(int64(k))
-	}
-	return min(b.StartRate+k*b.StepRate, b.MaxRate)
-}
+// Open reports whether the scenario's executor is an open model.
+func (s *Scenario) Open() bool { return s.Config != nil && s.Config.Open() }
 
-// Steps returns the number of steps of the search: the step at index k
-// runs at StartRate + k*StepRate, and the last one reaches MaxRate.
-func (b *BreakpointSpec) Steps() int {
-	if b.StepRate <= 0 || b.MaxRate <= b.StartRate {
-		return 1
+// ExecutorMetrics returns the metric names that the scenario's executor
+// adds.
+func (s *Scenario) ExecutorMetrics() []string {
+	if s.Config == nil {
+		return nil
 	}
-	n := (b.MaxRate - b.StartRate) / b.StepRate
-	k := int(n)
-	if float64(k) < n-1e-9 {
-		k++
-	}
-	return k + 1
-}
-
-// SearchDuration is the longest the search runs: every step, to MaxRate.
-func (b *BreakpointSpec) SearchDuration() time.Duration {
-	return time.Duration(b.Steps()) * b.StepDuration
+	return s.Config.Metrics()
 }
 
 // Stage is a linear ramp to Target over Duration.
