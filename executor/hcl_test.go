@@ -290,7 +290,6 @@ scenario "s" {
 	}
 }
 
-
 // TestExampleLeakDetection runs the soak examples scaled down to a few
 // seconds with a 100ms snapshot interval: the leaking one is flagged, the
 // steady one is not. It is not parallel: the heap is the process's.
