@@ -167,6 +167,7 @@ func (s *state) op(blk *hcl.Block, kind *targets.Kind) (plan.Op, bool) {
 	return op, ok
 }
 
+// keys decodes a keys block into k.
 func (s *state) keys(blk *hcl.Block, k *plan.KeySpace) {
 	content, diags := blk.Body.Content(keysSchema)
 	s.diags = append(s.diags, diags...)
@@ -183,70 +184,65 @@ func (s *state) keys(blk *hcl.Block, k *plan.KeySpace) {
 			}
 		}
 	}
-	dists := []string{plan.DistUniform, plan.DistZipf, plan.DistSequential, plan.DistHotspot}
-	distOK := true
-	if a := at["distribution"]; a != nil {
-		distOK = false
-		if d, ok := s.str(a); ok {
-			if !contains(dists, d) {
-				s.exprErrorf(a.Expr, "Invalid value", "The distribution must be one of %s.%s", quoteList(dists), didYouMean(d, dists, true))
+	distOK := s.keyDistribution(at, k)
+	for _, p := range []struct {
+		name, dist string
+		ok         func(float64) bool
+		msg        string
+		dst        *float64
+	}{
+		{"s", plan.DistZipf, func(f float64) bool { return f > 1 }, "The Zipf skew s must be greater than 1.", &k.ZipfS},
+		{"v", plan.DistZipf, func(f float64) bool { return f >= 1 }, "The Zipf parameter v must be at least 1.", &k.ZipfV},
+		{"hot_fraction", plan.DistHotspot, func(f float64) bool { return f > 0 && f < 1 }, "hot_fraction must be between 0 and 1, exclusive.", &k.HotFraction},
+		{"hot_rate", plan.DistHotspot, func(f float64) bool { return f > 0 && f <= 1 }, "hot_rate must be greater than 0 and at most 1.", &k.HotRate},
+	} {
+		if !s.keyParamApplies(at, p.name, p.dist, k.Distribution, distOK) {
+			continue
+		}
+		if f, ok := s.num(at[p.name]); ok {
+			if !p.ok(f) {
+				s.exprErrorf(at[p.name].Expr, "Value out of range", "%s", p.msg)
 			} else {
-				k.Distribution, distOK = d, true
+				*p.dst = f
 			}
 		}
 	}
-	only := func(name, dist string) bool {
-		a := at[name]
-		if a == nil {
-			return false
-		}
-		if !distOK {
-			return false
-		}
-		if at["distribution"] != nil && k.Distribution != dist {
-			s.errorf(a.NameRange.Ptr(), "Argument not used by this distribution", "%q applies only to distribution = %q.", name, dist)
-			return false
-		}
-		if at["distribution"] == nil {
-			s.errorf(a.NameRange.Ptr(), "Argument not used by this distribution", "%q applies only to distribution = %q, but the distribution is %q (the default).", name, dist, plan.DistUniform)
-			return false
-		}
+}
+
+// keyDistribution decodes the distribution attribute into k; false when it
+// is set but invalid.
+func (s *state) keyDistribution(at hcl.Attributes, k *plan.KeySpace) bool {
+	a := at["distribution"]
+	if a == nil {
 		return true
 	}
-	if only("s", plan.DistZipf) {
-		if f, ok := s.num(at["s"]); ok {
-			if f <= 1 {
-				s.exprErrorf(at["s"].Expr, "Value out of range", "The Zipf skew s must be greater than 1.")
-			} else {
-				k.ZipfS = f
-			}
-		}
+	dists := []string{plan.DistUniform, plan.DistZipf, plan.DistSequential, plan.DistHotspot}
+	d, ok := s.str(a)
+	if !ok {
+		return false
 	}
-	if only("v", plan.DistZipf) {
-		if f, ok := s.num(at["v"]); ok {
-			if f < 1 {
-				s.exprErrorf(at["v"].Expr, "Value out of range", "The Zipf parameter v must be at least 1.")
-			} else {
-				k.ZipfV = f
-			}
-		}
+	if !contains(dists, d) {
+		s.exprErrorf(a.Expr, "Invalid value", "The distribution must be one of %s.%s", quoteList(dists), didYouMean(d, dists, true))
+		return false
 	}
-	if only("hot_fraction", plan.DistHotspot) {
-		if f, ok := s.num(at["hot_fraction"]); ok {
-			if f <= 0 || f >= 1 {
-				s.exprErrorf(at["hot_fraction"].Expr, "Value out of range", "hot_fraction must be between 0 and 1, exclusive.")
-			} else {
-				k.HotFraction = f
-			}
-		}
+	k.Distribution = d
+	return true
+}
+
+// keyParamApplies reports whether the keys attribute name, which belongs to
+// distribution dist, is set and applies; it reports one that does not.
+func (s *state) keyParamApplies(at hcl.Attributes, name, dist, have string, distOK bool) bool {
+	a := at[name]
+	if a == nil || !distOK {
+		return false
 	}
-	if only("hot_rate", plan.DistHotspot) {
-		if f, ok := s.num(at["hot_rate"]); ok {
-			if f <= 0 || f > 1 {
-				s.exprErrorf(at["hot_rate"].Expr, "Value out of range", "hot_rate must be greater than 0 and at most 1.")
-			} else {
-				k.HotRate = f
-			}
-		}
+	if at["distribution"] == nil {
+		s.errorf(a.NameRange.Ptr(), "Argument not used by this distribution", "%q applies only to distribution = %q, but the distribution is %q (the default).", name, dist, plan.DistUniform)
+		return false
 	}
+	if have != dist {
+		s.errorf(a.NameRange.Ptr(), "Argument not used by this distribution", "%q applies only to distribution = %q.", name, dist)
+		return false
+	}
+	return true
 }

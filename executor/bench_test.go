@@ -23,7 +23,8 @@ func hotRun(tb testing.TB) *worker {
 		tb.Fatal(err)
 	}
 	sc := &plan.Scenario{Name: "bench", Config: &PerVUIterations{VUs: 1}, Workload: workload(pt)}
-	s := &scenarioRun{sc: sc, target: tt, stopCh: make(chan struct{}), wake: make(chan struct{}), abortIdx: -1}
+	s := &scenarioRun{sc: sc, target: tt}
+	s.stopCh, s.wake, s.abortIdx = make(chan struct{}), make(chan struct{}), -1
 	s.ops = sc.Workload.Ops
 	s.picker = newOpPicker(s.ops)
 	s.set = metrics.NewSet(len(s.ops), false)

@@ -3,7 +3,6 @@ package executor
 import (
 	"math"
 	"math/bits"
-	randv1 "math/rand"
 	"math/rand/v2"
 
 	"github.com/perfplan/perfplan/plan"
@@ -26,15 +25,8 @@ type keyGen struct {
 	// the accesses.
 	hot, hotRate uint64
 	seq          uint64
-	zipf         *randv1.Zipf
+	zipf         *rand.Zipf
 }
-
-// pcgSource adapts a PCG generator to math/rand's Source, so that
-// math/rand.Zipf draws from the worker's generator.
-type pcgSource struct{ p *rand.PCG }
-
-func (s pcgSource) Int63() int64    { return int64(s.p.Uint64() >> 1) }
-func (s pcgSource) Seed(seed int64) { s.p.Seed(uint64(seed), 0) }
 
 func newKeyGen(ks plan.KeySpace, id int, rng *rand.PCG) *keyGen {
 	k := &keyGen{count: ks.Count}
@@ -55,7 +47,8 @@ func newKeyGen(ks plan.KeySpace, id int, rng *rand.PCG) *keyGen {
 		if v < 1 {
 			v = 1
 		}
-		k.zipf = randv1.NewZipf(randv1.New(pcgSource{rng}), s, v, k.count-1)
+		// Drawn from the worker's own generator.
+		k.zipf = rand.NewZipf(rand.New(rng), s, v, k.count-1)
 	case plan.DistHotspot:
 		k.kind = keyHotspot
 		hot := uint64(math.Floor(ks.HotFraction * float64(k.count)))

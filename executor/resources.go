@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aclements/go-moremath/fit"
 	"github.com/aclements/go-moremath/stats"
 )
 
@@ -325,34 +326,33 @@ func analyzeSoak(series []SeriesPoint, heap []HeapPoint, threshold float64) Soak
 	return s
 }
 
-// regress fits y = a + b x by least squares and returns b with its 95%
-// confidence interval (Student's t with n-2 degrees of freedom). With fewer
-// than three points, or no spread in x, the interval is [b, b] or zero.
+// regress fits y = a + b x by least squares (go-moremath's fit) and returns
+// b with its 95% confidence interval (Student's t with n-2 degrees of
+// freedom on the residuals). With fewer than three points, or no spread in
+// x, the interval is [b, b] or zero.
 func regress(xs, ys []float64) (slope, lo, hi float64) {
-	n := float64(len(xs))
 	if len(xs) < 2 {
 		return 0, 0, 0
 	}
-	mx, my := stats.Mean(xs), stats.Mean(ys)
-	var sxx, sxy float64
-	for i := range xs {
-		dx := xs[i] - mx
-		sxx += dx * dx
-		sxy += dx * (ys[i] - my)
+	mx := stats.Mean(xs)
+	var sxx float64
+	for _, x := range xs {
+		sxx += (x - mx) * (x - mx)
 	}
 	if sxx == 0 {
 		return 0, 0, 0
 	}
-	slope = sxy / sxx
+	r := fit.PolynomialRegression(xs, ys, nil, 1)
+	slope = r.Coefficients[1]
 	if len(xs) < 3 {
 		return slope, slope, slope
 	}
-	a := my - slope*mx
 	var sse float64
-	for i := range xs {
-		e := ys[i] - a - slope*xs[i]
+	for i, x := range xs {
+		e := ys[i] - r.F(x)
 		sse += e * e
 	}
+	n := float64(len(xs))
 	se := math.Sqrt(sse / (n - 2) / sxx)
 	t := stats.InvCDF(stats.TDist{V: n - 2})(0.975)
 	return slope, slope - t*se, slope + t*se

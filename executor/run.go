@@ -197,11 +197,25 @@ func newExecutor(sc *plan.Scenario) (executor, error) {
 
 // runScenario runs one scenario to its end and evaluates its assertions.
 func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*plan.Target]targets.Target, opts Options, obs Observer) *ScenarioResult {
-	s := &scenarioRun{
-		sc: sc, index: idx, opts: opts, observer: obs, all: opened,
-		stopCh: make(chan struct{}), wake: make(chan struct{}), abortIdx: -1,
-		schedChanged: make(chan struct{}, 1),
+	s := newScenarioRun(idx, sc, opened, opts, obs)
+	r := s.run(ctx)
+	evalAssertions(r, s.sc, opts.Baseline)
+	if s.abortIdx >= 0 && s.abortIdx < len(r.Assertions) {
+		r.Assertions[s.abortIdx].Aborted = true
 	}
+	if obs != nil {
+		obs.ScenarioEnd(r)
+	}
+	return r
+}
+
+// newScenarioRun prepares the run-time state of scenario idx: its workload
+// (a default op when it has none), metrics, precise sleeper and target.
+func newScenarioRun(idx int, sc *plan.Scenario, opened map[*plan.Target]targets.Target, opts Options, obs Observer) *scenarioRun {
+	s := &scenarioRun{sc: sc, index: idx, opts: opts, observer: obs, all: opened}
+	s.stopCh, s.abortIdx = make(chan struct{}), -1
+	s.wake = make(chan struct{})
+	s.schedChanged = make(chan struct{}, 1)
 	var wl plan.Workload
 	if sc.Workload != nil {
 		wl = *sc.Workload
@@ -219,161 +233,171 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 	s.set = metrics.NewSet(len(wl.Ops), sc.Open())
 	if sc.Open() {
 		// Workers wait for intended starts with it (see package
-		// hrtimer).
-		// Timer files for the last 2ms of a wait, 16 at once: at high
-		// rates many workers wait at once, the process is busy, and Go's
-		// timers (the fallback) are on time and cheaper than a system
-		// call per wait.
+		// hrtimer): timer files for the last 2ms of a wait, 16 at once.
+		// At high rates many workers wait at once, the process is busy,
+		// and Go's timers (the fallback) are on time and cheaper than a
+		// system call per wait.
 		s.sleeper = hrtimer.New(hrtimer.Options{Window: 2 * time.Millisecond, Slots: 16})
 		s.maxWaiting = int32(max(2, runtime.GOMAXPROCS(0)))
 	}
 	s.target = opened[wl.Target]
-	col := newCollector(s)
+	return s
+}
 
-	empty := func(errMsg string) *ScenarioResult {
-		r := &ScenarioResult{Name: sc.Name, Executor: sc.ExecutorName(), Start: time.Now(), End: time.Now(), Ops: make([]OpStats, len(s.ops))}
-		for i, o := range s.ops {
-			r.Ops[i].Name = o.Name
-		}
-		r.Total.Name = "total"
-		if errMsg != "" {
-			r.WorkerErrors = append(r.WorkerErrors, errMsg)
-		}
+// run waits for the scenario's start_time, drives its executor to the end
+// and builds its result. A scenario that cannot start gets an empty result
+// that says why.
+func (s *scenarioRun) run(ctx context.Context) *ScenarioResult {
+	sc := s.sc
+	if !s.waitStartTime(ctx) {
+		r := s.emptyResult("")
+		r.Interrupted = true
 		return r
-	}
-
-	// start_time.
-	if sc.StartTime > 0 {
-		t := time.NewTimer(sc.StartTime)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			r := empty("")
-			r.Interrupted = true
-			evalAssertions(r, sc, opts.Baseline)
-			if obs != nil {
-				obs.ScenarioEnd(r)
-			}
-			return r
-		}
 	}
 	if s.target == nil {
-		r := empty(fmt.Sprintf("scenario %s: workload has no target", sc.Name))
-		evalAssertions(r, sc, opts.Baseline)
-		if obs != nil {
-			obs.ScenarioEnd(r)
-		}
-		return r
+		return s.emptyResult(fmt.Sprintf("scenario %s: workload has no target", sc.Name))
 	}
 	ex, err := newExecutor(sc)
 	if err != nil {
-		r := empty(fmt.Sprintf("scenario %s: %v", sc.Name, err))
-		evalAssertions(r, sc, opts.Baseline)
-		if obs != nil {
-			obs.ScenarioEnd(r)
-		}
-		return r
+		return s.emptyResult(fmt.Sprintf("scenario %s: %v", sc.Name, err))
 	}
 	s.ex = ex
 	s.doCtx, s.doCancel = context.WithCancel(context.WithoutCancel(ctx))
 	defer s.doCancel()
 
-	if obs != nil {
-		obs.ScenarioStart(sc.Name, ex.planned())
+	col := newCollector(s)
+	if s.observer != nil {
+		s.observer.ScenarioStart(sc.Name, ex.planned())
 	}
-	if !opts.NoResources {
-		col.res = newResourceSampler(opts.SeriesLimit)
+	if !s.opts.NoResources {
+		col.res = newResourceSampler(s.opts.SeriesLimit)
 	}
 	s.statsStart = s.stats()
 	startErr := ex.start(s)
 	s.markStart() // when no worker started
-	wallStart := s.base
 	if startErr != nil {
 		s.addError("%v", startErr)
 	}
+	bg := s.startBackground(ctx, col)
+	ex.drive(s)
+	s.finish(s.waitWorkers())
+	elapsed, wallEnd := s.since(), time.Now()
+	evErrs := bg.stop(col, elapsed)
 
-	// Interruption and events.
-	stopWatch := make(chan struct{})
-	defer close(stopWatch)
+	r := col.finalResult(elapsed)
+	r.Start, r.End = s.base, wallEnd
+	s.annotate(r, startErr, evErrs)
+	return r
+}
+
+// waitStartTime waits for the scenario's start_time; false when ctx ended
+// first.
+func (s *scenarioRun) waitStartTime(ctx context.Context) bool {
+	if s.sc.StartTime <= 0 {
+		return true
+	}
+	t := time.NewTimer(s.sc.StartTime)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// emptyResult is the result of a scenario that never ran, with errMsg among
+// its worker errors when it is not empty.
+func (s *scenarioRun) emptyResult(errMsg string) *ScenarioResult {
+	now := time.Now()
+	r := &ScenarioResult{Name: s.sc.Name, Executor: s.sc.ExecutorName(), Start: now, End: now, Ops: make([]OpStats, len(s.ops))}
+	for i, o := range s.ops {
+		r.Ops[i].Name = o.Name
+	}
+	r.Total.Name = "total"
+	if errMsg != "" {
+		r.WorkerErrors = append(r.WorkerErrors, errMsg)
+	}
+	return r
+}
+
+// background is the goroutines that run beside the workers: the interrupt
+// watch, the events and the collector.
+type background struct {
+	s        *scenarioRun
+	stopWait chan struct{}
+	evDone   chan struct{}
+	colDone  chan struct{}
+	colExit  chan struct{}
+	evMu     sync.Mutex
+	evErrs   []string
+}
+
+// startBackground starts the interrupt watch, the events and the collector.
+func (s *scenarioRun) startBackground(ctx context.Context, col *collector) *background {
+	b := &background{s: s, stopWait: make(chan struct{}), evDone: make(chan struct{}),
+		colDone: make(chan struct{}), colExit: make(chan struct{})}
 	go func() {
 		select {
 		case <-ctx.Done():
 			s.requestStop(stopInterrupt)
-		case <-stopWatch:
+		case <-b.stopWait:
 		}
 	}()
-	var evErrs []string
-	var evMu sync.Mutex
-	evDone := make(chan struct{})
 	go func() {
-		defer close(evDone)
+		defer close(b.evDone)
 		runEvents(ctx, s, func(msg string) {
-			evMu.Lock()
-			evErrs = append(evErrs, msg)
-			evMu.Unlock()
+			b.evMu.Lock()
+			b.evErrs = append(b.evErrs, msg)
+			b.evMu.Unlock()
 		})
 	}()
-
-	colDone := make(chan struct{})
-	colExit := make(chan struct{})
 	go func() {
-		defer close(colExit)
-		col.loop(colDone)
+		defer close(b.colExit)
+		col.loop(b.colDone)
 	}()
+	return b
+}
 
-	ex.drive(s)
-	s.finish(s.waitWorkers())
-	elapsed := s.since()
-	wallEnd := time.Now()
-	close(colDone)
-	<-colExit
+// stop ends the background goroutines once the workers are done: the
+// collector (then takes the last resource sample, before the results are
+// built so that their allocations do not count), the events and the
+// interrupt watch. It returns the events' errors.
+func (b *background) stop(col *collector, elapsed time.Duration) []string {
+	close(b.colDone)
+	<-b.colExit
 	if col.res != nil {
-		// The last sample, taken before the results are built so that
-		// their allocations do not count.
 		col.res.sample(elapsed)
 	}
-	s.requestStop(stopEnd) // no-op when already stopped; wakes the event goroutine
-	<-evDone
+	b.s.requestStop(stopEnd) // no-op when already stopped; wakes the events
+	<-b.evDone
+	close(b.stopWait)
+	b.evMu.Lock()
+	defer b.evMu.Unlock()
+	return b.evErrs
+}
 
-	col.c.Collect()
-	r := col.result(elapsed, true)
-	r.Start, r.End = wallStart, wallEnd
-	// Flush the pending series interval, if any.
-	ops, errs := col.c.Interval.Totals()
-	if ops > 0 || errs > 0 || col.pendN > 0 {
-		col.addPoint(elapsed, ops, errs, int(s.live.Load()), true)
-	}
-	r.Series = col.series
-	if col.res != nil {
-		rs := col.res.figures(r.Total.Ops)
-		rs.Soak = analyzeSoak(r.Series, rs.Heap, sc.LeakThreshold)
-		r.Resources = &rs
-	}
-	if s.bp != nil {
-		r.Breakpoint = s.bp.result(elapsed, s.reason.Load() != stopEnd)
-	}
-	assess(r, sc)
+// annotate adds to r what the scenario's run knows beyond its figures: how
+// far its numbers can be trusted, why it stopped, its errors, panics and
+// error samples.
+func (s *scenarioRun) annotate(r *ScenarioResult, startErr error, evErrs []string) {
+	assess(r, s.sc)
 	switch s.reason.Load() {
 	case stopInterrupt:
 		r.Interrupted = true
 	case stopAbort:
 		r.Aborted = true
-		s.mu.Lock()
-		r.AbortReason = s.abortMsg
-		s.mu.Unlock()
 	}
 	s.mu.Lock()
-	r.WorkerErrors = append(r.WorkerErrors, s.errs...)
+	r.AbortReason = s.abortMsg
 	s.mu.Unlock()
+	s.errMu.Lock()
+	r.WorkerErrors = append(r.WorkerErrors, s.errs...)
+	r.TargetFailure = s.targetFailure
+	s.errMu.Unlock()
 	if startErr != nil {
 		r.TargetFailure = startErr.Error()
 	}
-	s.mu.Lock()
-	if r.TargetFailure == "" {
-		r.TargetFailure = s.targetFailure
-	}
-	s.mu.Unlock()
 	r.Panics = s.panics.Load()
 	var all []ErrorSample
 	for i := range r.Ops {
@@ -381,17 +405,7 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 		all = append(all, r.Ops[i].ErrorSamples...)
 	}
 	r.Total.ErrorSamples = all
-	evMu.Lock()
 	r.EventErrors = evErrs
-	evMu.Unlock()
-	evalAssertions(r, sc, opts.Baseline)
-	if s.abortIdx >= 0 && s.abortIdx < len(r.Assertions) {
-		r.Assertions[s.abortIdx].Aborted = true
-	}
-	if obs != nil {
-		obs.ScenarioEnd(r)
-	}
-	return r
 }
 
 // runEvents applies the scenario's events at their offsets until the

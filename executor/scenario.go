@@ -60,6 +60,26 @@ type scenarioRun struct {
 	observer Observer
 	all      map[*plan.Target]targets.Target
 
+	control
+	pool
+	openPool
+	sharedIters
+	errorLog
+
+	doCtx    context.Context // passed to Do; cancelled when graceful_stop expires
+	doCancel context.CancelFunc
+
+	// statsStart is the target's Stats() when the scenario started; the
+	// scenario's target statistics are the change since.
+	statsStart map[string]float64
+
+	// clock replaces the monotonic clock in tests; nil in real runs.
+	clock testClock
+}
+
+// control is how the runner tells workers to stop, park or flush: the
+// control word and what it guards.
+type control struct {
 	// gen is the control word: bumped on stop, on VU count changes and on
 	// each snapshot tick. Workers load it once per operation and take
 	// their slow path when it changed. It sits on its own cache line, away
@@ -72,28 +92,28 @@ type scenarioRun struct {
 	stopCh   chan struct{}
 	stopOnce sync.Once
 	reason   atomic.Int32
-	abortMsg string // set before stop with reason stopAbort (under mu)
-	abortIdx int    // the aborting assertion, -1 if none (collector only)
+	abortIdx int // the aborting assertion, -1 if none (collector only)
+}
 
-	doCtx    context.Context // passed to Do; cancelled when graceful_stop expires
-	doCancel context.CancelFunc
-
-	mu      sync.Mutex
-	workers []*worker
-	wake    chan struct{}
-	errs    []string
-	// targetFailure is the first error of the target making a worker.
-	targetFailure string
-
+// pool is the scenario's workers and their counts.
+type pool struct {
+	mu       sync.Mutex
+	workers  []*worker
+	wake     chan struct{} // closed on the next control change (parked workers)
+	abortMsg string        // set before stop with reason stopAbort
 	wg       sync.WaitGroup
 	nworkers atomic.Int64
 	live     atomic.Int64
 	vusMax   atomic.Int64
 	dropped  atomic.Int64
 	cut      atomic.Int64
+}
 
-	// Open models. sched is replaced at run time by the breakpoint search;
-	// workers load it once per iteration.
+// openPool is the open models' pacing: the schedule, the claim counter, the
+// precise sleeper, and the idle workers.
+type openPool struct {
+	// sched is replaced at run time by the breakpoint search; workers load
+	// it once per iteration.
 	sched        atomic.Pointer[arrivalSchedule]
 	schedChanged chan struct{}
 	bp           *breakpoint // the breakpoint executor's search, or nil
@@ -102,38 +122,40 @@ type scenarioRun struct {
 	_            [64]byte
 	maxVUs       int
 	spawning     atomic.Bool
-	// sleeper waits for intended starts precisely (open models only).
+	// sleeper waits for intended starts precisely.
 	sleeper *hrtimer.Sleeper
-	// waiting counts the open model's workers that claimed an iteration
-	// and wait for its intended start. Beyond maxWaiting, an idle worker
-	// parks in idle instead of claiming one further ahead: at high rates
-	// the iterations then go to a few workers that are awake, rather than
-	// each waking one of many (a wake costs tens of microseconds of CPU),
-	// and a pool grown by a stall shrinks back to what the rate needs. A
-	// maxWaiting of 0 parks no worker.
+	// waiting counts the workers that claimed an iteration and wait for
+	// its intended start. Beyond maxWaiting, an idle worker parks in idle
+	// instead of claiming one further ahead: at high rates the iterations
+	// then go to a few workers that are awake, rather than each waking one
+	// of many (a wake costs tens of microseconds of CPU), and a pool grown
+	// by a stall shrinks back to what the rate needs. A maxWaiting of 0
+	// parks no worker.
 	waiting    atomic.Int32
 	maxWaiting int32
 	idleMu     sync.Mutex
 	idle       []*worker
 	nidle      atomic.Int32
+}
 
-	// shared-iterations.
+// sharedIters is shared-iterations' claim counter.
+type sharedIters struct {
 	claimed atomic.Int64
 	_       [64]byte
 	sharedN int64
+}
 
+// errorLog is what went wrong during the run, beyond failed operations.
+type errorLog struct {
+	errMu sync.Mutex
+	errs  []string
+	// targetFailure is the first error of the target making a worker.
+	targetFailure string
 	// errSamples keeps, per operation, the first distinct error messages;
 	// panics counts the target's panics in Do.
 	errSamples     []errSamples
 	panics         atomic.Int64
 	statsPanicOnce sync.Once
-
-	// statsStart is the target's Stats() when the scenario started; the
-	// scenario's target statistics are the change since.
-	statsStart map[string]float64
-
-	// clock replaces the monotonic clock in tests; nil in real runs.
-	clock testClock
 }
 
 // testClock is a clock that tests control: now replaces since, waitUntil
@@ -228,9 +250,9 @@ func (s *scenarioRun) noteLive(n int64) {
 }
 
 func (s *scenarioRun) addError(format string, args ...any) {
-	s.mu.Lock()
+	s.errMu.Lock()
 	s.errs = append(s.errs, fmt.Sprintf(format, args...))
-	s.mu.Unlock()
+	s.errMu.Unlock()
 }
 
 // requestStop stops starting iterations. The first reason wins.
@@ -357,11 +379,11 @@ func (s *scenarioRun) spawn() {
 		w, err := s.newWorkerFor(id)
 		if err != nil {
 			s.addError("%v", err)
-			s.mu.Lock()
+			s.errMu.Lock()
 			if s.targetFailure == "" {
 				s.targetFailure = err.Error()
 			}
-			s.mu.Unlock()
+			s.errMu.Unlock()
 			s.live.Add(-1)
 			s.spawning.Store(false)
 			s.wg.Done()
@@ -699,6 +721,30 @@ func (c *collector) attachResources(r *ScenarioResult) {
 	rs := c.res.figures(cops)
 	rs.Soak = analyzeSoak(c.series, rs.Heap, c.s.sc.LeakThreshold)
 	r.Resources = &rs
+}
+
+// finalResult builds the scenario's result once its workers are done: the
+// last collection, the pending series point, the resource figures and the
+// breakpoint search's outcome.
+func (c *collector) finalResult(elapsed time.Duration) *ScenarioResult {
+	s := c.s
+	c.c.Collect()
+	r := c.result(elapsed, true)
+	// Flush the pending series interval, if any.
+	ops, errs := c.c.Interval.Totals()
+	if ops > 0 || errs > 0 || c.pendN > 0 {
+		c.addPoint(elapsed, ops, errs, int(s.live.Load()), true)
+	}
+	r.Series = c.series
+	if c.res != nil {
+		rs := c.res.figures(r.Total.Ops)
+		rs.Soak = analyzeSoak(r.Series, rs.Heap, s.sc.LeakThreshold)
+		r.Resources = &rs
+	}
+	if s.bp != nil {
+		r.Breakpoint = s.bp.result(elapsed, s.reason.Load() != stopEnd)
+	}
+	return r
 }
 
 // result builds a ScenarioResult from the cumulative view. final hands the

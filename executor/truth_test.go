@@ -49,7 +49,8 @@ func fakeClockWorker(t *testing.T, cfg plan.ExecutorConfig, clk *fakeTime) (*wor
 	pt := kindTarget("fake", &fakeTimeTarget{clk: clk})
 	tt, _ := pt.Spec.New(targets.Config{})
 	sc := &plan.Scenario{Name: "fake", Config: cfg, Workload: workload(pt)}
-	s := &scenarioRun{sc: sc, target: tt, stopCh: make(chan struct{}), wake: make(chan struct{}), abortIdx: -1}
+	s := &scenarioRun{sc: sc, target: tt}
+	s.stopCh, s.wake, s.abortIdx = make(chan struct{}), make(chan struct{}), -1
 	s.ops = sc.Workload.Ops
 	s.picker = newOpPicker(s.ops)
 	s.set = metrics.NewSet(len(s.ops), cfg.Open())

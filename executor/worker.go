@@ -317,7 +317,9 @@ func (w *worker) runOpen() {
 }
 
 // openLoop runs the open-model loop until the worker must stop (true), or
-// until the target panics in Do (false).
+// until the target panics in Do (false). It is the hot path, kept in one
+// function (over 80 lines) so that its state stays in registers and each
+// step's cost is visible in one place.
 func (w *worker) openLoop() (done bool) {
 	s := w.s
 	defer w.recoverDo(&done)
