@@ -74,6 +74,9 @@ type scenarioRun struct {
 	reason   atomic.Int32
 	abortMsg string // set before stop with reason stopAbort (under mu)
 	abortIdx int    // the aborting assertion, -1 if none (collector only)
+	// abortCmps are the aborting assertion's comparisons when it aborted
+	// (collector only).
+	abortCmps []ComparisonResult
 
 	doCtx    context.Context // passed to Do; cancelled when graceful_stop expires
 	doCancel context.CancelFunc
@@ -654,7 +657,8 @@ func (c *collector) evalAbort(now time.Duration) {
 			live = c.result(now, false)
 			c.attachResources(live)
 		}
-		ok, err := a.Condition.Eval(withBaseline{r: live, scenario: s.sc.Name, baseline: s.opts.Baseline})
+		m := withBaseline{r: live, scenario: s.sc.Name, baseline: s.opts.Baseline}
+		ok, err := a.Condition.Eval(m)
 		if err != nil || ok {
 			c.failing[i] = -1
 			continue
@@ -673,6 +677,7 @@ func (c *collector) evalAbort(now time.Duration) {
 			}
 			s.mu.Unlock()
 			s.abortIdx = i
+			s.abortCmps = evalComparisons(a.Condition, m)
 			s.requestStop(stopAbort)
 		}
 	}
