@@ -157,11 +157,22 @@ type document struct {
 			} `json:"total"`
 			Interrupted bool `json:"interrupted"`
 			Assertions  []struct {
-				Passed   bool               `json:"passed"`
-				Observed map[string]float64 `json:"observed"`
+				Passed      bool               `json:"passed"`
+				Observed    map[string]float64 `json:"observed"`
+				Comparisons []comparison       `json:"comparisons"`
+				Logic       any                `json:"logic"`
 			} `json:"assertions"`
 		} `json:"scenarios"`
 	} `json:"plans"`
+}
+
+type comparison struct {
+	Left       string  `json:"left"`
+	LeftValue  float64 `json:"left_value"`
+	Op         string  `json:"op"`
+	Right      string  `json:"right"`
+	RightValue float64 `json:"right_value"`
+	Held       bool    `json:"held"`
 }
 
 func readDoc(t *testing.T, path string) document {
@@ -193,7 +204,12 @@ func TestFailedRunStillWritesResults(t *testing.T) {
 		t.Errorf("scenario has no figures: %+v", s)
 	}
 	if len(s.Assertions) != 1 || s.Assertions[0].Passed || s.Assertions[0].Observed["latency.p99"] <= 0.5 {
-		t.Errorf("assertion outcome wrong: %+v", s.Assertions)
+		t.Fatalf("assertion outcome wrong: %+v", s.Assertions)
+	}
+	// The comparison is recorded as evaluated, and the grade reads it.
+	want := comparison{Left: "latency.p99", LeftValue: s.Assertions[0].Observed["latency.p99"], Op: "<", Right: `duration("500us")`, RightValue: 0.5}
+	if a := s.Assertions[0]; len(a.Comparisons) != 1 || a.Comparisons[0] != want || a.Logic != nil {
+		t.Errorf("comparisons %+v logic %v, want [%+v]", a.Comparisons, a.Logic, want)
 	}
 	if len(d.Plans[0].Hash) != 64 {
 		t.Errorf("plan hash %q", d.Plans[0].Hash)

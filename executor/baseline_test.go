@@ -16,6 +16,10 @@ type belowBaseline struct {
 }
 
 func (c belowBaseline) Refs() []string { return []string{c.metric, plan.BaselinePrefix + c.metric} }
+func (c belowBaseline) Comparisons() []plan.Comparison {
+	return []plan.Comparison{{Left: metricExpr{name: c.metric}, Op: "<", Right: metricExpr{plan.BaselinePrefix + c.metric, c.factor}}}
+}
+func (c belowBaseline) Logic() plan.Logic { return oneComparison }
 func (c belowBaseline) Eval(m plan.Metrics) (bool, error) {
 	v, ok := m.Metric(c.metric)
 	b, bok := m.Metric(plan.BaselinePrefix + c.metric)

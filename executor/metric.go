@@ -236,3 +236,26 @@ func (o OpStats) correctedP99() time.Duration {
 	}
 	return o.Corrected.P99
 }
+
+// evalComparisons evaluates the comparisons of c against m. The
+// comparisons are recorded together or not at all, so that a report can
+// combine them as c.Logic() says: it returns nil when a side of any of
+// them cannot be evaluated.
+func evalComparisons(c plan.Condition, m plan.Metrics) []ComparisonResult {
+	cmps := c.Comparisons()
+	if len(cmps) == 0 {
+		return nil
+	}
+	out := make([]ComparisonResult, 0, len(cmps))
+	for _, cmp := range cmps {
+		o, err := cmp.Eval(m)
+		if err != nil {
+			return nil
+		}
+		out = append(out, ComparisonResult{
+			Left: cmp.Left.String(), Op: cmp.Op, Right: cmp.Right.String(),
+			LeftValue: o.Left, RightValue: o.Right, Held: o.Held,
+		})
+	}
+	return out
+}

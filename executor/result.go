@@ -275,10 +275,29 @@ type AssertionResult struct {
 	Err string
 	// Observed maps each metric the condition reads to its value.
 	Observed map[string]float64
+	// Comparisons are the condition's top-level comparisons
+	// (plan.Condition.Comparisons), in order, as evaluated at the end of
+	// the scenario; nil when the condition could not be evaluated.
+	Comparisons []ComparisonResult
+	// AbortComparisons are the comparisons as the live evaluation saw them
+	// when this assertion stopped the scenario (Aborted).
+	AbortComparisons []ComparisonResult
 	// Notes say what the observed figures mean where that matters to the
 	// verdict: a latency that is a lower bound, a coordinated-omission
 	// corrected view, a saturated runner.
 	Notes []string
 	// Aborted is set when this assertion stopped the scenario early.
 	Aborted bool
+}
+
+// ComparisonResult is one comparison of an assertion's condition, as
+// evaluated: LeftValue Op RightValue, and whether it held.
+type ComparisonResult struct {
+	// Left and Right are the sides' source texts, such as "latency.p99"
+	// and `duration("5ms")`.
+	Left, Right string
+	// Op is one of <, <=, >, >=, == and !=.
+	Op                    string
+	LeftValue, RightValue float64
+	Held                  bool
 }

@@ -202,6 +202,7 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 	evalAssertions(r, s.sc, opts.Baseline)
 	if s.abortIdx >= 0 && s.abortIdx < len(r.Assertions) {
 		r.Assertions[s.abortIdx].Aborted = true
+		r.Assertions[s.abortIdx].AbortComparisons = s.abortCmps
 	}
 	if obs != nil {
 		obs.ScenarioEnd(r)
@@ -468,6 +469,9 @@ assertions:
 			}
 		}
 		ok, err := a.Condition.Eval(m)
+		if err == nil {
+			ar.Comparisons = evalComparisons(a.Condition, m)
+		}
 		notes, distrust := r.trustNotes(a.Condition.Refs())
 		ar.Notes = notes
 		switch {

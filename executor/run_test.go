@@ -254,6 +254,10 @@ type fakeCond struct {
 }
 
 func (c fakeCond) Refs() []string { return []string{c.metric} }
+func (c fakeCond) Comparisons() []plan.Comparison {
+	return []plan.Comparison{{Left: metricExpr{name: c.metric}, Op: "<", Right: constExpr(c.limit)}}
+}
+func (c fakeCond) Logic() plan.Logic { return oneComparison }
 func (c fakeCond) Eval(m plan.Metrics) (bool, error) {
 	v, ok := m.Metric(c.metric)
 	if !ok {
@@ -270,8 +274,14 @@ func TestAbortOnFail(t *testing.T) {
 	if !r.Aborted || r.AbortReason == "" || !r.Assertions[1].Aborted || r.Assertions[1].Passed {
 		t.Fatalf("aborted=%v reason=%q assertion=%+v", r.Aborted, r.AbortReason, r.Assertions[1])
 	}
-	if !r.Assertions[0].Passed || r.Assertions[0].Aborted {
+	if !r.Assertions[0].Passed || r.Assertions[0].Aborted || r.Assertions[0].AbortComparisons != nil {
 		t.Fatalf("unrelated assertion: %+v", r.Assertions[0])
+	}
+	// The live evaluation that aborted recorded what it saw: ops at or
+	// above 10, and at most what the scenario ended with.
+	if c := r.Assertions[1].AbortComparisons; len(c) != 1 || c[0].Held || c[0].Left != "ops" || c[0].Op != "<" || c[0].RightValue != 10 ||
+		c[0].LeftValue < 10 || c[0].LeftValue > float64(r.Total.Ops) {
+		t.Fatalf("abort comparisons %+v (ops %d)", c, r.Total.Ops)
 	}
 	if r.Elapsed > 30*time.Second {
 		t.Fatalf("elapsed %v: not aborted early", r.Elapsed)

@@ -93,6 +93,9 @@ type control struct {
 	stopOnce sync.Once
 	reason   atomic.Int32
 	abortIdx int // the aborting assertion, -1 if none (collector only)
+	// abortCmps are the aborting assertion's comparisons when it aborted
+	// (collector only).
+	abortCmps []ComparisonResult
 }
 
 // pool is the scenario's workers and their counts.
@@ -687,7 +690,8 @@ func (c *collector) evalAbort(now time.Duration) {
 			live = c.result(now, false)
 			c.attachResources(live)
 		}
-		ok, err := a.Condition.Eval(withBaseline{r: live, scenario: s.sc.Name, baseline: s.opts.Baseline})
+		m := withBaseline{r: live, scenario: s.sc.Name, baseline: s.opts.Baseline}
+		ok, err := a.Condition.Eval(m)
 		if err != nil || ok {
 			c.failing[i] = -1
 			continue
@@ -706,6 +710,7 @@ func (c *collector) evalAbort(now time.Duration) {
 			}
 			s.mu.Unlock()
 			s.abortIdx = i
+			s.abortCmps = evalComparisons(a.Condition, m)
 			s.requestStop(stopAbort)
 		}
 	}

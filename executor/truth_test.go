@@ -345,6 +345,14 @@ func lessThan(m string, v float64) cmpCond    { return cmpCond{metric: m, limit:
 func greaterThan(m string, v float64) cmpCond { return cmpCond{metric: m, limit: v, greater: true} }
 
 func (c cmpCond) Refs() []string { return []string{c.metric} }
+func (c cmpCond) Comparisons() []plan.Comparison {
+	op := "<"
+	if c.greater {
+		op = ">"
+	}
+	return []plan.Comparison{{Left: metricExpr{name: c.metric}, Op: op, Right: constExpr(c.limit)}}
+}
+func (c cmpCond) Logic() plan.Logic { return oneComparison }
 func (c cmpCond) Eval(m plan.Metrics) (bool, error) {
 	v, ok := m.Metric(c.metric)
 	if !ok {

@@ -190,4 +190,10 @@ type Condition interface {
 	// Eval evaluates the expression. It returns an error when a metric has
 	// no value or the expression does not yield a bool.
 	Eval(m Metrics) (bool, error)
+	// Comparisons lists the condition's top-level comparisons of numbers
+	// in source order: those that &&, || and ! (and parentheses) combine,
+	// not those inside a conditional or a function's arguments.
+	Comparisons() []Comparison
+	// Logic returns how the condition's verdict combines its comparisons.
+	Logic() Logic
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/olekukonko/tablewriter/tw"
 
+	"github.com/perfplan/perfplan/dsl"
 	"github.com/perfplan/perfplan/executor"
 )
 
@@ -296,7 +297,10 @@ func ObservedRefs(a AssertionDoc) []string {
 	}
 	var refs []string
 	seen := map[string]bool{}
-	for _, r := range ConditionRefs(a.Condition) {
+	// An older document without refs: parse them from the condition (the
+	// names without observed values, var.* among them, drop out).
+	read, _ := dsl.ConditionRefs(a.Condition)
+	for _, r := range read {
 		if _, ok := a.Observed[r]; ok && !seen[r] {
 			seen[r] = true
 			refs = append(refs, r)

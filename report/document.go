@@ -18,6 +18,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/perfplan/perfplan/executor"
+	"github.com/perfplan/perfplan/plan"
 )
 
 // SchemaVersion is the version of the run document's layout. It changes when
@@ -196,12 +197,78 @@ type AssertionDoc struct {
 	Error        string             `json:"error,omitempty"`
 	Observed     map[string]float64 `json:"observed"`
 	// Refs lists the metrics the condition reads, in order of appearance.
-	Refs        []string `json:"refs,omitempty"`
-	AbortOnFail bool     `json:"abort_on_fail,omitempty"`
-	Aborted     bool     `json:"aborted,omitempty"`
+	Refs []string `json:"refs,omitempty"`
+	// Comparisons are the condition's top-level comparisons, in source
+	// order, as the run evaluated them at the end of the scenario; the
+	// grade reads their margins. Absent when the condition could not be
+	// evaluated, and in documents written before they were recorded
+	// (within schema version 1), whose conditions the grade compiles
+	// again.
+	Comparisons []ComparisonDoc `json:"comparisons,omitempty"`
+	// Logic is how the condition combines Comparisons through &&, || and
+	// !, when it is not simply their conjunction (one comparison, or
+	// several joined by &&); absent when it is.
+	Logic       *LogicDoc `json:"logic,omitempty"`
+	AbortOnFail bool      `json:"abort_on_fail,omitempty"`
+	Aborted     bool      `json:"aborted,omitempty"`
+	// AbortComparisons are the comparisons as the live evaluation saw
+	// them when this assertion stopped the scenario (Aborted).
+	AbortComparisons []ComparisonDoc `json:"abort_comparisons,omitempty"`
 	// Notes say what the observed figures mean where it matters to the
 	// verdict: a lower bound, a corrected view, a saturated runner.
 	Notes []string `json:"notes,omitempty"`
+}
+
+// ComparisonDoc is one comparison of a condition as the run evaluated it:
+// LeftValue Op RightValue, and whether it held. Left and Right are the
+// sides' source texts; values are in the metrics' units (milliseconds for
+// latencies and duration()).
+type ComparisonDoc struct {
+	Left       string  `json:"left"`
+	LeftValue  float64 `json:"left_value"`
+	Op         string  `json:"op"`
+	Right      string  `json:"right"`
+	RightValue float64 `json:"right_value"`
+	Held       bool    `json:"held"`
+}
+
+// LogicDoc is a node of a condition's boolean structure (plan.Logic).
+type LogicDoc struct {
+	// Op is "&&" or "||" (over two or more Args), "!" (over one), "cmp"
+	// (the comparison at index Cmp of Comparisons) or "term": another
+	// boolean expression, such as a conditional, whose truth is not
+	// recorded (Text is its source).
+	Op   string     `json:"op"`
+	Cmp  *int       `json:"cmp,omitempty"`
+	Text string     `json:"text,omitempty"`
+	Args []LogicDoc `json:"args,omitempty"`
+}
+
+// logicDoc converts a plan.Logic.
+func logicDoc(l plan.Logic) LogicDoc {
+	d := LogicDoc{Op: l.Op.String()}
+	switch l.Op {
+	case plan.LogicCompare:
+		i := l.Index
+		d.Cmp = &i
+	case plan.LogicTerm:
+		d.Text = l.Text
+	}
+	for _, a := range l.Args {
+		d.Args = append(d.Args, logicDoc(a))
+	}
+	return d
+}
+
+func comparisonDocs(cs []executor.ComparisonResult) []ComparisonDoc {
+	if len(cs) == 0 {
+		return nil
+	}
+	out := make([]ComparisonDoc, len(cs))
+	for i, c := range cs {
+		out[i] = ComparisonDoc{Left: c.Left, LeftValue: c.LeftValue, Op: c.Op, Right: c.Right, RightValue: c.RightValue, Held: c.Held}
+	}
+	return out
 }
 
 // NewDocument starts a document with the environment filled in. dir is a
@@ -272,11 +339,19 @@ func scenarioDoc(s *executor.ScenarioResult) ScenarioDoc {
 		if obs == nil {
 			obs = map[string]float64{}
 		}
-		sd.Assertions = append(sd.Assertions, AssertionDoc{
+		ad := AssertionDoc{
 			Condition: a.Assertion.Expr, ErrorMessage: a.Assertion.ErrorMessage, Pos: a.Assertion.Pos,
-			Passed: a.Passed, Error: a.Err, Observed: obs, Refs: a.Assertion.Condition.Refs(), AbortOnFail: a.Assertion.AbortOnFail, Aborted: a.Aborted,
-			Notes: a.Notes,
-		})
+			Passed: a.Passed, Error: a.Err, Observed: obs, AbortOnFail: a.Assertion.AbortOnFail, Aborted: a.Aborted,
+			Notes: a.Notes, Comparisons: comparisonDocs(a.Comparisons), AbortComparisons: comparisonDocs(a.AbortComparisons),
+		}
+		if cond := a.Assertion.Condition; cond != nil {
+			ad.Refs = cond.Refs()
+			if l := cond.Logic(); !l.Conjunction(len(cond.Comparisons())) {
+				ld := logicDoc(l)
+				ad.Logic = &ld
+			}
+		}
+		sd.Assertions = append(sd.Assertions, ad)
 	}
 	return sd
 }

@@ -19,7 +19,9 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // fixtureDocument is a fixed run document: a plan with two scenarios (one
 // with two operations and target statistics), passing and failing
-// assertions, and a plan that failed to start.
+// assertions, and a plan that failed to start. The assertions of "steady"
+// record their comparisons; the others do not, as in documents written
+// before comparisons were recorded, so the grade compiles them again.
 func fixtureDocument() *Document {
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	ms := int64(time.Millisecond)
@@ -52,12 +54,18 @@ func fixtureDocument() *Document {
 						TargetStats: map[string]float64{"hit_ratio": 0.962, "evictions": 1200},
 						Assertions: []AssertionDoc{
 							{Condition: `latency.p99 < duration("5ms")`, ErrorMessage: "p99 read latency above 5ms", Pos: "plans/cache.hcl:40,5", Passed: true,
-								Observed: map[string]float64{"latency.p99": 3}},
+								Observed:    map[string]float64{"latency.p99": 3},
+								Comparisons: []ComparisonDoc{{Left: "latency.p99", LeftValue: 3, Op: "<", Right: `duration("5ms")`, RightValue: 5, Held: true}}},
 							{Condition: `target.hit_ratio >= 0.95 && error_rate < 0.001`, Passed: true,
-								Observed: map[string]float64{"target.hit_ratio": 0.962, "error_rate": 0.0002}},
+								Observed: map[string]float64{"target.hit_ratio": 0.962, "error_rate": 0.0002},
+								Comparisons: []ComparisonDoc{
+									{Left: "target.hit_ratio", LeftValue: 0.962, Op: ">=", Right: "0.95", RightValue: 0.95, Held: true},
+									{Left: "error_rate", LeftValue: 0.0002, Op: "<", Right: "0.001", RightValue: 0.001, Held: true},
+								}},
 							{Condition: `op["set"].latency.p99 < 5`, ErrorMessage: "set | p99 too slow", Passed: false,
-								Observed: map[string]float64{"op.set.latency.p99": 6},
-								Notes:    []string{"latency is a lower bound: 3 iterations were dropped with every worker up to max_vus busy"}},
+								Observed:    map[string]float64{"op.set.latency.p99": 6},
+								Comparisons: []ComparisonDoc{{Left: `op["set"].latency.p99`, LeftValue: 6, Op: "<", Right: "5", RightValue: 5}},
+								Notes:       []string{"latency is a lower bound: 3 iterations were dropped with every worker up to max_vus busy"}},
 						},
 					},
 					{
@@ -111,6 +119,7 @@ func interruptedDocument() *Document {
 	steady := &p.Scenarios[0]
 	steady.Aborted, steady.AbortReason = true, "set | p99 too slow"
 	steady.Assertions[2].AbortOnFail, steady.Assertions[2].Aborted = true, true
+	steady.Assertions[2].AbortComparisons = []ComparisonDoc{{Left: `op["set"].latency.p99`, LeftValue: 5.5, Op: "<", Right: "5", RightValue: 5}}
 	stress := &p.Scenarios[2]
 	stress.Interrupted = true
 	stress.Assertions = append(stress.Assertions, AssertionDoc{Condition: `error_rate < 0.01`, ErrorMessage: "too many errors", Passed: false,

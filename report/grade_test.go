@@ -5,89 +5,81 @@ import (
 	"testing"
 )
 
-func TestEvalCondition(t *testing.T) {
-	t.Parallel()
-	obs := map[string]float64{"latency.p99": 4, "baseline.latency.p99": 3.5, "error_rate": 0.0005, "op.get.latency.p50": 1, "throughput": 900}
-	for _, tc := range []struct {
-		cond    string
-		want    []Comparison
-		wantErr bool
-	}{
-		{cond: `latency.p99 < duration("5ms")`, want: []Comparison{{4, 5, "<"}}},
-		{cond: `latency.p99 <= baseline.latency.p99 * 1.10`, want: []Comparison{{4, 3.85, "<="}}},
-		{cond: `error_rate < 0.001 && (throughput >= 1e3)`, want: []Comparison{{0.0005, 0.001, "<"}, {900, 1000, ">="}}},
-		{cond: `op["get"].latency.p50 < duration("250us") * 4`, want: []Comparison{{1, 1, "<"}}},
-		{cond: `-latency.p99 > -(2 + 3)`, want: []Comparison{{-4, -5, ">"}}},
-		{cond: `latency.p99 < var.limit`, wantErr: true},
-		{cond: `latency.p99 < 5 || error_rate < 1`, wantErr: true},
-		{cond: `latency.p99`, wantErr: true},
-		{cond: `latency.p99 < 1 < 2`, wantErr: true},
-		{cond: `max(latency.p99, 1) < 5`, wantErr: true},
-		{cond: `latency.p99 < duration("5 parsecs")`, wantErr: true},
-		{cond: `"unterminated`, wantErr: true},
-	} {
-		t.Run(tc.cond, func(t *testing.T) {
-			t.Parallel()
-			got, err := EvalCondition(tc.cond, obs)
-			if tc.wantErr {
-				if err == nil {
-					t.Fatalf("got %v, want an error", got)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(got) != len(tc.want) {
-				t.Fatalf("got %v, want %v", got, tc.want)
-			}
-			for i := range got {
-				if got[i].Op != tc.want[i].Op || math.Abs(got[i].Left-tc.want[i].Left) > 1e-9 || math.Abs(got[i].Right-tc.want[i].Right) > 1e-9 {
-					t.Errorf("comparison %d: got %+v, want %+v", i, got[i], tc.want[i])
-				}
-			}
-		})
-	}
-}
-
-func TestConditionRefs(t *testing.T) {
-	t.Parallel()
-	got := ConditionRefs(`op["get"].latency.p99 < baseline.latency.p99 * 1.1 && error_rate < 0.01 && op["get"].latency.p99 > 0`)
-	want := []string{"op.get.latency.p99", "baseline.latency.p99", "error_rate"}
-	if len(got) != len(want) {
-		t.Fatalf("got %v, want %v", got, want)
-	}
-	for i := range got {
-		if got[i] != want[i] {
-			t.Errorf("got %v, want %v", got, want)
-		}
-	}
-}
-
 func TestAssertionScore(t *testing.T) {
 	t.Parallel()
+	obs := func(kv ...any) map[string]float64 {
+		m := map[string]float64{}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1].(float64)
+		}
+		return m
+	}
+	p99 := func(v, limit float64) ComparisonDoc {
+		return ComparisonDoc{Left: "latency.p99", LeftValue: v, Op: "<", Right: "10", RightValue: limit, Held: v < limit}
+	}
+	idx := func(i int) *int { return &i }
 	for _, tc := range []struct {
 		name string
 		a    AssertionDoc
+		vars map[string]any
 		want float64
 	}{
-		{"half headroom", AssertionDoc{Condition: "latency.p99 < 10", Passed: true, Observed: map[string]float64{"latency.p99": 5}}, 100},
-		{"quarter headroom", AssertionDoc{Condition: "latency.p99 < 10", Passed: true, Observed: map[string]float64{"latency.p99": 7.5}}, 80},
-		{"at the limit", AssertionDoc{Condition: "latency.p99 <= 10", Passed: true, Observed: map[string]float64{"latency.p99": 10}}, 60},
-		{"missed by 25%", AssertionDoc{Condition: "latency.p99 < 10", Passed: false, Observed: map[string]float64{"latency.p99": 12.5}}, 30},
-		{"missed by 60%", AssertionDoc{Condition: "latency.p99 < 10", Passed: false, Observed: map[string]float64{"latency.p99": 16}}, 0},
-		{"throughput 10% over", AssertionDoc{Condition: "throughput > 1000", Passed: true, Observed: map[string]float64{"throughput": 1100}}, 68},
-		{"weakest of &&", AssertionDoc{Condition: "latency.p99 < 10 && throughput > 1000", Passed: true,
-			Observed: map[string]float64{"latency.p99": 5, "throughput": 1100}}, 68},
-		{"zero limit passed", AssertionDoc{Condition: "errors == 0", Passed: true, Observed: map[string]float64{"errors": 0}}, 100},
-		{"zero limit failed", AssertionDoc{Condition: "errors <= 0", Passed: false, Observed: map[string]float64{"errors": 3}}, 0},
-		{"unparsable passed", AssertionDoc{Condition: "latency.p99 < var.x", Passed: true, Observed: map[string]float64{"latency.p99": 5}}, 100},
-		{"evaluation error", AssertionDoc{Condition: "latency.p99 < 10", Error: "no data", Observed: map[string]float64{}}, 0},
-		{"verdict disagrees", AssertionDoc{Condition: "latency.p99 < 10", Passed: false, Observed: map[string]float64{"latency.p99": 5}}, 0},
+		// Documents without recorded comparisons: compiled again by dsl.
+		{name: "half headroom", a: AssertionDoc{Condition: "latency.p99 < 10", Passed: true, Observed: obs("latency.p99", 5.0)}, want: 100},
+		{name: "quarter headroom", a: AssertionDoc{Condition: "latency.p99 < 10", Passed: true, Observed: obs("latency.p99", 7.5)}, want: 80},
+		{name: "at the limit", a: AssertionDoc{Condition: "latency.p99 <= 10", Passed: true, Observed: obs("latency.p99", 10.0)}, want: 60},
+		{name: "missed by 25%", a: AssertionDoc{Condition: "latency.p99 < 10", Passed: false, Observed: obs("latency.p99", 12.5)}, want: 30},
+		{name: "missed by 60%", a: AssertionDoc{Condition: "latency.p99 < 10", Passed: false, Observed: obs("latency.p99", 16.0)}, want: 0},
+		{name: "failed at the limit", a: AssertionDoc{Condition: "latency.p99 < 10", Passed: false, Observed: obs("latency.p99", 10.0)}, want: 59.9},
+		{name: "throughput 10% over", a: AssertionDoc{Condition: "throughput > 1000", Passed: true, Observed: obs("throughput", 1100.0)}, want: 68},
+		{name: "weakest of &&", a: AssertionDoc{Condition: "latency.p99 < 10 && throughput > 1000", Passed: true,
+			Observed: obs("latency.p99", 5.0, "throughput", 1100.0)}, want: 68},
+		{name: "duration and arithmetic", a: AssertionDoc{Condition: `op["get"].latency.p99 < duration("2500us") * 4`, Passed: true,
+			Observed: obs("op.get.latency.p99", 7.5)}, want: 80},
+		{name: "function", a: AssertionDoc{Condition: `max(latency.p99, latency.p50) < 10`, Passed: true,
+			Observed: obs("latency.p99", 7.5, "latency.p50", 1.0)}, want: 80},
+		{name: "zero limit passed", a: AssertionDoc{Condition: "errors == 0", Passed: true, Observed: obs("errors", 0.0)}, want: 100},
+		{name: "zero limit failed", a: AssertionDoc{Condition: "errors <= 0", Passed: false, Observed: obs("errors", 3.0)}, want: 0},
+		// A comparison without a margin no longer hides its neighbours'
+		// margins (it scored the whole assertion 100 before).
+		{name: "== beside a margin", a: AssertionDoc{Condition: "throughput > 1000 && errors == 0", Passed: true,
+			Observed: obs("throughput", 1100.0, "errors", 0.0)}, want: 68},
+		{name: "strongest of ||", a: AssertionDoc{Condition: "latency.p99 < 10 || throughput > 1000", Passed: true,
+			Observed: obs("latency.p99", 12.5, "throughput", 1100.0)}, want: 68},
+		{name: "|| failed: nearest miss", a: AssertionDoc{Condition: "latency.p99 < 10 || throughput > 1000", Passed: false,
+			Observed: obs("latency.p99", 12.5, "throughput", 900.0)}, want: 48},
+		{name: "! mirrors", a: AssertionDoc{Condition: "!(latency.p99 >= 10)", Passed: true, Observed: obs("latency.p99", 7.5)}, want: 80},
+		{name: "! of &&", a: AssertionDoc{Condition: "!(latency.p99 < 10 && throughput > 1000)", Passed: true,
+			Observed: obs("latency.p99", 12.5, "throughput", 1100.0)}, want: 80},
+		{name: "variable", a: AssertionDoc{Condition: "latency.p99 < var.slo", Passed: true, Observed: obs("latency.p99", 7.5)},
+			vars: map[string]any{"slo": 10.0}, want: 80},
+		{name: "variable missing", a: AssertionDoc{Condition: "latency.p99 < var.x", Passed: true, Observed: obs("latency.p99", 5.0)}, want: 100},
+		{name: "local", a: AssertionDoc{Condition: "latency.p99 < local.x", Passed: false, Observed: obs("latency.p99", 5.0)}, want: 0},
+		{name: "conditional", a: AssertionDoc{Condition: "error_rate < 0.01 ? throughput > 100 : false", Passed: true,
+			Observed: obs("error_rate", 0.0, "throughput", 101.0)}, want: 100},
+		{name: "bool variable", a: AssertionDoc{Condition: "latency.p99 < 10 && var.strict", Passed: true, Observed: obs("latency.p99", 7.5)},
+			vars: map[string]any{"strict": true}, want: 100},
+		{name: "not observed", a: AssertionDoc{Condition: "latency.p99 < 10", Passed: true, Observed: obs()}, want: 100},
+		{name: "evaluation error", a: AssertionDoc{Condition: "latency.p99 < 10", Error: "no data", Observed: obs()}, want: 0},
+		{name: "verdict disagrees", a: AssertionDoc{Condition: "latency.p99 < 10", Passed: false, Observed: obs("latency.p99", 5.0)}, want: 0},
+
+		// Recorded comparisons: the condition is not read again.
+		{name: "recorded", a: AssertionDoc{Condition: "not read", Passed: true, Comparisons: []ComparisonDoc{p99(7.5, 10)}}, want: 80},
+		{name: "recorded &&", a: AssertionDoc{Condition: "not read", Passed: true,
+			Comparisons: []ComparisonDoc{p99(5, 10), {Left: "throughput", LeftValue: 1100, Op: ">", Right: "1000", RightValue: 1000, Held: true}}}, want: 68},
+		{name: "recorded ||", a: AssertionDoc{Condition: "not read", Passed: true,
+			Comparisons: []ComparisonDoc{p99(12.5, 10), {Left: "throughput", LeftValue: 1100, Op: ">", Right: "1000", RightValue: 1000, Held: true}},
+			Logic:       &LogicDoc{Op: "||", Args: []LogicDoc{{Op: "cmp", Cmp: idx(0)}, {Op: "cmp", Cmp: idx(1)}}}}, want: 68},
+		{name: "recorded term", a: AssertionDoc{Condition: "not read", Passed: false,
+			Comparisons: []ComparisonDoc{p99(5, 10)},
+			Logic:       &LogicDoc{Op: "&&", Args: []LogicDoc{{Op: "cmp", Cmp: idx(0)}, {Op: "term", Text: "var.strict"}}}}, want: 0},
+		{name: "recorded index out of range", a: AssertionDoc{Condition: "not read", Passed: true,
+			Comparisons: []ComparisonDoc{p99(5, 10)}, Logic: &LogicDoc{Op: "cmp", Cmp: idx(1)}}, want: 100},
+		{name: "recorded, verdict disagrees", a: AssertionDoc{Condition: "not read", Passed: true, Comparisons: []ComparisonDoc{p99(12.5, 10)}}, want: 100},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if got := AssertionScore(tc.a); math.Abs(got-tc.want) > 1e-9 {
+			if got := AssertionScore(tc.a, tc.vars); math.Abs(got-tc.want) > 1e-9 {
 				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})
@@ -138,20 +130,16 @@ func TestGradeWord(t *testing.T) {
 	}
 }
 
-func FuzzEvalCondition(f *testing.F) {
-	for _, s := range []string{`latency.p99 < duration("5ms")`, `a.b <= c.d * 1.1 && (x > 2)`, `op["get"].latency.p99 < 5`, `-(-1) < 2`, `"\"`, `1e5 > .5`} {
-		f.Add(s)
+func FuzzAssertionScore(f *testing.F) {
+	for _, s := range []string{`latency.p99 < duration("5ms")`, `a.b <= c.d * 1.1 && (x > 2)`, `op["get"].latency.p99 < 5`, `-(-1) < 2`, `"\"`, `1e5 > .5`,
+		`!(x > 2 || latency.p99 != 3)`, `x > 2 ? x < 9 : false`} {
+		f.Add(s, true)
 	}
 	obs := map[string]float64{"latency.p99": 3, "a.b": 1, "c.d": 2, "x": 3, "op.get.latency.p99": 4}
-	f.Fuzz(func(t *testing.T, cond string) {
-		cmps, err := EvalCondition(cond, obs)
-		if err == nil && len(cmps) == 0 {
-			t.Fatalf("no error and no comparisons for %q", cond)
-		}
-		_ = ConditionRefs(cond)
-		s := AssertionScore(AssertionDoc{Condition: cond, Passed: true, Observed: obs})
-		if s < 0 || s > 100 || math.IsNaN(s) {
-			t.Fatalf("score %v out of range for %q", s, cond)
+	f.Fuzz(func(t *testing.T, cond string, passed bool) {
+		s := AssertionScore(AssertionDoc{Condition: cond, Passed: passed, Observed: obs}, nil)
+		if s < 0 || s > 100 || math.IsNaN(s) || passed != (s >= gradePassFloor) {
+			t.Fatalf("score %v out of range for %q (passed %v)", s, cond, passed)
 		}
 	})
 }
