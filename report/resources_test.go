@@ -2,6 +2,7 @@ package report
 
 import (
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,9 @@ func TestBytes(t *testing.T) {
 		in   int64
 		want string
 	}{
-		{0, "0B"}, {512, "512B"}, {1536, "1.5KiB"}, {52 << 20, "52.0MiB"}, {-2048, "-2.0KiB"},
+		{0, "0B"}, {512, "512B"}, {1536, "1.50KiB"}, {52 << 20, "52.0MiB"}, {-2048, "-2.00KiB"},
+		{123456789, "118MiB"}, {12<<20 + 300<<10, "12.3MiB"}, {1023, "1023B"}, {-9, "-9B"},
+		{math.MinInt64, "-8.00EiB"},
 	}
 	for _, tc := range tests {
 		if got := Bytes(tc.in); got != tc.want {
@@ -75,7 +78,7 @@ func TestResourcesInDocument(t *testing.T) {
 		t.Errorf("markdown lacks the resource notes:\n%s", md.String())
 	}
 	notes := strings.Join(scenarioDocNotes(&PlanDoc{Scenarios: []ScenarioDoc{back}}), "\n")
-	for _, s := range []string{"cpu 143% rss 52.0MiB heap 12.0MiB gc 4 (p99 300µs)", "allocs/op 0.5", "heap slope 3.0MiB/min [2.0MiB, 4.0MiB] over 5 GC cycles", "LEAK"} {
+	for _, s := range []string{"cpu 143% rss 52.0MiB heap 12.0MiB gc 4 (p99 300µs)", "allocs/op 0.5", "heap slope 3.00MiB/min [2.00MiB, 4.00MiB] over 5 GC cycles", "LEAK"} {
 		if !strings.Contains(notes, s) {
 			t.Errorf("notes lack %q:\n%s", s, notes)
 		}
