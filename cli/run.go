@@ -129,8 +129,8 @@ func (f *runFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.history, "history", "", "history database `PATH` each run is appended to (default $"+history.EnvVar+" or "+history.DefaultPath+")")
 	fs.BoolVar(&f.noHistory, "no-history", false, "do not record this run in the history database")
 	fs.Var(percentFlag{&f.threshold}, "threshold", "--mode regression: fail on a significant regression of at least `P` (e.g. 5% or 0.05)")
-	fs.BoolVar(&f.quiet, "quiet", false, "no live progress")
-	fs.BoolVar(&f.noColor, "no-color", false, "no colour (also off without a terminal or with NO_COLOR set)")
+	addQuietFlag(fs, &f.quiet, "no live progress")
+	addNoColorFlag(fs, &f.noColor)
 	durationVar(fs, &f.progressEvery, "progress-interval", 5*time.Second, durationRange{min: minProgressInterval, max: maxProgressInterval}, "how often (`D`) to print a progress line when stderr is not a terminal")
 }
 
@@ -142,12 +142,9 @@ func parseRunFlags(env Env, args []string) (*runFlags, []string, int) {
 	f := &runFlags{threshold: compare.DefaultOptions().Threshold}
 	fs := newFlagSet("run", "run [flags] PLAN...", env.Stderr)
 	f.define(fs)
-	paths, err := parseInterleaved(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return nil, nil, ExitOK
-	}
-	if err != nil {
-		return nil, nil, ExitUsage
+	paths, code, done := parseCommand(fs, args)
+	if done {
+		return nil, nil, code
 	}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })

@@ -2,29 +2,26 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 
 	"github.com/perfplan/perfplan/dsl"
 )
 
 // validateCommand is `perfplan validate`: it loads and checks plans without
-// running them and prints a line per valid plan.
+// running them and prints a line per valid plan (none with --quiet).
 func validateCommand(ctx context.Context, env Env, args []string) int {
 	var vars []dsl.VarArg
+	var noColor, quiet bool
 	fs := newFlagSet("validate", "validate [flags] PLAN...", env.Stderr)
 	addVarFlags(fs, &vars)
-	noColor := fs.Bool("no-color", false, "no colour in diagnostics")
-	paths, err := parseInterleaved(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return ExitOK
+	addNoColorFlag(fs, &noColor)
+	addQuietFlag(fs, &quiet, "print only diagnostics, not a line per valid plan (the exit code gives the verdict)")
+	paths, code, done := parseCommand(fs, args)
+	if done {
+		return code
 	}
-	if err != nil {
-		return ExitUsage
-	}
-	plans, code := loadPlans(ctx, env, paths, vars, *noColor)
-	if code != ExitOK {
+	plans, code := loadPlans(ctx, env, paths, vars, noColor)
+	if code != ExitOK || quiet {
 		return code
 	}
 	for _, p := range plans {

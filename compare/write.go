@@ -116,9 +116,21 @@ func heading(row Row, opts Options) string {
 	}
 }
 
+// Style tunes how WriteStyled prints a comparison.
+type Style struct {
+	// Color paints the verdict line: REGRESSION red, NO VERDICT yellow, OK
+	// green (ANSI colour, for a terminal).
+	Color bool
+}
+
 // Write prints the comparison as a benchstat-like table per plan, the
-// advice for each regression, the notes and a verdict line.
+// advice for each regression, the notes and a verdict line, without colour.
 func (r *Result) Write(w io.Writer) error {
+	return r.WriteStyled(w, Style{})
+}
+
+// WriteStyled is Write in style s.
+func (r *Result) WriteStyled(w io.Writer, s Style) error {
 	for start := 0; start < len(r.Rows); {
 		end := start + 1
 		for end < len(r.Rows) && r.Rows[end].Plan == r.Rows[start].Plan {
@@ -133,7 +145,8 @@ func (r *Result) Write(w io.Writer) error {
 	for _, msg := range r.notes() {
 		fmt.Fprintf(w, "note: %s\n", msg)
 	}
-	fmt.Fprintln(w, "\n"+r.verdict())
+	verdict, color := r.verdict()
+	fmt.Fprintln(w, "\n"+report.Paint(s.Color, verdict, color))
 	return nil
 }
 
@@ -208,8 +221,8 @@ func (r *Result) notes() []string {
 }
 
 // verdict is the comparison's last line: REGRESSION, NO VERDICT or OK, with
-// the counts behind it.
-func (r *Result) verdict() string {
+// the counts behind it, and its colour.
+func (r *Result) verdict() (string, report.Color) {
 	regs := r.Regressions()
 	declined := len(r.Declined())
 	var undecided string
@@ -218,15 +231,15 @@ func (r *Result) verdict() string {
 	}
 	switch {
 	case len(r.Rows) == 0:
-		return "nothing to compare: no plan and scenario with samples on both sides"
+		return "nothing to compare: no plan and scenario with samples on both sides", report.Yellow
 	case r.Failed():
-		return fmt.Sprintf("REGRESSION: %d significant regressions, %d at or beyond the %g%% threshold%s", len(regs), countFailing(regs), 100*r.Options.Threshold, undecided)
+		return fmt.Sprintf("REGRESSION: %d significant regressions, %d at or beyond the %g%% threshold%s", len(regs), countFailing(regs), 100*r.Options.Threshold, undecided), report.Red
 	case declined == len(r.Rows):
-		return "NO VERDICT: the series are too short or too autocorrelated to test; rerun both sides with --count 6 or more"
+		return "NO VERDICT: the series are too short or too autocorrelated to test; rerun both sides with --count 6 or more", report.Yellow
 	case len(regs) > 0:
-		return fmt.Sprintf("OK: %d significant regressions, all below the %g%% threshold%s", len(regs), 100*r.Options.Threshold, undecided)
+		return fmt.Sprintf("OK: %d significant regressions, all below the %g%% threshold%s", len(regs), 100*r.Options.Threshold, undecided), report.Green
 	}
-	return "OK: no significant regression" + undecided
+	return "OK: no significant regression" + undecided, report.Green
 }
 
 // declinedNotes explains, per plan and scenario, the rows without a

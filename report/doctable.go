@@ -28,7 +28,7 @@ func WriteDocumentTables(w io.Writer, d *Document, opts TableOptions) error {
 		}
 	}
 	if interruptedBetweenPlans(d) {
-		if _, err := fmt.Fprintln(w, "\n"+paint(opts.Color, "INTERRUPTED: "+interruptedBetweenPlansNote, yellow)); err != nil {
+		if _, err := fmt.Fprintln(w, "\n"+Paint(opts.Color, "INTERRUPTED: "+interruptedBetweenPlansNote, Yellow)); err != nil {
 			return fmt.Errorf("write tables: %w", err)
 		}
 	}
@@ -62,11 +62,11 @@ func WritePlanTables(w io.Writer, p *PlanDoc, opts TableOptions) error {
 	}
 	fmt.Fprintln(w)
 	if p.Error != "" {
-		fmt.Fprintln(w, paint(opts.Color, "ERROR: "+p.Error, red))
+		fmt.Fprintln(w, Paint(opts.Color, "ERROR: "+p.Error, Red))
 		return nil
 	}
 	for _, e := range p.Errors {
-		fmt.Fprintln(w, paint(opts.Color, "ERROR: "+e, red))
+		fmt.Fprintln(w, Paint(opts.Color, "ERROR: "+e, Red))
 	}
 	header := []string{"scenario", "op", "ops", "throughput", "errors", "p50", "p95", "p99", "p99.9", "max"}
 	align := []tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight}
@@ -335,9 +335,9 @@ func writeDocAssertions(w io.Writer, p *PlanDoc, opts TableOptions) error {
 		[]tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft})
 	for _, s := range p.Scenarios {
 		for _, a := range s.Assertions {
-			verdict := paint(opts.Color, "PASS", green)
+			verdict := Paint(opts.Color, "PASS", Green)
 			if !a.Passed {
-				verdict = paint(opts.Color, "FAIL", red)
+				verdict = Paint(opts.Color, "FAIL", Red)
 			}
 			if a.Aborted {
 				verdict += " (aborted run)"
@@ -378,11 +378,11 @@ func docVerdictLine(p *PlanDoc, opts TableOptions) string {
 	grade := fmt.Sprintf("  grade %s (%s)", Number(score), word)
 	switch {
 	case p.Interrupted:
-		return paint(opts.Color, fmt.Sprintf("INTERRUPTED: %d of %d assertions failed on partial results", failed, total), yellow) + grade
+		return Paint(opts.Color, fmt.Sprintf("INTERRUPTED: %d of %d assertions failed on partial results", failed, total), Yellow) + grade
 	case failed > 0:
-		return paint(opts.Color, fmt.Sprintf("FAIL: %d of %d assertions failed", failed, total), red) + grade
+		return Paint(opts.Color, fmt.Sprintf("FAIL: %d of %d assertions failed", failed, total), Red) + grade
 	}
-	return paint(opts.Color, fmt.Sprintf("PASS: %d assertions held", total), green) + grade
+	return Paint(opts.Color, fmt.Sprintf("PASS: %d assertions held", total), Green) + grade
 }
 
 // WriteRepetitionTables prints repetition rep of the of runs of a plan (perfplan
@@ -395,7 +395,7 @@ func WriteRepetitionTables(w io.Writer, p *PlanDoc, rep, of int, opts TableOptio
 	}
 	fmt.Fprintf(w, "plan %s repetition %d/%d:", p.Name, rep, of)
 	if p.Error != "" {
-		fmt.Fprintln(w, " "+paint(opts.Color, "ERROR: "+p.Error, red))
+		fmt.Fprintln(w, " "+Paint(opts.Color, "ERROR: "+p.Error, Red))
 		return nil
 	}
 	if p.Interrupted {
@@ -422,7 +422,7 @@ func WriteRepetitionTables(w io.Writer, p *PlanDoc, rep, of int, opts TableOptio
 				if msg == "" {
 					msg = "does not hold"
 				}
-				fmt.Fprintf(w, "    %s %s: %s\n", paint(opts.Color, "FAIL", red), a.Condition, msg)
+				fmt.Fprintf(w, "    %s %s: %s\n", Paint(opts.Color, "FAIL", Red), a.Condition, msg)
 			}
 		}
 	}
