@@ -1,11 +1,15 @@
 // Package cli is perfplan's command-line interface. cmd/perfplan calls Main
 // with the built-in target registry; a team that registers its own targets
-// builds its own binary around the same Main with its own registry:
+// builds its own binary around the same Main with its own registry, and
+// DefaultEnv wires it as cmd/perfplan is wired (signals, terminal
+// detection); examples/custom-target is such a binary:
 //
 //	reg := builtin.Registry()
 //	reg.MustRegister(mytarget.Kind())
-//	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-//	code := cli.Main(ctx, cli.Env{Args: os.Args[1:], Registry: reg, ...})
+//	ctx, env, stop := cli.DefaultEnv(context.Background(), os.Args[1:], reg)
+//	code := cli.Main(ctx, env)
+//	stop()
+//	os.Exit(code)
 package cli
 
 import (
