@@ -258,35 +258,6 @@ func sortedKeys(m map[string]float64) []string {
 	return keys
 }
 
-func writeDocTargetStats(w io.Writer, p *PlanDoc) error {
-	has := false
-	for _, s := range p.Scenarios {
-		if len(s.TargetStats) > 0 {
-			has = true
-		}
-	}
-	if !has {
-		return nil
-	}
-	t := newTable(w, []string{"scenario", "target statistics"}, []tw.Align{tw.AlignLeft, tw.AlignLeft})
-	for _, s := range p.Scenarios {
-		if len(s.TargetStats) == 0 {
-			continue
-		}
-		var parts []string
-		for _, k := range sortedKeys(s.TargetStats) {
-			parts = append(parts, k+"="+Number(s.TargetStats[k]))
-		}
-		if err := t.Append([]string{s.Name, wrapJoin(parts, 90)}); err != nil {
-			return fmt.Errorf("table row: %w", err)
-		}
-	}
-	if err := t.Render(); err != nil {
-		return fmt.Errorf("render table: %w", err)
-	}
-	return nil
-}
-
 // ObservedRefs returns the names of an assertion's observed values in the
 // order the condition reads them (as the live tables print them), followed
 // by any others in name order.

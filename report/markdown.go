@@ -123,18 +123,22 @@ func writePlanMarkdown(w io.Writer, p *PlanDoc, rep, of int) {
 		if s.Breakpoint != nil {
 			writeMarkdownBreakpoint(w, s.Breakpoint)
 		}
-		if len(s.TargetStats) > 0 {
-			var parts []string
-			for _, k := range sortedKeys(s.TargetStats) {
-				parts = append(parts, k+"="+Number(s.TargetStats[k]))
-			}
-			notes = append(notes, "Target statistics: "+mdEscape(strings.Join(parts, ", ")))
+		// Target statistics: a grid of the families, if any, after the
+		// notes and the others under it; else the others as a last note.
+		stats := groupStats(s.TargetStats)
+		statNote := markdownStatNote(stats, s.TargetStats)
+		if len(stats.rows) == 0 && statNote != "" {
+			notes, statNote = append(notes, statNote), ""
 		}
 		for _, n := range notes {
 			fmt.Fprintf(w, "- %s\n", n)
 		}
 		if len(notes) > 0 {
 			fmt.Fprintln(w)
+		}
+		writeMarkdownStatGrid(w, stats)
+		if statNote != "" {
+			fmt.Fprintf(w, "%s\n\n", statNote)
 		}
 	}
 	if total == 0 {
