@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/olekukonko/tablewriter/tw"
-
-	"github.com/perfplan/perfplan/executor"
 )
 
 // WriteDocumentTables prints every plan of a run document in the layout of
@@ -172,8 +170,8 @@ func scenarioDocNotes(p *PlanDoc) []string {
 		notes = append(notes, line)
 		notes = append(notes, trustNotes(s, "WARNING ")...)
 		notes = append(notes, errorNotes(s)...)
-		if r := s.Resources; r != nil {
-			notes = append(notes, resourceNotes(s.Name, r)...)
+		if s.Resources != nil {
+			notes = append(notes, resourceNotes(s)...)
 		}
 		if s.Dropped > 0 && s.Breakpoint != nil {
 			notes = append(notes, fmt.Sprintf("%s: %d iterations dropped once the load passed what max_vus workers could start (a stop signal of the search)", s.Name, s.Dropped))
@@ -404,28 +402,52 @@ func WriteRepetitionTables(w io.Writer, p *PlanDoc, rep, of int, opts TableOptio
 	return nil
 }
 
-// resourceNotes are a scenario's resource line and soak line, e.g.
-// "steady: cpu 143% rss 52MiB heap 12MiB gc 4 (p99 0.3ms) goroutines 9 allocs/op 0".
-func resourceNotes(name string, r *executor.Resources) []string {
+// minHeapSamples is the number of GC cycles below which the executor's
+// soak analysis gives the heap slope no verdict.
+const minHeapSamples = 3
+
+// resourceNotes are a scenario's resource line and, when showSoak, its soak
+// line, e.g.
+// "steady: cpu 143% rss 52.0MiB heap 12.0MiB gc 4 (p99 300µs) goroutines 9 allocs/op 0".
+func resourceNotes(s ScenarioDoc) []string {
+	r := s.Resources
 	res := fmt.Sprintf("%s: cpu %.0f%% rss %s heap %s gc %d (p99 %s) goroutines %d allocs/op %s",
-		name, r.CPUPercent, Bytes(r.RSSPeak), Bytes(r.HeapInUsePeak), r.GCCount, Duration(r.GCPauseP99),
+		s.Name, r.CPUPercent, Bytes(r.RSSPeak), Bytes(r.HeapInUsePeak), r.GCCount, Duration(r.GCPauseP99),
 		r.GoroutinesMax, Number(r.AllocsPerOp))
+	if !showSoak(s) {
+		return []string{res}
+	}
 	sk := r.Soak
-	soak := fmt.Sprintf("%s: soak throughput cv %s, p99 drift %sms/min, ", name, Number(sk.ThroughputCV), Number(sk.P99Drift))
+	soak := fmt.Sprintf("%s: soak throughput cv %s, p99 drift %sms/min, ", s.Name, Number(sk.ThroughputCV), Number(sk.P99Drift))
 	switch {
-	case sk.HeapSamples < 3:
-		soak += fmt.Sprintf("heap slope: no verdict, %d GC cycles (3 needed; run longer)", sk.HeapSamples)
+	case sk.HeapSamples < minHeapSamples:
+		return []string{res, soak + fmt.Sprintf("heap slope: no verdict, %d GC cycles (%d needed; run longer)", sk.HeapSamples, minHeapSamples)}
+	case sk.Leak:
+		soak += fmt.Sprintf("heap slope %s/min [%s, %s] over %d GC cycles: LEAK (above %s/min)",
+			Bytes(int64(sk.HeapSlope)), Bytes(int64(sk.HeapSlopeLow)), Bytes(int64(sk.HeapSlopeHigh)), sk.HeapSamples, Bytes(int64(sk.LeakThreshold)))
 	default:
-		soak += fmt.Sprintf("heap slope %s/min [%s, %s] over %d GC cycles",
+		soak += fmt.Sprintf("heap slope %s/min [%s, %s] over %d GC cycles: no leak",
 			Bytes(int64(sk.HeapSlope)), Bytes(int64(sk.HeapSlopeLow)), Bytes(int64(sk.HeapSlopeHigh)), sk.HeapSamples)
 	}
-	if sk.HeapSamples < 3 {
-		return []string{res, soak}
-	}
-	if sk.Leak {
-		soak += fmt.Sprintf(": LEAK (above %s/min)", Bytes(int64(sk.LeakThreshold)))
-	} else {
-		soak += ": no leak"
-	}
 	return []string{res, soak}
+}
+
+// showSoak reports whether a scenario's soak line means something: the
+// scenario lasted the GC cycles the heap regression needs for a verdict,
+// or an assertion reads a soak.* or heap.* figure (then the line explains
+// it, verdict or not). A short scenario's throughput spread, p99 drift and
+// heap slope say nothing about a soak, so its line is left out.
+func showSoak(s ScenarioDoc) bool {
+	if s.Resources != nil && s.Resources.Soak.HeapSamples >= minHeapSamples {
+		return true
+	}
+	for _, a := range s.Assertions {
+		for _, ref := range ObservedRefs(a) {
+			ref = strings.TrimPrefix(ref, "baseline.")
+			if strings.HasPrefix(ref, "soak.") || strings.HasPrefix(ref, "heap.") {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -112,7 +112,7 @@ func writePlanMarkdown(w io.Writer, p *PlanDoc, rep, of int) {
 			notes = append(notes, "⚠️ interrupted by signal")
 		}
 		if s.Resources != nil {
-			for _, n := range resourceNotes(s.Name, s.Resources) {
+			for _, n := range resourceNotes(s) {
 				n = strings.TrimPrefix(n, s.Name+": ")
 				if s.Resources.Soak.Leak && strings.HasPrefix(n, "soak ") {
 					n = "⚠️ " + n

@@ -84,3 +84,48 @@ func TestResourcesInDocument(t *testing.T) {
 		}
 	}
 }
+
+// TestSoakLineOnlyWhenMeaningful: a short scenario (too few GC cycles for a
+// heap verdict) gets the resource line but no soak line, unless one of its
+// assertions reads a soak.* or heap.* figure.
+func TestSoakLineOnlyWhenMeaningful(t *testing.T) {
+	t.Parallel()
+	short := &executor.Resources{CPUPercent: 12, GCCount: 1, Soak: executor.Soak{ThroughputCV: 0.3, P99Drift: -2.2, HeapSamples: 1}}
+	long := &executor.Resources{CPUPercent: 12, GCCount: 9, Soak: executor.Soak{HeapSamples: 4, LeakThreshold: 1 << 20}}
+	asserting := func(ref string) []AssertionDoc {
+		return []AssertionDoc{{Condition: ref + " < 1", Passed: true, Observed: map[string]float64{ref: 0}, Refs: []string{ref}}}
+	}
+	tests := []struct {
+		name string
+		s    ScenarioDoc
+		want string // in the soak line; "" for none
+	}{
+		{"short", ScenarioDoc{Name: "s", Resources: short}, ""},
+		{"short, latency asserted", ScenarioDoc{Name: "s", Resources: short, Assertions: asserting("latency.p99")}, ""},
+		{"short, heap.leak asserted", ScenarioDoc{Name: "s", Resources: short, Assertions: asserting("heap.leak")}, "heap slope: no verdict, 1 GC cycles (3 needed; run longer)"},
+		{"short, soak.p99_drift against the baseline", ScenarioDoc{Name: "s", Resources: short, Assertions: asserting("baseline.soak.p99_drift")}, "p99 drift -2.2ms/min"},
+		{"long enough for a verdict", ScenarioDoc{Name: "s", Resources: long}, "over 4 GC cycles: no leak"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			notes := strings.Join(scenarioDocNotes(&PlanDoc{Scenarios: []ScenarioDoc{tc.s}}), "\n")
+			var md strings.Builder
+			if err := WriteMarkdown(&md, &Document{Plans: []PlanDoc{{Name: "p", Scenarios: []ScenarioDoc{tc.s}}}}); err != nil {
+				t.Fatal(err)
+			}
+			for what, out := range map[string]string{"notes": notes, "markdown": md.String()} {
+				if !strings.Contains(out, "cpu 12%") {
+					t.Errorf("%s lack the resource line:\n%s", what, out)
+				}
+				has := strings.Contains(out, "soak throughput cv")
+				if tc.want == "" && has {
+					t.Errorf("%s have a soak line:\n%s", what, out)
+				}
+				if tc.want != "" && (!has || !strings.Contains(out, tc.want)) {
+					t.Errorf("%s lack a soak line with %q:\n%s", what, tc.want, out)
+				}
+			}
+		})
+	}
+}
