@@ -40,13 +40,51 @@ func groupStats(stats map[string]float64) statTable {
 			byPrefix[p] = append(byPrefix[p], n)
 		}
 	}
-	rows := map[string]bool{}
+	rows, columns := families(byPrefix)
+	t := statTable{cells: map[string]map[string]float64{}}
+	used := map[string]bool{}
+	for p := range rows {
+		t.rows = append(t.rows, p)
+		t.cells[p] = map[string]float64{}
+		for _, n := range byPrefix[p] {
+			if columns[n] {
+				t.cells[p][n] = stats[p+"_"+n]
+				used[p+"_"+n] = true
+			}
+		}
+	}
+	sort.Strings(t.rows)
+	for n := range columns {
+		t.columns = append(t.columns, n)
+		if v, ok := stats[n]; ok {
+			if t.cells[totalRow] == nil {
+				t.cells[totalRow] = map[string]float64{}
+			}
+			t.cells[totalRow][n] = v
+			used[n] = true
+		}
+	}
+	if t.cells[totalRow] != nil {
+		t.rows = append(t.rows, totalRow)
+	}
+	sortStatColumns(t.columns)
+	for _, k := range sortedKeys(stats) {
+		if !used[k] {
+			t.rest = append(t.rest, k)
+		}
+	}
+	return t
+}
+
+// families picks the grid's rows and columns from the names under each
+// prefix: it drops the columns shared by fewer than two rows, then the
+// rows with fewer than two columns, until nothing changes. No rows means
+// no grid.
+func families(byPrefix map[string][]string) (rows, columns map[string]bool) {
+	rows = map[string]bool{}
 	for p := range byPrefix {
 		rows[p] = true
 	}
-	// Drop columns shared by fewer than two rows, then rows with fewer than
-	// two columns, until nothing changes.
-	var columns map[string]bool
 	for changed := true; changed; {
 		changed = false
 		count := map[string]int{}
@@ -62,47 +100,16 @@ func groupStats(stats map[string]float64) statTable {
 			}
 		}
 		for p := range rows {
-			if n := countIn(byPrefix[p], columns); n < 2 {
+			if countIn(byPrefix[p], columns) < 2 {
 				delete(rows, p)
 				changed = true
 			}
 		}
 	}
-	t := statTable{cells: map[string]map[string]float64{}}
-	used := map[string]bool{}
-	if len(rows) > 0 {
-		for p := range rows {
-			t.rows = append(t.rows, p)
-			t.cells[p] = map[string]float64{}
-			for _, n := range byPrefix[p] {
-				if columns[n] {
-					t.cells[p][n] = stats[p+"_"+n]
-					used[p+"_"+n] = true
-				}
-			}
-		}
-		sort.Strings(t.rows)
-		for n := range columns {
-			t.columns = append(t.columns, n)
-			if v, ok := stats[n]; ok {
-				if t.cells[totalRow] == nil {
-					t.cells[totalRow] = map[string]float64{}
-				}
-				t.cells[totalRow][n] = v
-				used[n] = true
-			}
-		}
-		if t.cells[totalRow] != nil {
-			t.rows = append(t.rows, totalRow)
-		}
-		sortStatColumns(t.columns)
+	if len(rows) == 0 {
+		columns = nil
 	}
-	for _, k := range sortedKeys(stats) {
-		if !used[k] {
-			t.rest = append(t.rest, k)
-		}
-	}
-	return t
+	return rows, columns
 }
 
 // countIn counts the names in set.
