@@ -1,11 +1,15 @@
 // Package cli is perfplan's command-line interface. cmd/perfplan calls Main
 // with the built-in target registry; a team that registers its own targets
-// builds its own binary around the same Main with its own registry:
+// builds its own binary around the same Main with its own registry, and
+// DefaultEnv wires it as cmd/perfplan is wired (signals, terminal
+// detection); examples/custom-target is such a binary:
 //
 //	reg := builtin.Registry()
 //	reg.MustRegister(mytarget.Kind())
-//	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-//	code := cli.Main(ctx, cli.Env{Args: os.Args[1:], Registry: reg, ...})
+//	ctx, env, stop := cli.DefaultEnv(context.Background(), os.Args[1:], reg)
+//	code := cli.Main(ctx, env)
+//	stop()
+//	os.Exit(code)
 package cli
 
 import (
@@ -74,7 +78,9 @@ Usage:
   perfplan targets                   list the registered target kinds
   perfplan version                   print the version
 
-Run 'perfplan COMMAND -h' for a command's flags.
+Run 'perfplan COMMAND -h' for a command's flags. Every command accepts
+--no-color (colour is also off without a terminal and with NO_COLOR set);
+run (no live progress) and validate (diagnostics only) accept --quiet.
 
 Exit codes:
   0  every assertion held
@@ -115,7 +121,7 @@ func Main(ctx context.Context, env Env) int {
 	case "history":
 		return historyCommand(env, args)
 	case "targets":
-		return targetsCommand(env)
+		return targetsCommand(env, args)
 	case "version", "-version", "--version":
 		fmt.Fprintln(env.Stdout, "perfplan", Version())
 		return ExitOK
@@ -158,7 +164,20 @@ func Version() string {
 	return v + " " + bi.GoVersion
 }
 
-func targetsCommand(env Env) int {
+// targetsCommand is `perfplan targets`: the registered target kinds with
+// their operations and statistics.
+func targetsCommand(env Env, args []string) int {
+	fs := newFlagSet("targets", "targets", env.Stderr)
+	var noColor bool // the list has no colour; accepted as every command accepts it
+	addNoColorFlag(fs, &noColor)
+	pos, code, done := parseCommand(fs, args)
+	if done {
+		return code
+	}
+	if len(pos) > 0 {
+		fmt.Fprintln(env.Stderr, "perfplan targets: takes no arguments")
+		return ExitUsage
+	}
 	for _, name := range env.Registry.Names() {
 		k, _ := env.Registry.Lookup(name)
 		var ops []string

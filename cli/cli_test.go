@@ -50,6 +50,9 @@ func run(t *testing.T, args ...string) result {
 	return runEnv(t, []string{"PERFPLAN_HISTORY=" + filepath.Join(t.TempDir(), "history.db")}, args...)
 }
 
+// TestExitCodes runs the binary on each case of its table and checks the
+// exit code and output. It is long because of the table; the logic is the
+// loop at its end.
 func TestExitCodes(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

@@ -30,9 +30,11 @@ func historyCommand(env Env, args []string) int {
 	fs.Var(percentFlag{&opts.MinMagnitude}, "min-magnitude", "smallest relative shift reported as a change point (e.g. 5%)")
 	var last int
 	intVar(fs, &last, "last", 30, intRange{min: 0, max: math.MaxInt}, "print at most `N` of the latest points per series (0 = all)")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		return ExitUsage
+	var noColor bool // history prints no colour; accepted as every command accepts it
+	addNoColorFlag(fs, &noColor)
+	pos, code, done := parseCommand(fs, args)
+	if done {
+		return code
 	}
 	if len(pos) > 1 {
 		fmt.Fprintln(env.Stderr, "perfplan history: at most one plan name")

@@ -1,7 +1,10 @@
 package targets
 
 import (
+	"errors"
 	"fmt"
+	"maps"
+	"strconv"
 	"time"
 )
 
@@ -129,6 +132,87 @@ func (s Schema) check() error {
 		}
 	}
 	return nil
+}
+
+// Defaults returns the configuration of an empty block body: each attribute
+// that has a default, set to it. A kind reads an optional block that a plan
+// leaves out through it, so its defaults are declared once, in the schema.
+func (s Schema) Defaults() Config {
+	cfg, _ := s.Resolve(Config{})
+	return cfg
+}
+
+// Resolve applies the schema to cfg as the plan loader does: an absent
+// attribute takes its Default, and a Number, Int or Duration below its Min
+// is an *AttrError (with the Path of its nested block), in nested blocks too.
+// A kind calls it in New and Validate, so that a Config built by hand in Go
+// gets the same defaults and minimums as one decoded from a plan; on a
+// decoded Config it changes nothing. cfg is not modified. Errors are joined
+// with errors.Join; the configuration returned holds every default even
+// then.
+func (s Schema) Resolve(cfg Config) (Config, error) {
+	return s.resolve(cfg, nil)
+}
+
+func (s Schema) resolve(cfg Config, path []string) (Config, error) {
+	out := Config{Attrs: make(map[string]any, len(s.Attrs))}
+	maps.Copy(out.Attrs, cfg.Attrs)
+	var errs []error
+	for _, a := range s.Attrs {
+		v, ok := out.Attrs[a.Name]
+		switch {
+		case !ok && a.Default != nil:
+			out.Attrs[a.Name] = a.Default
+		case ok:
+			if err := a.checkMin(v); err != nil {
+				errs = append(errs, &AttrError{Path: path, Attr: a.Name, Err: err})
+			}
+		}
+	}
+	for _, b := range cfg.Blocks {
+		spec := s.Block(b.Type)
+		if spec == nil {
+			out.Blocks = append(out.Blocks, b)
+			continue
+		}
+		step := b.Type
+		if len(b.Labels) > 0 {
+			step += "." + b.Labels[0]
+		}
+		sub, err := spec.Schema.resolve(b.Config, append(path[:len(path):len(path)], step))
+		if err != nil {
+			errs = append(errs, err)
+		}
+		out.Blocks = append(out.Blocks, Block{Type: b.Type, Labels: b.Labels, Config: sub})
+	}
+	return out, errors.Join(errs...)
+}
+
+// checkMin reports a value of a Number, Int or Duration attribute below Min,
+// in the words of the plan loader's diagnostic. A value of another Go type
+// is left to the accessors, which read it as absent.
+func (a Attr) checkMin(v any) error {
+	if a.Min == nil {
+		return nil
+	}
+	var f float64
+	switch x := v.(type) {
+	case float64:
+		f = x
+	case int64:
+		f = float64(x)
+	case time.Duration:
+		f = float64(x)
+	default:
+		return nil
+	}
+	if f >= *a.Min {
+		return nil
+	}
+	if a.Type == Duration {
+		return fmt.Errorf("must be at least %s, got %s", time.Duration(*a.Min), time.Duration(f))
+	}
+	return fmt.Errorf("must be at least %s, got %s", strconv.FormatFloat(*a.Min, 'g', -1, 64), strconv.FormatFloat(f, 'g', -1, 64))
 }
 
 func checkGoType(t AttrType, v any) error {
