@@ -1,7 +1,7 @@
 // Command perfplan runs declarative performance test plans written in HCL.
 //
-// See the README for the plan language, the commands and the exit codes, or
-// run `perfplan --help`.
+// See the README and docs/ for the plan language, the commands and the exit
+// codes, or run `perfplan --help`.
 package main
 
 import (
