@@ -75,6 +75,8 @@ type runFlags struct {
 	history       string
 	noHistory     bool
 	threshold     float64
+	segment       plan.Segment
+	startAt       time.Time
 }
 
 // applyMode fills in the defaults of f.mode for the flags not in set.
@@ -113,6 +115,8 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 	fs.StringVar(&f.history, "history", "", "history database `PATH` each run is appended to (default $"+history.EnvVar+" or "+history.DefaultPath+")")
 	fs.BoolVar(&f.noHistory, "no-history", false, "do not record this run in the history database")
 	fs.Var(percentFlag{&f.threshold}, "threshold", "--mode regression: fail on a significant regression of at least `P` (e.g. 5% or 0.05)")
+	fs.Var(segmentFlag{&f.segment}, "segment", "run segment `I/N` of every scenario's load (0 <= I < N), as one of N processes whose runs perfplan merge joins;\nworkers, iterations and arrivals split so the N segments add up to the whole plan (see docs/scale-out.md)")
+	fs.Var(startAtFlag{&f.startAt}, "start-at", "begin the load at `TIME` (RFC 3339, or a Unix time in seconds), after the targets are open,\nso that segments started at different moments load together; it must lie ahead, by at most "+shortDuration(maxStartAhead))
 	fs.BoolVar(&f.quiet, "quiet", false, "no live progress")
 	fs.BoolVar(&f.noColor, "no-color", false, "no colour (also off without a terminal or with NO_COLOR set)")
 	durationVar(fs, &f.progressEvery, "progress-interval", 5*time.Second, durationRange{min: minProgressInterval, max: maxProgressInterval}, "how often (`D`) to print a progress line when stderr is not a terminal")
@@ -131,6 +135,16 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 	}
 	if set["threshold"] && f.mode != modeRegression {
 		fmt.Fprintln(env.Stderr, "perfplan run: --threshold applies only to --mode regression")
+		return ExitUsage
+	}
+	if !f.startAt.IsZero() {
+		if err := checkStartAt(f.startAt, time.Now()); err != nil {
+			fmt.Fprintln(env.Stderr, "perfplan run:", err)
+			return ExitUsage
+		}
+	}
+	if !f.segment.Whole() && f.mode == modeRegression {
+		fmt.Fprintln(env.Stderr, "perfplan run: --mode regression compares whole runs: run the segments, perfplan merge them, then compare the merged run")
 		return ExitUsage
 	}
 	if code := checkRunOutputs(env, &f); code != ExitOK {
@@ -152,6 +166,10 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 		return code
 	}
 	if err := checkScaledDurations(plans, scale); err != nil {
+		fmt.Fprintln(env.Stderr, "perfplan run:", err)
+		return ExitUsage
+	}
+	if plans, err = segmentPlans(plans, f.segment); err != nil {
 		fmt.Fprintln(env.Stderr, "perfplan run:", err)
 		return ExitUsage
 	}
@@ -207,9 +225,16 @@ repetitions:
 				fmt.Fprintf(env.Stderr, "plan %s: repetition %d/%d\n", p.Name, rep, f.count)
 			}
 			prog := newProgress(env, f.quiet, f.progressEvery)
+			// --start-at is the common start of the first plan's load;
+			// the runs after it follow on in each process.
+			var startAt time.Time
+			if rep == 1 && p == plans[0] {
+				startAt = f.startAt
+			}
 			res, err := executor.Run(ctx, p, executor.Options{
 				Abort:         env.Abort,
 				DurationScale: scale, Observer: prog, NoAbort: f.noAbort, Baseline: baselineFunc(baseline, p.Name),
+				StartAt: startAt,
 			})
 			prog.Close()
 			if err != nil {
@@ -249,6 +274,10 @@ repetitions:
 		code = ExitInterrupted
 	case targetFailed:
 		code = ExitTarget
+	case failed && !f.segment.Whole():
+		// A segment's assertions read its share of the load; the plan's
+		// verdict is perfplan merge's.
+		fmt.Fprintf(env.Stderr, "perfplan run: segment %s: assertions are evaluated on this segment's share of the load; perfplan merge gives the plan's verdict\n", f.segment)
 	case failed:
 		code = ExitFailed
 	}
@@ -267,13 +296,15 @@ repetitions:
 		}
 	}
 	doc.Interrupted = interrupted
-	doc.Passed = code == ExitOK
+	doc.Passed = code == ExitOK && !failed
 	doc.ExitCode = code
 	if !writeRunOutputs(env, doc, &f) {
 		code = ExitOutput
 	}
 	switch {
 	case f.noHistory:
+	case !f.segment.Whole():
+		fmt.Fprintf(env.Stderr, "perfplan: segment %s is not recorded in the history; record the merged run (perfplan merge --history)\n", f.segment)
 	case interrupted:
 		fmt.Fprintln(env.Stderr, "perfplan: the run was interrupted, so it is not recorded in the history")
 	default:
