@@ -70,7 +70,7 @@ func checkOutputs(env Env, cmd string, f *runFlags) int {
 	}
 	if code == ExitOK && !f.noHistory {
 		path := history.ResolvePath(f.history, env.getenv)
-		if _, _, err := checkWritable(path); err != nil {
+		if _, _, err := checkWritable(path); err != nil && !history.IsURL(path) {
 			fmt.Fprintf(env.Stderr, "perfplan "+cmd+": warning: history %s cannot be written (%v); this run will not be recorded in it\n", path, err)
 		}
 	}
