@@ -5,12 +5,36 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/perfplan/perfplan/history"
 	"github.com/perfplan/perfplan/report"
 	"github.com/perfplan/perfplan/targets"
 )
+
+// expandDocs turns a directory among args into its *.json files, sorted,
+// so that a merge step (a container without a shell) can name the shared
+// results directory.
+func expandDocs(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		st, err := os.Stat(a)
+		if err != nil || !st.IsDir() {
+			out = append(out, a)
+			continue
+		}
+		m, _ := filepath.Glob(filepath.Join(a, "*.json"))
+		if len(m) == 0 {
+			return nil, fmt.Errorf("%s: no *.json run documents in directory", a)
+		}
+		sort.Strings(m)
+		out = append(out, m...)
+	}
+	return out, nil
+}
 
 // mergeCommand is `perfplan merge [flags] RUN.json...`: it joins the run
 // documents of the segments of a plan (perfplan run --segment I/N) into one
@@ -20,7 +44,7 @@ import (
 func mergeCommand(ctx context.Context, env Env, args []string) int {
 	var f runFlags
 	var allowPartial bool
-	fs := newFlagSet("merge", "merge [flags] RUN.json...", env.Stderr)
+	fs := newFlagSet("merge", "merge [flags] RUN.json|DIR...", env.Stderr)
 	fs.Var(outFlag{&f.outs}, "out", "write the merged run as FORMAT=PATH (repeatable); formats: "+strings.Join(report.FormatNames(), ", "))
 	fs.BoolVar(&allowPartial, "allow-partial", false, "merge although segments are missing, and mark the result partial (not recorded in the history)")
 	fs.StringVar(&f.baseline, "baseline", "", "run document `BASE.json` whose figures the re-evaluated assertions read as baseline.*")
@@ -37,6 +61,10 @@ func mergeCommand(ctx context.Context, env Env, args []string) int {
 	if len(paths) == 0 {
 		fmt.Fprintln(env.Stderr, "perfplan merge: want the run documents of the segments (perfplan run --segment I/N --out json=PATH)")
 		fs.Usage()
+		return ExitUsage
+	}
+	if paths, err = expandDocs(paths); err != nil {
+		fmt.Fprintln(env.Stderr, "perfplan merge:", err)
 		return ExitUsage
 	}
 	if code := checkOutputs(env, "merge", &f); code != ExitOK {
