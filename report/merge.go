@@ -251,6 +251,7 @@ func Merge(docs []*Document, opts MergeOptions) (*Document, error) {
 			return nil, fmt.Errorf("merge: %s: %w", label, err)
 		}
 		pd.Repetition = first.p.Repetition
+		out.Interrupted = out.Interrupted || pd.Interrupted
 		out.Plans = append(out.Plans, pd)
 	}
 	out.Passed = !out.Interrupted

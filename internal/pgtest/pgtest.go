@@ -174,7 +174,15 @@ func start() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "perfplan-pg-")
+	// The server's user must reach its directory: under root's own
+	// TMPDIR it may not, so as root the directory goes in /tmp.
+	parent := ""
+	if cred != nil {
+		if st, err := os.Stat("/tmp"); err == nil && st.IsDir() {
+			parent = "/tmp"
+		}
+	}
+	dir, err := os.MkdirTemp(parent, "perfplan-pg-")
 	if err != nil {
 		return nil, err
 	}
