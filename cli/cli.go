@@ -74,6 +74,8 @@ Usage:
   perfplan fmt [-check] [-diff] PATH...  rewrite plan files in canonical format
   perfplan report [--format F] RUN.json  render a saved run (table, markdown, csv, junit, json)
   perfplan compare BASE.json NEW.json    compare two runs with statistics, like benchstat
+  perfplan merge [flags] RUN.json...     join the runs of segments (run --segment I/N) into one
+                                         run, re-evaluate its assertions and exit with its verdict
   perfplan history [PLAN] [--metric M]   show stored runs, trends and change points
   perfplan targets                   list the registered target kinds
   perfplan version                   print the version
@@ -118,6 +120,8 @@ func Main(ctx context.Context, env Env) int {
 		return reportCommand(env, args)
 	case "compare":
 		return compareCommand(env, args)
+	case "merge":
+		return mergeCommand(ctx, env, args)
 	case "history":
 		return historyCommand(env, args)
 	case "targets":

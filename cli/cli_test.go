@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/perfplan/perfplan/cli"
+	"github.com/perfplan/perfplan/internal/pgtest"
 	"github.com/perfplan/perfplan/targets"
 	"github.com/perfplan/perfplan/targets/builtin"
 )
@@ -34,6 +35,7 @@ func TestMain(m *testing.M) {
 		panic("build perfplan: " + err.Error())
 	}
 	code := m.Run()
+	pgtest.Stop()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

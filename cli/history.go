@@ -18,7 +18,7 @@ var historyDefaultMetrics = []string{"latency.p50", "latency.p99", "throughput",
 // series with its trend and change points.
 func historyCommand(env Env, args []string) int {
 	fs := newFlagSet("history", "history [flags] [PLAN]", env.Stderr)
-	path := fs.String("history", "", "history database (default $"+history.EnvVar+" or "+history.DefaultPath+")")
+	path := fs.String("history", "", "history database: a SQLite file or a postgres:// URL (default $"+history.EnvVar+" or "+history.DefaultPath+")")
 	var metrics []string
 	fs.Func("metric", "metric to show, as named in assertions (repeatable; default latency.p50, latency.p99, throughput, error_rate)", func(s string) error {
 		metrics = append(metrics, s)

@@ -72,6 +72,8 @@ type runFlags struct {
 	history       string
 	noHistory     bool
 	threshold     float64
+	segment       plan.Segment
+	startAt       time.Time
 }
 
 // applyMode fills in the defaults of f.mode for the flags not in set.
@@ -108,11 +110,17 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 		return code
 	}
 	doc, out := r.repetitions(ctx, env)
+	if out.failed && !f.segment.Whole() {
+		// A segment's assertions read its share of the load; the plan's
+		// verdict is perfplan merge's.
+		fmt.Fprintf(env.Stderr, "perfplan run: segment %s: assertions are evaluated on this segment's share of the load; perfplan merge gives the plan's verdict\n", f.segment)
+		out.failed, out.segmentFailed = false, true
+	}
 	code = out.exitCode()
 	if f.mode == modeRegression && !out.interrupted {
 		code = r.regressionVerdict(env, doc, code)
 	}
-	return r.finish(ctx, env, doc, code, out.interrupted)
+	return r.finish(ctx, env, doc, code, out)
 }
 
 // define adds the run flags to fs.
@@ -126,9 +134,11 @@ func (f *runFlags) define(fs *flag.FlagSet) {
 	fs.BoolVar(&f.noAbort, "no-abort", false, "do not stop scenarios early on abort_on_fail assertions (they are still checked at the end)")
 	fs.StringVar(&f.baseline, "baseline", "", "run document `BASE.json` whose figures assertions read as baseline.* (median over its repetitions)")
 	fs.StringVar(&f.saveBaseline, "save-baseline", "", "write this run's document to `PATH` for later use with --baseline")
-	fs.StringVar(&f.history, "history", "", "history database `PATH` each run is appended to (default $"+history.EnvVar+" or "+history.DefaultPath+")")
+	fs.StringVar(&f.history, "history", "", "history database each run is appended to: a SQLite file `PATH`, or a postgres:// URL (default $"+history.EnvVar+" or "+history.DefaultPath+")")
 	fs.BoolVar(&f.noHistory, "no-history", false, "do not record this run in the history database")
 	fs.Var(percentFlag{&f.threshold}, "threshold", "--mode regression: fail on a significant regression of at least `P` (e.g. 5% or 0.05)")
+	fs.Var(segmentFlag{&f.segment}, "segment", "run segment `I/N` of every scenario's load (0 <= I < N), as one of N processes whose runs perfplan merge joins;\nworkers, iterations and arrivals split so the N segments add up to the whole plan (see docs/scale-out.md)")
+	fs.Var(startAtFlag{&f.startAt}, "start-at", "begin the load at `TIME` (RFC 3339, or a Unix time in seconds), after the targets are open,\nso that segments started at different moments load together; it must lie ahead, by at most "+shortDuration(maxStartAhead))
 	addQuietFlag(fs, &f.quiet, "no live progress")
 	addNoColorFlag(fs, &f.noColor)
 	durationVar(fs, &f.progressEvery, "progress-interval", 5*time.Second, durationRange{min: minProgressInterval, max: maxProgressInterval}, "how often (`D`) to print a progress line when stderr is not a terminal")
@@ -154,6 +164,16 @@ func parseRunFlags(env Env, args []string) (*runFlags, []string, int) {
 	}
 	if set["threshold"] && f.mode != modeRegression {
 		fmt.Fprintln(env.Stderr, "perfplan run: --threshold applies only to --mode regression")
+		return nil, nil, ExitUsage
+	}
+	if !f.startAt.IsZero() {
+		if err := checkStartAt(f.startAt, time.Now()); err != nil {
+			fmt.Fprintln(env.Stderr, "perfplan run:", err)
+			return nil, nil, ExitUsage
+		}
+	}
+	if !f.segment.Whole() && f.mode == modeRegression {
+		fmt.Fprintln(env.Stderr, "perfplan run: --mode regression compares whole runs: run the segments, perfplan merge them, then compare the merged run")
 		return nil, nil, ExitUsage
 	}
 	if code := checkRunOutputs(env, f); code != ExitOK {
@@ -209,6 +229,11 @@ func prepareRun(ctx context.Context, env Env, f *runFlags, paths []string) (*pre
 		fmt.Fprintln(env.Stderr, "perfplan run:", err)
 		return nil, ExitUsage
 	}
+	var err error
+	if plans, err = segmentPlans(plans, f.segment); err != nil {
+		fmt.Fprintln(env.Stderr, "perfplan run:", err)
+		return nil, ExitUsage
+	}
 	r.plans = plans
 	baseSource := f.baseline
 	if f.mode == modeRegression {
@@ -243,7 +268,7 @@ func findRegressionBase(ctx context.Context, env Env, f *runFlags, baseDoc *repo
 	if doc == nil {
 		fmt.Fprintf(env.Stderr, "perfplan run: --mode regression: warning: no good earlier run of these plans in %s and no --baseline: this run is not compared (a run that passes becomes the base of the next)\n", path)
 	}
-	return regressionBase{doc: doc, source: "history " + path, notes: notes}, ExitOK
+	return regressionBase{doc: doc, source: "history " + history.Redact(path), notes: notes}, ExitOK
 }
 
 // runOutcome is what went wrong in a run's repetitions.
@@ -251,6 +276,9 @@ type runOutcome struct {
 	interrupted  bool // a signal stopped the run
 	targetFailed bool // a target failed to start
 	failed       bool // an assertion failed, or a plan could not run
+	// segmentFailed: an assertion failed on a segment's share of the load
+	// (--segment); it does not fail the process, but the document says so.
+	segmentFailed bool
 }
 
 // add records the outcome of one repetition of one plan.
@@ -306,9 +334,16 @@ func (r *preparedRun) runPlan(ctx context.Context, env Env, doc *report.Document
 		fmt.Fprintf(env.Stderr, "plan %s: repetition %d/%d\n", p.Name, rep, f.count)
 	}
 	prog := newProgress(env, f.quiet, f.progressEvery)
+	// --start-at is the common start of the first plan's load; the runs
+	// after it follow on in each process.
+	var startAt time.Time
+	if rep == 1 && p == r.plans[0] {
+		startAt = f.startAt
+	}
 	res, err := executor.Run(ctx, p, executor.Options{
 		Abort:         env.Abort,
 		DurationScale: r.scale, Observer: prog, NoAbort: f.noAbort, Baseline: baselineFunc(r.baseline, p.Name),
+		StartAt: startAt,
 	})
 	prog.Close()
 	var out runOutcome
@@ -352,16 +387,18 @@ func (r *preparedRun) regressionVerdict(env Env, doc *report.Document, code int)
 // finish records the verdict in doc, writes the result files and appends
 // the run to the history. It returns the exit code: code, or ExitOutput
 // when a result file could not be written.
-func (r *preparedRun) finish(ctx context.Context, env Env, doc *report.Document, code int, interrupted bool) int {
-	doc.Interrupted = interrupted
-	doc.Passed = code == ExitOK
+func (r *preparedRun) finish(ctx context.Context, env Env, doc *report.Document, code int, out runOutcome) int {
+	doc.Interrupted = out.interrupted
+	doc.Passed = code == ExitOK && !out.segmentFailed
 	doc.ExitCode = code
 	if !writeRunOutputs(env, doc, r.flags) {
 		code = ExitOutput
 	}
 	switch {
 	case r.flags.noHistory:
-	case interrupted:
+	case !r.flags.segment.Whole():
+		fmt.Fprintf(env.Stderr, "perfplan: segment %s is not recorded in the history; record the merged run (perfplan merge --history)\n", r.flags.segment)
+	case out.interrupted:
 		fmt.Fprintln(env.Stderr, "perfplan: the run was interrupted, so it is not recorded in the history")
 	default:
 		recordHistory(context.WithoutCancel(ctx), env.Stderr, history.ResolvePath(r.flags.history, env.getenv), doc)

@@ -43,6 +43,13 @@ type Options struct {
 	// cost; the sampler runs on the collector goroutine, never on the
 	// per-operation path.
 	NoResources bool
+	// StartAt, when set, is the wall-clock time at which the load starts
+	// (perfplan run --start-at): Run opens the targets, then waits for it,
+	// so that segments started on several machines at slightly different
+	// moments begin their load together. A StartAt that has passed by the
+	// time the targets are open starts the load at once, and the result's
+	// Errors say how late it started.
+	StartAt time.Time
 }
 
 // Observer receives live progress from a run. Its methods are called from the
