@@ -156,6 +156,37 @@ func TestKeepAliveReuse(t *testing.T) {
 	}
 }
 
+func TestMaxConnections(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(nethttp.HandlerFunc(func(nethttp.ResponseWriter, *nethttp.Request) {
+		time.Sleep(time.Millisecond)
+	}))
+	t.Cleanup(srv.Close)
+	for _, client := range bothClients {
+		t.Run(client, func(t *testing.T) {
+			t.Parallel()
+			tg := mustOpen(t, map[string]any{"base_url": srv.URL, "client": client, "max_connections": int64(1)}, op("get", nil))
+			var wg sync.WaitGroup
+			for id := range 4 {
+				w := worker(t, tg, id)
+				wg.Go(func() {
+					for i := range 10 {
+						if err := do(w, 0, uint64(i), nil); err != nil {
+							t.Error(err)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			// Four workers wait their turns on one connection.
+			if st := tg.Stats(); st[statConnsOpened] != 1 || st[statResponses] != 40 {
+				t.Errorf("stats %v", st)
+			}
+		})
+	}
+}
+
 // caFile writes a TLS test server's certificate as a PEM file.
 func caFile(t *testing.T, srv *httptest.Server) string {
 	t.Helper()

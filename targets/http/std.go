@@ -9,6 +9,7 @@ import (
 	"net"
 	nethttp "net/http"
 	"net/http/httptrace"
+	"net/textproto"
 	"net/url"
 	"sync/atomic"
 	"time"
@@ -91,11 +92,12 @@ func (sc *stdClient) probe(ctx context.Context) error {
 	return resp.Body.Close()
 }
 
+// header returns the headers as net/http keeps them, canonical, so that
+// its own (User-Agent) do not come twice.
 func header(h [][2]string) nethttp.Header {
 	out := make(nethttp.Header, len(h))
 	for _, kv := range h {
-		// As written: net/http sends header names as given.
-		out[kv[0]] = []string{kv[1]}
+		out[textproto.CanonicalMIMEHeaderKey(kv[0])] = []string{kv[1]}
 	}
 	return out
 }
