@@ -26,6 +26,9 @@ type target struct {
 	workers []*counters
 	phases  []*phaseRec
 
+	// probes counts the probe's requests, which open connections too.
+	probes atomic.Int64
+
 	// statusErrs caches one *Error per status code, so that a failing
 	// status costs no allocation.
 	statusErrs [500]atomic.Pointer[Error]
@@ -60,6 +63,7 @@ func (t *target) Open(ctx context.Context) error {
 	if !t.cfg.Probe {
 		return nil
 	}
+	t.probes.Add(1)
 	if err := t.client.probe(ctx); err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("http: probe GET %s: %w", t.cfg.BaseURL, ctx.Err())
@@ -137,7 +141,7 @@ func (t *target) Stats() map[string]float64 {
 		statBytesReceived: float64(recv),
 		statConnsOpened:   float64(opened),
 	}
-	reused := max(sum.requests.Load()-opened, 0)
+	reused := max(sum.requests.Load()+t.probes.Load()-opened, 0)
 	m[statConnsReused] = float64(reused)
 	m[statReuseRatio] = 0
 	if reused+opened > 0 {
