@@ -2,8 +2,12 @@ package http
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
+	"io"
 	"math/rand/v2"
 	"net"
+	"syscall"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -29,36 +33,116 @@ const fastReadBuffer = 16 << 10
 
 func newFastClient(t *target) (*fastClient, error) {
 	c := t.cfg
+	var tc *tls.Config
+	if c.https() {
+		var err error
+		if tc, err = c.tlsConfig(); err != nil {
+			return nil, err
+		}
+		tc.NextProtos = []string{"http/1.1"}
+	}
 	hc := &fasthttp.HostClient{
 		Addr: c.hostPort(),
 		Name: "perfplan",
+		// TLS is made here rather than by fasthttp (IsTLS stays false, and
+		// request URIs say http://, which the wire never shows), so that
+		// the connection fasthttp reads is the errConn above TLS: fasthttp
+		// reports any failure of a response's first byte as end of file,
+		// and errConn keeps the real one (a TLS alert, a reset).
 		Dial: func(addr string) (net.Conn, error) {
-			return t.dial(context.Background(), addr)
+			return fastDial(t, addr, tc)
 		},
-		IsTLS:    c.https(),
 		MaxConns: t.maxConns(),
 		// With max_connections, a worker that finds every connection busy
 		// waits for one, within its request's timeout.
-		MaxConnWaitTimeout:            c.RequestTimeout,
-		MaxIdleConnDuration:           90 * time.Second,
-		ReadBufferSize:                fastReadBuffer,
-		WriteBufferSize:               fastReadBuffer,
-		MaxIdemponentCallAttempts:     2, // one retry, as net/http does on a dead idle connection
+		MaxConnWaitTimeout:  c.RequestTimeout,
+		MaxIdleConnDuration: 90 * time.Second,
+		ReadBufferSize:      fastReadBuffer,
+		WriteBufferSize:     fastReadBuffer,
+		// No retry of fasthttp's own, which would also retry a TLS
+		// failure: Do retries a connection the server had closed.
+		MaxIdemponentCallAttempts:     1,
 		DisableHeaderNamesNormalizing: true,
 		DisablePathNormalizing:        true,
 		NoDefaultUserAgentHeader:      true,
 	}
-	if c.https() {
-		tc, err := c.tlsConfig()
-		if err != nil {
-			return nil, err
-		}
-		tc.NextProtos = []string{"http/1.1"}
-		hc.TLSConfig = tc
-	}
 	base := *c.BaseURL
-	base.RawQuery, base.Fragment = "", ""
+	base.Scheme, base.RawQuery, base.Fragment = "http", "", ""
 	return &fastClient{t: t, hc: hc, prefix: []byte(base.String())}, nil
+}
+
+// fastDial makes a connection for fasthttp: TCP (counted), TLS over it when
+// tc is set (within connect_timeout), and an errConn on top.
+func fastDial(t *target, addr string, tc *tls.Config) (net.Conn, error) {
+	c, err := t.dial(context.Background(), addr)
+	if err != nil {
+		return nil, err
+	}
+	if tc != nil {
+		tlsc := tls.Client(c, tc)
+		ctx, cancel := context.WithTimeout(context.Background(), t.cfg.ConnectTimeout)
+		err := tlsc.HandshakeContext(ctx)
+		cancel()
+		if err != nil {
+			_ = c.Close()
+			return nil, &dialError{err: err}
+		}
+		c = tlsc
+	}
+	return newErrConn(c), nil
+}
+
+// errConn keeps a connection's first read or write error. fasthttp reads
+// and writes a connection from the goroutine that sends the request, and
+// closes a connection that failed, so the error belongs to that request.
+// LocalAddr returns a *connAddr that leads back to the errConn:
+// fasthttp.Response keeps it (ParseNetConn), so a worker finds the
+// connection its request failed on.
+type errConn struct {
+	net.Conn
+	err  error
+	addr *connAddr
+}
+
+type connAddr struct {
+	net.Addr
+	c *errConn
+}
+
+func newErrConn(c net.Conn) *errConn {
+	ec := &errConn{Conn: c}
+	ec.addr = &connAddr{Addr: c.LocalAddr(), c: ec}
+	return ec
+}
+
+func (c *errConn) LocalAddr() net.Addr { return c.addr }
+
+func (c *errConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+	return n, err
+}
+
+func (c *errConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+	return n, err
+}
+
+// realErr returns the error that the connection of resp met, when fasthttp
+// reported err as an end of file.
+func realErr(err error, resp *fasthttp.Response) error {
+	if !errors.Is(err, fasthttp.ErrConnectionClosed) && !errors.Is(err, io.EOF) {
+		return err
+	}
+	if a, ok := resp.LocalAddr().(*connAddr); ok && a.c.err != nil && a.c.err != io.EOF {
+		return a.c.err
+	}
+	return err
 }
 
 func (fc *fastClient) close() { fc.hc.CloseIdleConnections() }
@@ -68,11 +152,15 @@ func (fc *fastClient) probe(context.Context) error {
 	resp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
-	req.SetRequestURI(fc.t.probeURL())
+	uri := append([]byte(nil), fc.prefix...)
+	if fc.t.cfg.BaseURL.Path == "" {
+		uri = append(uri, '/')
+	}
+	req.SetRequestURIBytes(uri)
 	req.Header.SetMethod("GET")
 	fc.setHeaders(req, nil)
 	if err := fc.hc.DoTimeout(req, resp, fc.t.cfg.RequestTimeout); err != nil {
-		return classify(err, fc.t.cfg, fc.t.cfg.RequestTimeout)
+		return classify(realErr(err, resp), fc.t.cfg, fc.t.cfg.RequestTimeout)
 	}
 	return nil
 }
@@ -98,6 +186,9 @@ type fastOp struct {
 	body    tmpl
 	dynPath bool // the path has fields: set the URI per request
 	dynBody bool // the body has fields
+	// idempotent: a request that failed on a connection the server had
+	// closed may be sent again.
+	idempotent bool
 }
 
 type fastWorker struct {
@@ -116,7 +207,8 @@ func (fc *fastClient) newWorker(id int, c *counters, _ *phaseRec) (targets.Worke
 	rng := rand.New(rand.NewChaCha8(seed(id)))
 	for i := range fc.t.cfg.Ops {
 		oc := &fc.t.cfg.Ops[i]
-		op := fastOp{cfg: oc, req: &fasthttp.Request{}, path: compile(oc.Path), body: compile(oc.Body)}
+		op := fastOp{cfg: oc, req: &fasthttp.Request{}, path: compile(oc.Path), body: compile(oc.Body),
+			idempotent: oc.Method != "POST" && oc.Method != "PATCH"}
 		op.req.Header.SetMethod(oc.Method)
 		fc.setHeaders(op.req, oc.Headers)
 		op.dynPath = !op.path.literal()
@@ -154,7 +246,18 @@ func (w *fastWorker) Do(ctx context.Context, r *targets.Request) error {
 		req.SetBodyRaw(w.body)
 	}
 	w.c.requests.Add(1)
-	err := w.fc.hc.DoTimeout(req, w.resp, op.cfg.Timeout)
+	deadline := time.Now().Add(op.cfg.Timeout)
+	err := w.fc.hc.DoDeadline(req, w.resp, deadline)
+	if err != nil {
+		err = realErr(err, w.resp)
+		if op.idempotent && staleConn(err) && ctx.Err() == nil {
+			// The server closed a kept-alive connection: once more, as
+			// net/http and browsers do.
+			if err = w.fc.hc.DoDeadline(req, w.resp, deadline); err != nil {
+				err = realErr(err, w.resp)
+			}
+		}
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -168,6 +271,13 @@ func (w *fastWorker) Do(ctx context.Context, r *targets.Request) error {
 		return w.fc.t.statusErr(code)
 	}
 	return nil
+}
+
+// staleConn reports whether err is a connection that the server had
+// closed or reset, before any response.
+func staleConn(err error) bool {
+	return errors.Is(err, fasthttp.ErrConnectionClosed) || errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // seed returns a worker's random seed.
