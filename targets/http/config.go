@@ -51,8 +51,6 @@ type OpConfig struct {
 	BodySize int
 	Success  StatusSet
 	Timeout  time.Duration
-
-	index int
 }
 
 // https reports whether the base URL is https.

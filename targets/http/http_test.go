@@ -21,8 +21,8 @@ import (
 	"github.com/perfplan/perfplan/targets"
 )
 
-// clientsFor lists the clients that speak HTTP/1.1, so each test runs with
-// both.
+// bothClients lists the clients that speak HTTP/1.1; the HTTP/1.1 tests run
+// with each.
 var bothClients = []string{ClientFastHTTP, ClientNetHTTP}
 
 // op returns an op configuration with the given attributes.
@@ -197,14 +197,6 @@ func caFile(t *testing.T, srv *httptest.Server) string {
 	}
 	return path
 }
-
-// protoHandler answers with the request's protocol.
-var protoHandler = nethttp.HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) {
-	_, _ = io.WriteString(w, r.Proto)
-	if r.ProtoMajor != 2 {
-		w.Header().Set("X-Not-H2", "1")
-	}
-})
 
 func TestHTTP2OverTLS(t *testing.T) {
 	t.Parallel()

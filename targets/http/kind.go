@@ -263,12 +263,11 @@ func Kind() targets.Kind {
 			if err != nil {
 				return nil, fmt.Errorf("http: %w", err)
 			}
-			for i, op := range cfg.Ops {
+			for _, op := range cfg.Ops {
 				oc, err := parseOp(c, op)
 				if err != nil {
 					return nil, fmt.Errorf("http: op %q: %w", op.Name, err)
 				}
-				oc.index = i
 				c.Ops = append(c.Ops, oc)
 			}
 			return newTarget(c), nil
