@@ -274,6 +274,8 @@ func startNginx(ctx context.Context, bin, dir string) (*nginx, error) {
 		return nil, err
 	}
 	cmd := exec.Command(bin, "-p", dir, "-c", conf, "-e", filepath.Join(dir, "error.log"))
+	// Its own process group, so that stop reaches the worker too.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
 	if err := cmd.Start(); err != nil {
@@ -298,31 +300,36 @@ func startNginx(ctx context.Context, bin, dir string) (*nginx, error) {
 		}
 		select {
 		case e := <-exited:
+			n.killGroup()
 			return nil, fmt.Errorf("nginx exited: %v\n%s", e, stderr.String())
 		case <-ctx.Done():
-			_ = cmd.Process.Kill()
+			n.killGroup()
 			return nil, ctx.Err()
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
+			n.killGroup()
 			return nil, fmt.Errorf("nginx does not serve %s: %v\n%s", n.url, err, stderr.String())
 		}
 	}
 }
 
-// stop asks nginx to quit (SIGQUIT, graceful), and kills it after a
-// second.
+// stop asks nginx to quit (SIGQUIT, graceful), and kills its process
+// group (master and worker) after two seconds.
 func (n *nginx) stop() {
 	_ = n.cmd.Process.Signal(syscall.SIGQUIT)
-	for range 20 {
-		if n.cmd.Process.Signal(syscall.Signal(0)) != nil {
+	for range 40 {
+		// The group is gone once the worker and the master are.
+		if syscall.Kill(-n.cmd.Process.Pid, syscall.Signal(0)) != nil {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	_ = n.cmd.Process.Kill()
+	n.killGroup()
 }
+
+// killGroup kills nginx's process group.
+func (n *nginx) killGroup() { _ = syscall.Kill(-n.cmd.Process.Pid, syscall.SIGKILL) }
 
 func freePort() (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
