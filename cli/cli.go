@@ -188,9 +188,28 @@ func targetsCommand(env Env, args []string) int {
 		for _, op := range k.Ops {
 			ops = append(ops, op.Name)
 		}
-		fmt.Fprintf(env.Stdout, "%-10s %s\n           ops: %s\n", k.Name, k.Doc, strings.Join(ops, ", "))
-		if len(k.Stats) > 0 {
-			fmt.Fprintf(env.Stdout, "           stats: target.%s\n", strings.Join(k.Stats, ", target."))
+		opsLine := strings.Join(ops, ", ")
+		if k.OpSchema != nil {
+			var attrs []string
+			for _, a := range k.OpSchema.Attrs {
+				attrs = append(attrs, a.Name)
+			}
+			opsLine = "any name, each op block configured by weight, " + strings.Join(attrs, ", ")
+		}
+		fmt.Fprintf(env.Stdout, "%-10s %s\n           ops: %s\n", k.Name, k.Doc, opsLine)
+		var stats, sparse []string
+		for _, st := range k.Stats {
+			if k.IsSparse(st) {
+				sparse = append(sparse, st)
+			} else {
+				stats = append(stats, st)
+			}
+		}
+		if len(stats) > 0 {
+			fmt.Fprintf(env.Stdout, "           stats: target.%s\n", strings.Join(stats, ", target."))
+		}
+		if len(sparse) > 0 {
+			fmt.Fprintf(env.Stdout, "           listed once counted (else 0): target.%s\n", strings.Join(sparse, ", target."))
 		}
 	}
 	return ExitOK

@@ -6,6 +6,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/perfplan/perfplan/plan"
+	"github.com/perfplan/perfplan/targets"
 )
 
 // Options tune a run.
@@ -150,6 +151,9 @@ type ScenarioResult struct {
 	// value at the end (see targets.Kind.Gauges). When two scenarios use one
 	// target at the same time, each sees the other's calls too.
 	TargetStats map[string]float64
+	// targetKind is the target's kind, whose sparse statistics (see
+	// targets.Kind.Sparse) read as 0 when TargetStats lacks them.
+	targetKind *targets.Kind
 	// Series has one point per SnapshotInterval.
 	Series []SeriesPoint
 	// Resources holds the process's resource figures and the soak
