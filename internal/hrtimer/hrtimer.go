@@ -35,6 +35,10 @@
 //     last 25µs, which any goroutine spins); the others wait in phase 2 for
 //     the deadline itself rather than burn another core. That happens at
 //     high rates, when many goroutines are close to their deadlines at once.
+//     With a single P (GOMAXPROCS=1) nothing spins: a goroutine that yields
+//     in a loop keeps the only P busy, and the network poller is then
+//     polled only every 10ms, which would delay every network response
+//     (and every timer file) in the process.
 //
 // (A first version slept in futex(2) on the goroutine's own thread. It was
 // as precise for one waiter, but a goroutine blocked in a system call keeps
@@ -77,7 +81,7 @@ type Options struct {
 	// MaxLead caps the spin before a deadline. Default 200µs.
 	MaxLead time.Duration
 	// Spinners bounds the goroutines that spin at once. Default
-	// GOMAXPROCS/2, at least 1.
+	// GOMAXPROCS/2: none with a single P.
 	Spinners int
 }
 
@@ -121,7 +125,7 @@ func New(o Options) *Sleeper {
 	s := &Sleeper{max: o.Slots, window: o.Window, k: max(o.LeadDeviations, 0), maxLead: o.MaxLead,
 		active: map[*Waiter]struct{}{}}
 	if o.Spinners <= 0 {
-		o.Spinners = max(runtime.GOMAXPROCS(0)/2, 1)
+		o.Spinners = runtime.GOMAXPROCS(0) / 2
 	}
 	s.maxSpin.Store(int32(o.Spinners))
 	s.base, s.baseMono, s.precise = monoBase()
@@ -216,7 +220,7 @@ func (w *Waiter) Until(deadline time.Time, cancel <-chan struct{}) (time.Time, b
 		}
 		lead := s.Lead()
 		if d <= lead+2*time.Microsecond {
-			if d <= shortSpin {
+			if d <= shortSpin && s.maxSpin.Load() > 0 {
 				return w.spin(deadline, cancel, false)
 			}
 			if s.acquireSpin() {
