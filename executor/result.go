@@ -274,7 +274,8 @@ type SeriesPoint struct {
 	Ops, Errors        int64
 	Throughput         float64
 	P50, P90, P99, Max time.Duration
-	ActiveVUs          int
+	// ActiveVUs is the most workers live at once during the interval.
+	ActiveVUs int
 }
 
 // AssertionResult is the outcome of one assertion.

@@ -108,8 +108,13 @@ type pool struct {
 	nworkers atomic.Int64
 	live     atomic.Int64
 	vusMax   atomic.Int64
-	dropped  atomic.Int64
-	cut      atomic.Int64
+	// vusPeak is the most workers live since the collector's last series
+	// interval: a series point shows the interval's peak, not the count at
+	// the instant the collector happened to look (a collector that runs
+	// late would otherwise miss a whole plateau).
+	vusPeak atomic.Int64
+	dropped atomic.Int64
+	cut     atomic.Int64
 }
 
 // openPool is the open models' pacing: the schedule, the claim counter, the
@@ -244,12 +249,24 @@ func (s *scenarioRun) broadcast() {
 }
 
 func (s *scenarioRun) noteLive(n int64) {
+	raise(&s.vusPeak, n)
+	raise(&s.vusMax, n)
+}
+
+// raise sets v to n when n is larger.
+func raise(v *atomic.Int64, n int64) {
 	for {
-		m := s.vusMax.Load()
-		if n <= m || s.vusMax.CompareAndSwap(m, n) {
+		m := v.Load()
+		if n <= m || v.CompareAndSwap(m, n) {
 			return
 		}
 	}
+}
+
+// intervalVUs returns the most workers live since its last call, and starts
+// the next interval from the count live now.
+func (s *scenarioRun) intervalVUs() int {
+	return int(max(s.vusPeak.Swap(s.live.Load()), s.live.Load()))
 }
 
 func (s *scenarioRun) addError(format string, args ...any) {
@@ -593,7 +610,7 @@ func (c *collector) tick() {
 	if dt > 0 {
 		rate = float64(ops) / dt
 	}
-	c.addPoint(now, ops, errs, int(s.live.Load()), false)
+	c.addPoint(now, ops, errs, s.intervalVUs(), false)
 	if c.res != nil {
 		c.res.sample(now)
 	}
@@ -734,11 +751,17 @@ func (c *collector) attachResources(r *ScenarioResult) {
 func (c *collector) finalResult(elapsed time.Duration) *ScenarioResult {
 	s := c.s
 	c.c.Collect()
+	if s.bp != nil && s.reason.Load() == stopEnd && elapsed > c.lastAt {
+		// The schedule ran out between two ticks (a collector that ran
+		// late on a loaded machine): the search judges its last interval
+		// too, rather than claim a step it never looked at.
+		s.bp.observe(c, c.lastAt, elapsed)
+	}
 	r := c.result(elapsed, true)
 	// Flush the pending series interval, if any.
 	ops, errs := c.c.Interval.Totals()
 	if ops > 0 || errs > 0 || c.pendN > 0 {
-		c.addPoint(elapsed, ops, errs, int(s.live.Load()), true)
+		c.addPoint(elapsed, ops, errs, s.intervalVUs(), true)
 	}
 	r.Series = c.series
 	if c.res != nil {
