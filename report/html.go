@@ -1,0 +1,256 @@
+package report
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"strconv"
+)
+
+// The HTML report is one self-contained file: the page template, the
+// styles, the chart library and the script that draws the charts are
+// embedded in the binary and inlined into every page, with the chart data
+// as JSON, so that CI can archive the file and anyone can open it offline.
+//
+// The charts are drawn by uPlot (html/uPlot.iife.min.js, MIT licence,
+// html/uPlot.LICENSE), a canvas chart library of 51 KB minified (22 KB
+// gzipped) with log scales, bands, a live legend and zoom. Everything else,
+// tables and figures included, is rendered here, with the same formatting
+// as the terminal tables.
+//
+//go:embed html/page.tmpl html/report.css html/report.js html/uPlot.iife.min.js html/uPlot.min.css
+var htmlAssets embed.FS
+
+// HTMLPage is one page of the HTML report: the run view (WriteHTML), the
+// comparison view (package compare) and the history view (perfplan
+// history --format html) are all built as an HTMLPage and written by
+// WriteHTMLPage.
+type HTMLPage struct {
+	Title string
+	// Kind names the view ("run", "compare", "history"): the body's
+	// data-kind.
+	Kind string
+	// Version is perfplan's version, for the footer.
+	Version string
+	// Lines are shown under the title.
+	Lines []string
+	// Verdict is the badge beside the title (id "verdict").
+	Verdict  HTMLBadge
+	Sections []HTMLSection
+}
+
+// HTMLSection is a section of a page: a plan, a scenario, a metric.
+// Sections nest (Level 1 and 2); each level-1 section and its subsections
+// are listed in the page's navigation.
+type HTMLSection struct {
+	ID, Title, Subtitle string
+	Level               int
+	Badges              []HTMLBadge
+	Tiles               []HTMLTile
+	Notes               []HTMLNote
+	Tables              []HTMLTable
+	Charts              []HTMLChart
+	Sections            []HTMLSection
+}
+
+// HTMLBadge is a coloured label. Class is one of pass, fail, warn,
+// interrupted, critical, high, medium, low, improvement and neutral.
+type HTMLBadge struct {
+	ID, Text, Class string
+}
+
+// HTMLTile is a key figure: a label, a value and a note.
+type HTMLTile struct {
+	ID, Label, Value, Note string
+	// Class is "", pass, fail or warn.
+	Class string
+}
+
+// HTMLNote is a line of a section's notes; Class is "", warn or fail.
+type HTMLNote struct {
+	Text, Class string
+}
+
+// HTMLTable is a table of pre-formatted cells.
+type HTMLTable struct {
+	ID, Caption string
+	Header      []HTMLHead
+	Rows        []HTMLRow
+}
+
+// HTMLHead is a column heading; Num right-aligns it.
+type HTMLHead struct {
+	Text string
+	Num  bool
+}
+
+// HTMLRow is a table row; Class is "", sub (a row under the one before),
+// pass, fail, regression or improvement.
+type HTMLRow struct {
+	Class string
+	Cells []HTMLCell
+}
+
+// HTMLCell is a table cell. Class is "", num (a right-aligned figure),
+// verdict, cond or pre (keeps line breaks). Title is its tooltip; Span,
+// when above 1, the columns it spans.
+type HTMLCell struct {
+	ID, Text, Class, Title string
+	Span                   int
+}
+
+// HTMLChart is a chart: x values shared by every series, each series' y
+// values (NaN for a gap), markers and bands. The page draws it with uPlot
+// in a div with the chart's ID.
+type HTMLChart struct {
+	ID    string `json:"-"`
+	Title string `json:"title"`
+	// Note is shown beside the title.
+	Note    string       `json:"-"`
+	X       HTMLAxis     `json:"x"`
+	Y       HTMLAxis     `json:"y"`
+	Y2      *HTMLAxis    `json:"y2,omitempty"`
+	Xs      HTMLValues   `json:"xs"`
+	Series  []HTMLSeries `json:"series"`
+	Markers []HTMLMarker `json:"markers,omitempty"`
+	// Bands fill between two series, by index: {upper, lower}.
+	Bands  [][2]int `json:"bands,omitempty"`
+	Height int      `json:"height,omitempty"`
+}
+
+// HTMLAxis describes an axis. Unit selects the tick format: "ns"
+// (durations), "/s" (rates), "B" (bytes), "B/min", "%" (a percentage),
+// "ratio" (a fraction shown as a percentage), "p" (1/(1−p) shown as the
+// percentile p), "s" and "min" (time offsets), "run" (run numbers), "date"
+// (Unix seconds) or "" (plain numbers). Log selects a log scale; Zero
+// keeps 0 in a linear range.
+type HTMLAxis struct {
+	Label string `json:"label,omitempty"`
+	Unit  string `json:"unit,omitempty"`
+	Log   bool   `json:"log,omitempty"`
+	Zero  bool   `json:"zero,omitempty"`
+}
+
+// HTMLSeries is one series of a chart. Axis 2 puts it on the chart's Y2.
+// Points draws points without a line, Line a line without points (by
+// default sparse series show their points); Span draws lines across gaps;
+// Dash dashes the line.
+type HTMLSeries struct {
+	Label  string     `json:"label"`
+	Color  string     `json:"color,omitempty"`
+	Axis   int        `json:"axis,omitempty"`
+	Dash   bool       `json:"dash,omitempty"`
+	Points bool       `json:"points,omitempty"`
+	Line   bool       `json:"line,omitempty"`
+	Span   bool       `json:"span,omitempty"`
+	Width  float64    `json:"width,omitempty"`
+	Fill   string     `json:"fill,omitempty"`
+	Data   HTMLValues `json:"data"`
+}
+
+// HTMLMarker marks a chart: a vertical line at X, or with Y set, a circle
+// at (X, Y).
+type HTMLMarker struct {
+	X     float64  `json:"x"`
+	Y     *float64 `json:"y,omitempty"`
+	Label string   `json:"label,omitempty"`
+	Color string   `json:"color,omitempty"`
+}
+
+// HTMLValues are chart values, written compactly with seven significant
+// digits; NaN and infinities are written as null (a gap).
+type HTMLValues []float64
+
+// MarshalJSON implements json.Marshaler.
+func (v HTMLValues) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 2+8*len(v))
+	b = append(b, '[')
+	for i, x := range v {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			b = append(b, "null"...)
+			continue
+		}
+		b = strconv.AppendFloat(b, x, 'g', 7, 64)
+	}
+	return append(b, ']'), nil
+}
+
+// Chart colours, as the page's palette orders them.
+const (
+	colorBlue   = "#1f77b4"
+	colorRed    = "#d62728"
+	colorGreen  = "#2ca02c"
+	colorOrange = "#ff7f0e"
+	colorPurple = "#9467bd"
+	colorBrown  = "#8c564b"
+	colorGrey   = "#7f7f7f"
+)
+
+var htmlTemplate = template.Must(template.New("page.tmpl").ParseFS(htmlAssets, "html/page.tmpl"))
+
+// htmlAsset returns an embedded file.
+func htmlAsset(name string) string {
+	b, err := htmlAssets.ReadFile("html/" + name)
+	if err != nil {
+		panic("report: missing embedded asset " + name)
+	}
+	return string(b)
+}
+
+// WriteHTMLPage writes p as one self-contained HTML file.
+func WriteHTMLPage(w io.Writer, p *HTMLPage) error {
+	charts := map[string]*HTMLChart{}
+	var collect func(ss []HTMLSection) error
+	collect = func(ss []HTMLSection) error {
+		for i := range ss {
+			for j := range ss[i].Charts {
+				c := &ss[i].Charts[j]
+				if _, dup := charts[c.ID]; dup || c.ID == "" {
+					return fmt.Errorf("html report: chart id %q is empty or used twice", c.ID)
+				}
+				charts[c.ID] = c
+			}
+			if err := collect(ss[i].Sections); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := collect(p.Sections); err != nil {
+		return err
+	}
+	data, err := json.Marshal(charts)
+	if err != nil {
+		return fmt.Errorf("html report: encode charts: %w", err)
+	}
+	var buf bytes.Buffer
+	err = htmlTemplate.Execute(&buf, struct {
+		*HTMLPage
+		Charts        template.JS
+		CSS, UPlotCSS template.CSS
+		JS, UPlotJS   template.JS
+	}{
+		HTMLPage: p,
+		// json.Marshal escapes <, > and &, so the data cannot end the
+		// script element.
+		Charts:   template.JS(data),
+		CSS:      template.CSS(htmlAsset("report.css")),
+		UPlotCSS: template.CSS(htmlAsset("uPlot.min.css")),
+		JS:       template.JS(htmlAsset("report.js")),
+		UPlotJS:  template.JS(htmlAsset("uPlot.iife.min.js")),
+	})
+	if err != nil {
+		return fmt.Errorf("html report: %w", err)
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("write html report: %w", err)
+	}
+	return nil
+}
