@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # perfplan's whole test suite, runnable on a fresh Debian machine with Go:
 #   ./test.sh
-# It installs redis-server and xmllint from apt when they are missing, then
-# runs gofmt,
+# It installs redis-server, xmllint, chromium and prometheus from apt when
+# they are missing, then runs gofmt,
 # go vet, go test -race, the bundled plans under --quick, and validates the
 # examples. CI (.ci/run) calls this same script.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 # Servers and tools the tests use, from apt when missing: redis-server (the
-# cache and limiter tests start their own on free loopback ports) and xmllint
-# (the JUnit export is validated against the JUnit XML schema).
+# cache and limiter tests start their own on free loopback ports), xmllint
+# (the JUnit export is validated against the JUnit XML schema), chromium
+# (the HTML reports are opened in headless Chromium) and prometheus (live
+# metrics are pushed to a Prometheus the test starts on a loopback port).
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 if [ "${#missing[@]}" -gt 0 ]; then
 	echo "== installing ${missing[*]} (apt)"
 	SUDO=""
@@ -21,8 +25,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	$SUDO apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# Redis and schema tests fail rather than skip from here on.
-export PERFPLAN_REQUIRE_REDIS=1 PERFPLAN_REQUIRE_XMLLINT=1
+# Redis, schema, browser and Prometheus tests fail rather than skip from
+# here on.
+export PERFPLAN_REQUIRE_REDIS=1 PERFPLAN_REQUIRE_XMLLINT=1 PERFPLAN_REQUIRE_CHROMIUM=1 PERFPLAN_REQUIRE_PROMETHEUS=1
 # Runs here record their history in a temporary database, never in the
 # repository's .perfplan/.
 PERFPLAN_HISTORY="$(mktemp -d)/history.db"

@@ -19,6 +19,7 @@ import (
 	"github.com/perfplan/perfplan/history"
 	"github.com/perfplan/perfplan/plan"
 	"github.com/perfplan/perfplan/report"
+	"github.com/perfplan/perfplan/report/promwrite"
 )
 
 // quickScale is the duration scale of --quick and --mode quick.
@@ -35,8 +36,12 @@ func (f outFlag) Set(s string) error {
 	if !ok || path == "" {
 		return fmt.Errorf("want FORMAT=PATH, got %q", s)
 	}
-	if _, known := report.Writers()[format]; !known {
-		return fmt.Errorf("unknown format %q (known: %s)", format, strings.Join(report.FormatNames(), ", "))
+	if format == promFormat {
+		if err := promwrite.CheckURL(path); err != nil {
+			return fmt.Errorf("%s=%s: %v", promFormat, path, err)
+		}
+	} else if _, known := report.Writers()[format]; !known {
+		return fmt.Errorf("unknown format %q (known: %s, and %s=URL)", format, strings.Join(report.FormatNames(), ", "), promFormat)
 	}
 	*f.outs = append(*f.outs, output{format, path})
 	return nil
@@ -102,7 +107,8 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 	f := runFlags{threshold: compare.DefaultOptions().Threshold}
 	fs := newFlagSet("run", "run [flags] PLAN...", env.Stderr)
 	addVarFlags(fs, &f.vars)
-	fs.Var(outFlag{&f.outs}, "out", "write results as FORMAT=PATH (repeatable); formats: "+strings.Join(report.FormatNames(), ", "))
+	fs.Var(outFlag{&f.outs}, "out", "write results as FORMAT=PATH (repeatable); formats: "+strings.Join(report.FormatNames(), ", ")+
+		"; prometheus=URL pushes live metrics to a Prometheus remote-write endpoint")
 	fs.StringVar(&f.mode, "mode", modeFull, modeHelp)
 	fs.BoolVar(&f.quick, "quick", false, fmt.Sprintf("scale every scenario duration by %g for smoke runs", quickScale))
 	float64Var(fs, &f.scale, "duration-scale", 1, floatRange{min: minDurationScale, max: maxDurationScale}, "multiply every scenario duration by `F`")
@@ -189,6 +195,11 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 		baseline = report.NewBaseline(baseDoc, baseSource)
 	}
 
+	live, err := startLiveOutputs(&f)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "perfplan run:", err)
+		return ExitUsage
+	}
 	color := !f.noColor && env.getenv("NO_COLOR") == "" && env.StdoutTTY
 	tableOpts := report.TableOptions{Color: color}
 	doc := report.NewDocument(Version(), scale, filepath.Dir(plans[0].File))
@@ -209,7 +220,7 @@ repetitions:
 			prog := newProgress(env, f.quiet, f.progressEvery)
 			res, err := executor.Run(ctx, p, executor.Options{
 				Abort:         env.Abort,
-				DurationScale: scale, Observer: prog, NoAbort: f.noAbort, Baseline: baselineFunc(baseline, p.Name),
+				DurationScale: scale, Observer: live.observer(p.Name, prog, env.Stderr), NoAbort: f.noAbort, Baseline: baselineFunc(baseline, p.Name),
 			})
 			prog.Close()
 			if err != nil {
@@ -242,6 +253,7 @@ repetitions:
 		}
 	}
 	doc.End = time.Now()
+	live.close(env.Stderr)
 
 	code = ExitOK
 	switch {
