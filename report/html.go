@@ -1,18 +1,17 @@
 package report
 
 import (
-	"bytes"
 	"embed"
 	"encoding/json"
 	"fmt"
-	"html/template"
+	"html"
 	"io"
 	"math"
 	"strconv"
+	"strings"
 )
 
-// The HTML report is one self-contained file: the page template, the
-// styles, the chart library and the script that draws the charts are
+// The HTML report is one self-contained file: the styles, the chart library and the script that draws the charts are
 // embedded in the binary and inlined into every page, with the chart data
 // as JSON, so that CI can archive the file and anyone can open it offline.
 //
@@ -22,7 +21,7 @@ import (
 // tables and figures included, is rendered here, with the same formatting
 // as the terminal tables.
 //
-//go:embed html/page.tmpl html/report.css html/report.js html/uPlot.iife.min.js html/uPlot.min.css
+//go:embed html/report.css html/report.js html/uPlot.iife.min.js html/uPlot.min.css
 var htmlAssets embed.FS
 
 // HTMLPage is one page of the HTML report: the run view (WriteHTML), the
@@ -193,8 +192,6 @@ const (
 	colorGrey   = "#7f7f7f"
 )
 
-var htmlTemplate = template.Must(template.New("page.tmpl").ParseFS(htmlAssets, "html/page.tmpl"))
-
 // htmlAsset returns an embedded file.
 func htmlAsset(name string) string {
 	b, err := htmlAssets.ReadFile("html/" + name)
@@ -230,27 +227,135 @@ func WriteHTMLPage(w io.Writer, p *HTMLPage) error {
 	if err != nil {
 		return fmt.Errorf("html report: encode charts: %w", err)
 	}
-	var buf bytes.Buffer
-	err = htmlTemplate.Execute(&buf, struct {
-		*HTMLPage
-		Charts        template.JS
-		CSS, UPlotCSS template.CSS
-		JS, UPlotJS   template.JS
-	}{
-		HTMLPage: p,
-		// json.Marshal escapes <, > and &, so the data cannot end the
-		// script element.
-		Charts:   template.JS(data),
-		CSS:      template.CSS(htmlAsset("report.css")),
-		UPlotCSS: template.CSS(htmlAsset("uPlot.min.css")),
-		JS:       template.JS(htmlAsset("report.js")),
-		UPlotJS:  template.JS(htmlAsset("uPlot.iife.min.js")),
-	})
-	if err != nil {
-		return fmt.Errorf("html report: %w", err)
+	// The page is written by hand rather than with html/template: a
+	// template's reflective method calls keep every exported method of
+	// every type in the binary, about 10 MB of perfplan's.
+	var b strings.Builder
+	e := html.EscapeString
+	b.WriteString("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+	b.WriteString("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"perfplan\">\n")
+	fmt.Fprintf(&b, "<title>%s</title>\n<style>%s</style>\n<style>%s</style>\n</head>\n", e(p.Title), htmlAsset("uPlot.min.css"), htmlAsset("report.css"))
+	fmt.Fprintf(&b, "<body data-kind=\"%s\" data-js-errors=\"0\">\n<header>\n<h1>%s", e(p.Kind), e(p.Title))
+	if p.Verdict.Text != "" {
+		fmt.Fprintf(&b, " <span class=\"badge %s\" id=\"verdict\">%s</span>", e(p.Verdict.Class), e(p.Verdict.Text))
 	}
-	if _, err := w.Write(buf.Bytes()); err != nil {
+	b.WriteString("</h1>\n")
+	for _, l := range p.Lines {
+		fmt.Fprintf(&b, "<p class=\"meta\">%s</p>\n", e(l))
+	}
+	b.WriteString("</header>\n<pre id=\"js-errors\" hidden></pre>\n")
+	if len(p.Sections) > 0 {
+		b.WriteString("<nav>")
+		for _, s := range p.Sections {
+			fmt.Fprintf(&b, "<a href=\"#%s\">%s</a>", e(s.ID), e(s.Title))
+			for _, sub := range s.Sections {
+				fmt.Fprintf(&b, "<a href=\"#%s\">%s</a>", e(sub.ID), e(sub.Title))
+			}
+		}
+		b.WriteString("</nav>\n")
+	}
+	b.WriteString("<main>\n")
+	for i := range p.Sections {
+		writeHTMLSection(&b, &p.Sections[i])
+	}
+	if len(p.Sections) == 0 {
+		b.WriteString("<p>Nothing to show.</p>\n")
+	}
+	b.WriteString("</main>\n<footer>Written by perfplan")
+	if p.Version != "" {
+		b.WriteString(" " + e(p.Version))
+	}
+	b.WriteString(". One self-contained file: data, styles and scripts are inline, nothing is loaded from the network. Charts drawn by uPlot (MIT licence, © Leon Sorokin).</footer>\n")
+	// json.Marshal escapes <, > and &, so the data cannot end the script
+	// element; the embedded scripts contain no "</script" (html_test.go).
+	fmt.Fprintf(&b, "<script type=\"application/json\" id=\"perfplan-charts\">%s</script>\n", data)
+	fmt.Fprintf(&b, "<script>%s</script>\n<script>%s</script>\n</body>\n</html>\n", htmlAsset("uPlot.iife.min.js"), htmlAsset("report.js"))
+	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write html report: %w", err)
 	}
 	return nil
+}
+
+// writeHTMLSection writes a section and its subsections.
+func writeHTMLSection(b *strings.Builder, s *HTMLSection) {
+	e := html.EscapeString
+	attr := func(name, v string) string {
+		if v == "" {
+			return ""
+		}
+		return " " + name + "=\"" + e(v) + "\""
+	}
+	fmt.Fprintf(b, "<section id=\"%s\" class=\"level%d\">\n", e(s.ID), s.Level)
+	h := "h2"
+	if s.Level != 1 {
+		h = "h3"
+	}
+	fmt.Fprintf(b, "<%s>%s", h, e(s.Title))
+	if s.Subtitle != "" {
+		fmt.Fprintf(b, "<span class=\"sub\">%s</span>", e(s.Subtitle))
+	}
+	for _, bd := range s.Badges {
+		fmt.Fprintf(b, " <span class=\"badge %s\"%s>%s</span>", e(bd.Class), attr("id", bd.ID), e(bd.Text))
+	}
+	fmt.Fprintf(b, "</%s>\n", h)
+	if len(s.Tiles) > 0 {
+		b.WriteString("<div class=\"tiles\">")
+		for _, t := range s.Tiles {
+			fmt.Fprintf(b, "<div class=\"tile %s\"><div class=\"tile-label\">%s</div><div class=\"tile-value\"%s>%s</div>", e(t.Class), e(t.Label), attr("id", t.ID), e(t.Value))
+			if t.Note != "" {
+				fmt.Fprintf(b, "<div class=\"tile-note\">%s</div>", e(t.Note))
+			}
+			b.WriteString("</div>")
+		}
+		b.WriteString("</div>\n")
+	}
+	if len(s.Notes) > 0 {
+		b.WriteString("<ul class=\"notes\">")
+		for _, n := range s.Notes {
+			fmt.Fprintf(b, "<li class=\"%s\">%s</li>", e(n.Class), e(n.Text))
+		}
+		b.WriteString("</ul>\n")
+	}
+	for _, t := range s.Tables {
+		fmt.Fprintf(b, "<div class=\"table-wrap\"><table%s>", attr("id", t.ID))
+		if t.Caption != "" {
+			fmt.Fprintf(b, "<caption>%s</caption>", e(t.Caption))
+		}
+		b.WriteString("\n<thead><tr>")
+		for _, h := range t.Header {
+			if h.Num {
+				fmt.Fprintf(b, "<th class=\"num\">%s</th>", e(h.Text))
+			} else {
+				fmt.Fprintf(b, "<th>%s</th>", e(h.Text))
+			}
+		}
+		b.WriteString("</tr></thead>\n<tbody>")
+		for _, r := range t.Rows {
+			fmt.Fprintf(b, "<tr%s>", attr("class", r.Class))
+			for _, c := range r.Cells {
+				span := ""
+				if c.Span > 1 {
+					span = fmt.Sprintf(" colspan=\"%d\"", c.Span)
+				}
+				fmt.Fprintf(b, "<td%s%s%s%s>%s</td>", attr("id", c.ID), attr("class", c.Class), attr("title", c.Title), span, e(c.Text))
+			}
+			b.WriteString("</tr>\n")
+		}
+		b.WriteString("</tbody></table></div>\n")
+	}
+	if len(s.Charts) > 0 {
+		b.WriteString("<div class=\"charts\">")
+		for _, c := range s.Charts {
+			fmt.Fprintf(b, "<figure class=\"chart-box\"><figcaption>%s", e(c.Title))
+			if c.Note != "" {
+				fmt.Fprintf(b, "<span class=\"chart-note\">%s</span>", e(c.Note))
+			}
+			fmt.Fprintf(b, "</figcaption><div class=\"chart\" id=\"%s\" data-chart=\"%s\"></div></figure>\n", e(c.ID), e(c.ID))
+		}
+		b.WriteString("</div>\n")
+	}
+	for i := range s.Sections {
+		writeHTMLSection(b, &s.Sections[i])
+	}
+	b.WriteString("</section>\n")
 }

@@ -59,6 +59,18 @@ func TestHTMLSelfContainedAndEscaped(t *testing.T) {
 	}
 }
 
+// TestHTMLAssetsInline: the embedded scripts and styles cannot end the
+// elements they are inlined in.
+func TestHTMLAssetsInline(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"uPlot.iife.min.js", "report.js", "uPlot.min.css", "report.css"} {
+		a := strings.ToLower(htmlAsset(name))
+		if strings.Contains(a, "</script") || strings.Contains(a, "</style") || strings.Contains(a, "<!--") {
+			t.Errorf("%s cannot be inlined as it is", name)
+		}
+	}
+}
+
 func TestHTMLValuesJSON(t *testing.T) {
 	t.Parallel()
 	b, err := json.Marshal(HTMLValues{1, 0.5, math.NaN(), math.Inf(1), 123456789, 1e-9})

@@ -488,7 +488,11 @@ func scenarioSection(s *ScenarioDoc, id string) HTMLSection {
 	case failed > 0:
 		sec.Badges = append(sec.Badges, HTMLBadge{Text: fmt.Sprintf("%d of %d assertions failed", failed, len(s.Assertions)), Class: "fail"})
 	default:
-		sec.Badges = append(sec.Badges, HTMLBadge{Text: fmt.Sprintf("%d assertions held", len(s.Assertions)), Class: "pass"})
+		held := fmt.Sprintf("%d assertions held", len(s.Assertions))
+		if len(s.Assertions) == 1 {
+			held = "1 assertion held"
+		}
+		sec.Badges = append(sec.Badges, HTMLBadge{Text: held, Class: "pass"})
 	}
 	if s.Aborted {
 		sec.Badges = append(sec.Badges, HTMLBadge{Text: "aborted", Class: "warn"})
