@@ -284,6 +284,7 @@ repetitions:
 	if !writeRunOutputs(env, doc, &f) {
 		code = ExitOutput
 	}
+	appendStepSummary(env, doc)
 	switch {
 	case f.noHistory:
 	case interrupted:
