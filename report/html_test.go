@@ -180,3 +180,20 @@ func TestSoakAndBreakpointCharts(t *testing.T) {
 		t.Fatalf("breakpoint chart %+v", bc)
 	}
 }
+
+func TestComparisonMargin(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		c    ComparisonDoc
+		want string
+	}{
+		{ComparisonDoc{Left: "latency.p99", LeftValue: 3, Op: "<", Right: `duration("5ms")`, RightValue: 5, Held: true}, "latency.p99 3.00ms < 5.00ms: 40.0% headroom"},
+		{ComparisonDoc{Left: `op["set"].latency.p99`, LeftValue: 6, Op: "<", Right: "5", RightValue: 5}, `op["set"].latency.p99 6.00ms < 5.00ms: missed by 20.0%`},
+		{ComparisonDoc{Left: "latency.p99 / latency.p50", LeftValue: 2.5, Op: "<", Right: "20", RightValue: 20, Held: true}, "latency.p99 / latency.p50 2.5 < 20: 87.5% headroom"},
+		{ComparisonDoc{Left: "errors", LeftValue: 0, Op: "==", Right: "0", RightValue: 0, Held: true}, "errors 0 == 0: holds"},
+	} {
+		if got := comparisonMargin(tc.c); got != tc.want {
+			t.Errorf("got %q, want %q", got, tc.want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -452,12 +453,21 @@ func assertionTable(p *PlanDoc, id string) HTMLTable {
 	return t
 }
 
+// plainMetric matches a metric's name, such as latency.p99 or
+// op["set"].latency.p99, and not an expression.
+var plainMetric = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*(\["[^"]*"\][A-Za-z0-9_.]*)*$`)
+
 // comparisonMargin describes one comparison as evaluated, with its margin:
 // "latency.p99 3.00ms < 5.00ms: 40% headroom" or "…: missed by 20%".
 func comparisonMargin(c ComparisonDoc) string {
+	// The values are in the unit of the side that names a metric; a side
+	// that computes (latency.p99 / latency.p50) is a plain number.
 	metric := c.Left
 	if _, err := strconv.ParseFloat(strings.TrimSpace(c.Left), 64); err == nil {
 		metric = c.Right
+	}
+	if !plainMetric.MatchString(metric) {
+		metric = ""
 	}
 	s := fmt.Sprintf("%s %s %s %s", c.Left, FormatMetric(metric, c.LeftValue), c.Op, FormatMetric(metric, c.RightValue))
 	m, ok := c.Margin()
