@@ -2,9 +2,12 @@ package promwrite
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -207,5 +210,27 @@ func TestPeriodicPush(t *testing.T) {
 			t.Fatal("nothing pushed within a minute")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestGrafanaDashboard: the example dashboard is valid JSON and queries
+// only metrics that perfplan pushes.
+func TestGrafanaDashboard(t *testing.T) {
+	raw, err := os.ReadFile("../../examples/grafana/perfplan-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash map[string]any
+	if err := json.Unmarshal(raw, &dash); err != nil {
+		t.Fatalf("dashboard: %v", err)
+	}
+	names := regexp.MustCompile(`perfplan_[a-z0-9_]+`).FindAllString(string(raw), -1)
+	if len(names) < 10 {
+		t.Fatalf("the dashboard queries %d perfplan metrics", len(names))
+	}
+	for _, n := range names {
+		if _, ok := metricHelp[n]; !ok {
+			t.Errorf("the dashboard queries %s, which perfplan does not push", n)
+		}
 	}
 }
