@@ -100,6 +100,28 @@ func TestHTMLStatGroups(t *testing.T) {
 	}
 }
 
+// TestChartSeriesShortTail: a last interval of a few milliseconds is merged
+// into the one before.
+func TestChartSeriesShortTail(t *testing.T) {
+	t.Parallel()
+	in := []SeriesDoc{
+		{OffsetNS: 1e9, Ops: 100, Throughput: 100, P99NS: 5, ActiveVUs: 2},
+		{OffsetNS: 2e9, Ops: 100, Throughput: 100, P99NS: 5, ActiveVUs: 2},
+		{OffsetNS: 2.01e9, Ops: 1, Throughput: 100, P99NS: 9, ActiveVUs: 0},
+	}
+	out, _ := ChartSeries(in)
+	if len(out) != 2 || out[1].Ops != 101 || out[1].OffsetNS != 2.01e9 || out[1].P99NS != 9 || out[1].ActiveVUs != 2 || math.Abs(out[1].Throughput-101/1.01) > 1e-9 {
+		t.Errorf("merged: %+v", out)
+	}
+	if len(in) != 3 || in[1].Ops != 100 {
+		t.Error("the document's series changed")
+	}
+	full := in[:2]
+	if out, _ := ChartSeries(full); len(out) != 2 {
+		t.Error("a full last interval was merged")
+	}
+}
+
 func TestThinSeries(t *testing.T) {
 	t.Parallel()
 	var in []SeriesDoc

@@ -617,9 +617,38 @@ func positive(v float64) float64 {
 	return v
 }
 
+// ChartSeries returns the series as the HTML report's charts plot it: a
+// last interval shorter than half the one before (the moments between the
+// last snapshot and the end, when workers are already stopping) is merged
+// into the one before, since a rate over a few milliseconds means little;
+// then, past htmlMaxPoints points, consecutive points are merged
+// (thinSeries). merged is the intervals per point.
+func ChartSeries(in []SeriesDoc) (out []SeriesDoc, merged int) {
+	if n := len(in); n >= 2 {
+		last, prev := in[n-1], in[n-2]
+		var before int64
+		if n >= 3 {
+			before = in[n-3].OffsetNS
+		}
+		if 2*(last.OffsetNS-prev.OffsetNS) < prev.OffsetNS-before {
+			m := prev
+			m.OffsetNS = last.OffsetNS
+			m.Ops += last.Ops
+			m.Errors += last.Errors
+			m.P50NS, m.P90NS, m.P95NS, m.P99NS, m.MaxNS = max(m.P50NS, last.P50NS), max(m.P90NS, last.P90NS), max(m.P95NS, last.P95NS), max(m.P99NS, last.P99NS), max(m.MaxNS, last.MaxNS)
+			m.LagP99NS = max(m.LagP99NS, last.LagP99NS)
+			if span := m.OffsetNS - before; span > 0 {
+				m.Throughput = float64(m.Ops) / (float64(span) / 1e9)
+			}
+			in = append(append([]SeriesDoc(nil), in[:n-2]...), m)
+		}
+	}
+	return thinSeries(in, htmlMaxPoints)
+}
+
 func scenarioCharts(s *ScenarioDoc, id string) []HTMLChart {
 	var charts []HTMLChart
-	series, merged := thinSeries(s.Series, htmlMaxPoints)
+	series, merged := ChartSeries(s.Series)
 	note := ""
 	if merged > 1 {
 		note = fmt.Sprintf("(%d intervals per point)", merged)
