@@ -220,6 +220,9 @@
     var opts = {
       width: width,
       height: spec.height || 230,
+      // Room on the right for the last x tick's label, unless a second y
+      // axis is there.
+      padding: [12, spec.y2 ? 0 : 28, 0, 0],
       scales: scales,
       axes: axes,
       series: series,
