@@ -42,9 +42,9 @@ func (r *Result) WriteMarkdown(w io.Writer) error {
 	case len(r.Rows) == 0:
 		fmt.Fprintln(bw, "Nothing to compare: no plan and scenario with samples on both sides.")
 	case r.Failed():
-		fmt.Fprintf(bw, "%d significant regressions, %d at or beyond the %g%% threshold.\n", len(regs), countFailing(regs), 100*r.Options.Threshold)
+		fmt.Fprintf(bw, "%s, %d at or beyond the %g%% threshold.\n", plural(len(regs), "significant regression", "significant regressions"), countFailing(regs), 100*r.Options.Threshold)
 	case len(regs) > 0:
-		fmt.Fprintf(bw, "%d significant regressions, all below the %g%% threshold.\n", len(regs), 100*r.Options.Threshold)
+		fmt.Fprintf(bw, "%s, all below the %g%% threshold.\n", plural(len(regs), "significant regression", "significant regressions"), 100*r.Options.Threshold)
 	default:
 		fmt.Fprintln(bw, "No significant regression.")
 	}
