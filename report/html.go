@@ -21,7 +21,7 @@ import (
 // tables and figures included, is rendered here, with the same formatting
 // as the terminal tables.
 //
-//go:embed html/report.css html/report.js html/uPlot.iife.min.js html/uPlot.min.css
+//go:embed html/report.css html/report.js html/uPlot.iife.min.js html/uPlot.min.css html/uPlot.LICENSE
 var htmlAssets embed.FS
 
 // HTMLPage is one page of the HTML report: the run view (WriteHTML), the
@@ -269,7 +269,9 @@ func WriteHTMLPage(w io.Writer, p *HTMLPage) error {
 	// json.Marshal escapes <, > and &, so the data cannot end the script
 	// element; the embedded scripts contain no "</script" (html_test.go).
 	fmt.Fprintf(&b, "<script type=\"application/json\" id=\"perfplan-charts\">%s</script>\n", data)
-	fmt.Fprintf(&b, "<script>%s</script>\n<script>%s</script>\n</body>\n</html>\n", htmlAsset("uPlot.iife.min.js"), htmlAsset("report.js"))
+	// Every page carries uPlot, so it carries uPlot's licence with it.
+	fmt.Fprintf(&b, "<script>/*! uPlot, embedded in perfplan's report under its licence:\n%s*/\n%s</script>\n<script>%s</script>\n</body>\n</html>\n",
+		htmlAsset("uPlot.LICENSE"), htmlAsset("uPlot.iife.min.js"), htmlAsset("report.js"))
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write html report: %w", err)
 	}

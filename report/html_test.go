@@ -63,11 +63,21 @@ func TestHTMLSelfContainedAndEscaped(t *testing.T) {
 // elements they are inlined in.
 func TestHTMLAssetsInline(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"uPlot.iife.min.js", "report.js", "uPlot.min.css", "report.css"} {
+	for _, name := range []string{"uPlot.iife.min.js", "report.js", "uPlot.min.css", "report.css", "uPlot.LICENSE"} {
 		a := strings.ToLower(htmlAsset(name))
 		if strings.Contains(a, "</script") || strings.Contains(a, "</style") || strings.Contains(a, "<!--") {
 			t.Errorf("%s cannot be inlined as it is", name)
 		}
+	}
+	if strings.Contains(htmlAsset("uPlot.LICENSE"), "*/") {
+		t.Error("the licence would end its comment")
+	}
+	var b bytes.Buffer
+	if err := WriteHTML(&b, fixtureDocument()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "Copyright (c) 2022 Leon Sorokin") {
+		t.Error("the page does not carry uPlot's licence")
 	}
 }
 
