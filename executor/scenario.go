@@ -534,6 +534,9 @@ type collector struct {
 	lastPoint time.Duration    // offset of the last series point
 	failing   []time.Duration  // per assertion: when it started failing, -1 if passing
 	res       *resourceSampler // nil when disabled
+	// lagScratch is reused to merge the operations' schedule lags for
+	// the series (pendLag).
+	lagScratch *hdrhistogram.Histogram
 }
 
 func newCollector(s *scenarioRun) *collector {
@@ -686,7 +689,7 @@ func (c *collector) addPoint(at time.Duration, ops, errs int64, vus int, last bo
 	}
 	c.lastPoint = at
 	p.P50, p.P90, p.P95, p.P99, p.Max = time.Duration(h.P50), time.Duration(h.P90), time.Duration(h.P95), time.Duration(h.P99), time.Duration(h.Max)
-	if lag := c.pendHist.MergedLag(); lag != nil && lag.TotalCount() > 0 {
+	if lag := c.pendLag(); lag != nil {
 		p.LagP99 = time.Duration(lag.ValueAtQuantile(99))
 	}
 	c.series = append(c.series, p)
@@ -696,6 +699,28 @@ func (c *collector) addPoint(at time.Duration, ops, errs int64, vus int, last bo
 		c.series = halveSeries(c.series)
 		c.stride *= 2
 	}
+}
+
+// pendLag returns the pending interval's schedule lags merged into the
+// collector's scratch histogram (reused: a histogram is about 270 KB), or
+// nil when there are none (closed models).
+func (c *collector) pendLag() *hdrhistogram.Histogram {
+	var h *hdrhistogram.Histogram
+	for i := range c.pendHist.Ops {
+		l := c.pendHist.Ops[i].Lag
+		if l == nil || l.TotalCount() == 0 {
+			continue
+		}
+		if h == nil {
+			if c.lagScratch == nil {
+				c.lagScratch = metrics.NewHist()
+			}
+			h = c.lagScratch
+			h.Reset()
+		}
+		h.Merge(l)
+	}
+	return h
 }
 
 // halveSeries merges the series' points pairwise. Counts add up exactly;
