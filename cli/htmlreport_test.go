@@ -132,6 +132,9 @@ func checkRunPage(t *testing.T, page *chromiumtest.Page, doc *report.Document) {
 				t.Errorf("scenario %s: no breakpoint chart", s.Name)
 			}
 			want := report.UnitRate(s.Breakpoint.BreakingPoint, s.Breakpoint.TimeUnit)
+			if s.Breakpoint.Broke && s.Breakpoint.BreakingPoint == 0 {
+				want = "< start_rate"
+			}
 			if got := page.Text(t, sid+"-bp-0"); !strings.Contains(got, want) {
 				t.Errorf("breaking point %q, the document says %s", got, want)
 			}

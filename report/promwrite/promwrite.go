@@ -106,7 +106,8 @@ type Pusher struct {
 	pending  map[string]*prompb.TimeSeries
 	order    []string // keys of pending, in order of first sample
 	npending int
-	meta     map[string]bool // metric names whose metadata was sent
+	meta     map[string]bool  // metric names whose metadata was sent
+	lastTS   map[string]int64 // per series, the last sample's timestamp
 	newMeta  []prompb.MetricMetadata
 	warned   map[string]bool
 	pushed   int64
@@ -136,7 +137,7 @@ func Start(opts Options) (*Pusher, error) {
 		host, _ := os.Hostname()
 		opts.Labels = map[string]string{"job": "perfplan", "instance": host}
 	}
-	p := &Pusher{opts: opts, pending: map[string]*prompb.TimeSeries{}, meta: map[string]bool{}, warned: map[string]bool{},
+	p := &Pusher{opts: opts, pending: map[string]*prompb.TimeSeries{}, meta: map[string]bool{}, lastTS: map[string]int64{}, warned: map[string]bool{},
 		stop: make(chan struct{}), done: make(chan struct{})}
 	for k, v := range opts.Labels {
 		if v != "" {
@@ -228,6 +229,13 @@ func (p *Pusher) add(ts int64, name string, value float64, labels ...string) {
 	k := key.String()
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	// Samples of a series must have increasing timestamps: a store
+	// refuses a second sample at the same millisecond (a scenario that ends
+	// right after a snapshot).
+	if last, ok := p.lastTS[k]; ok && ts <= last {
+		ts = last + 1
+	}
+	p.lastTS[k] = ts
 	ts0, ok := p.pending[k]
 	if !ok {
 		ts0 = &prompb.TimeSeries{Labels: ls}

@@ -113,8 +113,8 @@ func TestPushes(t *testing.T) {
 		t.Errorf("get operations: %+v", ops)
 	}
 	for i := 1; i < len(ops); i++ {
-		if ops[i].Timestamp < ops[i-1].Timestamp {
-			t.Error("samples out of order")
+		if ops[i].Timestamp <= ops[i-1].Timestamp {
+			t.Error("timestamps not increasing")
 		}
 	}
 	if p99 := rc.find("perfplan_latency_seconds", map[string]string{"operation": "total", "quantile": "0.99"}); len(p99) != 2 || p99[0].Value != 0.004 {
