@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -33,6 +34,9 @@ import (
 // against the document.
 func TestHTMLRunReportInBrowser(t *testing.T) {
 	chromiumtest.Require(t)
+	// Frequent GC cycles, so that the scenarios have the three the heap
+	// slope needs (the test is not parallel: nothing else runs).
+	defer debug.SetGCPercent(debug.SetGCPercent(10))
 	dir := t.TempDir()
 	jsonPath, htmlPath := filepath.Join(dir, "run.json"), filepath.Join(dir, "run.html")
 	code, _, stderr := mainIn(t, nil, "run", "--quiet", "--out", "json="+jsonPath, "--out", "html="+htmlPath, "testdata/report.hcl")
