@@ -551,6 +551,9 @@ type collector struct {
 	lastPoint time.Duration    // offset of the last series point
 	failing   []time.Duration  // per assertion: when it started failing, -1 if passing
 	res       *resourceSampler // nil when disabled
+	// lagScratch is reused to merge the operations' schedule lags for
+	// the series (pendLag).
+	lagScratch *hdrhistogram.Histogram
 }
 
 func newCollector(s *scenarioRun) *collector {
@@ -631,8 +634,53 @@ func (c *collector) tick() {
 			Done:      cops,
 			Total:     s.ex.total(),
 		})
+		if io := intervalObserver(s.observer); io != nil {
+			io.Interval(c.intervalFigures(now, now-prev))
+		}
 	}
 	c.evalAbort(now)
+}
+
+// intervalFigures returns the figures of the interval just collected, of length
+// length and ending at now, for an IntervalObserver.
+func (c *collector) intervalFigures(now, length time.Duration) Interval {
+	s := c.s
+	secs := length.Seconds()
+	thr := func(n int64) float64 {
+		if secs <= 0 {
+			return 0
+		}
+		return float64(n) / secs
+	}
+	iv := Interval{Scenario: s.sc.Name, Elapsed: now, Length: length, Ops: make([]OpStats, len(s.ops)),
+		ActiveVUs: int(s.live.Load()), Dropped: s.dropped.Load()}
+	view := c.c.Interval
+	for i, o := range s.ops {
+		iv.Ops[i] = opStats(o.Name, &view.Ops[i], thr)
+	}
+	if len(s.ops) == 1 {
+		iv.Total = iv.Ops[0]
+		iv.Total.Name = "total"
+	} else {
+		ops, errs := view.Totals()
+		total := metrics.OpView{Ops: ops, Errors: errs, Lat: view.MergedLat(), Svc: view.MergedSvc(), Lag: view.MergedLag(), Omit: view.MergedOmit()}
+		iv.Total = opStats("total", &total, thr)
+	}
+	// The view's histograms are reset by the next collection.
+	iv.Total.dropHists()
+	for i := range iv.Ops {
+		iv.Ops[i].dropHists()
+	}
+	if c.res != nil && len(c.res.heap) > 0 {
+		p := c.res.heap[len(c.res.heap)-1]
+		iv.Resources = &p
+	}
+	return iv
+}
+
+// dropHists forgets the operation's histograms.
+func (o *OpStats) dropHists() {
+	o.Hist, o.ServiceHist, o.LagHist, o.OmitHist = nil, nil, nil, nil
 }
 
 // addPoint adds one interval ending at at to the bounded series. Once the
@@ -657,7 +705,10 @@ func (c *collector) addPoint(at time.Duration, ops, errs int64, vus int, last bo
 		p.Throughput = float64(p.Ops) / span.Seconds()
 	}
 	c.lastPoint = at
-	p.P50, p.P90, p.P99, p.Max = time.Duration(h.P50), time.Duration(h.P90), time.Duration(h.P99), time.Duration(h.Max)
+	p.P50, p.P90, p.P95, p.P99, p.Max = time.Duration(h.P50), time.Duration(h.P90), time.Duration(h.P95), time.Duration(h.P99), time.Duration(h.Max)
+	if lag := c.pendLag(); lag != nil {
+		p.LagP99 = time.Duration(lag.ValueAtQuantile(99))
+	}
 	c.series = append(c.series, p)
 	c.pend, c.pendN = SeriesPoint{}, 0
 	c.pendHist.Reset()
@@ -665,6 +716,28 @@ func (c *collector) addPoint(at time.Duration, ops, errs int64, vus int, last bo
 		c.series = halveSeries(c.series)
 		c.stride *= 2
 	}
+}
+
+// pendLag returns the pending interval's schedule lags merged into the
+// collector's scratch histogram (reused: a histogram is about 270 KB), or
+// nil when there are none (closed models).
+func (c *collector) pendLag() *hdrhistogram.Histogram {
+	var h *hdrhistogram.Histogram
+	for i := range c.pendHist.Ops {
+		l := c.pendHist.Ops[i].Lag
+		if l == nil || l.TotalCount() == 0 {
+			continue
+		}
+		if h == nil {
+			if c.lagScratch == nil {
+				c.lagScratch = metrics.NewHist()
+			}
+			h = c.lagScratch
+			h.Reset()
+		}
+		h.Merge(l)
+	}
+	return h
 }
 
 // halveSeries merges the series' points pairwise. Counts add up exactly;
@@ -680,7 +753,8 @@ func halveSeries(in []SeriesPoint) []SeriesPoint {
 			a.Ops += b.Ops
 			a.Errors += b.Errors
 			a.Throughput = (a.Throughput + b.Throughput) / 2
-			a.P50, a.P90, a.P99, a.Max = max(a.P50, b.P50), max(a.P90, b.P90), max(a.P99, b.P99), max(a.Max, b.Max)
+			a.P50, a.P90, a.P95, a.P99, a.Max = max(a.P50, b.P50), max(a.P90, b.P90), max(a.P95, b.P95), max(a.P99, b.P99), max(a.Max, b.Max)
+			a.LagP99 = max(a.LagP99, b.LagP99)
 			a.ActiveVUs = max(a.ActiveVUs, b.ActiveVUs)
 		}
 		out = append(out, a)
