@@ -11,17 +11,19 @@ import (
 	"strings"
 )
 
-// The HTML report is one self-contained file: the styles, the chart library and the script that draws the charts are
-// embedded in the binary and inlined into every page, with the chart data
-// as JSON, so that CI can archive the file and anyone can open it offline.
+// The HTML report is one self-contained file: the styles, the chart
+// renderer and the script that draws the charts are embedded in the binary
+// and inlined into every page, with the chart data as JSON, so that CI can
+// archive the file and anyone can open it offline.
 //
-// The charts are drawn by uPlot (html/uPlot.iife.min.js, MIT licence,
-// html/uPlot.LICENSE), a canvas chart library of 51 KB minified (22 KB
-// gzipped) with log scales, bands, a live legend and zoom. Everything else,
-// tables and figures included, is rendered here, with the same formatting
-// as the terminal tables.
+// The charts are drawn by perfplan's own canvas renderer (html/chart.js:
+// linear and log scales, a second y axis, gaps, points, bands, markers and
+// a legend that reads out the values under the pointer), from the specs
+// that html/report.js builds out of the JSON. Everything else, tables and
+// figures included, is rendered here, with the same formatting as the
+// terminal tables. The page carries no third-party code.
 //
-//go:embed html/report.css html/report.js html/uPlot.iife.min.js html/uPlot.min.css html/uPlot.LICENSE
+//go:embed html/report.css html/chart.js html/report.js
 var htmlAssets embed.FS
 
 // HTMLPage is one page of the HTML report: the run view (WriteHTML), the
@@ -103,8 +105,8 @@ type HTMLCell struct {
 }
 
 // HTMLChart is a chart: x values shared by every series, each series' y
-// values (NaN for a gap), markers and bands. The page draws it with uPlot
-// in a div with the chart's ID.
+// values (NaN for a gap), markers and bands. The page draws it with its
+// chart renderer (html/chart.js) in a div with the chart's ID.
 type HTMLChart struct {
 	ID    string `json:"-"`
 	Title string `json:"title"`
@@ -234,7 +236,7 @@ func WriteHTMLPage(w io.Writer, p *HTMLPage) error {
 	e := html.EscapeString
 	b.WriteString("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
 	b.WriteString("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"perfplan\">\n")
-	fmt.Fprintf(&b, "<title>%s</title>\n<style>%s</style>\n<style>%s</style>\n</head>\n", e(p.Title), htmlAsset("uPlot.min.css"), htmlAsset("report.css"))
+	fmt.Fprintf(&b, "<title>%s</title>\n<style>%s</style>\n</head>\n", e(p.Title), htmlAsset("report.css"))
 	fmt.Fprintf(&b, "<body data-kind=\"%s\" data-js-errors=\"0\">\n<header>\n<h1>%s", e(p.Kind), e(p.Title))
 	if p.Verdict.Text != "" {
 		fmt.Fprintf(&b, " <span class=\"badge %s\" id=\"verdict\">%s</span>", e(p.Verdict.Class), e(p.Verdict.Text))
@@ -265,13 +267,11 @@ func WriteHTMLPage(w io.Writer, p *HTMLPage) error {
 	if p.Version != "" {
 		b.WriteString(" " + e(p.Version))
 	}
-	b.WriteString(". One self-contained file: data, styles and scripts are inline, nothing is loaded from the network. Charts drawn by uPlot (MIT licence, © Leon Sorokin).</footer>\n")
+	b.WriteString(". One self-contained file: data, styles and scripts are inline, nothing is loaded from the network.</footer>\n")
 	// json.Marshal escapes <, > and &, so the data cannot end the script
 	// element; the embedded scripts contain no "</script" (html_test.go).
 	fmt.Fprintf(&b, "<script type=\"application/json\" id=\"perfplan-charts\">%s</script>\n", data)
-	// Every page carries uPlot, so it carries uPlot's licence with it.
-	fmt.Fprintf(&b, "<script>/*! uPlot, embedded in perfplan's report under its licence:\n%s*/\n%s</script>\n<script>%s</script>\n</body>\n</html>\n",
-		htmlAsset("uPlot.LICENSE"), htmlAsset("uPlot.iife.min.js"), htmlAsset("report.js"))
+	fmt.Fprintf(&b, "<script>%s</script>\n<script>%s</script>\n</body>\n</html>\n", htmlAsset("chart.js"), htmlAsset("report.js"))
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write html report: %w", err)
 	}

@@ -91,8 +91,8 @@ func Open(t testing.TB, path string, width, height int) *Page {
 		"--user-data-dir="+filepath.Join(dir, "profile"),
 		"--enable-logging=stderr", "--v=0",
 		"--hide-scrollbars", fmt.Sprintf("--window-size=%d,%d", width, height),
-		// Let the page's scripts and uPlot's deferred drawing finish
-		// before the DOM and the screenshot are taken.
+		// Let the page's scripts finish drawing before the DOM and the
+		// screenshot are taken.
 		"--virtual-time-budget=10000",
 		"--screenshot="+shot, "--dump-dom", "file://"+abs)
 	var stdout, stderr bytes.Buffer

@@ -1,5 +1,5 @@
 // perfplan's HTML report: draws the charts described in #perfplan-charts
-// with uPlot. The tables are rendered by perfplan itself; this script only
+// with perfplan's chart renderer (chart.js). The tables are rendered by perfplan itself; this script only
 // draws. It records every error in the page (#js-errors and the body's
 // data-js-errors attribute) and marks each chart it drew: data-points (the
 // finite values plotted), data-ink (pixels the series changed on the
@@ -98,15 +98,13 @@
     }
     return number;
   }
-  // ticks formats axis ticks; on a run axis only whole runs are labelled.
-  function ticks(unit) {
-    var f = formatter(unit);
-    return function (u, vals) {
-      return vals.map(function (v) {
-        if (v == null) return "";
-        if (unit === "run" && Math.round(v) !== v) return "";
-        return f(v);
-      });
+  // axis turns a chart's axis into the renderer's: ticks formatted by
+  // unit, run numbers whole, bytes in steps of KiB, MiB…, seconds in steps
+  // of minutes once they are long.
+  function axis(a) {
+    return {
+      label: a.label, log: !!a.log, zero: !!a.zero, fmt: formatter(a.unit),
+      whole: a.unit === "run", base: a.unit === "B" || a.unit === "B/min" ? 1024 : a.unit === "s" ? 60 : 0,
     };
   }
 
@@ -133,112 +131,46 @@
     return n;
   }
 
-  function drawMarkers(u, markers) {
-    if (!markers || !markers.length) return;
-    var ctx = u.ctx, b = u.bbox, dpr = window.devicePixelRatio || 1;
-    ctx.save();
-    ctx.font = (11 * dpr) + "px sans-serif";
-    ctx.textBaseline = "top";
-    markers.forEach(function (m, i) {
-      var x = u.valToPos(m.x, "x", true);
-      if (!isFinite(x) || x < b.left - 1 || x > b.left + b.width + 1) return;
-      var color = m.color || "#444";
-      ctx.strokeStyle = color;
-      ctx.fillStyle = color;
-      ctx.lineWidth = 1.5 * dpr;
-      if (m.y != null) {
-        var y = u.valToPos(m.y, m.scale || "y", true);
-        ctx.beginPath();
-        ctx.arc(x, y, 5 * dpr, 0, 2 * Math.PI);
-        ctx.stroke();
-        if (m.label) ctx.fillText(m.label, Math.min(x + 7 * dpr, b.left + b.width - ctx.measureText(m.label).width), y - 14 * dpr);
-        return;
-      }
-      ctx.setLineDash([4 * dpr, 3 * dpr]);
-      ctx.beginPath();
-      ctx.moveTo(x, b.top);
-      ctx.lineTo(x, b.top + b.height);
-      ctx.stroke();
-      ctx.setLineDash([]);
-      if (m.label) {
-        var w = ctx.measureText(m.label).width;
-        var tx = x + 4 * dpr;
-        if (tx + w > b.left + b.width) tx = x - 4 * dpr - w;
-        ctx.fillText(m.label, tx, b.top + 2 * dpr + (i % 3) * 13 * dpr);
-      }
-    });
-    ctx.restore();
+  // bandFill is a band's colour: its upper series' at low opacity.
+  function bandFill(color) {
+    var m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color || "");
+    if (m) return "rgba(" + parseInt(m[1], 16) + "," + parseInt(m[2], 16) + "," + parseInt(m[3], 16) + ",0.12)";
+    m = /^rgba?\(([^,]+),([^,]+),([^,)]+)/.exec(color || "");
+    if (m) return "rgba(" + m[1] + "," + m[2] + "," + m[3] + ",0.12)";
+    return "rgba(31,119,180,0.12)";
   }
 
   function build(el, spec) {
-    var fx = formatter(spec.x.unit);
-    var series = [{ label: spec.x.label || "x", value: function (u, v) { return fx(v); } }];
-    var scales = { x: { time: false } };
-    if (spec.x.log) scales.x.distr = 3;
-    scales.y = spec.y.log ? { distr: 3 } : {};
-    if (spec.y.zero && !spec.y.log) scales.y.range = function (u, min, max) { return [Math.min(0, min), max > 0 ? max * 1.05 : 1]; };
-    var axes = [
-      { values: ticks(spec.x.unit), label: spec.x.label, labelSize: 18, size: 40 },
-      { scale: "y", values: ticks(spec.y.unit), label: spec.y.label, labelSize: 18, size: 64 },
-    ];
-    if (spec.y2) {
-      scales.y2 = spec.y2.log ? { distr: 3 } : {};
-      if (spec.y2.zero && !spec.y2.log) scales.y2.range = function (u, min, max) { return [Math.min(0, min), max > 0 ? max * 1.05 : 1]; };
-      axes.push({ scale: "y2", side: 1, grid: { show: false }, values: ticks(spec.y2.unit), label: spec.y2.label, labelSize: 18, size: 64 });
-    }
-    var data = [spec.xs];
     var points = 0;
-    spec.series.forEach(function (s, i) {
+    var series = spec.series.map(function (s, i) {
       var unit = s.axis === 2 ? spec.y2.unit : spec.y.unit;
-      var f = formatter(unit);
-      var color = s.color || palette[i % palette.length];
-      var cfg = {
-        label: s.label,
-        stroke: color,
-        width: s.width || 1.5,
-        scale: s.axis === 2 ? "y2" : "y",
-        spanGaps: !!s.span,
-        value: function (u, v) { return f(v); },
-      };
-      if (s.dash) cfg.dash = [6, 4];
-      if (s.fill) cfg.fill = s.fill;
-      if (s.points) {
-        cfg.paths = function () { return null; };
-        cfg.points = { show: true, size: 6, fill: color, stroke: color };
-      } else if (s.line) {
-        cfg.points = { show: false };
-      }
-      series.push(cfg);
-      data.push(s.data);
       s.data.forEach(function (v) { if (v != null && isFinite(v)) points++; });
+      return {
+        label: s.label, color: s.color || palette[i % palette.length], width: s.width || 1.5, axis: s.axis === 2 ? 2 : 1,
+        dash: !!s.dash, points: !!s.points, line: !!s.line, span: !!s.span, fill: s.fill, data: s.data, fmt: formatter(unit),
+      };
     });
     var bands = (spec.bands || []).map(function (b) {
-      return { series: [b[0] + 1, b[1] + 1], fill: "rgba(31,119,180,0.12)" };
+      return [b[0], b[1], bandFill(series[b[0]] && series[b[0]].color)];
     });
     var before = null;
-    var width = Math.max(280, el.clientWidth || 560);
     var opts = {
-      width: width,
+      width: Math.max(280, el.clientWidth || 560),
       height: spec.height || 230,
-      // Room on the right for the last x tick's label, unless a second y
-      // axis is there.
-      padding: [12, spec.y2 ? 0 : 28, 0, 0],
-      scales: scales,
-      axes: axes,
+      xs: spec.xs,
+      x: axis(spec.x),
+      y: axis(spec.y),
+      y2: spec.y2 ? axis(spec.y2) : null,
       series: series,
       bands: bands,
-      legend: { live: true },
-      cursor: { drag: { x: true, y: false } },
-      hooks: {
-        drawAxes: [function (u) { before = pixels(u); }],
-        draw: [function (u) {
-          drawMarkers(u, spec.markers);
-          var ink = changed(before, pixels(u));
-          el.setAttribute("data-points", String(points));
-          el.setAttribute("data-ink", String(ink));
-          el.setAttribute("data-drawn", points > 0 && ink > 0 ? "1" : "0");
-          if (points > 0 && ink === 0) fail("chart " + el.id + ": " + points + " values but nothing drawn");
-        }],
+      markers: spec.markers,
+      beforeSeries: function (u) { before = pixels(u); },
+      afterSeries: function (u) {
+        var ink = changed(before, pixels(u));
+        el.setAttribute("data-points", String(points));
+        el.setAttribute("data-ink", String(ink));
+        el.setAttribute("data-drawn", points > 0 && ink > 0 ? "1" : "0");
+        if (points > 0 && ink === 0) fail("chart " + el.id + ": " + points + " values but nothing drawn");
       },
     };
     el.setAttribute("data-drawn", "0");
@@ -248,7 +180,7 @@
     }
     if (ymax != null) el.setAttribute("data-ymax", String(ymax));
     el.setAttribute("data-series", String(spec.series.length));
-    return new uPlot(opts, data, el);
+    return new PerfplanChart(el, opts);
   }
 
   var charts = [];
@@ -276,7 +208,7 @@
     clearTimeout(resizing);
     resizing = setTimeout(function () {
       charts.forEach(function (c) {
-        c.u.setSize({ width: Math.max(280, c.el.clientWidth), height: c.u.height });
+        c.u.setSize(Math.max(280, c.el.clientWidth));
       });
     }, 150);
   });
