@@ -10,14 +10,22 @@
 // the service time of open models), costs 270 KB × ops × 2 per worker: an
 // open-model scenario with 2,000 workers and 3 operations would need 3 GB.
 //
-// Instead, each worker owns a Recorder: a small staging buffer (Stage words,
-// 2 KB) of packed uint64 words, each holding the operation index, an error
-// bit, a kind (latency, service time or omitted iteration) and the value in
+// Instead, each worker owns a Recorder: a small staging buffer of packed
+// uint64 words, each holding the operation index, an error bit, a kind
+// (latency, service time or omitted iteration) and the value in
 // nanoseconds. Recording is a store into the buffer and an increment: no
 // lock, no atomic, no allocation. The recorder reports when the buffer is
 // full, and the worker flushes it then (and reads the clock again, so that
 // the flush is never part of a latency), when it notices a new snapshot
-// epoch, before it parks or sleeps for long, and when it exits. A flush moves
+// epoch, before it parks or sleeps for long, and when it exits.
+//
+// The buffer starts at StageMin words (256 bytes) and doubles, up to Stage
+// words (2 KB), each time it fills up: a worker that fills it between two
+// snapshots is fast enough that batching pays, while a slow one (a worker
+// of 10,000 on a 100ms target records 10 words a second and is asked to
+// flush every second) never needs more. Memory per worker therefore
+// follows its rate, and the growth, three allocations at most, happens in
+// Flush, which is never part of a latency. A flush moves
 // the words into one of a few shards. A shard holds one interval histogram
 // per operation (four for open models: latency, service time, schedule lag
 // and omitted iterations) and the interval counters, behind a mutex that is
@@ -37,8 +45,8 @@
 // cumulative histograms. Memory is therefore bounded by the number of shards
 // (GOMAXPROCS, at most 16) and operations, not by the number of workers:
 // about (shards + 3) × ops × (1 or 2) histograms per scenario (the shards,
-// the collector's interval, cumulative and pending-series views), plus 2 KB
-// per worker. On 2 cores a closed-model scenario with one operation holds
+// the collector's interval, cumulative and pending-series views), plus
+// 256 bytes to 2 KB per worker. On 2 cores a closed-model scenario with one operation holds
 // about 1.4 MB whatever its number of workers; an open-model one with three
 // operations about 8 MB.
 //
@@ -64,8 +72,13 @@ const (
 	HistDigits = 3
 )
 
-// Stage is the number of words a Recorder buffers before it flushes.
-const Stage = 256
+// Stage is the most words a Recorder buffers before it flushes, and
+// StageMin the fewest: a Recorder starts with StageMin and doubles its
+// buffer, up to Stage, whenever it fills up.
+const (
+	Stage    = 256
+	StageMin = 32
+)
 
 // Word layout: bits 0..52 value (ns), bits 53..54 kind, bit 55 error, bits
 // 56..63 operation index.
@@ -159,15 +172,21 @@ func (s *Set) Ops() int { return s.nops }
 // Recorder is one worker's staging buffer. It is used by one goroutine.
 type Recorder struct {
 	n     int
-	buf   [Stage]uint64
+	buf   []uint64 // small, until the buffer first fills up
 	set   *Set
 	shard int
+	small [StageMin]uint64
 }
 
 // NewRecorder returns a recorder for worker id.
 func (s *Set) NewRecorder(id int) *Recorder {
-	return &Recorder{set: s, shard: id % len(s.shards)}
+	r := &Recorder{set: s, shard: id % len(s.shards)}
+	r.buf = r.small[:]
+	return r
 }
+
+// Cap returns the recorder's buffer size in words.
+func (r *Recorder) Cap() int { return len(r.buf) }
 
 // Record stages one operation's latency. It never locks, allocates or
 // flushes; it reports whether the buffer is now full, and then the caller
@@ -179,7 +198,7 @@ func (r *Recorder) Record(op int, failed bool, latency time.Duration) (full bool
 	}
 	r.buf[r.n] = w
 	r.n++
-	return r.n > Stage-2
+	return r.n > len(r.buf)-2
 }
 
 // Record2 stages one open-model operation: its latency (from the intended
@@ -193,7 +212,7 @@ func (r *Recorder) Record2(op int, failed bool, latency, service time.Duration) 
 	r.buf[r.n] = w
 	r.buf[r.n+1] = uint64(service)&valueMask | uint64(op)<<opShift | kindSvc
 	r.n += 2
-	return r.n > Stage-2
+	return r.n > len(r.buf)-2
 }
 
 // Omit stages an iteration of operation op that the runner dropped, late by
@@ -202,17 +221,19 @@ func (r *Recorder) Record2(op int, failed bool, latency, service time.Duration) 
 func (r *Recorder) Omit(op int, lateness time.Duration) (full bool) {
 	r.buf[r.n] = uint64(lateness)&valueMask | uint64(op)<<opShift | kindOmit
 	r.n++
-	return r.n > Stage-2
+	return r.n > len(r.buf)-2
 }
 
 // Pending reports whether the recorder holds staged words.
 func (r *Recorder) Pending() bool { return r.n > 0 }
 
-// Flush moves the staged words into a shard.
+// Flush moves the staged words into a shard. A buffer that was full
+// doubles, up to Stage words.
 func (r *Recorder) Flush() {
 	if r.n == 0 {
 		return
 	}
+	full := r.n > len(r.buf)-2
 	shards := r.set.shards
 	var sh *shard
 	for i := range shards {
@@ -259,6 +280,9 @@ func (r *Recorder) Flush() {
 	}
 	sh.mu.Unlock()
 	r.n = 0
+	if full && len(r.buf) < Stage {
+		r.buf = make([]uint64, min(2*len(r.buf), Stage))
+	}
 }
 
 // OpView is the figures of one operation over some period. Svc and Lag are

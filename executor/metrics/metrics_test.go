@@ -136,3 +136,37 @@ func TestScheduleLagAndOmitted(t *testing.T) {
 		t.Errorf("ops = %d: dropped iterations must not count as operations", n)
 	}
 }
+
+// TestRecorderGrows: a recorder starts small, doubles each time it fills
+// up, up to Stage words, and stays small when flushed before it fills.
+func TestRecorderGrows(t *testing.T) {
+	s := NewSet(1, true)
+	c := s.NewCollector()
+	slow := s.NewRecorder(0)
+	for range 100 {
+		slow.Record2(0, false, time.Millisecond, time.Millisecond)
+		slow.Flush() // a flush at every snapshot, before the buffer fills
+	}
+	if slow.Cap() != StageMin {
+		t.Errorf("slow recorder: %d words, want %d", slow.Cap(), StageMin)
+	}
+	fast := s.NewRecorder(1)
+	var caps []int
+	for range 10 * Stage {
+		if fast.Record2(0, false, time.Millisecond, time.Millisecond) {
+			fast.Flush()
+			if n := len(caps); n == 0 || caps[n-1] != fast.Cap() {
+				caps = append(caps, fast.Cap())
+			}
+		}
+	}
+	fast.Flush()
+	want := []int{2 * StageMin, 4 * StageMin, Stage}
+	if len(caps) != len(want) || caps[0] != want[0] || caps[1] != want[1] || caps[2] != want[2] {
+		t.Errorf("capacities after each full flush: %v, want %v", caps, want)
+	}
+	c.Collect()
+	if n, _ := c.Cum.Totals(); n != 100+10*Stage {
+		t.Errorf("ops = %d, want %d", n, 100+10*Stage)
+	}
+}
