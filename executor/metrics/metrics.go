@@ -17,21 +17,21 @@
 // lock, no atomic, no allocation. The recorder reports when the buffer is
 // full, and the worker flushes it then (and reads the clock again, so that
 // the flush is never part of a latency), when it notices a new snapshot
-// epoch, before it parks or sleeps for long, and when it exits.
-//
-// The buffer starts at StageMin words (256 bytes) and doubles, up to Stage
-// words (2 KB), each time it fills up: a worker that fills it between two
-// snapshots is fast enough that batching pays, while a slow one (a worker
-// of 10,000 on a 100ms target records 10 words a second and is asked to
-// flush every second) never needs more. Memory per worker therefore
-// follows its rate, and the growth, three allocations at most, happens in
-// Flush, which is never part of a latency. A flush moves
+// epoch, before it parks or sleeps for long, and when it exits. A flush moves
 // the words into one of a few shards. A shard holds one interval histogram
 // per operation (four for open models: latency, service time, schedule lag
 // and omitted iterations) and the interval counters, behind a mutex that is
 // therefore taken once per batch, never per operation. Shards are picked by
-// worker id, and a flush tries the other shards with TryLock before it
-// waits, so workers rarely contend.
+// worker id, and a flush tries the other shards with TryLock, and yields,
+// before it waits, so workers rarely contend.
+//
+// The buffer starts at StageMin words (128 bytes) and doubles, up to Stage
+// words (2 KB), each time it fills up: a worker that fills it between two
+// snapshots is fast enough that batching pays, while a slow one (a worker
+// of 10,000 on a 100ms target records 10 words a second and is asked to
+// flush every second) never needs more. Memory per worker therefore
+// follows its rate, and the growth, four allocations at most, happens in
+// Flush, which is never part of a latency.
 //
 // An open-model operation is staged as two words, its latency (from the
 // intended start) and its service time (from the actual start); the flush
@@ -46,9 +46,9 @@
 // (GOMAXPROCS, at most 16) and operations, not by the number of workers:
 // about (shards + 3) × ops × (1 or 2) histograms per scenario (the shards,
 // the collector's interval, cumulative and pending-series views), plus
-// 256 bytes to 2 KB per worker. On 2 cores a closed-model scenario with one operation holds
-// about 1.4 MB whatever its number of workers; an open-model one with three
-// operations about 8 MB.
+// 128 bytes to 2 KB per worker. On 2 cores a closed-model scenario with one
+// operation holds about 1.4 MB whatever its number of workers; an
+// open-model one with three operations about 8 MB.
 //
 // Totals are exact: every operation a worker records reaches a shard, at the
 // latest when the worker exits. An interval's figures are those flushed during
@@ -77,7 +77,7 @@ const (
 // buffer, up to Stage, whenever it fills up.
 const (
 	Stage    = 256
-	StageMin = 32
+	StageMin = 16
 )
 
 // Word layout: bits 0..52 value (ns), bits 53..54 kind, bit 55 error, bits
@@ -234,19 +234,7 @@ func (r *Recorder) Flush() {
 		return
 	}
 	full := r.n > len(r.buf)-2
-	shards := r.set.shards
-	var sh *shard
-	for i := range shards {
-		c := shards[(r.shard+i)%len(shards)]
-		if c.mu.TryLock() {
-			sh = c
-			break
-		}
-	}
-	if sh == nil {
-		sh = shards[r.shard]
-		sh.mu.Lock()
-	}
+	sh := r.lockShard()
 	nops := len(sh.ops)
 	var lastLat int64
 	for _, w := range r.buf[:r.n] {
@@ -284,6 +272,32 @@ func (r *Recorder) Flush() {
 		r.buf = make([]uint64, min(2*len(r.buf), Stage))
 	}
 }
+
+// lockShard locks a shard: the first free one from the recorder's own. When
+// all are taken it yields the processor and tries again, and only after
+// yieldRounds rounds does it wait on the mutex of its own. A shard is held
+// for microseconds, so the yields almost always suffice, and they keep the
+// worker's stack small: a goroutine blocked on a mutex runs through the
+// runtime's semaphore code, deep enough to double a worker's stack (see
+// package executor's TestWorkerStackStaysSmall), which happens when
+// thousands of workers flush at once, as they do at each snapshot.
+func (r *Recorder) lockShard() *shard {
+	shards := r.set.shards
+	for range yieldRounds {
+		for i := range shards {
+			if c := shards[(r.shard+i)%len(shards)]; c.mu.TryLock() {
+				return c
+			}
+		}
+		runtime.Gosched()
+	}
+	sh := shards[r.shard]
+	sh.mu.Lock()
+	return sh
+}
+
+// yieldRounds: see lockShard.
+const yieldRounds = 64
 
 // OpView is the figures of one operation over some period. Svc and Lag are
 // nil in closed models; Omit is nil until an iteration was dropped.
