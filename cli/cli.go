@@ -1,11 +1,15 @@
 // Package cli is perfplan's command-line interface. cmd/perfplan calls Main
 // with the built-in target registry; a team that registers its own targets
-// builds its own binary around the same Main with its own registry:
+// builds its own binary around the same Main with its own registry, and
+// DefaultEnv wires it as cmd/perfplan is wired (signals, terminal
+// detection); examples/custom-target is such a binary:
 //
 //	reg := builtin.Registry()
 //	reg.MustRegister(mytarget.Kind())
-//	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-//	code := cli.Main(ctx, cli.Env{Args: os.Args[1:], Registry: reg, ...})
+//	ctx, env, stop := cli.DefaultEnv(context.Background(), os.Args[1:], reg)
+//	code := cli.Main(ctx, env)
+//	stop()
+//	os.Exit(code)
 package cli
 
 import (
@@ -70,11 +74,15 @@ Usage:
   perfplan fmt [-check] [-diff] PATH...  rewrite plan files in canonical format
   perfplan report [--format F] RUN.json  render a saved run (table, markdown, csv, junit, json)
   perfplan compare BASE.json NEW.json    compare two runs with statistics, like benchstat
+  perfplan merge [flags] RUN.json...     join the runs of segments (run --segment I/N) into one
+                                         run, re-evaluate its assertions and exit with its verdict
   perfplan history [PLAN] [--metric M]   show stored runs, trends and change points
   perfplan targets                   list the registered target kinds
   perfplan version                   print the version
 
-Run 'perfplan COMMAND -h' for a command's flags.
+Run 'perfplan COMMAND -h' for a command's flags. Every command accepts
+--no-color (colour is also off without a terminal and with NO_COLOR set);
+run (no live progress) and validate (diagnostics only) accept --quiet.
 
 Exit codes:
   0  every assertion held
@@ -112,10 +120,12 @@ func Main(ctx context.Context, env Env) int {
 		return reportCommand(env, args)
 	case "compare":
 		return compareCommand(env, args)
+	case "merge":
+		return mergeCommand(ctx, env, args)
 	case "history":
 		return historyCommand(env, args)
 	case "targets":
-		return targetsCommand(env)
+		return targetsCommand(env, args)
 	case "version", "-version", "--version":
 		fmt.Fprintln(env.Stdout, "perfplan", Version())
 		return ExitOK
@@ -158,16 +168,48 @@ func Version() string {
 	return v + " " + bi.GoVersion
 }
 
-func targetsCommand(env Env) int {
+// targetsCommand is `perfplan targets`: the registered target kinds with
+// their operations and statistics.
+func targetsCommand(env Env, args []string) int {
+	fs := newFlagSet("targets", "targets", env.Stderr)
+	var noColor bool // the list has no colour; accepted as every command accepts it
+	addNoColorFlag(fs, &noColor)
+	pos, code, done := parseCommand(fs, args)
+	if done {
+		return code
+	}
+	if len(pos) > 0 {
+		fmt.Fprintln(env.Stderr, "perfplan targets: takes no arguments")
+		return ExitUsage
+	}
 	for _, name := range env.Registry.Names() {
 		k, _ := env.Registry.Lookup(name)
 		var ops []string
 		for _, op := range k.Ops {
 			ops = append(ops, op.Name)
 		}
-		fmt.Fprintf(env.Stdout, "%-10s %s\n           ops: %s\n", k.Name, k.Doc, strings.Join(ops, ", "))
-		if len(k.Stats) > 0 {
-			fmt.Fprintf(env.Stdout, "           stats: target.%s\n", strings.Join(k.Stats, ", target."))
+		opsLine := strings.Join(ops, ", ")
+		if k.OpSchema != nil {
+			var attrs []string
+			for _, a := range k.OpSchema.Attrs {
+				attrs = append(attrs, a.Name)
+			}
+			opsLine = "any name, each op block configured by weight, " + strings.Join(attrs, ", ")
+		}
+		fmt.Fprintf(env.Stdout, "%-10s %s\n           ops: %s\n", k.Name, k.Doc, opsLine)
+		var stats, sparse []string
+		for _, st := range k.Stats {
+			if k.IsSparse(st) {
+				sparse = append(sparse, st)
+			} else {
+				stats = append(stats, st)
+			}
+		}
+		if len(stats) > 0 {
+			fmt.Fprintf(env.Stdout, "           stats: target.%s\n", strings.Join(stats, ", target."))
+		}
+		if len(sparse) > 0 {
+			fmt.Fprintf(env.Stdout, "           listed once counted (else 0): target.%s\n", strings.Join(sparse, ", target."))
 		}
 	}
 	return ExitOK

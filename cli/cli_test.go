@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/perfplan/perfplan/cli"
+	"github.com/perfplan/perfplan/internal/pgtest"
 	"github.com/perfplan/perfplan/targets"
 	"github.com/perfplan/perfplan/targets/builtin"
 )
@@ -34,6 +35,7 @@ func TestMain(m *testing.M) {
 		panic("build perfplan: " + err.Error())
 	}
 	code := m.Run()
+	pgtest.Stop()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -50,6 +52,9 @@ func run(t *testing.T, args ...string) result {
 	return runEnv(t, []string{"PERFPLAN_HISTORY=" + filepath.Join(t.TempDir(), "history.db")}, args...)
 }
 
+// TestExitCodes runs the binary on each case of its table and checks the
+// exit code and output. It is long because of the table; the logic is the
+// loop at its end.
 func TestExitCodes(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

@@ -61,9 +61,11 @@ func compareCommand(env Env, args []string) int {
 	fs.Var(percentFlag{&opts.Cutoffs.Critical}, "critical", "regression size rated Critical")
 	fs.Var(percentFlag{&opts.Cutoffs.High}, "high", "regression size rated High")
 	fs.Var(percentFlag{&opts.Cutoffs.Medium}, "medium", "regression size rated Medium (smaller significant ones are Low)")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		return ExitUsage
+	var noColor bool
+	addNoColorFlag(fs, &noColor)
+	pos, code, done := parseCommand(fs, args)
+	if done {
+		return code
 	}
 	if err := checkCutoffs(opts.Cutoffs.Medium, opts.Cutoffs.High, opts.Cutoffs.Critical); err != nil {
 		fmt.Fprintln(env.Stderr, "perfplan compare:", err)
@@ -89,7 +91,7 @@ func compareCommand(env Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "perfplan", err)
 		return ExitUsage
 	}
-	if err := res.Write(env.Stdout); err != nil {
+	if err := res.WriteStyled(env.Stdout, compare.Style{Color: colorOn(env, noColor, env.StdoutTTY)}); err != nil {
 		fmt.Fprintln(env.Stderr, "perfplan compare:", err)
 		return ExitFailed
 	}

@@ -14,8 +14,8 @@ import (
 
 // Bounds of the numeric flags. A value outside its range is a parse error
 // (exit 2), reported by the flag package with the flag's name and the range;
-// NaN and ±Inf are outside every range. The README's "Command line" section
-// lists them.
+// NaN and ±Inf are outside every range. docs/cli.md, "Numeric flag
+// ranges", lists them.
 const (
 	// minDurationScale and maxDurationScale bound run --duration-scale: below
 	// 0.001 durations shrink to next to nothing, above 1000 a one-minute

@@ -29,7 +29,8 @@ func mainRun(t *testing.T, args ...string) (int, string) {
 // beyond its bounds, through Main: a value outside the range (NaN, ±Inf,
 // overflow, negative, zero where it means nothing, absurdly large) is a
 // usage error that names the flag and the range; a value inside it is
-// accepted (the command then fails, or not, for other reasons).
+// accepted (the command then fails, or not, for other reasons). It is long
+// because it lists the cases of every flag; the logic is the loop at its end.
 func TestNumericFlagRanges(t *testing.T) {
 	t.Parallel()
 	base := writeDoc(t, seriesDoc(time.Millisecond, "a"))

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -59,6 +60,39 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+}
+
+// Flags common to the commands. Every command accepts --no-color, so that a
+// script can pass it to any of them; a command that prints no colour of its
+// own accepts it and does nothing. --quiet is accepted where there is
+// something to leave out: run's live progress, validate's summary lines.
+const (
+	noColorUsage = "no colour (also off without a terminal or with NO_COLOR set)"
+)
+
+// addNoColorFlag defines --no-color.
+func addNoColorFlag(fs *flag.FlagSet, noColor *bool) {
+	fs.BoolVar(noColor, "no-color", false, noColorUsage)
+}
+
+// addQuietFlag defines --quiet; usage says what it leaves out.
+func addQuietFlag(fs *flag.FlagSet, quiet *bool, usage string) {
+	fs.BoolVar(quiet, "quiet", false, usage)
+}
+
+// parseCommand parses a command's flags, which may come before, between or
+// after its arguments, and returns the arguments. done reports that the
+// command ends here, with code: ExitOK after -h (the usage is printed),
+// ExitUsage after a bad flag (the flag package has said what is wrong).
+func parseCommand(fs *flag.FlagSet, args []string) (pos []string, code int, done bool) {
+	pos, err := parseInterleaved(fs, args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return nil, ExitOK, true
+	case err != nil:
+		return nil, ExitUsage, true
+	}
+	return pos, ExitOK, false
 }
 
 func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {

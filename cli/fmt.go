@@ -2,8 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,12 +19,11 @@ func fmtCommand(env Env, args []string) int {
 	fs := newFlagSet("fmt", "fmt [-check] [-diff] PATH...", env.Stderr)
 	check := fs.Bool("check", false, "do not write; list files that need formatting and exit 1 if any")
 	diff := fs.Bool("diff", false, "print a unified diff of the changes")
-	paths, err := parseInterleaved(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return ExitOK
-	}
-	if err != nil {
-		return ExitUsage
+	var noColor bool
+	addNoColorFlag(fs, &noColor)
+	paths, code, done := parseCommand(fs, args)
+	if done {
+		return code
 	}
 	if len(paths) == 0 {
 		paths = []string{"."}
@@ -38,7 +35,7 @@ func fmtCommand(env Env, args []string) int {
 	}
 	parser := hclparse.NewParser()
 	var diags hcl.Diagnostics
-	code := ExitOK
+	code = ExitOK
 	for _, path := range files {
 		src, err := os.ReadFile(path)
 		if err != nil {
@@ -74,7 +71,7 @@ func fmtCommand(env Env, args []string) int {
 		}
 	}
 	if diags.HasErrors() {
-		wr := hcl.NewDiagnosticTextWriter(env.Stderr, parser.Files(), 0, false)
+		wr := hcl.NewDiagnosticTextWriter(env.Stderr, parser.Files(), 0, colorOn(env, noColor, env.StderrTTY))
 		_ = wr.WriteDiagnostics(diags)
 		return ExitUsage
 	}

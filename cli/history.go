@@ -18,7 +18,7 @@ var historyDefaultMetrics = []string{"latency.p50", "latency.p99", "throughput",
 // series with its trend and change points.
 func historyCommand(env Env, args []string) int {
 	fs := newFlagSet("history", "history [flags] [PLAN]", env.Stderr)
-	path := fs.String("history", "", "history database (default $"+history.EnvVar+" or "+history.DefaultPath+")")
+	path := fs.String("history", "", "history database: a SQLite file or a postgres:// URL (default $"+history.EnvVar+" or "+history.DefaultPath+")")
 	var metrics []string
 	fs.Func("metric", "metric to show, as named in assertions (repeatable; default latency.p50, latency.p99, throughput, error_rate)", func(s string) error {
 		metrics = append(metrics, s)
@@ -30,9 +30,11 @@ func historyCommand(env Env, args []string) int {
 	fs.Var(percentFlag{&opts.MinMagnitude}, "min-magnitude", "smallest relative shift reported as a change point (e.g. 5%)")
 	var last int
 	intVar(fs, &last, "last", 30, intRange{min: 0, max: math.MaxInt}, "print at most `N` of the latest points per series (0 = all)")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		return ExitUsage
+	var noColor bool // history prints no colour; accepted as every command accepts it
+	addNoColorFlag(fs, &noColor)
+	pos, code, done := parseCommand(fs, args)
+	if done {
+		return code
 	}
 	if len(pos) > 1 {
 		fmt.Fprintln(env.Stderr, "perfplan history: at most one plan name")

@@ -41,13 +41,16 @@ func (f *runFlags) resultFiles() []resultFile {
 // missing parent directories are created only when the results are written.
 // Two result files with the same path are an error too. A history database
 // that cannot be written is only a warning, as it is at the end of the run.
-func checkRunOutputs(env Env, f *runFlags) int {
+func checkRunOutputs(env Env, f *runFlags) int { return checkOutputs(env, "run", f) }
+
+// checkOutputs is checkRunOutputs for the command cmd (run, merge).
+func checkOutputs(env Env, cmd string, f *runFlags) int {
 	code := ExitOK
 	seen := map[string]string{}
 	for _, rf := range f.resultFiles() {
 		target, inPlace, err := checkWritable(rf.path)
 		if err != nil {
-			fmt.Fprintf(env.Stderr, "perfplan run: %s: cannot write %s: %v\n", rf.flag, rf.path, err)
+			fmt.Fprintf(env.Stderr, "perfplan "+cmd+": %s: cannot write %s: %v\n", rf.flag, rf.path, err)
 			code = ExitUsage
 			continue
 		}
@@ -59,7 +62,7 @@ func checkRunOutputs(env Env, f *runFlags) int {
 			key = abs
 		}
 		if other, dup := seen[key]; dup {
-			fmt.Fprintf(env.Stderr, "perfplan run: %s and %s write the same file\n", other, rf.flag)
+			fmt.Fprintf(env.Stderr, "perfplan "+cmd+": %s and %s write the same file\n", other, rf.flag)
 			code = ExitUsage
 			continue
 		}
@@ -67,8 +70,8 @@ func checkRunOutputs(env Env, f *runFlags) int {
 	}
 	if code == ExitOK && !f.noHistory {
 		path := history.ResolvePath(f.history, env.getenv)
-		if _, _, err := checkWritable(path); err != nil {
-			fmt.Fprintf(env.Stderr, "perfplan run: warning: history %s cannot be written (%v); this run will not be recorded in it\n", path, err)
+		if _, _, err := checkWritable(path); err != nil && !history.IsURL(path) {
+			fmt.Fprintf(env.Stderr, "perfplan "+cmd+": warning: history %s cannot be written (%v); this run will not be recorded in it\n", path, err)
 		}
 	}
 	return code

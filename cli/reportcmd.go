@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/perfplan/perfplan/report"
@@ -12,9 +13,11 @@ import (
 func reportCommand(env Env, args []string) int {
 	fs := newFlagSet("report", "report [--format "+strings.Join(report.FormatNames(), "|")+"] RUN.json", env.Stderr)
 	format := fs.String("format", "table", "output format: "+strings.Join(report.FormatNames(), ", "))
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		return ExitUsage
+	var noColor bool
+	addNoColorFlag(fs, &noColor)
+	pos, code, done := parseCommand(fs, args)
+	if done {
+		return code
 	}
 	if len(pos) != 1 {
 		fmt.Fprintln(env.Stderr, "perfplan report: want one run document")
@@ -30,6 +33,12 @@ func reportCommand(env Env, args []string) int {
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "perfplan report:", err)
 		return ExitUsage
+	}
+	if *format == "table" {
+		// The table in colour on a terminal, as the live run prints it.
+		write = func(d *report.Document, w io.Writer) error {
+			return report.WriteDocumentTables(w, d, report.TableOptions{Color: colorOn(env, noColor, env.StdoutTTY)})
+		}
 	}
 	if err := write(d, env.Stdout); err != nil {
 		fmt.Fprintln(env.Stderr, "perfplan report:", err)

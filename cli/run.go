@@ -6,12 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/hashicorp/hcl/v2"
 
 	"github.com/perfplan/perfplan/compare"
 	"github.com/perfplan/perfplan/dsl"
@@ -75,6 +72,8 @@ type runFlags struct {
 	history       string
 	noHistory     bool
 	threshold     float64
+	segment       plan.Segment
+	startAt       time.Time
 }
 
 // applyMode fills in the defaults of f.mode for the flags not in set.
@@ -98,9 +97,34 @@ func (f *runFlags) applyMode(set map[string]bool) error {
 	return nil
 }
 
+// runCommand is `perfplan run`: it loads the plans, runs each of them
+// --count times, prints the tables, checks a regression in --mode
+// regression, writes the result files and appends the run to the history.
 func runCommand(ctx context.Context, env Env, args []string) int {
-	f := runFlags{threshold: compare.DefaultOptions().Threshold}
-	fs := newFlagSet("run", "run [flags] PLAN...", env.Stderr)
+	f, paths, code := parseRunFlags(env, args)
+	if f == nil {
+		return code
+	}
+	r, code := prepareRun(ctx, env, f, paths)
+	if code != ExitOK {
+		return code
+	}
+	doc, out := r.repetitions(ctx, env)
+	if out.failed && !f.segment.Whole() {
+		// A segment's assertions read its share of the load; the plan's
+		// verdict is perfplan merge's.
+		fmt.Fprintf(env.Stderr, "perfplan run: segment %s: assertions are evaluated on this segment's share of the load; perfplan merge gives the plan's verdict\n", f.segment)
+		out.failed, out.segmentFailed = false, true
+	}
+	code = out.exitCode()
+	if f.mode == modeRegression && !out.interrupted {
+		code = r.regressionVerdict(env, doc, code)
+	}
+	return r.finish(ctx, env, doc, code, out)
+}
+
+// define adds the run flags to fs.
+func (f *runFlags) define(fs *flag.FlagSet) {
 	addVarFlags(fs, &f.vars)
 	fs.Var(outFlag{&f.outs}, "out", "write results as FORMAT=PATH (repeatable); formats: "+strings.Join(report.FormatNames(), ", "))
 	fs.StringVar(&f.mode, "mode", modeFull, modeHelp)
@@ -110,176 +134,282 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 	fs.BoolVar(&f.noAbort, "no-abort", false, "do not stop scenarios early on abort_on_fail assertions (they are still checked at the end)")
 	fs.StringVar(&f.baseline, "baseline", "", "run document `BASE.json` whose figures assertions read as baseline.* (median over its repetitions)")
 	fs.StringVar(&f.saveBaseline, "save-baseline", "", "write this run's document to `PATH` for later use with --baseline")
-	fs.StringVar(&f.history, "history", "", "history database `PATH` each run is appended to (default $"+history.EnvVar+" or "+history.DefaultPath+")")
+	fs.StringVar(&f.history, "history", "", "history database each run is appended to: a SQLite file `PATH`, or a postgres:// URL (default $"+history.EnvVar+" or "+history.DefaultPath+")")
 	fs.BoolVar(&f.noHistory, "no-history", false, "do not record this run in the history database")
 	fs.Var(percentFlag{&f.threshold}, "threshold", "--mode regression: fail on a significant regression of at least `P` (e.g. 5% or 0.05)")
-	fs.BoolVar(&f.quiet, "quiet", false, "no live progress")
-	fs.BoolVar(&f.noColor, "no-color", false, "no colour (also off without a terminal or with NO_COLOR set)")
+	fs.Var(segmentFlag{&f.segment}, "segment", "run segment `I/N` of every scenario's load (0 <= I < N), as one of N processes whose runs perfplan merge joins;\nworkers, iterations and arrivals split so the N segments add up to the whole plan (see docs/scale-out.md)")
+	fs.Var(startAtFlag{&f.startAt}, "start-at", "begin the load at `TIME` (RFC 3339, or a Unix time in seconds), after the targets are open,\nso that segments started at different moments load together; it must lie ahead, by at most "+shortDuration(maxStartAhead))
+	addQuietFlag(fs, &f.quiet, "no live progress")
+	addNoColorFlag(fs, &f.noColor)
 	durationVar(fs, &f.progressEvery, "progress-interval", 5*time.Second, durationRange{min: minProgressInterval, max: maxProgressInterval}, "how often (`D`) to print a progress line when stderr is not a terminal")
-	paths, err := parseInterleaved(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return ExitOK
-	}
-	if err != nil {
-		return ExitUsage
+}
+
+// parseRunFlags parses the run command line and checks the flags against
+// each other and the result files for being writable. A nil runFlags means
+// the command is done (help, or a usage error printed) with the code
+// returned.
+func parseRunFlags(env Env, args []string) (*runFlags, []string, int) {
+	f := &runFlags{threshold: compare.DefaultOptions().Threshold}
+	fs := newFlagSet("run", "run [flags] PLAN...", env.Stderr)
+	f.define(fs)
+	paths, code, done := parseCommand(fs, args)
+	if done {
+		return nil, nil, code
 	}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	if err := f.applyMode(set); err != nil {
 		fmt.Fprintln(env.Stderr, "perfplan run:", err)
-		return ExitUsage
+		return nil, nil, ExitUsage
 	}
 	if set["threshold"] && f.mode != modeRegression {
 		fmt.Fprintln(env.Stderr, "perfplan run: --threshold applies only to --mode regression")
-		return ExitUsage
+		return nil, nil, ExitUsage
 	}
-	if code := checkRunOutputs(env, &f); code != ExitOK {
-		return code
+	if !f.startAt.IsZero() {
+		if err := checkStartAt(f.startAt, time.Now()); err != nil {
+			fmt.Fprintln(env.Stderr, "perfplan run:", err)
+			return nil, nil, ExitUsage
+		}
 	}
-	scale := f.scale
+	if !f.segment.Whole() && f.mode == modeRegression {
+		fmt.Fprintln(env.Stderr, "perfplan run: --mode regression compares whole runs: run the segments, perfplan merge them, then compare the merged run")
+		return nil, nil, ExitUsage
+	}
+	if code := checkRunOutputs(env, f); code != ExitOK {
+		return nil, nil, code
+	}
+	return f, paths, ExitOK
+}
+
+// preparedRun is a run ready to start: its flags, its plans and what they
+// are compared with.
+type preparedRun struct {
+	flags *runFlags
+	// scale is the duration scale: --duration-scale, times 0.1 with --quick.
+	scale float64
+	plans []*plan.Plan
+	// baseline answers the assertions' baseline.* metrics; nil without one.
+	baseline *report.Baseline
+	// regression is the base of --mode regression.
+	regression regressionBase
+	tableOpts  report.TableOptions
+}
+
+// regressionBase is what --mode regression compares a run with.
+type regressionBase struct {
+	// doc is the base; nil when there is nothing good to compare with.
+	doc *report.Document
+	// source names it: the --baseline file or "history PATH".
+	source string
+	// notes say which runs it holds, or why there are none.
+	notes []string
+}
+
+// prepareRun reads the --baseline document, loads the plans and, in
+// --mode regression, finds the base to compare with, before anything runs.
+func prepareRun(ctx context.Context, env Env, f *runFlags, paths []string) (*preparedRun, int) {
+	r := &preparedRun{flags: f, scale: f.scale}
 	if f.quick {
-		scale *= quickScale
+		r.scale *= quickScale
 	}
 	var baseDoc *report.Document
 	if f.baseline != "" {
+		var err error
 		if baseDoc, err = report.ReadDocumentFile(f.baseline); err != nil {
 			fmt.Fprintf(env.Stderr, "perfplan run: --baseline: %v\n", err)
-			return ExitUsage
+			return nil, ExitUsage
 		}
 	}
 	plans, code := loadPlans(ctx, env, paths, f.vars, f.noColor)
 	if code != ExitOK {
-		return code
+		return nil, code
 	}
-	if err := checkScaledDurations(plans, scale); err != nil {
+	if err := checkScaledDurations(plans, r.scale); err != nil {
 		fmt.Fprintln(env.Stderr, "perfplan run:", err)
-		return ExitUsage
+		return nil, ExitUsage
 	}
-
-	// The regression mode's base: --baseline, else each plan's last good run
-	// in the history (see latestRuns), read before this run is appended to
-	// it. baseNotes say which runs those are.
-	var regressionBase *report.Document
-	var baseNotes []string
+	var err error
+	if plans, err = segmentPlans(plans, f.segment); err != nil {
+		fmt.Fprintln(env.Stderr, "perfplan run:", err)
+		return nil, ExitUsage
+	}
+	r.plans = plans
 	baseSource := f.baseline
 	if f.mode == modeRegression {
-		if baseDoc != nil {
-			regressionBase = baseDoc
-			baseNotes = []string{docLabel(baseDoc)}
-		} else {
-			path := history.ResolvePath(f.history, env.getenv)
-			regressionBase, baseNotes, err = latestRuns(ctx, path, plans)
-			if err != nil {
-				fmt.Fprintf(env.Stderr, "perfplan run: --mode regression: %v\n", err)
-				if ctx.Err() != nil {
-					return ExitInterrupted
-				}
-				return ExitUsage
-			}
-			baseSource = "history " + path
-			if regressionBase == nil {
-				fmt.Fprintf(env.Stderr, "perfplan run: --mode regression: warning: no good earlier run of these plans in %s and no --baseline: this run is not compared (a run that passes becomes the base of the next)\n", path)
-			} else {
-				baseDoc = regressionBase
-			}
+		if r.regression, code = findRegressionBase(ctx, env, f, baseDoc, plans); code != ExitOK {
+			return nil, code
 		}
+		baseDoc, baseSource = r.regression.doc, r.regression.source
 	}
-	var baseline *report.Baseline
 	if baseDoc != nil {
-		baseline = report.NewBaseline(baseDoc, baseSource)
+		r.baseline = report.NewBaseline(baseDoc, baseSource)
 	}
+	r.tableOpts = report.TableOptions{Color: colorOn(env, f.noColor, env.StdoutTTY)}
+	return r, ExitOK
+}
 
-	color := !f.noColor && env.getenv("NO_COLOR") == "" && env.StdoutTTY
-	tableOpts := report.TableOptions{Color: color}
-	doc := report.NewDocument(Version(), scale, filepath.Dir(plans[0].File))
+// findRegressionBase returns the base of --mode regression: the --baseline
+// document, else each plan's last good run in the history (see latestRuns),
+// read before this run is appended to it.
+func findRegressionBase(ctx context.Context, env Env, f *runFlags, baseDoc *report.Document, plans []*plan.Plan) (regressionBase, int) {
+	if baseDoc != nil {
+		return regressionBase{doc: baseDoc, source: f.baseline, notes: []string{docLabel(baseDoc)}}, ExitOK
+	}
+	path := history.ResolvePath(f.history, env.getenv)
+	doc, notes, err := latestRuns(ctx, path, plans)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "perfplan run: --mode regression: %v\n", err)
+		if ctx.Err() != nil {
+			return regressionBase{}, ExitInterrupted
+		}
+		return regressionBase{}, ExitUsage
+	}
+	if doc == nil {
+		fmt.Fprintf(env.Stderr, "perfplan run: --mode regression: warning: no good earlier run of these plans in %s and no --baseline: this run is not compared (a run that passes becomes the base of the next)\n", path)
+	}
+	return regressionBase{doc: doc, source: "history " + history.Redact(path), notes: notes}, ExitOK
+}
+
+// runOutcome is what went wrong in a run's repetitions.
+type runOutcome struct {
+	interrupted  bool // a signal stopped the run
+	targetFailed bool // a target failed to start
+	failed       bool // an assertion failed, or a plan could not run
+	// segmentFailed: an assertion failed on a segment's share of the load
+	// (--segment); it does not fail the process, but the document says so.
+	segmentFailed bool
+}
+
+// add records the outcome of one repetition of one plan.
+func (o *runOutcome) add(p runOutcome) {
+	o.interrupted = o.interrupted || p.interrupted
+	o.targetFailed = o.targetFailed || p.targetFailed
+	o.failed = o.failed || p.failed
+}
+
+// exitCode is the run's exit code before the regression check and the
+// result files: an interruption first, then a target that failed to start,
+// then a failed assertion.
+func (o runOutcome) exitCode() int {
+	switch {
+	case o.interrupted:
+		return ExitInterrupted
+	case o.targetFailed:
+		return ExitTarget
+	case o.failed:
+		return ExitFailed
+	}
+	return ExitOK
+}
+
+// repetitions runs every plan --count times into one document. Repetitions
+// are interleaved across plans (A1 B1 A2 B2 ...), so that drift in the
+// machine's speed does not bias one plan. An interruption stops them.
+func (r *preparedRun) repetitions(ctx context.Context, env Env) (*report.Document, runOutcome) {
+	doc := report.NewDocument(Version(), r.scale, filepath.Dir(r.plans[0].File))
 	doc.Start = time.Now()
-	var interrupted, targetFailed, failed bool
-	// Repetitions are interleaved across plans (A1 B1 A2 B2 ...), so that
-	// drift in the machine's speed does not bias one plan.
-repetitions:
-	for rep := 1; rep <= f.count; rep++ {
-		for _, p := range plans {
+	var out runOutcome
+	for rep := 1; rep <= r.flags.count && !out.interrupted; rep++ {
+		for _, p := range r.plans {
 			if ctx.Err() != nil {
-				interrupted = true
-				break repetitions
+				out.interrupted = true
+				break
 			}
-			if f.count > 1 && !f.quiet {
-				fmt.Fprintf(env.Stderr, "plan %s: repetition %d/%d\n", p.Name, rep, f.count)
-			}
-			prog := newProgress(env, f.quiet, f.progressEvery)
-			res, err := executor.Run(ctx, p, executor.Options{
-				Abort:         env.Abort,
-				DurationScale: scale, Observer: prog, NoAbort: f.noAbort, Baseline: baselineFunc(baseline, p.Name),
-			})
-			prog.Close()
-			if err != nil {
-				var te *executor.TargetError
-				if errors.As(err, &te) {
-					targetFailed = true
-				} else {
-					failed = true
-				}
-				fmt.Fprintf(env.Stderr, "perfplan: plan %s (%s): %v\n", p.Name, p.File, err)
-				doc.AddFailure(p.Name, p.File, p.Hash, err)
-			} else {
-				doc.AddResult(res)
-				if res.TargetFailed() {
-					targetFailed = true
-				}
-				if !res.Passed() {
-					failed = true
-				}
-			}
-			pd := &doc.Plans[len(doc.Plans)-1]
-			pd.Repetition = rep
-			if err := report.WriteRepetitionTables(env.Stdout, pd, rep, f.count, tableOpts); err != nil {
-				fmt.Fprintf(env.Stderr, "perfplan: %v\n", err)
-			}
-			if res != nil && res.Interrupted {
-				interrupted = true
-				break repetitions
+			out.add(r.runPlan(ctx, env, doc, p, rep))
+			if out.interrupted {
+				break
 			}
 		}
 	}
 	doc.End = time.Now()
+	return doc, out
+}
 
-	code = ExitOK
-	switch {
-	case interrupted:
-		code = ExitInterrupted
-	case targetFailed:
-		code = ExitTarget
-	case failed:
-		code = ExitFailed
+// runPlan runs repetition rep of plan p, adds its results (or its failure)
+// to doc and prints its tables.
+func (r *preparedRun) runPlan(ctx context.Context, env Env, doc *report.Document, p *plan.Plan, rep int) runOutcome {
+	f := r.flags
+	if f.count > 1 && !f.quiet {
+		fmt.Fprintf(env.Stderr, "plan %s: repetition %d/%d\n", p.Name, rep, f.count)
 	}
-	if f.mode == modeRegression && !interrupted {
-		opts := compare.DefaultOptions()
-		opts.Threshold = f.threshold
-		regressed, err := regressionCheck(env.Stdout, regressionBase, doc, opts, baseSource, baseNotes)
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "perfplan run: --mode regression: %v\n", err)
-			if code == ExitOK {
-				code = ExitFailed
-			}
-		}
-		if regressed && code == ExitOK {
-			code = ExitFailed
-		}
+	prog := newProgress(env, f.quiet, f.progressEvery)
+	// --start-at is the common start of the first plan's load; the runs
+	// after it follow on in each process.
+	var startAt time.Time
+	if rep == 1 && p == r.plans[0] {
+		startAt = f.startAt
 	}
-	doc.Interrupted = interrupted
-	doc.Passed = code == ExitOK
+	res, err := executor.Run(ctx, p, executor.Options{
+		Abort:         env.Abort,
+		DurationScale: r.scale, Observer: prog, NoAbort: f.noAbort, Baseline: baselineFunc(r.baseline, p.Name),
+		StartAt: startAt,
+	})
+	prog.Close()
+	var out runOutcome
+	if err != nil {
+		var te *executor.TargetError
+		out.targetFailed = errors.As(err, &te)
+		out.failed = !out.targetFailed
+		fmt.Fprintf(env.Stderr, "perfplan: plan %s (%s): %v\n", p.Name, p.File, err)
+		doc.AddFailure(p.Name, p.File, p.Hash, err)
+	} else {
+		doc.AddResult(res)
+		out.targetFailed = res.TargetFailed()
+		out.failed = !res.Passed()
+	}
+	out.interrupted = res != nil && res.Interrupted
+	pd := &doc.Plans[len(doc.Plans)-1]
+	pd.Repetition = rep
+	if err := report.WriteRepetitionTables(env.Stdout, pd, rep, f.count, r.tableOpts); err != nil {
+		fmt.Fprintf(env.Stderr, "perfplan: %v\n", err)
+	}
+	return out
+}
+
+// regressionVerdict compares doc with the regression base, prints the
+// comparison and returns code updated by it: a significant regression
+// beyond --threshold, or a comparison that could not be made, fails a run
+// that passed.
+func (r *preparedRun) regressionVerdict(env Env, doc *report.Document, code int) int {
+	opts := compare.DefaultOptions()
+	opts.Threshold = r.flags.threshold
+	regressed, err := regressionCheck(env.Stdout, r.regression.doc, doc, opts, r.regression.source, r.regression.notes)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "perfplan run: --mode regression: %v\n", err)
+	}
+	if (err != nil || regressed) && code == ExitOK {
+		return ExitFailed
+	}
+	return code
+}
+
+// finish records the verdict in doc, writes the result files and appends
+// the run to the history. It returns the exit code: code, or ExitOutput
+// when a result file could not be written.
+func (r *preparedRun) finish(ctx context.Context, env Env, doc *report.Document, code int, out runOutcome) int {
+	doc.Interrupted = out.interrupted
+	doc.Passed = code == ExitOK && !out.segmentFailed
 	doc.ExitCode = code
-	if !writeRunOutputs(env, doc, &f) {
+	if !writeRunOutputs(env, doc, r.flags) {
 		code = ExitOutput
 	}
 	switch {
-	case f.noHistory:
-	case interrupted:
+	case r.flags.noHistory:
+	case !r.flags.segment.Whole():
+		fmt.Fprintf(env.Stderr, "perfplan: segment %s is not recorded in the history; record the merged run (perfplan merge --history)\n", r.flags.segment)
+	case out.interrupted:
 		fmt.Fprintln(env.Stderr, "perfplan: the run was interrupted, so it is not recorded in the history")
 	default:
-		recordHistory(context.WithoutCancel(ctx), env.Stderr, history.ResolvePath(f.history, env.getenv), doc)
+		recordHistory(context.WithoutCancel(ctx), env.Stderr, history.ResolvePath(r.flags.history, env.getenv), doc)
 	}
 	return code
+}
+
+// colorOn reports whether output to a stream is coloured: not with
+// --no-color, not with NO_COLOR set, and only on a terminal (tty).
+func colorOn(env Env, noColor, tty bool) bool {
+	return !noColor && env.getenv("NO_COLOR") == "" && tty
 }
 
 // baselineFunc resolves the baseline.* metrics of plan for the executor.
@@ -318,114 +448,4 @@ func regressionCheck(w io.Writer, base, doc *report.Document, opts compare.Optio
 		return false, fmt.Errorf("write comparison: %w", err)
 	}
 	return res.Failed(), nil
-}
-
-// loadPlans loads every plan file, prints all diagnostics, and checks that
-// each --var names a variable that some plan declares. It stops with
-// ExitInterrupted when ctx is cancelled (a signal) between files.
-func loadPlans(ctx context.Context, env Env, args []string, vars []dsl.VarArg, noColor bool) ([]*plan.Plan, int) {
-	if len(args) == 0 {
-		fmt.Fprintln(env.Stderr, "perfplan: no plan files given")
-		return nil, ExitUsage
-	}
-	paths, err := expandPaths(args)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "perfplan: %v\n", err)
-		return nil, ExitUsage
-	}
-	loader := dsl.NewLoader(env.Registry, vars, env.Environ)
-	var plans []*plan.Plan
-	var diags hcl.Diagnostics
-	for _, path := range paths {
-		if ctx.Err() != nil {
-			return nil, interruptedLoading(env)
-		}
-		p, d := loader.Load(path)
-		diags = append(diags, d...)
-		if p != nil && !d.HasErrors() {
-			plans = append(plans, p)
-		}
-	}
-	if ctx.Err() != nil {
-		return nil, interruptedLoading(env)
-	}
-	if len(diags) > 0 {
-		color := !noColor && env.getenv("NO_COLOR") == "" && env.StderrTTY
-		if err := loader.WriteDiagnostics(env.Stderr, diags, color); err != nil {
-			fmt.Fprintf(env.Stderr, "perfplan: %v\n", err)
-		}
-	}
-	if diags.HasErrors() {
-		n := 0
-		for _, d := range diags {
-			if d.Severity == hcl.DiagError {
-				n++
-			}
-		}
-		fmt.Fprintf(env.Stderr, "perfplan: %d error(s) in plans; nothing was run\n", n)
-		return nil, ExitUsage
-	}
-	declared := loader.DeclaredVariables()
-	for _, v := range vars {
-		if v.Name != "" && !declared[v.Name] {
-			fmt.Fprintf(env.Stderr, "perfplan: --var %s: no plan declares a variable %q\n", v.Name, v.Name)
-			return nil, ExitUsage
-		}
-	}
-	return plans, ExitOK
-}
-
-// expandPaths turns arguments into plan files: a directory means its *.hcl
-// files, and a pattern the shell did not expand is globbed here.
-func expandPaths(args []string) ([]string, error) {
-	var out []string
-	for _, a := range args {
-		st, err := os.Stat(a)
-		switch {
-		case err == nil && st.IsDir():
-			m, _ := filepath.Glob(filepath.Join(a, "*.hcl"))
-			if len(m) == 0 {
-				return nil, fmt.Errorf("%s: no *.hcl plan files in directory", a)
-			}
-			out = append(out, m...)
-		case err == nil:
-			out = append(out, a)
-		case strings.ContainsAny(a, "*?["):
-			m, gerr := filepath.Glob(a)
-			if gerr != nil || len(m) == 0 {
-				return nil, fmt.Errorf("%s: no plan files match", a)
-			}
-			out = append(out, m...)
-		default:
-			return nil, fmt.Errorf("plan file: %w", err)
-		}
-	}
-	return out, nil
-}
-
-func validateCommand(ctx context.Context, env Env, args []string) int {
-	var vars []dsl.VarArg
-	fs := newFlagSet("validate", "validate [flags] PLAN...", env.Stderr)
-	addVarFlags(fs, &vars)
-	noColor := fs.Bool("no-color", false, "no colour in diagnostics")
-	paths, err := parseInterleaved(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return ExitOK
-	}
-	if err != nil {
-		return ExitUsage
-	}
-	plans, code := loadPlans(ctx, env, paths, vars, *noColor)
-	if code != ExitOK {
-		return code
-	}
-	for _, p := range plans {
-		asserts := 0
-		for _, s := range p.Scenarios {
-			asserts += len(s.Asserts)
-		}
-		fmt.Fprintf(env.Stdout, "%s: plan %q is valid: %d target(s), %d workload(s), %d scenario(s), %d assertion(s)\n",
-			p.File, p.Name, len(p.Targets), len(p.Workloads), len(p.Scenarios), asserts)
-	}
-	return ExitOK
 }

@@ -30,7 +30,7 @@ func latestRuns(ctx context.Context, path string, plans []*plan.Plan) (*report.D
 			names = append(names, p.Name)
 		}
 	}
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(path); !history.IsURL(path) && errors.Is(err, os.ErrNotExist) {
 		var notes []string
 		for _, name := range names {
 			notes = append(notes, fmt.Sprintf("plan %s: no recorded run", name))

@@ -116,42 +116,56 @@ func heading(row Row, opts Options) string {
 	}
 }
 
+// Style tunes how WriteStyled prints a comparison.
+type Style struct {
+	// Color paints the verdict line: REGRESSION red, NO VERDICT yellow, OK
+	// green (ANSI colour, for a terminal).
+	Color bool
+}
+
 // Write prints the comparison as a benchstat-like table per plan, the
-// advice for each regression, and a verdict line.
+// advice for each regression, the notes and a verdict line, without colour.
 func (r *Result) Write(w io.Writer) error {
-	header := []any{"scenario", "op", "metric", "base", "new", "delta", "p (n)", "verdict", "method"}
-	align := []tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignLeft, tw.AlignLeft}
-	var plan string
-	var t *tablewriter.Table
-	flush := func() error {
-		if t == nil {
-			return nil
+	return r.WriteStyled(w, Style{})
+}
+
+// WriteStyled is Write in style s.
+func (r *Result) WriteStyled(w io.Writer, s Style) error {
+	for start := 0; start < len(r.Rows); {
+		end := start + 1
+		for end < len(r.Rows) && r.Rows[end].Plan == r.Rows[start].Plan {
+			end++
 		}
-		if err := t.Render(); err != nil {
-			return fmt.Errorf("render table: %w", err)
+		if err := r.writePlanTable(w, r.Rows[start:end]); err != nil {
+			return err
 		}
-		t = nil
-		return nil
+		start = end
 	}
-	for i, row := range r.Rows {
-		if t == nil || row.Plan != plan {
-			if err := flush(); err != nil {
-				return err
-			}
-			plan = row.Plan
-			fmt.Fprintf(w, "\n%s\n", heading(row, r.Options))
-			t = tablewriter.NewTable(w,
-				tablewriter.WithHeaderAutoFormat(tw.Off),
-				tablewriter.WithRowAutoWrap(tw.WrapNone),
-				tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
-				tablewriter.WithHeaderAlignmentConfig(tw.CellAlignment{PerColumn: align}),
-			)
-			t.Header(header...)
-		}
+	writeRegressions(w, r.Regressions())
+	for _, msg := range r.notes() {
+		fmt.Fprintf(w, "note: %s\n", msg)
+	}
+	verdict, color := r.verdict()
+	fmt.Fprintln(w, "\n"+report.Paint(s.Color, verdict, color))
+	return nil
+}
+
+// writePlanTable prints the heading and the table of one plan's rows.
+func (r *Result) writePlanTable(w io.Writer, rows []Row) error {
+	fmt.Fprintf(w, "\n%s\n", heading(rows[0], r.Options))
+	align := []tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignLeft, tw.AlignLeft}
+	t := tablewriter.NewTable(w,
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
+		tablewriter.WithHeaderAlignmentConfig(tw.CellAlignment{PerColumn: align}),
+	)
+	t.Header("scenario", "op", "metric", "base", "new", "delta", "p (n)", "verdict", "method")
+	for i, row := range rows {
 		scen, op := row.Scenario, row.Op
-		if i > 0 && r.Rows[i-1].Plan == row.Plan && r.Rows[i-1].Scenario == row.Scenario {
+		if i > 0 && rows[i-1].Scenario == row.Scenario {
 			scen = ""
-			if r.Rows[i-1].Op == row.Op {
+			if rows[i-1].Op == row.Op {
 				op = ""
 			}
 		}
@@ -166,42 +180,50 @@ func (r *Result) Write(w io.Writer) error {
 			return fmt.Errorf("table row: %w", err)
 		}
 	}
-	if err := flush(); err != nil {
-		return err
+	if err := t.Render(); err != nil {
+		return fmt.Errorf("render table: %w", err)
 	}
-	regs := r.Regressions()
-	if len(regs) > 0 {
-		fmt.Fprintln(w, "\nRegressions:")
-		for _, row := range regs {
-			mark := ""
-			if row.Failing {
-				mark = " [fails: ≥ threshold]"
-			}
-			fmt.Fprintf(w, "  %s %s/%s %s %s: %s%s\n", row.Severity, row.Plan, row.Scenario, row.Op, row.Metric.Name, row.DeltaString(), mark)
-			if row.Advice != "" {
-				fmt.Fprintf(w, "    advice: %s\n", row.Advice)
-			}
+	return nil
+}
+
+// writeRegressions lists the significant regressions with their advice.
+func writeRegressions(w io.Writer, regs []Row) {
+	if len(regs) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nRegressions:")
+	for _, row := range regs {
+		mark := ""
+		if row.Failing {
+			mark = " [fails: ≥ threshold]"
+		}
+		fmt.Fprintf(w, "  %s %s/%s %s %s: %s%s\n", row.Severity, row.Plan, row.Scenario, row.Op, row.Metric.Name, row.DeltaString(), mark)
+		if row.Advice != "" {
+			fmt.Fprintf(w, "    advice: %s\n", row.Advice)
 		}
 	}
-	var warnings []string
+}
+
+// notes are the lines printed under the tables: what is missing on one
+// side, the rows' warnings (each once) and why rows have no verdict.
+func (r *Result) notes() []string {
+	notes := append([]string(nil), r.Missing...)
 	seen := map[string]bool{}
 	for _, row := range r.Rows {
-		for _, w := range row.Warnings {
-			if !seen[w] {
-				seen[w] = true
-				warnings = append(warnings, w)
+		for _, msg := range row.Warnings {
+			if !seen[msg] {
+				seen[msg] = true
+				notes = append(notes, msg)
 			}
 		}
 	}
-	for _, m := range r.Missing {
-		fmt.Fprintf(w, "note: %s\n", m)
-	}
-	for _, msg := range warnings {
-		fmt.Fprintf(w, "note: %s\n", msg)
-	}
-	for _, msg := range declinedNotes(r.Rows) {
-		fmt.Fprintf(w, "note: %s\n", msg)
-	}
+	return append(notes, declinedNotes(r.Rows)...)
+}
+
+// verdict is the comparison's last line: REGRESSION, NO VERDICT or OK, with
+// the counts behind it, and its colour.
+func (r *Result) verdict() (string, report.Color) {
+	regs := r.Regressions()
 	declined := len(r.Declined())
 	var undecided string
 	if declined > 0 {
@@ -209,17 +231,15 @@ func (r *Result) Write(w io.Writer) error {
 	}
 	switch {
 	case len(r.Rows) == 0:
-		fmt.Fprintln(w, "\nnothing to compare: no plan and scenario with samples on both sides")
+		return "nothing to compare: no plan and scenario with samples on both sides", report.Yellow
 	case r.Failed():
-		fmt.Fprintf(w, "\nREGRESSION: %d significant regressions, %d at or beyond the %g%% threshold%s\n", len(regs), countFailing(regs), 100*r.Options.Threshold, undecided)
+		return fmt.Sprintf("REGRESSION: %d significant regressions, %d at or beyond the %g%% threshold%s", len(regs), countFailing(regs), 100*r.Options.Threshold, undecided), report.Red
 	case declined == len(r.Rows):
-		fmt.Fprintln(w, "\nNO VERDICT: the series are too short or too autocorrelated to test; rerun both sides with --count 6 or more")
+		return "NO VERDICT: the series are too short or too autocorrelated to test; rerun both sides with --count 6 or more", report.Yellow
 	case len(regs) > 0:
-		fmt.Fprintf(w, "\nOK: %d significant regressions, all below the %g%% threshold%s\n", len(regs), 100*r.Options.Threshold, undecided)
-	default:
-		fmt.Fprintf(w, "\nOK: no significant regression%s\n", undecided)
+		return fmt.Sprintf("OK: %d significant regressions, all below the %g%% threshold%s", len(regs), 100*r.Options.Threshold, undecided), report.Green
 	}
-	return nil
+	return "OK: no significant regression" + undecided, report.Green
 }
 
 // declinedNotes explains, per plan and scenario, the rows without a

@@ -81,7 +81,48 @@ func testRegistry(t testing.TB) *targets.Registry {
 	if err := reg.Register(fakeKind()); err != nil {
 		t.Fatal(err)
 	}
+	if err := reg.Register(webKind()); err != nil {
+		t.Fatal(err)
+	}
 	return reg
+}
+
+// webKind is an http-like kind with an op schema: plans name its
+// operations, each configured with a method, a path and body template, headers
+// and success statuses; ValidateOp points at attributes of the op block.
+func webKind() targets.Kind {
+	return targets.Kind{
+		Name: "web",
+		Schema: targets.Schema{Attrs: []targets.Attr{
+			{Name: "base_url", Type: targets.String, Required: true},
+			{Name: "headers", Type: targets.StringMap},
+		}},
+		OpSchema: &targets.Schema{Attrs: []targets.Attr{
+			{Name: "method", Type: targets.String, Default: "GET", OneOf: []string{"GET", "POST"}},
+			{Name: "path", Type: targets.Template, Default: targets.Literal("/"), Fields: []string{"key", "worker"}},
+			{Name: "body", Type: targets.Template, Fields: []string{"key", "value"}},
+			{Name: "headers", Type: targets.StringMap},
+			{Name: "success", Type: targets.StringList},
+		}},
+		ValidateOp: func(target targets.Config, op targets.OpConfig) error {
+			var errs []error
+			for _, s := range op.Config.Strings("success") {
+				if len(s) != 3 {
+					errs = append(errs, targets.Errorf("success", "%q is not a status code", s))
+				}
+			}
+			if op.Config.String("method") == "GET" && op.Config.Has("body") {
+				errs = append(errs, targets.Errorf("body", "a GET has no body"))
+			}
+			if target.String("base_url") == "" {
+				errs = append(errs, errors.New("the target has no base_url"))
+			}
+			return errors.Join(errs...)
+		},
+		Stats:  []string{"requests", "status_200", "status_404"},
+		Sparse: []string{"status_200", "status_404"},
+		New:    func(targets.Config) (targets.Target, error) { return nil, errors.New("not runnable") },
+	}
 }
 
 // loadSrc writes src to a temp file and loads it.

@@ -147,6 +147,10 @@ func (s *state) attrValue(a *hcl.Attribute, spec targets.Attr) (any, bool) {
 		out, ok = s.strList(a)
 	case targets.NumberList:
 		out, ok = s.numList(a)
+	case targets.Template:
+		out, ok = s.template(a, spec)
+	case targets.StringMap:
+		out, ok = s.stringMap(a)
 	default:
 		s.errorf(a.Range.Ptr(), "Unsupported attribute type", "The target kind declares %q with an unknown type %v.", a.Name, spec.Type)
 		return nil, false
@@ -269,6 +273,16 @@ func safeValidate(validate func(targets.Config) error, cfg targets.Config) (err 
 		}
 	}()
 	return validate(cfg)
+}
+
+// safeValidateOp calls a kind's ValidateOp, turning a panic into an error.
+func safeValidateOp(validate func(targets.Config, targets.OpConfig) error, cfg targets.Config, op targets.OpConfig) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("validate op: panic: %v", r)
+		}
+	}()
+	return validate(cfg, op)
 }
 
 // refTarget resolves a target.KIND.NAME reference. It returns nil, true for

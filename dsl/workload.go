@@ -62,9 +62,10 @@ func (s *state) workload(b *hcl.Block) {
 		return
 	}
 	var kind *targets.Kind
+	var target *plan.Target
 	if a := content.Attributes["target"]; a != nil {
 		if t, _ := s.refTarget(a.Expr); t != nil {
-			w.Target, kind = t, t.Spec
+			w.Target, kind, target = t, t.Spec, t
 		}
 	}
 	if a := content.Attributes["value_size"]; a != nil {
@@ -94,7 +95,7 @@ func (s *state) workload(b *hcl.Block) {
 				continue
 			}
 			opsSeen[opName] = blk.DefRange
-			if op, ok := s.op(blk, kind); ok {
+			if op, ok := s.op(blk, kind, target); ok {
 				w.Ops = append(w.Ops, op)
 			}
 		}
@@ -110,7 +111,10 @@ func (s *state) workload(b *hcl.Block) {
 
 // op decodes an op block. Without a kind (the target reference failed) it
 // checks only what it can.
-func (s *state) op(blk *hcl.Block, kind *targets.Kind) (plan.Op, bool) {
+func (s *state) op(blk *hcl.Block, kind *targets.Kind, t *plan.Target) (plan.Op, bool) {
+	if kind != nil && kind.OpSchema != nil && t != nil {
+		return s.schemaOp(blk, kind, t)
+	}
 	op := plan.Op{Name: blk.Labels[0], Weight: 1, Index: -1}
 	schema := &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "weight"}}}
 	var spec *targets.OpSpec
@@ -165,6 +169,41 @@ func (s *state) op(blk *hcl.Block, kind *targets.Kind) (plan.Op, bool) {
 		}
 	}
 	return op, ok
+}
+
+// schemaOp decodes an op block of a kind with an OpSchema: any operation
+// name, weight, and a body configured by the op schema and checked by the
+// kind's ValidateOp. The op's configuration is appended to the target's
+// Config.Ops, which the op's Index points into.
+func (s *state) schemaOp(blk *hcl.Block, kind *targets.Kind, t *plan.Target) (plan.Op, bool) {
+	op := plan.Op{Name: blk.Labels[0], Weight: 1, Index: -1}
+	before := s.errCount()
+	if !hclsyntax.ValidIdentifier(op.Name) {
+		s.errorf(blk.LabelRanges[0].Ptr(), "Invalid operation name",
+			"An operation of target kind %q may take any name that starts with a letter and holds only letters, digits, underscores and dashes, so that op.%s can refer to it.", kind.Name, "NAME")
+	}
+	sch := targets.Schema{
+		Attrs:  append([]targets.Attr{{Name: "weight", Type: targets.Number}}, kind.OpSchema.Attrs...),
+		Blocks: kind.OpSchema.Blocks,
+	}
+	cfg, node, ok := s.decodeConfig(blk.Body, blk.DefRange, sch)
+	if w, has := cfg.Attrs["weight"].(float64); has {
+		delete(cfg.Attrs, "weight")
+		if w <= 0 {
+			s.exprErrorf(node.attrs["weight"].Expr, "Invalid weight", "An operation's weight must be greater than zero.")
+		} else {
+			op.Weight = w
+		}
+	}
+	if ok && kind.ValidateOp != nil {
+		s.reportValidate(safeValidateOp(kind.ValidateOp, t.Config, targets.OpConfig{Name: op.Name, Config: cfg}), node, "op configuration")
+	}
+	if s.errCount() != before {
+		return op, false
+	}
+	t.Config.Ops = append(t.Config.Ops, targets.OpConfig{Name: op.Name, Config: cfg})
+	op.Index = len(t.Config.Ops) - 1
+	return op, true
 }
 
 // keys decodes a keys block into k.

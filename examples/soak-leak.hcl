@@ -9,8 +9,8 @@ plan "soak-leak" {
 # run ends (about 16MiB per second here, 160MiB over the run). The runner
 # fits a line to the live heap (after GC) sampled every second and flags a
 # leak when the slope's 95% confidence interval lies above zero and the
-# slope is above leak_threshold_bytes_per_min. See the README, "Resources
-# and soak analysis".
+# slope is above leak_threshold_bytes_per_min. See docs/metrics.md,
+# "Resources and soak analysis".
 #
 # The leak needs at least three GC cycles to be judged: under --quick (1s)
 # there are too few, the table says "no verdict" and the assertion holds.

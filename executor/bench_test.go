@@ -81,7 +81,7 @@ func BenchmarkRunnerHotPath(b *testing.B) {
 // resource sampler on (the default) and off (Options.NoResources), at the
 // default 1s snapshot interval and at 10ms (100 times the sampling rate).
 // The ratio of the on and off figures is the sampler's cost to the hot
-// path (see the README, "Cost of sampling").
+// path (see docs/metrics.md, "Cost of sampling").
 func BenchmarkRunPerVUIterations(b *testing.B) {
 	for _, bc := range []struct {
 		name     string

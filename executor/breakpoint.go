@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -145,6 +146,14 @@ func (b *Breakpoint) Scaled(f float64) plan.ExecutorConfig {
 	x.Interval = scale(b.Interval, f)
 	x.RecoveryTimeout = scale(b.RecoveryTimeout, f)
 	return &x
+}
+
+// ErrBreakpointSegment is the error of Breakpoint.Segment.
+var ErrBreakpointSegment = errors.New("the breakpoint executor cannot run as a segment: its search raises the rate from what it measures, and segments searching apart would find a breaking point each, not the target's; run the plan whole (without --segment)")
+
+// Segment implements Config: a breakpoint search cannot be split.
+func (b *Breakpoint) Segment(plan.Segment) (plan.ExecutorConfig, error) {
+	return nil, ErrBreakpointSegment
 }
 
 func (b *Breakpoint) run() executor { return newBreakpoint(*b) }

@@ -19,6 +19,8 @@ type ConstantArrivalRate struct {
 	Duration        time.Duration
 	PreAllocatedVUs int
 	MaxVUs          int
+
+	seg plan.Segment
 }
 
 func constantArrivalRateKind() Kind {
@@ -66,8 +68,17 @@ func (c *ConstantArrivalRate) Scaled(f float64) plan.ExecutorConfig {
 	return &x
 }
 
+// Segment implements Config: the segment's stripe of the whole plan's
+// arrivals, and its share of the workers.
+func (c *ConstantArrivalRate) Segment(seg plan.Segment) (plan.ExecutorConfig, error) {
+	x := *c
+	x.seg = seg
+	x.PreAllocatedVUs, x.MaxVUs = openSegmentWorkers(seg, c.PreAllocatedVUs, c.MaxVUs)
+	return &x, nil
+}
+
 func (c *ConstantArrivalRate) run() executor {
-	return &arrivalRate{sched: newConstantSchedule(c.Rate, c.TimeUnit, c.Duration), pre: c.PreAllocatedVUs, maxVUs: c.MaxVUs}
+	return &arrivalRate{sched: newConstantSchedule(c.Rate, c.TimeUnit, c.Duration).striped(c.seg), pre: c.PreAllocatedVUs, maxVUs: c.MaxVUs}
 }
 
 // arrivalRate is the open model shared by constant-arrival-rate and

@@ -15,6 +15,8 @@ const ConstantVUsName = "constant-vus"
 type ConstantVUs struct {
 	VUs      int
 	Duration time.Duration
+
+	seg plan.Segment
 }
 
 func constantVUsKind() Kind {
@@ -53,7 +55,16 @@ func (c *ConstantVUs) Scaled(f float64) plan.ExecutorConfig {
 	return &x
 }
 
-func (c *ConstantVUs) run() executor { return &constantVUs{vus: c.VUs, dur: c.Duration} }
+// Segment implements Config: the segment's share of the workers.
+func (c *ConstantVUs) Segment(seg plan.Segment) (plan.ExecutorConfig, error) {
+	x := *c
+	x.VUs, x.seg = segmentWorkers(seg, c.VUs), seg
+	return &x, nil
+}
+
+func (c *ConstantVUs) run() executor {
+	return &constantVUs{vus: closedWorkers(c.VUs, c.seg), dur: c.Duration}
+}
 
 // constantVUs is ConstantVUs running.
 type constantVUs struct {
@@ -66,7 +77,7 @@ func (e *constantVUs) total() int64           { return 0 }
 
 func (e *constantVUs) start(s *scenarioRun) error {
 	s.active.Store(math.MaxInt64)
-	return s.startClosed(max(e.vus, 1), -1)
+	return s.startClosed(e.vus, -1)
 }
 
 func (e *constantVUs) drive(s *scenarioRun) { s.sleepUntil(e.dur) }

@@ -35,6 +35,10 @@ type Kind struct {
 // the executor can run.
 type Config interface {
 	plan.ExecutorConfig
+	// Segment returns the configuration of segment seg of the scenario's
+	// load (see SegmentPlan), or an error when the executor cannot be
+	// split.
+	Segment(seg plan.Segment) (plan.ExecutorConfig, error)
 	// run returns the executor that drives one run of the scenario.
 	run() executor
 }

@@ -55,6 +55,10 @@ func (r *ScenarioResult) Metric(name string) (float64, bool) {
 	}
 	if rest, ok := strings.CutPrefix(name, "target."); ok {
 		v, ok := r.TargetStats[rest]
+		if !ok && r.TargetStats != nil && r.targetKind != nil && r.targetKind.IsSparse(rest) {
+			// A sparse counter that did not count over the span.
+			return 0, true
+		}
 		return v, ok
 	}
 	if slices.Contains(breakpointMetrics(), name) {

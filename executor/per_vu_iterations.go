@@ -16,6 +16,8 @@ type PerVUIterations struct {
 	VUs         int
 	Iterations  int64
 	MaxDuration time.Duration
+
+	seg plan.Segment
 }
 
 func perVUIterationsKind() Kind {
@@ -67,8 +69,16 @@ func (c *PerVUIterations) Scaled(f float64) plan.ExecutorConfig {
 	return &x
 }
 
+// Segment implements Config: the segment's share of the workers, each
+// running every iteration.
+func (c *PerVUIterations) Segment(seg plan.Segment) (plan.ExecutorConfig, error) {
+	x := *c
+	x.VUs, x.seg = segmentWorkers(seg, c.VUs), seg
+	return &x, nil
+}
+
 func (c *PerVUIterations) run() executor {
-	return &perVUIterations{vus: c.VUs, iterations: c.Iterations, maxDur: c.MaxDuration}
+	return &perVUIterations{vus: closedWorkers(c.VUs, c.seg), iterations: c.Iterations, maxDur: c.MaxDuration}
 }
 
 // perVUIterations is PerVUIterations running.
@@ -79,11 +89,11 @@ type perVUIterations struct {
 }
 
 func (e *perVUIterations) planned() time.Duration { return 0 }
-func (e *perVUIterations) total() int64           { return int64(max(e.vus, 1)) * e.iterations }
+func (e *perVUIterations) total() int64           { return int64(e.vus) * e.iterations }
 
 func (e *perVUIterations) start(s *scenarioRun) error {
 	s.active.Store(math.MaxInt64)
-	return s.startClosed(max(e.vus, 1), max(e.iterations, 0))
+	return s.startClosed(e.vus, max(e.iterations, 0))
 }
 
 func (e *perVUIterations) drive(s *scenarioRun) { waitIterations(s, e.maxDur) }

@@ -20,6 +20,8 @@ type RampingArrivalRate struct {
 	Stages          []plan.Stage
 	PreAllocatedVUs int
 	MaxVUs          int
+
+	seg plan.Segment
 }
 
 func rampingArrivalRateKind() Kind {
@@ -73,6 +75,15 @@ func (c *RampingArrivalRate) Scaled(f float64) plan.ExecutorConfig {
 	return &x
 }
 
+// Segment implements Config: the segment's stripe of the whole plan's
+// arrivals, and its share of the workers.
+func (c *RampingArrivalRate) Segment(seg plan.Segment) (plan.ExecutorConfig, error) {
+	x := *c
+	x.seg = seg
+	x.PreAllocatedVUs, x.MaxVUs = openSegmentWorkers(seg, c.PreAllocatedVUs, c.MaxVUs)
+	return &x, nil
+}
+
 func (c *RampingArrivalRate) run() executor {
-	return &arrivalRate{sched: newRampingSchedule(c.StartRate, c.TimeUnit, c.Stages), pre: c.PreAllocatedVUs, maxVUs: c.MaxVUs}
+	return &arrivalRate{sched: newRampingSchedule(c.StartRate, c.TimeUnit, c.Stages).striped(c.seg), pre: c.PreAllocatedVUs, maxVUs: c.MaxVUs}
 }

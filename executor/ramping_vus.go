@@ -17,6 +17,8 @@ type RampingVUs struct {
 	StartVUs         int
 	Stages           []plan.Stage
 	GracefulRampDown time.Duration
+
+	seg plan.Segment
 }
 
 func rampingVUsKind() Kind {
@@ -61,7 +63,17 @@ func (c *RampingVUs) Scaled(f float64) plan.ExecutorConfig {
 	return &x
 }
 
-func (c *RampingVUs) run() executor { return newRampingVUs(c.StartVUs, c.Stages, c.GracefulRampDown) }
+// Segment implements Config: at every moment, the segment's share of the
+// whole plan's active workers (see segmentSteps).
+func (c *RampingVUs) Segment(seg plan.Segment) (plan.ExecutorConfig, error) {
+	x := *c
+	x.seg = seg
+	return &x, nil
+}
+
+func (c *RampingVUs) run() executor {
+	return newRampingVUs(c.StartVUs, c.Stages, c.GracefulRampDown, c.seg)
+}
 
 // rampingVUs is RampingVUs running: it changes the number of active workers
 // linearly between stage targets. Every worker that a stage may need is created up
@@ -79,6 +91,8 @@ type rampingVUs struct {
 	startVUs int
 	end      time.Duration
 	rampDown time.Duration
+	// whole is unset in a segment, whose share of the workers may be none.
+	whole bool
 }
 
 // vuStep is a change of the active worker count at an offset.
@@ -87,15 +101,16 @@ type vuStep struct {
 	vus int
 }
 
-func newRampingVUs(startVUs int, stages []plan.Stage, rampDown time.Duration) *rampingVUs {
-	e := &rampingVUs{startVUs: max(startVUs, 0), maxVUs: max(startVUs, 0), rampDown: rampDown}
-	e.steps = rampSteps(e.startVUs, stages)
+func newRampingVUs(startVUs int, stages []plan.Stage, rampDown time.Duration, seg plan.Segment) *rampingVUs {
+	e := &rampingVUs{startVUs: max(startVUs, 0), maxVUs: max(startVUs, 0), rampDown: rampDown, whole: seg.Whole()}
+	e.steps = segmentSteps(rampSteps(e.startVUs, stages), e.startVUs, seg)
 	var t time.Duration
 	for _, st := range stages {
 		t += st.Duration
 		e.maxVUs = max(e.maxVUs, int(st.Target))
 	}
 	e.end = t
+	e.startVUs, e.maxVUs = segmentWorkers(seg, e.startVUs), segmentWorkers(seg, e.maxVUs)
 	return e
 }
 
@@ -134,6 +149,9 @@ func (e *rampingVUs) total() int64           { return 0 }
 
 func (e *rampingVUs) start(s *scenarioRun) error {
 	s.active.Store(int64(e.startVUs))
+	if !e.whole {
+		return s.startClosed(e.maxVUs, -1)
+	}
 	return s.startClosed(max(e.maxVUs, 1), -1)
 }
 

@@ -6,6 +6,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/perfplan/perfplan/plan"
+	"github.com/perfplan/perfplan/targets"
 )
 
 // Options tune a run.
@@ -43,6 +44,13 @@ type Options struct {
 	// cost; the sampler runs on the collector goroutine, never on the
 	// per-operation path.
 	NoResources bool
+	// StartAt, when set, is the wall-clock time at which the load starts
+	// (perfplan run --start-at): Run opens the targets, then waits for it,
+	// so that segments started on several machines at slightly different
+	// moments begin their load together. A StartAt that has passed by the
+	// time the targets are open starts the load at once, and the result's
+	// Errors say how late it started.
+	StartAt time.Time
 }
 
 // Observer receives live progress from a run. Its methods are called from the
@@ -143,6 +151,9 @@ type ScenarioResult struct {
 	// value at the end (see targets.Kind.Gauges). When two scenarios use one
 	// target at the same time, each sees the other's calls too.
 	TargetStats map[string]float64
+	// targetKind is the target's kind, whose sparse statistics (see
+	// targets.Kind.Sparse) read as 0 when TargetStats lacks them.
+	targetKind *targets.Kind
 	// Series has one point per SnapshotInterval.
 	Series []SeriesPoint
 	// Resources holds the process's resource figures and the soak

@@ -75,6 +75,18 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (*Result, error) {
 			}
 		}
 	}()
+	if !opts.StartAt.IsZero() {
+		late, ok := waitStartAt(ctx, opts.StartAt)
+		if !ok {
+			res.End, res.Interrupted = time.Now(), true
+			return res, nil
+		}
+		if late > maxStartLateness {
+			res.Errors = append(res.Errors, fmt.Sprintf("the load started %v after the common start time %s: opening the targets took longer than the wait",
+				late.Round(time.Millisecond), opts.StartAt.UTC().Format(time.RFC3339Nano)))
+		}
+		res.Start = time.Now()
+	}
 
 	obs := opts.Observer
 	if obs != nil {
@@ -94,6 +106,25 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (*Result, error) {
 	// Scenarios that finished before the signal are not marked.
 	res.Interrupted = ctx.Err() != nil
 	return res, nil
+}
+
+// maxStartLateness is how late after Options.StartAt the load may start
+// before the result says so: Go's timers wake up to a millisecond late.
+const maxStartLateness = 50 * time.Millisecond
+
+// waitStartAt waits until the wall-clock time at, or until ctx ends (false).
+// It returns how late after at it returned.
+func waitStartAt(ctx context.Context, at time.Time) (time.Duration, bool) {
+	if d := time.Until(at); d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return 0, false
+		}
+	}
+	return max(time.Since(at), 0), true
 }
 
 func normalize(o Options) Options {

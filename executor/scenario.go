@@ -800,6 +800,7 @@ func (c *collector) viewResult(cum *metrics.View, elapsed time.Duration) *Scenar
 		r.Total = opStats("total", &total, thr)
 	}
 	r.TargetStats = targets.SpanStats(s.kind(), s.statsStart, s.stats())
+	r.targetKind = s.kind()
 	return r
 }
 

@@ -17,6 +17,10 @@ type arrivalSchedule struct {
 	// total is the number of iterations due before end.
 	total float64
 	end   float64 // ns
+	// stride and offset stripe the schedule for an execution segment:
+	// iteration i of the segment is iteration i*stride+offset of the
+	// whole plan (see striped). A stride of 0 or 1 is the whole plan.
+	stride, offset int64
 }
 
 // segment is one stage: the rate goes linearly from r0 to r1 (iterations per
@@ -63,11 +67,14 @@ func newRampingSchedule(startRate float64, unit time.Duration, stages []plan.Sta
 }
 
 // count returns the number of iterations due in [0, end): the first integer
-// not below the integral.
+// not below the integral; for a segment, its stripe of them.
 func (s *arrivalSchedule) count() int64 {
 	c := math.Ceil(s.total - 1e-9)
 	if c < 0 {
 		return 0
+	}
+	if s.stride > 1 {
+		return plan.Segment{Index: int(s.offset), Count: int(s.stride)}.Share(int64(c))
 	}
 	return int64(c)
 }
@@ -79,6 +86,9 @@ func (s *arrivalSchedule) duration() time.Duration { return time.Duration(s.end)
 // when i is not due before the end. cur caches the caller's segment index:
 // callers ask for increasing i, so the lookup is amortised O(1).
 func (s *arrivalSchedule) at(i int64, cur *int) (time.Duration, bool) {
+	if s.stride > 1 {
+		i = i*s.stride + s.offset
+	}
 	n := float64(i)
 	if n >= s.total-1e-9 {
 		return 0, false

@@ -18,6 +18,8 @@ type SharedIterations struct {
 	VUs         int
 	Iterations  int64
 	MaxDuration time.Duration
+
+	seg plan.Segment
 }
 
 func sharedIterationsKind() Kind {
@@ -59,8 +61,19 @@ func (c *SharedIterations) Scaled(f float64) plan.ExecutorConfig {
 	return &x
 }
 
+// Segment implements Config: the segment's share of the iterations and of
+// the workers, with one worker at least when it has iterations.
+func (c *SharedIterations) Segment(seg plan.Segment) (plan.ExecutorConfig, error) {
+	x := *c
+	x.Iterations, x.VUs, x.seg = seg.Share(c.Iterations), segmentWorkers(seg, c.VUs), seg
+	if x.Iterations > 0 {
+		x.VUs = max(x.VUs, 1)
+	}
+	return &x, nil
+}
+
 func (c *SharedIterations) run() executor {
-	return &sharedIterations{vus: c.VUs, iterations: c.Iterations, maxDur: c.MaxDuration}
+	return &sharedIterations{vus: closedWorkers(c.VUs, c.seg), iterations: c.Iterations, maxDur: c.MaxDuration}
 }
 
 // sharedIterations is SharedIterations running.
@@ -79,7 +92,7 @@ func (e *sharedIterations) start(s *scenarioRun) error {
 		return nil
 	}
 	s.sharedN = e.iterations
-	return s.startClosed(max(e.vus, 1), -1)
+	return s.startClosed(e.vus, -1)
 }
 
 func (e *sharedIterations) drive(s *scenarioRun) { waitIterations(s, e.maxDur) }

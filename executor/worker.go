@@ -363,7 +363,7 @@ func (w *worker) openLoop() (done bool) {
 		if due > now {
 			var more bool
 			start, more = w.waitUntil(due)
-			if !more {
+			if !more && !w.dueAtEnd(due, start) {
 				s.waiting.Add(-1)
 				return true
 			}
@@ -430,6 +430,14 @@ func (w *worker) park() bool {
 	case <-s.stopCh:
 		return false
 	}
+}
+
+// dueAtEnd reports whether an iteration whose wait was cut by the
+// scenario's stop must still run: the schedule ended normally (not an
+// interrupt or an abort) and the iteration was due by then, so the runner,
+// not the schedule, was late with it.
+func (w *worker) dueAtEnd(due, now time.Duration) bool {
+	return w.s.reason.Load() == stopEnd && due <= now
 }
 
 // waitUntil waits until due (an offset from the scenario's start) with the

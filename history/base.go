@@ -33,7 +33,11 @@ func (e *NotRecordableError) Unwrap() error { return ErrNotRecordable }
 //     interrupted;
 //   - a run in which a plan could not run (its Error is set), for example
 //     because a target failed to start, which is also how an interrupt
-//     during a target's start can end.
+//     during a target's start can end;
+//   - a segment's run (perfplan run --segment), which drove only a share
+//     of the load, and a partial merge (perfplan merge --allow-partial),
+//     which lacks segments: their figures would read as a shift in the
+//     plan's series. The merge of every segment is recorded.
 func CheckRecordable(d *report.Document) error {
 	if d.Interrupted {
 		return &NotRecordableError{Reason: "the run was interrupted"}
@@ -45,6 +49,12 @@ func CheckRecordable(d *report.Document) error {
 		}
 		if interrupted(p) {
 			return &NotRecordableError{Reason: fmt.Sprintf("plan %s was interrupted", p.Name)}
+		}
+		if p.Segment != nil {
+			return &NotRecordableError{Reason: fmt.Sprintf("plan %s ran segment %s of its load; record the merged run (perfplan merge)", p.Name, p.Segment)}
+		}
+		if p.Merged != nil && p.Merged.Partial {
+			return &NotRecordableError{Reason: fmt.Sprintf("plan %s is a partial merge (%d of %d segments)", p.Name, len(p.Merged.Segments), p.Merged.Count)}
 		}
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/perfplan/perfplan/plan"
 	"github.com/perfplan/perfplan/report"
 )
 
@@ -26,7 +27,7 @@ func appendRaw(t *testing.T, s *Store, d *report.Document) {
 
 func openTemp(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(filepath.Join(t.TempDir(), "history.db"))
+	s, err := Open(filepath.Join(t.TempDir(), "sub", "history.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,6 +37,10 @@ func openTemp(t *testing.T) *Store {
 
 func TestAppendRefusesInterruptedAndFailedRuns(t *testing.T) {
 	t.Parallel()
+	forEachStore(t, testAppendRefuses)
+}
+
+func testAppendRefuses(t *testing.T, openTemp func(*testing.T) *Store) {
 	ctx := context.Background()
 	s := openTemp(t)
 	tests := []struct {
@@ -50,6 +55,10 @@ func TestAppendRefusesInterruptedAndFailedRuns(t *testing.T) {
 			d.Plans[0] = report.PlanDoc{Name: "p", Error: "executor: open target sleep.s: context canceled", Scenarios: []report.ScenarioDoc{}}
 			d.ExitCode = 4
 		}, "plan p could not run (executor: open target sleep.s: context canceled)"},
+		{"segment", func(d *report.Document) { d.Plans[0].Segment = &plan.Segment{Index: 1, Count: 3} }, "plan p ran segment 1/3 of its load"},
+		{"partial merge", func(d *report.Document) {
+			d.Plans[0].Merged = &report.MergeInfo{Count: 3, Segments: []int{0, 2}, Missing: []int{1}, Partial: true}
+		}, "plan p is a partial merge (2 of 3 segments)"},
 	}
 	for _, tt := range tests {
 		d := doc("p", 5, "c", 2)
@@ -98,6 +107,10 @@ func TestBaseProblem(t *testing.T) {
 
 func TestLatestGood(t *testing.T) {
 	t.Parallel()
+	forEachStore(t, testLatestGood)
+}
+
+func testLatestGood(t *testing.T, openTemp func(*testing.T) *Store) {
 	ctx := context.Background()
 	s := openTemp(t)
 

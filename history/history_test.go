@@ -34,12 +34,12 @@ func doc(plan string, p99ms float64, commit string, reps int) *report.Document {
 
 func TestStoreRoundTrip(t *testing.T) {
 	t.Parallel()
+	forEachStore(t, testStoreRoundTrip)
+}
+
+func testStoreRoundTrip(t *testing.T, openTemp func(*testing.T) *Store) {
 	ctx := context.Background()
-	s, err := Open(filepath.Join(t.TempDir(), "sub", "history.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
 	for i, v := range []float64{5, 6, 7} {
 		if err := s.Append(ctx, doc("p", v, fmt.Sprintf("c%d", i), 3)); err != nil {
 			t.Fatal(err)

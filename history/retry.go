@@ -23,6 +23,9 @@ const (
 // one of their extended codes): another connection holds a lock this one
 // needs, and the same work may succeed later.
 func isBusy(err error) bool {
+	if isPgRetryable(err) {
+		return true
+	}
 	var se *sqlite.Error
 	if !errors.As(err, &se) {
 		return false

@@ -1,6 +1,8 @@
 // Package history keeps every run in an embedded SQLite database (through
-// the pure-Go modernc.org/sqlite driver: no cgo, no server) and analyses
-// each metric's series: its trend and its change points.
+// the pure-Go modernc.org/sqlite driver: no cgo, no server), or in a
+// PostgreSQL database that a team shares (a postgres:// URL, through
+// github.com/jackc/pgx; see IsURL), and analyses each metric's series: its
+// trend and its change points.
 //
 // The store is safe with concurrent writers, in one process or many, also
 // when they create the database at the same time: it uses write-ahead
@@ -73,7 +75,8 @@ CREATE INDEX IF NOT EXISTS metrics_key ON metrics(scenario, metric, run_id);
 
 // Store is an open history database.
 type Store struct {
-	db   *sql.DB
+	db *sqlDB
+	// path is the SQLite file, or the PostgreSQL URL without its password.
 	path string
 	// writeMu serialises this store's writers: they would only queue for
 	// SQLite's write lock, each in a connection of its own, and make the
@@ -104,10 +107,14 @@ func Open(path string) (*Store, error) {
 // OpenContext opens (creating if needed, with its directory) the store at
 // path. Any number of processes may open, and create, the same store at the
 // same time: it waits (up to BusyTimeout, or until ctx is done) while
-// another one holds the lock.
+// another one holds the lock. A postgres:// URL opens a PostgreSQL store
+// (see IsURL), creating its tables in the database if needed.
 func OpenContext(ctx context.Context, path string) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("history: empty path")
+	}
+	if IsURL(path) {
+		return openPostgres(ctx, path)
 	}
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -126,7 +133,7 @@ func OpenContext(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("history: open %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path}
+	s := &Store{db: &sqlDB{DB: db}, path: path}
 	if err := s.init(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -190,7 +197,8 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Path returns the store's file.
+// Path returns the store's file, or its PostgreSQL URL without the
+// password.
 func (s *Store) Path() string { return s.path }
 
 // Append records a run document: the document itself, one run per plan
@@ -223,12 +231,11 @@ func (s *Store) append(ctx context.Context, d *report.Document, raw []byte) erro
 		return err
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `INSERT INTO documents(start, git_commit, host, document) VALUES(?, ?, ?, ?)`,
-		d.Start.UTC().Format(time.RFC3339Nano), d.Environment.GitCommit, d.Environment.Host, string(raw))
-	if err != nil {
-		return fmt.Errorf("document: %w", err)
-	}
-	docID, err := res.LastInsertId()
+	// RETURNING, which both SQLite and PostgreSQL have: the pgx driver
+	// has no LastInsertId.
+	var docID int64
+	err = tx.QueryRowContext(ctx, `INSERT INTO documents(start, git_commit, host, document) VALUES(?, ?, ?, ?) RETURNING id`,
+		d.Start.UTC().Format(time.RFC3339Nano), d.Environment.GitCommit, d.Environment.Host, string(raw)).Scan(&docID)
 	if err != nil {
 		return fmt.Errorf("document: %w", err)
 	}
@@ -246,12 +253,9 @@ func (s *Store) append(ctx context.Context, d *report.Document, raw []byte) erro
 		if start.IsZero() {
 			start = d.Start
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO runs(document_id, plan, repetition, start, passed, grade, error) VALUES(?, ?, ?, ?, ?, ?, ?)`,
-			docID, p.Name, reps[p.Name], start.UTC().Format(time.RFC3339Nano), p.Passed && p.Error == "", score, p.Error)
-		if err != nil {
-			return fmt.Errorf("run %s: %w", p.Name, err)
-		}
-		runID, err := res.LastInsertId()
+		var runID int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO runs(document_id, plan, repetition, start, passed, grade, error) VALUES(?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			docID, p.Name, reps[p.Name], start.UTC().Format(time.RFC3339Nano), p.Passed && p.Error == "", score, p.Error).Scan(&runID)
 		if err != nil {
 			return fmt.Errorf("run %s: %w", p.Name, err)
 		}
@@ -331,9 +335,12 @@ func (s *Store) Runs(ctx context.Context, plan string) ([]Run, error) {
 	return out, nil
 }
 
-// Plans lists the plan names in the store, sorted.
+// Plans lists the plan names in the store, sorted (by bytes, whatever
+// the database's collation).
 func (s *Store) Plans(ctx context.Context) ([]string, error) {
-	return s.strings(ctx, `SELECT DISTINCT plan FROM runs ORDER BY plan`)
+	out, err := s.strings(ctx, `SELECT DISTINCT plan FROM runs`)
+	sort.Strings(out)
+	return out, err
 }
 
 func (s *Store) strings(ctx context.Context, query string, args ...any) ([]string, error) {
@@ -382,6 +389,17 @@ func (s *Store) Keys(ctx context.Context, plan string) ([]Key, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("history: keys: %w", err)
 	}
+	// By bytes, whatever the database's collation.
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Plan != b.Plan {
+			return a.Plan < b.Plan
+		}
+		if a.Scenario != b.Scenario {
+			return a.Scenario < b.Scenario
+		}
+		return a.Metric < b.Metric
+	})
 	return out, nil
 }
 

@@ -20,6 +20,9 @@ type Plan struct {
 	Hash string
 	// Variables holds the resolved input variables, as JSON-compatible values.
 	Variables map[string]any
+	// Segment is the share of the plan's load that this run drives
+	// (perfplan run --segment); the zero value is the whole plan.
+	Segment   Segment
 	Targets   []*Target
 	Workloads []*Workload
 	Scenarios []*Scenario

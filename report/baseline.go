@@ -2,8 +2,9 @@ package report
 
 import (
 	"fmt"
-	"sort"
 	"time"
+
+	"github.com/aclements/go-moremath/stats"
 
 	"github.com/perfplan/perfplan/executor"
 )
@@ -118,17 +119,9 @@ func (b *Baseline) Metric(plan, scenario, metric string) (float64, error) {
 	if len(vals) == 0 {
 		return 0, fmt.Errorf("baseline %s has no value of %s for scenario %q of plan %q", b.Source, metric, scenario, plan)
 	}
-	return median(vals), nil
-}
-
-func median(vals []float64) float64 {
-	xs := append([]float64(nil), vals...)
-	sort.Float64s(xs)
-	mid := len(xs) / 2
-	if len(xs)%2 == 0 {
-		return (xs[mid-1] + xs[mid]) / 2
-	}
-	return xs[mid]
+	// go-moremath's quantile (R8) at 0.5 is the usual median: the middle
+	// value, or the mean of the two middle ones.
+	return stats.Sample{Xs: vals}.Quantile(0.5), nil
 }
 
 // Repetitions returns, for each plan of d in order, its repetition number

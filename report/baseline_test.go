@@ -56,6 +56,19 @@ func TestBaselineMetric(t *testing.T) {
 	}
 }
 
+// TestBaselineMedianEven: with an even number of repetitions the baseline is
+// the mean of the two middle values.
+func TestBaselineMedianEven(t *testing.T) {
+	t.Parallel()
+	rep := func(thr float64) PlanDoc {
+		return PlanDoc{Name: "p", Scenarios: []ScenarioDoc{{Name: "s", Total: OpDoc{Throughput: thr}}}}
+	}
+	b := NewBaseline(&Document{Plans: []PlanDoc{rep(400), rep(100), rep(300), rep(200)}}, "base.json")
+	if got, err := b.Metric("p", "s", "throughput"); err != nil || got != 250 {
+		t.Errorf("throughput = %v, %v; want 250", got, err)
+	}
+}
+
 func TestRepetitionLabels(t *testing.T) {
 	t.Parallel()
 	d := &Document{Plans: []PlanDoc{{Name: "a"}, {Name: "b"}, {Name: "a"}}}

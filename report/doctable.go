@@ -10,7 +10,6 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/perfplan/perfplan/dsl"
-	"github.com/perfplan/perfplan/executor"
 )
 
 // WriteDocumentTables prints every plan of a run document in the layout of
@@ -29,7 +28,7 @@ func WriteDocumentTables(w io.Writer, d *Document, opts TableOptions) error {
 		}
 	}
 	if interruptedBetweenPlans(d) {
-		if _, err := fmt.Fprintln(w, "\n"+paint(opts.Color, "INTERRUPTED: "+interruptedBetweenPlansNote, yellow)); err != nil {
+		if _, err := fmt.Fprintln(w, "\n"+Paint(opts.Color, "INTERRUPTED: "+interruptedBetweenPlansNote, Yellow)); err != nil {
 			return fmt.Errorf("write tables: %w", err)
 		}
 	}
@@ -63,11 +62,11 @@ func WritePlanTables(w io.Writer, p *PlanDoc, opts TableOptions) error {
 	}
 	fmt.Fprintln(w)
 	if p.Error != "" {
-		fmt.Fprintln(w, paint(opts.Color, "ERROR: "+p.Error, red))
+		fmt.Fprintln(w, Paint(opts.Color, "ERROR: "+p.Error, Red))
 		return nil
 	}
 	for _, e := range p.Errors {
-		fmt.Fprintln(w, paint(opts.Color, "ERROR: "+e, red))
+		fmt.Fprintln(w, Paint(opts.Color, "ERROR: "+e, Red))
 	}
 	header := []string{"scenario", "op", "ops", "throughput", "errors", "p50", "p95", "p99", "p99.9", "max"}
 	align := []tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight}
@@ -173,8 +172,8 @@ func scenarioDocNotes(p *PlanDoc) []string {
 		notes = append(notes, line)
 		notes = append(notes, trustNotes(s, "WARNING ")...)
 		notes = append(notes, errorNotes(s)...)
-		if r := s.Resources; r != nil {
-			notes = append(notes, resourceNotes(s.Name, r)...)
+		if s.Resources != nil {
+			notes = append(notes, resourceNotes(s)...)
 		}
 		if s.Dropped > 0 && s.Breakpoint != nil {
 			notes = append(notes, fmt.Sprintf("%s: %d iterations dropped once the load passed what max_vus workers could start (a stop signal of the search)", s.Name, s.Dropped))
@@ -259,35 +258,6 @@ func sortedKeys(m map[string]float64) []string {
 	return keys
 }
 
-func writeDocTargetStats(w io.Writer, p *PlanDoc) error {
-	has := false
-	for _, s := range p.Scenarios {
-		if len(s.TargetStats) > 0 {
-			has = true
-		}
-	}
-	if !has {
-		return nil
-	}
-	t := newTable(w, []string{"scenario", "target statistics"}, []tw.Align{tw.AlignLeft, tw.AlignLeft})
-	for _, s := range p.Scenarios {
-		if len(s.TargetStats) == 0 {
-			continue
-		}
-		var parts []string
-		for _, k := range sortedKeys(s.TargetStats) {
-			parts = append(parts, k+"="+Number(s.TargetStats[k]))
-		}
-		if err := t.Append([]string{s.Name, wrapJoin(parts, 90)}); err != nil {
-			return fmt.Errorf("table row: %w", err)
-		}
-	}
-	if err := t.Render(); err != nil {
-		return fmt.Errorf("render table: %w", err)
-	}
-	return nil
-}
-
 // ObservedRefs returns the names of an assertion's observed values in the
 // order the condition reads them (as the live tables print them), followed
 // by any others in name order.
@@ -339,9 +309,9 @@ func writeDocAssertions(w io.Writer, p *PlanDoc, opts TableOptions) error {
 		[]tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft})
 	for _, s := range p.Scenarios {
 		for _, a := range s.Assertions {
-			verdict := paint(opts.Color, "PASS", green)
+			verdict := Paint(opts.Color, "PASS", Green)
 			if !a.Passed {
-				verdict = paint(opts.Color, "FAIL", red)
+				verdict = Paint(opts.Color, "FAIL", Red)
 			}
 			if a.Aborted {
 				verdict += " (aborted run)"
@@ -382,11 +352,11 @@ func docVerdictLine(p *PlanDoc, opts TableOptions) string {
 	grade := fmt.Sprintf("  grade %s (%s)", Number(score), word)
 	switch {
 	case p.Interrupted:
-		return paint(opts.Color, fmt.Sprintf("INTERRUPTED: %d of %d assertions failed on partial results", failed, total), yellow) + grade
+		return Paint(opts.Color, fmt.Sprintf("INTERRUPTED: %d of %d assertions failed on partial results", failed, total), Yellow) + grade
 	case failed > 0:
-		return paint(opts.Color, fmt.Sprintf("FAIL: %d of %d assertions failed", failed, total), red) + grade
+		return Paint(opts.Color, fmt.Sprintf("FAIL: %d of %d assertions failed", failed, total), Red) + grade
 	}
-	return paint(opts.Color, fmt.Sprintf("PASS: %d assertions held", total), green) + grade
+	return Paint(opts.Color, fmt.Sprintf("PASS: %d assertions held", total), Green) + grade
 }
 
 // WriteRepetitionTables prints repetition rep of the of runs of a plan (perfplan
@@ -399,7 +369,7 @@ func WriteRepetitionTables(w io.Writer, p *PlanDoc, rep, of int, opts TableOptio
 	}
 	fmt.Fprintf(w, "plan %s repetition %d/%d:", p.Name, rep, of)
 	if p.Error != "" {
-		fmt.Fprintln(w, " "+paint(opts.Color, "ERROR: "+p.Error, red))
+		fmt.Fprintln(w, " "+Paint(opts.Color, "ERROR: "+p.Error, Red))
 		return nil
 	}
 	if p.Interrupted {
@@ -426,7 +396,7 @@ func WriteRepetitionTables(w io.Writer, p *PlanDoc, rep, of int, opts TableOptio
 				if msg == "" {
 					msg = "does not hold"
 				}
-				fmt.Fprintf(w, "    %s %s: %s\n", paint(opts.Color, "FAIL", red), a.Condition, msg)
+				fmt.Fprintf(w, "    %s %s: %s\n", Paint(opts.Color, "FAIL", Red), a.Condition, msg)
 			}
 		}
 	}
@@ -437,28 +407,52 @@ func WriteRepetitionTables(w io.Writer, p *PlanDoc, rep, of int, opts TableOptio
 	return nil
 }
 
-// resourceNotes are a scenario's resource line and soak line, e.g.
-// "steady: cpu 143% rss 52MiB heap 12MiB gc 4 (p99 0.3ms) goroutines 9 allocs/op 0".
-func resourceNotes(name string, r *executor.Resources) []string {
+// minHeapSamples is the number of GC cycles below which the executor's
+// soak analysis gives the heap slope no verdict.
+const minHeapSamples = 3
+
+// resourceNotes are a scenario's resource line and, when showSoak, its soak
+// line, e.g.
+// "steady: cpu 143% rss 52.0MiB heap 12.0MiB gc 4 (p99 300µs) goroutines 9 allocs/op 0".
+func resourceNotes(s ScenarioDoc) []string {
+	r := s.Resources
 	res := fmt.Sprintf("%s: cpu %.0f%% rss %s heap %s gc %d (p99 %s) goroutines %d allocs/op %s",
-		name, r.CPUPercent, Bytes(r.RSSPeak), Bytes(r.HeapInUsePeak), r.GCCount, Duration(r.GCPauseP99),
+		s.Name, r.CPUPercent, Bytes(r.RSSPeak), Bytes(r.HeapInUsePeak), r.GCCount, Duration(r.GCPauseP99),
 		r.GoroutinesMax, Number(r.AllocsPerOp))
+	if !showSoak(s) {
+		return []string{res}
+	}
 	sk := r.Soak
-	soak := fmt.Sprintf("%s: soak throughput cv %s, p99 drift %sms/min, ", name, Number(sk.ThroughputCV), Number(sk.P99Drift))
+	soak := fmt.Sprintf("%s: soak throughput cv %s, p99 drift %sms/min, ", s.Name, Number(sk.ThroughputCV), Number(sk.P99Drift))
 	switch {
-	case sk.HeapSamples < 3:
-		soak += fmt.Sprintf("heap slope: no verdict, %d GC cycles (3 needed; run longer)", sk.HeapSamples)
+	case sk.HeapSamples < minHeapSamples:
+		return []string{res, soak + fmt.Sprintf("heap slope: no verdict, %d GC cycles (%d needed; run longer)", sk.HeapSamples, minHeapSamples)}
+	case sk.Leak:
+		soak += fmt.Sprintf("heap slope %s/min [%s, %s] over %d GC cycles: LEAK (above %s/min)",
+			Bytes(int64(sk.HeapSlope)), Bytes(int64(sk.HeapSlopeLow)), Bytes(int64(sk.HeapSlopeHigh)), sk.HeapSamples, Bytes(int64(sk.LeakThreshold)))
 	default:
-		soak += fmt.Sprintf("heap slope %s/min [%s, %s] over %d GC cycles",
+		soak += fmt.Sprintf("heap slope %s/min [%s, %s] over %d GC cycles: no leak",
 			Bytes(int64(sk.HeapSlope)), Bytes(int64(sk.HeapSlopeLow)), Bytes(int64(sk.HeapSlopeHigh)), sk.HeapSamples)
 	}
-	if sk.HeapSamples < 3 {
-		return []string{res, soak}
-	}
-	if sk.Leak {
-		soak += fmt.Sprintf(": LEAK (above %s/min)", Bytes(int64(sk.LeakThreshold)))
-	} else {
-		soak += ": no leak"
-	}
 	return []string{res, soak}
+}
+
+// showSoak reports whether a scenario's soak line means something: the
+// scenario lasted the GC cycles the heap regression needs for a verdict,
+// or an assertion reads a soak.* or heap.* figure (then the line explains
+// it, verdict or not). A short scenario's throughput spread, p99 drift and
+// heap slope say nothing about a soak, so its line is left out.
+func showSoak(s ScenarioDoc) bool {
+	if s.Resources != nil && s.Resources.Soak.HeapSamples >= minHeapSamples {
+		return true
+	}
+	for _, a := range s.Assertions {
+		for _, ref := range ObservedRefs(a) {
+			ref = strings.TrimPrefix(ref, "baseline.")
+			if strings.HasPrefix(ref, "soak.") || strings.HasPrefix(ref, "heap.") {
+				return true
+			}
+		}
+	}
+	return false
 }

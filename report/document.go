@@ -76,14 +76,23 @@ type PlanDoc struct {
 	Error string `json:"error,omitempty"`
 	// Errors lists problems outside any scenario, such as a target whose
 	// Close failed or panicked.
-	Errors    []string      `json:"errors,omitempty"`
+	Errors []string `json:"errors,omitempty"`
+	// Segment is set when the run drove one segment of the plan's load
+	// (perfplan run --segment I/N); perfplan merge joins the segments'
+	// documents into one whose Merged says which it holds.
+	Segment *plan.Segment `json:"segment,omitempty"`
+	// Merged is set on a plan that perfplan merge made from segments.
+	Merged    *MergeInfo    `json:"merged,omitempty"`
 	Scenarios []ScenarioDoc `json:"scenarios"`
 }
 
 // ScenarioDoc is one scenario's figures.
 type ScenarioDoc struct {
-	Name        string             `json:"name"`
-	Executor    string             `json:"executor"`
+	Name     string `json:"name"`
+	Executor string `json:"executor"`
+	// Target is the workload's target, "KIND.NAME": its kind says which
+	// TargetStats are counters, gauges and ratios when segments merge.
+	Target      string             `json:"target,omitempty"`
 	Start       time.Time          `json:"start"`
 	End         time.Time          `json:"end"`
 	ElapsedNS   int64              `json:"elapsed_ns"`
@@ -126,6 +135,9 @@ type ScenarioDoc struct {
 	// or was not applied.
 	WorkerErrors []string `json:"worker_errors,omitempty"`
 	EventErrors  []string `json:"event_errors,omitempty"`
+	// Segments are, in a merged run (perfplan merge), each segment's own
+	// figures, resources and target statistics.
+	Segments []SegmentDoc `json:"segments,omitempty"`
 }
 
 // OpDoc is one operation's figures. Latencies are in nanoseconds. Histogram
@@ -304,8 +316,17 @@ func (d *Document) AddResult(r *executor.Result) {
 		Errors:      r.Errors,
 		Scenarios:   []ScenarioDoc{},
 	}
-	for _, s := range r.Scenarios {
-		pd.Scenarios = append(pd.Scenarios, scenarioDoc(s))
+	if seg := r.Plan.Segment; !seg.Whole() {
+		pd.Segment = &seg
+	}
+	for i, s := range r.Scenarios {
+		sd := scenarioDoc(s)
+		if i < len(r.Plan.Scenarios) && r.Plan.Scenarios[i].Name == s.Name {
+			if wl := r.Plan.Scenarios[i].Workload; wl != nil && wl.Target != nil {
+				sd.Target = wl.Target.ID()
+			}
+		}
+		pd.Scenarios = append(pd.Scenarios, sd)
 	}
 	d.Plans = append(d.Plans, pd)
 }

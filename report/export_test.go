@@ -51,7 +51,7 @@ func fixtureDocument() *Document {
 							{Name: "get", Ops: 112500, Errors: 20, ErrorRate: 20.0 / 112500, Throughput: 4500, Latency: lat(ms * 9 / 10), ScheduleLag: ptrLat(lat(ms / 10)), Omitted: 2, LatencyLowerBound: true},
 							{Name: "set", Ops: 12500, Errors: 5, ErrorRate: 0.0004, Throughput: 500, Latency: lat(2 * ms), ScheduleLag: ptrLat(lat(ms / 10)), Omitted: 1, LatencyLowerBound: true},
 						},
-						TargetStats: map[string]float64{"hit_ratio": 0.962, "evictions": 1200},
+						TargetStats: cacheStats(),
 						Assertions: []AssertionDoc{
 							{Condition: `latency.p99 < duration("5ms")`, ErrorMessage: "p99 read latency above 5ms", Pos: "plans/cache.hcl:40,5", Passed: true,
 								Observed:    map[string]float64{"latency.p99": 3},
@@ -106,6 +106,20 @@ func fixtureDocument() *Document {
 }
 
 func ptrLat(l LatencyDoc) *LatencyDoc { return &l }
+
+// cacheStats are the target statistics of a two-tier cache (its l3 not
+// configured), as the cache target reports them.
+func cacheStats() map[string]float64 {
+	return map[string]float64{
+		"hits": 108225, "misses": 4275, "hit_ratio": 0.962, "evictions": 1200, "promotions": 8225, "entries": 62000,
+		"l1_hits": 100000, "l1_misses": 12500, "l1_hit_ratio": 0.8889, "l1_evictions": 1150, "l1_promotions": 8225, "l1_entries": 10000,
+		"l2_hits": 8225, "l2_misses": 4275, "l2_hit_ratio": 0.658, "l2_evictions": 50, "l2_promotions": 0, "l2_entries": 52000,
+		"l3_hits": 0, "l3_misses": 0, "l3_hit_ratio": 0, "l3_evictions": 0, "l3_promotions": 0, "l3_entries": 0,
+		"loads": 0, "load_errors": 0, "load_dropped": 0, "load_waits": 0, "not_found": 0, "negative_hits": 0,
+		"redis_errors": 0, "sets": 12500, "deletes": 0, "corrupt": 0, "heap_growth_bytes": 31457280,
+		"l3_timeouts": 0, "l3_bypassed": 0, "l3_breaker_opens": 0, "l3_breaker_closes": 0, "l3_breaker_state": 0,
+	}
+}
 
 // interruptedDocument is fixtureDocument interrupted by a signal during its
 // last scenario ("stress"), after "steady" was aborted by an abort_on_fail

@@ -15,7 +15,7 @@ const (
 	GradePoor      = "Poor"      // score < 60
 )
 
-// Grading constants; see GRADE.md.
+// Grading constants; see docs/results.md, "The grade".
 const (
 	// gradeFullMargin is the relative headroom at which a passing comparison
 	// scores 100, and the relative miss at which a failing one scores 0.
@@ -43,7 +43,7 @@ func GradeWord(score float64) string {
 }
 
 // Grade scores a plan from 0 to 100 from its assertions' margins and returns
-// the score with its word. The formula is documented in GRADE.md:
+// the score with its word. The formula is documented in docs/results.md:
 //
 //   - each comparison a < b (or <=, >, >=) of a condition has a relative
 //     margin m = (b − a)/|b| (mirrored for > and >=), positive when it holds;

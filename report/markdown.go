@@ -79,63 +79,7 @@ func writePlanMarkdown(w io.Writer, p *PlanDoc, rep, of int) {
 		return
 	}
 	for _, s := range p.Scenarios {
-		fmt.Fprintf(w, "#### Scenario `%s` (%s, %s, up to %d workers)\n\n", mdCode(s.Name), mdEscape(s.Executor), Duration(time.Duration(s.ElapsedNS)), s.VUsMax)
-		lag := s.Total.ScheduleLag != nil
-		if lag {
-			fmt.Fprintln(w, "| op | ops | throughput | error rate | p50 | p95 | p99 | p99.9 | max | lag p99 |")
-			fmt.Fprintln(w, "|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-		} else {
-			fmt.Fprintln(w, "| op | ops | throughput | error rate | p50 | p95 | p99 | p99.9 | max |")
-			fmt.Fprintln(w, "|:---|---:|---:|---:|---:|---:|---:|---:|---:|")
-		}
-		writeMarkdownOpRow(w, "(all)", s.Total, s.Total.Latency, lag)
-		if c := s.Total.Corrected; c != nil {
-			writeMarkdownOpRow(w, "(all) CO-corrected", s.Total, *c, lag)
-		}
-		if len(s.Ops) > 1 {
-			for _, op := range s.Ops {
-				writeMarkdownOpRow(w, op.Name, op, op.Latency, lag)
-			}
-		}
-		fmt.Fprintln(w)
-		var notes []string
-		if s.Dropped > 0 && s.Breakpoint != nil {
-			notes = append(notes, fmt.Sprintf("%d iterations dropped once the load passed what max\\_vus workers could start (a stop signal of the search)", s.Dropped))
-		}
-		for _, n := range trustNotes(s, "") {
-			notes = append(notes, "⚠️ "+mdEscape(strings.TrimPrefix(n, s.Name+": ")))
-		}
-		if s.Aborted {
-			notes = append(notes, "⚠️ aborted early: "+mdEscape(s.AbortReason))
-		}
-		if s.Interrupted {
-			notes = append(notes, "⚠️ interrupted by signal")
-		}
-		if s.Resources != nil {
-			for _, n := range resourceNotes(s.Name, s.Resources) {
-				n = strings.TrimPrefix(n, s.Name+": ")
-				if s.Resources.Soak.Leak && strings.HasPrefix(n, "soak ") {
-					n = "⚠️ " + n
-				}
-				notes = append(notes, mdEscape(n))
-			}
-		}
-		if s.Breakpoint != nil {
-			writeMarkdownBreakpoint(w, s.Breakpoint)
-		}
-		if len(s.TargetStats) > 0 {
-			var parts []string
-			for _, k := range sortedKeys(s.TargetStats) {
-				parts = append(parts, k+"="+Number(s.TargetStats[k]))
-			}
-			notes = append(notes, "Target statistics: "+mdEscape(strings.Join(parts, ", ")))
-		}
-		for _, n := range notes {
-			fmt.Fprintf(w, "- %s\n", n)
-		}
-		if len(notes) > 0 {
-			fmt.Fprintln(w)
-		}
+		writeScenarioMarkdown(w, s)
 	}
 	if total == 0 {
 		fmt.Fprintf(w, "No assertions.\n\n")
@@ -182,4 +126,70 @@ func mdEscape(s string) string {
 // mdCode makes s safe inside a code span in a table cell.
 func mdCode(s string) string {
 	return strings.NewReplacer("|", "\\|", "\n", " ", "\r", "", "`", "'").Replace(s)
+}
+
+// writeScenarioMarkdown renders one scenario: its heading, a row for all
+// operations and one per operation, its notes and its target statistics.
+func writeScenarioMarkdown(w io.Writer, s ScenarioDoc) {
+	fmt.Fprintf(w, "#### Scenario `%s` (%s, %s, up to %d workers)\n\n", mdCode(s.Name), mdEscape(s.Executor), Duration(time.Duration(s.ElapsedNS)), s.VUsMax)
+	lag := s.Total.ScheduleLag != nil
+	if lag {
+		fmt.Fprintln(w, "| op | ops | throughput | error rate | p50 | p95 | p99 | p99.9 | max | lag p99 |")
+		fmt.Fprintln(w, "|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	} else {
+		fmt.Fprintln(w, "| op | ops | throughput | error rate | p50 | p95 | p99 | p99.9 | max |")
+		fmt.Fprintln(w, "|:---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	}
+	writeMarkdownOpRow(w, "(all)", s.Total, s.Total.Latency, lag)
+	if c := s.Total.Corrected; c != nil {
+		writeMarkdownOpRow(w, "(all) CO-corrected", s.Total, *c, lag)
+	}
+	if len(s.Ops) > 1 {
+		for _, op := range s.Ops {
+			writeMarkdownOpRow(w, op.Name, op, op.Latency, lag)
+		}
+	}
+	fmt.Fprintln(w)
+	var notes []string
+	if s.Dropped > 0 && s.Breakpoint != nil {
+		notes = append(notes, fmt.Sprintf("%d iterations dropped once the load passed what max\\_vus workers could start (a stop signal of the search)", s.Dropped))
+	}
+	for _, n := range trustNotes(s, "") {
+		notes = append(notes, "⚠️ "+mdEscape(strings.TrimPrefix(n, s.Name+": ")))
+	}
+	if s.Aborted {
+		notes = append(notes, "⚠️ aborted early: "+mdEscape(s.AbortReason))
+	}
+	if s.Interrupted {
+		notes = append(notes, "⚠️ interrupted by signal")
+	}
+	if s.Resources != nil {
+		for _, n := range resourceNotes(s) {
+			n = strings.TrimPrefix(n, s.Name+": ")
+			if s.Resources.Soak.Leak && strings.HasPrefix(n, "soak ") {
+				n = "⚠️ " + n
+			}
+			notes = append(notes, mdEscape(n))
+		}
+	}
+	if s.Breakpoint != nil {
+		writeMarkdownBreakpoint(w, s.Breakpoint)
+	}
+	// Target statistics: a grid of the families, if any, after the
+	// notes and the others under it; else the others as a last note.
+	stats := groupStats(s.TargetStats)
+	statNote := markdownStatNote(stats, s.TargetStats)
+	if len(stats.rows) == 0 && statNote != "" {
+		notes, statNote = append(notes, statNote), ""
+	}
+	for _, n := range notes {
+		fmt.Fprintf(w, "- %s\n", n)
+	}
+	if len(notes) > 0 {
+		fmt.Fprintln(w)
+	}
+	writeMarkdownStatGrid(w, stats)
+	if statNote != "" {
+		fmt.Fprintf(w, "%s\n\n", statNote)
+	}
 }

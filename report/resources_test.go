@@ -2,6 +2,7 @@ package report
 
 import (
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,9 @@ func TestBytes(t *testing.T) {
 		in   int64
 		want string
 	}{
-		{0, "0B"}, {512, "512B"}, {1536, "1.5KiB"}, {52 << 20, "52.0MiB"}, {-2048, "-2.0KiB"},
+		{0, "0B"}, {512, "512B"}, {1536, "1.50KiB"}, {52 << 20, "52.0MiB"}, {-2048, "-2.00KiB"},
+		{123456789, "118MiB"}, {12<<20 + 300<<10, "12.3MiB"}, {1023, "1023B"}, {-9, "-9B"},
+		{math.MinInt64, "-8.00EiB"},
 	}
 	for _, tc := range tests {
 		if got := Bytes(tc.in); got != tc.want {
@@ -75,9 +78,54 @@ func TestResourcesInDocument(t *testing.T) {
 		t.Errorf("markdown lacks the resource notes:\n%s", md.String())
 	}
 	notes := strings.Join(scenarioDocNotes(&PlanDoc{Scenarios: []ScenarioDoc{back}}), "\n")
-	for _, s := range []string{"cpu 143% rss 52.0MiB heap 12.0MiB gc 4 (p99 300µs)", "allocs/op 0.5", "heap slope 3.0MiB/min [2.0MiB, 4.0MiB] over 5 GC cycles", "LEAK"} {
+	for _, s := range []string{"cpu 143% rss 52.0MiB heap 12.0MiB gc 4 (p99 300µs)", "allocs/op 0.5", "heap slope 3.00MiB/min [2.00MiB, 4.00MiB] over 5 GC cycles", "LEAK"} {
 		if !strings.Contains(notes, s) {
 			t.Errorf("notes lack %q:\n%s", s, notes)
 		}
+	}
+}
+
+// TestSoakLineOnlyWhenMeaningful: a short scenario (too few GC cycles for a
+// heap verdict) gets the resource line but no soak line, unless one of its
+// assertions reads a soak.* or heap.* figure.
+func TestSoakLineOnlyWhenMeaningful(t *testing.T) {
+	t.Parallel()
+	short := &executor.Resources{CPUPercent: 12, GCCount: 1, Soak: executor.Soak{ThroughputCV: 0.3, P99Drift: -2.2, HeapSamples: 1}}
+	long := &executor.Resources{CPUPercent: 12, GCCount: 9, Soak: executor.Soak{HeapSamples: 4, LeakThreshold: 1 << 20}}
+	asserting := func(ref string) []AssertionDoc {
+		return []AssertionDoc{{Condition: ref + " < 1", Passed: true, Observed: map[string]float64{ref: 0}, Refs: []string{ref}}}
+	}
+	tests := []struct {
+		name string
+		s    ScenarioDoc
+		want string // in the soak line; "" for none
+	}{
+		{"short", ScenarioDoc{Name: "s", Resources: short}, ""},
+		{"short, latency asserted", ScenarioDoc{Name: "s", Resources: short, Assertions: asserting("latency.p99")}, ""},
+		{"short, heap.leak asserted", ScenarioDoc{Name: "s", Resources: short, Assertions: asserting("heap.leak")}, "heap slope: no verdict, 1 GC cycles (3 needed; run longer)"},
+		{"short, soak.p99_drift against the baseline", ScenarioDoc{Name: "s", Resources: short, Assertions: asserting("baseline.soak.p99_drift")}, "p99 drift -2.2ms/min"},
+		{"long enough for a verdict", ScenarioDoc{Name: "s", Resources: long}, "over 4 GC cycles: no leak"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			notes := strings.Join(scenarioDocNotes(&PlanDoc{Scenarios: []ScenarioDoc{tc.s}}), "\n")
+			var md strings.Builder
+			if err := WriteMarkdown(&md, &Document{Plans: []PlanDoc{{Name: "p", Scenarios: []ScenarioDoc{tc.s}}}}); err != nil {
+				t.Fatal(err)
+			}
+			for what, out := range map[string]string{"notes": notes, "markdown": md.String()} {
+				if !strings.Contains(out, "cpu 12%") {
+					t.Errorf("%s lack the resource line:\n%s", what, out)
+				}
+				has := strings.Contains(out, "soak throughput cv")
+				if tc.want == "" && has {
+					t.Errorf("%s have a soak line:\n%s", what, out)
+				}
+				if tc.want != "" && (!has || !strings.Contains(out, tc.want)) {
+					t.Errorf("%s lack a soak line with %q:\n%s", what, tc.want, out)
+				}
+			}
+		})
 	}
 }

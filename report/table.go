@@ -84,15 +84,20 @@ func FormatMetric(name string, v float64) string {
 	return Number(v)
 }
 
+// Color is an ANSI colour of a verdict.
+type Color string
+
+// The verdict colours: a failure, a pass, a warning.
 const (
-	red    = "31"
-	green  = "32"
-	yellow = "33"
+	Red    Color = "31"
+	Green  Color = "32"
+	Yellow Color = "33"
 )
 
-func paint(on bool, s, code string) string {
+// Paint returns s in colour c when on (for a terminal), else s as it is.
+func Paint(on bool, s string, c Color) string {
 	if !on {
 		return s
 	}
-	return "\x1b[" + code + "m" + s + "\x1b[0m"
+	return "\x1b[" + string(c) + "m" + s + "\x1b[0m"
 }

@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/dustin/go-humanize"
 )
 
 // Duration formats d with three significant figures in a human unit: ns, µs,
@@ -65,22 +68,15 @@ func sig3(v float64) string {
 	return fmt.Sprintf("%.2f", v)
 }
 
-// Bytes formats a byte count with binary units: 512B, 12.0KiB, 52.3MiB.
-// Negative counts (a shrinking heap) keep their sign.
+// Bytes formats a byte count with IEC units and three significant figures
+// (go-humanize's IBytesN), without the space, like the other units here:
+// 512B, 1.50KiB, 52.3MiB. Negative counts (a shrinking heap) keep their
+// sign.
 func Bytes(n int64) string {
 	sign := ""
-	v := float64(n)
-	if v < 0 {
-		sign, v = "-", -v
+	u := uint64(n)
+	if n < 0 {
+		sign, u = "-", uint64(-(n+1))+1 // -MinInt64 does not fit an int64
 	}
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
-	i := 0
-	for v >= 1024 && i < len(units)-1 {
-		v /= 1024
-		i++
-	}
-	if i == 0 {
-		return fmt.Sprintf("%s%.0fB", sign, v)
-	}
-	return fmt.Sprintf("%s%.1f%s", sign, v, units[i])
+	return sign + strings.Replace(humanize.IBytesN(u, 3), " ", "", 1)
 }

@@ -1,7 +1,11 @@
 package targets
 
 import (
+	"errors"
 	"fmt"
+	"maps"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -9,7 +13,10 @@ import (
 type AttrType int
 
 // Attribute types. Durations are written in plans as strings such as "250us"
-// and arrive in a Config as time.Duration.
+// and arrive in a Config as time.Duration. A Template is a string that may
+// interpolate the attribute's Fields, as "/items/${key}", and arrives as a
+// Template; a StringMap is an object of strings, as
+// { "Accept" = "text/plain" }.
 const (
 	String     AttrType = iota // string
 	Number                     // float64
@@ -18,6 +25,8 @@ const (
 	Duration                   // time.Duration
 	StringList                 // []string
 	NumberList                 // []float64
+	Template                   // targets.Template
+	StringMap                  // map[string]string
 )
 
 // String returns the type's name as plans spell it.
@@ -37,6 +46,10 @@ func (t AttrType) String() string {
 		return "list of string"
 	case NumberList:
 		return "list of number"
+	case Template:
+		return "template"
+	case StringMap:
+		return "map of string"
 	}
 	return fmt.Sprintf("AttrType(%d)", int(t))
 }
@@ -54,7 +67,11 @@ type Attr struct {
 	// Min, when non-nil, is the smallest allowed value of a Number, Int or
 	// Duration (in nanoseconds) attribute.
 	Min *float64
-	Doc string
+	// Fields, for a Template attribute, names what a template may
+	// interpolate, as "key" in "/items/${key}". The plan loader reports any
+	// other name as an unknown field.
+	Fields []string
+	Doc    string
 }
 
 // BlockSpec describes a nested block type.
@@ -115,6 +132,9 @@ func (s Schema) check() error {
 				return fmt.Errorf("schema: default of %q: %w", a.Name, err)
 			}
 		}
+		if len(a.Fields) > 0 && a.Type != Template {
+			return fmt.Errorf("schema: %q lists template fields but is a %s", a.Name, a.Type)
+		}
 	}
 	for _, b := range s.Blocks {
 		if b.Type == "" || seen[b.Type] {
@@ -129,6 +149,87 @@ func (s Schema) check() error {
 		}
 	}
 	return nil
+}
+
+// Defaults returns the configuration of an empty block body: each attribute
+// that has a default, set to it. A kind reads an optional block that a plan
+// leaves out through it, so its defaults are declared once, in the schema.
+func (s Schema) Defaults() Config {
+	cfg, _ := s.Resolve(Config{})
+	return cfg
+}
+
+// Resolve applies the schema to cfg as the plan loader does: an absent
+// attribute takes its Default, and a Number, Int or Duration below its Min
+// is an *AttrError (with the Path of its nested block), in nested blocks too.
+// A kind calls it in New and Validate, so that a Config built by hand in Go
+// gets the same defaults and minimums as one decoded from a plan; on a
+// decoded Config it changes nothing. cfg is not modified. Errors are joined
+// with errors.Join; the configuration returned holds every default even
+// then.
+func (s Schema) Resolve(cfg Config) (Config, error) {
+	return s.resolve(cfg, nil)
+}
+
+func (s Schema) resolve(cfg Config, path []string) (Config, error) {
+	out := Config{Attrs: make(map[string]any, len(s.Attrs))}
+	maps.Copy(out.Attrs, cfg.Attrs)
+	var errs []error
+	for _, a := range s.Attrs {
+		v, ok := out.Attrs[a.Name]
+		switch {
+		case !ok && a.Default != nil:
+			out.Attrs[a.Name] = a.Default
+		case ok:
+			if err := a.checkMin(v); err != nil {
+				errs = append(errs, &AttrError{Path: path, Attr: a.Name, Err: err})
+			}
+		}
+	}
+	for _, b := range cfg.Blocks {
+		spec := s.Block(b.Type)
+		if spec == nil {
+			out.Blocks = append(out.Blocks, b)
+			continue
+		}
+		step := b.Type
+		if len(b.Labels) > 0 {
+			step += "." + b.Labels[0]
+		}
+		sub, err := spec.Schema.resolve(b.Config, append(path[:len(path):len(path)], step))
+		if err != nil {
+			errs = append(errs, err)
+		}
+		out.Blocks = append(out.Blocks, Block{Type: b.Type, Labels: b.Labels, Config: sub})
+	}
+	return out, errors.Join(errs...)
+}
+
+// checkMin reports a value of a Number, Int or Duration attribute below Min,
+// in the words of the plan loader's diagnostic. A value of another Go type
+// is left to the accessors, which read it as absent.
+func (a Attr) checkMin(v any) error {
+	if a.Min == nil {
+		return nil
+	}
+	var f float64
+	switch x := v.(type) {
+	case float64:
+		f = x
+	case int64:
+		f = float64(x)
+	case time.Duration:
+		f = float64(x)
+	default:
+		return nil
+	}
+	if f >= *a.Min {
+		return nil
+	}
+	if a.Type == Duration {
+		return fmt.Errorf("must be at least %s, got %s", time.Duration(*a.Min), time.Duration(f))
+	}
+	return fmt.Errorf("must be at least %s, got %s", strconv.FormatFloat(*a.Min, 'g', -1, 64), strconv.FormatFloat(f, 'g', -1, 64))
 }
 
 func checkGoType(t AttrType, v any) error {
@@ -148,6 +249,10 @@ func checkGoType(t AttrType, v any) error {
 		_, ok = v.([]string)
 	case NumberList:
 		_, ok = v.([]float64)
+	case Template:
+		_, ok = v.(TemplateValue)
+	case StringMap:
+		_, ok = v.(map[string]string)
 	}
 	if !ok {
 		return fmt.Errorf("value %T does not match type %s", v, t)
@@ -160,6 +265,18 @@ func checkGoType(t AttrType, v any) error {
 type Config struct {
 	Attrs  map[string]any
 	Blocks []Block
+	// Ops holds, in a target's configuration for a kind with an OpSchema,
+	// the op blocks that the plan's workloads declare against the target,
+	// in the order that Request.Op indexes. Two workloads that both declare
+	// an op "get" against one target have two entries.
+	Ops []OpConfig
+}
+
+// OpConfig is one op block of a kind with an OpSchema: its name and its
+// configuration (without weight).
+type OpConfig struct {
+	Name   string
+	Config Config
 }
 
 // Block is one nested block of a Config.
@@ -227,6 +344,19 @@ func (c Config) Floats(name string) []float64 {
 	return v
 }
 
+// Template returns a template attribute, or the empty template when absent.
+func (c Config) Template(name string) TemplateValue {
+	v, _ := c.Attrs[name].(TemplateValue)
+	return v
+}
+
+// StringMap returns a map-of-string attribute, or nil when absent. The map
+// must not be modified.
+func (c Config) StringMap(name string) map[string]string {
+	v, _ := c.Attrs[name].(map[string]string)
+	return v
+}
+
 // BlocksOf returns the nested blocks of the given type, in source order.
 func (c Config) BlocksOf(typ string) []Block {
 	var out []Block
@@ -254,4 +384,74 @@ func (e *AttrError) Unwrap() error { return e.Err }
 // several of them with errors.Join; the loader reports each one.
 func Errorf(attr, format string, args ...any) error {
 	return &AttrError{Attr: attr, Err: fmt.Errorf(format, args...)}
+}
+
+// TemplateValue is a decoded Template attribute: literal text and fields in
+// order. "/items/${key}" is the part {Text: "/items/"} followed by the part
+// {Field: "key"}.
+type TemplateValue struct {
+	Parts []TemplatePart
+}
+
+// TemplatePart is literal Text when Field is empty, else the named field.
+type TemplatePart struct {
+	Text  string
+	Field string
+}
+
+// Literal returns a template of fixed text.
+func Literal(text string) TemplateValue {
+	if text == "" {
+		return TemplateValue{}
+	}
+	return TemplateValue{Parts: []TemplatePart{{Text: text}}}
+}
+
+// Fields returns the names of the fields the template uses, in order,
+// repeats included.
+func (t TemplateValue) Fields() []string {
+	var out []string
+	for _, p := range t.Parts {
+		if p.Field != "" {
+			out = append(out, p.Field)
+		}
+	}
+	return out
+}
+
+// IsLiteral reports whether the template uses no field.
+func (t TemplateValue) IsLiteral() bool {
+	for _, p := range t.Parts {
+		if p.Field != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// String returns the template as a plan writes it, "/items/${key}", with a
+// literal "${" written "$${".
+func (t TemplateValue) String() string {
+	var b strings.Builder
+	for _, p := range t.Parts {
+		if p.Field != "" {
+			b.WriteString("${" + p.Field + "}")
+			continue
+		}
+		b.WriteString(strings.ReplaceAll(p.Text, "${", "$${"))
+	}
+	return b.String()
+}
+
+// Expand returns the template with each field replaced by field(name).
+func (t TemplateValue) Expand(field func(name string) string) string {
+	var b strings.Builder
+	for _, p := range t.Parts {
+		if p.Field != "" {
+			b.WriteString(field(p.Field))
+			continue
+		}
+		b.WriteString(p.Text)
+	}
+	return b.String()
 }

@@ -20,7 +20,8 @@ import (
 // executor reuses one Request per worker, so a target must not keep it after
 // Do returns.
 type Request struct {
-	// Op is the index of the operation in the kind's Ops list.
+	// Op is the index of the operation in the kind's Ops list or, for a kind
+	// with an OpSchema, in the target's Config.Ops.
 	Op int
 	// Key is the key index drawn from the workload's key space, in [0, count).
 	Key uint64
@@ -93,6 +94,18 @@ type Kind struct {
 	Schema Schema
 	// Ops lists the operations; Request.Op indexes this slice.
 	Ops []OpSpec
+	// OpSchema, when set instead of Ops, lets plans name their own
+	// operations: a workload's op block against a target of this kind may
+	// take any name, and its body (besides weight) is configured by this
+	// schema, as the http kind's op "get" { method = "GET", path = ... }.
+	// The op blocks that a plan's workloads declare against a target reach
+	// New in its Config.Ops, and Request.Op indexes that slice.
+	OpSchema *Schema
+	// ValidateOp checks one op block of a kind with an OpSchema beyond what
+	// the schema can express, given the target's validated configuration.
+	// It may return *AttrError values (joined) to point at attributes of
+	// the op block. It may be nil.
+	ValidateOp func(target Config, op OpConfig) error
 	// Stats lists the statistic names that Target.Stats reports and that
 	// assertions may use as target.NAME. A scenario reports each over its
 	// own span (see SpanStats): by default a statistic is a counter.
@@ -104,6 +117,11 @@ type Kind struct {
 	// Ratios lists the statistics of Stats that are ratios of counters: a
 	// scenario recomputes them from the counters' changes over its span.
 	Ratios map[string]Ratio
+	// Sparse lists counters of Stats that Target.Stats reports only once
+	// they are non-zero, such as the http kind's one per status code: a
+	// scenario lists those that changed over its span, and an assertion
+	// reads one that did not as 0.
+	Sparse []string
 	// Actions lists the run-time changes a Controller accepts, if any.
 	Actions []ActionSpec
 	// Validate checks a decoded configuration beyond what the schema can
@@ -133,9 +151,16 @@ func SpanStats(k *Kind, before, after map[string]float64) map[string]float64 {
 	for _, g := range k.Gauges {
 		gauge[g] = true
 	}
+	sparse := make(map[string]bool, len(k.Sparse))
+	for _, n := range k.Sparse {
+		sparse[n] = true
+	}
 	for name, v := range after {
 		if _, ok := k.Ratios[name]; !ok && !gauge[name] {
 			v -= before[name]
+		}
+		if v == 0 && sparse[name] {
+			continue
 		}
 		out[name] = v
 	}
@@ -158,7 +183,19 @@ func SpanStats(k *Kind, before, after map[string]float64) map[string]float64 {
 	return out
 }
 
-// OpIndex returns the index of the named operation, or -1.
+// IsSparse reports whether the named statistic is one of Sparse.
+func (k *Kind) IsSparse(name string) bool {
+	for _, s := range k.Sparse {
+		if s == name {
+			return true
+		}
+	}
+	return false
+}
+
+// OpIndex returns the index of the named operation, or -1. A kind with an
+// OpSchema has no fixed operations: its plans' op blocks are indexed in
+// each target's Config.Ops.
 func (k *Kind) OpIndex(name string) int {
 	for i, op := range k.Ops {
 		if op.Name == name {
@@ -209,11 +246,29 @@ func (r *Registry) Register(k Kind) error {
 	if k.New == nil {
 		return fmt.Errorf("register target kind %q: no constructor", k.Name)
 	}
-	if len(k.Ops) == 0 {
+	switch {
+	case len(k.Ops) == 0 && k.OpSchema == nil:
 		return fmt.Errorf("register target kind %q: no operations", k.Name)
+	case len(k.Ops) > 0 && k.OpSchema != nil:
+		return fmt.Errorf("register target kind %q: both fixed operations and an op schema", k.Name)
+	case k.ValidateOp != nil && k.OpSchema == nil:
+		return fmt.Errorf("register target kind %q: ValidateOp without an op schema", k.Name)
 	}
 	if err := k.Schema.check(); err != nil {
 		return fmt.Errorf("register target kind %q: %w", k.Name, err)
+	}
+	if k.OpSchema != nil {
+		if err := k.OpSchema.check(); err != nil {
+			return fmt.Errorf("register target kind %q: op schema: %w", k.Name, err)
+		}
+		if k.OpSchema.Attr("weight") != nil || k.OpSchema.Block("weight") != nil {
+			return fmt.Errorf("register target kind %q: op schema: \"weight\" belongs to every op block", k.Name)
+		}
+	}
+	for _, n := range k.Sparse {
+		if !k.HasStat(n) {
+			return fmt.Errorf("register target kind %q: sparse statistic %q is not in Stats", k.Name, n)
+		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -37,6 +37,10 @@
 //     last 25µs, which any goroutine spins); the others wait in phase 2 for
 //     the deadline itself rather than burn another core. That happens at
 //     high rates, when many goroutines are close to their deadlines at once.
+//     With a single P (GOMAXPROCS=1) nothing spins: a goroutine that yields
+//     in a loop keeps the only P busy, and the network poller is then
+//     polled only every 10ms, which would delay every network response
+//     (and every timer file) in the process.
 //
 // When every timer file is in use, or a wait finds none free, Slots waits
 // end within the next Window: the process is busy, and Go's timers are on
@@ -87,7 +91,7 @@ type Options struct {
 	// MaxLead caps the spin before a deadline. Default 200µs.
 	MaxLead time.Duration
 	// Spinners bounds the goroutines that spin at once. Default
-	// GOMAXPROCS/2, at least 1.
+	// GOMAXPROCS/2: none with a single P.
 	Spinners int
 }
 
@@ -138,7 +142,7 @@ func New(o Options) *Sleeper {
 		idle: make(chan *timerFile, o.Slots)}
 	s.max.Store(int32(o.Slots))
 	if o.Spinners <= 0 {
-		o.Spinners = max(runtime.GOMAXPROCS(0)/2, 1)
+		o.Spinners = runtime.GOMAXPROCS(0) / 2
 	}
 	s.maxSpin.Store(int32(o.Spinners))
 	s.base, s.baseMono, s.precise = monoBase()
@@ -279,7 +283,7 @@ func (w *Waiter) wait(dl, now time.Duration, cancel <-chan struct{}, polled bool
 		}
 		lead := s.Lead()
 		if d <= lead+2*time.Microsecond {
-			if d <= shortSpin {
+			if d <= shortSpin && s.maxSpin.Load() > 0 {
 				return w.spin(dl, cancel, false)
 			}
 			if s.acquireSpin() {

@@ -5,6 +5,7 @@ package builtin
 import (
 	"github.com/perfplan/perfplan/targets"
 	"github.com/perfplan/perfplan/targets/cache"
+	httpt "github.com/perfplan/perfplan/targets/http"
 	"github.com/perfplan/perfplan/targets/limiter"
 	"github.com/perfplan/perfplan/targets/noop"
 	"github.com/perfplan/perfplan/targets/sleep"
@@ -18,5 +19,6 @@ func Registry() *targets.Registry {
 	r.MustRegister(sleep.Kind())
 	r.MustRegister(cache.Kind())
 	r.MustRegister(limiter.Kind())
+	r.MustRegister(httpt.Kind())
 	return r
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -853,5 +854,35 @@ func TestGetPathsCountAlike(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestParseDefaults: a configuration built by hand in Go, without the plan
+// loader, gets the schema's defaults (declared once, in schema()) and the
+// kind-dependent ones of its tiers.
+func TestParseDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := parse(cfgOf(nil, nil, tierSpec{"l1", nil}, tierSpec{"l2", nil}, tierSpec{"l3", nil}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.prefill != 0 || c.prefillValueSize != 64 || c.negativeTTL != 0 || c.negativeCapacity != 10_000 || c.keyPrefix != "perfplan:cache:" {
+		t.Errorf("top-level defaults %+v", c)
+	}
+	if c.loader != (loaderConfig{latency: time.Millisecond}) {
+		t.Errorf("loader defaults %+v", c.loader)
+	}
+	want := []tierConfig{
+		{label: "l1", level: 0, kind: KindOtter, capacity: DefaultL1Capacity, entrySize: DefaultEntrySize},
+		{label: "l2", level: 1, kind: KindBigcache, capacity: DefaultL2Capacity, entrySize: DefaultEntrySize},
+		{label: "l3", level: 2, kind: KindRedis, address: DefaultRedisAddress, timeout: DefaultRedisTimeout,
+			breaker: breakerConfig{failures: DefaultBreakerFailures, cooldown: DefaultBreakerCooldown}},
+	}
+	if !slices.Equal(c.tiers, want) {
+		t.Errorf("tiers\n%+v\nwant\n%+v", c.tiers, want)
+	}
+	_, err = parse(cfgOf(map[string]any{"prefill_value_size": int64(4)}, nil, tierSpec{"l1", nil}))
+	if err == nil || !strings.Contains(err.Error(), "prefill_value_size: must be at least 8, got 4") {
+		t.Errorf("schema minimum not checked: %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/perfplan/perfplan/targets"
@@ -39,6 +40,10 @@ var tierLabels = []string{"l1", "l2", "l3"}
 
 func ptr(f float64) *float64 { return &f }
 
+// schema is the cache block's schema. It declares every default and
+// minimum that does not depend on a tier's kind; parse reads them through
+// targets.Schema.Resolve and adds the kind-dependent defaults and the
+// checks a schema cannot express.
 func schema() targets.Schema {
 	return targets.Schema{
 		Attrs: []targets.Attr{
@@ -56,44 +61,61 @@ func schema() targets.Schema {
 		Blocks: []targets.BlockSpec{
 			{
 				Type: "tier", Labels: []string{"name"}, LabelValues: tierLabels, Multi: true, Required: true,
-				Doc: `a cache tier; tiers are "l1", "l2" and "l3", declared in that order, any of them may be left out`,
-				Schema: targets.Schema{Attrs: []targets.Attr{
-					{Name: "kind", Type: targets.String, OneOf: []string{KindOtter, KindBigcache, KindRedis},
-						Doc: `"otter", "bigcache" or "redis"; defaults to otter for l1, bigcache for l2, redis for l3`},
-					{Name: "capacity", Type: targets.Int, Min: ptr(1),
-						Doc: "most entries (otter: exact, W-TinyLFU; bigcache: sizes memory as capacity × entry_size)"},
-					{Name: "ttl", Type: targets.Duration, Default: time.Duration(0), Min: ptr(0),
-						Doc: "lifetime of an entry written to this tier; 0 is no expiry; a promoted entry keeps its remaining lifetime, capped by ttl"},
-					{Name: "entry_size", Type: targets.Int, Min: ptr(16),
-						Doc: "bigcache: expected bytes per entry (key, value, headers); default 512"},
-					{Name: "address", Type: targets.String, Doc: `redis: host:port; default "127.0.0.1:6379"`},
-					{Name: "timeout", Type: targets.Duration, Min: ptr(0),
-						Doc: "redis: the most time one cache operation spends in Redis, all its Redis calls together (also go-redis's dial, read, write and pool timeout); default 100ms"},
-				}, Blocks: []targets.BlockSpec{{
-					Type: "breaker",
-					Doc:  "redis: the circuit breaker that bypasses Redis after consecutive failures",
-					Schema: targets.Schema{Attrs: []targets.Attr{
-						{Name: "failures", Type: targets.Int, Default: int64(DefaultBreakerFailures), Min: ptr(0),
-							Doc: "consecutive failed or timed-out Redis calls that open the breaker; 0 disables it"},
-						{Name: "cooldown", Type: targets.Duration, Default: DefaultBreakerCooldown, Min: ptr(0),
-							Doc: "how long an open breaker bypasses Redis before one probe call decides whether it closes"},
-					}},
-				}}},
+				Doc:    `a cache tier; tiers are "l1", "l2" and "l3", declared in that order, any of them may be left out`,
+				Schema: tierSchema(),
 			},
 			{
-				Type: "loader",
-				Doc:  "the source of truth behind get_or_load",
-				Schema: targets.Schema{Attrs: []targets.Attr{
-					{Name: "latency", Type: targets.Duration, Default: time.Millisecond, Min: ptr(0), Doc: "time one load takes"},
-					{Name: "error_rate", Type: targets.Number, Default: 0.0, Min: ptr(0), Doc: "probability in [0,1] that a load fails"},
-					{Name: "not_found_rate", Type: targets.Number, Default: 0.0, Min: ptr(0),
-						Doc: "fraction in [0,1] of keys for which the loader finds no value (fixed per key)"},
-					{Name: "concurrency", Type: targets.Int, Default: int64(0), Min: ptr(0),
-						Doc: "most loads in flight at once (the origin's connection pool); more wait for a slot, and the wait counts in the latency; 0 is unlimited"},
-				}},
+				Type:   "loader",
+				Doc:    "the source of truth behind get_or_load",
+				Schema: loaderSchema(),
 			},
 		},
 	}
+}
+
+// tierSchema is the schema of a tier block. Its attributes that apply to
+// some tier kinds only have no schema default: parseTier fills them in for
+// the kinds they apply to.
+func tierSchema() targets.Schema {
+	return targets.Schema{Attrs: []targets.Attr{
+		{Name: "kind", Type: targets.String, OneOf: []string{KindOtter, KindBigcache, KindRedis},
+			Doc: `"otter", "bigcache" or "redis"; defaults to otter for l1, bigcache for l2, redis for l3`},
+		{Name: "capacity", Type: targets.Int, Min: ptr(1),
+			Doc: "most entries (otter: exact, W-TinyLFU; bigcache: sizes memory as capacity × entry_size)"},
+		{Name: "ttl", Type: targets.Duration, Default: time.Duration(0), Min: ptr(0),
+			Doc: "lifetime of an entry written to this tier; 0 is no expiry; a promoted entry keeps its remaining lifetime, capped by ttl"},
+		{Name: "entry_size", Type: targets.Int, Min: ptr(16),
+			Doc: "bigcache: expected bytes per entry (key, value, headers); default 512"},
+		{Name: "address", Type: targets.String, Doc: `redis: host:port; default "127.0.0.1:6379"`},
+		{Name: "timeout", Type: targets.Duration, Min: ptr(0),
+			Doc: "redis: the most time one cache operation spends in Redis, all its Redis calls together (also go-redis's dial, read, write and pool timeout); default 100ms"},
+	}, Blocks: []targets.BlockSpec{{
+		Type:   "breaker",
+		Doc:    "redis: the circuit breaker that bypasses Redis after consecutive failures",
+		Schema: breakerSchema(),
+	}}}
+}
+
+// breakerSchema is the schema of a Redis tier's breaker block.
+func breakerSchema() targets.Schema {
+	return targets.Schema{Attrs: []targets.Attr{
+		{Name: "failures", Type: targets.Int, Default: int64(DefaultBreakerFailures), Min: ptr(0),
+			Doc: "consecutive failed or timed-out Redis calls that open the breaker; 0 disables it"},
+		{Name: "cooldown", Type: targets.Duration, Default: DefaultBreakerCooldown, Min: ptr(0),
+			Doc: "how long an open breaker bypasses Redis before one probe call decides whether it closes"},
+	}}
+}
+
+// loaderSchema is the schema of the loader block.
+func loaderSchema() targets.Schema {
+	return targets.Schema{Attrs: []targets.Attr{
+		{Name: "latency", Type: targets.Duration, Default: time.Millisecond, Min: ptr(0), Doc: "time one load takes"},
+		{Name: "error_rate", Type: targets.Number, Default: 0.0, Min: ptr(0), Doc: "probability in [0,1] that a load fails"},
+		{Name: "not_found_rate", Type: targets.Number, Default: 0.0, Min: ptr(0),
+			Doc: "fraction in [0,1] of keys for which the loader finds no value (fixed per key)"},
+		{Name: "concurrency", Type: targets.Int, Default: int64(0), Min: ptr(0),
+			Doc: "most loads in flight at once (the origin's connection pool); more wait for a slot, and the wait counts in the latency; 0 is unlimited"},
+	}}
 }
 
 type tierConfig struct {
@@ -143,56 +165,63 @@ func loaderErr(attr, format string, args ...any) error {
 	return &targets.AttrError{Path: []string{"loader"}, Attr: attr, Err: fmt.Errorf(format, args...)}
 }
 
-// parse checks and decodes a configuration. Errors are *targets.AttrError
+// parse checks and decodes a configuration: the schema's defaults and
+// minimums first (targets.Schema.Resolve, which a configuration decoded
+// from a plan has already passed), then the tiers' kind-dependent defaults
+// and the rules a schema cannot express. Errors are *targets.AttrError
 // values joined with errors.Join.
 func parse(cfg targets.Config) (*config, error) {
-	var errs []error
+	cfg, err := schema().Resolve(cfg)
+	errs := flatten(err)
 	c := &config{
 		prefill:          int(cfg.Int("prefill")),
 		prefillValueSize: int(cfg.Int("prefill_value_size")),
 		negativeTTL:      cfg.Duration("negative_ttl"),
 		negativeCapacity: int(cfg.Int("negative_capacity")),
 		keyPrefix:        cfg.String("key_prefix"),
-		loader:           loaderConfig{latency: time.Millisecond},
 	}
-	if !cfg.Has("prefill_value_size") {
-		c.prefillValueSize = 64
+	var more []error
+	c.tiers, more = parseTiers(cfg.BlocksOf("tier"))
+	errs = append(errs, more...)
+	c.loader, more = parseLoader(cfg)
+	errs = append(errs, more...)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
-	if !cfg.Has("negative_capacity") {
-		c.negativeCapacity = 10_000
-	}
-	if !cfg.Has("key_prefix") {
-		c.keyPrefix = "perfplan:cache:"
-	}
-	if c.prefill < 0 {
-		errs = append(errs, targets.Errorf("prefill", "must not be negative, got %d", c.prefill))
-	}
-	if c.prefillValueSize < 8 {
-		errs = append(errs, targets.Errorf("prefill_value_size", "must be at least 8 (the key stamp), got %d", c.prefillValueSize))
-	}
-	if c.negativeTTL < 0 {
-		errs = append(errs, targets.Errorf("negative_ttl", "must not be negative, got %s", c.negativeTTL))
-	}
-	if c.negativeCapacity < 1 {
-		errs = append(errs, targets.Errorf("negative_capacity", "must be positive, got %d", c.negativeCapacity))
-	}
+	return c, nil
+}
 
-	blocks := cfg.BlocksOf("tier")
-	if len(blocks) == 0 {
-		errs = append(errs, targets.Errorf("tier", "at least one tier block is required"))
+// flatten lists the errors that errors.Join joined in err, so that parse
+// returns one flat list of *targets.AttrError values.
+func flatten(err error) []error {
+	if err == nil {
+		return nil
 	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}
+
+// parseTiers decodes the tier blocks: at least one, labelled l1, l2 or l3,
+// in that order, and at most one of kind redis.
+func parseTiers(blocks []targets.Block) ([]tierConfig, []error) {
+	if len(blocks) == 0 {
+		return nil, []error{targets.Errorf("tier", "at least one tier block is required")}
+	}
+	var tiers []tierConfig
+	var errs []error
 	prev, redisSeen := -1, false
 	for _, b := range blocks {
 		label := ""
 		if len(b.Labels) > 0 {
 			label = b.Labels[0]
 		}
-		level := -1
-		for i, l := range tierLabels {
-			if l == label {
-				level = i
-			}
-		}
+		level := slices.Index(tierLabels, label)
 		if level < 0 {
 			errs = append(errs, tierErr(label, "name", `tier name must be "l1", "l2" or "l3", got %q`, label))
 			continue
@@ -202,126 +231,138 @@ func parse(cfg targets.Config) (*config, error) {
 			continue
 		}
 		prev = level
-		bc := b.Config
-		tc := tierConfig{label: label, level: level, kind: bc.String("kind"), ttl: bc.Duration("ttl")}
-		if tc.kind == "" {
-			tc.kind = []string{KindOtter, KindBigcache, KindRedis}[level]
-		}
-		only := func(attr string, kinds ...string) {
-			if !bc.Has(attr) {
-				return
-			}
-			for _, k := range kinds {
-				if k == tc.kind {
-					return
-				}
-			}
-			errs = append(errs, tierErr(label, attr, "does not apply to a %s tier", tc.kind))
-		}
-		only("capacity", KindOtter, KindBigcache)
-		only("entry_size", KindBigcache)
-		only("address", KindRedis)
-		only("timeout", KindRedis)
-		breakers := bc.BlocksOf("breaker")
-		if len(breakers) > 0 && tc.kind != KindRedis {
-			errs = append(errs, tierErr(label, "breaker", "does not apply to a %s tier", tc.kind))
-		}
-		if tc.ttl < 0 {
-			errs = append(errs, tierErr(label, "ttl", "must not be negative, got %s", tc.ttl))
-		}
-		switch tc.kind {
-		case KindOtter, KindBigcache:
-			tc.capacity = int(bc.Int("capacity"))
-			if !bc.Has("capacity") {
-				tc.capacity = DefaultL1Capacity
-				if tc.kind == KindBigcache {
-					tc.capacity = DefaultL2Capacity
-				}
-			}
-			if tc.capacity < 1 {
-				errs = append(errs, tierErr(label, "capacity", "must be positive, got %d", tc.capacity))
-			}
-			tc.entrySize = int(bc.Int("entry_size"))
-			if !bc.Has("entry_size") {
-				tc.entrySize = DefaultEntrySize
-			}
-			if tc.kind == KindBigcache && tc.entrySize < 16 {
-				errs = append(errs, tierErr(label, "entry_size", "must be at least 16, got %d", tc.entrySize))
-			}
-		case KindRedis:
+		tc, more := parseTier(label, level, b.Config)
+		errs = append(errs, more...)
+		if tc.kind == KindRedis {
 			if redisSeen {
 				errs = append(errs, tierErr(label, "kind", "only one redis tier is supported"))
 			}
 			redisSeen = true
-			tc.address = bc.String("address")
-			if !bc.Has("address") {
-				tc.address = DefaultRedisAddress
-			}
-			if tc.address == "" {
-				errs = append(errs, tierErr(label, "address", "must not be empty"))
-			}
-			tc.timeout = bc.Duration("timeout")
-			if !bc.Has("timeout") {
-				tc.timeout = DefaultRedisTimeout
-			}
-			if tc.timeout <= 0 {
-				errs = append(errs, tierErr(label, "timeout", "must be positive, got %s", tc.timeout))
-			}
-			tc.breaker = breakerConfig{failures: DefaultBreakerFailures, cooldown: DefaultBreakerCooldown}
-			if len(breakers) > 1 {
-				errs = append(errs, tierErr(label, "breaker", "only one breaker block is allowed"))
-			}
-			if len(breakers) > 0 {
-				errs = append(errs, parseBreaker(label, breakers[0].Config, &tc.breaker)...)
-			}
-		default:
-			errs = append(errs, tierErr(label, "kind", "unknown tier kind %q", tc.kind))
 		}
-		c.tiers = append(c.tiers, tc)
+		tiers = append(tiers, tc)
 	}
-
-	if ls := cfg.BlocksOf("loader"); len(ls) > 0 {
-		lc := ls[0].Config
-		if lc.Has("latency") {
-			c.loader.latency = lc.Duration("latency")
-		}
-		c.loader.errorRate = lc.Float("error_rate")
-		c.loader.notFoundRate = lc.Float("not_found_rate")
-		c.loader.concurrency = int(lc.Int("concurrency"))
-		if c.loader.latency < 0 {
-			errs = append(errs, loaderErr("latency", "must not be negative, got %s", c.loader.latency))
-		}
-		if r := c.loader.errorRate; r < 0 || r > 1 || math.IsNaN(r) {
-			errs = append(errs, loaderErr("error_rate", "must be between 0 and 1, got %g", r))
-		}
-		if r := c.loader.notFoundRate; r < 0 || r > 1 || math.IsNaN(r) {
-			errs = append(errs, loaderErr("not_found_rate", "must be between 0 and 1, got %g", r))
-		}
-		if c.loader.concurrency < 0 {
-			errs = append(errs, loaderErr("concurrency", "must not be negative, got %d", c.loader.concurrency))
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return tiers, errs
 }
 
-// parseBreaker decodes a breaker block into bc, which holds the defaults.
-func parseBreaker(label string, cfg targets.Config, bc *breakerConfig) []error {
-	var errs []error
-	if cfg.Has("failures") {
-		n := cfg.Int("failures")
-		if n < 0 || n > math.MaxInt32 {
-			errs = append(errs, breakerErr(label, "failures", "must be between 0 (no breaker) and %d, got %d", math.MaxInt32, n))
-		}
-		bc.failures = int(n)
+// parseTier decodes one tier block, whose schema defaults are filled in:
+// its kind (by default otter for l1, bigcache for l2, redis for l3) and the
+// attributes of that kind, with their kind-dependent defaults.
+func parseTier(label string, level int, bc targets.Config) (tierConfig, []error) {
+	tc := tierConfig{label: label, level: level, kind: bc.String("kind"), ttl: bc.Duration("ttl")}
+	if tc.kind == "" {
+		tc.kind = []string{KindOtter, KindBigcache, KindRedis}[level]
 	}
-	if cfg.Has("cooldown") {
-		bc.cooldown = cfg.Duration("cooldown")
-		if bc.cooldown <= 0 {
-			errs = append(errs, breakerErr(label, "cooldown", "must be positive, got %s", bc.cooldown))
+	errs := checkTierKindAttrs(label, tc.kind, bc)
+	switch tc.kind {
+	case KindOtter, KindBigcache:
+		tc.capacity = DefaultL1Capacity
+		if tc.kind == KindBigcache {
+			tc.capacity = DefaultL2Capacity
 		}
+		if bc.Has("capacity") {
+			tc.capacity = int(bc.Int("capacity"))
+		}
+		tc.entrySize = DefaultEntrySize
+		if bc.Has("entry_size") {
+			tc.entrySize = int(bc.Int("entry_size"))
+		}
+	case KindRedis:
+		errs = append(errs, parseRedisTier(&tc, bc)...)
+	default:
+		errs = append(errs, tierErr(label, "kind", "unknown tier kind %q", tc.kind))
+	}
+	return tc, errs
+}
+
+// checkTierKindAttrs reports the attributes and blocks of a tier that do
+// not apply to its kind.
+func checkTierKindAttrs(label, kind string, bc targets.Config) []error {
+	only := []struct {
+		attr  string
+		kinds []string
+	}{
+		{"capacity", []string{KindOtter, KindBigcache}},
+		{"entry_size", []string{KindBigcache}},
+		{"address", []string{KindRedis}},
+		{"timeout", []string{KindRedis}},
+	}
+	var errs []error
+	for _, o := range only {
+		if bc.Has(o.attr) && !slices.Contains(o.kinds, kind) {
+			errs = append(errs, tierErr(label, o.attr, "does not apply to a %s tier", kind))
+		}
+	}
+	if len(bc.BlocksOf("breaker")) > 0 && kind != KindRedis {
+		errs = append(errs, tierErr(label, "breaker", "does not apply to a %s tier", kind))
 	}
 	return errs
+}
+
+// parseRedisTier decodes a Redis tier's address, timeout and breaker into
+// tc, with their defaults.
+func parseRedisTier(tc *tierConfig, bc targets.Config) []error {
+	var errs []error
+	tc.address = DefaultRedisAddress
+	if bc.Has("address") {
+		tc.address = bc.String("address")
+	}
+	if tc.address == "" {
+		errs = append(errs, tierErr(tc.label, "address", "must not be empty"))
+	}
+	tc.timeout = DefaultRedisTimeout
+	if bc.Has("timeout") {
+		tc.timeout = bc.Duration("timeout")
+	}
+	if tc.timeout == 0 { // below zero is the schema's minimum
+		errs = append(errs, tierErr(tc.label, "timeout", "must be positive, got %s", tc.timeout))
+	}
+	breakers := bc.BlocksOf("breaker")
+	if len(breakers) > 1 {
+		errs = append(errs, tierErr(tc.label, "breaker", "only one breaker block is allowed"))
+	}
+	cfg := breakerSchema().Defaults()
+	if len(breakers) > 0 {
+		cfg = breakers[0].Config
+	}
+	var more []error
+	tc.breaker, more = parseBreaker(tc.label, cfg)
+	return append(errs, more...)
+}
+
+// parseBreaker decodes a breaker block whose schema defaults are filled in.
+func parseBreaker(label string, cfg targets.Config) (breakerConfig, []error) {
+	var errs []error
+	n := cfg.Int("failures")
+	if n > math.MaxInt32 { // below zero is the schema's minimum
+		errs = append(errs, breakerErr(label, "failures", "must be between 0 (no breaker) and %d, got %d", math.MaxInt32, n))
+	}
+	bc := breakerConfig{failures: int(n), cooldown: cfg.Duration("cooldown")}
+	if bc.cooldown == 0 { // below zero is the schema's minimum
+		errs = append(errs, breakerErr(label, "cooldown", "must be positive, got %s", bc.cooldown))
+	}
+	return bc, errs
+}
+
+// parseLoader decodes the loader block, or the loader's defaults when the
+// plan has none.
+func parseLoader(cfg targets.Config) (loaderConfig, []error) {
+	lc := loaderSchema().Defaults()
+	if ls := cfg.BlocksOf("loader"); len(ls) > 0 {
+		lc = ls[0].Config
+	}
+	l := loaderConfig{
+		latency:      lc.Duration("latency"),
+		errorRate:    lc.Float("error_rate"),
+		notFoundRate: lc.Float("not_found_rate"),
+		concurrency:  int(lc.Int("concurrency")),
+	}
+	var errs []error
+	// Below zero is the schema's minimum.
+	if r := l.errorRate; r > 1 {
+		errs = append(errs, loaderErr("error_rate", "must be between 0 and 1, got %g", r))
+	}
+	if r := l.notFoundRate; r > 1 {
+		errs = append(errs, loaderErr("not_found_rate", "must be between 0 and 1, got %g", r))
+	}
+	return l, errs
 }

@@ -9,8 +9,6 @@ package main
 import (
 	"context"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/perfplan/perfplan/cli"
 	"github.com/perfplan/perfplan/targets"
@@ -35,9 +33,10 @@ func main() {
 			return &target{in: cfg.String("panic_in")}, nil
 		},
 	})
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(cli.Main(ctx, cli.Env{Args: os.Args[1:], Registry: reg, Stdout: os.Stdout, Stderr: os.Stderr, Environ: os.Environ()}))
+	ctx, env, stop := cli.DefaultEnv(context.Background(), os.Args[1:], reg)
+	code := cli.Main(ctx, env)
+	stop()
+	os.Exit(code)
 }
 
 type target struct {

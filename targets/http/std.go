@@ -1,0 +1,247 @@
+package http
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"io"
+	"math/rand/v2"
+	"net"
+	nethttp "net/http"
+	"net/http/httptrace"
+	"net/textproto"
+	"net/url"
+	"sync/atomic"
+	"time"
+
+	"github.com/perfplan/perfplan/targets"
+)
+
+// stdClient is the net/http client, for HTTP/2 (ALPN over TLS, or h2c),
+// phase timing, and HTTP/1.1 when the plan asks for it. Redirects are not
+// followed: a 3xx is the response.
+type stdClient struct {
+	t  *target
+	hc *nethttp.Client
+	tr *nethttp.Transport
+	// base is the time origin of phase timings.
+	base time.Time
+}
+
+func newStdClient(t *target) (*stdClient, error) {
+	c := t.cfg
+	tr := &nethttp.Transport{
+		// Never a proxy from the environment: the plan names the server.
+		Proxy: nil,
+		DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
+			return t.dial(ctx, addr)
+		},
+		TLSHandshakeTimeout: c.ConnectTimeout,
+		MaxIdleConnsPerHost: t.maxConns(),
+		MaxConnsPerHost:     c.MaxConnections,
+		IdleConnTimeout:     90 * time.Second,
+		DisableKeepAlives:   !c.KeepAlive,
+		DisableCompression:  true,
+		ForceAttemptHTTP2:   true,
+	}
+	var p nethttp.Protocols
+	switch c.Protocol {
+	case ProtoHTTP1:
+		p.SetHTTP1(true)
+	case ProtoH2:
+		p.SetHTTP2(true)
+	case ProtoH2C:
+		p.SetUnencryptedHTTP2(true)
+	default:
+		p.SetHTTP1(true)
+		p.SetHTTP2(c.https())
+	}
+	tr.Protocols = &p
+	if c.https() {
+		tc, err := c.tlsConfig()
+		if err != nil {
+			return nil, err
+		}
+		tr.TLSClientConfig = tc
+	}
+	hc := &nethttp.Client{
+		Transport: tr,
+		CheckRedirect: func(*nethttp.Request, []*nethttp.Request) error {
+			return nethttp.ErrUseLastResponse
+		},
+	}
+	return &stdClient{t: t, hc: hc, tr: tr, base: time.Now()}, nil
+}
+
+func (sc *stdClient) close() { sc.tr.CloseIdleConnections() }
+
+func (sc *stdClient) probe(ctx context.Context) error {
+	timeout := sc.t.cfg.RequestTimeout
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := nethttp.NewRequestWithContext(ctx, "GET", sc.t.probeURL(), nil)
+	if err != nil {
+		return err
+	}
+	req.Header = header(mergeHeaders(sc.t.cfg.Headers, nil))
+	resp, err := sc.hc.Do(req)
+	if err != nil {
+		return classify(err, sc.t.cfg, timeout)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.Body.Close()
+}
+
+// header returns the headers as net/http keeps them, canonical, so that
+// its own (User-Agent) do not come twice.
+func header(h [][2]string) nethttp.Header {
+	out := make(nethttp.Header, len(h))
+	for _, kv := range h {
+		out[textproto.CanonicalMIMEHeaderKey(kv[0])] = []string{kv[1]}
+	}
+	return out
+}
+
+// stdOp is a worker's prepared op.
+type stdOp struct {
+	cfg        *OpConfig
+	header     nethttp.Header
+	path, body tmpl
+	dynPath    bool
+	dynBody    bool
+	uri        string // the request URI of a literal path
+	staticBody []byte
+}
+
+type stdWorker struct {
+	sc  *stdClient
+	id  int
+	c   *counters
+	ph  *phaseRec
+	ops []stdOp
+	uri []byte
+	// body is the expanded body of an op with a body template.
+	body []byte
+	// buf receives response bodies, which are discarded.
+	buf []byte
+
+	trace *httptrace.ClientTrace
+	// Phase timing marks (nanoseconds since sc.base): the trace's
+	// callbacks run on net/http's goroutines.
+	reqStart, connStart, tlsStart atomic.Int64
+}
+
+func (sc *stdClient) newWorker(id int, c *counters, ph *phaseRec) (targets.Worker, error) {
+	w := &stdWorker{sc: sc, id: id, c: c, ph: ph, buf: make([]byte, 32<<10)}
+	rng := rand.New(rand.NewChaCha8(seed(id)))
+	basePath := sc.t.cfg.BaseURL.EscapedPath()
+	for i := range sc.t.cfg.Ops {
+		oc := &sc.t.cfg.Ops[i]
+		op := stdOp{cfg: oc, header: header(mergeHeaders(sc.t.cfg.Headers, oc.Headers)), path: compile(oc.Path), body: compile(oc.Body)}
+		op.dynPath = !op.path.literal()
+		if !op.dynPath {
+			op.uri = basePath + string(op.path.appendTo(nil, 0, id, nil))
+		}
+		switch {
+		case oc.BodySize > 0:
+			op.staticBody = randomBytes(rng, oc.BodySize)
+		case oc.HasBody && !op.body.literal():
+			op.dynBody = true
+		case oc.HasBody:
+			op.staticBody = op.body.appendTo([]byte{}, 0, id, nil)
+		}
+		w.ops = append(w.ops, op)
+	}
+	if ph != nil {
+		w.trace = w.newTrace()
+	}
+	return w, nil
+}
+
+func (w *stdWorker) now() int64 { return int64(time.Since(w.sc.base)) }
+
+// newTrace returns the worker's phase-timing trace.
+func (w *stdWorker) newTrace() *httptrace.ClientTrace {
+	since := func(mark *atomic.Int64) time.Duration { return time.Duration(w.now() - mark.Load()) }
+	return &httptrace.ClientTrace{
+		ConnectStart: func(string, string) { w.connStart.Store(w.now()) },
+		ConnectDone: func(_, _ string, err error) {
+			if err == nil {
+				w.ph.record(phaseConnect, since(&w.connStart))
+			}
+		},
+		TLSHandshakeStart: func() { w.tlsStart.Store(w.now()) },
+		TLSHandshakeDone: func(_ tls.ConnectionState, err error) {
+			if err == nil {
+				w.ph.record(phaseTLS, since(&w.tlsStart))
+			}
+		},
+		GotFirstResponseByte: func() { w.ph.record(phaseTTFB, since(&w.reqStart)) },
+	}
+}
+
+// Do sends the op's request and reads its response to the end.
+func (w *stdWorker) Do(ctx context.Context, r *targets.Request) error {
+	op := &w.ops[r.Op]
+	cfg := w.sc.t.cfg
+	uri := op.uri
+	if op.dynPath {
+		w.uri = op.path.appendTo(append(w.uri[:0], cfg.BaseURL.EscapedPath()...), r.Key, w.id, r.Value)
+		uri = string(w.uri)
+	}
+	rctx, cancel := context.WithTimeout(ctx, op.cfg.Timeout)
+	defer cancel()
+	if w.trace != nil {
+		rctx = httptrace.WithClientTrace(rctx, w.trace)
+	}
+	req := (&nethttp.Request{
+		Method:     op.cfg.Method,
+		URL:        &url.URL{Scheme: cfg.BaseURL.Scheme, Host: cfg.BaseURL.Host, Opaque: uri},
+		Proto:      "HTTP/1.1",
+		ProtoMajor: 1,
+		ProtoMinor: 1,
+		Header:     op.header,
+		Host:       cfg.BaseURL.Host,
+	}).WithContext(rctx)
+	if op.cfg.HasBody {
+		body := op.staticBody
+		if op.dynBody {
+			w.body = op.body.appendTo(w.body[:0], r.Key, w.id, r.Value)
+			body = w.body
+		}
+		req.ContentLength = int64(len(body))
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		if len(body) == 0 {
+			req.Body = nethttp.NoBody
+		}
+	}
+	w.c.requests.Add(1)
+	if w.trace != nil {
+		w.reqStart.Store(w.now())
+	}
+	resp, err := w.sc.hc.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return w.c.fail(classify(err, cfg, op.cfg.Timeout))
+	}
+	w.c.status(resp.StatusCode)
+	var rerr error
+	for rerr == nil {
+		_, rerr = resp.Body.Read(w.buf)
+	}
+	_ = resp.Body.Close()
+	if rerr != io.EOF {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return w.c.fail(classify(rerr, cfg, op.cfg.Timeout))
+	}
+	if !op.cfg.Success.Has(resp.StatusCode) {
+		w.c.errs[ClassStatus].Add(1)
+		return w.sc.t.statusErr(resp.StatusCode)
+	}
+	return nil
+}
