@@ -276,6 +276,10 @@ func (w *Waiter) wait(dl, now time.Duration, cancel <-chan struct{}, polled bool
 		if d <= 0 {
 			return now, true
 		}
+		// The generation is read before cancel is looked at: an
+		// Interrupt that follows a cancel this look misses then moves
+		// it, and the timer file's wait ends as soon as it is armed.
+		gen := s.gen.Load()
 		select {
 		case <-cancel:
 			return now, false
@@ -301,7 +305,7 @@ func (w *Waiter) wait(dl, now time.Duration, cancel <-chan struct{}, polled bool
 			// no spin.
 			sleep = d
 		case sleep > 0:
-		case s.precise && w.precise(dl-lead, polled):
+		case s.precise && w.precise(dl-lead, gen, polled):
 			now = time.Since(s.base)
 			continue
 		case s.precise:
@@ -338,17 +342,18 @@ func (w *Waiter) timerWait(d time.Duration, cancel <-chan struct{}) bool {
 }
 
 // precise waits in phase 2 until wake (an offset from s.base) on a timer
-// file, and feeds the lateness of the wake-up to the lead estimate. off
+// file, unless an Interrupt moves the Sleeper's generation past gen, and
+// feeds the lateness of the wake-up to the lead estimate. off
 // hands the wait to the file's goroutine (see Sleep). It returns false,
 // without waiting, when no timer file is free or one could not be armed.
-func (w *Waiter) precise(wake time.Duration, off bool) bool {
+func (w *Waiter) precise(wake time.Duration, gen uint64, off bool) bool {
 	s := w.s
-	tf := s.take()
+	tf := s.take(off)
 	if tf == nil {
 		return false
 	}
 	s.busy.Add(1)
-	r := fileWait{wake, s.gen.Load()}
+	r := fileWait{wake, gen}
 	var armed, fired bool
 	if off {
 		armed, fired = tf.waitOff(r)
@@ -372,8 +377,9 @@ func (w *Waiter) precise(wake time.Duration, off bool) bool {
 func (s *Sleeper) saturated() bool { return s.busy.Load() >= s.max.Load() }
 
 // take returns an idle timer file, or makes one below the limit; nil when
-// there is none, or the Sleeper is closed.
-func (s *Sleeper) take() *timerFile {
+// there is none, or the Sleeper is closed. small is set for a wait that
+// must keep the smallest stack (see grow).
+func (s *Sleeper) take(small bool) *timerFile {
 	if s.closed.Load() {
 		return nil
 	}
@@ -382,15 +388,19 @@ func (s *Sleeper) take() *timerFile {
 		return f
 	default:
 	}
-	return s.grow()
+	return s.grow(small)
 }
 
-// grow makes a timer file, below the limit. It gives up when another
-// goroutine holds the lock (making a file, which takes system calls): a
-// goroutine blocked on a mutex here would need more than the smallest
-// stack (see wait).
-func (s *Sleeper) grow() *timerFile {
-	if !s.mu.TryLock() {
+// grow makes a timer file, below the limit. With small, it gives up when
+// another goroutine holds the lock (making a file, which takes system
+// calls): a goroutine blocked on a mutex would need more than the smallest
+// stack (see wait), so that wait uses a Go timer instead. Other waits
+// wait for the lock, so that a burst of waits at start-up all get timer
+// files.
+func (s *Sleeper) grow(small bool) *timerFile {
+	if !small {
+		s.mu.Lock()
+	} else if !s.mu.TryLock() {
 		return nil
 	}
 	defer s.mu.Unlock()
