@@ -72,11 +72,13 @@ Usage:
   perfplan run [flags] PLAN...       run plans, check assertions, print results
   perfplan validate [flags] PLAN...  load and check plans without running them
   perfplan fmt [-check] [-diff] PATH...  rewrite plan files in canonical format
-  perfplan report [--format F] RUN.json  render a saved run (table, markdown, csv, junit, json)
+  perfplan report [--format F] RUN.json  render a saved run (table, markdown, csv, junit, json, html)
   perfplan compare BASE.json NEW.json    compare two runs with statistics, like benchstat
+                                         (--format table, markdown or html)
   perfplan merge [flags] RUN.json...     join the runs of segments (run --segment I/N) into one
                                          run, re-evaluate its assertions and exit with its verdict
   perfplan history [PLAN] [--metric M]   show stored runs, trends and change points
+                                         (--format table or html)
   perfplan targets                   list the registered target kinds
   perfplan version                   print the version
 

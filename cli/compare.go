@@ -3,7 +3,9 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -61,6 +63,7 @@ func compareCommand(env Env, args []string) int {
 	fs.Var(percentFlag{&opts.Cutoffs.Critical}, "critical", "regression size rated Critical")
 	fs.Var(percentFlag{&opts.Cutoffs.High}, "high", "regression size rated High")
 	fs.Var(percentFlag{&opts.Cutoffs.Medium}, "medium", "regression size rated Medium (smaller significant ones are Low)")
+	format := fs.String("format", "table", "output format: "+strings.Join(compareFormats, ", "))
 	var noColor bool
 	addNoColorFlag(fs, &noColor)
 	pos, code, done := parseCommand(fs, args)
@@ -69,6 +72,10 @@ func compareCommand(env Env, args []string) int {
 	}
 	if err := checkCutoffs(opts.Cutoffs.Medium, opts.Cutoffs.High, opts.Cutoffs.Critical); err != nil {
 		fmt.Fprintln(env.Stderr, "perfplan compare:", err)
+		return ExitUsage
+	}
+	if !slices.Contains(compareFormats, *format) {
+		fmt.Fprintf(env.Stderr, "perfplan compare: unknown format %q (want %s)\n", *format, strings.Join(compareFormats, ", "))
 		return ExitUsage
 	}
 	if len(pos) != 2 {
@@ -91,7 +98,8 @@ func compareCommand(env Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "perfplan", err)
 		return ExitUsage
 	}
-	if err := res.WriteStyled(env.Stdout, compare.Style{Color: colorOn(env, noColor, env.StdoutTTY)}); err != nil {
+	style := compare.Style{Color: colorOn(env, noColor, env.StdoutTTY)}
+	if err := writeComparison(env.Stdout, res, *format, style, base, next); err != nil {
 		fmt.Fprintln(env.Stderr, "perfplan compare:", err)
 		return ExitFailed
 	}
@@ -99,4 +107,19 @@ func compareCommand(env Env, args []string) int {
 		return ExitFailed
 	}
 	return ExitOK
+}
+
+// compareFormats are perfplan compare's --format values.
+var compareFormats = []string{"table", "markdown", "html"}
+
+// writeComparison renders res in format: the benchstat-like table (in
+// style), Markdown for a pull request, or the HTML compare view.
+func writeComparison(w io.Writer, res *compare.Result, format string, style compare.Style, base, next *report.Document) error {
+	switch format {
+	case "markdown":
+		return res.WriteMarkdown(w)
+	case "html":
+		return res.WriteHTML(w, base, next)
+	}
+	return res.WriteStyled(w, style)
 }

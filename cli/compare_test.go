@@ -96,7 +96,8 @@ func TestReportCommand(t *testing.T) {
 		{"csv", ExitOK, "plan,repetition"},
 		{"junit", ExitOK, "<testsuites"},
 		{"json", ExitOK, `"schema_version": 1`},
-		{"html", ExitUsage, ""},
+		{"html", ExitOK, "<!DOCTYPE html>"},
+		{"pdf", ExitUsage, ""},
 	} {
 		t.Run(tc.format, func(t *testing.T) {
 			t.Parallel()

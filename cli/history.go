@@ -30,6 +30,7 @@ func historyCommand(env Env, args []string) int {
 	fs.Var(percentFlag{&opts.MinMagnitude}, "min-magnitude", "smallest relative shift reported as a change point (e.g. 5%)")
 	var last int
 	intVar(fs, &last, "last", 30, intRange{min: 0, max: math.MaxInt}, "print at most `N` of the latest points per series (0 = all)")
+	format := fs.String("format", "table", "output format: table, or html (a chart per series with its change points)")
 	var noColor bool // history prints no colour; accepted as every command accepts it
 	addNoColorFlag(fs, &noColor)
 	pos, code, done := parseCommand(fs, args)
@@ -38,6 +39,10 @@ func historyCommand(env Env, args []string) int {
 	}
 	if len(pos) > 1 {
 		fmt.Fprintln(env.Stderr, "perfplan history: at most one plan name")
+		return ExitUsage
+	}
+	if *format != "table" && *format != "html" {
+		fmt.Fprintf(env.Stderr, "perfplan history: unknown format %q (want table or html)\n", *format)
 		return ExitUsage
 	}
 	plan := ""
@@ -53,6 +58,13 @@ func historyCommand(env Env, args []string) int {
 		return ExitUsage
 	}
 	defer store.Close()
+	if *format == "html" {
+		if err := writeHistoryHTML(context.Background(), env.Stdout, store, plan, metrics, opts); err != nil {
+			fmt.Fprintln(env.Stderr, "perfplan history:", err)
+			return ExitFailed
+		}
+		return ExitOK
+	}
 	if err := printHistory(context.Background(), env.Stdout, store, plan, metrics, opts, last); err != nil {
 		fmt.Fprintln(env.Stderr, "perfplan history:", err)
 		return ExitFailed

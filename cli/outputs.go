@@ -27,6 +27,9 @@ type resultFile struct {
 func (f *runFlags) resultFiles() []resultFile {
 	var files []resultFile
 	for _, o := range f.outs {
+		if o.format == promFormat {
+			continue // pushed while the run goes on (liveOutputs)
+		}
 		files = append(files, resultFile{flag: "--out " + o.format + "=" + o.path, format: o.format, path: o.path})
 	}
 	if f.saveBaseline != "" {

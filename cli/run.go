@@ -16,6 +16,7 @@ import (
 	"github.com/perfplan/perfplan/history"
 	"github.com/perfplan/perfplan/plan"
 	"github.com/perfplan/perfplan/report"
+	"github.com/perfplan/perfplan/report/promwrite"
 )
 
 // quickScale is the duration scale of --quick and --mode quick.
@@ -32,8 +33,12 @@ func (f outFlag) Set(s string) error {
 	if !ok || path == "" {
 		return fmt.Errorf("want FORMAT=PATH, got %q", s)
 	}
-	if _, known := report.Writers()[format]; !known {
-		return fmt.Errorf("unknown format %q (known: %s)", format, strings.Join(report.FormatNames(), ", "))
+	if format == promFormat {
+		if err := promwrite.CheckURL(path); err != nil {
+			return fmt.Errorf("%s=%s: %v", promFormat, path, err)
+		}
+	} else if _, known := report.Writers()[format]; !known {
+		return fmt.Errorf("unknown format %q (known: %s, and %s=URL)", format, strings.Join(report.FormatNames(), ", "), promFormat)
 	}
 	*f.outs = append(*f.outs, output{format, path})
 	return nil
@@ -126,7 +131,8 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 // define adds the run flags to fs.
 func (f *runFlags) define(fs *flag.FlagSet) {
 	addVarFlags(fs, &f.vars)
-	fs.Var(outFlag{&f.outs}, "out", "write results as FORMAT=PATH (repeatable); formats: "+strings.Join(report.FormatNames(), ", "))
+	fs.Var(outFlag{&f.outs}, "out", "write results as FORMAT=PATH (repeatable); formats: "+strings.Join(report.FormatNames(), ", ")+
+		"; prometheus=URL pushes live metrics to a Prometheus remote-write endpoint")
 	fs.StringVar(&f.mode, "mode", modeFull, modeHelp)
 	fs.BoolVar(&f.quick, "quick", false, fmt.Sprintf("scale every scenario duration by %g for smoke runs", quickScale))
 	float64Var(fs, &f.scale, "duration-scale", 1, floatRange{min: minDurationScale, max: maxDurationScale}, "multiply every scenario duration by `F`")
@@ -194,6 +200,9 @@ type preparedRun struct {
 	// regression is the base of --mode regression.
 	regression regressionBase
 	tableOpts  report.TableOptions
+	// live are the outputs that receive metrics while the run goes on
+	// (--out prometheus=URL).
+	live *liveOutputs
 }
 
 // regressionBase is what --mode regression compares a run with.
@@ -246,6 +255,10 @@ func prepareRun(ctx context.Context, env Env, f *runFlags, paths []string) (*pre
 		r.baseline = report.NewBaseline(baseDoc, baseSource)
 	}
 	r.tableOpts = report.TableOptions{Color: colorOn(env, f.noColor, env.StdoutTTY)}
+	if r.live, err = startLiveOutputs(env, f); err != nil {
+		fmt.Fprintln(env.Stderr, "perfplan run:", err)
+		return nil, ExitUsage
+	}
 	return r, ExitOK
 }
 
@@ -323,6 +336,7 @@ func (r *preparedRun) repetitions(ctx context.Context, env Env) (*report.Documen
 		}
 	}
 	doc.End = time.Now()
+	r.live.close(env.Stderr)
 	return doc, out
 }
 
@@ -342,7 +356,7 @@ func (r *preparedRun) runPlan(ctx context.Context, env Env, doc *report.Document
 	}
 	res, err := executor.Run(ctx, p, executor.Options{
 		Abort:         env.Abort,
-		DurationScale: r.scale, Observer: prog, NoAbort: f.noAbort, Baseline: baselineFunc(r.baseline, p.Name),
+		DurationScale: r.scale, Observer: r.live.observer(p.Name, prog, env.Stderr), NoAbort: f.noAbort, Baseline: baselineFunc(r.baseline, p.Name),
 		StartAt: startAt,
 	})
 	prog.Close()
@@ -394,6 +408,7 @@ func (r *preparedRun) finish(ctx context.Context, env Env, doc *report.Document,
 	if !writeRunOutputs(env, doc, r.flags) {
 		code = ExitOutput
 	}
+	appendStepSummary(env, doc)
 	switch {
 	case r.flags.noHistory:
 	case !r.flags.segment.Whole():

@@ -23,10 +23,7 @@ import (
 // to one of them is accepted while the file is missing; once it exists it
 // is checked like any other. Remove an entry when its file has arrived.
 var pendingPages = map[string]bool{
-	"docs/reports.md":     true,
-	"docs/gating-ci.md":   true,
 	"docs/performance.md": true,
-	"docs/report.png":     true,
 }
 
 // Fragment harnesses. A plan snippet that is not a whole plan says which

@@ -544,15 +544,25 @@ func (e *breakpoint) closeRow() {
 		row.step.Throughput = float64(row.step.Ops) / secs
 		row.step.Rate = row.due / secs * e.unit.Seconds()
 	}
-	// The nominal rate where it is constant: a step, or the recovery.
+	// The nominal rate where it is constant: a step, or the recovery. A
+	// row whose intervals reach into another step (a collector that ran
+	// late on a loaded machine) keeps the mean intended rate over its span.
 	switch {
 	case row.key < 0:
 		row.step.Rate = e.spec.RecoveryRate
-	case !e.spec.Ramp:
+	case !e.spec.Ramp && !e.spansSteps(row):
 		row.step.Rate = e.spec.RateAt(time.Duration(row.key) * e.spec.StepDuration)
 	}
 	row.step.P99 = time.Duration(metrics.Summarize(row.hist.MergedLat()).P99)
 	e.res.Steps = append(e.res.Steps, row.step)
+}
+
+// spansSteps reports whether a search row's span reaches more than half an
+// interval into the step before or after its own.
+func (e *breakpoint) spansSteps(row *bpRow) bool {
+	d, slack := e.spec.StepDuration, e.spec.Interval/2
+	from := time.Duration(row.key) * d
+	return row.step.Start < from-slack || row.step.End > from+d+slack
 }
 
 // broke ends the search at t1: the condition has held since streakStart.
@@ -626,7 +636,9 @@ func (e *breakpoint) end(s *scenarioRun, t1 time.Duration) {
 // search that the collector did not conclude was cut short: by an
 // interrupt or an abort, or by the schedule running out between ticks.
 func (e *breakpoint) result(elapsed time.Duration, stopped bool) *BreakpointResult {
-	if e.phase != "" && stopped {
+	// A run stopped mid-search, or one whose search broke in the very
+	// last interval (its recovery never watched), did not conclude.
+	if e.phase != "" && stopped || e.phase == phaseRecovery {
 		e.res.Incomplete = true
 	}
 	switch e.phase {

@@ -50,16 +50,31 @@ type Resources struct {
 	Heap []HeapPoint `json:"heap_series,omitempty"`
 }
 
-// HeapPoint is one heap sample. Live is the heap marked live by the most
-// recent GC cycle (runtime/metrics /gc/heap/live:bytes), which does not
-// saw-tooth with garbage the way InUse does; the leak regression uses it.
-// GCs counts the GC cycles completed since the scenario started: Live
-// changes only when it does.
+// HeapPoint is one resource sample, taken once per snapshot interval. Live
+// is the heap marked live by the most recent GC cycle (runtime/metrics
+// /gc/heap/live:bytes), which does not saw-tooth with garbage the way InUse
+// does; the leak regression uses it. GCs counts the GC cycles completed
+// since the scenario started: Live changes only when it does.
+//
+// CPUPercent, RSS, GCPauseMax and Goroutines describe the interval that
+// ends at Offset (added within schema version 1, for the HTML report's
+// resource charts and live metrics; zero in older documents).
 type HeapPoint struct {
 	Offset time.Duration `json:"offset_ns"`
 	Live   int64         `json:"live_bytes"`
 	InUse  int64         `json:"in_use_bytes"`
 	GCs    int64         `json:"gc_cycles"`
+	// CPUPercent is the process's CPU time over the interval, in percent
+	// of one core.
+	CPUPercent float64 `json:"cpu_percent,omitempty"`
+	// RSS is the resident set size when sampled.
+	RSS int64 `json:"rss_bytes,omitempty"`
+	// GCPauseMax is the longest stop-the-world pause of the GC cycles
+	// that ended in the interval (a bucket bound of the runtime's
+	// histogram); 0 when none did.
+	GCPauseMax time.Duration `json:"gc_pause_max_ns,omitempty"`
+	// Goroutines is the number of goroutines when sampled.
+	Goroutines int64 `json:"goroutines,omitempty"`
 }
 
 // Soak is the soak analysis of one scenario.
@@ -123,6 +138,12 @@ type resourceSampler struct {
 	goroutines int64
 	heap       []HeapPoint
 	limit      int
+	// cpuPrev, wallPrev and pausesPrev are the CPU times, the wall clock
+	// and the GC pause counts at the previous sample: HeapPoint's
+	// per-interval figures are measured from them.
+	cpuPrev    [2]float64
+	wallPrev   time.Time
+	pausesPrev []uint64
 }
 
 func newResourceSampler(limit int) *resourceSampler {
@@ -137,7 +158,9 @@ func newResourceSampler(limit int) *resourceSampler {
 	r.allocs0 = r.uint(rmAllocs)
 	if h := r.hist(rmGCPauses); h != nil {
 		r.pauses0 = append([]uint64(nil), h.Counts...)
+		r.pausesPrev = append([]uint64(nil), h.Counts...)
 	}
+	r.cpuPrev, r.wallPrev = r.cpu0, r.wall0
 	return r
 }
 
@@ -161,11 +184,22 @@ func (r *resourceSampler) sample(at time.Duration) {
 	inUse := int64(r.uint(rmHeapObjects))
 	r.heapPeak = max(r.heapPeak, inUse)
 	r.heapEnd = inUse
-	r.goroutines = max(r.goroutines, int64(r.uint(rmGoroutines)))
-	if rss := readRSS(r.pageSize); rss > r.rssPeak {
-		r.rssPeak = rss
+	goroutines := int64(r.uint(rmGoroutines))
+	r.goroutines = max(r.goroutines, goroutines)
+	rss := readRSS(r.pageSize)
+	r.rssPeak = max(r.rssPeak, rss)
+	p := HeapPoint{Offset: at, Live: int64(r.uint(rmHeapLive)), InUse: inUse, GCs: int64(r.uint(rmGCCycles) - r.gc0), RSS: rss, Goroutines: goroutines}
+	u, s := cpuTimes()
+	now := time.Now()
+	if sec := now.Sub(r.wallPrev).Seconds(); sec > 0 {
+		p.CPUPercent = (u - r.cpuPrev[0] + s - r.cpuPrev[1]) / sec * 100
 	}
-	r.heap = append(r.heap, HeapPoint{Offset: at, Live: int64(r.uint(rmHeapLive)), InUse: inUse, GCs: int64(r.uint(rmGCCycles) - r.gc0)})
+	r.cpuPrev, r.wallPrev = [2]float64{u, s}, now
+	if h := r.hist(rmGCPauses); h != nil {
+		_, p.GCPauseMax = pauseQuantiles(h, r.pausesPrev)
+		r.pausesPrev = append(r.pausesPrev[:0], h.Counts...)
+	}
+	r.heap = append(r.heap, p)
 	if r.limit > 1 && len(r.heap) >= r.limit {
 		// Keep every other point, as the series does.
 		out := r.heap[:0]

@@ -66,6 +66,38 @@ type Observer interface {
 	ScenarioEnd(r *ScenarioResult)
 }
 
+// IntervalObserver is an Observer that also receives each snapshot
+// interval's figures, per operation, with the process's resources (perfplan
+// run --out prometheus). The run computes them only for an observer that
+// implements it, on the collector goroutine, right after Progress.
+type IntervalObserver interface {
+	Observer
+	Interval(iv Interval)
+}
+
+// Interval is the figures of one snapshot interval of a running scenario.
+type Interval struct {
+	Scenario string
+	// Elapsed is the end of the interval from the scenario's start, and
+	// Length its length.
+	Elapsed, Length time.Duration
+	// Total and Ops (one per workload op, in workload order) are the
+	// interval's own figures: operations and errors completed in it,
+	// Throughput over Length, and the latency, service time and schedule
+	// lag of the operations completed in it (dropped iterations count in
+	// Latency with their lateness, as in the result). Their histograms
+	// are nil.
+	Total OpStats
+	Ops   []OpStats
+	// ActiveVUs is the number of workers now; Dropped counts the
+	// iterations dropped since the scenario started.
+	ActiveVUs int
+	Dropped   int64
+	// Resources is the process's resource sample taken at the end of the
+	// interval; nil when sampling is off (Options.NoResources).
+	Resources *HeapPoint
+}
+
 // Progress is a live view of one scenario.
 type Progress struct {
 	Scenario string
@@ -270,11 +302,15 @@ type LatencyStats struct {
 // SeriesPoint is one interval of a scenario's time series.
 type SeriesPoint struct {
 	// Offset is the end of the interval, from the scenario's start.
-	Offset             time.Duration
-	Ops, Errors        int64
-	Throughput         float64
-	P50, P90, P99, Max time.Duration
-	ActiveVUs          int
+	Offset                  time.Duration
+	Ops, Errors             int64
+	Throughput              float64
+	P50, P90, P95, P99, Max time.Duration
+	// LagP99 is the schedule lag's p99 over the interval (open models;
+	// 0 in closed ones).
+	LagP99 time.Duration
+	// ActiveVUs is the most workers live at once during the interval.
+	ActiveVUs int
 }
 
 // AssertionResult is the outcome of one assertion.

@@ -586,3 +586,26 @@ func (l *lockedObserver) ScenarioEnd(r *ScenarioResult) {
 	defer l.mu.Unlock()
 	l.o.ScenarioEnd(r)
 }
+
+// Interval forwards iv when the observer is an IntervalObserver.
+func (l *lockedObserver) Interval(iv Interval) {
+	if io, ok := l.o.(IntervalObserver); ok {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		io.Interval(iv)
+	}
+}
+
+// intervalObserver returns o as an IntervalObserver when it (or the
+// observer it serialises) is one, and nil otherwise: the interval figures
+// are computed only for an observer that wants them.
+func intervalObserver(o Observer) IntervalObserver {
+	if l, ok := o.(*lockedObserver); ok {
+		if _, ok := l.o.(IntervalObserver); !ok {
+			return nil
+		}
+		return l
+	}
+	io, _ := o.(IntervalObserver)
+	return io
+}

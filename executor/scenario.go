@@ -108,8 +108,13 @@ type pool struct {
 	nworkers atomic.Int64
 	live     atomic.Int64
 	vusMax   atomic.Int64
-	dropped  atomic.Int64
-	cut      atomic.Int64
+	// vusPeak is the most workers live since the collector's last series
+	// interval: a series point shows the interval's peak, not the count at
+	// the instant the collector happened to look (a collector that runs
+	// late would otherwise miss a whole plateau).
+	vusPeak atomic.Int64
+	dropped atomic.Int64
+	cut     atomic.Int64
 }
 
 // openPool is the open models' pacing: the schedule, the claim counter, the
@@ -244,12 +249,24 @@ func (s *scenarioRun) broadcast() {
 }
 
 func (s *scenarioRun) noteLive(n int64) {
+	raise(&s.vusPeak, n)
+	raise(&s.vusMax, n)
+}
+
+// raise sets v to n when n is larger.
+func raise(v *atomic.Int64, n int64) {
 	for {
-		m := s.vusMax.Load()
-		if n <= m || s.vusMax.CompareAndSwap(m, n) {
+		m := v.Load()
+		if n <= m || v.CompareAndSwap(m, n) {
 			return
 		}
 	}
+}
+
+// intervalVUs returns the most workers live since its last call, and starts
+// the next interval from the count live now.
+func (s *scenarioRun) intervalVUs() int {
+	return int(max(s.vusPeak.Swap(s.live.Load()), s.live.Load()))
 }
 
 func (s *scenarioRun) addError(format string, args ...any) {
@@ -534,6 +551,9 @@ type collector struct {
 	lastPoint time.Duration    // offset of the last series point
 	failing   []time.Duration  // per assertion: when it started failing, -1 if passing
 	res       *resourceSampler // nil when disabled
+	// lagScratch is reused to merge the operations' schedule lags for
+	// the series (pendLag).
+	lagScratch *hdrhistogram.Histogram
 }
 
 func newCollector(s *scenarioRun) *collector {
@@ -593,7 +613,7 @@ func (c *collector) tick() {
 	if dt > 0 {
 		rate = float64(ops) / dt
 	}
-	c.addPoint(now, ops, errs, int(s.live.Load()), false)
+	c.addPoint(now, ops, errs, s.intervalVUs(), false)
 	if c.res != nil {
 		c.res.sample(now)
 	}
@@ -614,8 +634,53 @@ func (c *collector) tick() {
 			Done:      cops,
 			Total:     s.ex.total(),
 		})
+		if io := intervalObserver(s.observer); io != nil {
+			io.Interval(c.intervalFigures(now, now-prev))
+		}
 	}
 	c.evalAbort(now)
+}
+
+// intervalFigures returns the figures of the interval just collected, of length
+// length and ending at now, for an IntervalObserver.
+func (c *collector) intervalFigures(now, length time.Duration) Interval {
+	s := c.s
+	secs := length.Seconds()
+	thr := func(n int64) float64 {
+		if secs <= 0 {
+			return 0
+		}
+		return float64(n) / secs
+	}
+	iv := Interval{Scenario: s.sc.Name, Elapsed: now, Length: length, Ops: make([]OpStats, len(s.ops)),
+		ActiveVUs: int(s.live.Load()), Dropped: s.dropped.Load()}
+	view := c.c.Interval
+	for i, o := range s.ops {
+		iv.Ops[i] = opStats(o.Name, &view.Ops[i], thr)
+	}
+	if len(s.ops) == 1 {
+		iv.Total = iv.Ops[0]
+		iv.Total.Name = "total"
+	} else {
+		ops, errs := view.Totals()
+		total := metrics.OpView{Ops: ops, Errors: errs, Lat: view.MergedLat(), Svc: view.MergedSvc(), Lag: view.MergedLag(), Omit: view.MergedOmit()}
+		iv.Total = opStats("total", &total, thr)
+	}
+	// The view's histograms are reset by the next collection.
+	iv.Total.dropHists()
+	for i := range iv.Ops {
+		iv.Ops[i].dropHists()
+	}
+	if c.res != nil && len(c.res.heap) > 0 {
+		p := c.res.heap[len(c.res.heap)-1]
+		iv.Resources = &p
+	}
+	return iv
+}
+
+// dropHists forgets the operation's histograms.
+func (o *OpStats) dropHists() {
+	o.Hist, o.ServiceHist, o.LagHist, o.OmitHist = nil, nil, nil, nil
 }
 
 // addPoint adds one interval ending at at to the bounded series. Once the
@@ -640,7 +705,10 @@ func (c *collector) addPoint(at time.Duration, ops, errs int64, vus int, last bo
 		p.Throughput = float64(p.Ops) / span.Seconds()
 	}
 	c.lastPoint = at
-	p.P50, p.P90, p.P99, p.Max = time.Duration(h.P50), time.Duration(h.P90), time.Duration(h.P99), time.Duration(h.Max)
+	p.P50, p.P90, p.P95, p.P99, p.Max = time.Duration(h.P50), time.Duration(h.P90), time.Duration(h.P95), time.Duration(h.P99), time.Duration(h.Max)
+	if lag := c.pendLag(); lag != nil {
+		p.LagP99 = time.Duration(lag.ValueAtQuantile(99))
+	}
 	c.series = append(c.series, p)
 	c.pend, c.pendN = SeriesPoint{}, 0
 	c.pendHist.Reset()
@@ -648,6 +716,28 @@ func (c *collector) addPoint(at time.Duration, ops, errs int64, vus int, last bo
 		c.series = halveSeries(c.series)
 		c.stride *= 2
 	}
+}
+
+// pendLag returns the pending interval's schedule lags merged into the
+// collector's scratch histogram (reused: a histogram is about 270 KB), or
+// nil when there are none (closed models).
+func (c *collector) pendLag() *hdrhistogram.Histogram {
+	var h *hdrhistogram.Histogram
+	for i := range c.pendHist.Ops {
+		l := c.pendHist.Ops[i].Lag
+		if l == nil || l.TotalCount() == 0 {
+			continue
+		}
+		if h == nil {
+			if c.lagScratch == nil {
+				c.lagScratch = metrics.NewHist()
+			}
+			h = c.lagScratch
+			h.Reset()
+		}
+		h.Merge(l)
+	}
+	return h
 }
 
 // halveSeries merges the series' points pairwise. Counts add up exactly;
@@ -663,7 +753,8 @@ func halveSeries(in []SeriesPoint) []SeriesPoint {
 			a.Ops += b.Ops
 			a.Errors += b.Errors
 			a.Throughput = (a.Throughput + b.Throughput) / 2
-			a.P50, a.P90, a.P99, a.Max = max(a.P50, b.P50), max(a.P90, b.P90), max(a.P99, b.P99), max(a.Max, b.Max)
+			a.P50, a.P90, a.P95, a.P99, a.Max = max(a.P50, b.P50), max(a.P90, b.P90), max(a.P95, b.P95), max(a.P99, b.P99), max(a.Max, b.Max)
+			a.LagP99 = max(a.LagP99, b.LagP99)
 			a.ActiveVUs = max(a.ActiveVUs, b.ActiveVUs)
 		}
 		out = append(out, a)
@@ -734,11 +825,17 @@ func (c *collector) attachResources(r *ScenarioResult) {
 func (c *collector) finalResult(elapsed time.Duration) *ScenarioResult {
 	s := c.s
 	c.c.Collect()
+	if s.bp != nil && s.reason.Load() == stopEnd && elapsed > c.lastAt {
+		// The schedule ran out between two ticks (a collector that ran
+		// late on a loaded machine): the search judges its last interval
+		// too, rather than claim a step it never looked at.
+		s.bp.observe(c, c.lastAt, elapsed)
+	}
 	r := c.result(elapsed, true)
 	// Flush the pending series interval, if any.
 	ops, errs := c.c.Interval.Totals()
 	if ops > 0 || errs > 0 || c.pendN > 0 {
-		c.addPoint(elapsed, ops, errs, int(s.live.Load()), true)
+		c.addPoint(elapsed, ops, errs, s.intervalVUs(), true)
 	}
 	r.Series = c.series
 	if c.res != nil {

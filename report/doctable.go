@@ -441,9 +441,10 @@ func resourceNotes(s ScenarioDoc) []string {
 // scenario lasted the GC cycles the heap regression needs for a verdict,
 // or an assertion reads a soak.* or heap.* figure (then the line explains
 // it, verdict or not). A short scenario's throughput spread, p99 drift and
-// heap slope say nothing about a soak, so its line is left out.
+// heap slope say nothing about a soak, so its line is left out; nor do a
+// breakpoint search's, whose load climbs by design.
 func showSoak(s ScenarioDoc) bool {
-	if s.Resources != nil && s.Resources.Soak.HeapSamples >= minHeapSamples {
+	if s.Resources != nil && s.Resources.Soak.HeapSamples >= minHeapSamples && s.Breakpoint == nil {
 		return true
 	}
 	for _, a := range s.Assertions {

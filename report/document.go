@@ -195,9 +195,13 @@ type SeriesDoc struct {
 	Throughput float64 `json:"throughput"`
 	P50NS      int64   `json:"p50_ns"`
 	P90NS      int64   `json:"p90_ns"`
-	P99NS      int64   `json:"p99_ns"`
-	MaxNS      int64   `json:"max_ns"`
-	ActiveVUs  int     `json:"active_vus"`
+	// P95NS and LagP99NS (the schedule lag's p99, open models) were added
+	// within schema version 1; they are absent in older documents.
+	P95NS     int64 `json:"p95_ns,omitempty"`
+	P99NS     int64 `json:"p99_ns"`
+	MaxNS     int64 `json:"max_ns"`
+	LagP99NS  int64 `json:"schedule_lag_p99_ns,omitempty"`
+	ActiveVUs int   `json:"active_vus"`
 }
 
 // AssertionDoc is one assertion's outcome.
@@ -352,7 +356,8 @@ func scenarioDoc(s *executor.ScenarioResult) ScenarioDoc {
 	for _, p := range s.Series {
 		sd.Series = append(sd.Series, SeriesDoc{
 			OffsetNS: int64(p.Offset), Ops: p.Ops, Errors: p.Errors, Throughput: p.Throughput,
-			P50NS: int64(p.P50), P90NS: int64(p.P90), P99NS: int64(p.P99), MaxNS: int64(p.Max), ActiveVUs: p.ActiveVUs,
+			P50NS: int64(p.P50), P90NS: int64(p.P90), P95NS: int64(p.P95), P99NS: int64(p.P99), MaxNS: int64(p.Max),
+			LagP99NS: int64(p.LagP99), ActiveVUs: p.ActiveVUs,
 		})
 	}
 	for _, a := range s.Assertions {

@@ -10,7 +10,7 @@ import (
 
 // Writers returns the document renderers by format name, for --out
 // FORMAT=PATH and `perfplan report --format`: "json", "table", "markdown",
-// "csv" and "junit". The map is new on each call.
+// "csv", "junit" and "html". The map is new on each call.
 func Writers() map[string]func(*Document, io.Writer) error {
 	return map[string]func(*Document, io.Writer) error{
 		"json":     func(d *Document, w io.Writer) error { return WriteJSON(w, d) },
@@ -18,6 +18,7 @@ func Writers() map[string]func(*Document, io.Writer) error {
 		"markdown": func(d *Document, w io.Writer) error { return WriteMarkdown(w, d) },
 		"csv":      func(d *Document, w io.Writer) error { return WriteCSV(w, d) },
 		"junit":    func(d *Document, w io.Writer) error { return WriteJUnit(w, d) },
+		"html":     func(d *Document, w io.Writer) error { return WriteHTML(w, d) },
 	}
 }
 

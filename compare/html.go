@@ -1,0 +1,295 @@
+package compare
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/perfplan/perfplan/report"
+)
+
+// WriteHTML writes the comparison as the HTML report's compare view
+// (HTMLPage): perfplan compare BASE.json NEW.json --format html.
+func (r *Result) WriteHTML(w io.Writer, base, next *report.Document) error {
+	return report.WriteHTMLPage(w, r.HTMLPage(base, next))
+}
+
+// severityClass is a row's badge and row colour.
+func severityClass(row Row) string {
+	switch {
+	case row.Regression:
+		return strings.ToLower(row.Severity.String())
+	case row.Improvement:
+		return "improvement"
+	case row.Declined:
+		return "neutral"
+	}
+	return ""
+}
+
+// verdictBadge is the comparison's verdict, as Write's last line says it.
+func (r *Result) verdictBadge() report.HTMLBadge {
+	declined := len(r.Declined())
+	switch {
+	case len(r.Rows) == 0:
+		return report.HTMLBadge{Text: "NOTHING TO COMPARE", Class: "neutral"}
+	case r.Failed():
+		return report.HTMLBadge{Text: "REGRESSION", Class: "fail"}
+	case declined == len(r.Rows):
+		return report.HTMLBadge{Text: "NO VERDICT", Class: "neutral"}
+	}
+	return report.HTMLBadge{Text: "OK", Class: "pass"}
+}
+
+// docLine describes one side of the comparison.
+func docLine(side string, d *report.Document) string {
+	parts := []string{side + ":"}
+	if c := d.Environment.GitCommit; c != "" {
+		if len(c) > 12 {
+			c = c[:12]
+		}
+		parts = append(parts, "commit "+c)
+	}
+	if !d.Start.IsZero() {
+		parts = append(parts, "started "+d.Start.UTC().Format("2006-01-02 15:04 UTC"))
+	}
+	if d.Environment.Host != "" {
+		parts = append(parts, "host "+d.Environment.Host)
+	}
+	return strings.Join(parts, " ")
+}
+
+// HTMLPage builds the compare view: the verdict, then per plan the
+// benchstat-like table with each significant change marked by its severity
+// (the row's id is "cmp-r{i}" for row i of Rows, its cells
+// "cmp-r{i}-{base,new,delta,verdict}"), the regressions with their advice,
+// and per scenario both runs overlaid: throughput and latency over time,
+// and the latency percentile spectrum.
+func (r *Result) HTMLPage(base, next *report.Document) *report.HTMLPage {
+	page := &report.HTMLPage{Kind: "compare", Version: next.Tool.Version, Title: "perfplan compare"}
+	page.Lines = []string{docLine("base", base), docLine("new", next),
+		fmt.Sprintf("alpha %g · %g%% intervals · fails on a significant regression of %g%% or more · severity: Medium ≥ %g%%, High ≥ %g%%, Critical ≥ %g%%",
+			r.Options.Alpha, 100*r.Options.Confidence, 100*r.Options.Threshold, 100*r.Options.Cutoffs.Medium, 100*r.Options.Cutoffs.High, 100*r.Options.Cutoffs.Critical)}
+	page.Verdict = r.verdictBadge()
+	var plans []string
+	byPlan := map[string][]int{}
+	for i, row := range r.Rows {
+		if _, ok := byPlan[row.Plan]; !ok {
+			plans = append(plans, row.Plan)
+		}
+		byPlan[row.Plan] = append(byPlan[row.Plan], i)
+	}
+	if len(plans) > 0 {
+		page.Title += ": " + strings.Join(plans, ", ")
+	}
+	bp, _ := groupPlans(base)
+	np, _ := groupPlans(next)
+	for pi, plan := range plans {
+		page.Sections = append(page.Sections, r.planHTML(fmt.Sprintf("c%d", pi), plan, byPlan[plan], bp[plan], np[plan]))
+	}
+	if len(r.Missing) > 0 || len(r.Rows) == 0 {
+		sec := report.HTMLSection{ID: "notes", Level: 1, Title: "Notes"}
+		for _, m := range r.Missing {
+			sec.Notes = append(sec.Notes, report.HTMLNote{Text: m})
+		}
+		if len(r.Rows) == 0 {
+			sec.Notes = append(sec.Notes, report.HTMLNote{Text: "nothing to compare: no plan and scenario with samples on both sides", Class: "warn"})
+		}
+		page.Sections = append(page.Sections, sec)
+	}
+	return page
+}
+
+func (r *Result) planHTML(id, plan string, rows []int, base, next []*report.PlanDoc) report.HTMLSection {
+	sec := report.HTMLSection{ID: id, Level: 1, Title: "plan " + plan}
+	var regs, failing, better, declined int
+	for _, i := range rows {
+		row := r.Rows[i]
+		switch {
+		case row.Regression:
+			regs++
+			if row.Failing {
+				failing++
+			}
+		case row.Improvement:
+			better++
+		case row.Declined:
+			declined++
+		}
+	}
+	switch {
+	case failing > 0:
+		sec.Badges = append(sec.Badges, report.HTMLBadge{ID: id + "-verdict", Text: "REGRESSION", Class: "fail"})
+	case declined == len(rows):
+		sec.Badges = append(sec.Badges, report.HTMLBadge{ID: id + "-verdict", Text: "NO VERDICT", Class: "neutral"})
+	default:
+		sec.Badges = append(sec.Badges, report.HTMLBadge{ID: id + "-verdict", Text: "OK", Class: "pass"})
+	}
+	sec.Tiles = []report.HTMLTile{
+		{ID: id + "-regressions", Label: "significant regressions", Value: fmt.Sprint(regs), Note: fmt.Sprintf("%d at or beyond the threshold", failing), Class: map[bool]string{true: "fail", false: ""}[failing > 0]},
+		{ID: id + "-improvements", Label: "improvements", Value: fmt.Sprint(better), Class: map[bool]string{true: "pass", false: ""}[better > 0]},
+		{Label: "rows without a verdict", Value: fmt.Sprint(declined)},
+	}
+	if len(rows) > 0 {
+		sec.Subtitle = strings.TrimPrefix(heading(r.Rows[rows[0]], r.Options), "plan "+plan+" ")
+	}
+	t := report.HTMLTable{ID: id + "-table", Caption: "base against new"}
+	for _, h := range []string{"scenario", "op", "metric", "base", "new", "delta", "p (n)", "verdict", "method"} {
+		t.Header = append(t.Header, report.HTMLHead{Text: h, Num: h == "base" || h == "new" || h == "delta" || h == "p (n)"})
+	}
+	for _, i := range rows {
+		row := r.Rows[i]
+		rid := fmt.Sprintf("cmp-r%d", i)
+		class := ""
+		switch {
+		case row.Regression:
+			class = "regression"
+		case row.Improvement:
+			class = "improvement"
+		}
+		verdict := row.Verdict()
+		if row.Failing {
+			verdict += " (fails)"
+		}
+		t.Rows = append(t.Rows, report.HTMLRow{Class: class, Cells: []report.HTMLCell{
+			{Text: row.Scenario}, {Text: row.Op}, {Text: row.Metric.Name},
+			{ID: rid + "-base", Text: valueString(row.Metric, row.Base), Class: "num"},
+			{ID: rid + "-new", Text: valueString(row.Metric, row.New), Class: "num"},
+			{ID: rid + "-delta", Text: row.DeltaString(), Class: "num"},
+			{Text: row.pString(), Class: "num"},
+			{ID: rid + "-verdict", Text: verdict, Class: "verdict"},
+			{Text: row.Method.String()},
+		}})
+	}
+	sec.Tables = append(sec.Tables, t)
+	for _, i := range rows {
+		row := r.Rows[i]
+		if !row.Regression {
+			continue
+		}
+		text := fmt.Sprintf("%s %s/%s %s %s: %s", row.Severity, row.Plan, row.Scenario, row.Op, row.Metric.Name, row.DeltaString())
+		if row.Failing {
+			text += " (at or beyond the threshold)"
+		}
+		if row.Advice != "" {
+			text += ". Advice: " + row.Advice
+		}
+		sec.Notes = append(sec.Notes, report.HTMLNote{Text: text, Class: "fail"})
+	}
+	for _, msg := range declinedNotes(pick(r.Rows, rows)) {
+		sec.Notes = append(sec.Notes, report.HTMLNote{Text: msg, Class: "warn"})
+	}
+	if len(base) == 0 || len(next) == 0 {
+		return sec
+	}
+	var scenarios []string
+	seen := map[string]bool{}
+	for _, i := range rows {
+		if s := r.Rows[i].Scenario; !seen[s] {
+			seen[s] = true
+			scenarios = append(scenarios, s)
+		}
+	}
+	for si, name := range scenarios {
+		bs, ns := findScenario(base[0], name), findScenario(next[0], name)
+		if bs == nil || ns == nil {
+			continue
+		}
+		sub := report.HTMLSection{ID: fmt.Sprintf("%s-s%d", id, si), Level: 2, Title: "scenario " + name}
+		if len(base) > 1 || len(next) > 1 {
+			sub.Subtitle = "charts of the first repetition of each side"
+		}
+		notes := map[string]string{}
+		for _, i := range rows {
+			row := r.Rows[i]
+			if row.Scenario != name {
+				continue
+			}
+			if c := severityClass(row); c != "" && c != "neutral" && row.Op == "(all)" {
+				sub.Badges = append(sub.Badges, report.HTMLBadge{Text: fmt.Sprintf("%s %s %s", row.Metric.Name, row.DeltaString(), row.Verdict()), Class: c})
+			}
+			if row.Op == "(all)" {
+				notes[row.Metric.Name] = row.Metric.Name + " " + row.DeltaString()
+				if v := row.Verdict(); v != "" {
+					notes[row.Metric.Name] += " (" + v + ")"
+				}
+			}
+		}
+		sub.Charts = overlayCharts(sub.ID, bs, ns, notes)
+		sec.Sections = append(sec.Sections, sub)
+	}
+	return sec
+}
+
+// pick returns the rows at the indexes.
+func pick(all []Row, idx []int) []Row {
+	out := make([]Row, len(idx))
+	for k, i := range idx {
+		out[k] = all[i]
+	}
+	return out
+}
+
+// overlayCharts draw base and new together: throughput and latency over
+// time, and the percentile spectrum.
+func overlayCharts(id string, base, next *report.ScenarioDoc, notes map[string]string) []report.HTMLChart {
+	const baseColor, newColor = "#1f77b4", "#d62728"
+	timeAxis := report.HTMLAxis{Label: "time", Unit: "s"}
+	xs, b, n := alignSeries(base.Series, next.Series, func(p report.SeriesDoc) float64 { return p.Throughput })
+	var charts []report.HTMLChart
+	if len(xs) > 0 {
+		charts = append(charts, report.HTMLChart{ID: id + "-throughput", Title: "Throughput", Note: notes["throughput"], X: timeAxis,
+			Y: report.HTMLAxis{Label: "ops/s", Unit: "/s", Zero: true}, Xs: xs,
+			Series: []report.HTMLSeries{{Label: "base", Color: baseColor, Span: true, Data: b}, {Label: "new", Color: newColor, Span: true, Data: n}}})
+		xs, b99, n99 := alignSeries(base.Series, next.Series, func(p report.SeriesDoc) float64 { return positive(float64(p.P99NS)) })
+		_, b50, n50 := alignSeries(base.Series, next.Series, func(p report.SeriesDoc) float64 { return positive(float64(p.P50NS)) })
+		note := strings.TrimSpace(notes["p99"] + "  " + notes["p50"])
+		charts = append(charts, report.HTMLChart{ID: id + "-latency", Title: "Latency over time", Note: note, X: timeAxis,
+			Y: report.HTMLAxis{Label: "latency", Unit: "ns", Log: true}, Xs: xs,
+			Series: []report.HTMLSeries{
+				{Label: "base p99", Color: baseColor, Span: true, Data: b99}, {Label: "new p99", Color: newColor, Span: true, Data: n99},
+				{Label: "base p50", Color: baseColor, Dash: true, Span: true, Data: b50}, {Label: "new p50", Color: newColor, Dash: true, Span: true, Data: n50},
+			}})
+	}
+	if c, ok := report.SpectrumOverlay(id+"-spectrum", []string{"base", "new"}, []string{baseColor, newColor}, []*report.OpDoc{&base.Total, &next.Total}); ok {
+		c.Title = "Latency by percentile (all operations)"
+		charts = append(charts, c)
+	}
+	return charts
+}
+
+func positive(v float64) float64 {
+	if v <= 0 {
+		return math.NaN()
+	}
+	return v
+}
+
+// alignSeries puts two series on one time axis (seconds from each
+// scenario's start): the union of their offsets, each side's value where
+// it has a point and a gap elsewhere.
+func alignSeries(a, b []report.SeriesDoc, val func(report.SeriesDoc) float64) (xs, av, bv report.HTMLValues) {
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		var x int64
+		ai, bi := math.NaN(), math.NaN()
+		switch {
+		case j >= len(b) || (i < len(a) && a[i].OffsetNS < b[j].OffsetNS):
+			x, ai = a[i].OffsetNS, val(a[i])
+			i++
+		case i >= len(a) || b[j].OffsetNS < a[i].OffsetNS:
+			x, bi = b[j].OffsetNS, val(b[j])
+			j++
+		default:
+			x, ai, bi = a[i].OffsetNS, val(a[i]), val(b[j])
+			i++
+			j++
+		}
+		xs = append(xs, time.Duration(x).Seconds())
+		av = append(av, ai)
+		bv = append(bv, bi)
+	}
+	return xs, av, bv
+}

@@ -1,0 +1,231 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/perfplan/perfplan/executor"
+)
+
+// TestHTMLSelfContainedAndEscaped: the page inlines everything (no src or
+// href to the network), and text from the document cannot end a script or
+// open an element, in a table or in the chart data.
+func TestHTMLSelfContainedAndEscaped(t *testing.T) {
+	t.Parallel()
+	d := fixtureDocument()
+	evil := `</script><script>alert(1)</script><b>`
+	d.Plans[0].Scenarios[0].Assertions[0].Condition = evil
+	d.Plans[0].Scenarios[0].Name = evil
+	d.Plans[0].Scenarios[0].Series = []SeriesDoc{{OffsetNS: 1e9, Ops: 10, Throughput: 10, P50NS: 1000, P99NS: 2000, MaxNS: 3000, ActiveVUs: 1}}
+	var b bytes.Buffer
+	if err := WriteHTML(&b, d); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	if strings.Contains(page, "<script>alert(1)") || strings.Contains(page, "<b>") {
+		t.Error("document text is not escaped")
+	}
+	if got := strings.Count(page, "<script"); got != 3 {
+		t.Errorf("%d script elements, want the chart data, uPlot and the report's", got)
+	}
+	if m := regexp.MustCompile(`(?i)\b(src|href)\s*=\s*"(https?:)?//`).FindString(page); m != "" {
+		t.Errorf("the page refers to the network: %s", m)
+	}
+	// The chart data is valid JSON with the series as written.
+	m := regexp.MustCompile(`(?s)<script type="application/json" id="perfplan-charts">(.*?)</script>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no chart data")
+	}
+	var charts map[string]struct {
+		Xs     []*float64 `json:"xs"`
+		Series []struct {
+			Label string     `json:"label"`
+			Data  []*float64 `json:"data"`
+		} `json:"series"`
+	}
+	if err := json.Unmarshal([]byte(m[1]), &charts); err != nil {
+		t.Fatalf("chart data: %v", err)
+	}
+	thr, ok := charts["p0-s0-throughput"]
+	if !ok || len(thr.Xs) != 1 || *thr.Xs[0] != 1 || *thr.Series[0].Data[0] != 10 {
+		t.Errorf("throughput chart: %+v", thr)
+	}
+}
+
+// TestHTMLAssetsInline: the embedded scripts and styles cannot end the
+// elements they are inlined in.
+func TestHTMLAssetsInline(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"uPlot.iife.min.js", "report.js", "uPlot.min.css", "report.css", "uPlot.LICENSE"} {
+		a := strings.ToLower(htmlAsset(name))
+		if strings.Contains(a, "</script") || strings.Contains(a, "</style") || strings.Contains(a, "<!--") {
+			t.Errorf("%s cannot be inlined as it is", name)
+		}
+	}
+	if strings.Contains(htmlAsset("uPlot.LICENSE"), "*/") {
+		t.Error("the licence would end its comment")
+	}
+	var b bytes.Buffer
+	if err := WriteHTML(&b, fixtureDocument()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "Copyright (c) 2022 Leon Sorokin") {
+		t.Error("the page does not carry uPlot's licence")
+	}
+}
+
+func TestHTMLValuesJSON(t *testing.T) {
+	t.Parallel()
+	b, err := json.Marshal(HTMLValues{1, 0.5, math.NaN(), math.Inf(1), 123456789, 1e-9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(b), "[1,0.5,null,null,1.234568e+08,1e-09]"; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+func TestHTMLStatGroups(t *testing.T) {
+	t.Parallel()
+	g := htmlStatGroups(map[string]float64{
+		"l1_hits": 10, "l1_misses": 2, "l1_hit_ratio": 0.8, "l2_hits": 1, "l2_misses": 1, "l2_hit_ratio": 0.5,
+		"hits": 11, "misses": 1, "hit_ratio": 0.9, "load_errors": 0, "redis_errors": 3, "sets": 4,
+	})
+	if strings.Join(g.rows, ",") != "l1,l2,total" || strings.Join(g.columns, ",") != "hits,misses,hit_ratio" {
+		t.Errorf("rows %v columns %v", g.rows, g.columns)
+	}
+	if g.cells["l2"]["misses"] != 1 || g.cells["total"]["hits"] != 11 {
+		t.Errorf("cells %v", g.cells)
+	}
+	// load_errors and redis_errors share no column with another row.
+	if strings.Join(g.rest, ",") != "load_errors,redis_errors,sets" {
+		t.Errorf("rest %v", g.rest)
+	}
+}
+
+// TestChartSeriesShortTail: a last interval of a few milliseconds is merged
+// into the one before.
+func TestChartSeriesShortTail(t *testing.T) {
+	t.Parallel()
+	in := []SeriesDoc{
+		{OffsetNS: 1e9, Ops: 100, Throughput: 100, P99NS: 5, ActiveVUs: 2},
+		{OffsetNS: 2e9, Ops: 100, Throughput: 100, P99NS: 5, ActiveVUs: 2},
+		{OffsetNS: 2.01e9, Ops: 1, Throughput: 100, P99NS: 9, ActiveVUs: 0},
+	}
+	out, _ := ChartSeries(in)
+	if len(out) != 2 || out[1].Ops != 101 || out[1].OffsetNS != 2.01e9 || out[1].P99NS != 9 || out[1].ActiveVUs != 2 || math.Abs(out[1].Throughput-101/1.01) > 1e-9 {
+		t.Errorf("merged: %+v", out)
+	}
+	if len(in) != 3 || in[1].Ops != 100 {
+		t.Error("the document's series changed")
+	}
+	full := in[:2]
+	if out, _ := ChartSeries(full); len(out) != 2 {
+		t.Error("a full last interval was merged")
+	}
+}
+
+func TestThinSeries(t *testing.T) {
+	t.Parallel()
+	var in []SeriesDoc
+	for i := range 10 {
+		in = append(in, SeriesDoc{OffsetNS: int64(i+1) * 1e9, Ops: 100, Throughput: 100, P99NS: int64(i), ActiveVUs: i})
+	}
+	out, k := thinSeries(in, 4)
+	if k != 3 || len(out) != 4 {
+		t.Fatalf("%d points of %d intervals", len(out), k)
+	}
+	var ops int64
+	for _, p := range out {
+		ops += p.Ops
+	}
+	if ops != 1000 || out[0].P99NS != 2 || out[0].ActiveVUs != 2 || out[0].Throughput != 100 || out[3].OffsetNS != 10e9 || out[3].Throughput != 100 {
+		t.Errorf("thinned: %+v", out)
+	}
+	if same, k := thinSeries(in, 10); k != 1 || len(same) != 10 {
+		t.Error("a short series was thinned")
+	}
+}
+
+// TestSpectrum: the spectrum's points at the standard percentiles are the
+// histogram's, which the tables show, and it stops where the counts do.
+func TestSpectrum(t *testing.T) {
+	t.Parallel()
+	h := hdrhistogram.New(1, int64(time.Minute), 3)
+	for i := int64(1); i <= 10000; i++ {
+		h.RecordValue(i * 1000)
+	}
+	enc, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &ScenarioDoc{Executor: "constant-vus", Total: OpDoc{Histogram: string(enc)}}
+	c, ok := spectrumChart(s, "x")
+	if !ok || len(c.Series) != 1 {
+		t.Fatalf("chart %+v", c)
+	}
+	for i, x := range c.Xs {
+		if x > 10000 {
+			t.Errorf("x %v beyond the histogram's 10000 values", x)
+		}
+		for _, q := range []float64{50, 99, 99.9} {
+			if math.Abs(x-100/(100-q)) < 1e-9 && c.Series[0].Data[i] != float64(h.ValueAtQuantile(q)) {
+				t.Errorf("p%v = %v, histogram %v", q, c.Series[0].Data[i], h.ValueAtQuantile(q))
+			}
+		}
+	}
+}
+
+// TestSoakAndBreakpointCharts: the soak chart's band holds the fitted line,
+// and the breakpoint chart marks the breaking point and the recovery.
+func TestSoakAndBreakpointCharts(t *testing.T) {
+	t.Parallel()
+	r := &executor.Resources{Soak: executor.Soak{HeapSamples: 4, HeapSlope: 60, HeapSlopeLow: 30, HeapSlopeHigh: 90}}
+	for i := range 4 {
+		r.Heap = append(r.Heap, executor.HeapPoint{Offset: time.Duration(i+1) * time.Minute, Live: int64(1000 + 60*i), GCs: int64(i + 1)})
+	}
+	c, ok := soakChart(r, "s")
+	if !ok || len(c.Series) != 4 || len(c.Bands) != 1 {
+		t.Fatalf("soak chart %+v", c)
+	}
+	for i := range c.Xs {
+		fit, hi, lo := c.Series[1].Data[i], c.Series[2].Data[i], c.Series[3].Data[i]
+		if fit < lo || fit > hi {
+			t.Errorf("point %d: fit %v outside [%v, %v]", i, fit, lo, hi)
+		}
+	}
+	b := &executor.BreakpointResult{Broke: true, Recovered: true, BreakingPoint: 200, RecoveryRate: 50, RecoveryTime: time.Second, Steps: []executor.BreakpointStep{
+		{Phase: "search", Rate: 100, Ops: 10, P99: time.Millisecond, Throughput: 100},
+		{Phase: "search", Rate: 200, Ops: 10, P99: 2 * time.Millisecond, Throughput: 200},
+		{Phase: "search", Rate: 300, Ops: 10, P99: time.Second, Throughput: 210},
+		{Phase: "recovery", Rate: 50, Ops: 10, P99: time.Millisecond, Throughput: 50},
+	}}
+	bc, ok := breakpointChart(b, "b")
+	if !ok || len(bc.Markers) != 2 || bc.Markers[0].X != 200 || bc.Markers[1].Y == nil || bc.Xs[0] != 50 {
+		t.Fatalf("breakpoint chart %+v", bc)
+	}
+}
+
+func TestComparisonMargin(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		c    ComparisonDoc
+		want string
+	}{
+		{ComparisonDoc{Left: "latency.p99", LeftValue: 3, Op: "<", Right: `duration("5ms")`, RightValue: 5, Held: true}, "latency.p99 3.00ms < 5.00ms: 40.0% headroom"},
+		{ComparisonDoc{Left: `op["set"].latency.p99`, LeftValue: 6, Op: "<", Right: "5", RightValue: 5}, `op["set"].latency.p99 6.00ms < 5.00ms: missed by 20.0%`},
+		{ComparisonDoc{Left: "latency.p99 / latency.p50", LeftValue: 2.5, Op: "<", Right: "20", RightValue: 20, Held: true}, "latency.p99 / latency.p50 2.5 < 20: 87.5% headroom"},
+		{ComparisonDoc{Left: "errors", LeftValue: 0, Op: "==", Right: "0", RightValue: 0, Held: true}, "errors 0 == 0: holds"},
+	} {
+		if got := comparisonMargin(tc.c); got != tc.want {
+			t.Errorf("got %q, want %q", got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,458 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/perfplan/perfplan/executor"
+)
+
+// The run view's charts, as HTMLChart values the page draws.
+
+// htmlMaxPoints bounds the points of a time-series chart: longer series are
+// merged as the executor merges them (counts add up, percentiles take the
+// larger), so an hour's soak stays a few hundred KB.
+const htmlMaxPoints = 720
+
+// thinSeries merges groups of consecutive points so that at most limit
+// remain: counts add up, throughput is recomputed over the merged span,
+// percentiles and workers take the largest. It returns the points and how
+// many intervals each merged point holds.
+func thinSeries(in []SeriesDoc, limit int) ([]SeriesDoc, int) {
+	if len(in) <= limit || limit < 1 {
+		return in, 1
+	}
+	k := (len(in) + limit - 1) / limit
+	out := make([]SeriesDoc, 0, limit)
+	var prevEnd int64
+	for i := 0; i < len(in); i += k {
+		g := in[i:min(i+k, len(in))]
+		m := g[0]
+		for _, p := range g[1:] {
+			m.Ops += p.Ops
+			m.Errors += p.Errors
+			m.P50NS, m.P90NS, m.P95NS, m.P99NS, m.MaxNS = max(m.P50NS, p.P50NS), max(m.P90NS, p.P90NS), max(m.P95NS, p.P95NS), max(m.P99NS, p.P99NS), max(m.MaxNS, p.MaxNS)
+			m.LagP99NS = max(m.LagP99NS, p.LagP99NS)
+			m.ActiveVUs = max(m.ActiveVUs, p.ActiveVUs)
+		}
+		m.OffsetNS = g[len(g)-1].OffsetNS
+		if span := m.OffsetNS - prevEnd; span > 0 {
+			m.Throughput = float64(m.Ops) / (float64(span) / 1e9)
+		}
+		prevEnd = m.OffsetNS
+		out = append(out, m)
+	}
+	return out, k
+}
+
+// positive returns v, or NaN (a gap) when it is not above 0: log scales
+// cannot show 0.
+func positive(v float64) float64 {
+	if v <= 0 {
+		return math.NaN()
+	}
+	return v
+}
+
+// ChartSeries returns the series as the HTML report's charts plot it: a
+// last interval shorter than half the one before (the moments between the
+// last snapshot and the end, when workers are already stopping) is merged
+// into the one before, since a rate over a few milliseconds means little;
+// then, past htmlMaxPoints points, consecutive points are merged
+// (thinSeries). merged is the intervals per point.
+func ChartSeries(in []SeriesDoc) (out []SeriesDoc, merged int) {
+	if n := len(in); n >= 2 {
+		last, prev := in[n-1], in[n-2]
+		var before int64
+		if n >= 3 {
+			before = in[n-3].OffsetNS
+		}
+		if 2*(last.OffsetNS-prev.OffsetNS) < prev.OffsetNS-before {
+			m := prev
+			m.OffsetNS = last.OffsetNS
+			m.Ops += last.Ops
+			m.Errors += last.Errors
+			m.P50NS, m.P90NS, m.P95NS, m.P99NS, m.MaxNS = max(m.P50NS, last.P50NS), max(m.P90NS, last.P90NS), max(m.P95NS, last.P95NS), max(m.P99NS, last.P99NS), max(m.MaxNS, last.MaxNS)
+			m.LagP99NS = max(m.LagP99NS, last.LagP99NS)
+			if span := m.OffsetNS - before; span > 0 {
+				m.Throughput = float64(m.Ops) / (float64(span) / 1e9)
+			}
+			in = append(append([]SeriesDoc(nil), in[:n-2]...), m)
+		}
+	}
+	return thinSeries(in, htmlMaxPoints)
+}
+
+func scenarioCharts(s *ScenarioDoc, id string) []HTMLChart {
+	var charts []HTMLChart
+	series, merged := ChartSeries(s.Series)
+	note := ""
+	if merged > 1 {
+		note = fmt.Sprintf("(%d intervals per point)", merged)
+	}
+	timeAxis := HTMLAxis{Label: "time", Unit: "s"}
+	markers := breakpointTimeMarkers(s.Breakpoint)
+	if n := len(series); n > 0 {
+		xs := make(HTMLValues, n)
+		thr, errs, vus := make(HTMLValues, n), make(HTMLValues, n), make(HTMLValues, n)
+		p50, p95, p99, pmax, lag := make(HTMLValues, n), make(HTMLValues, n), make(HTMLValues, n), make(HTMLValues, n), make(HTMLValues, n)
+		var hasP95, hasLag bool
+		var prev int64
+		for i, p := range series {
+			xs[i] = float64(p.OffsetNS) / 1e9
+			thr[i] = p.Throughput
+			if span := p.OffsetNS - prev; span > 0 {
+				errs[i] = float64(p.Errors) / (float64(span) / 1e9)
+			}
+			prev = p.OffsetNS
+			vus[i] = float64(p.ActiveVUs)
+			p50[i], p95[i], p99[i], pmax[i], lag[i] = positive(float64(p.P50NS)), positive(float64(p.P95NS)), positive(float64(p.P99NS)), positive(float64(p.MaxNS)), positive(float64(p.LagP99NS))
+			hasP95 = hasP95 || p.P95NS > 0
+			hasLag = hasLag || p.LagP99NS > 0
+		}
+		charts = append(charts, HTMLChart{ID: id + "-throughput", Title: "Throughput", Note: note, X: timeAxis, Y: HTMLAxis{Label: "ops/s", Unit: "/s", Zero: true}, Xs: xs,
+			Series: []HTMLSeries{{Label: "throughput", Color: colorBlue, Data: thr}}, Markers: markers})
+		lat := []HTMLSeries{{Label: "p50", Color: colorGreen, Data: p50}}
+		if hasP95 {
+			lat = append(lat, HTMLSeries{Label: "p95", Color: colorOrange, Data: p95})
+		}
+		lat = append(lat, HTMLSeries{Label: "p99", Color: colorRed, Data: p99}, HTMLSeries{Label: "max", Color: colorGrey, Dash: true, Width: 1, Data: pmax})
+		if hasLag {
+			lat = append(lat, HTMLSeries{Label: "schedule lag p99", Color: colorPurple, Dash: true, Data: lag})
+		}
+		latNote := note
+		if isOpenModel(s.Executor) {
+			latNote = strings.TrimSpace("from the intended start " + note)
+		}
+		charts = append(charts, HTMLChart{ID: id + "-latency", Title: "Latency over time", Note: latNote, X: timeAxis, Y: HTMLAxis{Label: "latency", Unit: "ns", Log: true}, Xs: xs, Series: lat, Markers: markers})
+		charts = append(charts, HTMLChart{ID: id + "-errors", Title: "Errors", Note: fmt.Sprintf("%d in all", s.Total.Errors), X: timeAxis, Y: HTMLAxis{Label: "errors/s", Unit: "/s", Zero: true}, Xs: xs,
+			Series: []HTMLSeries{{Label: "errors", Color: colorRed, Data: errs}}, Markers: markers})
+		charts = append(charts, HTMLChart{ID: id + "-workers", Title: "Active workers", Note: fmt.Sprintf("peak %d", s.VUsMax), X: timeAxis, Y: HTMLAxis{Label: "workers", Zero: true}, Xs: xs,
+			Series: []HTMLSeries{{Label: "workers", Color: colorBrown, Data: vus}}, Markers: markers})
+	}
+	charts = append(charts, resourceCharts(s, id, timeAxis)...)
+	if c, ok := spectrumChart(s, id); ok {
+		charts = append(charts, c)
+	}
+	if c, ok := breakpointChart(s.Breakpoint, id); ok {
+		charts = append(charts, c)
+	}
+	if c, ok := soakChart(s.Resources, id); ok {
+		charts = append(charts, c)
+	}
+	return charts
+}
+
+// breakpointTimeMarkers mark when a breakpoint search broke and recovered.
+func breakpointTimeMarkers(b *executor.BreakpointResult) []HTMLMarker {
+	if b == nil || !b.Broke {
+		return nil
+	}
+	at := b.BrokeAt.Seconds()
+	ms := []HTMLMarker{{X: at, Label: "broke at " + UnitRate(b.BreakingPoint, b.TimeUnit), Color: colorRed}}
+	if b.Recovered {
+		ms = append(ms, HTMLMarker{X: (b.BrokeAt + b.RecoveryTime).Seconds(), Label: "recovered", Color: colorGreen})
+	}
+	return ms
+}
+
+// resourceCharts are the process's CPU and RSS, and its Go heap and GC
+// pauses, over time.
+func resourceCharts(s *ScenarioDoc, id string, timeAxis HTMLAxis) []HTMLChart {
+	r := s.Resources
+	if r == nil || len(r.Heap) == 0 {
+		return nil
+	}
+	n := len(r.Heap)
+	xs := make(HTMLValues, n)
+	cpu, rss, inUse, live, pause := make(HTMLValues, n), make(HTMLValues, n), make(HTMLValues, n), make(HTMLValues, n), make(HTMLValues, n)
+	hasRSS, hasPause := false, false
+	for i, h := range r.Heap {
+		xs[i] = h.Offset.Seconds()
+		cpu[i], rss[i] = h.CPUPercent, float64(h.RSS)
+		inUse[i], live[i] = float64(h.InUse), float64(h.Live)
+		pause[i] = math.NaN()
+		if h.GCPauseMax > 0 {
+			pause[i] = float64(h.GCPauseMax)
+			hasPause = true
+		}
+		hasRSS = hasRSS || h.RSS > 0
+	}
+	var charts []HTMLChart
+	if hasRSS {
+		charts = append(charts, HTMLChart{ID: id + "-cpu", Title: "CPU and memory", Note: fmt.Sprintf("cpu %.0f%% on average, rss peak %s", r.CPUPercent, Bytes(r.RSSPeak)),
+			X: timeAxis, Y: HTMLAxis{Label: "cpu", Unit: "%", Zero: true}, Y2: &HTMLAxis{Label: "rss", Unit: "B", Zero: true}, Xs: xs,
+			Series: []HTMLSeries{{Label: "cpu (% of a core)", Color: colorBlue, Data: cpu}, {Label: "rss", Color: colorPurple, Axis: 2, Data: rss}}})
+	}
+	heap := HTMLChart{ID: id + "-heap", Title: "Go heap and GC pauses", Note: fmt.Sprintf("%d GC cycles, pause p99 %s", r.GCCount, Duration(r.GCPauseP99)),
+		X: timeAxis, Y: HTMLAxis{Label: "heap", Unit: "B", Zero: true}, Xs: xs,
+		Series: []HTMLSeries{{Label: "heap in use", Color: colorBlue, Data: inUse}, {Label: "heap live", Color: colorGreen, Data: live}}}
+	if hasPause {
+		heap.Y2 = &HTMLAxis{Label: "gc pause", Unit: "ns", Zero: true}
+		heap.Series = append(heap.Series, HTMLSeries{Label: "longest gc pause", Color: colorRed, Axis: 2, Points: true, Data: pause})
+	}
+	return append(charts, heap)
+}
+
+// spectrumQuantiles are percentiles always on the spectrum's grid, so that
+// its points read as the tables do.
+var spectrumQuantiles = []float64{50, 75, 90, 95, 99, 99.9, 99.99, 99.999, 99.9999}
+
+// spectrumGrid returns the x values (1/(1−p)) of the percentile spectrum
+// for histograms of up to n values: twenty per decade and the
+// spectrumQuantiles, up to n (beyond which every percentile is the max)
+// and at most 10⁶ (99.9999%).
+func spectrumGrid(n int64) []float64 {
+	limit := math.Min(float64(n), 1e6)
+	var xs []float64
+	for k := 0; ; k++ {
+		x := math.Pow(10, float64(k)/20)
+		if x > limit {
+			break
+		}
+		xs = append(xs, x)
+	}
+	for _, q := range spectrumQuantiles {
+		if x := 100 / (100 - q); x <= limit {
+			xs = append(xs, x)
+		}
+	}
+	sort.Float64s(xs)
+	out := xs[:0]
+	for i, x := range xs {
+		if i == 0 || x/out[len(out)-1] > 1+1e-9 {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// decodeLatency decodes an operation's latency histogram with its dropped
+// iterations' lateness, as its latency figures count them; nil when there
+// is none.
+func decodeLatency(o OpDoc) *hdrhistogram.Histogram {
+	h := decodeHist(o.Histogram)
+	if om := decodeHist(o.OmitHistogram); om != nil {
+		if h == nil {
+			return om
+		}
+		h.Merge(om)
+	}
+	return h
+}
+
+func decodeHist(s string) *hdrhistogram.Histogram {
+	if s == "" {
+		return nil
+	}
+	h, err := hdrhistogram.Decode([]byte(s))
+	if err != nil || h.TotalCount() == 0 {
+		return nil
+	}
+	return h
+}
+
+// spectrumCurve is one curve of a percentile spectrum.
+type spectrumCurve struct {
+	label, color string
+	dash         bool
+	h            *hdrhistogram.Histogram
+}
+
+// spectrumChart is the HDR percentile spectrum: latency against 1/(1−p) on
+// log axes, as HdrHistogram plots it, for the scenario, each operation,
+// and in open models the service time.
+func spectrumChart(s *ScenarioDoc, id string) (HTMLChart, bool) {
+	var curves []spectrumCurve
+	if h := decodeLatency(s.Total); h != nil {
+		curves = append(curves, spectrumCurve{label: "latency (all)", color: colorBlue, h: h})
+	}
+	if len(s.Ops) > 1 {
+		colors := []string{colorGreen, colorOrange, colorPurple, colorBrown, colorGrey}
+		for k, o := range s.Ops {
+			if h := decodeLatency(o); h != nil {
+				curves = append(curves, spectrumCurve{label: o.Name, color: colors[k%len(colors)], h: h})
+			}
+		}
+	}
+	if isOpenModel(s.Executor) {
+		if h := decodeHist(s.Total.ServiceHistogram); h != nil {
+			curves = append(curves, spectrumCurve{label: "service time (all)", color: colorRed, dash: true, h: h})
+		}
+	}
+	c, ok := spectrumFromCurves(id+"-spectrum", curves)
+	if ok && s.Total.LatencyLowerBound {
+		c.Note = "lower bounds: iterations were dropped"
+	}
+	return c, ok
+}
+
+// SpectrumOverlay is the percentile spectrum of several operations' latency
+// histograms, labelled and coloured in order: the compare view overlays
+// base and new with it. ok is false when none has a histogram.
+func SpectrumOverlay(id string, labels, colors []string, ops []*OpDoc) (HTMLChart, bool) {
+	var curves []spectrumCurve
+	for i, o := range ops {
+		if h := decodeLatency(*o); h != nil {
+			curves = append(curves, spectrumCurve{label: labels[i], color: colors[i], h: h})
+		}
+	}
+	return spectrumFromCurves(id, curves)
+}
+
+func spectrumFromCurves(id string, curves []spectrumCurve) (HTMLChart, bool) {
+	if len(curves) == 0 {
+		return HTMLChart{}, false
+	}
+	var n int64
+	for _, c := range curves {
+		n = max(n, c.h.TotalCount())
+	}
+	xs := spectrumGrid(n)
+	qs := make([]float64, len(xs))
+	for i, x := range xs {
+		qs[i] = 100 - 100/x
+	}
+	c := HTMLChart{ID: id, Title: "Latency by percentile", Note: "HdrHistogram spectrum", X: HTMLAxis{Label: "percentile", Unit: "p", Log: true},
+		Y: HTMLAxis{Label: "latency", Unit: "ns", Log: true}, Xs: HTMLValues(xs)}
+	for _, cv := range curves {
+		vals := cv.h.ValueAtPercentilesSlice(qs)
+		data := make(HTMLValues, len(xs))
+		for i, x := range xs {
+			data[i] = math.NaN()
+			if x <= float64(cv.h.TotalCount()) {
+				data[i] = positive(float64(vals[i]))
+			}
+		}
+		c.Series = append(c.Series, HTMLSeries{Label: cv.label, Color: cv.color, Dash: cv.dash, Data: data})
+	}
+	return c, true
+}
+
+// breakpointChart plots the search's p99 and throughput against the
+// offered rate, with the breaking point and the recovery marked.
+func breakpointChart(b *executor.BreakpointResult, id string) (HTMLChart, bool) {
+	if b == nil || len(b.Steps) == 0 {
+		return HTMLChart{}, false
+	}
+	type pt struct {
+		x, p99, thr float64
+		recovery    bool
+	}
+	var pts []pt
+	for _, st := range b.Steps {
+		if st.Ops == 0 && st.Intervals == 0 {
+			continue
+		}
+		pts = append(pts, pt{x: st.Rate, p99: float64(st.P99), thr: st.Throughput, recovery: st.Phase == "recovery"})
+	}
+	if len(pts) == 0 {
+		return HTMLChart{}, false
+	}
+	sort.SliceStable(pts, func(i, j int) bool { return pts[i].x < pts[j].x })
+	n := len(pts)
+	xs, search, rec, thr := make(HTMLValues, n), make(HTMLValues, n), make(HTMLValues, n), make(HTMLValues, n)
+	var recP99 float64
+	for i, p := range pts {
+		xs[i] = p.x
+		search[i], rec[i], thr[i] = math.NaN(), math.NaN(), math.NaN()
+		if p.recovery {
+			rec[i] = positive(p.p99)
+			recP99 = p.p99
+		} else {
+			search[i] = positive(p.p99)
+			thr[i] = p.thr
+		}
+	}
+	unit, label := "/s", "offered rate"
+	if b.TimeUnit > 0 && b.TimeUnit != time.Second {
+		unit, label = "", "offered rate per "+Duration(b.TimeUnit)
+	}
+	c := HTMLChart{ID: id + "-breakpoint", Title: "Breaking point: p99 against the offered rate", Note: "stop when " + b.StopWhen,
+		X: HTMLAxis{Label: label, Unit: unit}, Y: HTMLAxis{Label: "p99", Unit: "ns", Log: true}, Y2: &HTMLAxis{Label: "throughput", Unit: "/s", Zero: true}, Xs: xs,
+		Series: []HTMLSeries{
+			{Label: "p99 (search)", Color: colorRed, Span: true, Data: search},
+			{Label: "p99 (recovery)", Color: colorGreen, Points: true, Data: rec},
+			{Label: "throughput", Color: colorBlue, Axis: 2, Dash: true, Span: true, Data: thr},
+		}}
+	bp := "breaking point " + UnitRate(b.BreakingPoint, b.TimeUnit)
+	if b.Reason == executor.ReasonMaxRate {
+		bp = "max_rate held: " + UnitRate(b.BreakingPoint, b.TimeUnit)
+	}
+	c.Markers = append(c.Markers, HTMLMarker{X: b.BreakingPoint, Label: bp, Color: colorRed})
+	if b.Broke && recP99 > 0 {
+		label := "not recovered"
+		if b.Recovered {
+			label = "recovered in " + Duration(b.RecoveryTime)
+			if b.RecoveryTime == 0 {
+				label = "recovered within an interval"
+			}
+		}
+		y := recP99
+		c.Markers = append(c.Markers, HTMLMarker{X: b.RecoveryRate, Y: &y, Label: label, Color: colorGreen})
+	}
+	return c, true
+}
+
+// soakChart plots the live heap, one point per GC cycle as the leak
+// regression reads it, with the fitted slope and its 95% confidence band
+// (the lines through the points' centroid at the interval's slopes).
+func soakChart(r *executor.Resources, id string) (HTMLChart, bool) {
+	if r == nil || r.Soak.HeapSamples < 3 {
+		return HTMLChart{}, false
+	}
+	var xs, ys []float64
+	var last int64
+	for _, h := range r.Heap {
+		if h.GCs > last {
+			last = h.GCs
+			xs = append(xs, h.Offset.Minutes())
+			ys = append(ys, float64(h.Live))
+		}
+	}
+	if len(xs) < 3 {
+		return HTMLChart{}, false
+	}
+	var mx, my float64
+	for i := range xs {
+		mx += xs[i]
+		my += ys[i]
+	}
+	mx /= float64(len(xs))
+	my /= float64(len(xs))
+	sk := r.Soak
+	line := func(slope float64) HTMLValues {
+		out := make(HTMLValues, len(xs))
+		for i, x := range xs {
+			out[i] = my + slope*(x-mx)
+		}
+		return out
+	}
+	// The band is the region between the lines at the interval's two
+	// slopes: above the centroid one is higher, below it the other.
+	hi, lo := line(sk.HeapSlopeHigh), line(sk.HeapSlopeLow)
+	upper, lower := make(HTMLValues, len(xs)), make(HTMLValues, len(xs))
+	for i := range xs {
+		upper[i], lower[i] = max(hi[i], lo[i]), min(hi[i], lo[i])
+	}
+	verdict := "no leak"
+	if sk.Leak {
+		verdict = "LEAK"
+	}
+	return HTMLChart{ID: id + "-soak", Title: "Soak: live heap slope",
+		Note: fmt.Sprintf("%s/min [%s, %s] over %d GC cycles: %s (threshold %s/min)", Bytes(int64(sk.HeapSlope)), Bytes(int64(sk.HeapSlopeLow)), Bytes(int64(sk.HeapSlopeHigh)), sk.HeapSamples, verdict, Bytes(int64(sk.LeakThreshold))),
+		X:    HTMLAxis{Label: "time", Unit: "min"}, Y: HTMLAxis{Label: "live heap", Unit: "B"}, Xs: HTMLValues(xs),
+		Series: []HTMLSeries{
+			{Label: "live heap (per GC cycle)", Color: colorBlue, Points: true, Data: HTMLValues(ys)},
+			{Label: "slope " + Bytes(int64(sk.HeapSlope)) + "/min", Color: colorRed, Line: true, Data: line(sk.HeapSlope)},
+			{Label: "95% interval", Color: "rgba(214,39,40,0.45)", Width: 1, Dash: true, Line: true, Data: upper},
+			{Label: "95% interval", Color: "rgba(214,39,40,0.45)", Width: 1, Dash: true, Line: true, Data: lower},
+		},
+		Bands: [][2]int{{2, 3}},
+	}, true
+}
