@@ -22,9 +22,7 @@ import (
 // walkthrough, the performance tables, the custom-target example). A link
 // to one of them is accepted while the file is missing; once it exists it
 // is checked like any other. Remove an entry when its file has arrived.
-var pendingPages = map[string]bool{
-	"docs/performance.md": true,
-}
+var pendingPages = map[string]bool{}
 
 // Fragment harnesses. A plan snippet that is not a whole plan says which
 // one wraps it in its fence's info string (see docs/README.md).

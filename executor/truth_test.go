@@ -69,7 +69,9 @@ func fakeClockWorker(t *testing.T, cfg plan.ExecutorConfig, clk *fakeTime) (*wor
 // TestFlushNeverCharged runs the real worker loops over many staging-buffer
 // flushes, each of which costs far longer than an operation in fake time: no
 // latency or service time may contain one. A flush is followed by a fresh
-// clock reading.
+// clock reading. The staging buffer grows from StageMin to Stage words as
+// it fills, so the loops flush at every buffer size (growthFlushes checks
+// that they did), and none of those flushes may be charged either.
 func TestFlushNeverCharged(t *testing.T) {
 	t.Parallel()
 	const n = 20 * metrics.Stage
@@ -77,6 +79,7 @@ func TestFlushNeverCharged(t *testing.T) {
 		t.Parallel()
 		clk := &fakeTime{flush: time.Hour}
 		w, col := fakeClockWorker(t, &PerVUIterations{VUs: 1}, clk)
+		start := w.rec.Cap()
 		w.s.wg.Add(1)
 		w.s.live.Add(1)
 		w.runClosed(n)
@@ -85,9 +88,7 @@ func TestFlushNeverCharged(t *testing.T) {
 		if o.Ops != n {
 			t.Fatalf("ops = %d, want %d", o.Ops, n)
 		}
-		if clk.flushes < n/metrics.Stage {
-			t.Fatalf("%d flushes: the loop did not flush", clk.flushes)
-		}
+		growthFlushes(t, start, w.rec.Cap(), clk.flushes, n/metrics.Stage)
 		// Each latency is exactly one Do: none contains a flush.
 		if mn, mx := o.Lat.Min(), o.Lat.Max(); mn != int64(doCost) || mx > int64(doCost)+1 {
 			t.Fatalf("latencies span %d–%dns, want %v each", mn, mx, doCost)
@@ -101,6 +102,7 @@ func TestFlushNeverCharged(t *testing.T) {
 		// one Do.
 		clk := &fakeTime{flush: 2 * time.Millisecond}
 		w, col := fakeClockWorker(t, &ConstantArrivalRate{}, clk)
+		start := w.rec.Cap()
 		s := w.s
 		s.sched.Store(newConstantSchedule(50_000, time.Second, time.Duration(n)*20*time.Microsecond))
 		s.maxVUs = 1
@@ -113,9 +115,8 @@ func TestFlushNeverCharged(t *testing.T) {
 		if o.Ops != n || s.dropped.Load() != 0 {
 			t.Fatalf("ops = %d dropped = %d, want %d and 0", o.Ops, s.dropped.Load(), n)
 		}
-		if clk.flushes < n/metrics.Stage {
-			t.Fatalf("%d flushes: the loop did not flush", clk.flushes)
-		}
+		// Two words an operation: twice the flushes of the closed loop.
+		growthFlushes(t, start, w.rec.Cap(), clk.flushes, 2*n/metrics.Stage)
 		if mn, mx := o.Svc.Min(), o.Svc.Max(); mn != int64(doCost) || mx > int64(doCost)+1 {
 			t.Fatalf("service times span %d–%dns, want %v each", mn, mx, doCost)
 		}
@@ -124,6 +125,25 @@ func TestFlushNeverCharged(t *testing.T) {
 			t.Fatalf("lag max %v, want the %v a flush delayed the schedule", mx, clk.flush)
 		}
 	})
+}
+
+// growthFlushes checks that a worker's staging buffer started at StageMin
+// words and grew to Stage, which it does only in flushes of a full buffer
+// (one at each size in between), and that the loop flushed at least least
+// times besides.
+func growthFlushes(t *testing.T, start, end, flushes, least int) {
+	t.Helper()
+	if start != metrics.StageMin || end != metrics.Stage {
+		t.Fatalf("staging buffer %d words at the start and %d at the end, want %d and %d: not every size was flushed",
+			start, end, metrics.StageMin, metrics.Stage)
+	}
+	steps := 0
+	for c := start; c < end; c *= 2 {
+		steps++
+	}
+	if flushes < least+steps {
+		t.Fatalf("%d flushes, want at least %d: the loop did not flush", flushes, least+steps)
+	}
 }
 
 // TestLatencyIsLagPlusService: in an open model every operation's latency

@@ -91,6 +91,7 @@ func newWorker(s *scenarioRun, id int, tw targets.Worker) *worker {
 		w.unpark = make(chan struct{}, 1)
 	}
 	w.ctx, w.cancel = context.WithCancel(s.doCtx)
+	w.ctx.Done() // see renewCtx
 	return w
 }
 
@@ -116,10 +117,18 @@ func (w *worker) prepare() int {
 }
 
 // renewCtx replaces a cancelled (cut) context.
+//
+// A context makes its Done channel when first asked for it. The worker asks
+// at once, here, rather than leave the allocation to the target's first
+// wait on it, deep in the worker's stack: there, an allocation that has to
+// refill the allocator's cache or assist the garbage collector would need
+// more than the smallest stack, and the worker's stack would double for
+// good (see TestWorkerStackStaysSmall).
 func (w *worker) renewCtx() {
 	w.mu.Lock()
 	w.cancel()
 	w.ctx, w.cancel = context.WithCancel(w.s.doCtx)
+	w.ctx.Done()
 	w.mu.Unlock()
 }
 

@@ -10,9 +10,9 @@
 // the service time of open models), costs 270 KB × ops × 2 per worker: an
 // open-model scenario with 2,000 workers and 3 operations would need 3 GB.
 //
-// Instead, each worker owns a Recorder: a small staging buffer (Stage words,
-// 2 KB) of packed uint64 words, each holding the operation index, an error
-// bit, a kind (latency, service time or omitted iteration) and the value in
+// Instead, each worker owns a Recorder: a small staging buffer of packed
+// uint64 words, each holding the operation index, an error bit, a kind
+// (latency, service time or omitted iteration) and the value in
 // nanoseconds. Recording is a store into the buffer and an increment: no
 // lock, no atomic, no allocation. The recorder reports when the buffer is
 // full, and the worker flushes it then (and reads the clock again, so that
@@ -22,8 +22,16 @@
 // per operation (four for open models: latency, service time, schedule lag
 // and omitted iterations) and the interval counters, behind a mutex that is
 // therefore taken once per batch, never per operation. Shards are picked by
-// worker id, and a flush tries the other shards with TryLock before it
-// waits, so workers rarely contend.
+// worker id, and a flush tries the other shards with TryLock, and yields,
+// before it waits, so workers rarely contend.
+//
+// The buffer starts at StageMin words (128 bytes) and doubles, up to Stage
+// words (2 KB), each time it fills up: a worker that fills it between two
+// snapshots is fast enough that batching pays, while a slow one (a worker
+// of 10,000 on a 100ms target records 10 words a second and is asked to
+// flush every second) never needs more. Memory per worker therefore
+// follows its rate, and the growth, four allocations at most, happens in
+// Flush, which is never part of a latency.
 //
 // An open-model operation is staged as two words, its latency (from the
 // intended start) and its service time (from the actual start); the flush
@@ -37,10 +45,10 @@
 // cumulative histograms. Memory is therefore bounded by the number of shards
 // (GOMAXPROCS, at most 16) and operations, not by the number of workers:
 // about (shards + 3) × ops × (1 or 2) histograms per scenario (the shards,
-// the collector's interval, cumulative and pending-series views), plus 2 KB
-// per worker. On 2 cores a closed-model scenario with one operation holds
-// about 1.4 MB whatever its number of workers; an open-model one with three
-// operations about 8 MB.
+// the collector's interval, cumulative and pending-series views), plus
+// 128 bytes to 2 KB per worker. On 2 cores a closed-model scenario with one
+// operation holds about 1.4 MB whatever its number of workers; an
+// open-model one with three operations about 8 MB.
 //
 // Totals are exact: every operation a worker records reaches a shard, at the
 // latest when the worker exits. An interval's figures are those flushed during
@@ -64,8 +72,13 @@ const (
 	HistDigits = 3
 )
 
-// Stage is the number of words a Recorder buffers before it flushes.
-const Stage = 256
+// Stage is the most words a Recorder buffers before it flushes, and
+// StageMin the fewest: a Recorder starts with StageMin and doubles its
+// buffer, up to Stage, whenever it fills up.
+const (
+	Stage    = 256
+	StageMin = 16
+)
 
 // Word layout: bits 0..52 value (ns), bits 53..54 kind, bit 55 error, bits
 // 56..63 operation index.
@@ -159,15 +172,21 @@ func (s *Set) Ops() int { return s.nops }
 // Recorder is one worker's staging buffer. It is used by one goroutine.
 type Recorder struct {
 	n     int
-	buf   [Stage]uint64
+	buf   []uint64 // small, until the buffer first fills up
 	set   *Set
 	shard int
+	small [StageMin]uint64
 }
 
 // NewRecorder returns a recorder for worker id.
 func (s *Set) NewRecorder(id int) *Recorder {
-	return &Recorder{set: s, shard: id % len(s.shards)}
+	r := &Recorder{set: s, shard: id % len(s.shards)}
+	r.buf = r.small[:]
+	return r
 }
+
+// Cap returns the recorder's buffer size in words.
+func (r *Recorder) Cap() int { return len(r.buf) }
 
 // Record stages one operation's latency. It never locks, allocates or
 // flushes; it reports whether the buffer is now full, and then the caller
@@ -179,7 +198,7 @@ func (r *Recorder) Record(op int, failed bool, latency time.Duration) (full bool
 	}
 	r.buf[r.n] = w
 	r.n++
-	return r.n > Stage-2
+	return r.n > len(r.buf)-2
 }
 
 // Record2 stages one open-model operation: its latency (from the intended
@@ -193,7 +212,7 @@ func (r *Recorder) Record2(op int, failed bool, latency, service time.Duration) 
 	r.buf[r.n] = w
 	r.buf[r.n+1] = uint64(service)&valueMask | uint64(op)<<opShift | kindSvc
 	r.n += 2
-	return r.n > Stage-2
+	return r.n > len(r.buf)-2
 }
 
 // Omit stages an iteration of operation op that the runner dropped, late by
@@ -202,30 +221,20 @@ func (r *Recorder) Record2(op int, failed bool, latency, service time.Duration) 
 func (r *Recorder) Omit(op int, lateness time.Duration) (full bool) {
 	r.buf[r.n] = uint64(lateness)&valueMask | uint64(op)<<opShift | kindOmit
 	r.n++
-	return r.n > Stage-2
+	return r.n > len(r.buf)-2
 }
 
 // Pending reports whether the recorder holds staged words.
 func (r *Recorder) Pending() bool { return r.n > 0 }
 
-// Flush moves the staged words into a shard.
+// Flush moves the staged words into a shard. A buffer that was full
+// doubles, up to Stage words.
 func (r *Recorder) Flush() {
 	if r.n == 0 {
 		return
 	}
-	shards := r.set.shards
-	var sh *shard
-	for i := range shards {
-		c := shards[(r.shard+i)%len(shards)]
-		if c.mu.TryLock() {
-			sh = c
-			break
-		}
-	}
-	if sh == nil {
-		sh = shards[r.shard]
-		sh.mu.Lock()
-	}
+	full := r.n > len(r.buf)-2
+	sh := r.lockShard()
 	nops := len(sh.ops)
 	var lastLat int64
 	for _, w := range r.buf[:r.n] {
@@ -259,7 +268,36 @@ func (r *Recorder) Flush() {
 	}
 	sh.mu.Unlock()
 	r.n = 0
+	if full && len(r.buf) < Stage {
+		r.buf = make([]uint64, min(2*len(r.buf), Stage))
+	}
 }
+
+// lockShard locks a shard: the first free one from the recorder's own. When
+// all are taken it yields the processor and tries again, and only after
+// yieldRounds rounds does it wait on the mutex of its own. A shard is held
+// for microseconds, so the yields almost always suffice, and they keep the
+// worker's stack small: a goroutine blocked on a mutex runs through the
+// runtime's semaphore code, deep enough to double a worker's stack (see
+// package executor's TestWorkerStackStaysSmall), which happens when
+// thousands of workers flush at once, as they do at each snapshot.
+func (r *Recorder) lockShard() *shard {
+	shards := r.set.shards
+	for range yieldRounds {
+		for i := range shards {
+			if c := shards[(r.shard+i)%len(shards)]; c.mu.TryLock() {
+				return c
+			}
+		}
+		runtime.Gosched()
+	}
+	sh := shards[r.shard]
+	sh.mu.Lock()
+	return sh
+}
+
+// yieldRounds: see lockShard.
+const yieldRounds = 64
 
 // OpView is the figures of one operation over some period. Svc and Lag are
 // nil in closed models; Omit is nil until an iteration was dropped.

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -134,5 +135,42 @@ func TestScheduleLagAndOmitted(t *testing.T) {
 	}
 	if n, _ := c.Cum.Totals(); n != 1000 {
 		t.Errorf("ops = %d: dropped iterations must not count as operations", n)
+	}
+}
+
+// TestRecorderGrows: a recorder starts small, doubles each time it fills
+// up, up to Stage words, and stays small when flushed before it fills.
+func TestRecorderGrows(t *testing.T) {
+	s := NewSet(1, true)
+	c := s.NewCollector()
+	slow := s.NewRecorder(0)
+	for range 100 {
+		slow.Record2(0, false, time.Millisecond, time.Millisecond)
+		slow.Flush() // a flush at every snapshot, before the buffer fills
+	}
+	if slow.Cap() != StageMin {
+		t.Errorf("slow recorder: %d words, want %d", slow.Cap(), StageMin)
+	}
+	fast := s.NewRecorder(1)
+	var caps []int
+	for range 10 * Stage {
+		if fast.Record2(0, false, time.Millisecond, time.Millisecond) {
+			fast.Flush()
+			if n := len(caps); n == 0 || caps[n-1] != fast.Cap() {
+				caps = append(caps, fast.Cap())
+			}
+		}
+	}
+	fast.Flush()
+	var want []int
+	for n := 2 * StageMin; n <= Stage; n *= 2 {
+		want = append(want, n)
+	}
+	if !slices.Equal(caps, want) {
+		t.Errorf("capacities after each full flush: %v, want %v", caps, want)
+	}
+	c.Collect()
+	if n, _ := c.Cum.Totals(); n != 100+10*Stage {
+		t.Errorf("ops = %d, want %d", n, 100+10*Stage)
 	}
 }

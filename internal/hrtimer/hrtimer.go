@@ -29,7 +29,9 @@
 //     the poller may not be polled for a while. The goroutine holds no OS
 //     thread and no P while it waits, so any number of goroutines can wait
 //     at once; each holds one file descriptor (at most Slots at once; the
-//     others use a Go timer alone).
+//     others use a Go timer alone). For Sleep, which must keep the
+//     waiting goroutine's stack small, a goroutine of the file's own arms
+//     and reads it, and the waiting goroutine blocks on a channel.
 //  3. d ≤ Lead: the goroutine spins, yielding the processor (runtime.Gosched)
 //     on every round. At most Spinners goroutines spin at once (beyond the
 //     last 25µs, which any goroutine spins); the others wait in phase 2 for
@@ -39,6 +41,13 @@
 //     in a loop keeps the only P busy, and the network poller is then
 //     polled only every 10ms, which would delay every network response
 //     (and every timer file) in the process.
+//
+// When every timer file is in use, or a wait finds none free, Slots waits
+// end within the next Window: the process is busy, and Go's timers are on
+// time. A wait then sleeps on a Go timer until its deadline itself, whatever
+// its phase: one wake-up, no timer file, no spin. With 10,000 goroutines
+// sleeping 100ms each (100,000 wake-ups a second) this is what almost every
+// wait does, and a wait costs one Go timer.
 //
 // (A first version slept in futex(2) on the goroutine's own thread. It was
 // as precise for one waiter, but a goroutine blocked in a system call keeps
@@ -61,6 +70,7 @@
 package hrtimer
 
 import (
+	"context"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -86,7 +96,8 @@ type Options struct {
 }
 
 // Sleeper waits until deadlines. It is safe for concurrent use; each waiting
-// goroutine needs its own Waiter. Close releases its file descriptors.
+// goroutine needs its own Waiter. Close releases its file descriptors and
+// the goroutines that read them.
 type Sleeper struct {
 	window  time.Duration
 	k       float64
@@ -102,13 +113,18 @@ type Sleeper struct {
 
 	spinners, maxSpin atomic.Int32
 
-	mu     sync.Mutex
-	free   []*timerFile // idle timer files
-	open   int          // timer files in existence (≤ max)
-	max    int
-	active map[*Waiter]struct{} // waiters in phase 2
-	closed bool
-	gen    uint64 // bumped by Interrupt
+	// busy counts the waits in phase 2, max the timer files there may be
+	// (see saturated).
+	busy, max atomic.Int32
+	gen       atomic.Uint64 // bumped by Interrupt
+	closed    atomic.Bool
+
+	// idle holds the timer files that no wait uses. A wait takes one
+	// without a lock (and without a deep call chain, see wait).
+	idle chan *timerFile
+
+	mu    sync.Mutex   // guards files
+	files []*timerFile // every timer file made, for Interrupt and Close
 }
 
 // New returns a Sleeper.
@@ -122,8 +138,9 @@ func New(o Options) *Sleeper {
 	if o.MaxLead <= 0 {
 		o.MaxLead = 200 * time.Microsecond
 	}
-	s := &Sleeper{max: o.Slots, window: o.Window, k: max(o.LeadDeviations, 0), maxLead: o.MaxLead,
-		active: map[*Waiter]struct{}{}}
+	s := &Sleeper{window: o.Window, k: max(o.LeadDeviations, 0), maxLead: o.MaxLead,
+		idle: make(chan *timerFile, o.Slots)}
+	s.max.Store(int32(o.Slots))
 	if o.Spinners <= 0 {
 		o.Spinners = runtime.GOMAXPROCS(0) / 2
 	}
@@ -136,28 +153,37 @@ func New(o Options) *Sleeper {
 }
 
 // Close releases the Sleeper's file descriptors. Waits in phase 2 end at
-// once; later waits use Go timers only.
+// once (their files are closed as they end); later waits use Go timers
+// only.
 func (s *Sleeper) Close() {
+	s.closed.Store(true)
 	s.mu.Lock()
-	s.closed = true
-	free := s.free
-	s.free = nil
-	for w := range s.active {
-		w.tf.wake()
+	for _, f := range s.files {
+		f.wake()
 	}
 	s.mu.Unlock()
-	for _, f := range free {
-		f.close()
+	s.closeIdle()
+}
+
+// closeIdle closes the idle timer files of a closed Sleeper.
+func (s *Sleeper) closeIdle() {
+	for {
+		select {
+		case f := <-s.idle:
+			f.close()
+		default:
+			return
+		}
 	}
 }
 
 // Interrupt ends every wait in phase 2 at once, so that its goroutine sees
 // a closed cancel channel without waiting out its deadline.
 func (s *Sleeper) Interrupt() {
+	s.gen.Add(1)
 	s.mu.Lock()
-	s.gen++
-	for w := range s.active {
-		w.tf.wake()
+	for _, f := range s.files {
+		f.wake()
 	}
 	s.mu.Unlock()
 }
@@ -193,7 +219,6 @@ func abs(x float64) float64 {
 type Waiter struct {
 	s     *Sleeper
 	timer *time.Timer
-	tf    *timerFile // held during phase 2
 	// Precise counts the waits that used phase 2; Spun counts those that
 	// ended by spinning. They are for tests and benchmarks.
 	Precise, Spun int64
@@ -207,12 +232,54 @@ func (s *Sleeper) NewWaiter() *Waiter { return &Waiter{s: s} }
 // when cancelled). A nil cancel never fires.
 func (w *Waiter) Until(deadline time.Time, cancel <-chan struct{}) (time.Time, bool) {
 	s := w.s
+	at, ok := w.wait(deadline.Sub(s.base), time.Since(s.base), cancel, false)
+	return s.base.Add(at), ok
+}
+
+// PollEvery is the longest a Sleep waits without looking at its context.
+const PollEvery = 100 * time.Millisecond
+
+// Sleep waits for d from now, or until ctx is done, and then returns
+// ctx.Err(). It notices the end of ctx within PollEvery (and within Window
+// in phase 2), not at once as Until notices its cancel channel.
+//
+// It is Until for a goroutine that must keep the smallest stack, such as
+// one of thousands of perfplan workers parked in a target's call. A
+// cancellable wait on a Go timer (a select over the timer's channel and
+// ctx.Done(), or any receive from a timer's channel) adds the timer to
+// the runtime's heap on the waiting goroutine's stack, and with the
+// select that takes more than the 2 KiB a goroutine starts with, so every
+// worker's stack would double. time.Sleep adds its timer on the system
+// stack instead; Sleep waits with it, in steps of at most PollEvery, and
+// looks at ctx between them. Its waits are as precise as Until's.
+func (w *Waiter) Sleep(ctx context.Context, d time.Duration) error {
+	now := time.Since(w.s.base)
+	if _, ok := w.wait(now+d, now, ctx.Done(), true); !ok {
+		return ctx.Err()
+	}
+	return nil
+}
+
+// wait waits until dl, an offset from s.base on the monotonic clock, from
+// now, the current offset. It returns the offset at which it stopped.
+// polled makes its Go-timer waits time.Sleep steps of at most PollEvery,
+// with cancel looked at between them (see Sleep).
+//
+// Its frame and those of what it calls on the way to a park are kept
+// small for Sleep's sake, and polled waits leave the deep call chains of
+// a timer file (arming it, reading it through the poller) to a goroutine
+// of its own (see timerFile).
+func (w *Waiter) wait(dl, now time.Duration, cancel <-chan struct{}, polled bool) (time.Duration, bool) {
+	s := w.s
 	for {
-		now := time.Now()
-		d := deadline.Sub(now)
+		d := dl - now
 		if d <= 0 {
 			return now, true
 		}
+		// The generation is read before cancel is looked at: an
+		// Interrupt that follows a cancel this look misses then moves
+		// it, and the timer file's wait ends as soon as it is armed.
+		gen := s.gen.Load()
 		select {
 		case <-cancel:
 			return now, false
@@ -221,88 +288,140 @@ func (w *Waiter) Until(deadline time.Time, cancel <-chan struct{}) (time.Time, b
 		lead := s.Lead()
 		if d <= lead+2*time.Microsecond {
 			if d <= shortSpin && s.maxSpin.Load() > 0 {
-				return w.spin(deadline, cancel, false)
+				return w.spin(dl, cancel, false)
 			}
 			if s.acquireSpin() {
-				return w.spin(deadline, cancel, true)
+				return w.spin(dl, cancel, true)
 			}
 			// No spinning slot: phase 2 for the deadline itself.
 			lead = 0
 		}
-		if s.precise && d <= s.window {
-			wake := deadline.Add(-lead)
-			if gen, ok := w.acquire(wake); ok {
-				fired := w.tf.wait()
-				late := time.Since(wake)
-				if s.release(w, gen) && fired {
-					s.observe(late)
-				}
-				w.Precise++
-				continue
-			}
-		}
-		sleep := d - s.window
-		if sleep <= 0 {
+		sleep := d - s.window // phase 1, until the window
+		switch {
+		case s.saturated():
+			// Every timer file is in use, so Slots waits end within
+			// the next Window: the process is busy, and a Go timer
+			// for the deadline itself is on time. No second wake-up,
+			// no spin.
+			sleep = d
+		case sleep > 0:
+		case s.precise && w.precise(dl-lead, gen, polled):
+			now = time.Since(s.base)
+			continue
+		case s.precise:
+			// No timer file was free: as when saturated.
+			sleep = d
+		default:
+			// No timer files on this system: a Go timer, then a spin.
 			sleep = d - lead
 		}
-		if !w.timerWait(sleep, cancel) {
-			return time.Now(), false
+		if polled {
+			time.Sleep(min(sleep, PollEvery))
+		} else if !w.timerWait(sleep, cancel) {
+			return time.Since(s.base), false
 		}
+		now = time.Since(s.base)
 	}
 }
 
-// acquire gives w a timer file for phase 2, armed for wake, and registers it
-// for Interrupt; it returns the interrupt generation, and false when every
-// slot is taken. Arming under the lock that Interrupt takes means an
-// interrupt either comes first (and the wait is not started) or finds the
-// file armed and wakes it.
-func (w *Waiter) acquire(wake time.Time) (uint64, bool) {
-	s := w.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return 0, false
-	}
-	if n := len(s.free); n > 0 {
-		w.tf = s.free[n-1]
-		s.free = s.free[:n-1]
+// timerWait sleeps d on the Waiter's Go timer; it returns false when cancel
+// fired first.
+func (w *Waiter) timerWait(d time.Duration, cancel <-chan struct{}) bool {
+	if w.timer == nil {
+		w.timer = time.NewTimer(d)
 	} else {
-		if s.open >= s.max {
-			return 0, false
-		}
-		tf, err := newTimerFile()
-		if err != nil {
-			s.max = s.open // out of descriptors: stay with what works
-			return 0, false
-		}
-		s.open++
-		w.tf = tf
+		w.timer.Reset(d)
 	}
-	if !w.tf.arm(s.baseMono+int64(wake.Sub(s.base)), wake) {
-		s.free = append(s.free, w.tf)
-		w.tf = nil
-		return 0, false
+	select {
+	case <-w.timer.C:
+		return true
+	case <-cancel:
+		w.timer.Stop()
+		return false
 	}
-	s.active[w] = struct{}{}
-	return s.gen, true
 }
 
-// release returns w's timer file; it reports whether no Interrupt came in
-// the meantime (gen is acquire's).
-func (s *Sleeper) release(w *Waiter, gen uint64) bool {
-	s.mu.Lock()
-	delete(s.active, w)
-	tf := w.tf
-	w.tf = nil
-	quiet := s.gen == gen
-	if s.closed {
-		s.mu.Unlock()
-		tf.close()
-		return quiet
+// precise waits in phase 2 until wake (an offset from s.base) on a timer
+// file, unless an Interrupt moves the Sleeper's generation past gen, and
+// feeds the lateness of the wake-up to the lead estimate. off
+// hands the wait to the file's goroutine (see Sleep). It returns false,
+// without waiting, when no timer file is free or one could not be armed.
+func (w *Waiter) precise(wake time.Duration, gen uint64, off bool) bool {
+	s := w.s
+	tf := s.take(off)
+	if tf == nil {
+		return false
 	}
-	s.free = append(s.free, tf)
-	s.mu.Unlock()
-	return quiet
+	s.busy.Add(1)
+	r := fileWait{wake, gen}
+	var armed, fired bool
+	if off {
+		armed, fired = tf.waitOff(r)
+	} else {
+		armed, fired = tf.waitHere(r)
+	}
+	late := time.Since(s.base) - wake
+	s.busy.Add(-1)
+	s.put(tf)
+	if !armed {
+		return false
+	}
+	if fired && s.gen.Load() == r.gen {
+		s.observe(late)
+	}
+	w.Precise++
+	return true
+}
+
+// saturated reports whether every timer file is in use.
+func (s *Sleeper) saturated() bool { return s.busy.Load() >= s.max.Load() }
+
+// take returns an idle timer file, or makes one below the limit; nil when
+// there is none, or the Sleeper is closed. small is set for a wait that
+// must keep the smallest stack (see grow).
+func (s *Sleeper) take(small bool) *timerFile {
+	if s.closed.Load() {
+		return nil
+	}
+	select {
+	case f := <-s.idle:
+		return f
+	default:
+	}
+	return s.grow(small)
+}
+
+// grow makes a timer file, below the limit. With small, it gives up when
+// another goroutine holds the lock (making a file, which takes system
+// calls): a goroutine blocked on a mutex would need more than the smallest
+// stack (see wait), so that wait uses a Go timer instead. Other waits
+// wait for the lock, so that a burst of waits at start-up all get timer
+// files.
+func (s *Sleeper) grow(small bool) *timerFile {
+	if !small {
+		s.mu.Lock()
+	} else if !s.mu.TryLock() {
+		return nil
+	}
+	defer s.mu.Unlock()
+	if s.closed.Load() || len(s.files) >= int(s.max.Load()) {
+		return nil
+	}
+	f, err := newTimerFile(s)
+	if err != nil {
+		s.max.Store(int32(len(s.files))) // out of descriptors: stay with what works
+		return nil
+	}
+	s.files = append(s.files, f)
+	return f
+}
+
+// put returns a timer file after a wait; a closed Sleeper closes it.
+func (s *Sleeper) put(f *timerFile) {
+	s.idle <- f // never blocks: it holds every file
+	if s.closed.Load() {
+		s.closeIdle()
+	}
 }
 
 // shortSpin: a wait this short spins without a spinning slot; a kernel
@@ -322,16 +441,17 @@ func (s *Sleeper) acquireSpin() bool {
 	}
 }
 
-// spin spins until deadline, yielding on every round. It releases the
-// spinning slot that acquireSpin took, if slot.
-func (w *Waiter) spin(deadline time.Time, cancel <-chan struct{}, slot bool) (time.Time, bool) {
+// spin spins until dl (an offset from s.base), yielding on every round. It
+// releases the spinning slot that acquireSpin took, if slot.
+func (w *Waiter) spin(dl time.Duration, cancel <-chan struct{}, slot bool) (time.Duration, bool) {
+	s := w.s
 	if slot {
-		defer w.s.spinners.Add(-1)
+		defer s.spinners.Add(-1)
 	}
 	w.Spun++
 	for i := 0; ; i++ {
-		now := time.Now()
-		if !now.Before(deadline) {
+		now := time.Since(s.base)
+		if now >= dl {
 			return now, true
 		}
 		if i&63 == 63 {
@@ -342,22 +462,5 @@ func (w *Waiter) spin(deadline time.Time, cancel <-chan struct{}, slot bool) (ti
 			}
 		}
 		runtime.Gosched()
-	}
-}
-
-// timerWait sleeps d on the Waiter's Go timer; it returns false when cancel
-// fired first.
-func (w *Waiter) timerWait(d time.Duration, cancel <-chan struct{}) bool {
-	if w.timer == nil {
-		w.timer = time.NewTimer(d)
-	} else {
-		w.timer.Reset(d)
-	}
-	select {
-	case <-w.timer.C:
-		return true
-	case <-cancel:
-		w.timer.Stop()
-		return false
 	}
 }

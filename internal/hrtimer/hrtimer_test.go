@@ -1,6 +1,8 @@
 package hrtimer
 
 import (
+	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -51,10 +53,13 @@ func TestCancel(t *testing.T) {
 }
 
 // activeWaits returns how many goroutines wait on a timer file.
-func (s *Sleeper) activeWaits() int {
+func (s *Sleeper) activeWaits() int { return int(s.busy.Load()) }
+
+// fileCount returns how many timer files were made.
+func (s *Sleeper) fileCount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.active)
+	return len(s.files)
 }
 
 // TestInterruptWakesPreciseWaits: Interrupt ends phase 2 at once, so a
@@ -121,8 +126,8 @@ func TestSlotsBounded(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if peak > 2 || s.open > 2 {
-		t.Fatalf("%d goroutines waited on timer files at once (%d files), want at most 2", peak, s.open)
+	if peak > 2 || s.fileCount() > 2 {
+		t.Fatalf("%d goroutines waited on timer files at once (%d files), want at most 2", peak, s.fileCount())
 	}
 }
 
@@ -144,14 +149,19 @@ func TestLeadFollowsLateness(t *testing.T) {
 	}
 }
 
-// TestUntilAllocs: a wait allocates nothing once its Waiter's timer exists.
+// TestUntilAllocs: a wait (Until or Sleep) allocates nothing once its
+// Waiter's timer exists.
 func TestUntilAllocs(t *testing.T) {
 	s := New(Options{Window: time.Millisecond})
 	w := s.NewWaiter()
 	w.Until(time.Now().Add(2*time.Millisecond), nil) // creates the timer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	a := testing.AllocsPerRun(20, func() {
 		w.Until(time.Now().Add(100*time.Microsecond), nil)
 		w.Until(time.Now().Add(1500*time.Microsecond), nil)
+		_ = w.Sleep(ctx, 100*time.Microsecond)
+		_ = w.Sleep(ctx, 2500*time.Microsecond)
 	})
 	if a != 0 {
 		t.Fatalf("%v allocations per wait", a)
@@ -176,7 +186,75 @@ func TestManyAtOnce(t *testing.T) {
 	}
 	wg.Wait()
 	s.Close()
-	if s.activeWaits() != 0 || len(s.free) != 0 {
-		t.Fatalf("%d active, %d free files after Close", s.activeWaits(), len(s.free))
+	if s.activeWaits() != 0 || len(s.idle) != 0 {
+		t.Fatalf("%d active, %d idle files after Close", s.activeWaits(), len(s.idle))
 	}
+}
+
+// TestSleep: Sleep lasts its duration (never less), returns the context's
+// error when the context ends first, whether before or during the sleep,
+// and allocates nothing.
+func TestSleep(t *testing.T) {
+	t.Parallel()
+	s := New(Options{Window: 2 * time.Millisecond})
+	defer s.Close()
+	w := s.NewWaiter()
+	for _, d := range []time.Duration{0, 10 * time.Microsecond, 500 * time.Microsecond, 3 * time.Millisecond} {
+		start := time.Now()
+		if err := w.Sleep(context.Background(), d); err != nil {
+			t.Fatalf("sleep of %v: %v", d, err)
+		}
+		if got := time.Since(start); got < d {
+			t.Fatalf("sleep of %v lasted %v", d, got)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := w.Sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
+		t.Fatalf("sleep on an ended context: %v", err)
+	}
+	ctx, cancel = context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- s.NewWaiter().Sleep(ctx, time.Hour) }()
+	time.Sleep(time.Millisecond)
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) { // the test's timeout catches a hang
+		t.Fatalf("sleep cut by its context: %v", err)
+	}
+}
+
+// TestSaturatedWaitsEndOnTime: when every timer file is in use, waits sleep
+// on Go timers for their deadlines, and still never end early.
+func TestSaturatedWaitsEndOnTime(t *testing.T) {
+	t.Parallel()
+	s := New(Options{Slots: 1, Window: time.Hour})
+	defer s.Close()
+	if !s.precise {
+		t.Skip("no timer files on this system")
+	}
+	// Hold the only timer file.
+	hold, release := make(chan bool), make(chan struct{})
+	go func() { _, ok := s.NewWaiter().Until(time.Now().Add(time.Hour), release); hold <- ok }()
+	for s.activeWaits() < 1 {
+		time.Sleep(time.Millisecond)
+	}
+	if !s.saturated() {
+		t.Fatal("not saturated with the only file in use")
+	}
+	w := s.NewWaiter()
+	for _, d := range []time.Duration{50 * time.Microsecond, 2 * time.Millisecond} {
+		deadline := time.Now().Add(d)
+		if at, ok := w.Until(deadline, nil); !ok || at.Before(deadline) {
+			t.Fatalf("wait of %v ended at %v, %v early", d, at, deadline.Sub(at))
+		}
+		if err := w.Sleep(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if w.Precise != 0 {
+		t.Errorf("%d waits used a timer file while saturated", w.Precise)
+	}
+	close(release)
+	s.Interrupt()
+	<-hold
 }

@@ -356,6 +356,11 @@ func (t *Target) newWorker(id int) *worker {
 		c:   &counters{},
 		rng: rand.New(rand.NewPCG(uint64(id), 0x5eed)),
 	}
+	if len(t.tiers) > 0 {
+		if l1, ok := t.tiers[0].(*otterTier); ok {
+			w.l1, w.l1hits = l1.c, &w.c.hits[t.level[0]]
+		}
+	}
 	t.mu.Lock()
 	t.counters = append(t.counters, w.c)
 	t.mu.Unlock()

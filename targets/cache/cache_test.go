@@ -807,6 +807,56 @@ func TestEntriesAndHeapGrowth(t *testing.T) {
 	}
 }
 
+// TestGetPathsCountAlike: a get counts the same statistics and detects a
+// corrupt value the same way whether it takes Do's fast path (an otter L1)
+// or the general one (a bigcache L1), on a hit in the first tier, a hit in
+// the second and a miss in both.
+func TestGetPathsCountAlike(t *testing.T) {
+	t.Parallel()
+	for _, l1kind := range []string{KindOtter, KindBigcache} {
+		t.Run(l1kind, func(t *testing.T) {
+			t.Parallel()
+			tg := open(t, cfgOf(nil, nil,
+				tierSpec{"l1", map[string]any{"kind": l1kind, "capacity": int64(1000)}},
+				tierSpec{"l2", map[string]any{"kind": KindBigcache}}))
+			if fast := wk(t, tg, 0).l1 != nil; fast != (l1kind == KindOtter) {
+				t.Fatalf("fast path = %v for an L1 of kind %s", fast, l1kind)
+			}
+			w := wk(t, tg, 1)
+			val := make([]byte, 16)
+			put := func(tier int, key, stampKey uint64) {
+				if err := tg.tiers[tier].set(ctx, w, key, stamp(stampKey, val), forever); err != nil {
+					t.Fatal(err)
+				}
+			}
+			put(0, 1, 1)  // L1 hit
+			put(1, 2, 2)  // L2 hit, promoted
+			put(0, 3, 99) // corrupt in L1
+			put(1, 4, 98) // corrupt in L2
+			steps := []struct {
+				key     uint64
+				corrupt bool
+			}{{1, false}, {2, false}, {2, false}, {5, false}, {3, true}, {4, true}}
+			for _, s := range steps {
+				err := w.Do(ctx, &targets.Request{Op: opGet, Key: s.key})
+				if got := errors.Is(err, ErrCorrupt); got != s.corrupt || (err != nil && !got) {
+					t.Errorf("get %d: %v, want corrupt %v", s.key, err, s.corrupt)
+				}
+			}
+			st := tg.Stats()
+			want := map[string]float64{
+				"l1_hits": 3, "l1_misses": 3, "l2_hits": 2, "l2_misses": 1,
+				"hits": 5, "misses": 1, "l1_promotions": 2, "corrupt": 2,
+			}
+			for k, v := range want {
+				if st[k] != v {
+					t.Errorf("%s = %v, want %v", k, st[k], v)
+				}
+			}
+		})
+	}
+}
+
 // TestParseDefaults: a configuration built by hand in Go, without the plan
 // loader, gets the schema's defaults (declared once, in schema()) and the
 // kind-dependent ones of its tiers.

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"sync/atomic"
 	"time"
+
+	"github.com/maypok86/otter/v2"
 
 	"github.com/perfplan/perfplan/targets"
 )
@@ -13,8 +16,12 @@ import (
 // worker is one executor worker's handle: its counters, key buffers, random
 // source and timer. It is used by one goroutine at a time.
 type worker struct {
-	t       *Target
-	c       *counters
+	t *Target
+	c *counters
+	// l1 is the first tier when it is otter (nil otherwise), and l1hits
+	// its hit counter: get's fast path (see Do).
+	l1      *otter.Cache[uint64, item]
+	l1hits  *atomic.Int64
 	rng     *rand.Rand
 	sleeper targets.Sleeper
 	kbuf    []byte // bigcache key
@@ -33,9 +40,26 @@ type worker struct {
 func (w *worker) endOp() { w.rspent, w.rfailed = 0, false }
 
 // Do performs one operation: get, set, delete or get_or_load.
+//
+// A get that hits an otter L1 takes a fast path: one otter lookup, one
+// increment of the worker's own l1_hits counter and the stamp check, with
+// no call through the tier interface, no deferred call and no Redis
+// bookkeeping (an L1 hit makes no Redis call). Everything else, L1 misses
+// included, takes the general path, which does not repeat the L1 lookup.
 func (w *worker) Do(ctx context.Context, req *targets.Request) error {
 	switch req.Op {
 	case opGet:
+		if w.l1 != nil {
+			key := req.Key
+			if it, ok := w.l1.GetIfPresent(key); ok {
+				w.l1hits.Add(1)
+				if !stamped(key, it.data) {
+					return w.corrupt(key)
+				}
+				return nil
+			}
+			return w.getBelowL1(ctx, key)
+		}
 		_, err := w.get(ctx, req.Key)
 		return err
 	case opSet:
@@ -60,16 +84,37 @@ func (w *worker) tierErr(tr tier, err error) error {
 	return err
 }
 
+// corrupt counts a value that does not carry key's stamp and returns the
+// error of a get.
+func (w *worker) corrupt(key uint64) error {
+	w.c.corrupt.Add(1)
+	return fmt.Errorf("get key %d: %w", key, ErrCorrupt)
+}
+
 // get returns the key's value, or nil when no tier holds it.
 func (w *worker) get(ctx context.Context, key uint64) ([]byte, error) {
 	defer w.endOp()
 	d, ok, _, err := w.lookup(ctx, key)
+	return w.checked(key, d, ok, err)
+}
+
+// getBelowL1 is get after Do's fast path missed the otter L1: it counts
+// the miss and reads the lower tiers.
+func (w *worker) getBelowL1(ctx context.Context, key uint64) error {
+	defer w.endOp()
+	w.c.misses[w.t.level[0]].Add(1)
+	d, ok, _, err := w.lookupBelow(ctx, key)
+	_, err = w.checked(key, d, ok, err)
+	return err
+}
+
+// checked returns a lookup's value after checking its stamp.
+func (w *worker) checked(key uint64, d []byte, ok bool, err error) ([]byte, error) {
 	if err != nil || !ok {
 		return nil, err
 	}
 	if !stamped(key, d) {
-		w.c.corrupt.Add(1)
-		return nil, fmt.Errorf("get key %d: %w", key, ErrCorrupt)
+		return nil, w.corrupt(key)
 	}
 	return d, nil
 }
@@ -90,6 +135,14 @@ func (w *worker) lookup(ctx context.Context, key uint64) (data []byte, ok bool, 
 		return d, true, 0, nil
 	}
 	c.misses[t.level[0]].Add(1)
+	return w.lookupBelow(ctx, key)
+}
+
+// lookupBelow is lookup after a miss in the first tier (counted by the
+// caller): it reads the lower tiers in order and promotes a hit.
+func (w *worker) lookupBelow(ctx context.Context, key uint64) (data []byte, ok bool, g0 uint64, err error) {
+	t, c := w.t, w.c
+	tiers := t.tiers
 	gen := t.gen(key)
 	g0 = gen.Load()
 	for i := 1; i < len(tiers); i++ {

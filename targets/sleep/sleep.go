@@ -7,10 +7,12 @@
 // latency, and freedom from coordinated omission against stalls.
 //
 // Sleeping uses the precise sleeper of package internal/hrtimer: the last
-// few milliseconds of a call are slept in the kernel with a 1ns timer slack
-// and an absolute deadline, so a call lasts its drawn latency to within a
-// few microseconds on an idle machine, where Go's timers would round a
-// sub-millisecond sleep up to a whole millisecond. With busy = true a call
+// few milliseconds of a call wait on a timer file (a kernel hrtimer with an
+// absolute deadline), so a call lasts its drawn latency to within a few
+// microseconds on an idle machine, where Go's timers would round a
+// sub-millisecond sleep up to a whole millisecond. With many calls in
+// progress (every timer file in use) a call sleeps on a Go timer alone,
+// which is then on time. With busy = true a call
 // spins on the CPU for its latency instead, so the target competes with the
 // runner for the cores, as every in-process target does.
 package sleep
@@ -370,8 +372,10 @@ func (t *Target) Open(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the memory retained by leak_bytes_per_call.
+// Close releases the memory retained by leak_bytes_per_call and the precise
+// sleeper's timer files.
 func (t *Target) Close() error {
+	t.sleeper.Close()
 	t.leakMu.Lock()
 	t.leaked = nil
 	t.leakMu.Unlock()
@@ -405,47 +409,36 @@ type worker struct {
 }
 
 // Do sleeps for a drawn latency (held by any stall), then fails with
-// ErrInjected at the configured rate. It returns ctx.Err() if ctx ends first.
+// ErrInjected at the configured rate. It returns ctx.Err() if ctx ends
+// first, which a sleep notices within hrtimer.PollEvery (100ms).
+//
+// Do keeps a small frame and sleeps with hrtimer's Sleep: an executor
+// worker parks inside it, and the frames from its loop down to the
+// runtime's park must fit the smallest goroutine stack (2 KiB), or each of
+// thousands of workers would need twice that. The bookkeeping before the
+// wait is in begin, which has returned by then.
 func (w *worker) Do(ctx context.Context, _ *targets.Request) error {
 	t := w.t
 	if t.sem != nil {
-		select {
-		case t.sem <- struct{}{}:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		defer func() { <-t.sem }()
-	}
-	t.calls.Add(1)
-	n := t.inFlight.Add(1)
-	defer t.inFlight.Add(-1)
-	for {
-		m := t.inFlightMx.Load()
-		if n <= m || t.inFlightMx.CompareAndSwap(m, n) {
-			break
+		if err := t.acquire(ctx); err != nil {
+			return err
 		}
 	}
-
-	if t.cfg.leak > 0 {
-		b := make([]byte, t.cfg.leak)
-		for i := 0; i < len(b); i += 4096 {
-			b[i] = 1 // touch every page so that RSS grows too
-		}
-		t.leakMu.Lock()
-		t.leaked = append(t.leaked, b)
-		t.leakMu.Unlock()
+	lat, fail := w.begin()
+	var err error
+	switch {
+	case lat <= 0:
+		err = ctx.Err()
+	case t.cfg.busy:
+		err = spin(ctx, lat)
+	default:
+		err = w.wait.Sleep(ctx, lat)
 	}
-	lat := t.cfg.sampler.sample(w.rng)
-	fail := t.cfg.errorRate > 0 && w.rng.Float64() < t.cfg.errorRate
-	if len(t.cfg.stalls) > 0 {
-		now := time.Since(t.opened)
-		end, held := finish(t.cfg.stalls, now, lat)
-		if held {
-			t.stalled.Add(1)
-		}
-		lat = end - now
+	t.inFlight.Add(-1)
+	if t.sem != nil {
+		<-t.sem
 	}
-	if err := w.hold(ctx, lat); err != nil {
+	if err != nil {
 		return err
 	}
 	if fail {
@@ -455,24 +448,64 @@ func (w *worker) Do(ctx context.Context, _ *targets.Request) error {
 	return nil
 }
 
-// hold keeps the call for d: asleep, or spinning on the CPU when busy. It
-// returns ctx.Err() when ctx ends first (a sleep notices within
-// sleepWindow).
-func (w *worker) hold(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	deadline := time.Now().Add(d)
-	if w.t.cfg.busy {
-		for i := 0; time.Now().Before(deadline); i++ {
-			if i&1023 == 1023 && ctx.Err() != nil {
-				return ctx.Err()
-			}
-		}
+// acquire takes one of the concurrency slots, waiting for one.
+func (t *Target) acquire(ctx context.Context) error {
+	select {
+	case t.sem <- struct{}{}:
 		return nil
-	}
-	if _, ok := w.wait.Until(deadline, ctx.Done()); !ok {
+	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// begin counts a call in progress and draws its latency (held by any
+// stall) and whether it fails.
+//
+//go:noinline
+func (w *worker) begin() (lat time.Duration, fail bool) {
+	t := w.t
+	t.calls.Add(1)
+	n := t.inFlight.Add(1)
+	for {
+		m := t.inFlightMx.Load()
+		if n <= m || t.inFlightMx.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	if t.cfg.leak > 0 {
+		t.leak()
+	}
+	lat = t.cfg.sampler.sample(w.rng)
+	fail = t.cfg.errorRate > 0 && w.rng.Float64() < t.cfg.errorRate
+	if len(t.cfg.stalls) > 0 {
+		now := time.Since(t.opened)
+		end, held := finish(t.cfg.stalls, now, lat)
+		if held {
+			t.stalled.Add(1)
+		}
+		lat = end - now
+	}
+	return lat, fail
+}
+
+// leak allocates leak_bytes_per_call and keeps it until Close.
+func (t *Target) leak() {
+	b := make([]byte, t.cfg.leak)
+	for i := 0; i < len(b); i += 4096 {
+		b[i] = 1 // touch every page so that RSS grows too
+	}
+	t.leakMu.Lock()
+	t.leaked = append(t.leaked, b)
+	t.leakMu.Unlock()
+}
+
+// spin keeps the CPU busy for d, or until ctx ends.
+func spin(ctx context.Context, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for i := 0; time.Now().Before(deadline); i++ {
+		if i&1023 == 1023 && ctx.Err() != nil {
+			return ctx.Err()
+		}
 	}
 	return nil
 }
