@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/perfplan/perfplan/history"
@@ -72,38 +73,55 @@ func historyCommand(env Env, args []string) int {
 	return ExitOK
 }
 
-func printHistory(ctx context.Context, w io.Writer, store *history.Store, plan string, metrics []string, opts history.ChangePointOptions, last int) error {
+// analysedSeries is one stored series of the history with its analysis:
+// the least-squares trend and the change points.
+type analysedSeries struct {
+	key     history.Key
+	points  []history.Point
+	trend   history.Trend
+	changes []history.ChangePoint
+}
+
+// loadSeries reads, in the store's key order, every non-empty series of
+// plan (every plan when plan is "") whose metric is one of metrics, with
+// its trend and its change points.
+func loadSeries(ctx context.Context, store *history.Store, plan string, metrics []string, opts history.ChangePointOptions) ([]analysedSeries, error) {
 	keys, err := store.Keys(ctx, plan)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	want := map[string]bool{}
-	for _, m := range metrics {
-		want[m] = true
-	}
-	shown := 0
+	var out []analysedSeries
 	for _, k := range keys {
-		if !want[k.Metric] {
+		if !slices.Contains(metrics, k.Metric) {
 			continue
 		}
 		pts, err := store.Series(ctx, k)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if len(pts) == 0 {
 			continue
 		}
-		shown++
 		values := make([]float64, len(pts))
 		for i, p := range pts {
 			values[i] = p.Value
 		}
-		tr := history.FitTrend(values)
-		cps := history.ChangePoints(values, opts)
+		out = append(out, analysedSeries{key: k, points: pts, trend: history.FitTrend(values), changes: history.ChangePoints(values, opts)})
+	}
+	return out, nil
+}
+
+func printHistory(ctx context.Context, w io.Writer, store *history.Store, plan string, metrics []string, opts history.ChangePointOptions, last int) error {
+	all, err := loadSeries(ctx, store, plan, metrics, opts)
+	if err != nil {
+		return err
+	}
+	for _, s := range all {
+		k, pts, tr := s.key, s.points, s.trend
 		fmt.Fprintf(w, "\n%s/%s %s: %d runs, trend %s (%+.2f%%/run, slope %s/run, R² %.2f)\n",
 			k.Plan, k.Scenario, k.Metric, len(pts), tr.Direction, 100*tr.RelSlope, fmtHistory(k.Metric, tr.Slope), tr.R2)
 		marks := map[int]history.ChangePoint{}
-		for _, cp := range cps {
+		for _, cp := range s.changes {
 			marks[cp.Index] = cp
 			p := pts[cp.Index]
 			fmt.Fprintf(w, "  change point at run #%d (%s, commit %s): %s → %s (%+.1f%%, p=%.2g)\n",
@@ -123,7 +141,7 @@ func printHistory(ctx context.Context, w io.Writer, store *history.Store, plan s
 			fmt.Fprintf(w, "  #%-5d %s %-12s %10s%s\n", p.RunID, p.Start.Format("2006-01-02 15:04"), shortHash(p.Commit), fmtHistory(k.Metric, p.Value), mark)
 		}
 	}
-	if shown == 0 {
+	if len(all) == 0 {
 		fmt.Fprintf(w, "no history for %s (metrics %s)\n", orAll(plan), strings.Join(metrics, ", "))
 	}
 	return nil

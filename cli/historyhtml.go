@@ -32,13 +32,9 @@ func historyUnit(metric string) (string, float64) {
 // has the chart "h{s}-m{m}", and tiles "h{s}-m{m}-last" (the latest value)
 // and "h{s}-m{m}-runs" (the runs).
 func writeHistoryHTML(ctx context.Context, w io.Writer, store *history.Store, plan string, metrics []string, opts history.ChangePointOptions) error {
-	keys, err := store.Keys(ctx, plan)
+	all, err := loadSeries(ctx, store, plan, metrics, opts)
 	if err != nil {
 		return err
-	}
-	want := map[string]bool{}
-	for _, m := range metrics {
-		want[m] = true
 	}
 	page := &report.HTMLPage{Kind: "history", Version: Version(), Title: "perfplan history: " + orAll(plan)}
 	page.Lines = []string{fmt.Sprintf("%s · metrics %s · change points by E-Divisive means (window %d runs, p ≤ %g, shift ≥ %g%%)",
@@ -58,17 +54,8 @@ func writeHistoryHTML(ctx context.Context, w io.Writer, store *history.Store, pl
 		page.Sections = append(page.Sections, *sec)
 		sec = nil
 	}
-	for _, k := range keys {
-		if !want[k.Metric] {
-			continue
-		}
-		pts, err := store.Series(ctx, k)
-		if err != nil {
-			return err
-		}
-		if len(pts) == 0 {
-			continue
-		}
+	for _, a := range all {
+		k, pts, tr, cps := a.key, a.points, a.trend, a.changes
 		title := k.Plan + "/" + k.Scenario
 		if sec == nil || sec.Title != title {
 			flush()
@@ -78,12 +65,6 @@ func writeHistoryHTML(ctx context.Context, w io.Writer, store *history.Store, pl
 				{Text: "before", Num: true}, {Text: "after", Num: true}, {Text: "shift", Num: true}, {Text: "p", Num: true}}}
 		}
 		mid := fmt.Sprintf("%s-m%d", sec.ID, len(sec.Charts))
-		values := make([]float64, len(pts))
-		for i, p := range pts {
-			values[i] = p.Value
-		}
-		tr := history.FitTrend(values)
-		cps := history.ChangePoints(values, opts)
 		shifts += len(cps)
 		unit, scale := historyUnit(k.Metric)
 		xs := make(report.HTMLValues, len(pts))

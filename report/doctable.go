@@ -316,14 +316,7 @@ func writeDocAssertions(w io.Writer, p *PlanDoc, opts TableOptions) error {
 			if a.Aborted {
 				verdict += " (aborted run)"
 			}
-			obs := FormatObserved(a.Observed, ObservedRefs(a))
-			for _, n := range a.Notes {
-				// The first clause names the case; the scenario notes
-				// above the table explain it.
-				tag, _, _ := strings.Cut(n, ":")
-				obs += "\n(" + tag + ")"
-			}
-			if err := t.Append([]string{verdict, s.Name, a.Condition, obs, assertionMessage(a)}); err != nil {
+			if err := t.Append([]string{verdict, s.Name, a.Condition, observedText(a), assertionMessage(a)}); err != nil {
 				return fmt.Errorf("table row: %w", err)
 			}
 		}
@@ -456,4 +449,16 @@ func showSoak(s ScenarioDoc) bool {
 		}
 	}
 	return false
+}
+
+// observedText is an assertion's observed values, one a line, then the tag
+// of each of its notes in brackets: the first clause names the case, and
+// the scenario's notes above the table explain it.
+func observedText(a AssertionDoc) string {
+	obs := FormatObserved(a.Observed, ObservedRefs(a))
+	for _, n := range a.Notes {
+		tag, _, _ := strings.Cut(n, ":")
+		obs += "\n(" + tag + ")"
+	}
+	return obs
 }

@@ -421,11 +421,7 @@ func assertionTable(p *PlanDoc, id string) HTMLTable {
 			if a.Aborted {
 				verdict += " (aborted run)"
 			}
-			obs := FormatObserved(a.Observed, ObservedRefs(a))
-			for _, n := range a.Notes {
-				tag, _, _ := strings.Cut(n, ":")
-				obs += "\n(" + tag + ")"
-			}
+			obs := observedText(a)
 			var margins []string
 			if cmps, _, ok := a.comparisons(p.Variables); ok {
 				for _, c := range cmps {
