@@ -11,6 +11,7 @@ import (
 	"net/http/httptrace"
 	"net/textproto"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -26,6 +27,9 @@ type stdClient struct {
 	tr *nethttp.Transport
 	// base is the time origin of phase timings.
 	base time.Time
+	// certAsked is set when a server asked for a client certificate in a
+	// TLS handshake and the target has none to give (see classify).
+	certAsked atomic.Bool
 }
 
 func newStdClient(t *target) (*stdClient, error) {
@@ -64,13 +68,39 @@ func newStdClient(t *target) (*stdClient, error) {
 		}
 		tr.TLSClientConfig = tc
 	}
-	hc := &nethttp.Client{
+	sc := &stdClient{t: t, tr: tr, base: time.Now()}
+	if tr.TLSClientConfig != nil && len(tr.TLSClientConfig.Certificates) == 0 {
+		// Go's default, no certificate, noted for classify.
+		tr.TLSClientConfig.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			sc.certAsked.Store(true)
+			return &tls.Certificate{}, nil
+		}
+	}
+	sc.hc = &nethttp.Client{
 		Transport: tr,
 		CheckRedirect: func(*nethttp.Request, []*nethttp.Request) error {
 			return nethttp.ErrUseLastResponse
 		},
 	}
-	return &stdClient{t: t, hc: hc, tr: tr, base: time.Now()}, nil
+	return sc, nil
+}
+
+// errNotEstablished is the message of net/http's HTTP/2 client when a new
+// connection failed before the server's first frame: the request that was
+// to be its first gets this error, not the cause (the connection's read
+// error), which net/http does not keep.
+const errNotEstablished = "http2: client conn could not be established"
+
+// classify is the package's classify, with the cause of a failed HTTP/2
+// connection restored where it is known: with TLS 1.3 a client learns that
+// the server refused it for want of a certificate only from an alert after
+// the handshake, and whether the request or the connection's reader sees
+// that alert first is a race inside net/http.
+func (sc *stdClient) classify(err error, timeout time.Duration) *Error {
+	if sc.certAsked.Load() && strings.Contains(err.Error(), errNotEstablished) {
+		return newError(ClassTLS, err, "the server asked for a client certificate and closed the connection before answering; the target has none (client_cert, client_key)")
+	}
+	return classify(err, sc.t.cfg, timeout)
 }
 
 func (sc *stdClient) close() { sc.tr.CloseIdleConnections() }
@@ -86,7 +116,7 @@ func (sc *stdClient) probe(ctx context.Context) error {
 	req.Header = header(mergeHeaders(sc.t.cfg.Headers, nil))
 	resp, err := sc.hc.Do(req)
 	if err != nil {
-		return classify(err, sc.t.cfg, timeout)
+		return sc.classify(err, timeout)
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	return resp.Body.Close()
@@ -225,7 +255,7 @@ func (w *stdWorker) Do(ctx context.Context, r *targets.Request) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return w.c.fail(classify(err, cfg, op.cfg.Timeout))
+		return w.c.fail(w.sc.classify(err, op.cfg.Timeout))
 	}
 	w.c.status(resp.StatusCode)
 	var rerr error
@@ -237,7 +267,7 @@ func (w *stdWorker) Do(ctx context.Context, r *targets.Request) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return w.c.fail(classify(rerr, cfg, op.cfg.Timeout))
+		return w.c.fail(w.sc.classify(rerr, op.cfg.Timeout))
 	}
 	if !op.cfg.Success.Has(resp.StatusCode) {
 		w.c.errs[ClassStatus].Add(1)
