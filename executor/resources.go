@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"runtime/metrics"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -337,7 +338,7 @@ func analyzeSoak(series []SeriesPoint, heap []HeapPoint, threshold float64) Soak
 		if m := smp.Mean(); m > 0 {
 			s.ThroughputCV = smp.StdDev() / m
 		}
-		s.P99Drift, _, _ = regress(xs, p99)
+		s.P99Drift = theilSen(xs, p99)
 	}
 	// One point per new GC cycle: the live heap is only measured by a GC,
 	// so repeating it between cycles would add no information and narrow
@@ -358,6 +359,46 @@ func analyzeSoak(series []SeriesPoint, heap []HeapPoint, threshold float64) Soak
 		s.Leak = s.HeapSlopeLow > 0 && s.HeapSlope > threshold
 	}
 	return s
+}
+
+// theilSenPoints bounds the points theilSen pairs up (n²/2 slopes).
+const theilSenPoints = 512
+
+// theilSen returns the Theil–Sen slope of the points: the median of the
+// slopes between every pair with distinct x. Up to about 29% of the points
+// can be anywhere without moving it, so one stalled interval at the end of
+// a short soak does not read as a drift, as it does in a least-squares
+// slope; a steady rise does. More than theilSenPoints points are first
+// reduced to that many, each the mean x and the median y of consecutive
+// points. With fewer than two distinct x it is 0.
+func theilSen(xs, ys []float64) float64 {
+	if n := len(xs); n > theilSenPoints {
+		g := (n + theilSenPoints - 1) / theilSenPoints
+		var bx, by []float64
+		for i := 0; i < n; i += g {
+			j := min(i+g, n)
+			bx = append(bx, stats.Mean(xs[i:j]))
+			by = append(by, stats.Sample{Xs: ys[i:j]}.Quantile(0.5))
+		}
+		xs, ys = bx, by
+	}
+	var slopes []float64
+	for i := range xs {
+		for j := i + 1; j < len(xs); j++ {
+			if dx := xs[j] - xs[i]; dx != 0 {
+				slopes = append(slopes, (ys[j]-ys[i])/dx)
+			}
+		}
+	}
+	if len(slopes) == 0 {
+		return 0
+	}
+	slices.Sort(slopes)
+	n := len(slopes)
+	if n%2 == 1 {
+		return slopes[n/2]
+	}
+	return (slopes[n/2-1] + slopes[n/2]) / 2
 }
 
 // regress fits y = a + b x by least squares (go-moremath's fit) and returns

@@ -74,6 +74,10 @@ func TestAnalyzeSoak(t *testing.T) {
 	}{
 		{name: "steady", series: pts([]float64{100, 100, 100}, []float64{1, 1, 1}), heap: heap(0, 10), cv: 0, drift: 0},
 		{name: "drift 1ms per second", series: pts([]float64{50, 150, 100}, []float64{1, 2, 3}), heap: heap(0, 10), cv: 0.5, drift: 60},
+		// One stalled interval at the end is a spike, not a drift (a
+		// least-squares slope reads 20ms/min into it).
+		{name: "one spike at the end", series: pts([]float64{100, 100, 100, 100, 100, 100}, []float64{1, 1, 1, 1, 1, 9}), heap: heap(0, 10), drift: 0},
+		{name: "steady rise with a spike", series: pts([]float64{100, 100, 100, 100, 100, 100}, []float64{1, 2, 3, 4, 20, 6}), heap: heap(0, 10), drift: 60},
 		{name: "leak above threshold", heap: heap(1<<20, 10), leak: true},
 		{name: "growth below threshold", heap: heap(1000, 10), threshold: 1 << 20},
 		{name: "too few heap points", heap: heap(1<<20, 2)},
@@ -256,5 +260,23 @@ func TestCPUPercentBounded(t *testing.T) {
 	// machine's cores.
 	if limit := float64(100*runtime.NumCPU()) * 1.1; v > limit {
 		t.Errorf("cpu.percent = %.0f, more than %d cores can give", v, runtime.NumCPU())
+	}
+}
+
+func TestTheilSenLongSeries(t *testing.T) {
+	t.Parallel()
+	// 3,600 intervals (an hour) rising 2ms a minute, one in ten stalled at
+	// 50ms: reduced to theilSenPoints points, the slope is still the rise.
+	xs := make([]float64, 3600)
+	ys := make([]float64, 3600)
+	for i := range xs {
+		xs[i] = float64(i) / 60
+		ys[i] = 1 + 2*xs[i]
+		if i%10 == 9 {
+			ys[i] = 50
+		}
+	}
+	if got := theilSen(xs, ys); math.Abs(got-2) > 0.01 {
+		t.Errorf("slope %v, want 2", got)
 	}
 }
