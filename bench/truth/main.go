@@ -316,23 +316,14 @@ func (h *harness) busy() error {
 		d = "1s"
 	}
 	cores := runtime.GOMAXPROCS(0)
-	capSrc := fmt.Sprintf(`
-plan "truth-capacity" {}
-target "sleep" "cpu" {
-  latency = "500us"
-  busy    = true
-}
-workload "w" {
-  target = target.sleep.cpu
-  op "op" { weight = 1 }
-}
+	capSrc := onePlan("truth-capacity", "sleep", busyTarget, fmt.Sprintf(`
 scenario "capacity" {
   workload = workload.w
   executor = "constant-vus"
   vus      = %d
   duration = %q
 }
-`, cores, d)
+`, cores, d))
 	res, err := h.run("capacity", capSrc, executor.Options{})
 	if err != nil {
 		return err
@@ -341,16 +332,7 @@ scenario "capacity" {
 	h.add("busy target", fmt.Sprintf("capacity, %d workers on 500µs of CPU a call", cores), report.Rate(capacity), "", nil)
 	for _, load := range []float64{0.8, 1.2} {
 		rate := math.Round(capacity * load)
-		src := fmt.Sprintf(`
-plan "truth-busy" {}
-target "sleep" "cpu" {
-  latency = "500us"
-  busy    = true
-}
-workload "w" {
-  target = target.sleep.cpu
-  op "op" { weight = 1 }
-}
+		src := onePlan("truth-busy", "sleep", busyTarget, fmt.Sprintf(`
 scenario "load" {
   workload          = workload.w
   executor          = "constant-arrival-rate"
@@ -359,7 +341,7 @@ scenario "load" {
   pre_allocated_vus = %d
   max_vus           = 50
 }
-`, rate, d, cores)
+`, rate, d, cores))
 		res, err := h.run("busy", src, executor.Options{})
 		if err != nil {
 			return err
@@ -386,13 +368,7 @@ func (h *harness) rates() error {
 		d = 500 * time.Millisecond
 	}
 	for _, rate := range []float64{1_000, 10_000, 100_000, 200_000, 500_000} {
-		src := fmt.Sprintf(`
-plan "truth-rate" {}
-target "noop" "n" {}
-workload "w" {
-  target = target.noop.n
-  op "op" { weight = 1 }
-}
+		src := onePlan("truth-rate", "noop", "", fmt.Sprintf(`
 scenario "rate" {
   workload          = workload.w
   executor          = "constant-arrival-rate"
@@ -401,7 +377,7 @@ scenario "rate" {
   pre_allocated_vus = 4
   max_vus           = 200
 }
-`, rate, d.String())
+`, rate, d.String()))
 		res, err := h.run("rate", src, executor.Options{})
 		if err != nil {
 			return err
@@ -439,13 +415,7 @@ func (h *harness) cpu() error {
 	if h.quick {
 		d = "1s"
 	}
-	src := fmt.Sprintf(`
-plan "truth-cpu" {}
-target "noop" "n" {}
-workload "w" {
-  target = target.noop.n
-  op "op" { weight = 1 }
-}
+	src := onePlan("truth-cpu", "noop", "", fmt.Sprintf(`
 scenario "idle" {
   workload          = workload.w
   executor          = "constant-arrival-rate"
@@ -454,7 +424,7 @@ scenario "idle" {
   pre_allocated_vus = 1
   max_vus           = 10
 }
-`, d)
+`, d))
 	res, err := h.run("cpu", src, executor.Options{})
 	if err != nil {
 		return err
@@ -480,22 +450,14 @@ func (h *harness) compare() error {
 		pairs, reps, iters = 4, 3, 100
 	}
 	mk := func(latency string) string {
-		return fmt.Sprintf(`
-plan "truth-ab" {}
-target "sleep" "s" {
-  latency = %q
-}
-workload "w" {
-  target = target.sleep.s
-  op "op" { weight = 1 }
-}
+		return onePlan("truth-ab", "sleep", fmt.Sprintf("latency = %q", latency), fmt.Sprintf(`
 scenario "s" {
   workload   = workload.w
   executor   = "per-vu-iterations"
   vus        = 1
   iterations = %d
 }
-`, latency, iters)
+`, iters))
 	}
 	a, err := h.load("a", mk("1ms"))
 	if err != nil {
@@ -559,4 +521,23 @@ scenario "s" {
 			"+10% ± 1%", ptr(math.Abs(med-0.10) <= 0.01))
 	}
 	return nil
+}
+
+// busyTarget is the body of a sleep target that burns 500µs of CPU a call.
+const busyTarget = `latency = "500us"
+busy    = true`
+
+// onePlan returns the source of a plan named name with one target of kind
+// (its body given), a workload "w" of one op on it, and the scenarios.
+func onePlan(name, kind, targetBody, scenarios string) string {
+	return fmt.Sprintf(`
+plan %q {}
+target %q "t" {
+%s
+}
+workload "w" {
+  target = target.%s.t
+  op "op" { weight = 1 }
+}
+%s`, name, kind, targetBody, kind, scenarios)
 }
