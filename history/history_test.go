@@ -193,39 +193,7 @@ func TestConcurrentProcessesFreshDatabase(t *testing.T) {
 	t.Parallel()
 	const procs, perProc, reps = 50, 4, 2
 	path := filepath.Join(t.TempDir(), "new", "history.db")
-	cmds := make([]*exec.Cmd, procs)
-	outs := make([]bytes.Buffer, procs)
-	gates := make([]io.WriteCloser, procs)
-	t.Cleanup(func() {
-		for _, gate := range gates {
-			if gate != nil {
-				gate.Close()
-			}
-		}
-	})
-	for i := range cmds {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperWriter$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "PERFPLAN_HISTORY_WRITER="+path, "PERFPLAN_HISTORY_N="+strconv.Itoa(perProc), "PERFPLAN_HISTORY_ID="+strconv.Itoa(i))
-		cmd.Stdout, cmd.Stderr = &outs[i], &outs[i]
-		gate, err := cmd.StdinPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		cmds[i], gates[i] = cmd, gate
-	}
-	// Every writer is running (and blocked on its standard input): let them
-	// all go.
-	for _, gate := range gates {
-		gate.Close()
-	}
-	for i, cmd := range cmds {
-		if err := cmd.Wait(); err != nil {
-			t.Errorf("writer %d: %v\n%s", i, err, outs[i].String())
-		}
-	}
+	runWriters(t, path, procs, perProc)
 	if _, err := os.Stat(path); err != nil {
 		t.Fatal(err)
 	}
@@ -386,5 +354,45 @@ func TestFitTrend(t *testing.T) {
 	tr := FitTrend([]float64{1, 3, 5, 7})
 	if math.Abs(tr.Slope-2) > 1e-9 || math.Abs(tr.Intercept-1) > 1e-9 || math.Abs(tr.R2-1) > 1e-9 {
 		t.Errorf("exact line: %+v", tr)
+	}
+}
+
+// runWriters starts procs writer processes (TestHelperWriter), each
+// appending perProc runs to the history at url, lets them all go at once
+// when every one is running, and waits for them.
+func runWriters(t *testing.T, url string, procs, perProc int) {
+	t.Helper()
+	cmds := make([]*exec.Cmd, procs)
+	outs := make([]bytes.Buffer, procs)
+	gates := make([]io.WriteCloser, procs)
+	t.Cleanup(func() {
+		for _, gate := range gates {
+			if gate != nil {
+				gate.Close()
+			}
+		}
+	})
+	for i := range cmds {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperWriter$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "PERFPLAN_HISTORY_WRITER="+url, "PERFPLAN_HISTORY_N="+strconv.Itoa(perProc), "PERFPLAN_HISTORY_ID="+strconv.Itoa(i))
+		cmd.Stdout, cmd.Stderr = &outs[i], &outs[i]
+		gate, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds[i], gates[i] = cmd, gate
+	}
+	// Every writer is running (and blocked on its standard input): let them
+	// all go.
+	for _, gate := range gates {
+		gate.Close()
+	}
+	for i, cmd := range cmds {
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("writer %d: %v\n%s", i, err, outs[i].String())
+		}
 	}
 }

@@ -1,14 +1,9 @@
 package history
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"os"
-	"os/exec"
 	"reflect"
-	"strconv"
 	"testing"
 	"time"
 
@@ -144,37 +139,7 @@ func TestPostgresConcurrentWriters(t *testing.T) {
 	t.Parallel()
 	const procs, perProc, reps = 50, 4, 2
 	url := pgtest.Shared(t).NewDatabase(t)
-	cmds := make([]*exec.Cmd, procs)
-	outs := make([]bytes.Buffer, procs)
-	gates := make([]io.WriteCloser, procs)
-	t.Cleanup(func() {
-		for _, gate := range gates {
-			if gate != nil {
-				gate.Close()
-			}
-		}
-	})
-	for i := range cmds {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperWriter$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "PERFPLAN_HISTORY_WRITER="+url, "PERFPLAN_HISTORY_N="+strconv.Itoa(perProc), "PERFPLAN_HISTORY_ID="+strconv.Itoa(i))
-		cmd.Stdout, cmd.Stderr = &outs[i], &outs[i]
-		gate, err := cmd.StdinPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		cmds[i], gates[i] = cmd, gate
-	}
-	for _, gate := range gates {
-		gate.Close()
-	}
-	for i, cmd := range cmds {
-		if err := cmd.Wait(); err != nil {
-			t.Errorf("writer %d: %v\n%s", i, err, outs[i].String())
-		}
-	}
+	runWriters(t, url, procs, perProc)
 	ctx := context.Background()
 	s, err := Open(url)
 	if err != nil {
