@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/perfplan/perfplan/report"
+	"github.com/perfplan/perfplan/report/promwrite"
 	"github.com/perfplan/perfplan/targets/builtin"
 )
 
@@ -227,5 +228,26 @@ func TestPrometheusOutFlag(t *testing.T) {
 	code, stderr := mainArgs("run", "--quiet", "--out", "prometheus="+closed, "testdata/vars.hcl")
 	if code != ExitOK || !strings.Contains(stderr, "warning") || !strings.Contains(stderr, "refused") {
 		t.Errorf("unreachable endpoint: exit %d\n%s", code, stderr)
+	}
+}
+
+func TestPushInterval(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		value string
+		want  time.Duration
+		err   bool
+	}{
+		{"", promwrite.DefaultInterval, false},
+		{"500ms", 500 * time.Millisecond, false},
+		{"1h", time.Hour, false},
+		{"fast", 0, true},
+		{"50ms", 0, true},
+		{"2h", 0, true},
+	} {
+		got, err := pushInterval(Env{Environ: []string{pushIntervalEnv + "=" + tc.value}})
+		if (err != nil) != tc.err || got != tc.want {
+			t.Errorf("%q: %v, %v; want %v (error %v)", tc.value, got, err, tc.want, tc.err)
+		}
 	}
 }
