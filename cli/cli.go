@@ -35,6 +35,11 @@ const (
 	// verdict. It takes precedence over 1, 3 and 4, which promise written
 	// results.
 	ExitOutput = 5
+	// ExitInconclusive means an assertion failed only on figures that
+	// measured interference explains (a busy neighbour, a CPU quota, a
+	// pause of the process) and none failed otherwise; see
+	// docs/metrics.md. Any real failure wins (1).
+	ExitInconclusive = 6
 )
 
 // Env is everything Main needs from the process.
@@ -96,6 +101,10 @@ Exit codes:
   5  a result file (--out, --save-baseline) could not be written at the end
      of the run; the tables still give the verdict (takes precedence over
      1, 3 and 4)
+  6  inconclusive: an assertion failed only on figures that measured
+     interference explains (another process's CPU, a CPU quota, steal, a
+     pause of perfplan's process), and no assertion failed otherwise;
+     perfplan run --inconclusive fail|pass maps it to 1 or 0
 `
 
 // Main runs the perfplan command line and returns the process exit code.

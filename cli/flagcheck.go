@@ -25,6 +25,8 @@ const (
 	// maxCount bounds run --count; every repetition is kept in memory and in
 	// the run document.
 	maxCount = 1000
+	// maxRetryInconclusive bounds --retry-inconclusive.
+	maxRetryInconclusive = 10
 	// minProgressInterval and maxProgressInterval bound run
 	// --progress-interval.
 	minProgressInterval = 10 * time.Millisecond

@@ -79,6 +79,10 @@ type runFlags struct {
 	threshold     float64
 	segment       plan.Segment
 	startAt       time.Time
+	// inconclusive is what an inconclusive verdict exits with:
+	// "" (ExitInconclusive), "fail" or "pass".
+	inconclusive      string
+	retryInconclusive int
 }
 
 // applyMode fills in the defaults of f.mode for the flags not in set.
@@ -121,9 +125,16 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "perfplan run: segment %s: assertions are evaluated on this segment's share of the load; perfplan merge gives the plan's verdict\n", f.segment)
 		out.failed, out.segmentFailed = false, true
 	}
+	out.inconclusiveAs = f.inconclusive
 	code = out.exitCode()
 	if f.mode == modeRegression && !out.interrupted {
 		code = r.regressionVerdict(env, doc, code)
+	}
+	if out.runs > 1 {
+		// One overall verdict ends a run of several plans or
+		// repetitions, so the last line never reads PASS when an
+		// earlier plan failed.
+		fmt.Fprintln(env.Stdout, "\n"+report.SummaryLine(doc, code, r.tableOpts))
 	}
 	return r.finish(ctx, env, doc, code, out)
 }
@@ -145,6 +156,14 @@ func (f *runFlags) define(fs *flag.FlagSet) {
 	fs.Var(percentFlag{&f.threshold}, "threshold", "--mode regression: fail on a significant regression of at least `P` (e.g. 5% or 0.05)")
 	fs.Var(segmentFlag{&f.segment}, "segment", "run segment `I/N` of every scenario's load (0 <= I < N), as one of N processes whose runs perfplan merge joins;\nworkers, iterations and arrivals split so the N segments add up to the whole plan (see docs/scale-out.md)")
 	fs.Var(startAtFlag{&f.startAt}, "start-at", "begin the load at `TIME` (RFC 3339, or a Unix time in seconds), after the targets are open,\nso that segments started at different moments load together; it must lie ahead, by at most "+shortDuration(maxStartAhead))
+	fs.Func("inconclusive", "exit with `fail` (1) or `pass` (0) instead of 6 when the verdict is inconclusive (measured interference explains every failure)", func(s string) error {
+		if s != "fail" && s != "pass" {
+			return fmt.Errorf("want fail or pass, got %q", s)
+		}
+		f.inconclusive = s
+		return nil
+	})
+	intVar(fs, &f.retryInconclusive, "retry-inconclusive", 0, intRange{min: 0, max: maxRetryInconclusive}, "run a plan whose verdict is inconclusive again, up to `N` times; the last run is kept")
 	addQuietFlag(fs, &f.quiet, "no live progress")
 	addNoColorFlag(fs, &f.noColor)
 	durationVar(fs, &f.progressEvery, "progress-interval", 5*time.Second, durationRange{min: minProgressInterval, max: maxProgressInterval}, "how often (`D`) to print a progress line when stderr is not a terminal")
@@ -289,6 +308,11 @@ type runOutcome struct {
 	interrupted  bool // a signal stopped the run
 	targetFailed bool // a target failed to start
 	failed       bool // an assertion failed, or a plan could not run
+	inconclusive bool // an assertion was inconclusive
+	// inconclusiveAs is --inconclusive: "", "fail" or "pass".
+	inconclusiveAs string
+	// runs counts the plans' runs.
+	runs int
 	// segmentFailed: an assertion failed on a segment's share of the load
 	// (--segment); it does not fail the process, but the document says so.
 	segmentFailed bool
@@ -299,6 +323,8 @@ func (o *runOutcome) add(p runOutcome) {
 	o.interrupted = o.interrupted || p.interrupted
 	o.targetFailed = o.targetFailed || p.targetFailed
 	o.failed = o.failed || p.failed
+	o.inconclusive = o.inconclusive || p.inconclusive
+	o.runs += p.runs
 }
 
 // exitCode is the run's exit code before the regression check and the
@@ -312,8 +338,23 @@ func (o runOutcome) exitCode() int {
 		return ExitTarget
 	case o.failed:
 		return ExitFailed
+	case o.inconclusive && o.inconclusiveAs == "fail":
+		return ExitFailed
+	case o.inconclusive && o.inconclusiveAs != "pass":
+		return ExitInconclusive
 	}
 	return ExitOK
+}
+
+// verdict is the run's verdict over every plan.
+func (o runOutcome) verdict() string {
+	switch {
+	case o.failed || o.targetFailed:
+		return executor.VerdictFail
+	case o.inconclusive:
+		return executor.VerdictInconclusive
+	}
+	return executor.VerdictPass
 }
 
 // repetitions runs every plan --count times into one document. Repetitions
@@ -329,7 +370,14 @@ func (r *preparedRun) repetitions(ctx context.Context, env Env) (*report.Documen
 				out.interrupted = true
 				break
 			}
-			out.add(r.runPlan(ctx, env, doc, p, rep))
+			po := r.runPlan(ctx, env, doc, p, rep)
+			for try := 1; po.inconclusive && !po.failed && !po.interrupted && try <= r.flags.retryInconclusive && ctx.Err() == nil; try++ {
+				fmt.Fprintf(env.Stderr, "perfplan: plan %s was inconclusive (measured interference explains its failures): retry %d of %d\n", p.Name, try, r.flags.retryInconclusive)
+				doc.Plans = doc.Plans[:len(doc.Plans)-1]
+				po = r.runPlan(ctx, env, doc, p, rep)
+				doc.Plans[len(doc.Plans)-1].Retries = try
+			}
+			out.add(po)
 			if out.interrupted {
 				break
 			}
@@ -370,8 +418,11 @@ func (r *preparedRun) runPlan(ctx context.Context, env Env, doc *report.Document
 	} else {
 		doc.AddResult(res)
 		out.targetFailed = res.TargetFailed()
-		out.failed = !res.Passed()
+		v := res.Verdict()
+		out.failed = v == executor.VerdictFail
+		out.inconclusive = v == executor.VerdictInconclusive
 	}
+	out.runs = 1
 	out.interrupted = res != nil && res.Interrupted
 	pd := &doc.Plans[len(doc.Plans)-1]
 	pd.Repetition = rep
@@ -392,7 +443,7 @@ func (r *preparedRun) regressionVerdict(env Env, doc *report.Document, code int)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "perfplan run: --mode regression: %v\n", err)
 	}
-	if (err != nil || regressed) && code == ExitOK {
+	if (err != nil || regressed) && (code == ExitOK || code == ExitInconclusive) {
 		return ExitFailed
 	}
 	return code
@@ -404,6 +455,7 @@ func (r *preparedRun) regressionVerdict(env Env, doc *report.Document, code int)
 func (r *preparedRun) finish(ctx context.Context, env Env, doc *report.Document, code int, out runOutcome) int {
 	doc.Interrupted = out.interrupted
 	doc.Passed = code == ExitOK && !out.segmentFailed
+	doc.Verdict = out.verdict()
 	doc.ExitCode = code
 	if !writeRunOutputs(env, doc, r.flags) {
 		code = ExitOutput

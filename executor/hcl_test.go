@@ -116,6 +116,14 @@ func TestBreakpointFindsSleepCapacity(t *testing.T) {
 			if !b.Broke || b.Reason != executor.ReasonCondition {
 				t.Fatalf("search did not break on the condition: %s", b)
 			}
+			if math.Abs(b.BreakingPoint-capacity) > 0.1*capacity && r.Interference.Measured() {
+				// The capacity is real time: beside a busy neighbour the
+				// timers fire late. The verdict rule of perfplan itself:
+				// a miss that measured interference explains is
+				// inconclusive, not a failure.
+				t.Skipf("breaking point %.1f/s, not within 10%% of %.0f/s, with interference measured: %s",
+					b.BreakingPoint, capacity, strings.Join(r.Interference.Reasons, "; "))
+			}
 			if math.Abs(b.BreakingPoint-capacity) > 0.1*capacity {
 				t.Errorf("breaking point %.1f/s, want within 10%% of the capacity %.0f/s", b.BreakingPoint, capacity)
 			}

@@ -67,6 +67,9 @@ func (r *ScenarioResult) Metric(name string) (float64, bool) {
 		}
 		return r.Breakpoint.Metric(name)
 	}
+	if strings.HasPrefix(name, "interference.") {
+		return r.Interference.Metric(name)
+	}
 	if plan.IsResourceMetric(name) {
 		if r.Resources == nil {
 			return 0, false
@@ -222,6 +225,10 @@ func (r *ScenarioResult) trustNotes(refs []string) (notes []string, fail string)
 	}
 	if r.Saturated != "" {
 		notes = append(notes, "runner saturated: "+r.Saturated)
+	}
+	if in := r.Interference; in != nil && in.Attributed > 0 && r.Stall == nil {
+		notes = append(notes, fmt.Sprintf("%d long operations (up to %s) lay in pauses of the process or the machine (the probe woke up to %s late): not the target's stall, so no coordinated-omission correction",
+			in.Attributed, fmtDur(in.AttributedMax), fmtDur(in.WakeMax)))
 	}
 	return notes, fail
 }

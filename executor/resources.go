@@ -49,6 +49,10 @@ type Resources struct {
 	Soak Soak `json:"soak"`
 	// Heap is the per-interval heap series behind the leak regression.
 	Heap []HeapPoint `json:"heap_series,omitempty"`
+	// Machine is what the machine and the cgroup did over the scenario
+	// (pressure, steal, other processes' CPU, throttling); nil when not
+	// sampled.
+	Machine *Machine `json:"machine,omitempty"`
 }
 
 // HeapPoint is one resource sample, taken once per snapshot interval. Live
@@ -76,6 +80,8 @@ type HeapPoint struct {
 	GCPauseMax time.Duration `json:"gc_pause_max_ns,omitempty"`
 	// Goroutines is the number of goroutines when sampled.
 	Goroutines int64 `json:"goroutines,omitempty"`
+	// Machine is what the machine and the cgroup did over the interval.
+	Machine *Machine `json:"machine,omitempty"`
 }
 
 // Soak is the soak analysis of one scenario.
@@ -470,6 +476,9 @@ func (r *Resources) Metric(name string) (float64, bool) {
 			return 1, true
 		}
 		return 0, true
+	}
+	if strings.HasPrefix(name, "machine.") {
+		return r.Machine.Metric(name)
 	}
 	return 0, false
 }

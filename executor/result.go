@@ -51,6 +51,10 @@ type Options struct {
 	// time the targets are open starts the load at once, and the result's
 	// Errors say how late it started.
 	StartAt time.Time
+	// WakeJitter is the machine's ordinary wake-up lateness, from which
+	// the pause floor and the saturation flag's lag floor are set. 0 means
+	// Run measures it at its start (about 50ms; see Interference.Jitter).
+	WakeJitter time.Duration
 }
 
 // Observer receives live progress from a run. Its methods are called from the
@@ -137,6 +141,21 @@ func (r *Result) TargetFailed() bool {
 	return false
 }
 
+// Verdict returns the run's verdict: fail when any scenario failed, else
+// inconclusive when any was, else pass.
+func (r *Result) Verdict() string {
+	v := VerdictPass
+	for _, s := range r.Scenarios {
+		switch s.Verdict() {
+		case VerdictFail:
+			return VerdictFail
+		case VerdictInconclusive:
+			v = VerdictInconclusive
+		}
+	}
+	return v
+}
+
 // Passed reports whether every assertion of every scenario held (and every
 // scenario's target started).
 func (r *Result) Passed() bool {
@@ -202,7 +221,14 @@ type ScenarioResult struct {
 	Stall *Stall
 	// Saturated explains why the runner could not be trusted to keep its
 	// schedule or share the CPU fairly; empty when it could.
-	Saturated  string
+	Saturated string
+	// Interference is what was measured of the machine's neighbours, the
+	// cgroup's quota and pauses of the process during the scenario; nil
+	// when resources were not sampled.
+	Interference *Interference
+	// longs are the closed model's operations of at least stallFloor, for
+	// stall attribution.
+	longs      []longOp
 	Assertions []AssertionResult
 	// EventErrors lists events that failed or were not applied, one line
 	// each.
@@ -335,6 +361,41 @@ type AssertionResult struct {
 	Notes []string
 	// Aborted is set when this assertion stopped the scenario early.
 	Aborted bool
+	// Inconclusive, on an assertion that did not pass, says why measured
+	// interference explains the failure (see the verdict rules in
+	// interference.go): its verdict is then inconclusive, not fail.
+	Inconclusive string
+}
+
+// Verdict returns the assertion's verdict: VerdictPass, VerdictFail or
+// VerdictInconclusive.
+func (a AssertionResult) Verdict() string {
+	switch {
+	case a.Passed:
+		return VerdictPass
+	case a.Inconclusive != "":
+		return VerdictInconclusive
+	}
+	return VerdictFail
+}
+
+// Verdict returns the scenario's verdict: fail when any assertion failed
+// (or the target failed to start), else inconclusive when any was, else
+// pass.
+func (r *ScenarioResult) Verdict() string {
+	if r.TargetFailure != "" {
+		return VerdictFail
+	}
+	v := VerdictPass
+	for _, a := range r.Assertions {
+		switch a.Verdict() {
+		case VerdictFail:
+			return VerdictFail
+		case VerdictInconclusive:
+			v = VerdictInconclusive
+		}
+	}
+	return v
 }
 
 // ComparisonResult is one comparison of an assertion's condition, as

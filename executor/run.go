@@ -88,6 +88,10 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (*Result, error) {
 		res.Start = time.Now()
 	}
 
+	if !opts.NoResources && opts.WakeJitter <= 0 {
+		// The machine's ordinary wake-up lateness, before the load.
+		opts.WakeJitter = calibrateJitter(calibrationWakes)
+	}
 	obs := opts.Observer
 	if obs != nil {
 		obs = &lockedObserver{o: obs}
@@ -303,6 +307,7 @@ func (s *scenarioRun) run(ctx context.Context) *ScenarioResult {
 	}
 	if !s.opts.NoResources {
 		col.res = newResourceSampler(s.opts.SeriesLimit)
+		col.judge = newInterferenceJudge(s.opts.WakeJitter, runtime.NumCPU())
 	}
 	s.statsStart = s.stats()
 	startErr := ex.start(s)
@@ -416,6 +421,9 @@ func (b *background) stop(col *collector, elapsed time.Duration) []string {
 // far its numbers can be trusted, why it stopped, its errors, panics and
 // error samples.
 func (s *scenarioRun) annotate(r *ScenarioResult, startErr error, evErrs []string) {
+	s.longMu.Lock()
+	r.longs = s.longs
+	s.longMu.Unlock()
 	assess(r, s.sc)
 	switch s.reason.Load() {
 	case stopInterrupt:
@@ -518,8 +526,12 @@ assertions:
 			ar.Notes = append(ar.Notes, "holds for any latency at or above the lower bound")
 		case ok && distrust != "":
 			ar.Err = distrust
+			ar.Inconclusive = r.inconclusive(a, m, distrust)
 		default:
 			ar.Passed = ok
+			if !ok {
+				ar.Inconclusive = r.inconclusive(a, m, distrust)
+			}
 		}
 		r.Assertions = append(r.Assertions, ar)
 	}

@@ -164,6 +164,9 @@ type errorLog struct {
 	errSamples     []errSamples
 	panics         atomic.Int64
 	statsPanicOnce sync.Once
+	// longMu guards longs, the closed model's long operations.
+	longMu sync.Mutex
+	longs  []longOp
 }
 
 // testClock is a clock that tests control: now replaces since, waitUntil
@@ -215,6 +218,16 @@ func (e *errSamples) samples() []ErrorSample {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return append([]ErrorSample(nil), e.msgs...)
+}
+
+// noteLong keeps a closed-model operation of at least stallFloor for stall
+// attribution (see attributeStalls), up to maxLongOps of them.
+func (s *scenarioRun) noteLong(end, d time.Duration) {
+	s.longMu.Lock()
+	if len(s.longs) < maxLongOps {
+		s.longs = append(s.longs, longOp{end: end, d: d})
+	}
+	s.longMu.Unlock()
 }
 
 // markStart starts the scenario's clock, once.
@@ -548,9 +561,10 @@ type collector struct {
 	pendN     int
 	pendHist  *metrics.View
 	lastAt    time.Duration
-	lastPoint time.Duration    // offset of the last series point
-	failing   []time.Duration  // per assertion: when it started failing, -1 if passing
-	res       *resourceSampler // nil when disabled
+	lastPoint time.Duration      // offset of the last series point
+	failing   []time.Duration    // per assertion: when it started failing, -1 if passing
+	res       *resourceSampler   // nil when disabled
+	judge     *interferenceJudge // nil when resources are disabled
 	// lagScratch is reused to merge the operations' schedule lags for
 	// the series (pendLag).
 	lagScratch *hdrhistogram.Histogram
@@ -577,6 +591,10 @@ func newCollector(s *scenarioRun) *collector {
 
 // loop runs until done is closed.
 func (c *collector) loop(done chan struct{}) {
+	if c.judge != nil {
+		c.judge.probe.base = c.s.base
+		go c.judge.probe.run(done)
+	}
 	t := time.NewTicker(c.interval)
 	defer t.Stop()
 	flushWait := min(c.interval/20, 20*time.Millisecond)
@@ -616,6 +634,7 @@ func (c *collector) tick() {
 	c.addPoint(now, ops, errs, s.intervalVUs(), false)
 	if c.res != nil {
 		c.res.sample(now)
+		c.judgeInterval(now - prev)
 	}
 	if s.bp != nil {
 		s.bp.observe(c, prev, now)
@@ -639,6 +658,18 @@ func (c *collector) tick() {
 		}
 	}
 	c.evalAbort(now)
+}
+
+// judgeInterval judges the interval of length length just collected and
+// sampled for interference (see interference.go), and attaches the
+// machine's figures to its resource point.
+func (c *collector) judgeInterval(length time.Duration) {
+	if c.judge == nil || len(c.res.heap) == 0 {
+		return
+	}
+	p := &c.res.heap[len(c.res.heap)-1]
+	p.Machine = c.judge.judge(c.c.Interval, func() *metrics.View { return c.s.set.NewCollector().Interval },
+		length, c.s.dropped.Load(), p.CPUPercent, p.GCPauseMax)
 }
 
 // intervalFigures returns the figures of the interval just collected, of length
@@ -839,9 +870,18 @@ func (c *collector) finalResult(elapsed time.Duration) *ScenarioResult {
 	}
 	r.Series = c.series
 	if c.res != nil {
+		if elapsed > c.lastAt {
+			// The last, partial interval: stop() took its resource
+			// sample.
+			c.judgeInterval(elapsed - c.lastAt)
+		}
 		rs := c.res.figures(r.Total.Ops)
 		rs.Soak = analyzeSoak(r.Series, rs.Heap, s.sc.LeakThreshold)
 		r.Resources = &rs
+		if c.judge != nil {
+			rs.Machine = c.judge.mach.total()
+			r.Interference = c.judge.result(c.viewResult)
+		}
 	}
 	if s.bp != nil {
 		r.Breakpoint = s.bp.result(elapsed, s.reason.Load() != stopEnd)

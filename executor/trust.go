@@ -72,20 +72,33 @@ func assess(r *ScenarioResult, sc *plan.Scenario) {
 	}
 	if IsOpen(r.Executor) {
 		lag, lat := r.Total.ScheduleLag.P99, r.Total.Latency.P99
+		floor := lagFloor
+		if r.Interference != nil {
+			// Below the machine's own pause floor (from its calibrated
+			// wake-up jitter), lateness is the timer's and the
+			// scheduler's ordinary jitter, not a runner that cannot
+			// keep up.
+			floor = max(floor, r.Interference.PauseFloor)
+		}
 		var why []string
-		if r.Total.Ops > 0 && lag >= lagFloor && float64(lag) >= lagShare*float64(lat) {
+		if r.Total.Ops > 0 && lag >= floor && float64(lag) >= lagShare*float64(lat) {
 			why = append(why, "schedule lag p99 "+fmtDur(lag))
 		}
 		if cpuSaturated {
 			why = append(why, cpu)
 		}
 		if len(why) > 0 {
-			r.Saturated = strings.Join(why, ", ") + ": iterations started late; lower the rate, give the runner more cores, or move the target out of process"
+			r.Saturated = strings.Join(why, ", ") + ": iterations started late; " + saturationCause(r, cpuSaturated)
 		}
 		return
 	}
 	st := detectStall(r.Total.Hist)
 	if st == nil {
+		return
+	}
+	if left := attributeStalls(r.Interference, r.longs, st); r.Interference != nil && left == 0 {
+		// Every long operation lay in a pause of the process or the
+		// machine: not the target's stall, and no correction.
 		return
 	}
 	if cpuSaturated {
@@ -103,6 +116,35 @@ func assess(r *ScenarioResult, sc *plan.Scenario) {
 	} else {
 		r.Total.Corrected = corrected(r.Total.Hist, st.Interval, &budget)
 	}
+}
+
+// saturationCause names the cause of a saturated open model, from what was
+// measured, with the advice that matches it.
+func saturationCause(r *ScenarioResult, cpuSaturated bool) string {
+	var causes []string
+	if in := r.Interference; in != nil {
+		for _, reason := range in.Reasons {
+			switch {
+			case strings.HasPrefix(reason, "other processes"):
+				causes = append(causes, "a neighbour: "+reason+"; rerun on a quieter machine, or compare two variants side by side")
+			case strings.Contains(reason, "quota"):
+				causes = append(causes, "the CPU quota: "+reason+"; raise the container's CPU limit")
+			case strings.Contains(reason, "hypervisor"):
+				causes = append(causes, "the host: "+reason)
+			}
+		}
+	}
+	if cpuSaturated {
+		if r.targetKind != nil && r.targetKind.Name != "http" {
+			causes = append(causes, "perfplan's own CPU: the in-process target competes with the runner for the cores; lower the rate, give the runner more cores, or move the target out of process")
+		} else {
+			causes = append(causes, "perfplan's own CPU: lower the rate or give the runner more cores")
+		}
+	}
+	if len(causes) == 0 {
+		return "lower the rate or give the runner more cores"
+	}
+	return strings.Join(causes, "; ")
 }
 
 // detectStall finds a closed-model stall in h: an operation of at least

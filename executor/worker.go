@@ -223,6 +223,9 @@ func (w *worker) closedLoop(budget *int64, seen uint64) (done bool) {
 		err := w.tw.Do(w.ctx, &w.req)
 		w.inDo = false
 		end := s.since()
+		if end-start >= stallFloor {
+			s.noteLong(end, end-start)
+		}
 		if g := s.gen.Load(); g != seen {
 			seen = g
 			if !w.settle(op, err != nil, end-start, end-start, false) {

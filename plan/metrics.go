@@ -29,6 +29,10 @@ var ResourceMetrics = []string{
 	"gc.count", "gc.pause_p99", "gc.pause_max",
 	"goroutines.max", "allocs_per_op",
 	"soak.throughput_cv", "soak.p99_drift",
+	"machine.cores", "machine.cpu_pressure", "machine.memory_pressure", "machine.memory_pressure_full",
+	"machine.io_pressure", "machine.io_pressure_full", "machine.steal", "machine.other_cpu",
+	"machine.throttled", "machine.throttled_periods",
+	"interference.disturbed", "interference.pause_max", "interference.pause_total",
 }
 
 // IsResourceMetric reports whether name is one of ResourceMetrics.
@@ -102,7 +106,7 @@ func IsMetric(s *Scenario, name string) bool {
 // treats as metrics rather than variables inside assert conditions.
 var MetricRoots = []string{"ops", "errors", "error_rate", "throughput", "dropped", "vus_max", "elapsed", "latency", "service_time", "schedule_lag", "op", "target", "baseline",
 	"cpu", "memory", "heap", "gc", "goroutines", "allocs_per_op", "soak",
-	"breaking_point", "recovery_time", "stability"}
+	"breaking_point", "recovery_time", "stability", "machine", "interference"}
 
 // IsMetricRoot reports whether name starts a metric reference.
 func IsMetricRoot(name string) bool {

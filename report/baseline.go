@@ -35,6 +35,7 @@ func (s *ScenarioDoc) result() *executor.ScenarioResult {
 		AllowOmitted: s.AllowOmitted,
 		Stall:        s.Stall,
 		Saturated:    s.RunnerSaturated,
+		Interference: s.Interference,
 	}
 	for _, o := range s.Ops {
 		r.Ops = append(r.Ops, o.stats())

@@ -10,6 +10,7 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/perfplan/perfplan/dsl"
+	"github.com/perfplan/perfplan/executor"
 )
 
 // WriteDocumentTables prints every plan of a run document in the layout of
@@ -32,7 +33,77 @@ func WriteDocumentTables(w io.Writer, d *Document, opts TableOptions) error {
 			return fmt.Errorf("write tables: %w", err)
 		}
 	}
+	if len(d.Plans) > 1 {
+		if _, err := fmt.Fprintln(w, "\n"+SummaryLine(d, d.ExitCode, opts)); err != nil {
+			return fmt.Errorf("write tables: %w", err)
+		}
+	}
 	return nil
+}
+
+// SummaryLine is the overall verdict of a run of several plans or
+// repetitions, for example "3 plans: 1 passed, 1 failed (cache), 1
+// inconclusive (soak) → FAIL (exit 1)", so that the last line of a run
+// never reads PASS when an earlier plan failed. code is the run's exit
+// code.
+func SummaryLine(d *Document, code int, opts TableOptions) string {
+	var passed, failed, inconclusive, interrupted []string
+	names := map[string]bool{}
+	for _, p := range d.Plans {
+		names[p.Name] = true
+		if p.Interrupted {
+			interrupted = append(interrupted, p.Name)
+			continue
+		}
+		switch p.Outcome() {
+		case executor.VerdictFail:
+			failed = append(failed, p.Name)
+		case executor.VerdictInconclusive:
+			inconclusive = append(inconclusive, p.Name)
+		default:
+			passed = append(passed, p.Name)
+		}
+	}
+	list := func(ns []string) string {
+		var uniq []string
+		seen := map[string]int{}
+		for _, n := range ns {
+			if seen[n] == 0 {
+				uniq = append(uniq, n)
+			}
+			seen[n]++
+		}
+		for i, n := range uniq {
+			if seen[n] > 1 {
+				uniq[i] = fmt.Sprintf("%s ×%d", n, seen[n])
+			}
+		}
+		return strings.Join(uniq, ", ")
+	}
+	line := fmt.Sprintf("%d plans", len(d.Plans))
+	if len(names) < len(d.Plans) {
+		line = fmt.Sprintf("%d runs of %d plans", len(d.Plans), len(names))
+	}
+	line += fmt.Sprintf(": %d passed", len(passed))
+	if len(failed) > 0 {
+		line += fmt.Sprintf(", %d failed (%s)", len(failed), list(failed))
+	}
+	if len(inconclusive) > 0 {
+		line += fmt.Sprintf(", %d inconclusive (%s)", len(inconclusive), list(inconclusive))
+	}
+	if len(interrupted) > 0 {
+		line += fmt.Sprintf(", %d interrupted (%s)", len(interrupted), list(interrupted))
+	}
+	word, color := "PASS", Green
+	switch {
+	case code == 6:
+		word, color = "INCONCLUSIVE", Yellow
+	case code == 3:
+		word, color = "INTERRUPTED", Yellow
+	case code != 0:
+		word, color = "FAIL", Red
+	}
+	return Paint(opts.Color, fmt.Sprintf("%s → %s (exit %d)", line, word, code), color)
 }
 
 // interruptedBetweenPlansNote explains a document that interruptedBetweenPlans.
@@ -293,6 +364,9 @@ func assertionMessage(a AssertionDoc) string {
 	if a.Error != "" {
 		msg = strings.TrimSpace(msg + " " + a.Error)
 	}
+	if a.Inconclusive != "" {
+		msg = strings.TrimSpace(msg + " (inconclusive: " + a.Inconclusive + ")")
+	}
 	return msg
 }
 
@@ -309,10 +383,7 @@ func writeDocAssertions(w io.Writer, p *PlanDoc, opts TableOptions) error {
 		[]tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft})
 	for _, s := range p.Scenarios {
 		for _, a := range s.Assertions {
-			verdict := Paint(opts.Color, "PASS", Green)
-			if !a.Passed {
-				verdict = Paint(opts.Color, "FAIL", Red)
-			}
+			verdict := verdictWord(a.Outcome(), opts)
 			if a.Aborted {
 				verdict += " (aborted run)"
 			}
@@ -327,29 +398,66 @@ func writeDocAssertions(w io.Writer, p *PlanDoc, opts TableOptions) error {
 	return nil
 }
 
-func assertionCounts(p *PlanDoc) (total, failed int) {
+// verdictWord is an assertion's verdict as the tables show it.
+func verdictWord(v string, opts TableOptions) string {
+	switch v {
+	case executor.VerdictFail:
+		return Paint(opts.Color, "FAIL", Red)
+	case executor.VerdictInconclusive:
+		return Paint(opts.Color, "INCONCLUSIVE", Yellow)
+	}
+	return Paint(opts.Color, "PASS", Green)
+}
+
+// assertionCounts counts p's assertions, those that failed and those that
+// were inconclusive (not counted as failed).
+func assertionCounts(p *PlanDoc) (total, failed, inconclusive int) {
 	for _, s := range p.Scenarios {
 		for _, a := range s.Assertions {
 			total++
-			if !a.Passed {
+			switch a.Outcome() {
+			case executor.VerdictFail:
 				failed++
+			case executor.VerdictInconclusive:
+				inconclusive++
 			}
 		}
 	}
-	return total, failed
+	return total, failed, inconclusive
 }
 
 func docVerdictLine(p *PlanDoc, opts TableOptions) string {
-	total, failed := assertionCounts(p)
+	total, failed, inconclusive := assertionCounts(p)
 	score, word := Grade(*p)
 	grade := fmt.Sprintf("  grade %s (%s)", Number(score), word)
 	switch {
 	case p.Interrupted:
-		return Paint(opts.Color, fmt.Sprintf("INTERRUPTED: %d of %d assertions failed on partial results", failed, total), Yellow) + grade
+		return Paint(opts.Color, fmt.Sprintf("INTERRUPTED: %d of %d assertions failed on partial results", failed+inconclusive, total), Yellow) + grade
+	case p.Error != "":
+		return Paint(opts.Color, "FAIL: the plan could not run: "+p.Error, Red) + grade
 	case failed > 0:
-		return Paint(opts.Color, fmt.Sprintf("FAIL: %d of %d assertions failed", failed, total), Red) + grade
+		line := fmt.Sprintf("FAIL: %d of %d assertions failed", failed, total)
+		if inconclusive > 0 {
+			line += fmt.Sprintf(", %d inconclusive", inconclusive)
+		}
+		return Paint(opts.Color, line, Red) + grade
+	case p.Outcome() == executor.VerdictFail:
+		return Paint(opts.Color, "FAIL: "+planFailure(p), Red) + grade
+	case inconclusive > 0:
+		return Paint(opts.Color, fmt.Sprintf("INCONCLUSIVE: %d of %d assertions failed only on figures that measured interference explains", inconclusive, total), Yellow) + grade
 	}
 	return Paint(opts.Color, fmt.Sprintf("PASS: %d assertions held", total), Green) + grade
+}
+
+// planFailure says why a plan whose assertions did not fail failed: a
+// target that could not start.
+func planFailure(p *PlanDoc) string {
+	for _, s := range p.Scenarios {
+		if s.TargetFailure != "" {
+			return "scenario " + s.Name + ": the target failed to start: " + s.TargetFailure
+		}
+	}
+	return "see the errors above"
 }
 
 // WriteRepetitionTables prints repetition rep of the of runs of a plan (perfplan
@@ -370,15 +478,21 @@ func WriteRepetitionTables(w io.Writer, p *PlanDoc, rep, of int, opts TableOptio
 	}
 	fmt.Fprintln(w)
 	for _, s := range p.Scenarios {
-		total, failed := len(s.Assertions), 0
+		total, failed, inconclusive := len(s.Assertions), 0, 0
 		for _, a := range s.Assertions {
-			if !a.Passed {
+			switch a.Outcome() {
+			case executor.VerdictFail:
 				failed++
+			case executor.VerdictInconclusive:
+				inconclusive++
 			}
 		}
 		verdict := "no assertions"
 		if total > 0 {
-			verdict = fmt.Sprintf("%d/%d assertions held", total-failed, total)
+			verdict = fmt.Sprintf("%d/%d assertions held", total-failed-inconclusive, total)
+			if inconclusive > 0 {
+				verdict += fmt.Sprintf(", %d inconclusive", inconclusive)
+			}
 		}
 		fmt.Fprintf(w, "  %-16s ops %-9d %10s  p50 %-8s p99 %-8s errors %-6s %s\n", s.Name, s.Total.Ops,
 			Rate(s.Total.Throughput), Duration(time.Duration(s.Total.Latency.P50)),
@@ -389,7 +503,7 @@ func WriteRepetitionTables(w io.Writer, p *PlanDoc, rep, of int, opts TableOptio
 				if msg == "" {
 					msg = "does not hold"
 				}
-				fmt.Fprintf(w, "    %s %s: %s\n", Paint(opts.Color, "FAIL", Red), a.Condition, msg)
+				fmt.Fprintf(w, "    %s %s: %s\n", verdictWord(a.Outcome(), opts), a.Condition, msg)
 			}
 		}
 	}
@@ -412,14 +526,21 @@ func resourceNotes(s ScenarioDoc) []string {
 	res := fmt.Sprintf("%s: cpu %.0f%% rss %s heap %s gc %d (p99 %s) goroutines %d allocs/op %s",
 		s.Name, r.CPUPercent, Bytes(r.RSSPeak), Bytes(r.HeapInUsePeak), r.GCCount, Duration(r.GCPauseP99),
 		r.GoroutinesMax, Number(r.AllocsPerOp))
+	if m := r.Machine; m != nil {
+		res += " | machine: " + machineText(m)
+	}
+	lines := []string{res}
+	if in := s.Interference; in.Measured() {
+		lines = append(lines, s.Name+": "+interferenceText(in))
+	}
 	if !showSoak(s) {
-		return []string{res}
+		return lines
 	}
 	sk := r.Soak
 	soak := fmt.Sprintf("%s: soak throughput cv %s, p99 drift %sms/min, ", s.Name, Number(sk.ThroughputCV), Number(sk.P99Drift))
 	switch {
 	case sk.HeapSamples < minHeapSamples:
-		return []string{res, soak + fmt.Sprintf("heap slope: no verdict, %d GC cycles (%d needed; run longer)", sk.HeapSamples, minHeapSamples)}
+		soak += fmt.Sprintf("heap slope: no verdict, %d GC cycles (%d needed; run longer)", sk.HeapSamples, minHeapSamples)
 	case sk.Leak:
 		soak += fmt.Sprintf("heap slope %s/min [%s, %s] over %d GC cycles: LEAK (above %s/min)",
 			Bytes(int64(sk.HeapSlope)), Bytes(int64(sk.HeapSlopeLow)), Bytes(int64(sk.HeapSlopeHigh)), sk.HeapSamples, Bytes(int64(sk.LeakThreshold)))
@@ -427,7 +548,7 @@ func resourceNotes(s ScenarioDoc) []string {
 		soak += fmt.Sprintf("heap slope %s/min [%s, %s] over %d GC cycles: no leak",
 			Bytes(int64(sk.HeapSlope)), Bytes(int64(sk.HeapSlopeLow)), Bytes(int64(sk.HeapSlopeHigh)), sk.HeapSamples)
 	}
-	return []string{res, soak}
+	return append(lines, soak)
 }
 
 // showSoak reports whether a scenario's soak line means something: the
@@ -461,4 +582,32 @@ func observedText(a AssertionDoc) string {
 		obs += "\n(" + tag + ")"
 	}
 	return obs
+}
+
+// machineText summarises what the machine did over a scenario, saying "not
+// measured" where a figure was not available.
+func machineText(m *executor.Machine) string {
+	pct := func(p *float64) string {
+		if p == nil {
+			return "not measured"
+		}
+		return fmt.Sprintf("%.0f%%", *p)
+	}
+	return fmt.Sprintf("other processes cpu %s, steal %s, cpu pressure %s, io pressure %s, throttled %s",
+		pct(m.OtherCPU), pct(m.Steal), pct(m.CPUPressure), pct(m.IOPressure), pct(m.Throttled))
+}
+
+// interferenceText says how many intervals interference disturbed, why,
+// and how late the probe woke.
+func interferenceText(in *executor.Interference) string {
+	s := fmt.Sprintf("interference in %d of %d intervals", in.Disturbed, in.Intervals)
+	if len(in.Reasons) > 0 {
+		s += ": " + strings.Join(in.Reasons, "; ")
+	}
+	s += fmt.Sprintf("; probe woke up to %s late (p99 %s, %d pauses of at least %s)",
+		Duration(in.WakeMax), Duration(in.WakeP99), in.Pauses, Duration(in.PauseFloor))
+	if in.Attributed > 0 {
+		s += fmt.Sprintf("; %d long operations (up to %s) put down to pauses, not to the target", in.Attributed, Duration(in.AttributedMax))
+	}
+	return s
 }

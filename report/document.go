@@ -35,8 +35,12 @@ type Document struct {
 	End           time.Time   `json:"end"`
 	Interrupted   bool        `json:"interrupted"`
 	Passed        bool        `json:"passed"`
-	ExitCode      int         `json:"exit_code"`
-	Plans         []PlanDoc   `json:"plans"`
+	// Verdict is "pass", "fail" or "inconclusive" (see
+	// executor.VerdictPass): the run's verdict over every plan (added
+	// within schema version 1).
+	Verdict  string    `json:"verdict,omitempty"`
+	ExitCode int       `json:"exit_code"`
+	Plans    []PlanDoc `json:"plans"`
 }
 
 // Tool names the program that wrote the document.
@@ -71,6 +75,10 @@ type PlanDoc struct {
 	End         time.Time      `json:"end"`
 	Interrupted bool           `json:"interrupted"`
 	Passed      bool           `json:"passed"`
+	// Verdict is the plan's verdict: "pass", "fail" or "inconclusive"
+	// (an assertion failed only on figures that measured interference
+	// explains).
+	Verdict string `json:"verdict,omitempty"`
 	// Error is set when the plan could not run, for example when a target
 	// failed to start.
 	Error string `json:"error,omitempty"`
@@ -81,6 +89,10 @@ type PlanDoc struct {
 	// (perfplan run --segment I/N); perfplan merge joins the segments'
 	// documents into one whose Merged says which it holds.
 	Segment *plan.Segment `json:"segment,omitempty"`
+	// Retries is how many times the plan was run again because its
+	// verdict was inconclusive (perfplan run --retry-inconclusive); the
+	// document keeps the last run.
+	Retries int `json:"retries,omitempty"`
 	// Merged is set on a plan that perfplan merge made from segments.
 	Merged    *MergeInfo    `json:"merged,omitempty"`
 	Scenarios []ScenarioDoc `json:"scenarios"`
@@ -124,6 +136,10 @@ type ScenarioDoc struct {
 	// RunnerSaturated explains why the runner was saturated (its schedule
 	// lag or its CPU); empty when it was not.
 	RunnerSaturated string `json:"runner_saturated,omitempty"`
+	// Interference is what was measured of the machine's neighbours, the
+	// cgroup's quota and pauses of the process (added within schema
+	// version 1; absent when resources were not sampled).
+	Interference *executor.Interference `json:"interference,omitempty"`
 	// TargetFailure says why the scenario's target could not make a worker
 	// (an error or a panic in NewWorker).
 	TargetFailure string `json:"target_failure,omitempty"`
@@ -206,10 +222,14 @@ type SeriesDoc struct {
 
 // AssertionDoc is one assertion's outcome.
 type AssertionDoc struct {
-	Condition    string             `json:"condition"`
-	ErrorMessage string             `json:"error_message,omitempty"`
-	Pos          string             `json:"pos,omitempty"`
-	Passed       bool               `json:"passed"`
+	Condition    string `json:"condition"`
+	ErrorMessage string `json:"error_message,omitempty"`
+	Pos          string `json:"pos,omitempty"`
+	Passed       bool   `json:"passed"`
+	// Verdict is "pass", "fail" or "inconclusive"; Inconclusive says why
+	// measured interference explains the failure.
+	Verdict      string             `json:"verdict,omitempty"`
+	Inconclusive string             `json:"inconclusive,omitempty"`
 	Error        string             `json:"error,omitempty"`
 	Observed     map[string]float64 `json:"observed"`
 	// Refs lists the metrics the condition reads, in order of appearance.
@@ -317,6 +337,7 @@ func (d *Document) AddResult(r *executor.Result) {
 		End:         r.End,
 		Interrupted: r.Interrupted,
 		Passed:      r.Passed() && !r.Interrupted,
+		Verdict:     r.Verdict(),
 		Errors:      r.Errors,
 		Scenarios:   []ScenarioDoc{},
 	}
@@ -347,7 +368,7 @@ func scenarioDoc(s *executor.ScenarioResult) ScenarioDoc {
 		VUsMax: s.VUsMax, Aborted: s.Aborted, AbortReason: s.AbortReason, Interrupted: s.Interrupted,
 		TargetStats: s.TargetStats, Ops: []OpDoc{}, Series: []SeriesDoc{}, Assertions: []AssertionDoc{},
 		Resources: s.Resources, Breakpoint: s.Breakpoint,
-		AllowOmitted: s.AllowOmitted, Stall: s.Stall, RunnerSaturated: s.Saturated,
+		AllowOmitted: s.AllowOmitted, Stall: s.Stall, RunnerSaturated: s.Saturated, Interference: s.Interference,
 		TargetFailure: s.TargetFailure, Panics: s.Panics, WorkerErrors: s.WorkerErrors, EventErrors: s.EventErrors,
 	}
 	for _, op := range s.Ops {
@@ -367,7 +388,7 @@ func scenarioDoc(s *executor.ScenarioResult) ScenarioDoc {
 		}
 		ad := AssertionDoc{
 			Condition: a.Assertion.Expr, ErrorMessage: a.Assertion.ErrorMessage, Pos: a.Assertion.Pos,
-			Passed: a.Passed, Error: a.Err, Observed: obs, AbortOnFail: a.Assertion.AbortOnFail, Aborted: a.Aborted,
+			Passed: a.Passed, Verdict: a.Verdict(), Inconclusive: a.Inconclusive, Error: a.Err, Observed: obs, AbortOnFail: a.Assertion.AbortOnFail, Aborted: a.Aborted,
 			Notes: a.Notes, Comparisons: comparisonDocs(a.Comparisons), AbortComparisons: comparisonDocs(a.AbortComparisons),
 		}
 		if cond := a.Assertion.Condition; cond != nil {
@@ -503,4 +524,43 @@ func cpuModel() string {
 		}
 	}
 	return ""
+}
+
+// Outcome returns the assertion's verdict: its recorded Verdict, or, in a
+// document written before verdicts were recorded, pass or fail.
+func (a AssertionDoc) Outcome() string {
+	if a.Verdict != "" {
+		return a.Verdict
+	}
+	if a.Passed {
+		return executor.VerdictPass
+	}
+	return executor.VerdictFail
+}
+
+// Outcome returns the plan's verdict: fail when it could not run or any
+// assertion failed, inconclusive when any assertion was and none failed,
+// else pass.
+func (p PlanDoc) Outcome() string {
+	if p.Error != "" {
+		return executor.VerdictFail
+	}
+	if p.Verdict != "" {
+		return p.Verdict
+	}
+	v := executor.VerdictPass
+	for _, s := range p.Scenarios {
+		if s.TargetFailure != "" {
+			return executor.VerdictFail
+		}
+		for _, a := range s.Assertions {
+			switch a.Outcome() {
+			case executor.VerdictFail:
+				return executor.VerdictFail
+			case executor.VerdictInconclusive:
+				v = executor.VerdictInconclusive
+			}
+		}
+	}
+	return v
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/perfplan/perfplan/dsl"
+	"github.com/perfplan/perfplan/executor"
 	"github.com/perfplan/perfplan/plan"
 )
 
@@ -26,6 +27,10 @@ const (
 	// gradeFailedCap is the best score a plan with a failed assertion (or an
 	// interrupted plan) can get: the top of Fair.
 	gradeFailedCap = 74.0
+	// gradeUncertainCap is the best score of a plan whose figures cannot
+	// be fully trusted: an inconclusive assertion, or a scenario whose
+	// runner was saturated. Such a plan is never Excellent.
+	gradeUncertainCap = 89.9
 )
 
 // GradeWord returns the word for a score: Excellent at 90 and above, Good at
@@ -58,8 +63,10 @@ func GradeWord(score float64) string {
 //     function at the top, or a saved condition that no longer compiles)
 //     scores 100 when it held and 0 when it failed;
 //   - the plan scores the mean over its assertions, capped at 74 (Fair) when
-//     any assertion failed or the plan was interrupted. A plan that could not
-//     run scores 0; a plan without assertions scores 100.
+//     any assertion failed or the plan was interrupted, and at 89.9 (Good)
+//     when an assertion was inconclusive or a scenario's runner was
+//     saturated. A plan that could not run scores 0; a plan without
+//     assertions scores 100.
 //
 // The comparisons are those the run recorded; a document written before
 // they were recorded has its conditions compiled again by dsl and evaluated
@@ -70,13 +77,17 @@ func Grade(p PlanDoc) (score float64, word string) {
 	}
 	n := 0
 	sum := 0.0
-	failed := p.Interrupted
+	failed, uncertain := p.Interrupted, false
 	for _, s := range p.Scenarios {
+		uncertain = uncertain || s.RunnerSaturated != ""
 		for _, a := range s.Assertions {
 			sum += AssertionScore(a, p.Variables)
 			n++
-			if !a.Passed {
+			switch a.Outcome() {
+			case executor.VerdictFail:
 				failed = true
+			case executor.VerdictInconclusive:
+				uncertain = true
 			}
 		}
 	}
@@ -86,6 +97,9 @@ func Grade(p PlanDoc) (score float64, word string) {
 	}
 	if failed && score > gradeFailedCap {
 		score = gradeFailedCap
+	}
+	if uncertain && score > gradeUncertainCap {
+		score = gradeUncertainCap
 	}
 	score = math.Round(score*10) / 10
 	return score, GradeWord(score)

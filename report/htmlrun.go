@@ -105,6 +105,8 @@ func documentVerdict(d *Document) HTMLBadge {
 		return HTMLBadge{Text: "INTERRUPTED", Class: "interrupted"}
 	case d.Passed:
 		return HTMLBadge{Text: "PASS", Class: "pass"}
+	case d.Verdict == executor.VerdictInconclusive:
+		return HTMLBadge{Text: fmt.Sprintf("INCONCLUSIVE (exit %d)", d.ExitCode), Class: "warn"}
 	case d.ExitCode != 0:
 		return HTMLBadge{Text: fmt.Sprintf("FAIL (exit %d)", d.ExitCode), Class: "fail"}
 	}
@@ -124,21 +126,23 @@ func gradeClass(word string) string {
 
 func planSection(p *PlanDoc, id string, rep, of int) HTMLSection {
 	sec := HTMLSection{ID: id, Level: 1, Title: "plan " + repetitionLabel(p.Name, rep, of), Subtitle: p.File}
-	total, failed := assertionCounts(p)
+	total, failed, inconclusive := assertionCounts(p)
 	score, word := Grade(*p)
 	switch {
 	case p.Error != "":
 		sec.Badges = append(sec.Badges, HTMLBadge{ID: id + "-verdict", Text: "COULD NOT RUN", Class: "fail"})
 	case p.Interrupted:
 		sec.Badges = append(sec.Badges, HTMLBadge{ID: id + "-verdict", Text: "INTERRUPTED", Class: "interrupted"})
-	case failed > 0:
+	case failed > 0 || p.Outcome() == executor.VerdictFail:
 		sec.Badges = append(sec.Badges, HTMLBadge{ID: id + "-verdict", Text: "FAIL", Class: "fail"})
+	case inconclusive > 0:
+		sec.Badges = append(sec.Badges, HTMLBadge{ID: id + "-verdict", Text: "INCONCLUSIVE", Class: "warn"})
 	default:
 		sec.Badges = append(sec.Badges, HTMLBadge{ID: id + "-verdict", Text: "PASS", Class: "pass"})
 	}
 	sec.Tiles = []HTMLTile{
 		{ID: id + "-grade", Label: "grade", Value: Number(score), Note: word, Class: gradeClass(word)},
-		{ID: id + "-assertions", Label: "assertions held", Value: fmt.Sprintf("%d / %d", total-failed, total), Class: map[bool]string{true: "pass", false: "fail"}[failed == 0]},
+		{ID: id + "-assertions", Label: "assertions held", Value: fmt.Sprintf("%d / %d", total-failed-inconclusive, total), Class: tileClass(failed, inconclusive)},
 		{Label: "scenarios", Value: strconv.Itoa(len(p.Scenarios))},
 	}
 	if p.End.After(p.Start) {
@@ -564,4 +568,16 @@ func breakpointTables(b *executor.BreakpointResult, id string) []HTMLTable {
 		steps.Rows = append(steps.Rows, row)
 	}
 	return []HTMLTable{sum, steps}
+}
+
+// tileClass colours the assertions tile: fail when any failed, warn when
+// any was inconclusive.
+func tileClass(failed, inconclusive int) string {
+	switch {
+	case failed > 0:
+		return "fail"
+	case inconclusive > 0:
+		return "warn"
+	}
+	return "pass"
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/perfplan/perfplan/executor"
 )
 
 // JUnitTestSuites is the root element of the JUnit XML report, in the shape
@@ -49,6 +51,14 @@ type JUnitTestCase struct {
 	Time      string        `xml:"time,attr"`
 	Failure   *JUnitProblem `xml:"failure,omitempty"`
 	Error     *JUnitProblem `xml:"error,omitempty"`
+	// Skipped marks an inconclusive assertion: it failed only on
+	// figures that measured interference explains.
+	Skipped *JUnitSkipped `xml:"skipped,omitempty"`
+}
+
+// JUnitSkipped is a skipped element with the reason.
+type JUnitSkipped struct {
+	Message string `xml:"message,attr"`
 }
 
 // JUnitProblem is a failure or error element: a message attribute, a type
@@ -115,6 +125,9 @@ func JUnit(d *Document) JUnitTestSuites {
 					tc.Error = junitInterruptedError(s.Name, a)
 					suite.Errors++
 					marked = true
+				case a.Outcome() == executor.VerdictInconclusive:
+					tc.Skipped = &JUnitSkipped{Message: "inconclusive: " + a.Inconclusive}
+					suite.Skipped++
 				case !a.Passed:
 					msg := a.ErrorMessage
 					if msg == "" {

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/perfplan/perfplan/executor"
 )
 
 // WriteMarkdown renders the run document as GitHub-flavoured Markdown fit to
@@ -55,16 +57,18 @@ func shortCommit(c string) string {
 }
 
 func writePlanMarkdown(w io.Writer, p *PlanDoc, rep, of int) {
-	total, failed := assertionCounts(p)
+	total, failed, inconclusive := assertionCounts(p)
 	score, word := Grade(*p)
 	icon, verdict := "✅", fmt.Sprintf("passed, %d assertions held", total)
 	switch {
 	case p.Error != "":
 		icon, verdict = "❌", "could not run"
 	case p.Interrupted:
-		icon, verdict = "⚠️", fmt.Sprintf("interrupted, %d of %d assertions failed on partial results", failed, total)
-	case failed > 0:
+		icon, verdict = "⚠️", fmt.Sprintf("interrupted, %d of %d assertions failed on partial results", failed+inconclusive, total)
+	case failed > 0 || p.Outcome() == executor.VerdictFail:
 		icon, verdict = "❌", fmt.Sprintf("failed, %d of %d assertions failed", failed, total)
+	case inconclusive > 0:
+		icon, verdict = "❔", fmt.Sprintf("inconclusive, %d of %d assertions failed only on figures that measured interference explains", inconclusive, total)
 	}
 	repetition := ""
 	if of > 1 {
@@ -89,10 +93,7 @@ func writePlanMarkdown(w io.Writer, p *PlanDoc, rep, of int) {
 	fmt.Fprintln(w, "|:--|:--|:--|:--|--:|:--|")
 	for _, s := range p.Scenarios {
 		for _, a := range s.Assertions {
-			mark := "✅"
-			if !a.Passed {
-				mark = "❌"
-			}
+			mark := map[string]string{executor.VerdictPass: "✅", executor.VerdictFail: "❌", executor.VerdictInconclusive: "❔"}[a.Outcome()]
 			var obs []string
 			for _, r := range ObservedRefs(a) {
 				obs = append(obs, r+"="+FormatMetric(r, a.Observed[r]))

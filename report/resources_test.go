@@ -38,8 +38,11 @@ func TestResourcesInDocument(t *testing.T) {
 		HeapInUsePeak: 12 << 20, HeapInUseEnd: 10 << 20, GCCount: 4,
 		GCPauseP99: 300 * time.Microsecond, GCPauseMax: time.Millisecond, GoroutinesMax: 9, AllocsPerOp: 0.5,
 		Soak: executor.Soak{ThroughputCV: 0.02, P99Drift: 0.1, HeapSlope: 3 << 20, HeapSlopeLow: 2 << 20, HeapSlopeHigh: 4 << 20, LeakThreshold: 1 << 20, Leak: true, HeapSamples: 5},
+		Machine: &executor.Machine{Cores: 2, CPUPressure: pf(40), MemoryPressure: pf(1), MemoryFull: pf(0.5), IOPressure: pf(3), IOFull: pf(2),
+			Steal: pf(4), OtherCPU: pf(150), Throttled: pf(6), ThrottledPeriods: pi(7)},
 	}
-	sd := scenarioDoc(&executor.ScenarioResult{Name: "s", Executor: "constant-vus", Resources: rs})
+	in := &executor.Interference{Intervals: 8, Disturbed: 2, WakeMax: 12 * time.Millisecond, PauseTotal: 30 * time.Millisecond}
+	sd := scenarioDoc(&executor.ScenarioResult{Name: "s", Executor: "constant-vus", Resources: rs, Interference: in})
 	b, err := json.Marshal(sd)
 	if err != nil {
 		t.Fatal(err)
@@ -56,6 +59,10 @@ func TestResourcesInDocument(t *testing.T) {
 		"heap.in_use_peak": 12 << 20, "heap.in_use_end": 10 << 20, "gc.count": 4, "gc.pause_p99": 0.3,
 		"gc.pause_max": 1, "goroutines.max": 9, "allocs_per_op": 0.5, "soak.throughput_cv": 0.02,
 		"soak.p99_drift": 0.1, "heap.slope": 3 << 20, "heap.leak": 1,
+		"machine.cores": 2, "machine.cpu_pressure": 40, "machine.memory_pressure": 1, "machine.memory_pressure_full": 0.5,
+		"machine.io_pressure": 3, "machine.io_pressure_full": 2, "machine.steal": 4, "machine.other_cpu": 150,
+		"machine.throttled": 6, "machine.throttled_periods": 7,
+		"interference.disturbed": 0.25, "interference.pause_max": 12, "interference.pause_total": 30,
 	}
 	if len(want) != len(plan.ResourceMetrics) {
 		t.Fatalf("test covers %d metrics, plan has %d", len(want), len(plan.ResourceMetrics))
@@ -129,3 +136,6 @@ func TestSoakLineOnlyWhenMeaningful(t *testing.T) {
 		})
 	}
 }
+
+func pf(v float64) *float64 { return &v }
+func pi(v int64) *int64     { return &v }

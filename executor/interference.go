@@ -1,0 +1,402 @@
+package executor
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/perfplan/perfplan/executor/metrics"
+	"github.com/perfplan/perfplan/plan"
+)
+
+// # Verdicts on a shared machine
+//
+// A failed assertion is INCONCLUSIVE, not FAIL, only when perfplan measured
+// interference it can name and the failure is within what that
+// interference explains. Interference is judged per snapshot interval: an
+// interval is disturbed when, over it,
+//
+//   - other processes used at least otherMin percent of a core while the
+//     machine's CPUs were at least busyShare busy (a neighbour competed
+//     for the CPU);
+//   - the hypervisor stole at least stealMin percent of a core;
+//   - the cgroup's CPU quota throttled it for at least throttleMin percent
+//     of the interval;
+//   - every non-idle task waited for memory or I/O (pressure "full") for at
+//     least fullMin percent of it;
+//   - the probe (see pauseProbe) woke late by at least the pause floor, or a
+//     GC stop-the-world pause was that long: the process could not run.
+//
+// A failed assertion is then inconclusive when either rule holds:
+//
+//  1. Leave out the disturbed intervals: the condition holds on the figures
+//     of the undisturbed ones alone, which are at least half of the
+//     scenario's intervals and hold at least cleanMinOps operations, and
+//     those figures show no stall of their own.
+//  2. Allow for the measured interference: the condition holds once every
+//     latency figure it reads is lowered by the probe's lateness at the
+//     same statistic (p99 by the probe's p99, max by its max), and the
+//     dropped iterations by those due while the probe saw the process
+//     paused (the offered rate times the total pause time).
+//
+// Anything else fails: a 20ms backend gated at 10ms fails beside any
+// neighbour, because no interval is clean and the probe is never late by
+// 10ms at the median. A real FAIL anywhere in a run wins over an
+// inconclusive one.
+const (
+	otherMin    = 25.0 // percent of one core
+	busyShare   = 0.85
+	stealMin    = 10.0 // percent of one core
+	throttleMin = 1.0  // percent of the interval
+	fullMin     = 10.0 // percent of the interval
+	cleanMinOps = 100
+)
+
+// Verdicts of an assertion, a scenario or a run.
+const (
+	VerdictPass         = "pass"
+	VerdictFail         = "fail"
+	VerdictInconclusive = "inconclusive"
+)
+
+// Interference is what perfplan measured of interference over a scenario:
+// the machine's neighbours, the cgroup's quota, and pauses of its own
+// process. It is nil when resources are not sampled (Options.NoResources).
+type Interference struct {
+	// Intervals is the number of snapshot intervals judged; Disturbed of
+	// them were disturbed (see the package's verdict rules).
+	Intervals int `json:"intervals"`
+	Disturbed int `json:"disturbed"`
+	// Reasons name what disturbed them, each with the number of
+	// intervals and the worst figure.
+	Reasons []string `json:"reasons,omitempty"`
+	// Jitter is the machine's wake-up lateness measured at the start of
+	// the run (the 90th percentile of 50 wake-ups of 1ms), and PauseFloor
+	// the lateness from which the probe counts a pause: the larger of
+	// 2ms and 4 times Jitter.
+	Jitter     time.Duration `json:"jitter_ns"`
+	PauseFloor time.Duration `json:"pause_floor_ns"`
+	// WakeP50, WakeP99 and WakeMax are the probe's wake-up lateness over
+	// the scenario; Pauses counts its wake-ups late by at least
+	// PauseFloor, and PauseTotal adds up how late they were.
+	WakeP50    time.Duration `json:"wake_p50_ns"`
+	WakeP99    time.Duration `json:"wake_p99_ns"`
+	WakeMax    time.Duration `json:"wake_max_ns"`
+	Pauses     int           `json:"pauses"`
+	PauseTotal time.Duration `json:"pause_total_ns"`
+	// Attributed counts the closed model's long operations (at least the
+	// stall threshold) that a pause of the process or the machine
+	// explains, and AttributedMax is the longest of them: they are not
+	// treated as the target's stall.
+	Attributed    int64         `json:"attributed_stalls,omitempty"`
+	AttributedMax time.Duration `json:"attributed_max_ns,omitempty"`
+
+	// wake is the probe's lateness, statistic by statistic (rule 2).
+	wake LatencyStats
+	// clean is the scenario's figures over its undisturbed intervals;
+	// nil when none was disturbed or none was left.
+	clean *ScenarioResult
+	// windows are the probe's pause windows.
+	windows []pauseWindow
+}
+
+// Share returns the share of the intervals that were disturbed.
+func (in *Interference) Share() float64 {
+	if in == nil || in.Intervals == 0 {
+		return 0
+	}
+	return float64(in.Disturbed) / float64(in.Intervals)
+}
+
+// Measured reports whether any interference was measured.
+func (in *Interference) Measured() bool {
+	return in != nil && (in.Disturbed > 0 || in.Pauses > 0 || in.Attributed > 0)
+}
+
+// Metric resolves an interference.* assertion metric.
+func (in *Interference) Metric(name string) (float64, bool) {
+	if in == nil {
+		return 0, false
+	}
+	switch name {
+	case "interference.disturbed":
+		return in.Share(), true
+	case "interference.pause_max":
+		return ms(in.WakeMax), true
+	case "interference.pause_total":
+		return ms(in.PauseTotal), true
+	}
+	return 0, false
+}
+
+// disturbance accumulates one kind of disturbance over the intervals.
+type disturbance struct {
+	n     int
+	worst float64
+}
+
+// interferenceJudge judges a scenario's intervals; it belongs to the
+// collector.
+type interferenceJudge struct {
+	mach    *machineSampler
+	probe   *pauseProbe
+	jitter  time.Duration
+	cores   float64
+	n, bad  int
+	kinds   map[string]*disturbance
+	clean   *metrics.View
+	cleanT  time.Duration
+	cleanDr int64
+	dropped int64 // the scenario's drops at the previous judgement
+}
+
+// newInterferenceJudge returns a judge whose probe's base the collector
+// sets when the scenario's clock has started.
+func newInterferenceJudge(jitter time.Duration, cores int) *interferenceJudge {
+	return &interferenceJudge{
+		mach:   newMachineSampler(),
+		probe:  newPauseProbe(time.Time{}, jitterFactor*jitter),
+		jitter: jitter,
+		cores:  float64(cores),
+		kinds:  map[string]*disturbance{},
+	}
+}
+
+func (j *interferenceJudge) note(kind string, v float64) {
+	d := j.kinds[kind]
+	if d == nil {
+		d = &disturbance{}
+		j.kinds[kind] = d
+	}
+	d.n++
+	d.worst = max(d.worst, v)
+}
+
+// judge judges the interval of length length just collected in iv: m is the
+// machine over it, ownCPU the process's CPU (percent of one core) and
+// gcMax its longest GC pause. An undisturbed interval's figures join the
+// clean view. It returns the machine figures.
+func (j *interferenceJudge) judge(iv *metrics.View, newView func() *metrics.View, length time.Duration, dropped int64, ownCPU float64, gcMax time.Duration) *Machine {
+	m := j.mach.sample()
+	j.classify(m, j.probe.take(), ownCPU, gcMax, func() {
+		if iv == nil {
+			return
+		}
+		if j.clean == nil {
+			j.clean = newView()
+		}
+		j.clean.Merge(iv)
+		j.cleanT += length
+	}, dropped)
+	return m
+}
+
+// classify judges one interval from its machine figures m, the probe's
+// lateness pf, the process's CPU and its longest GC pause; clean is called
+// when the interval was not disturbed. dropped is the scenario's drops so
+// far.
+func (j *interferenceJudge) classify(m *Machine, pf probeFigures, ownCPU float64, gcMax time.Duration, clean func(), dropped int64) {
+	j.n++
+	bad := false
+	mark := func(kind string, v float64) { j.note(kind, v); bad = true }
+	if m.OtherCPU != nil && *m.OtherCPU >= otherMin && ownCPU+*m.OtherCPU >= busyShare*100*j.cores {
+		mark("other", *m.OtherCPU)
+	}
+	if m.Steal != nil && *m.Steal >= stealMin {
+		mark("steal", *m.Steal)
+	}
+	if m.Throttled != nil && *m.Throttled >= throttleMin {
+		mark("throttled", *m.Throttled)
+	}
+	if m.MemoryFull != nil && *m.MemoryFull >= fullMin {
+		mark("memory", *m.MemoryFull)
+	}
+	if m.IOFull != nil && *m.IOFull >= fullMin {
+		mark("io", *m.IOFull)
+	}
+	if pf.Max >= j.probe.floor {
+		mark("pause", ms(pf.Max))
+	}
+	if gcMax >= j.probe.floor {
+		mark("gc", ms(gcMax))
+	}
+	delta := dropped - j.dropped
+	j.dropped = dropped
+	if bad {
+		j.bad++
+		return
+	}
+	j.cleanDr += delta
+	clean()
+}
+
+// reasonText says what disturbed the intervals.
+func (j *interferenceJudge) reasons() []string {
+	order := []string{"other", "steal", "throttled", "memory", "io", "pause", "gc"}
+	var out []string
+	for _, k := range order {
+		d := j.kinds[k]
+		if d == nil {
+			continue
+		}
+		var s string
+		switch k {
+		case "other":
+			s = fmt.Sprintf("other processes used up to %.0f%% CPU of %.0f cores", d.worst, j.cores)
+		case "steal":
+			s = fmt.Sprintf("the hypervisor stole up to %.0f%% of a core", d.worst)
+		case "throttled":
+			s = fmt.Sprintf("the cgroup's CPU quota throttled up to %.0f%% of the time", d.worst)
+		case "memory":
+			s = fmt.Sprintf("every task waited for memory up to %.0f%% of the time", d.worst)
+		case "io":
+			s = fmt.Sprintf("every task waited for I/O up to %.0f%% of the time", d.worst)
+		case "pause":
+			s = fmt.Sprintf("the process could not run for up to %s", fmtDur(time.Duration(d.worst*1e6)))
+		case "gc":
+			s = fmt.Sprintf("GC stopped the world for up to %s", fmtDur(time.Duration(d.worst*1e6)))
+		}
+		out = append(out, fmt.Sprintf("%s (%d of %d intervals)", s, d.n, j.n))
+	}
+	return out
+}
+
+// result builds the scenario's Interference; viewResult turns the clean
+// view into figures.
+func (j *interferenceJudge) result(viewResult func(*metrics.View, time.Duration) *ScenarioResult) *Interference {
+	in := &Interference{
+		Intervals:  j.n,
+		Disturbed:  j.bad,
+		Reasons:    j.reasons(),
+		Jitter:     j.jitter,
+		PauseFloor: j.probe.floor,
+		windows:    j.probe.windows(),
+	}
+	j.probe.mu.Lock()
+	in.wake = latencyStats(j.probe.all)
+	j.probe.mu.Unlock()
+	in.WakeP50, in.WakeP99, in.WakeMax = in.wake.P50, in.wake.P99, in.wake.Max
+	for _, w := range in.windows {
+		in.Pauses++
+		in.PauseTotal += w.to - w.from
+	}
+	if j.bad > 0 && j.clean != nil {
+		c := viewResult(j.clean, j.cleanT)
+		c.Dropped = j.cleanDr
+		in.clean = c
+	}
+	return in
+}
+
+// attributeStalls removes from a closed model's long operations those that
+// a pause of the process or the machine explains: an operation is the
+// pause's when, without the time the probe could not run during it, it
+// would have been shorter than the stall threshold, or when it is no longer
+// than twice the longest wake-up lateness the probe saw (a thread the
+// machine preempted while the probe ran elsewhere). It returns how many of
+// the stall's operations are left to the target.
+func attributeStalls(in *Interference, longs []longOp, st *Stall) (left int64) {
+	if in == nil || st == nil {
+		return 0
+	}
+	var attributed int64
+	var longest time.Duration
+	for _, l := range longs {
+		if l.d < st.Threshold {
+			continue
+		}
+		o := overlap(in.windows, l.end-l.d, l.end)
+		if l.d-o < st.Threshold || (in.WakeMax >= in.PauseFloor && l.d <= 2*in.WakeMax) {
+			attributed++
+			longest = max(longest, l.d)
+		}
+	}
+	in.Attributed, in.AttributedMax = attributed, longest
+	return max(st.Count-attributed, 0)
+}
+
+// longOp is a closed-model operation of at least stallFloor: when it ended
+// (an offset from the scenario's start) and how long it took.
+type longOp struct{ end, d time.Duration }
+
+// maxLongOps bounds the long operations a scenario keeps for attribution;
+// those past it count as the target's.
+const maxLongOps = 4096
+
+// inconclusive returns why the failed assertion a (its condition read
+// through m) is inconclusive, or "" when it fails.
+func (r *ScenarioResult) inconclusive(a *plan.Assertion, m withBaseline, distrust string) string {
+	in := r.Interference
+	if a.Condition == nil || (!in.Measured() && r.Saturated == "") || in == nil {
+		return ""
+	}
+	why := strings.Join(in.Reasons, "; ")
+	if why == "" && r.Saturated != "" {
+		why = "runner saturated: " + r.Saturated
+	}
+	if c := in.clean; c != nil && 2*(in.Intervals-in.Disturbed) >= in.Intervals && c.Total.Ops >= cleanMinOps &&
+		detectStall(c.Total.Hist) == nil {
+		cm := withBaseline{r: c, scenario: m.scenario, baseline: m.baseline}
+		ok, err := a.Condition.Eval(cm)
+		_, cleanDistrust := c.trustNotes(a.Condition.Refs())
+		if err == nil && ok && cleanDistrust == "" {
+			return fmt.Sprintf("holds in the %d of %d intervals without interference; the failure lies in the others: %s",
+				in.Intervals-in.Disturbed, in.Intervals, why)
+		}
+	}
+	if !in.Measured() {
+		return ""
+	}
+	explained := r.explainedDrops()
+	if distrust != "" && r.Dropped > explained {
+		return ""
+	}
+	ok, err := a.Condition.Eval(allowedMetrics{m: m, in: in, drops: explained})
+	if err != nil || !ok {
+		return ""
+	}
+	return fmt.Sprintf("holds once measured interference is allowed for (wake-ups late by up to %s, p99 %s; %d pauses of the process, %s in all): %s",
+		fmtDur(in.WakeMax), fmtDur(in.WakeP99), in.Pauses, fmtDur(in.PauseTotal), why)
+}
+
+// explainedDrops returns the iterations of an open model that came due
+// while the probe saw the process paused: the offered rate times the
+// total pause time.
+func (r *ScenarioResult) explainedDrops() int64 {
+	in := r.Interference
+	if in == nil || r.Elapsed <= 0 || !IsOpen(r.Executor) {
+		return 0
+	}
+	rate := float64(r.Total.Ops+r.Dropped) / r.Elapsed.Seconds()
+	return int64(math.Ceil(rate * in.PauseTotal.Seconds()))
+}
+
+// allowedMetrics reads m, with every latency figure lowered by the probe's
+// lateness at the same statistic and dropped by the drops that pauses
+// explain (rule 2).
+type allowedMetrics struct {
+	m     plan.Metrics
+	in    *Interference
+	drops int64
+}
+
+func (a allowedMetrics) Metric(name string) (float64, bool) {
+	v, ok := a.m.Metric(name)
+	if !ok {
+		return v, ok
+	}
+	if name == "dropped" {
+		return float64(max(int64(v)-a.drops, 0)), true
+	}
+	if !readsLatency(name) && !strings.Contains(name, "service_time.") {
+		return v, true
+	}
+	field := name[strings.LastIndexByte(name, '.')+1:]
+	allow, _ := latencyField(a.in.wake, field, 1)
+	if slices.Contains([]string{"min", "stddev"}, field) {
+		allow = 0
+	}
+	return max(v-allow, 0), true
+}

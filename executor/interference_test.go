@@ -1,0 +1,272 @@
+package executor
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/perfplan/perfplan/plan"
+)
+
+func TestOverlap(t *testing.T) {
+	t.Parallel()
+	ms := time.Millisecond
+	ws := []pauseWindow{{10 * ms, 20 * ms}, {30 * ms, 35 * ms}, {50 * ms, 90 * ms}}
+	cases := []struct {
+		from, to, want time.Duration
+	}{
+		{0, 5 * ms, 0},
+		{0, 100 * ms, 55 * ms},
+		{15 * ms, 32 * ms, 7 * ms},
+		{20 * ms, 30 * ms, 0},
+		{60 * ms, 70 * ms, 10 * ms},
+		{95 * ms, 99 * ms, 0},
+	}
+	for _, c := range cases {
+		if got := overlap(ws, c.from, c.to); got != c.want {
+			t.Errorf("overlap(%v, %v) = %v, want %v", c.from, c.to, got, c.want)
+		}
+	}
+	if got := overlap(nil, 0, time.Second); got != 0 {
+		t.Errorf("overlap of no windows = %v", got)
+	}
+}
+
+func TestAttributeStalls(t *testing.T) {
+	t.Parallel()
+	ms := time.Millisecond
+	st := &Stall{Threshold: 10 * ms, Count: 3}
+	cases := []struct {
+		name  string
+		in    Interference
+		longs []longOp
+		left  int64
+	}{
+		{"no pauses: every stall is the target's", Interference{PauseFloor: 2 * ms},
+			[]longOp{{100 * ms, 30 * ms}, {200 * ms, 40 * ms}, {300 * ms, 50 * ms}}, 3},
+		{"a pause window covers the stall", Interference{PauseFloor: 2 * ms, windows: []pauseWindow{{70 * ms, 95 * ms}}},
+			[]longOp{{100 * ms, 30 * ms}, {200 * ms, 40 * ms}, {300 * ms, 50 * ms}}, 2},
+		{"preemption: no longer than twice the probe's worst lateness", Interference{PauseFloor: 2 * ms, WakeMax: 22 * ms},
+			[]longOp{{100 * ms, 30 * ms}, {200 * ms, 40 * ms}, {300 * ms, 50 * ms}}, 1},
+		{"a one-second stall beside small pauses stays the target's", Interference{PauseFloor: 2 * ms, WakeMax: 20 * ms,
+			windows: []pauseWindow{{1000 * ms, 1020 * ms}}},
+			[]longOp{{2000 * ms, time.Second}}, 3 - 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			in := c.in
+			if got := attributeStalls(&in, c.longs, st); got != c.left {
+				t.Errorf("left = %d, want %d (attributed %d)", got, c.left, in.Attributed)
+			}
+		})
+	}
+}
+
+// latencyResult is an open-model result whose latency percentiles are all p.
+func latencyResult(p time.Duration, ops int64) *ScenarioResult {
+	l := LatencyStats{Min: p / 2, Mean: p, P50: p, P75: p, P90: p, P95: p, P99: p, P999: p, Max: p}
+	return &ScenarioResult{Name: "s", Executor: ConstantArrivalRateName, Elapsed: 10 * time.Second,
+		Total: OpStats{Name: "total", Ops: ops, Latency: l, ServiceTime: l}}
+}
+
+func TestInconclusiveRules(t *testing.T) {
+	t.Parallel()
+	ms := time.Millisecond
+	wake := func(p50, p99, maxW time.Duration) LatencyStats {
+		return LatencyStats{P50: p50, P75: p50, P90: p99, P95: p99, P99: p99, P999: maxW, Max: maxW, Mean: p50}
+	}
+	neighbour := []string{"other processes used up to 180% CPU of 2 cores (4 of 4 intervals)"}
+	cases := []struct {
+		name    string
+		r       *ScenarioResult
+		cond    plan.Condition
+		verdict string
+	}{
+		{"no interference measured: a failure fails",
+			func() *ScenarioResult {
+				r := latencyResult(12*ms, 1000)
+				r.Interference = &Interference{Intervals: 4}
+				return r
+			}(), lessThan("latency.p99", 10), VerdictFail},
+		{"no resources sampled: a failure fails",
+			latencyResult(12*ms, 1000), lessThan("latency.p99", 10), VerdictFail},
+		{"rule 1: holds in the undisturbed intervals",
+			func() *ScenarioResult {
+				r := latencyResult(40*ms, 1000)
+				r.Interference = &Interference{Intervals: 4, Disturbed: 1, Reasons: neighbour, clean: latencyResult(3*ms, 700)}
+				return r
+			}(), lessThan("latency.p99", 10), VerdictInconclusive},
+		{"rule 1 needs half the intervals clean",
+			func() *ScenarioResult {
+				r := latencyResult(40*ms, 1000)
+				r.Interference = &Interference{Intervals: 4, Disturbed: 3, Reasons: neighbour, clean: latencyResult(3*ms, 300)}
+				return r
+			}(), lessThan("latency.p99", 10), VerdictFail},
+		{"rule 1 needs enough operations",
+			func() *ScenarioResult {
+				r := latencyResult(40*ms, 1000)
+				r.Interference = &Interference{Intervals: 4, Disturbed: 1, Reasons: neighbour, clean: latencyResult(3*ms, 20)}
+				return r
+			}(), lessThan("latency.p99", 10), VerdictFail},
+		{"rule 2: a p99 within the probe's lateness",
+			func() *ScenarioResult {
+				r := latencyResult(12*ms, 1000)
+				r.Interference = &Interference{Intervals: 4, Disturbed: 4, Reasons: neighbour, Pauses: 30, wake: wake(100*time.Microsecond, 4*ms, 18*ms),
+					WakeP99: 4 * ms, WakeMax: 18 * ms}
+				return r
+			}(), lessThan("latency.p99", 10), VerdictInconclusive},
+		{"rule 2: a 20ms backend gated at 10ms fails beside a neighbour",
+			func() *ScenarioResult {
+				r := latencyResult(20*ms, 1000)
+				r.Interference = &Interference{Intervals: 4, Disturbed: 4, Reasons: neighbour, Pauses: 30, wake: wake(100*time.Microsecond, 5*ms, 18*ms),
+					WakeP99: 5 * ms, WakeMax: 18 * ms}
+				return r
+			}(), lessThan("latency.p99", 10), VerdictFail},
+		{"rule 2: the median is not explained by rare pauses",
+			func() *ScenarioResult {
+				r := latencyResult(12*ms, 1000)
+				r.Interference = &Interference{Intervals: 4, Disturbed: 4, Reasons: neighbour, Pauses: 30, wake: wake(100*time.Microsecond, 5*ms, 18*ms)}
+				return r
+			}(), lessThan("latency.p50", 10), VerdictFail},
+		{"rule 2 does not touch throughput",
+			func() *ScenarioResult {
+				r := latencyResult(1*ms, 1000)
+				r.Total.Throughput = 100
+				r.Interference = &Interference{Intervals: 4, Disturbed: 4, Reasons: neighbour, Pauses: 30, wake: wake(ms, 5*ms, 18*ms)}
+				return r
+			}(), greaterThan("throughput", 120), VerdictFail},
+		{"drops that came due while the process was paused",
+			func() *ScenarioResult {
+				r := latencyResult(1*ms, 2000)
+				r.Dropped = 10
+				// 2,010 iterations over 10s: 201/s; 100ms of pauses explain 21.
+				r.Interference = &Interference{Intervals: 10, Disturbed: 10, Reasons: neighbour, Pauses: 20, PauseTotal: 100 * ms}
+				return r
+			}(), lessThan("dropped", 1), VerdictInconclusive},
+		{"more drops than the pauses explain",
+			func() *ScenarioResult {
+				r := latencyResult(1*ms, 2000)
+				r.Dropped = 100
+				r.Interference = &Interference{Intervals: 10, Disturbed: 10, Reasons: neighbour, Pauses: 20, PauseTotal: 100 * ms}
+				return r
+			}(), lessThan("dropped", 1), VerdictFail},
+		{"a metric without a value fails",
+			func() *ScenarioResult {
+				r := latencyResult(1*ms, 2000)
+				r.Interference = &Interference{Intervals: 10, Disturbed: 10, Reasons: neighbour, Pauses: 20, PauseTotal: 100 * ms}
+				return r
+			}(), lessThan("target.nothing", 1), VerdictFail},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			sc := &plan.Scenario{Name: "s", Asserts: []*plan.Assertion{{Expr: "cond", Condition: c.cond}}}
+			evalAssertions(c.r, sc, nil)
+			a := c.r.Assertions[0]
+			if got := a.Verdict(); got != c.verdict {
+				t.Errorf("verdict %s, want %s (err %q, inconclusive %q)", got, c.verdict, a.Err, a.Inconclusive)
+			}
+			if a.Verdict() == VerdictInconclusive && !strings.Contains(a.Inconclusive, "other processes") {
+				t.Errorf("the reason does not name the interference: %q", a.Inconclusive)
+			}
+			if c.r.Verdict() != c.verdict {
+				t.Errorf("scenario verdict %s, want %s", c.r.Verdict(), c.verdict)
+			}
+		})
+	}
+}
+
+func TestVerdictPrecedence(t *testing.T) {
+	t.Parallel()
+	pass := AssertionResult{Passed: true}
+	fail := AssertionResult{}
+	inc := AssertionResult{Inconclusive: "a neighbour"}
+	res := func(as ...[]AssertionResult) *Result {
+		r := &Result{}
+		for _, a := range as {
+			r.Scenarios = append(r.Scenarios, &ScenarioResult{Assertions: a})
+		}
+		return r
+	}
+	cases := []struct {
+		r    *Result
+		want string
+	}{
+		{res([]AssertionResult{pass}), VerdictPass},
+		{res([]AssertionResult{pass, inc}), VerdictInconclusive},
+		{res([]AssertionResult{inc}, []AssertionResult{fail}), VerdictFail},
+		{res([]AssertionResult{fail, inc}), VerdictFail},
+		{&Result{Scenarios: []*ScenarioResult{{TargetFailure: "no", Assertions: []AssertionResult{inc}}}}, VerdictFail},
+	}
+	for i, c := range cases {
+		if got := c.r.Verdict(); got != c.want {
+			t.Errorf("case %d: %s, want %s", i, got, c.want)
+		}
+	}
+}
+
+func TestClassify(t *testing.T) {
+	t.Parallel()
+	f := func(v float64) *float64 { return &v }
+	cases := []struct {
+		name   string
+		m      Machine
+		pf     probeFigures
+		own    float64
+		gc     time.Duration
+		reason string // "" when undisturbed
+	}{
+		{"idle", Machine{OtherCPU: f(5), Steal: f(0), Throttled: f(0)}, probeFigures{Max: 500 * time.Microsecond}, 30, 0, ""},
+		{"a neighbour on a machine with room", Machine{OtherCPU: f(60)}, probeFigures{}, 40, 0, ""},
+		{"a neighbour competing", Machine{OtherCPU: f(150)}, probeFigures{}, 40, 0, "other processes used up to 150%"},
+		{"steal", Machine{Steal: f(30)}, probeFigures{}, 40, 0, "stole up to 30%"},
+		{"quota", Machine{Throttled: f(20)}, probeFigures{}, 40, 0, "quota throttled up to 20%"},
+		{"io stall", Machine{IOFull: f(40)}, probeFigures{}, 40, 0, "waited for I/O"},
+		{"a pause of the process", Machine{}, probeFigures{Max: 30 * time.Millisecond}, 40, 0, "could not run for up to 30.00ms"},
+		{"a long GC pause", Machine{}, probeFigures{}, 40, 5 * time.Millisecond, "GC stopped the world"},
+		{"not measured is not disturbed", Machine{}, probeFigures{}, 40, 0, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			j := &interferenceJudge{probe: newPauseProbe(time.Time{}, 0), cores: 2, kinds: map[string]*disturbance{}}
+			cleaned := false
+			m := c.m
+			j.classify(&m, c.pf, c.own, c.gc, func() { cleaned = true }, 0)
+			rs := strings.Join(j.reasons(), "; ")
+			if c.reason == "" {
+				if !cleaned || j.bad != 0 || rs != "" {
+					t.Errorf("disturbed: %q", rs)
+				}
+				return
+			}
+			if cleaned || j.bad != 1 || !strings.Contains(rs, c.reason) {
+				t.Errorf("reasons %q (clean %v), want %q", rs, cleaned, c.reason)
+			}
+		})
+	}
+}
+
+func TestPauseProbeRecords(t *testing.T) {
+	t.Parallel()
+	p := newPauseProbe(time.Time{}, 0)
+	ms := time.Millisecond
+	p.record(5*ms, 5*ms+100*time.Microsecond)
+	p.record(10*ms, 40*ms) // a 30ms pause
+	p.record(45*ms, 45*ms)
+	f := p.take()
+	if f.N != 3 || f.Max < 29*ms || f.Max > 31*ms {
+		t.Errorf("take = %+v", f)
+	}
+	if f := p.take(); f.N != 0 {
+		t.Errorf("second take = %+v, want empty", f)
+	}
+	ws := p.windows()
+	if len(ws) != 1 || ws[0] != (pauseWindow{10 * ms, 40 * ms}) {
+		t.Errorf("windows = %v", ws)
+	}
+	if tot := p.total(); tot.N != 3 {
+		t.Errorf("total = %+v", tot)
+	}
+}
