@@ -149,7 +149,10 @@ type interferenceJudge struct {
 	clean   *metrics.View
 	cleanT  time.Duration
 	cleanDr int64
-	dropped int64 // the scenario's drops at the previous judgement
+	// cleanSeries has a point per undisturbed interval, for the soak
+	// figures over those intervals alone.
+	cleanSeries []SeriesPoint
+	dropped     int64 // the scenario's drops at the previous judgement
 }
 
 // newInterferenceJudge returns a judge whose probe's base the collector
@@ -178,7 +181,7 @@ func (j *interferenceJudge) note(kind string, v float64) {
 // machine over it, ownCPU the process's CPU (percent of one core) and
 // gcMax its longest GC pause. An undisturbed interval's figures join the
 // clean view. It returns the machine figures.
-func (j *interferenceJudge) judge(iv *metrics.View, newView func() *metrics.View, length time.Duration, dropped int64, ownCPU float64, gcMax time.Duration) *Machine {
+func (j *interferenceJudge) judge(iv *metrics.View, newView func() *metrics.View, at, length time.Duration, dropped int64, ownCPU float64, gcMax time.Duration) *Machine {
 	m := j.mach.sample()
 	j.classify(m, j.probe.take(), ownCPU, gcMax, func() {
 		if iv == nil {
@@ -189,6 +192,12 @@ func (j *interferenceJudge) judge(iv *metrics.View, newView func() *metrics.View
 		}
 		j.clean.Merge(iv)
 		j.cleanT += length
+		ops, errs := iv.Totals()
+		p := SeriesPoint{Offset: at, Ops: ops, Errors: errs, P99: time.Duration(metrics.Summarize(iv.MergedLat()).P99)}
+		if length > 0 {
+			p.Throughput = float64(ops) / length.Seconds()
+		}
+		j.cleanSeries = append(j.cleanSeries, p)
 	}, dropped)
 	return m
 }
@@ -264,8 +273,9 @@ func (j *interferenceJudge) reasons() []string {
 }
 
 // result builds the scenario's Interference; viewResult turns the clean
-// view into figures.
-func (j *interferenceJudge) result(viewResult func(*metrics.View, time.Duration) *ScenarioResult) *Interference {
+// view into figures, and rs are the scenario's resources, whose soak
+// figures the clean view has over its own intervals.
+func (j *interferenceJudge) result(viewResult func(*metrics.View, time.Duration) *ScenarioResult, rs *Resources, leakThreshold float64) *Interference {
 	in := &Interference{
 		Intervals:  j.n,
 		Disturbed:  j.bad,
@@ -285,6 +295,11 @@ func (j *interferenceJudge) result(viewResult func(*metrics.View, time.Duration)
 	if j.bad > 0 && j.clean != nil {
 		c := viewResult(j.clean, j.cleanT)
 		c.Dropped = j.cleanDr
+		if rs != nil {
+			crs := *rs
+			crs.Soak = analyzeSoak(j.cleanSeries, rs.Heap, leakThreshold)
+			c.Resources = &crs
+		}
 		in.clean = c
 	}
 	return in

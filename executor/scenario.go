@@ -669,7 +669,7 @@ func (c *collector) judgeInterval(length time.Duration) {
 	}
 	p := &c.res.heap[len(c.res.heap)-1]
 	p.Machine = c.judge.judge(c.c.Interval, func() *metrics.View { return c.s.set.NewCollector().Interval },
-		length, c.s.dropped.Load(), p.CPUPercent, p.GCPauseMax)
+		p.Offset, length, c.s.dropped.Load(), p.CPUPercent, p.GCPauseMax)
 }
 
 // intervalFigures returns the figures of the interval just collected, of length
@@ -880,7 +880,7 @@ func (c *collector) finalResult(elapsed time.Duration) *ScenarioResult {
 		r.Resources = &rs
 		if c.judge != nil {
 			rs.Machine = c.judge.mach.total()
-			r.Interference = c.judge.result(c.viewResult)
+			r.Interference = c.judge.result(c.viewResult, &rs, s.sc.LeakThreshold)
 		}
 	}
 	if s.bp != nil {
