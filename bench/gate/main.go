@@ -286,15 +286,20 @@ func (g *gate) estimate(sections []string) {
 		aa = 2 * time.Second
 	}
 	var total time.Duration
+	plans := false
 	for _, s := range sections {
 		switch s {
 		case secHog, secIdle:
 			total += time.Duration(g.n) * round
+			plans = true
 		case secRegression:
 			total += time.Duration(g.n) * 2 * (regressionDuration + time.Second)
 		case secCompare:
 			total += time.Duration(g.n) * 2 * 5 * aa
 		}
+	}
+	if !plans {
+		how = "from the regression plans' length and the A/A plan's"
 	}
 	fmt.Fprintf(os.Stderr, "== estimate for %s: about %s (%s)\n", strings.Join(sections, ", "), total.Round(time.Second), how)
 }
