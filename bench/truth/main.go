@@ -6,10 +6,11 @@
 //     with max_vus capped, and a closed model: each must show the stall in
 //     latency.p99 or fail its latency assertion;
 //   - a CPU-bound (busy) in-process target driven at about 80% and 120% of
-//     what the machine can serve: the lateness charged, the saturation
-//     flagged;
-//   - rate accuracy and schedule lag of the open model on noop, from 1,000
-//     to 500,000 iterations a second;
+//     what the machine can serve: the lateness charged at both, the
+//     saturation flag silent at 80% and raised (or iterations dropped) at
+//     120%;
+//   - the share of iterations the open model started on time, and its
+//     schedule lag, on noop from 1,000 to 500,000 iterations a second;
 //   - the runner's CPU at 1,000/s on noop;
 //   - A/A false verdicts and 10% A/B detection of perfplan compare over
 //     repeated pairs, and the sleep target's precision (1.0ms against
