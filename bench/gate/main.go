@@ -329,8 +329,10 @@ func (g *gate) perfplan(log string, args ...string) (int, error) {
 }
 
 // verdictLine matches the lines of perfplan's output worth showing when a
-// run did not end as the goal wants.
-var verdictLine = regexp.MustCompile(`(?i)\b(fail|inconclusive|saturated|regression|dropped|error)`)
+// run did not end as the goal wants: failed or inconclusive assertions,
+// warnings, the verdict lines of run and compare, compare's regressions,
+// errors.
+var verdictLine = regexp.MustCompile(`│\s*(FAIL|INCONCLUSIVE)\s*│|WARNING|^(FAIL|INCONCLUSIVE|PASS|REGRESSION|OK)\b|^\d+ plans?:|\[fails:|^\s*(Critical|High|Medium|Low) |(?i)^(perfplan: |error)`)
 
 // explain prints, to stderr, the lines of log that say why a run ended with
 // code.
@@ -340,14 +342,23 @@ func explain(what string, code int, log string) {
 	if err != nil {
 		return
 	}
-	shown := 0
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() && shown < 8 {
+	for _, line := range verdictLines(data, 10) {
+		fmt.Fprintf(os.Stderr, "     %s\n", line)
+	}
+}
+
+// verdictLines returns the first max lines of perfplan's output that
+// verdictLine matches, trimmed.
+func verdictLines(out []byte, max int) []string {
+	var lines []string
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() && len(lines) < max {
 		if line := strings.TrimSpace(sc.Text()); verdictLine.MatchString(line) {
-			fmt.Fprintf(os.Stderr, "     %s\n", line)
-			shown++
+			lines = append(lines, line)
 		}
 	}
+	return lines
 }
 
 // bundled runs each bundled plan with --quick, N times, and adds a row a

@@ -1,6 +1,9 @@
 package main
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestJudge(t *testing.T) {
 	t.Parallel()
@@ -69,5 +72,39 @@ func TestTally(t *testing.T) {
 	}
 	if got := (tally{}).otherString(); got != "0" {
 		t.Errorf("empty otherString() = %q, want 0", got)
+	}
+}
+
+func TestVerdictLines(t *testing.T) {
+	t.Parallel()
+	out := `┌──────────┬───────┬────────┬────────┐
+│ scenario │ op    │ errors │ dropped│
+│ s        │ (all) │     0% │      0 │
+  s: WARNING runner saturated: schedule lag p99 2.79ms
+│ result │ scenario │ condition                      │ observed           │
+│ FAIL   │ s        │ latency.p50 < duration("10ms") │ latency.p50=20.0ms │
+│ PASS   │ s        │ errors == 0                    │ errors=0           │
+FAIL: 1 of 2 assertions failed  grade 50 (Poor)
+3 plans: 1 passed, 1 failed (cache), 1 inconclusive (soak)
+Regressions:
+  High smoke-open/s (all) p99: +39% [fails: ≥ threshold]
+REGRESSION: 1 significant regressions, 1 at or beyond the 10% threshold
+perfplan: open plans/x.hcl: no such file or directory
+`
+	want := []string{
+		"s: WARNING runner saturated: schedule lag p99 2.79ms",
+		`│ FAIL   │ s        │ latency.p50 < duration("10ms") │ latency.p50=20.0ms │`,
+		"FAIL: 1 of 2 assertions failed  grade 50 (Poor)",
+		"3 plans: 1 passed, 1 failed (cache), 1 inconclusive (soak)",
+		"High smoke-open/s (all) p99: +39% [fails: ≥ threshold]",
+		"REGRESSION: 1 significant regressions, 1 at or beyond the 10% threshold",
+		"perfplan: open plans/x.hcl: no such file or directory",
+	}
+	got := verdictLines([]byte(out), 10)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("verdictLines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if got := verdictLines([]byte(out), 2); len(got) != 2 {
+		t.Errorf("verdictLines(max 2) gave %d lines", len(got))
 	}
 }
