@@ -59,7 +59,17 @@ echo "== perfplan fmt -check"
 "$bin" fmt -check plans examples
 
 echo "== perfplan run --quick plans/*.hcl"
-"$bin" run --quick --out json="$(dirname "$bin")/ci-run.json" plans/*.hcl
+# Exit 6 is INCONCLUSIVE: an assertion failed only on figures that measured
+# interference (a busy neighbour, a CPU quota, a pause of the process)
+# explains. CI machines are shared, so that is accepted here; a real
+# failure (exit 1) is not, and neither is any other code.
+rc=0
+"$bin" run --quick --out json="$(dirname "$bin")/ci-run.json" plans/*.hcl || rc=$?
+case "$rc" in
+0) ;;
+6) echo "bundled plans: INCONCLUSIVE (exit 6): measured interference explains every failure; see the tables above" ;;
+*) echo "bundled plans: exit $rc"; exit "$rc" ;;
+esac
 
 echo "== perfplan validate examples/*.hcl"
 "$bin" validate examples/*.hcl
