@@ -185,9 +185,11 @@ func resourceCharts(s *ScenarioDoc, id string, timeAxis HTMLAxis) []HTMLChart {
 	}
 	var charts []HTMLChart
 	if hasRSS {
-		charts = append(charts, HTMLChart{ID: id + "-cpu", Title: "CPU and memory", Note: fmt.Sprintf("cpu %.0f%% on average, rss peak %s", r.CPUPercent, Bytes(r.RSSPeak)),
+		c := HTMLChart{ID: id + "-cpu", Title: "CPU and memory", Note: fmt.Sprintf("cpu %.0f%% on average, rss peak %s", r.CPUPercent, Bytes(r.RSSPeak)),
 			X: timeAxis, Y: HTMLAxis{Label: "cpu", Unit: "%", Zero: true}, Y2: &HTMLAxis{Label: "rss", Unit: "B", Zero: true}, Xs: xs,
-			Series: []HTMLSeries{{Label: "cpu (% of a core)", Color: colorBlue, Data: cpu}, {Label: "rss", Color: colorPurple, Axis: 2, Data: rss}}})
+			Series: []HTMLSeries{{Label: "cpu (% of a core)", Color: colorBlue, Data: cpu}, {Label: "rss", Color: colorPurple, Axis: 2, Data: rss}}}
+		addNeighbourBand(&c, r.Heap, cpu, s.Interference)
+		charts = append(charts, c)
 	}
 	heap := HTMLChart{ID: id + "-heap", Title: "Go heap and GC pauses", Note: fmt.Sprintf("%d GC cycles, pause p99 %s", r.GCCount, Duration(r.GCPauseP99)),
 		X: timeAxis, Y: HTMLAxis{Label: "heap", Unit: "B", Zero: true}, Xs: xs,
@@ -455,4 +457,27 @@ func soakChart(r *executor.Resources, id string) (HTMLChart, bool) {
 		},
 		Bands: [][2]int{{2, 3}},
 	}, true
+}
+
+// addNeighbourBand adds to the CPU chart c the CPU that other processes
+// used, as a band stacked on perfplan's own (cpu), where the machine was
+// measured, and says in the note how many intervals were disturbed.
+func addNeighbourBand(c *HTMLChart, heap []executor.HeapPoint, cpu HTMLValues, in *executor.Interference) {
+	stacked := make(HTMLValues, len(heap))
+	measured := false
+	for i, h := range heap {
+		stacked[i] = math.NaN()
+		if h.Machine != nil && h.Machine.OtherCPU != nil {
+			stacked[i] = cpu[i] + *h.Machine.OtherCPU
+			measured = true
+		}
+	}
+	if !measured {
+		return
+	}
+	c.Series = append(c.Series, HTMLSeries{Label: "+ other processes", Color: "rgba(214,39,40,0.6)", Width: 1, Dash: true, Line: true, Data: stacked})
+	c.Bands = append(c.Bands, [2]int{len(c.Series) - 1, 0})
+	if in != nil && in.Disturbed > 0 {
+		c.Note += fmt.Sprintf("; interference in %d of %d intervals", in.Disturbed, in.Intervals)
+	}
 }

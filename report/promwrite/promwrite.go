@@ -35,6 +35,12 @@
 //	perfplan_go_gc_cycles_total      GC cycles since the scenario started
 //	perfplan_go_gc_pause_max_seconds longest GC pause of the interval
 //	perfplan_go_goroutines
+//	perfplan_machine_other_cpu_percent  CPU other processes used over the interval, percent of one core
+//	perfplan_machine_steal_percent      steal over the interval, percent of one core
+//	perfplan_machine_pressure_percent   pressure stall information over the interval, label
+//	                                    resource (cpu, memory, io) and kind (some, full)
+//	perfplan_machine_throttled_percent  share of the interval the cgroup's CPU quota throttled
+//	                                    (each machine series only where it is measured)
 //	perfplan_target_stat             the target's statistics at the scenario's end, label stat
 //	perfplan_assertions_failed       failed assertions at the scenario's end
 package promwrite
@@ -204,6 +210,10 @@ var metricHelp = map[string]struct {
 	"perfplan_go_gc_cycles_total":            {prompb.MetricMetadata_COUNTER, "GC cycles since the scenario started."},
 	"perfplan_go_gc_pause_max_seconds":       {prompb.MetricMetadata_GAUGE, "Longest GC pause of the interval."},
 	"perfplan_go_goroutines":                 {prompb.MetricMetadata_GAUGE, "Goroutines."},
+	"perfplan_machine_other_cpu_percent":     {prompb.MetricMetadata_GAUGE, "CPU that other processes of the machine used over the interval, in percent of one core."},
+	"perfplan_machine_steal_percent":         {prompb.MetricMetadata_GAUGE, "CPU steal over the interval, in percent of one core."},
+	"perfplan_machine_pressure_percent":      {prompb.MetricMetadata_GAUGE, "Linux pressure stall information over the interval: share of the time tasks waited, in percent."},
+	"perfplan_machine_throttled_percent":     {prompb.MetricMetadata_GAUGE, "Share of the interval in which the cgroup's CPU quota throttled perfplan, in percent."},
 	"perfplan_target_stat":                   {prompb.MetricMetadata_GAUGE, "The target's statistics over the scenario, at its end."},
 	"perfplan_assertions_failed":             {prompb.MetricMetadata_GAUGE, "Assertions that failed, at the scenario's end."},
 }
@@ -483,7 +493,28 @@ func (o *observer) Interval(iv executor.Interval) {
 		o.p.add(ts, "perfplan_go_gc_cycles_total", float64(r.GCs), l...)
 		o.p.add(ts, "perfplan_go_gc_pause_max_seconds", r.GCPauseMax.Seconds(), l...)
 		o.p.add(ts, "perfplan_go_goroutines", float64(r.Goroutines), l...)
+		if m := r.Machine; m != nil {
+			o.machineSamples(ts, m, l)
+		}
 	}
+}
+
+// machineSamples records the machine's figures of an interval, each only
+// where it was measured.
+func (o *observer) machineSamples(ts int64, m *executor.Machine, l []string) {
+	add := func(name string, v *float64, extra ...string) {
+		if v != nil {
+			o.p.add(ts, name, *v, append(append([]string(nil), l...), extra...)...)
+		}
+	}
+	add("perfplan_machine_other_cpu_percent", m.OtherCPU)
+	add("perfplan_machine_steal_percent", m.Steal)
+	add("perfplan_machine_throttled_percent", m.Throttled)
+	add("perfplan_machine_pressure_percent", m.CPUPressure, "resource", "cpu", "kind", "some")
+	add("perfplan_machine_pressure_percent", m.MemoryPressure, "resource", "memory", "kind", "some")
+	add("perfplan_machine_pressure_percent", m.MemoryFull, "resource", "memory", "kind", "full")
+	add("perfplan_machine_pressure_percent", m.IOPressure, "resource", "io", "kind", "some")
+	add("perfplan_machine_pressure_percent", m.IOFull, "resource", "io", "kind", "full")
 }
 
 // opSamples records an operation's interval figures and its totals so far.

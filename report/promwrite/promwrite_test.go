@@ -89,7 +89,8 @@ func interval(ops int64) executor.Interval {
 	total := get
 	total.Name, total.Ops, total.Errors = "total", 2*ops, 2
 	return executor.Interval{Scenario: "s", Elapsed: time.Second, Length: time.Second, Total: total, Ops: []executor.OpStats{get, set},
-		ActiveVUs: 3, Dropped: 2, Resources: &executor.HeapPoint{CPUPercent: 50, RSS: 1 << 20, InUse: 100, Live: 50, GCs: 1, GCPauseMax: time.Millisecond, Goroutines: 7}}
+		ActiveVUs: 3, Dropped: 2, Resources: &executor.HeapPoint{CPUPercent: 50, RSS: 1 << 20, InUse: 100, Live: 50, GCs: 1, GCPauseMax: time.Millisecond, Goroutines: 7,
+			Machine: &executor.Machine{Cores: 2, OtherCPU: fp(120), CPUPressure: fp(30)}}}
 }
 
 func TestPushes(t *testing.T) {
@@ -128,6 +129,16 @@ func TestPushes(t *testing.T) {
 		if len(rc.find(name, map[string]string{"scenario": "s"})) == 0 {
 			t.Errorf("no %s", name)
 		}
+	}
+	if m := rc.find("perfplan_machine_other_cpu_percent", map[string]string{"scenario": "s"}); len(m) != 2 || m[0].Value != 120 {
+		t.Errorf("other cpu: %+v", m)
+	}
+	if m := rc.find("perfplan_machine_pressure_percent", map[string]string{"resource": "cpu", "kind": "some"}); len(m) != 2 || m[0].Value != 30 {
+		t.Errorf("cpu pressure: %+v", m)
+	}
+	// Not measured: no series at all, never 0.
+	if m := rc.find("perfplan_machine_steal_percent", map[string]string{"scenario": "s"}); len(m) != 0 {
+		t.Errorf("steal pushed though not measured: %+v", m)
 	}
 	if st := rc.find("perfplan_target_stat", map[string]string{"stat": "hit_ratio"}); len(st) != 1 || st[0].Value != 0.9 {
 		t.Errorf("target stat: %+v", st)
@@ -234,3 +245,5 @@ func TestGrafanaDashboard(t *testing.T) {
 		}
 	}
 }
+
+func fp(v float64) *float64 { return &v }
