@@ -226,6 +226,11 @@ type BreakpointResult struct {
 	Ramp     bool          `json:"ramp"`
 	// Broke is set when the search found a breaking point below max_rate.
 	Broke bool `json:"broke"`
+	// BrokeDisturbed is set when measured interference (a neighbour, a
+	// quota, a pause of the process) disturbed every interval of the
+	// failing run that broke the search: the breaking point may be the
+	// machine's, and assertions on it that fail are inconclusive.
+	BrokeDisturbed bool `json:"broke_disturbed,omitempty"`
 	// Reason says why the search stopped: one of the Reason constants.
 	Reason string `json:"reason"`
 	// BreakingPoint is the last rate that held: with steps, the rate of the
@@ -346,6 +351,9 @@ type breakpoint struct {
 type bpWindow struct {
 	failed bool
 	phase  string
+	// disturbed: measured interference disturbed the interval (see
+	// interference.go).
+	disturbed bool
 }
 
 // bpRow accumulates one row of Steps.
@@ -433,7 +441,7 @@ func (e *breakpoint) observe(c *collector, t0, t1 time.Duration) {
 	if !evaluated {
 		return
 	}
-	e.windows = append(e.windows, bpWindow{failed: failed, phase: e.phase})
+	e.windows = append(e.windows, bpWindow{failed: failed, phase: e.phase, disturbed: c.lastDisturbed})
 
 	switch e.phase {
 	case phaseSearch:
@@ -585,6 +593,10 @@ func (e *breakpoint) broke(s *scenarioRun, t1 time.Duration, reason string) {
 		if k > 0 {
 			e.res.BreakingPoint = sp.RateAt(time.Duration(k-1) * sp.StepDuration)
 		}
+	}
+	e.res.BrokeDisturbed = true
+	for _, w := range e.windows[e.streakFirst:] {
+		e.res.BrokeDisturbed = e.res.BrokeDisturbed && w.disturbed
 	}
 	e.stability(e.streakFirst)
 	e.phase = phaseRecovery

@@ -348,6 +348,9 @@ func (r *ScenarioResult) inconclusive(a *plan.Assertion, m withBaseline, distrus
 		return ""
 	}
 	why := strings.Join(in.Reasons, "; ")
+	if why := r.breakpointInconclusive(a.Condition.Refs()); why != "" {
+		return why
+	}
 	if why == "" && r.Saturated != "" {
 		why = "runner saturated: " + r.Saturated
 	}
@@ -414,4 +417,30 @@ func (a allowedMetrics) Metric(name string) (float64, bool) {
 		allow = 0
 	}
 	return max(v-allow, 0), true
+}
+
+// breakpointInconclusive says why an assertion of a breakpoint search that
+// reads refs cannot be decided: measured interference disturbed every
+// interval of the run that broke the search, or the search has no figure
+// at all while interference disturbed its intervals.
+func (r *ScenarioResult) breakpointInconclusive(refs []string) string {
+	b, in := r.Breakpoint, r.Interference
+	if b == nil || in == nil || in.Disturbed == 0 {
+		return ""
+	}
+	reads := false
+	for _, ref := range refs {
+		reads = reads || slices.Contains(breakpointMetrics(), ref)
+	}
+	if !reads {
+		return ""
+	}
+	why := strings.Join(in.Reasons, "; ")
+	switch {
+	case b.BrokeDisturbed:
+		return "the search broke in intervals that measured interference disturbed, so the breaking point may be the machine's: " + why
+	case b.Intervals == 0:
+		return "no interval of the search could be judged, with interference measured: " + why
+	}
+	return ""
 }

@@ -270,3 +270,33 @@ func TestPauseProbeRecords(t *testing.T) {
 		t.Errorf("total = %+v", tot)
 	}
 }
+
+func TestBreakpointInconclusive(t *testing.T) {
+	t.Parallel()
+	neighbour := []string{"other processes used up to 190% CPU of 2 cores (9 of 10 intervals)"}
+	cases := []struct {
+		name    string
+		bp      BreakpointResult
+		in      *Interference
+		verdict string
+	}{
+		{"the break lay in disturbed intervals", BreakpointResult{Broke: true, BreakingPoint: 5000, Intervals: 8, BrokeDisturbed: true},
+			&Interference{Intervals: 10, Disturbed: 9, Reasons: neighbour}, VerdictInconclusive},
+		{"the break lay in clean intervals", BreakpointResult{Broke: true, BreakingPoint: 5000, Intervals: 8},
+			&Interference{Intervals: 10, Disturbed: 2, Reasons: neighbour}, VerdictFail},
+		{"no interference measured", BreakpointResult{Broke: true, BreakingPoint: 5000, Intervals: 8, BrokeDisturbed: true},
+			&Interference{Intervals: 10}, VerdictFail},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			bp := c.bp
+			r := &ScenarioResult{Name: "s", Executor: BreakpointName, Breakpoint: &bp, Interference: c.in, Total: OpStats{Ops: 1000}}
+			sc := &plan.Scenario{Name: "s", Asserts: []*plan.Assertion{{Expr: "breaking_point >= 10000", Condition: greaterThan("breaking_point", 9999)}}}
+			evalAssertions(r, sc, nil)
+			if got := r.Assertions[0].Verdict(); got != c.verdict {
+				t.Errorf("verdict %s, want %s (%q)", got, c.verdict, r.Assertions[0].Inconclusive)
+			}
+		})
+	}
+}

@@ -506,6 +506,7 @@ assertions:
 				continue assertions
 			} else if why := r.Breakpoint.missing(ref); why != "" {
 				ar.Err = why
+				ar.Inconclusive = r.breakpointInconclusive(a.Condition.Refs())
 				r.Assertions = append(r.Assertions, ar)
 				continue assertions
 			}

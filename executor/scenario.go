@@ -565,6 +565,8 @@ type collector struct {
 	failing   []time.Duration    // per assertion: when it started failing, -1 if passing
 	res       *resourceSampler   // nil when disabled
 	judge     *interferenceJudge // nil when resources are disabled
+	// lastDisturbed: the interval judged last was disturbed.
+	lastDisturbed bool
 	// lagScratch is reused to merge the operations' schedule lags for
 	// the series (pendLag).
 	lagScratch *hdrhistogram.Histogram
@@ -668,6 +670,8 @@ func (c *collector) judgeInterval(length time.Duration) {
 		return
 	}
 	p := &c.res.heap[len(c.res.heap)-1]
+	bad := c.judge.bad
+	defer func() { c.lastDisturbed = c.judge.bad > bad }()
 	p.Machine = c.judge.judge(c.c.Interval, func() *metrics.View { return c.s.set.NewCollector().Interval },
 		p.Offset, length, c.s.dropped.Load(), p.CPUPercent, p.GCPauseMax)
 }
