@@ -167,6 +167,34 @@ func betweenPlansDocument() *Document {
 	return d
 }
 
+// inconclusiveDocument is fixtureDocument's first plan alone, run beside a
+// busy neighbour: its failed assertion is inconclusive, the machine's
+// figures and the interference are recorded, and the run exits 6.
+func inconclusiveDocument() *Document {
+	d := fixtureDocument()
+	d.ExitCode, d.Verdict = 6, executor.VerdictInconclusive
+	d.Plans = d.Plans[:1]
+	p := &d.Plans[0]
+	p.Verdict = executor.VerdictInconclusive
+	steady := &p.Scenarios[0]
+	a := &steady.Assertions[2]
+	a.Verdict = executor.VerdictInconclusive
+	a.Inconclusive = "holds once measured interference is allowed for (wake-ups late by up to 18.00ms, p99 4.00ms; 30 pauses of the process, 210.00ms in all): other processes used up to 180% CPU of 2 cores (25 of 25 intervals)"
+	f := func(v float64) *float64 { return &v }
+	steady.Resources = &executor.Resources{CPUPercent: 60, RSSPeak: 40 << 20, HeapInUsePeak: 10 << 20,
+		Machine: &executor.Machine{Cores: 2, CPUPressure: f(85), Steal: f(0), OtherCPU: f(170), IOPressure: f(1)}}
+	steady.Interference = &executor.Interference{Intervals: 25, Disturbed: 25,
+		Reasons:    []string{"other processes used up to 180% CPU of 2 cores (25 of 25 intervals)"},
+		Jitter:     100 * time.Microsecond, PauseFloor: 2 * time.Millisecond, WakeP50: 80 * time.Microsecond,
+		WakeP99: 4 * time.Millisecond, WakeMax: 18 * time.Millisecond, Pauses: 30, PauseTotal: 210 * time.Millisecond}
+	for i := range p.Scenarios[1:] {
+		for j := range p.Scenarios[1+i].Assertions {
+			p.Scenarios[1+i].Assertions[j].Passed = true
+		}
+	}
+	return d
+}
+
 // fixtures are the documents of the golden files, by file name prefix.
 var fixtures = []struct {
 	name string
@@ -176,6 +204,7 @@ var fixtures = []struct {
 	{"interrupted", interruptedDocument},
 	{"interrupted-no-asserts", interruptedWithoutAssertionsDocument},
 	{"interrupted-between-plans", betweenPlansDocument},
+	{"inconclusive", inconclusiveDocument},
 }
 
 func golden(t *testing.T, name string, got []byte) {
@@ -385,6 +414,7 @@ func checkJUnitStructure(t *testing.T, d *Document) {
 		"testcase":   {"name", "classname", "time"},
 		"failure":    {"message", "type"},
 		"error":      {"message", "type"},
+		"skipped":    {"message"},
 		"property":   {"name", "value"},
 	}
 	for el, list := range attrs {
@@ -419,14 +449,20 @@ func checkJUnitStructure(t *testing.T, d *Document) {
 	}
 	totalTests, totalFail, totalErr := 0, 0, 0
 	for _, s := range j.Suites {
-		f, e := 0, 0
+		f, e, sk := 0, 0, 0
 		for _, c := range s.Cases {
+			if c.Skipped != nil {
+				sk++
+			}
 			if c.Failure != nil {
 				f++
 			}
 			if c.Error != nil {
 				e++
 			}
+		}
+		if s.Skipped != sk {
+			t.Errorf("suite %s: skipped=%d, cases say %d", s.Name, s.Skipped, sk)
 		}
 		if s.Tests != len(s.Cases) || s.Failures != f || s.Errors != e {
 			t.Errorf("suite %s: tests=%d failures=%d errors=%d, cases say %d/%d/%d", s.Name, s.Tests, s.Failures, s.Errors, len(s.Cases), f, e)
