@@ -86,6 +86,10 @@ type Interference struct {
 	WakeMax    time.Duration `json:"wake_max_ns"`
 	Pauses     int           `json:"pauses"`
 	PauseTotal time.Duration `json:"pause_total_ns"`
+	// WakeDrift is the Theil–Sen slope of the probe's per-interval p99
+	// lateness in milliseconds per minute, as soak.p99_drift is of the
+	// operations': how much of a latency drift the machine made.
+	WakeDrift float64 `json:"wake_drift_ms_per_min,omitempty"`
 	// Attributed counts the closed model's long operations (at least the
 	// stall threshold) that a pause of the process or the machine
 	// explains, and AttributedMax is the longest of them: they are not
@@ -152,7 +156,10 @@ type interferenceJudge struct {
 	// cleanSeries has a point per undisturbed interval, for the soak
 	// figures over those intervals alone.
 	cleanSeries []SeriesPoint
-	dropped     int64 // the scenario's drops at the previous judgement
+	// wakeSeries is the probe's p99 lateness per interval, whose drift
+	// allows for a p99 drift the machine made (rule 2).
+	wakeSeries []SeriesPoint
+	dropped    int64 // the scenario's drops at the previous judgement
 }
 
 // newInterferenceJudge returns a judge whose probe's base the collector
@@ -183,7 +190,9 @@ func (j *interferenceJudge) note(kind string, v float64) {
 // clean view. It returns the machine figures.
 func (j *interferenceJudge) judge(iv *metrics.View, newView func() *metrics.View, at, length time.Duration, dropped int64, ownCPU float64, gcMax time.Duration) *Machine {
 	m := j.mach.sample()
-	j.classify(m, j.probe.take(), ownCPU, gcMax, func() {
+	pf := j.probe.take()
+	j.wakeSeries = append(j.wakeSeries, SeriesPoint{Offset: at, P99: pf.P99})
+	j.classify(m, pf, ownCPU, gcMax, func() {
 		if iv == nil {
 			return
 		}
@@ -225,11 +234,22 @@ func (j *interferenceJudge) classify(m *Machine, pf probeFigures, ownCPU float64
 	if m.IOFull != nil && *m.IOFull >= fullMin {
 		mark("io", *m.IOFull)
 	}
-	if pf.Max >= j.probe.floor {
-		mark("pause", ms(pf.Max))
-	}
 	if gcMax >= j.probe.floor {
 		mark("gc", ms(gcMax))
+	}
+	if pf.Max >= j.probe.floor {
+		// Attribute the pause: to the machine when a neighbour, steal,
+		// the quota or a stall was measured in the interval, to
+		// perfplan's own CPU when it used nearly every core, else to no
+		// measured cause (a pause of the host, a GC).
+		switch {
+		case bad:
+			mark("pause-machine", ms(pf.Max))
+		case ownCPU >= cpuShare*100*j.cores:
+			mark("pause-self", ms(pf.Max))
+		default:
+			mark("pause", ms(pf.Max))
+		}
 	}
 	delta := dropped - j.dropped
 	j.dropped = dropped
@@ -243,7 +263,7 @@ func (j *interferenceJudge) classify(m *Machine, pf probeFigures, ownCPU float64
 
 // reasonText says what disturbed the intervals.
 func (j *interferenceJudge) reasons() []string {
-	order := []string{"other", "steal", "throttled", "memory", "io", "pause", "gc"}
+	order := []string{"other", "steal", "throttled", "memory", "io", "pause-machine", "pause-self", "pause", "gc"}
 	var out []string
 	for _, k := range order {
 		d := j.kinds[k]
@@ -262,8 +282,12 @@ func (j *interferenceJudge) reasons() []string {
 			s = fmt.Sprintf("every task waited for memory up to %.0f%% of the time", d.worst)
 		case "io":
 			s = fmt.Sprintf("every task waited for I/O up to %.0f%% of the time", d.worst)
+		case "pause-machine":
+			s = fmt.Sprintf("the process could not run for up to %s while the machine was busy", fmtDur(time.Duration(d.worst*1e6)))
+		case "pause-self":
+			s = fmt.Sprintf("the process could not run for up to %s while perfplan itself used nearly every core (a saturated runner)", fmtDur(time.Duration(d.worst*1e6)))
 		case "pause":
-			s = fmt.Sprintf("the process could not run for up to %s", fmtDur(time.Duration(d.worst*1e6)))
+			s = fmt.Sprintf("the process could not run for up to %s, no cause measured (a pause of the host or of the process)", fmtDur(time.Duration(d.worst*1e6)))
 		case "gc":
 			s = fmt.Sprintf("GC stopped the world for up to %s", fmtDur(time.Duration(d.worst*1e6)))
 		}
@@ -288,6 +312,9 @@ func (j *interferenceJudge) result(viewResult func(*metrics.View, time.Duration)
 	in.wake = latencyStats(j.probe.all)
 	j.probe.mu.Unlock()
 	in.WakeP50, in.WakeP99, in.WakeMax = in.wake.P50, in.wake.P99, in.wake.Max
+	if len(j.wakeSeries) >= 2 {
+		in.WakeDrift = analyzeSoak(j.wakeSeries, nil, 0).P99Drift
+	}
 	for _, w := range in.windows {
 		in.Pauses++
 		in.PauseTotal += w.to - w.from
@@ -405,8 +432,16 @@ func (a allowedMetrics) Metric(name string) (float64, bool) {
 	if !ok {
 		return v, ok
 	}
-	if name == "dropped" {
+	switch name {
+	case "dropped":
 		return float64(max(int64(v)-a.drops, 0)), true
+	case "soak.p99_drift":
+		// The part of the drift that the probe's own lateness drifted
+		// by is the machine's.
+		if a.in.WakeDrift > 0 {
+			return v - a.in.WakeDrift, true
+		}
+		return v, true
 	}
 	if !readsLatency(name) && !strings.Contains(name, "service_time.") {
 		return v, true

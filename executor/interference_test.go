@@ -223,7 +223,9 @@ func TestClassify(t *testing.T) {
 		{"steal", Machine{Steal: f(30)}, probeFigures{}, 40, 0, "stole up to 30%"},
 		{"quota", Machine{Throttled: f(20)}, probeFigures{}, 40, 0, "quota throttled up to 20%"},
 		{"io stall", Machine{IOFull: f(40)}, probeFigures{}, 40, 0, "waited for I/O"},
-		{"a pause of the process", Machine{}, probeFigures{Max: 30 * time.Millisecond}, 40, 0, "could not run for up to 30.00ms"},
+		{"a pause of the process", Machine{}, probeFigures{Max: 30 * time.Millisecond}, 40, 0, "could not run for up to 30.00ms, no cause measured"},
+		{"a pause beside a neighbour", Machine{OtherCPU: f(150)}, probeFigures{Max: 30 * time.Millisecond}, 40, 0, "could not run for up to 30.00ms while the machine was busy"},
+		{"a pause of a saturated runner", Machine{OtherCPU: f(5)}, probeFigures{Max: 30 * time.Millisecond}, 195, 0, "while perfplan itself used nearly every core"},
 		{"a long GC pause", Machine{}, probeFigures{}, 40, 5 * time.Millisecond, "GC stopped the world"},
 		{"not measured is not disturbed", Machine{}, probeFigures{}, 40, 0, ""},
 	}
@@ -298,5 +300,27 @@ func TestBreakpointInconclusive(t *testing.T) {
 				t.Errorf("verdict %s, want %s (%q)", got, c.verdict, r.Assertions[0].Inconclusive)
 			}
 		})
+	}
+}
+
+func TestDriftAllowance(t *testing.T) {
+	t.Parallel()
+	neighbour := []string{"other processes used up to 180% CPU of 2 cores (4 of 4 intervals)"}
+	for _, c := range []struct {
+		drift, wakeDrift float64
+		verdict          string
+	}{
+		{1.4, 0.8, VerdictInconclusive}, // the machine drifted as much
+		{1.4, 0, VerdictFail},           // the machine did not
+		{5, 0.8, VerdictFail},           // far beyond the machine's drift
+	} {
+		r := latencyResult(time.Millisecond, 1000)
+		r.Resources = &Resources{Soak: Soak{P99Drift: c.drift}}
+		r.Interference = &Interference{Intervals: 4, Disturbed: 4, Reasons: neighbour, Pauses: 3, WakeDrift: c.wakeDrift}
+		sc := &plan.Scenario{Name: "s", Asserts: []*plan.Assertion{{Expr: "soak.p99_drift < 1", Condition: lessThan("soak.p99_drift", 1)}}}
+		evalAssertions(r, sc, nil)
+		if got := r.Assertions[0].Verdict(); got != c.verdict {
+			t.Errorf("drift %v, machine's %v: %s, want %s", c.drift, c.wakeDrift, got, c.verdict)
+		}
 	}
 }
