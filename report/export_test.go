@@ -184,8 +184,8 @@ func inconclusiveDocument() *Document {
 	steady.Resources = &executor.Resources{CPUPercent: 60, RSSPeak: 40 << 20, HeapInUsePeak: 10 << 20,
 		Machine: &executor.Machine{Cores: 2, CPUPressure: f(85), Steal: f(0), OtherCPU: f(170), IOPressure: f(1)}}
 	steady.Interference = &executor.Interference{Intervals: 25, Disturbed: 25,
-		Reasons:    []string{"other processes used up to 180% CPU of 2 cores (25 of 25 intervals)"},
-		Jitter:     100 * time.Microsecond, PauseFloor: 2 * time.Millisecond, WakeP50: 80 * time.Microsecond,
+		Reasons: []string{"other processes used up to 180% CPU of 2 cores (25 of 25 intervals)"},
+		Jitter:  100 * time.Microsecond, PauseFloor: 2 * time.Millisecond, WakeP50: 80 * time.Microsecond,
 		WakeP99: 4 * time.Millisecond, WakeMax: 18 * time.Millisecond, Pauses: 30, PauseTotal: 210 * time.Millisecond}
 	for i := range p.Scenarios[1:] {
 		for j := range p.Scenarios[1+i].Assertions {
