@@ -11,8 +11,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/aclements/go-moremath/fit"
 	"github.com/aclements/go-moremath/stats"
+
+	"github.com/perfplan/perfplan/internal/lsq"
 )
 
 // Resources are the process's resource figures over one scenario, sampled
@@ -407,7 +408,7 @@ func theilSen(xs, ys []float64) float64 {
 	return (slopes[n/2-1] + slopes[n/2]) / 2
 }
 
-// regress fits y = a + b x by least squares (go-moremath's fit) and returns
+// regress fits y = a + b x by least squares (package lsq) and returns
 // b with its 95% confidence interval (Student's t with n-2 degrees of
 // freedom on the residuals). With fewer than three points, or no spread in
 // x, the interval is [b, b] or zero.
@@ -423,14 +424,13 @@ func regress(xs, ys []float64) (slope, lo, hi float64) {
 	if sxx == 0 {
 		return 0, 0, 0
 	}
-	r := fit.PolynomialRegression(xs, ys, nil, 1)
-	slope = r.Coefficients[1]
+	a, slope, _ := lsq.Line(xs, ys)
 	if len(xs) < 3 {
 		return slope, slope, slope
 	}
 	var sse float64
 	for i, x := range xs {
-		e := ys[i] - r.F(x)
+		e := ys[i] - (a + slope*x)
 		sse += e * e
 	}
 	n := float64(len(xs))

@@ -3,8 +3,9 @@ package history
 import (
 	"math"
 
-	"github.com/aclements/go-moremath/fit"
 	"github.com/aclements/go-moremath/stats"
+
+	"github.com/perfplan/perfplan/internal/lsq"
 )
 
 // Trend is a least-squares line through a series against its run index.
@@ -25,8 +26,8 @@ type Trend struct {
 // trend is called flat.
 const FlatTolerance = 0.02
 
-// FitTrend fits a line through ys against 0, 1, 2, … with go-moremath's
-// least-squares regression.
+// FitTrend fits a line through ys against 0, 1, 2, … by least squares
+// (package lsq).
 func FitTrend(ys []float64) Trend {
 	if len(ys) < 2 {
 		return Trend{Direction: "flat"}
@@ -35,15 +36,15 @@ func FitTrend(ys []float64) Trend {
 	for i := range xs {
 		xs[i] = float64(i)
 	}
-	r := fit.PolynomialRegression(xs, ys, nil, 1)
-	t := Trend{Intercept: r.Coefficients[0], Slope: r.Coefficients[1]}
+	a, b, _ := lsq.Line(xs, ys)
+	t := Trend{Intercept: a, Slope: b}
 	mean := stats.Mean(ys)
 	if mean != 0 {
 		t.RelSlope = t.Slope / math.Abs(mean)
 	}
 	var ssRes, ssTot float64
 	for i, y := range ys {
-		d := y - r.F(xs[i])
+		d := y - (a + b*xs[i])
 		ssRes += d * d
 		ssTot += (y - mean) * (y - mean)
 	}
