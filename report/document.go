@@ -456,7 +456,8 @@ func (d *Document) WriteFile(path string) error {
 const FileMode = 0o644
 
 // WriteFileAtomic writes data to path through a temporary file in the same
-// directory and a rename, so that readers never see a partial file. Missing
+// directory, fsynced, and a rename, so that readers never see a partial file,
+// even after a crash. Missing
 // parent directories are created (mode 0755 before the umask). The file gets
 // FileMode less the umask, whatever the mode of a file it replaces.
 func WriteFileAtomic(path string, data []byte) error {
@@ -474,6 +475,13 @@ func WriteFileAtomic(path string, data []byte) error {
 		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", path, err)
 	}
+	// The data reaches the disk before the name does: a crash after the
+	// rename never leaves an empty or partial file under the final name.
+	if err := f.Sync(); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: sync: %w", path, err)
+	}
 	if err := f.Close(); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", path, err)
@@ -481,6 +489,13 @@ func WriteFileAtomic(path string, data []byte) error {
 	if err := os.Rename(tmp, path); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", path, err)
+	}
+	// And the rename itself: sync the directory. Some file systems cannot
+	// (it is an error to open a directory for sync there); the file is
+	// written either way, so that is not an error.
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
 	}
 	return nil
 }
