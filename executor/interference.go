@@ -41,6 +41,11 @@ import (
 //     dropped iterations by those due while the probe saw the process
 //     paused (the offered rate times the total pause time).
 //
+//  3. The machine held the runner back: in an open model whose runner was
+//     saturated while the machine was measured busy (not by perfplan's own
+//     CPU), the condition holds on the service time (from each operation's
+//     actual start) in place of latency.
+//
 // Anything else fails: a 20ms backend gated at 10ms fails beside any
 // neighbour, because no interval is clean and the probe is never late by
 // 10ms at the median. A real FAIL anywhere in a run wins over an
@@ -398,12 +403,78 @@ func (r *ScenarioResult) inconclusive(a *plan.Assertion, m withBaseline, distrus
 	if distrust != "" && r.Dropped > explained {
 		return ""
 	}
-	ok, err := a.Condition.Eval(allowedMetrics{m: m, in: in, drops: explained})
-	if err != nil || !ok {
-		return ""
+	if r.Stall != nil && in.Attributed > 0 {
+		// Some of the stall's long operations lay in pauses of the
+		// process or the machine: the corrected view charges arrivals to
+		// them too, so the allowance reads the raw figures.
+		raw := *r
+		raw.Stall = nil
+		m.r = &raw
 	}
-	return fmt.Sprintf("holds once measured interference is allowed for (wake-ups late by up to %s, p99 %s; %d pauses of the process, %s in all): %s",
-		fmtDur(in.WakeMax), fmtDur(in.WakeP99), in.Pauses, fmtDur(in.PauseTotal), why)
+	if ok, err := a.Condition.Eval(allowedMetrics{m: m, in: in, drops: explained}); err == nil && ok {
+		return fmt.Sprintf("holds once measured interference is allowed for (wake-ups late by up to %s, p99 %s; %d pauses of the process, %s in all): %s",
+			fmtDur(in.WakeMax), fmtDur(in.WakeP99), in.Pauses, fmtDur(in.PauseTotal), why)
+	}
+	if IsOpen(r.Executor) && r.Saturated != "" && in.machineCaused() {
+		// Rule 3: the runner started iterations late because the
+		// machine (not perfplan's own CPU) held it back.
+		if ok, err := a.Condition.Eval(serviceMetrics{m: m, r: r}); err == nil && ok {
+			return fmt.Sprintf("holds on the service time (from each operation's actual start): the runner started iterations late (%s) while %s", r.Saturated, why)
+		}
+	}
+	return ""
+}
+
+// machineCaused reports whether the machine (a neighbour, steal, the CPU
+// quota, memory or I/O stalls) disturbed any interval, as opposed to
+// perfplan's own CPU or no measured cause.
+func (in *Interference) machineCaused() bool {
+	for _, reason := range in.Reasons {
+		for _, p := range []string{"other processes", "hypervisor", "quota", "waited for", "while the machine was busy"} {
+			if strings.Contains(reason, p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// serviceMetrics reads m, with every latency figure read as the service
+// time (from the actual start), schedule lag as 0, and soak.p99_drift
+// lowered by the drift of the schedule lag's p99 (rule 3).
+type serviceMetrics struct {
+	m withBaseline
+	r *ScenarioResult
+}
+
+func (s serviceMetrics) Metric(name string) (float64, bool) {
+	if strings.HasPrefix(name, plan.BaselinePrefix) {
+		return s.m.Metric(name)
+	}
+	if name == "soak.p99_drift" {
+		v, ok := s.m.Metric(name)
+		if !ok {
+			return v, ok
+		}
+		lag := make([]SeriesPoint, len(s.r.Series))
+		for i, p := range s.r.Series {
+			lag[i] = SeriesPoint{Offset: p.Offset, P99: p.LagP99}
+		}
+		if d := analyzeSoak(lag, nil, 0).P99Drift; d > 0 {
+			v -= d
+		}
+		return v, true
+	}
+	if i := strings.Index(name, "schedule_lag."); i >= 0 && (i == 0 || name[i-1] == '.') {
+		if _, ok := s.m.Metric(name); !ok {
+			return 0, false
+		}
+		return 0, true
+	}
+	if i := strings.Index(name, "latency."); i >= 0 && (i == 0 || name[i-1] == '.') {
+		return s.m.Metric(name[:i] + "service_time." + name[i+len("latency."):])
+	}
+	return s.m.Metric(name)
 }
 
 // explainedDrops returns the iterations of an open model that came due

@@ -151,6 +151,39 @@ func TestInconclusiveRules(t *testing.T) {
 				r.Interference = &Interference{Intervals: 10, Disturbed: 10, Reasons: neighbour, Pauses: 20, PauseTotal: 100 * ms}
 				return r
 			}(), lessThan("dropped", 1), VerdictFail},
+		{"rule 3: an open model the machine held back holds on its service time",
+			func() *ScenarioResult {
+				r := latencyResult(60*ms, 1000)
+				r.Total.ServiceTime = LatencyStats{P50: 10 * time.Microsecond, P99: 2 * ms, Max: 3 * ms}
+				r.Saturated = "schedule lag p99 58ms: iterations started late"
+				r.Interference = &Interference{Intervals: 4, Disturbed: 4, Reasons: neighbour, Pauses: 3, wake: wake(100*time.Microsecond, 5*ms, 9*ms)}
+				return r
+			}(), lessThan("latency.p99", 10), VerdictInconclusive},
+		{"rule 3 is not for perfplan's own CPU",
+			func() *ScenarioResult {
+				r := latencyResult(60*ms, 1000)
+				r.Total.ServiceTime = LatencyStats{P50: 10 * time.Microsecond, P99: 2 * ms, Max: 3 * ms}
+				r.Saturated = "schedule lag p99 58ms: iterations started late"
+				r.Interference = &Interference{Intervals: 4, Disturbed: 4, Pauses: 3, wake: wake(100*time.Microsecond, 5*ms, 9*ms),
+					Reasons: []string{"the process could not run for up to 9.00ms while perfplan itself used nearly every core (a saturated runner) (4 of 4 intervals)"}}
+				return r
+			}(), lessThan("latency.p99", 10), VerdictFail},
+		{"rule 3: a slow service time still fails",
+			func() *ScenarioResult {
+				r := latencyResult(60*ms, 1000)
+				r.Saturated = "schedule lag p99 58ms: iterations started late"
+				r.Interference = &Interference{Intervals: 4, Disturbed: 4, Reasons: neighbour, Pauses: 3, wake: wake(100*time.Microsecond, 5*ms, 9*ms)}
+				return r
+			}(), lessThan("latency.p99", 10), VerdictFail},
+		{"a closed-model stall partly in pauses: the allowance reads the raw figures",
+			func() *ScenarioResult {
+				r := latencyResult(time.Microsecond, 100000)
+				r.Executor = ConstantVUsName
+				r.Stall = &Stall{Longest: 230 * ms, Interval: time.Microsecond, Count: 27, Threshold: 10 * ms}
+				r.Total.Corrected = &LatencyStats{Mean: 36 * ms, P50: 11 * ms, P99: 222 * ms, Max: 232 * ms}
+				r.Interference = &Interference{Intervals: 1, Disturbed: 1, Reasons: neighbour, Pauses: 17, Attributed: 20, wake: wake(ms, 100*ms, 110*ms)}
+				return r
+			}(), lessThan("latency.mean", 1), VerdictInconclusive},
 		{"a metric without a value fails",
 			func() *ScenarioResult {
 				r := latencyResult(1*ms, 2000)
