@@ -35,6 +35,7 @@ import (
 //     of the undisturbed ones alone, which are at least half of the
 //     scenario's intervals and hold at least cleanMinOps operations, and
 //     those figures show no stall of their own.
+//
 //  2. Allow for the measured interference: the condition holds once every
 //     latency figure it reads is lowered by the probe's lateness at the
 //     same statistic (p99 by the probe's p99, max by its max), and the
