@@ -507,6 +507,12 @@ func (a allowedMetrics) Metric(name string) (float64, bool) {
 	switch name {
 	case "dropped":
 		return float64(max(int64(v)-a.drops, 0)), true
+	case "gc.pause_p99", "gc.pause_max":
+		// A stop-the-world pause lasts as long as the OS leaves the
+		// process off the CPU too: up to the longest pause the probe saw.
+		// (A scenario has few GC cycles, so their p99 is about their
+		// max.)
+		return max(v-ms(a.in.WakeMax), 0), true
 	case "soak.p99_drift":
 		// The part of the drift that the probe's own lateness drifted
 		// by is the machine's.

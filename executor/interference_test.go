@@ -184,6 +184,20 @@ func TestInconclusiveRules(t *testing.T) {
 				r.Interference = &Interference{Intervals: 1, Disturbed: 1, Reasons: neighbour, Pauses: 17, Attributed: 20, wake: wake(ms, 100*ms, 110*ms)}
 				return r
 			}(), lessThan("latency.mean", 1), VerdictInconclusive},
+		{"a GC pause the machine lengthened",
+			func() *ScenarioResult {
+				r := latencyResult(time.Millisecond, 1000)
+				r.Resources = &Resources{GCPauseP99: 134 * ms}
+				r.Interference = &Interference{Intervals: 4, Disturbed: 4, Reasons: neighbour, Pauses: 40, WakeMax: 420 * ms}
+				return r
+			}(), lessThan("gc.pause_p99", 10), VerdictInconclusive},
+		{"a GC pause longer than any pause of the process",
+			func() *ScenarioResult {
+				r := latencyResult(time.Millisecond, 1000)
+				r.Resources = &Resources{GCPauseP99: 134 * ms}
+				r.Interference = &Interference{Intervals: 4, Disturbed: 4, Reasons: neighbour, Pauses: 40, WakeMax: 20 * ms}
+				return r
+			}(), lessThan("gc.pause_p99", 10), VerdictFail},
 		{"a metric without a value fails",
 			func() *ScenarioResult {
 				r := latencyResult(1*ms, 2000)
