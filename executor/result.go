@@ -146,14 +146,27 @@ func (r *Result) TargetFailed() bool {
 func (r *Result) Verdict() string {
 	v := VerdictPass
 	for _, s := range r.Scenarios {
-		switch s.Verdict() {
-		case VerdictFail:
-			return VerdictFail
-		case VerdictInconclusive:
-			v = VerdictInconclusive
-		}
+		v = WorseVerdict(v, s.Verdict())
 	}
 	return v
+}
+
+// WorseVerdict returns the worse of two verdicts: fail over inconclusive
+// over pass.
+func WorseVerdict(a, b string) string {
+	rank := func(v string) int {
+		switch v {
+		case VerdictFail:
+			return 2
+		case VerdictInconclusive:
+			return 1
+		}
+		return 0
+	}
+	if rank(b) > rank(a) {
+		return b
+	}
+	return a
 }
 
 // Passed reports whether every assertion of every scenario held (and every
@@ -388,12 +401,7 @@ func (r *ScenarioResult) Verdict() string {
 	}
 	v := VerdictPass
 	for _, a := range r.Assertions {
-		switch a.Verdict() {
-		case VerdictFail:
-			return VerdictFail
-		case VerdictInconclusive:
-			v = VerdictInconclusive
-		}
+		v = WorseVerdict(v, a.Verdict())
 	}
 	return v
 }

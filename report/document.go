@@ -569,12 +569,7 @@ func (p PlanDoc) Outcome() string {
 			return executor.VerdictFail
 		}
 		for _, a := range s.Assertions {
-			switch a.Outcome() {
-			case executor.VerdictFail:
-				return executor.VerdictFail
-			case executor.VerdictInconclusive:
-				v = executor.VerdictInconclusive
-			}
+			v = executor.WorseVerdict(v, a.Outcome())
 		}
 	}
 	return v
