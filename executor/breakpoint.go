@@ -227,10 +227,17 @@ type BreakpointResult struct {
 	// Broke is set when the search found a breaking point below max_rate.
 	Broke bool `json:"broke"`
 	// BrokeDisturbed is set when measured interference (a neighbour, a
-	// quota, a pause of the process) disturbed every interval of the
-	// failing run that broke the search: the breaking point may be the
-	// machine's, and assertions on it that fail are inconclusive.
-	BrokeDisturbed bool `json:"broke_disturbed,omitempty"`
+	// quota, a pause of the process) explains every interval of the
+	// failing run that broke the search: each was disturbed, and stop_when
+	// no longer held once its latencies were allowed for. The breaking
+	// point may be the machine's, and assertions on it that fail are
+	// inconclusive. UnstableDisturbed says the same of every failed
+	// interval below the breaking point (stability), and
+	// RecoveryDisturbed of every failed interval of a recovery that did
+	// not clear (recovery_time).
+	BrokeDisturbed    bool `json:"broke_disturbed,omitempty"`
+	UnstableDisturbed bool `json:"unstable_disturbed,omitempty"`
+	RecoveryDisturbed bool `json:"recovery_disturbed,omitempty"`
 	// Reason says why the search stopped: one of the Reason constants.
 	Reason string `json:"reason"`
 	// BreakingPoint is the last rate that held: with steps, the rate of the
@@ -351,9 +358,9 @@ type breakpoint struct {
 type bpWindow struct {
 	failed bool
 	phase  string
-	// disturbed: measured interference disturbed the interval (see
-	// interference.go).
-	disturbed bool
+	// explained: the interval failed, but measured interference
+	// disturbed it and explains the failure (see explainedFailure).
+	explained bool
 }
 
 // bpRow accumulates one row of Steps.
@@ -441,7 +448,8 @@ func (e *breakpoint) observe(c *collector, t0, t1 time.Duration) {
 	if !evaluated {
 		return
 	}
-	e.windows = append(e.windows, bpWindow{failed: failed, phase: e.phase, disturbed: c.lastDisturbed})
+	explained := failed && e.explainedFailure(c, r, reason, due, t1-t0)
+	e.windows = append(e.windows, bpWindow{failed: failed, phase: e.phase, explained: explained})
 
 	switch e.phase {
 	case phaseSearch:
@@ -479,6 +487,29 @@ func (e *breakpoint) observe(c *collector, t0, t1 time.Duration) {
 			e.end(s, t1)
 		}
 	}
+}
+
+// explainedFailure reports whether the interval just collected failed only
+// because of measured interference: the collector judged it disturbed, and
+// stop_when no longer holds once its latencies are lowered by the probe's
+// lateness over the same interval (rule 2 of the verdict), or its drops
+// are no more than came due while the probe could not run.
+func (e *breakpoint) explainedFailure(c *collector, r *ScenarioResult, reason string, due float64, length time.Duration) bool {
+	if !c.lastDisturbed || length <= 0 {
+		return false
+	}
+	switch reason {
+	case ReasonDropped:
+		return float64(r.Dropped) <= due/length.Seconds()*c.lastWake.Max.Seconds()
+	case ReasonCondition:
+		if e.spec.StopWhen == nil {
+			return false
+		}
+		m := allowedMetrics{m: withBaseline{r: r, scenario: c.s.sc.Name, baseline: c.s.opts.Baseline}, in: &Interference{wake: c.lastWake}}
+		still, err := e.spec.StopWhen.Eval(m)
+		return err == nil && !still
+	}
+	return false
 }
 
 // evaluate decides whether the interval failed: stop_when held, iterations
@@ -596,7 +627,7 @@ func (e *breakpoint) broke(s *scenarioRun, t1 time.Duration, reason string) {
 	}
 	e.res.BrokeDisturbed = true
 	for _, w := range e.windows[e.streakFirst:] {
-		e.res.BrokeDisturbed = e.res.BrokeDisturbed && w.disturbed
+		e.res.BrokeDisturbed = e.res.BrokeDisturbed && w.explained
 	}
 	e.stability(e.streakFirst)
 	e.phase = phaseRecovery
@@ -621,7 +652,7 @@ func (e *breakpoint) heldMaxRate() {
 
 // stability scores the search's intervals before index upto.
 func (e *breakpoint) stability(upto int) {
-	n, bad := 0, 0
+	n, bad, explained := 0, 0, 0
 	for _, w := range e.windows[:upto] {
 		if w.phase != phaseSearch {
 			continue
@@ -630,8 +661,12 @@ func (e *breakpoint) stability(upto int) {
 		if w.failed {
 			bad++
 		}
+		if w.explained {
+			explained++
+		}
 	}
 	e.res.Intervals, e.res.Failed = n, bad
+	e.res.UnstableDisturbed = bad > 0 && explained == bad
 	if n > 0 {
 		e.res.Stability = float64(n-bad) / float64(n)
 	}
@@ -639,6 +674,18 @@ func (e *breakpoint) stability(upto int) {
 
 // end stops the schedule at t1; the scenario then finishes as any other.
 func (e *breakpoint) end(s *scenarioRun, t1 time.Duration) {
+	if e.phase == phaseRecovery && !e.res.Recovered {
+		failed, explained := 0, 0
+		for _, w := range e.windows {
+			if w.phase == phaseRecovery && w.failed {
+				failed++
+				if w.explained {
+					explained++
+				}
+			}
+		}
+		e.res.RecoveryDisturbed = failed > 0 && explained == failed
+	}
 	e.phase = ""
 	e.closeRow()
 	s.setSchedule(s.sched.Load().then(t1, 0, e.unit, 0))

@@ -112,6 +112,7 @@ func TestInconclusiveRules(t *testing.T) {
 		{"rule 2: a p99 within the probe's lateness",
 			func() *ScenarioResult {
 				r := latencyResult(12*ms, 1000)
+				r.Total.Latency.P50 = ms
 				r.Interference = &Interference{Intervals: 4, Disturbed: 4, Reasons: neighbour, Pauses: 30, wake: wake(100*time.Microsecond, 4*ms, 18*ms),
 					WakeP99: 4 * ms, WakeMax: 18 * ms}
 				return r
@@ -123,6 +124,15 @@ func TestInconclusiveRules(t *testing.T) {
 					WakeP99: 5 * ms, WakeMax: 18 * ms}
 				return r
 			}(), lessThan("latency.p99", 10), VerdictFail},
+		{"rule 2 never lowers a figure below the median",
+			func() *ScenarioResult {
+				// A 2ms backend gated at p99 < 0.5ms, beside 30ms pauses
+				// seen by few probe wake-ups (p99 = max).
+				r := latencyResult(2*ms, 100)
+				r.Total.Latency.P99 = 18 * ms
+				r.Interference = &Interference{Intervals: 1, Disturbed: 1, Reasons: neighbour, Pauses: 8, wake: wake(100*time.Microsecond, 30*ms, 30*ms)}
+				return r
+			}(), lessThan("latency.p99", 0.5), VerdictFail},
 		{"rule 2: the median is not explained by rare pauses",
 			func() *ScenarioResult {
 				r := latencyResult(12*ms, 1000)

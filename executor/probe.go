@@ -96,6 +96,8 @@ func (p *pauseProbe) record(due, now time.Duration) {
 type probeFigures struct {
 	N        int64
 	P99, Max time.Duration
+	// wake is the lateness statistic by statistic.
+	wake LatencyStats
 }
 
 // take returns the lateness since the previous take and starts a new span.
@@ -118,7 +120,7 @@ func figuresOf(h *hdrhistogram.Histogram) probeFigures {
 	if h.TotalCount() == 0 {
 		return probeFigures{}
 	}
-	return probeFigures{N: h.TotalCount(), P99: time.Duration(h.ValueAtQuantile(99)), Max: time.Duration(h.Max())}
+	return probeFigures{N: h.TotalCount(), P99: time.Duration(h.ValueAtQuantile(99)), Max: time.Duration(h.Max()), wake: latencyStats(h)}
 }
 
 // windows returns a copy of the pause windows, in order.

@@ -565,8 +565,10 @@ type collector struct {
 	failing   []time.Duration    // per assertion: when it started failing, -1 if passing
 	res       *resourceSampler   // nil when disabled
 	judge     *interferenceJudge // nil when resources are disabled
-	// lastDisturbed: the interval judged last was disturbed.
+	// lastDisturbed: the interval judged last was disturbed; lastWake
+	// is the probe's lateness over it.
 	lastDisturbed bool
+	lastWake      LatencyStats
 	// lagScratch is reused to merge the operations' schedule lags for
 	// the series (pendLag).
 	lagScratch *hdrhistogram.Histogram
@@ -671,7 +673,7 @@ func (c *collector) judgeInterval(length time.Duration) {
 	}
 	p := &c.res.heap[len(c.res.heap)-1]
 	bad := c.judge.bad
-	defer func() { c.lastDisturbed = c.judge.bad > bad }()
+	defer func() { c.lastDisturbed, c.lastWake = c.judge.bad > bad, c.judge.lastWake }()
 	p.Machine = c.judge.judge(c.c.Interval, func() *metrics.View { return c.s.set.NewCollector().Interval },
 		p.Offset, length, c.s.dropped.Load(), p.CPUPercent, p.GCPauseMax)
 }
