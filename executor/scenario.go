@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -108,13 +109,38 @@ type pool struct {
 	nworkers atomic.Int64
 	live     atomic.Int64
 	vusMax   atomic.Int64
-	// vusPeak is the most workers live since the collector's last series
-	// interval: a series point shows the interval's peak, not the count at
-	// the instant the collector happened to look (a collector that runs
-	// late would otherwise miss a whole plateau).
-	vusPeak atomic.Int64
+	// liveAtStop is the number of workers live when the scenario's load
+	// stopped: the last series point's active VUs (by the time that point
+	// is taken, every worker has returned).
+	liveAtStop atomic.Int64
 	dropped atomic.Int64
-	cut     atomic.Int64
+	// cut counts the iterations cut, of which cutRampDown by
+	// graceful_ramp_down and cutInterrupt by a signal (the rest at the end
+	// of graceful_stop); stopCut is the cause of the cuts of the
+	// scenario's stop, set before they happen (cutAtStop or
+	// cutAtInterrupt).
+	cut          atomic.Int64
+	cutRampDown  atomic.Int64
+	cutInterrupt atomic.Int64
+	stopCut      atomic.Int32
+}
+
+// Causes of the cuts of a scenario's stop (pool.stopCut).
+const (
+	cutAtStop = iota
+	cutAtInterrupt
+)
+
+// countCut counts one iteration cut: by graceful_ramp_down when rampDown,
+// else by the scenario's stop.
+func (s *scenarioRun) countCut(rampDown bool) {
+	s.cut.Add(1)
+	switch {
+	case rampDown:
+		s.cutRampDown.Add(1)
+	case s.stopCut.Load() == cutAtInterrupt:
+		s.cutInterrupt.Add(1)
+	}
 }
 
 // openPool is the open models' pacing: the schedule, the claim counter, the
@@ -141,6 +167,10 @@ type openPool struct {
 	// parks no worker.
 	waiting    atomic.Int32
 	maxWaiting int32
+	// drops and dropRng record the iterations that the driver drops
+	// (dropOverdue); only the driver uses them.
+	drops   *metrics.Recorder
+	dropRng rand.PCG
 	idleMu     sync.Mutex
 	idle       []*worker
 	nidle      atomic.Int32
@@ -249,7 +279,6 @@ func (s *scenarioRun) broadcast() {
 }
 
 func (s *scenarioRun) noteLive(n int64) {
-	raise(&s.vusPeak, n)
 	raise(&s.vusMax, n)
 }
 
@@ -263,10 +292,12 @@ func raise(v *atomic.Int64, n int64) {
 	}
 }
 
-// intervalVUs returns the most workers live since its last call, and starts
-// the next interval from the count live now.
+// intervalVUs returns the number of workers live now, a series point's
+// active VUs: like k6's vus metric, a gauge read at the point's offset, not
+// the interval's peak (which showed a stage of 3 VUs that followed one of 4
+// as 4). The peak over the whole run is VUsMax.
 func (s *scenarioRun) intervalVUs() int {
-	return int(max(s.vusPeak.Swap(s.live.Load()), s.live.Load()))
+	return int(s.live.Load())
 }
 
 func (s *scenarioRun) addError(format string, args ...any) {
@@ -311,16 +342,17 @@ func (s *scenarioRun) newWorkerFor(id int) (*worker, error) {
 // startClosed creates and starts n closed-model workers, each running at
 // most budget iterations (-1: no limit).
 func (s *scenarioRun) startClosed(n int, budget int64) error {
-	return s.startWorkers(n, func(w *worker) { w.runClosed(budget) })
+	return s.startWorkers(n, func(w *worker) { w.runClosed(budget) }, func(w *worker) { w.left.Store(budget) })
 }
 
 // startOpen creates and starts n (at least 1) open-model workers.
 func (s *scenarioRun) startOpen(n int) error {
-	return s.startWorkers(max(n, 1), (*worker).runOpen)
+	return s.startWorkers(max(n, 1), (*worker).runOpen, nil)
 }
 
-// startWorkers creates n workers, then starts each with run.
-func (s *scenarioRun) startWorkers(n int, run func(*worker)) error {
+// startWorkers creates n workers, prepares each with prep (when not nil),
+// then starts each with run.
+func (s *scenarioRun) startWorkers(n int, run, prep func(*worker)) error {
 	ws := make([]*worker, 0, n)
 	for id := range n {
 		w, err := s.newWorkerFor(id)
@@ -335,10 +367,15 @@ func (s *scenarioRun) startWorkers(n int, run func(*worker)) error {
 	s.markStart()
 	s.nworkers.Store(int64(n))
 	// All n workers exist now: count them before any starts, so that one
-	// that finishes at once cannot hide the others from the peak.
-	s.noteLive(s.live.Add(int64(n)))
+	// that finishes at once cannot hide the others from the peak. Those
+	// above the active count (ramping-vus) park at once and never count
+	// in the peak.
+	s.noteLive(min(s.live.Add(int64(n)), s.active.Load()))
 	s.wg.Add(n)
 	for _, w := range ws {
+		if prep != nil {
+			prep(w)
+		}
 		go run(w)
 	}
 	return nil
@@ -446,8 +483,10 @@ func (s *scenarioRun) setSchedule(a *arrivalSchedule) {
 	}
 }
 
-// driveOpen allocates open-model workers; it returns when the schedule has
-// ended (and was not replaced meanwhile) or the scenario stopped.
+// driveOpen allocates open-model workers and drops the iterations that no
+// worker can start; it returns when the schedule has ended (and was not
+// replaced meanwhile) and every iteration it starts was claimed or dropped,
+// or when the scenario stopped.
 //
 // Workers cannot see one case: every worker busy (a stalled target) while
 // iterations fall due. driveOpen sleeps until the next unclaimed iteration is
@@ -455,8 +494,16 @@ func (s *scenarioRun) setSchedule(a *arrivalSchedule) {
 // if it is still unclaimed, adds a worker (below max_vus). That worker finds
 // its iteration late and adds another, and so on, so the target keeps
 // receiving requests at the schedule's rate during a stall, as an open model
-// must. This is not polling for the schedule: iterations are still started
-// by workers at the computed times; the driver only allocates workers.
+// must. At max_vus, it drops every unclaimed iteration more than dropLateness
+// late itself (see dropOverdue), as a worker would: drops are counted when
+// the iterations fall due, not when a worker frees up, and a target that
+// holds every worker cannot hold the schedule past its end (k6 likewise
+// counts an iteration dropped when no VU is free at its start). Past the
+// end, an iteration still unclaimed endDropLateness after it fell due is
+// dropped whatever the pool, so the scenario ends and graceful_stop runs
+// on time. This is not polling for the schedule: iterations are still
+// started by workers at the computed times; the driver only allocates
+// workers and drops what none can start.
 func (s *scenarioRun) driveOpen() {
 	var seg int
 	var last time.Duration
@@ -477,16 +524,51 @@ func (s *scenarioRun) driveOpen() {
 			return
 		}
 		last = s.since()
-		if s.sched.Load() != sched {
+		if s.sched.Load() != sched || s.next.Load() != i {
 			continue
 		}
-		if s.next.Load() == i && s.canGrow() {
+		switch {
+		case last > sched.duration()+endDropLateness:
+			s.dropOverdue(sched, &seg, last, endDropLateness)
+		case s.canGrow():
 			s.more()
 			if !s.sleepUntilOr(s.since()+spawnLateness, s.schedChanged) {
 				return
 			}
+		default:
+			s.dropOverdue(sched, &seg, last, dropLateness)
 		}
 	}
+}
+
+// endDropLateness: once the schedule has ended, an iteration that no worker
+// claimed this long after it fell due is dropped even below max_vus (a
+// worker being added that never comes).
+const endDropLateness = 100 * time.Millisecond
+
+// dropOverdue claims and drops every unclaimed iteration of sched more than
+// lateness late at now: each counts in Dropped, with its lateness as a lower
+// bound of its latency, as when a worker drops one (see openLoop).
+func (s *scenarioRun) dropOverdue(sched *arrivalSchedule, seg *int, now, lateness time.Duration) {
+	if s.drops == nil {
+		s.drops = s.set.NewRecorder(0)
+		s.dropRng.Seed(uint64(s.index)+1, 0xd0)
+	}
+	for {
+		i := s.next.Load()
+		due, ok := sched.at(i, seg)
+		if !ok || now-due <= lateness {
+			break
+		}
+		if !s.next.CompareAndSwap(i, i+1) {
+			continue // a worker claimed it meanwhile
+		}
+		s.dropped.Add(1)
+		if s.drops.Omit(s.picker.pick(&s.dropRng), now-due) {
+			s.drops.Flush()
+		}
+	}
+	s.drops.Flush()
 }
 
 // waitWorkers returns a channel closed when every worker has returned.
@@ -503,6 +585,7 @@ func (s *scenarioRun) waitWorkers() chan struct{} {
 // complete; then it cuts them, and abandons workers whose target ignores
 // the cancellation.
 func (s *scenarioRun) finish(done chan struct{}) {
+	s.liveAtStop.Store(s.live.Load())
 	s.requestStop(stopEnd)
 	grace := time.NewTimer(s.sc.GracefulStop)
 	defer grace.Stop()
@@ -511,8 +594,12 @@ func (s *scenarioRun) finish(done chan struct{}) {
 	case <-done:
 		return
 	case <-grace.C:
+		if s.reason.Load() == stopInterrupt {
+			s.stopCut.Store(cutAtInterrupt)
+		}
 	case <-s.opts.Abort:
 		wait = abortAbandonAfter
+		s.stopCut.Store(cutAtInterrupt)
 	}
 	s.doCancel()
 	ab := time.NewTimer(wait)
@@ -527,7 +614,7 @@ func (s *scenarioRun) finish(done chan struct{}) {
 	s.mu.Unlock()
 	for _, w := range ws {
 		if w.state.CompareAndSwap(wsRunning, wsAbandoned) {
-			s.cut.Add(1)
+			s.countCut(w.rampCut.Load())
 			// The worker is blocked inside Do and will not touch its
 			// recorder again; keep its completed operations.
 			w.rec.Flush()
@@ -693,7 +780,7 @@ func (c *collector) addPoint(at time.Duration, ops, errs int64, vus int, last bo
 	c.pendHist.Merge(c.c.Interval)
 	c.pend.Ops += ops
 	c.pend.Errors += errs
-	c.pend.ActiveVUs = max(c.pend.ActiveVUs, vus)
+	c.pend.ActiveVUs = vus // the latest interval's: a gauge
 	c.pendN++
 	if c.pendN < c.stride && !last {
 		return
@@ -755,7 +842,7 @@ func halveSeries(in []SeriesPoint) []SeriesPoint {
 			a.Throughput = (a.Throughput + b.Throughput) / 2
 			a.P50, a.P90, a.P95, a.P99, a.Max = max(a.P50, b.P50), max(a.P90, b.P90), max(a.P95, b.P95), max(a.P99, b.P99), max(a.Max, b.Max)
 			a.LagP99 = max(a.LagP99, b.LagP99)
-			a.ActiveVUs = max(a.ActiveVUs, b.ActiveVUs)
+			a.ActiveVUs = b.ActiveVUs // a gauge: the later reading
 		}
 		out = append(out, a)
 	}
@@ -835,7 +922,7 @@ func (c *collector) finalResult(elapsed time.Duration) *ScenarioResult {
 	// Flush the pending series interval, if any.
 	ops, errs := c.c.Interval.Totals()
 	if ops > 0 || errs > 0 || c.pendN > 0 {
-		c.addPoint(elapsed, ops, errs, s.intervalVUs(), true)
+		c.addPoint(elapsed, ops, errs, int(s.liveAtStop.Load()), true)
 	}
 	r.Series = c.series
 	if c.res != nil {
@@ -857,6 +944,7 @@ func (c *collector) result(elapsed time.Duration, final bool) *ScenarioResult {
 	r := c.viewResult(c.c.Cum, elapsed)
 	r.Dropped = s.dropped.Load()
 	r.Cut = s.cut.Load()
+	r.CutRampDown, r.CutInterrupt = s.cutRampDown.Load(), s.cutInterrupt.Load()
 	r.VUsMax = int(s.vusMax.Load())
 	if final {
 		for i := range r.Ops {
