@@ -113,7 +113,7 @@ type pool struct {
 	// stopped: the last series point's active VUs (by the time that point
 	// is taken, every worker has returned).
 	liveAtStop atomic.Int64
-	dropped atomic.Int64
+	dropped    atomic.Int64
 	// cut counts the iterations cut, of which cutRampDown by
 	// graceful_ramp_down and cutInterrupt by a signal (the rest at the end
 	// of graceful_stop); stopCut is the cause of the cuts of the
@@ -171,9 +171,9 @@ type openPool struct {
 	// (dropOverdue); only the driver uses them.
 	drops   *metrics.Recorder
 	dropRng rand.PCG
-	idleMu     sync.Mutex
-	idle       []*worker
-	nidle      atomic.Int32
+	idleMu  sync.Mutex
+	idle    []*worker
+	nidle   atomic.Int32
 }
 
 // sharedIters is shared-iterations' claim counter.
