@@ -451,16 +451,20 @@ func TestK6RampingVUsExecutionPlan(t *testing.T) {
 }
 
 // TestK6RampingVUsGracefulRampDownZero is the case of issue 19 beside k6's
-// TestRampingVUsRun (graceful_ramp_down 0): 10→0 VUs over 1 s against a
-// target that answers in 50 ms. The workers removed by the ramp are cut
-// at once, and a cut is never a failed operation: errors stay 0 (before the
-// fix, a worker whose context the cut had cancelled before the control word
-// changed recorded failure after failure of "context canceled").
+// TestRampingVUsRun (graceful_ramp_down 0): 10→0 VUs over 1 s, then 500 ms
+// at 0, against a target that answers in 50 ms. The workers removed by the
+// ramp are cut at once, and a cut is never a failed operation: errors stay
+// 0 (before the fix, a worker whose context the cut had cancelled before the
+// control word changed recorded failure after failure of "context
+// canceled"). The stage at 0 keeps the last removal clear of the
+// scenario's end, whose graceful_stop cut could otherwise come first: only
+// a 500 ms stall between a cut's timer and its firing could make a cut
+// graceful_stop's.
 func TestK6RampingVUsGracefulRampDownZero(t *testing.T) {
 	t.Parallel()
 	for i := range 3 {
 		tgt := &k6Target{d: 50 * time.Millisecond}
-		r := k6Run(t, "ramp-down", &RampingVUs{StartVUs: 10, Stages: []plan.Stage{{Duration: time.Second, Target: 0}}}, 0, tgt, Options{})
+		r := k6Run(t, "ramp-down", &RampingVUs{StartVUs: 10, Stages: []plan.Stage{{Duration: time.Second, Target: 0}, {Duration: 500 * time.Millisecond, Target: 0}}}, 0, tgt, Options{})
 		t.Logf("run %d: started %d ops %d errors %d cut %d (ramp-down %d)", i, tgt.started.Load(), r.Total.Ops, r.Total.Errors, r.Cut, r.CutRampDown)
 		if r.Total.Errors != 0 || len(r.Total.ErrorSamples) != 0 {
 			t.Fatalf("run %d: %d errors %v, want none", i, r.Total.Errors, r.Total.ErrorSamples)
@@ -469,7 +473,7 @@ func TestK6RampingVUsGracefulRampDownZero(t *testing.T) {
 			t.Errorf("run %d: ops %d + cut %d, want the %d started", i, r.Total.Ops, r.Cut, tgt.started.Load())
 		}
 		if r.CutRampDown != r.Cut {
-			t.Errorf("run %d: %d cut, %d by the ramp-down: the rest cannot be graceful_stop's (nothing runs at the end)", i, r.Cut, r.CutRampDown)
+			t.Errorf("run %d: %d cut, %d by the ramp-down: the rest cannot be graceful_stop's (no worker is active at the end)", i, r.Cut, r.CutRampDown)
 		}
 	}
 }
