@@ -290,6 +290,9 @@ func TestK6DroppedIterations(t *testing.T) {
 			if v, ok := r.Metric("dropped"); !ok || v != float64(r.Dropped) {
 				t.Errorf("metric dropped = %v %v", v, ok)
 			}
+			if !plan.IsMetric(&plan.Scenario{Config: tt.cfg}, "dropped") {
+				t.Errorf("dropped is not a metric of %s in assertions", tt.name)
+			}
 			if !r.Flagged() {
 				t.Error("a result with dropped iterations is not flagged")
 			}
