@@ -690,7 +690,10 @@ func (c *collector) loop(done chan struct{}) {
 // tick takes one snapshot.
 func (c *collector) tick() {
 	s := c.s
-	now := s.since()
+	// The active VUs are read with the clock: Collect can take a while
+	// on a loaded machine, and the count must be the one at the point's
+	// offset.
+	now, vus := s.since(), s.intervalVUs()
 	c.c.Collect()
 	ops, errs := c.c.Interval.Totals()
 	prev := c.lastAt
@@ -700,7 +703,7 @@ func (c *collector) tick() {
 	if dt > 0 {
 		rate = float64(ops) / dt
 	}
-	c.addPoint(now, ops, errs, s.intervalVUs(), false)
+	c.addPoint(now, ops, errs, vus, false)
 	if c.res != nil {
 		c.res.sample(now)
 	}
