@@ -318,9 +318,9 @@ type SeriesPoint struct {
 	// LagP99 is the schedule lag's p99 over the interval (open models;
 	// 0 in closed ones).
 	LagP99 time.Duration
-	// ActiveVUs is the number of workers live at Offset (for the last
-	// point, when the load stopped): a gauge, as k6's vus metric, not the
-	// interval's peak. VUsMax is the run's peak.
+	// ActiveVUs is the most workers active at once during the interval:
+	// live workers up to the executor's active count (a worker that a
+	// ramp removed and that still finishes its iteration does not count).
 	ActiveVUs int
 }
 

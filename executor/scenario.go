@@ -109,11 +109,15 @@ type pool struct {
 	nworkers atomic.Int64
 	live     atomic.Int64
 	vusMax   atomic.Int64
-	// liveAtStop is the number of workers live when the scenario's load
-	// stopped: the last series point's active VUs (by the time that point
-	// is taken, every worker has returned).
-	liveAtStop atomic.Int64
-	dropped    atomic.Int64
+	// vusPeak is the most workers active since the collector's last
+	// series interval: a series point shows the interval's peak, not the
+	// count at the instant the collector happened to look (a collector
+	// that runs late would otherwise miss a whole plateau). Active is live
+	// up to the executor's active count: a worker that a ramp removed and
+	// that is still finishing its iteration no longer counts, so the
+	// intervals of a 3-VU stage read 3 even while the 4th finishes.
+	vusPeak atomic.Int64
+	dropped atomic.Int64
 	// cut counts the iterations cut, of which cutRampDown by
 	// graceful_ramp_down and cutInterrupt by a signal (the rest at the end
 	// of graceful_stop); stopCut is the cause of the cuts of the
@@ -279,6 +283,7 @@ func (s *scenarioRun) broadcast() {
 }
 
 func (s *scenarioRun) noteLive(n int64) {
+	raise(&s.vusPeak, min(n, s.active.Load()))
 	raise(&s.vusMax, n)
 }
 
@@ -292,12 +297,11 @@ func raise(v *atomic.Int64, n int64) {
 	}
 }
 
-// intervalVUs returns the number of workers live now, a series point's
-// active VUs: like k6's vus metric, a gauge read at the point's offset, not
-// the interval's peak (which showed a stage of 3 VUs that followed one of 4
-// as 4). The peak over the whole run is VUsMax.
+// intervalVUs returns the most workers active since its last call (see
+// vusPeak), and starts the next interval from the count active now.
 func (s *scenarioRun) intervalVUs() int {
-	return int(s.live.Load())
+	cur := min(s.live.Load(), s.active.Load())
+	return int(max(s.vusPeak.Swap(cur), cur))
 }
 
 func (s *scenarioRun) addError(format string, args ...any) {
@@ -585,7 +589,6 @@ func (s *scenarioRun) waitWorkers() chan struct{} {
 // complete; then it cuts them, and abandons workers whose target ignores
 // the cancellation.
 func (s *scenarioRun) finish(done chan struct{}) {
-	s.liveAtStop.Store(s.live.Load())
 	s.requestStop(stopEnd)
 	grace := time.NewTimer(s.sc.GracefulStop)
 	defer grace.Stop()
@@ -691,7 +694,7 @@ func (c *collector) loop(done chan struct{}) {
 func (c *collector) tick() {
 	s := c.s
 	// The active VUs are read with the clock: Collect can take a while
-	// on a loaded machine, and the count must be the one at the point's
+	// on a loaded machine, and the interval must end at the point's
 	// offset.
 	now, vus := s.since(), s.intervalVUs()
 	c.c.Collect()
@@ -783,7 +786,7 @@ func (c *collector) addPoint(at time.Duration, ops, errs int64, vus int, last bo
 	c.pendHist.Merge(c.c.Interval)
 	c.pend.Ops += ops
 	c.pend.Errors += errs
-	c.pend.ActiveVUs = vus // the latest interval's: a gauge
+	c.pend.ActiveVUs = max(c.pend.ActiveVUs, vus)
 	c.pendN++
 	if c.pendN < c.stride && !last {
 		return
@@ -845,7 +848,7 @@ func halveSeries(in []SeriesPoint) []SeriesPoint {
 			a.Throughput = (a.Throughput + b.Throughput) / 2
 			a.P50, a.P90, a.P95, a.P99, a.Max = max(a.P50, b.P50), max(a.P90, b.P90), max(a.P95, b.P95), max(a.P99, b.P99), max(a.Max, b.Max)
 			a.LagP99 = max(a.LagP99, b.LagP99)
-			a.ActiveVUs = b.ActiveVUs // a gauge: the later reading
+			a.ActiveVUs = max(a.ActiveVUs, b.ActiveVUs)
 		}
 		out = append(out, a)
 	}
@@ -925,7 +928,7 @@ func (c *collector) finalResult(elapsed time.Duration) *ScenarioResult {
 	// Flush the pending series interval, if any.
 	ops, errs := c.c.Interval.Totals()
 	if ops > 0 || errs > 0 || c.pendN > 0 {
-		c.addPoint(elapsed, ops, errs, int(s.liveAtStop.Load()), true)
+		c.addPoint(elapsed, ops, errs, s.intervalVUs(), true)
 	}
 	r.Series = c.series
 	if c.res != nil {
