@@ -98,6 +98,26 @@ func (e *perVUIterations) start(s *scenarioRun) error {
 
 func (e *perVUIterations) drive(s *scenarioRun) { waitIterations(s, e.maxDur) }
 
+// unstarter is an iteration-bound executor that can say, once its workers
+// are done, how many of its iterations never started: max_duration ended
+// the scenario first. The run counts them in Dropped (k6's
+// dropped_iterations) when the scenario ended by itself, not when a signal
+// or an assertion stopped it.
+type unstarter interface {
+	unstarted(s *scenarioRun) int64
+}
+
+// unstarted is the sum of the workers' iterations not started.
+func (e *perVUIterations) unstarted(s *scenarioRun) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var n int64
+	for _, w := range s.workers {
+		n += max(w.left.Load(), 0)
+	}
+	return n
+}
+
 // waitIterations waits until every worker has finished its iterations, for
 // at most maxDur, or until the scenario is stopped.
 func waitIterations(s *scenarioRun, maxDur time.Duration) {

@@ -13,7 +13,8 @@ const RampingArrivalRateName = "ramping-arrival-rate"
 // each stage's target (per TimeUnit) over the stage (k6
 // ramping-arrival-rate). The intended start of each iteration is found by
 // inverting the integral of the rate (see arrivalSchedule), so ramps are
-// exact at any rate.
+// exact at any rate. As in k6, iteration i starts when the integral reaches
+// i+1: the first one once a whole iteration has accumulated, not at t = 0.
 type RampingArrivalRate struct {
 	StartRate       float64
 	TimeUnit        time.Duration
@@ -85,5 +86,5 @@ func (c *RampingArrivalRate) Segment(seg plan.Segment) (plan.ExecutorConfig, err
 }
 
 func (c *RampingArrivalRate) run() executor {
-	return &arrivalRate{sched: newRampingSchedule(c.StartRate, c.TimeUnit, c.Stages).striped(c.seg), pre: c.PreAllocatedVUs, maxVUs: c.MaxVUs}
+	return &arrivalRate{sched: newArrivalRampSchedule(c.StartRate, c.TimeUnit, c.Stages).striped(c.seg), pre: c.PreAllocatedVUs, maxVUs: c.MaxVUs}
 }

@@ -168,16 +168,26 @@ func (e *rampingVUs) drive(s *scenarioRun) {
 		cur = st.vus
 		s.active.Store(int64(cur))
 		if cur < prev {
-			e.scheduleCuts(s, cur, prev)
+			// The workers' state is taken before they are told and
+			// the cuts are armed after: a cut (at once with
+			// graceful_ramp_down = 0) never reaches a worker before
+			// the control word says why, and a worker that parks in
+			// between is not cut.
+			arm := e.scheduleCuts(s, cur, prev)
+			s.broadcast()
+			arm()
+			continue
 		}
 		s.broadcast()
 	}
 	s.sleepUntil(e.end)
 }
 
-// scheduleCuts cuts, after graceful_ramp_down, the iterations of workers
-// [from, to) that are still running the iteration they had at the ramp-down.
-func (e *rampingVUs) scheduleCuts(s *scenarioRun, from, to int) {
+// scheduleCuts notes the state of workers [from, to) now and returns the
+// function that arms their cut: after graceful_ramp_down, the iterations of
+// those still running the iteration they had at the ramp-down are cut. A
+// worker cut stops without recording a failure (see worker.settle).
+func (e *rampingVUs) scheduleCuts(s *scenarioRun, from, to int) (arm func()) {
 	s.mu.Lock()
 	var ws []*worker
 	for _, w := range s.workers {
@@ -190,12 +200,14 @@ func (e *rampingVUs) scheduleCuts(s *scenarioRun, from, to int) {
 	for i, w := range ws {
 		snap[i] = w.parks.Load()
 	}
-	time.AfterFunc(e.rampDown, func() {
-		for i, w := range ws {
-			if w.parks.Load() == snap[i] && !w.parked.Load() && int64(w.id) >= s.active.Load() &&
-				w.state.Load() == wsRunning {
-				w.cut()
+	return func() {
+		time.AfterFunc(e.rampDown, func() {
+			for i, w := range ws {
+				if w.parks.Load() == snap[i] && !w.parked.Load() && int64(w.id) >= s.active.Load() &&
+					w.state.Load() == wsRunning {
+					w.cut()
+				}
 			}
-		}
-	})
+		})
+	}
 }

@@ -197,11 +197,20 @@ type ScenarioResult struct {
 	// in workload order.
 	Total OpStats
 	Ops   []OpStats
-	// Dropped counts open-model iterations that no worker could start in
-	// time (all max_vus busy). Any drop flags the result.
+	// Dropped counts the iterations the executor planned that never
+	// started: in an open model, those no worker could start in time (all
+	// max_vus busy); in per-vu-iterations and shared-iterations, those
+	// that max_duration left unstarted, as k6's dropped_iterations. Any
+	// drop flags the result.
 	Dropped int64
-	// Cut counts iterations still in flight when graceful_stop expired.
-	Cut int64
+	// Cut counts the iterations cut while in flight: their context was
+	// cancelled (or their worker abandoned) and they count neither as
+	// operations nor as errors. CutRampDown of them were cut at the end of
+	// graceful_ramp_down (ramping-vus), CutInterrupt by a signal (the
+	// second one, or the end of graceful_stop after the first); the rest,
+	// Cut-CutRampDown-CutInterrupt, were still in flight when
+	// graceful_stop expired at the scenario's end.
+	Cut, CutRampDown, CutInterrupt int64
 	// VUsMax is the peak number of workers.
 	VUsMax int
 	// Aborted is set when an abort_on_fail assertion stopped the scenario;
@@ -348,7 +357,9 @@ type SeriesPoint struct {
 	// LagP99 is the schedule lag's p99 over the interval (open models;
 	// 0 in closed ones).
 	LagP99 time.Duration
-	// ActiveVUs is the most workers live at once during the interval.
+	// ActiveVUs is the most workers active at once during the interval:
+	// live workers up to the executor's active count (a worker that a
+	// ramp removed and that still finishes its iteration does not count).
 	ActiveVUs int
 }
 

@@ -318,6 +318,9 @@ func (s *scenarioRun) run(ctx context.Context) *ScenarioResult {
 	bg := s.startBackground(ctx, col)
 	ex.drive(s)
 	s.finish(s.waitWorkers())
+	if u, ok := ex.(unstarter); ok && s.reason.Load() == stopEnd {
+		s.dropped.Add(u.unstarted(s))
+	}
 	if s.sleeper != nil {
 		s.sleeper.Close() // its timer files, and the goroutines that read them
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -108,13 +109,42 @@ type pool struct {
 	nworkers atomic.Int64
 	live     atomic.Int64
 	vusMax   atomic.Int64
-	// vusPeak is the most workers live since the collector's last series
-	// interval: a series point shows the interval's peak, not the count at
-	// the instant the collector happened to look (a collector that runs
-	// late would otherwise miss a whole plateau).
+	// vusPeak is the most workers active since the collector's last
+	// series interval: a series point shows the interval's peak, not the
+	// count at the instant the collector happened to look (a collector
+	// that runs late would otherwise miss a whole plateau). Active is live
+	// up to the executor's active count: a worker that a ramp removed and
+	// that is still finishing its iteration no longer counts, so the
+	// intervals of a 3-VU stage read 3 even while the 4th finishes.
 	vusPeak atomic.Int64
 	dropped atomic.Int64
-	cut     atomic.Int64
+	// cut counts the iterations cut, of which cutRampDown by
+	// graceful_ramp_down and cutInterrupt by a signal (the rest at the end
+	// of graceful_stop); stopCut is the cause of the cuts of the
+	// scenario's stop, set before they happen (cutAtStop or
+	// cutAtInterrupt).
+	cut          atomic.Int64
+	cutRampDown  atomic.Int64
+	cutInterrupt atomic.Int64
+	stopCut      atomic.Int32
+}
+
+// Causes of the cuts of a scenario's stop (pool.stopCut).
+const (
+	cutAtStop = iota
+	cutAtInterrupt
+)
+
+// countCut counts one iteration cut: by graceful_ramp_down when rampDown,
+// else by the scenario's stop.
+func (s *scenarioRun) countCut(rampDown bool) {
+	s.cut.Add(1)
+	switch {
+	case rampDown:
+		s.cutRampDown.Add(1)
+	case s.stopCut.Load() == cutAtInterrupt:
+		s.cutInterrupt.Add(1)
+	}
 }
 
 // openPool is the open models' pacing: the schedule, the claim counter, the
@@ -141,9 +171,13 @@ type openPool struct {
 	// parks no worker.
 	waiting    atomic.Int32
 	maxWaiting int32
-	idleMu     sync.Mutex
-	idle       []*worker
-	nidle      atomic.Int32
+	// drops and dropRng record the iterations that the driver drops
+	// (dropOverdue); only the driver uses them.
+	drops   *metrics.Recorder
+	dropRng rand.PCG
+	idleMu  sync.Mutex
+	idle    []*worker
+	nidle   atomic.Int32
 }
 
 // sharedIters is shared-iterations' claim counter.
@@ -262,7 +296,7 @@ func (s *scenarioRun) broadcast() {
 }
 
 func (s *scenarioRun) noteLive(n int64) {
-	raise(&s.vusPeak, n)
+	raise(&s.vusPeak, min(n, s.active.Load()))
 	raise(&s.vusMax, n)
 }
 
@@ -276,10 +310,11 @@ func raise(v *atomic.Int64, n int64) {
 	}
 }
 
-// intervalVUs returns the most workers live since its last call, and starts
-// the next interval from the count live now.
+// intervalVUs returns the most workers active since its last call (see
+// vusPeak), and starts the next interval from the count active now.
 func (s *scenarioRun) intervalVUs() int {
-	return int(max(s.vusPeak.Swap(s.live.Load()), s.live.Load()))
+	cur := min(s.live.Load(), s.active.Load())
+	return int(max(s.vusPeak.Swap(cur), cur))
 }
 
 func (s *scenarioRun) addError(format string, args ...any) {
@@ -324,16 +359,17 @@ func (s *scenarioRun) newWorkerFor(id int) (*worker, error) {
 // startClosed creates and starts n closed-model workers, each running at
 // most budget iterations (-1: no limit).
 func (s *scenarioRun) startClosed(n int, budget int64) error {
-	return s.startWorkers(n, func(w *worker) { w.runClosed(budget) })
+	return s.startWorkers(n, func(w *worker) { w.runClosed(budget) }, func(w *worker) { w.left.Store(budget) })
 }
 
 // startOpen creates and starts n (at least 1) open-model workers.
 func (s *scenarioRun) startOpen(n int) error {
-	return s.startWorkers(max(n, 1), (*worker).runOpen)
+	return s.startWorkers(max(n, 1), (*worker).runOpen, nil)
 }
 
-// startWorkers creates n workers, then starts each with run.
-func (s *scenarioRun) startWorkers(n int, run func(*worker)) error {
+// startWorkers creates n workers, prepares each with prep (when not nil),
+// then starts each with run.
+func (s *scenarioRun) startWorkers(n int, run, prep func(*worker)) error {
 	ws := make([]*worker, 0, n)
 	for id := range n {
 		w, err := s.newWorkerFor(id)
@@ -348,10 +384,15 @@ func (s *scenarioRun) startWorkers(n int, run func(*worker)) error {
 	s.markStart()
 	s.nworkers.Store(int64(n))
 	// All n workers exist now: count them before any starts, so that one
-	// that finishes at once cannot hide the others from the peak.
-	s.noteLive(s.live.Add(int64(n)))
+	// that finishes at once cannot hide the others from the peak. Those
+	// above the active count (ramping-vus) park at once and never count
+	// in the peak.
+	s.noteLive(min(s.live.Add(int64(n)), s.active.Load()))
 	s.wg.Add(n)
 	for _, w := range ws {
+		if prep != nil {
+			prep(w)
+		}
 		go run(w)
 	}
 	return nil
@@ -459,8 +500,10 @@ func (s *scenarioRun) setSchedule(a *arrivalSchedule) {
 	}
 }
 
-// driveOpen allocates open-model workers; it returns when the schedule has
-// ended (and was not replaced meanwhile) or the scenario stopped.
+// driveOpen allocates open-model workers and drops the iterations that no
+// worker can start; it returns when the schedule has ended (and was not
+// replaced meanwhile) and every iteration it starts was claimed or dropped,
+// or when the scenario stopped.
 //
 // Workers cannot see one case: every worker busy (a stalled target) while
 // iterations fall due. driveOpen sleeps until the next unclaimed iteration is
@@ -468,8 +511,16 @@ func (s *scenarioRun) setSchedule(a *arrivalSchedule) {
 // if it is still unclaimed, adds a worker (below max_vus). That worker finds
 // its iteration late and adds another, and so on, so the target keeps
 // receiving requests at the schedule's rate during a stall, as an open model
-// must. This is not polling for the schedule: iterations are still started
-// by workers at the computed times; the driver only allocates workers.
+// must. At max_vus, it drops every unclaimed iteration more than dropLateness
+// late itself (see dropOverdue), as a worker would: drops are counted when
+// the iterations fall due, not when a worker frees up, and a target that
+// holds every worker cannot hold the schedule past its end (k6 likewise
+// counts an iteration dropped when no VU is free at its start). Past the
+// end, an iteration still unclaimed endDropLateness after it fell due is
+// dropped whatever the pool, so the scenario ends and graceful_stop runs
+// on time. This is not polling for the schedule: iterations are still
+// started by workers at the computed times; the driver only allocates
+// workers and drops what none can start.
 func (s *scenarioRun) driveOpen() {
 	var seg int
 	var last time.Duration
@@ -490,16 +541,51 @@ func (s *scenarioRun) driveOpen() {
 			return
 		}
 		last = s.since()
-		if s.sched.Load() != sched {
+		if s.sched.Load() != sched || s.next.Load() != i {
 			continue
 		}
-		if s.next.Load() == i && s.canGrow() {
+		switch {
+		case last > sched.duration()+endDropLateness:
+			s.dropOverdue(sched, &seg, last, endDropLateness)
+		case s.canGrow():
 			s.more()
 			if !s.sleepUntilOr(s.since()+spawnLateness, s.schedChanged) {
 				return
 			}
+		default:
+			s.dropOverdue(sched, &seg, last, dropLateness)
 		}
 	}
+}
+
+// endDropLateness: once the schedule has ended, an iteration that no worker
+// claimed this long after it fell due is dropped even below max_vus (a
+// worker being added that never comes).
+const endDropLateness = 100 * time.Millisecond
+
+// dropOverdue claims and drops every unclaimed iteration of sched more than
+// lateness late at now: each counts in Dropped, with its lateness as a lower
+// bound of its latency, as when a worker drops one (see openLoop).
+func (s *scenarioRun) dropOverdue(sched *arrivalSchedule, seg *int, now, lateness time.Duration) {
+	if s.drops == nil {
+		s.drops = s.set.NewRecorder(0)
+		s.dropRng.Seed(uint64(s.index)+1, 0xd0)
+	}
+	for {
+		i := s.next.Load()
+		due, ok := sched.at(i, seg)
+		if !ok || now-due <= lateness {
+			break
+		}
+		if !s.next.CompareAndSwap(i, i+1) {
+			continue // a worker claimed it meanwhile
+		}
+		s.dropped.Add(1)
+		if s.drops.Omit(s.picker.pick(&s.dropRng), now-due) {
+			s.drops.Flush()
+		}
+	}
+	s.drops.Flush()
 }
 
 // waitWorkers returns a channel closed when every worker has returned.
@@ -524,8 +610,12 @@ func (s *scenarioRun) finish(done chan struct{}) {
 	case <-done:
 		return
 	case <-grace.C:
+		if s.reason.Load() == stopInterrupt {
+			s.stopCut.Store(cutAtInterrupt)
+		}
 	case <-s.opts.Abort:
 		wait = abortAbandonAfter
+		s.stopCut.Store(cutAtInterrupt)
 	}
 	s.doCancel()
 	ab := time.NewTimer(wait)
@@ -540,7 +630,7 @@ func (s *scenarioRun) finish(done chan struct{}) {
 	s.mu.Unlock()
 	for _, w := range ws {
 		if w.state.CompareAndSwap(wsRunning, wsAbandoned) {
-			s.cut.Add(1)
+			s.countCut(w.rampCut.Load())
 			// The worker is blocked inside Do and will not touch its
 			// recorder again; keep its completed operations.
 			w.rec.Flush()
@@ -625,7 +715,10 @@ func (c *collector) loop(done chan struct{}) {
 // tick takes one snapshot.
 func (c *collector) tick() {
 	s := c.s
-	now := s.since()
+	// The active VUs are read with the clock: Collect can take a while
+	// on a loaded machine, and the interval must end at the point's
+	// offset.
+	now, vus := s.since(), s.intervalVUs()
 	c.c.Collect()
 	ops, errs := c.c.Interval.Totals()
 	prev := c.lastAt
@@ -635,7 +728,7 @@ func (c *collector) tick() {
 	if dt > 0 {
 		rate = float64(ops) / dt
 	}
-	c.addPoint(now, ops, errs, s.intervalVUs(), false)
+	c.addPoint(now, ops, errs, vus, false)
 	if c.res != nil {
 		c.res.sample(now)
 		c.judgeInterval(now - prev)
@@ -903,6 +996,7 @@ func (c *collector) result(elapsed time.Duration, final bool) *ScenarioResult {
 	r := c.viewResult(c.c.Cum, elapsed)
 	r.Dropped = s.dropped.Load()
 	r.Cut = s.cut.Load()
+	r.CutRampDown, r.CutInterrupt = s.cutRampDown.Load(), s.cutInterrupt.Load()
 	r.VUsMax = int(s.vusMax.Load())
 	if final {
 		for i := range r.Ops {

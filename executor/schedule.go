@@ -9,14 +9,24 @@ import (
 
 // arrivalSchedule maps an iteration index to its intended start, for the open
 // models. The rate is piecewise linear in time; iteration i is due when the
-// integral of the rate from the scenario's start reaches i (so iteration 0 is
-// due at once, as in k6). The schedule is computed by inverting that integral
-// per segment, never by polling a clock.
+// integral of the rate from the scenario's start reaches i+first. The
+// schedule is computed by inverting that integral per segment, never by
+// polling a clock.
+//
+// first follows k6, whose two arrival-rate executors differ here:
+// constant-arrival-rate (and perfplan's breakpoint search) start iteration 0
+// at once (first = 0) and run the iterations due strictly before the end;
+// ramping-arrival-rate starts iteration 0 when one whole iteration has
+// accumulated (first = 1: with start_rate 0 nothing is due at t = 0) and
+// includes an iteration due exactly at the end (k6's
+// RampingArrivalRateConfig.cal loops while i <= endCount).
 type arrivalSchedule struct {
 	segs []segment
-	// total is the number of iterations due before end.
+	// total is the integral of the rate over the whole schedule.
 	total float64
 	end   float64 // ns
+	// first is the integral at which iteration 0 falls due: 0 or 1.
+	first float64
 	// stride and offset stripe the schedule for an execution segment:
 	// iteration i of the segment is iteration i*stride+offset of the
 	// whole plan (see striped). A stride of 0 or 1 is the whole plan.
@@ -36,9 +46,21 @@ func newConstantSchedule(rate float64, unit, dur time.Duration) *arrivalSchedule
 	return newRampingSchedule(rate, unit, []plan.Stage{{Duration: dur, Target: rate}})
 }
 
-// newRampingSchedule returns the schedule of ramping-arrival-rate: the rate
-// starts at startRate and ramps linearly to each stage's target over its
-// duration. Rates are per unit.
+// newArrivalRampSchedule returns the schedule of ramping-arrival-rate: the
+// rate starts at startRate and ramps linearly to each stage's target over
+// its duration (rates per unit), and iteration i is due when the rate's
+// integral reaches i+1, as in k6 (see arrivalSchedule).
+func newArrivalRampSchedule(startRate float64, unit time.Duration, stages []plan.Stage) *arrivalSchedule {
+	s := newRampingSchedule(startRate, unit, stages)
+	s.first = 1
+	return s
+}
+
+// newRampingSchedule returns a piecewise-linear schedule whose iteration 0 is
+// due at once (first = 0): the rate starts at startRate and ramps linearly
+// to each stage's target over its duration. Rates are per unit. The
+// breakpoint search uses it; ramping-arrival-rate uses
+// newArrivalRampSchedule.
 func newRampingSchedule(startRate float64, unit time.Duration, stages []plan.Stage) *arrivalSchedule {
 	if unit <= 0 {
 		unit = time.Second
@@ -66,10 +88,16 @@ func newRampingSchedule(startRate float64, unit time.Duration, stages []plan.Sta
 	return s
 }
 
-// count returns the number of iterations due in [0, end): the first integer
-// not below the integral; for a segment, its stripe of them.
+// count returns the number of iterations the schedule starts; for a
+// segment, its stripe of them. With first = 0 they are those due in
+// [0, end): the first integer not below the integral. With first = 1 they
+// are those whose integral i+1 is at most the whole integral: its integer
+// part.
 func (s *arrivalSchedule) count() int64 {
 	c := math.Ceil(s.total - 1e-9)
+	if s.first > 0 {
+		c = math.Floor(s.total + 1e-9)
+	}
 	if c < 0 {
 		return 0
 	}
@@ -83,14 +111,18 @@ func (s *arrivalSchedule) count() int64 {
 func (s *arrivalSchedule) duration() time.Duration { return time.Duration(s.end) }
 
 // at returns iteration i's intended start from the scenario's start, and false
-// when i is not due before the end. cur caches the caller's segment index:
+// when the schedule does not start i (see count). cur caches the caller's segment index:
 // callers ask for increasing i, so the lookup is amortised O(1).
 func (s *arrivalSchedule) at(i int64, cur *int) (time.Duration, bool) {
 	if s.stride > 1 {
 		i = i*s.stride + s.offset
 	}
-	n := float64(i)
-	if n >= s.total-1e-9 {
+	n := float64(i) + s.first
+	if s.first > 0 {
+		if n > s.total+1e-9 {
+			return 0, false
+		}
+	} else if n >= s.total-1e-9 {
 		return 0, false
 	}
 	k := *cur
@@ -163,7 +195,7 @@ func (s *arrivalSchedule) then(at time.Duration, rate float64, unit, dur time.Du
 		unit = time.Second
 	}
 	x := math.Max(float64(at), 0)
-	out := &arrivalSchedule{}
+	out := &arrivalSchedule{first: s.first, stride: s.stride, offset: s.offset}
 	for _, g := range s.segs {
 		if g.start >= x {
 			break

@@ -96,3 +96,10 @@ func (e *sharedIterations) start(s *scenarioRun) error {
 }
 
 func (e *sharedIterations) drive(s *scenarioRun) { waitIterations(s, e.maxDur) }
+
+// unstarted is the iterations no worker claimed. A worker's claim beyond
+// the total starts nothing, so the claims that started an iteration are
+// at most the total.
+func (e *sharedIterations) unstarted(s *scenarioRun) int64 {
+	return s.sharedN - min(s.claimed.Load(), s.sharedN)
+}

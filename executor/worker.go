@@ -67,6 +67,11 @@ type worker struct {
 	state  atomic.Int32
 	parked atomic.Bool
 	parks  atomic.Int64
+	// rampCut is set when graceful_ramp_down cut the worker's iteration
+	// (cut), until the worker has counted the cut.
+	rampCut atomic.Bool
+	// left is a per-vu-iterations worker's iterations not yet started.
+	left atomic.Int64
 
 	// Set around each call of Do, for recoverDo: inDo tells a panic of
 	// the target from one of the runner's own; opStart and opDue are the
@@ -132,9 +137,10 @@ func (w *worker) renewCtx() {
 	w.mu.Unlock()
 }
 
-// cut cancels the operation in flight.
+// cut cancels the operation in flight at the end of graceful_ramp_down.
 func (w *worker) cut() {
 	w.mu.Lock()
+	w.rampCut.Store(true)
 	w.cancel()
 	w.mu.Unlock()
 }
@@ -214,6 +220,7 @@ func (w *worker) closedLoop(budget *int64, seen uint64) (done bool) {
 				return true
 			}
 			*budget--
+			w.left.Store(*budget)
 		}
 		if shared && s.claimed.Add(1) > s.sharedN {
 			return true
@@ -226,13 +233,13 @@ func (w *worker) closedLoop(budget *int64, seen uint64) (done bool) {
 		if end-start >= stallFloor {
 			s.noteLong(end, end-start)
 		}
-		if g := s.gen.Load(); g != seen {
+		// A failure with a cancelled context is a cut, never a failed
+		// operation: settle tells them apart (the control word is
+		// bumped before any cut, but a failure costs a check).
+		if g := s.gen.Load(); g != seen || err != nil && w.ctx.Err() != nil {
 			seen = g
-			if !w.settle(op, err != nil, end-start, end-start, false) {
+			if !w.settle(op, err, end-start, end-start, false) {
 				return true
-			}
-			if err != nil {
-				w.sampleErr(op, err)
 			}
 			start = s.since()
 			continue
@@ -288,22 +295,36 @@ func (w *worker) recoverDo(done *bool) {
 }
 
 // settle finishes an operation that ended after the control word changed
-// (stop, VU count change, snapshot tick). An abandoned worker exits at once;
-// an operation whose context was cancelled by graceful_stop is counted as
-// cut, not recorded; any other is recorded (with its service time when
-// open). It then applies the change and reports whether the worker goes on.
-func (w *worker) settle(op int, failed bool, latency, service time.Duration, open bool) bool {
+// (stop, VU count change, snapshot tick) or that failed with its context
+// cancelled. An abandoned worker exits at once. An operation that failed
+// after its context was cancelled (by graceful_ramp_down or graceful_stop)
+// is counted as cut, by cause, and neither recorded nor sampled: it did not
+// fail, the runner stopped it. Any other is recorded (with its service time
+// when open), with its error sampled; one that completed although its
+// context was cancelled meanwhile is recorded too, as it happened. A
+// cancelled context is renewed. settle then applies the change and reports
+// whether the worker goes on.
+func (w *worker) settle(op int, err error, latency, service time.Duration, open bool) bool {
 	if w.state.Load() == wsAbandoned {
 		return false
 	}
-	switch {
-	case w.ctx.Err() != nil:
-		w.s.cut.Add(1)
+	cancelled := w.ctx.Err() != nil
+	if cancelled && err != nil {
+		w.s.countCut(w.rampCut.Swap(false))
 		w.renewCtx()
-	case open:
-		w.rec.Record2(op, failed, latency, service)
-	default:
-		w.rec.Record(op, failed, latency)
+		return w.control()
+	}
+	if open {
+		w.rec.Record2(op, err != nil, latency, service)
+	} else {
+		w.rec.Record(op, err != nil, latency)
+	}
+	if err != nil {
+		w.sampleErr(op, err)
+	}
+	if cancelled {
+		w.rampCut.Store(false)
+		w.renewCtx()
 	}
 	return w.control()
 }
@@ -393,13 +414,10 @@ func (w *worker) openLoop() (done bool) {
 		err := w.tw.Do(w.ctx, &w.req)
 		w.inDo = false
 		end := s.since()
-		if g := s.gen.Load(); g != seen {
+		if g := s.gen.Load(); g != seen || err != nil && w.ctx.Err() != nil {
 			seen = g
-			if !w.settle(op, err != nil, end-due, end-start, true) {
+			if !w.settle(op, err, end-due, end-start, true) {
 				return true
-			}
-			if err != nil {
-				w.sampleErr(op, err)
 			}
 			now = s.since()
 			continue

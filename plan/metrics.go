@@ -13,8 +13,9 @@ var LatencyFields = []string{"min", "mean", "stddev", "p50", "p75", "p90", "p95"
 var CounterFields = []string{"ops", "errors", "error_rate", "throughput"}
 
 // ScenarioFields are scenario-wide values with no per-operation counterpart.
-// dropped counts iterations of an open model that no worker could start;
-// vus_max is the peak number of workers.
+// dropped counts the iterations an executor planned that never started (an
+// open model's that no worker could start, an iteration-bound model's that
+// max_duration left unstarted); vus_max is the peak number of workers.
 var ScenarioFields = []string{"dropped", "vus_max", "elapsed"}
 
 // ResourceMetrics are the process resource and soak figures of a scenario:

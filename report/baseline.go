@@ -21,16 +21,18 @@ func (s *ScenarioDoc) Metric(name string) (float64, bool) {
 // the series) as an executor.ScenarioResult.
 func (s *ScenarioDoc) result() *executor.ScenarioResult {
 	r := &executor.ScenarioResult{
-		Name:        s.Name,
-		Executor:    s.Executor,
-		Elapsed:     time.Duration(s.ElapsedNS),
-		Total:       s.Total.stats(),
-		Dropped:     s.Dropped,
-		Cut:         s.Cut,
-		VUsMax:      s.VUsMax,
-		TargetStats: s.TargetStats,
-		Resources:   s.Resources,
-		Breakpoint:  s.Breakpoint,
+		Name:         s.Name,
+		Executor:     s.Executor,
+		Elapsed:      time.Duration(s.ElapsedNS),
+		Total:        s.Total.stats(),
+		Dropped:      s.Dropped,
+		Cut:          s.Cut,
+		CutRampDown:  s.CutRampDown,
+		CutInterrupt: s.CutInterrupt,
+		VUsMax:       s.VUsMax,
+		TargetStats:  s.TargetStats,
+		Resources:    s.Resources,
+		Breakpoint:   s.Breakpoint,
 
 		AllowOmitted: s.AllowOmitted,
 		Stall:        s.Stall,

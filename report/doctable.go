@@ -230,6 +230,22 @@ func isOpenModel(executor string) bool {
 	return executor == "constant-arrival-rate" || executor == "ramping-arrival-rate" || executor == "breakpoint"
 }
 
+// cutNotes say how many in-flight iterations were cut, by cause: at the end
+// of graceful_stop, of graceful_ramp_down, or by a signal.
+func cutNotes(s ScenarioDoc) []string {
+	var notes []string
+	if n := s.Cut - s.CutRampDown - s.CutInterrupt; n > 0 {
+		notes = append(notes, fmt.Sprintf("%s: %d iterations cut at graceful_stop", s.Name, n))
+	}
+	if s.CutRampDown > 0 {
+		notes = append(notes, fmt.Sprintf("%s: %d iterations cut at graceful_ramp_down (workers removed by a ramp whose iteration outlasted it)", s.Name, s.CutRampDown))
+	}
+	if s.CutInterrupt > 0 {
+		notes = append(notes, fmt.Sprintf("%s: %d iterations cut by the interrupt", s.Name, s.CutInterrupt))
+	}
+	return notes
+}
+
 func scenarioDocNotes(p *PlanDoc) []string {
 	var notes []string
 	for _, s := range p.Scenarios {
@@ -249,9 +265,7 @@ func scenarioDocNotes(p *PlanDoc) []string {
 		if s.Dropped > 0 && s.Breakpoint != nil {
 			notes = append(notes, fmt.Sprintf("%s: %d iterations dropped once the load passed what max_vus workers could start (a stop signal of the search)", s.Name, s.Dropped))
 		}
-		if s.Cut > 0 {
-			notes = append(notes, fmt.Sprintf("%s: %d iterations cut at graceful_stop", s.Name, s.Cut))
-		}
+		notes = append(notes, cutNotes(s)...)
 		if s.Aborted {
 			notes = append(notes, fmt.Sprintf("%s: ABORTED early: %s", s.Name, s.AbortReason))
 		}
@@ -298,7 +312,10 @@ func errorNotes(s ScenarioDoc) []string {
 // stall (a corrected view), a saturated runner. warn prefixes each line.
 func trustNotes(s ScenarioDoc, warn string) []string {
 	var notes []string
-	if s.Dropped > 0 && s.Breakpoint == nil {
+	if s.Dropped > 0 && s.Breakpoint == nil && !isOpenModel(s.Executor) {
+		notes = append(notes, fmt.Sprintf("%s: %s%d iterations never started: max_duration ended the scenario first (k6's dropped_iterations); raise max_duration or lower iterations",
+			s.Name, warn, s.Dropped))
+	} else if s.Dropped > 0 && s.Breakpoint == nil {
 		verdict := "latency assertions fail on them unless the scenario sets allow_omitted"
 		if s.AllowOmitted {
 			verdict = "allow_omitted: latency assertions read the lower bounds"

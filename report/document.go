@@ -104,21 +104,27 @@ type ScenarioDoc struct {
 	Executor string `json:"executor"`
 	// Target is the workload's target, "KIND.NAME": its kind says which
 	// TargetStats are counters, gauges and ratios when segments merge.
-	Target      string             `json:"target,omitempty"`
-	Start       time.Time          `json:"start"`
-	End         time.Time          `json:"end"`
-	ElapsedNS   int64              `json:"elapsed_ns"`
-	Total       OpDoc              `json:"total"`
-	Ops         []OpDoc            `json:"ops"`
-	Dropped     int64              `json:"dropped"`
-	Cut         int64              `json:"cut"`
-	VUsMax      int                `json:"vus_max"`
-	Aborted     bool               `json:"aborted"`
-	AbortReason string             `json:"abort_reason,omitempty"`
-	Interrupted bool               `json:"interrupted"`
-	TargetStats map[string]float64 `json:"target_stats,omitempty"`
-	Series      []SeriesDoc        `json:"series"`
-	Assertions  []AssertionDoc     `json:"assertions"`
+	Target    string    `json:"target,omitempty"`
+	Start     time.Time `json:"start"`
+	End       time.Time `json:"end"`
+	ElapsedNS int64     `json:"elapsed_ns"`
+	Total     OpDoc     `json:"total"`
+	Ops       []OpDoc   `json:"ops"`
+	Dropped   int64     `json:"dropped"`
+	Cut       int64     `json:"cut"`
+	// CutRampDown and CutInterrupt are the cuts of Cut made at the end of
+	// graceful_ramp_down and by a signal; the rest were made when
+	// graceful_stop expired (added within schema version 1; absent when 0
+	// and in older documents).
+	CutRampDown  int64              `json:"cut_ramp_down,omitempty"`
+	CutInterrupt int64              `json:"cut_interrupt,omitempty"`
+	VUsMax       int                `json:"vus_max"`
+	Aborted      bool               `json:"aborted"`
+	AbortReason  string             `json:"abort_reason,omitempty"`
+	Interrupted  bool               `json:"interrupted"`
+	TargetStats  map[string]float64 `json:"target_stats,omitempty"`
+	Series       []SeriesDoc        `json:"series"`
+	Assertions   []AssertionDoc     `json:"assertions"`
 	// Resources holds the process resource figures and the soak analysis
 	// (added within schema version 1; absent in older documents and when
 	// sampling was off). Durations are nanoseconds, sizes bytes.
@@ -365,6 +371,7 @@ func scenarioDoc(s *executor.ScenarioResult) ScenarioDoc {
 	sd := ScenarioDoc{
 		Name: s.Name, Executor: s.Executor, Start: s.Start, End: s.End,
 		ElapsedNS: int64(s.Elapsed), Total: opDoc(s.Total), Dropped: s.Dropped, Cut: s.Cut,
+		CutRampDown: s.CutRampDown, CutInterrupt: s.CutInterrupt,
 		VUsMax: s.VUsMax, Aborted: s.Aborted, AbortReason: s.AbortReason, Interrupted: s.Interrupted,
 		TargetStats: s.TargetStats, Ops: []OpDoc{}, Series: []SeriesDoc{}, Assertions: []AssertionDoc{},
 		Resources: s.Resources, Breakpoint: s.Breakpoint,

@@ -412,6 +412,8 @@ func mergeScenario(parts []scenarioPart, pd *PlanDoc, opts MergeOptions) (Scenar
 		s := p.sd
 		r.Dropped += s.Dropped
 		r.Cut += s.Cut
+		r.CutRampDown += s.CutRampDown
+		r.CutInterrupt += s.CutInterrupt
 		r.VUsMax += s.VUsMax
 		r.Panics += s.Panics
 		r.Interrupted = r.Interrupted || s.Interrupted
