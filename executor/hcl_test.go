@@ -331,6 +331,14 @@ func TestExampleLeakDetection(t *testing.T) {
 			}
 			s := r.Resources.Soak
 			t.Logf("heap slope %.0f B/min [%.0f, %.0f], %d points, gc %d", s.HeapSlope, s.HeapSlopeLow, s.HeapSlopeHigh, len(r.Resources.Heap), r.Resources.GCCount)
+			if (tc.leak || tc.verdict) && s.HeapSamples < 3 && r.Interference.Measured() {
+				// The collector samples the live heap once per tick; a
+				// machine that held the process back ticked it too few
+				// times for a verdict. perfplan says "no verdict" then,
+				// and so does this test.
+				t.Skipf("%d GC cycles sampled, too few for a verdict, with interference measured: %s",
+					s.HeapSamples, strings.Join(r.Interference.Reasons, "; "))
+			}
 			if (tc.leak || tc.verdict) && s.HeapSamples < 3 {
 				t.Errorf("%d GC cycles in the regression, want at least 3 for a verdict", s.HeapSamples)
 			}

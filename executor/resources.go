@@ -102,6 +102,10 @@ type Soak struct {
 	// HeapSamples is the number of GC cycles (live-heap points) the heap
 	// regression used; below three there is no verdict.
 	HeapSamples int `json:"heap_samples"`
+	// HeapFrom is when the worker pool reached its peak: the regression
+	// uses the live heap from then on only, as the runner's own memory
+	// grows with its pool.
+	HeapFrom time.Duration `json:"heap_from_ns,omitempty"`
 	// LeakThreshold is the rate in bytes per minute above which a
 	// significant slope is a leak.
 	LeakThreshold float64 `json:"leak_threshold_bytes_per_min"`
@@ -351,11 +355,20 @@ func analyzeSoak(series []SeriesPoint, heap []HeapPoint, threshold float64) Soak
 	// so repeating it between cycles would add no information and narrow
 	// the interval falsely, and before the scenario's first cycle it
 	// describes the heap before the scenario.
+	//
+	// Only once the worker pool has reached its peak: while it grows (an
+	// open model spawning workers as iterations pile up behind a slow or
+	// held-back process, a ramp), the runner's own memory grows with it,
+	// and that is not the target's leak.
+	s.HeapFrom = poolPeak(series)
 	var xs, ys []float64
 	var last int64
 	for _, h := range heap {
 		if h.GCs > last {
 			last = h.GCs
+			if h.Offset < s.HeapFrom {
+				continue
+			}
 			xs = append(xs, h.Offset.Minutes())
 			ys = append(ys, float64(h.Live))
 		}
@@ -366,6 +379,19 @@ func analyzeSoak(series []SeriesPoint, heap []HeapPoint, threshold float64) Soak
 		s.Leak = s.HeapSlopeLow > 0 && s.HeapSlope > threshold
 	}
 	return s
+}
+
+// poolPeak returns the end of the first interval in which the series
+// reached its most active workers.
+func poolPeak(series []SeriesPoint) time.Duration {
+	var at time.Duration
+	peak := 0
+	for _, p := range series {
+		if p.ActiveVUs > peak {
+			peak, at = p.ActiveVUs, p.Offset
+		}
+	}
+	return at
 }
 
 // theilSenPoints bounds the points theilSen pairs up (n²/2 slopes).
