@@ -15,7 +15,13 @@ var CounterFields = []string{"ops", "errors", "error_rate", "throughput"}
 // ScenarioFields are scenario-wide values with no per-operation counterpart.
 // dropped counts iterations of an open model that no worker could start;
 // vus_max is the peak number of workers.
-var ScenarioFields = []string{"dropped", "vus_max", "elapsed"}
+//
+// availability is the successful operations over all; availability_windows
+// the share of snapshot intervals whose error rate stayed within
+// executor.AvailabilityBudget (not availability.windows: a name cannot be
+// both a value and an object in an HCL expression).
+var ScenarioFields = []string{"dropped", "vus_max", "elapsed",
+	"availability", "availability_windows"}
 
 // ResourceMetrics are the process resource and soak figures of a scenario:
 // CPU (percent of one core, seconds), memory and heap sizes (bytes), GC
@@ -102,7 +108,8 @@ func IsMetric(s *Scenario, name string) bool {
 // treats as metrics rather than variables inside assert conditions.
 var MetricRoots = []string{"ops", "errors", "error_rate", "throughput", "dropped", "vus_max", "elapsed", "latency", "service_time", "schedule_lag", "op", "target", "baseline",
 	"cpu", "memory", "heap", "gc", "goroutines", "allocs_per_op", "soak",
-	"breaking_point", "recovery_time", "stability"}
+	"breaking_point", "recovery_time", "stability",
+	"availability", "availability_windows"}
 
 // IsMetricRoot reports whether name starts a metric reference.
 func IsMetricRoot(name string) bool {
