@@ -3,13 +3,16 @@ package report
 import (
 	"fmt"
 	"io"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/perfplan/perfplan/dsl"
+	"github.com/perfplan/perfplan/executor"
 )
 
 // WriteDocumentTables prints every plan of a run document in the layout of
@@ -168,6 +171,9 @@ func scenarioDocNotes(p *PlanDoc) []string {
 			if l := s.Total.ScheduleLag; l != nil {
 				line += fmt.Sprintf(", schedule lag p50 %s p99 %s max %s", Duration(time.Duration(l.P50)), Duration(time.Duration(l.P99)), Duration(time.Duration(l.Max)))
 			}
+		}
+		if a := s.Availability; a != nil {
+			line += "; " + availabilityText(a)
 		}
 		notes = append(notes, line)
 		notes = append(notes, trustNotes(s, "WARNING ")...)
@@ -461,4 +467,19 @@ func observedText(a AssertionDoc) string {
 		obs += "\n(" + tag + ")"
 	}
 	return obs
+}
+
+// availabilityText is "availability 99.5%, 58/60 intervals within the 1%
+// error budget".
+func availabilityText(a *executor.Availability) string {
+	return fmt.Sprintf("availability %s, %d/%d intervals within the %s error budget",
+		AvailabilityPercent(a.Ratio), a.WindowsMet, a.WindowsTotal, Percent(a.ErrorBudget))
+}
+
+// AvailabilityPercent formats an availability ratio in percent, rounded
+// down to four decimals so that 99.99999% never reads 100%.
+func AvailabilityPercent(r float64) string {
+	s := strconv.FormatFloat(math.Floor(r*1e6+1e-6)/1e4, 'f', 4, 64)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	return s + "%"
 }
