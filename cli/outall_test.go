@@ -45,3 +45,43 @@ func TestOutAll(t *testing.T) {
 		t.Errorf("all=FILE: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestRunIO: the run document carries the process's disk and network I/O,
+// in total and per interval, and the table and the HTML report show it.
+func TestRunIO(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat("/proc/self/io"); err != nil {
+		t.Skip("no /proc/self/io:", err)
+	}
+	dir := t.TempDir()
+	p := writePlan(t, dir, "io", "  assert {\n    condition = io.read_ops >= 0 && net.sent_bytes_per_sec >= 0 && disk.write_bytes >= 0\n  }\n")
+	r := runEnv(t, nil, "run", "--no-history", "--out", "all="+dir, p)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	d, err := report.ReadDocumentFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := d.Plans[0].Scenarios[0].Resources
+	if res == nil || res.IO == nil || res.IO.Process == nil || res.IO.Process.ReadOps == 0 {
+		t.Fatalf("no process I/O in the document: %+v", res)
+	}
+	if _, err := os.Stat("/proc/self/net/dev"); err == nil && res.IO.Network == nil {
+		t.Error("no network I/O in the document")
+	}
+	perInterval := false
+	for _, h := range res.Heap {
+		perInterval = perInterval || (h.IO != nil && h.IO.Process != nil)
+	}
+	if !perInterval {
+		t.Error("no per-interval I/O in the heap series")
+	}
+	if !strings.Contains(r.stdout, " io r ") {
+		t.Errorf("the resource line lacks the I/O:\n%s", r.stdout)
+	}
+	html, _ := os.ReadFile(filepath.Join(dir, "results.html"))
+	if !strings.Contains(string(html), "tile-io") {
+		t.Error("the HTML report lacks the I/O tile")
+	}
+}

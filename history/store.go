@@ -305,6 +305,7 @@ func ScenarioMetrics(s *report.ScenarioDoc) map[string]float64 {
 	// figures, a closed model's schedule lag) are left out.
 	names := append([]string{"vus_max", "elapsed", "availability", "availability_windows",
 		"breaking_point", "recovery_time", "stability"}, plan.ResourceMetrics...)
+	names = append(names, plan.IOMetrics...)
 	prefixes := []string{""}
 	if len(s.Ops) > 1 {
 		for i := range s.Ops {

@@ -37,9 +37,27 @@ var ResourceMetrics = []string{
 	"soak.throughput_cv", "soak.p99_drift",
 }
 
-// IsResourceMetric reports whether name is one of ResourceMetrics.
+// IOMetrics are the process's disk and network I/O over a scenario
+// (executor.IO): io.* from /proc/self/io (bytes through read and write
+// system calls, and the calls), disk.* the bytes from and to the storage
+// layer, net.* the bytes of the network namespace; each a count and a
+// rate per second. They are resource metrics too.
+var IOMetrics = []string{
+	"io.read_bytes", "io.write_bytes", "io.read_ops", "io.write_ops",
+	"io.read_bytes_per_sec", "io.write_bytes_per_sec", "io.read_ops_per_sec", "io.write_ops_per_sec",
+	"disk.read_bytes", "disk.write_bytes", "disk.read_bytes_per_sec", "disk.write_bytes_per_sec",
+	"net.sent_bytes", "net.received_bytes", "net.sent_bytes_per_sec", "net.received_bytes_per_sec",
+}
+
+// IsResourceMetric reports whether name is one of ResourceMetrics or
+// IOMetrics.
 func IsResourceMetric(name string) bool {
 	for _, n := range ResourceMetrics {
+		if n == name {
+			return true
+		}
+	}
+	for _, n := range IOMetrics {
 		if n == name {
 			return true
 		}
@@ -56,6 +74,7 @@ func MetricNames(s *Scenario) []string {
 	names = append(names, CounterFields...)
 	names = append(names, ScenarioFields...)
 	names = append(names, ResourceMetrics...)
+	names = append(names, IOMetrics...)
 	names = append(names, s.ExecutorMetrics()...)
 	for _, f := range LatencyFields {
 		names = append(names, "latency."+f)
@@ -109,7 +128,8 @@ func IsMetric(s *Scenario, name string) bool {
 var MetricRoots = []string{"ops", "errors", "error_rate", "throughput", "dropped", "vus_max", "elapsed", "latency", "service_time", "schedule_lag", "op", "target", "baseline",
 	"cpu", "memory", "heap", "gc", "goroutines", "allocs_per_op", "soak",
 	"breaking_point", "recovery_time", "stability",
-	"availability", "availability_windows"}
+	"availability", "availability_windows",
+	"io", "disk", "net"}
 
 // IsMetricRoot reports whether name starts a metric reference.
 func IsMetricRoot(name string) bool {

@@ -418,6 +418,7 @@ func resourceNotes(s ScenarioDoc) []string {
 	res := fmt.Sprintf("%s: cpu %.0f%% rss %s heap %s gc %d (p99 %s) goroutines %d allocs/op %s",
 		s.Name, r.CPUPercent, Bytes(r.RSSPeak), Bytes(r.HeapInUsePeak), r.GCCount, Duration(r.GCPauseP99),
 		r.GoroutinesMax, Number(r.AllocsPerOp))
+	res += " " + IOText(r.IO)
 	if !showSoak(s) {
 		return []string{res}
 	}
@@ -482,4 +483,38 @@ func AvailabilityPercent(r float64) string {
 	s := strconv.FormatFloat(math.Floor(r*1e6+1e-6)/1e4, 'f', 4, 64)
 	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	return s + "%"
+}
+
+// IOText is the I/O part of the resource line, e.g. "io r 2.00KiB w 0B
+// (20/0 calls) disk r 8.00KiB w 0B net tx 1000B rx 4.88KiB", with "not
+// measured" for what the system does not give.
+func IOText(io *executor.IO) string {
+	var p *executor.ProcessIO
+	var n *executor.NetworkIO
+	if io != nil {
+		p, n = io.Process, io.Network
+	}
+	out := "io not measured"
+	if p != nil {
+		out = fmt.Sprintf("io r %s w %s (%d/%d calls) disk r %s w %s", Bytes(p.ReadBytes), Bytes(p.WriteBytes), p.ReadOps, p.WriteOps,
+			Bytes(p.DiskReadBytes), Bytes(p.DiskWriteBytes))
+	}
+	if n == nil {
+		return out + " net not measured"
+	}
+	return out + fmt.Sprintf(" net tx %s rx %s", Bytes(n.SentBytes), Bytes(n.ReceivedBytes))
+}
+
+// ioTile is the HTML report's I/O tile: the bytes through read and write
+// calls, and the network's, or "not measured".
+func ioTile(id string, io *executor.IO) HTMLTile {
+	t := HTMLTile{ID: id + "-tile-io", Label: "i/o", Value: "not measured"}
+	if io != nil && io.Process != nil {
+		t.Value = fmt.Sprintf("r %s w %s", Bytes(io.Process.ReadBytes), Bytes(io.Process.WriteBytes))
+	}
+	t.Note = "net not measured"
+	if io != nil && io.Network != nil {
+		t.Note = fmt.Sprintf("net tx %s rx %s", Bytes(io.Network.SentBytes), Bytes(io.Network.ReceivedBytes))
+	}
+	return t
 }
