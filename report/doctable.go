@@ -474,7 +474,7 @@ func observedText(a AssertionDoc) string {
 // error budget".
 func availabilityText(a *executor.Availability) string {
 	return fmt.Sprintf("availability %s, %d/%d intervals within the %s error budget",
-		AvailabilityPercent(a.Ratio), a.WindowsMet, a.WindowsTotal, Percent(a.ErrorBudget))
+		AvailabilityPercent(a.Ratio), a.WindowsMet, a.WindowsTotal, AvailabilityPercent(a.ErrorBudget))
 }
 
 // AvailabilityPercent formats an availability ratio in percent, rounded
