@@ -106,3 +106,13 @@ func TestSumIO(t *testing.T) {
 		t.Errorf("network %+v", s.Network)
 	}
 }
+
+// BenchmarkIORead is the cost of one I/O sample (two procfs files), paid
+// once per snapshot interval on the collector goroutine.
+func BenchmarkIORead(b *testing.B) {
+	r := newIOReader()
+	now := time.Now()
+	for b.Loop() {
+		r.read(now)
+	}
+}
