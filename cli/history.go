@@ -43,6 +43,10 @@ func historyCommand(env Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "perfplan history: at most one plan name")
 		return ExitUsage
 	}
+	if 2*opts.MinSize > opts.Window {
+		fmt.Fprintf(env.Stderr, "perfplan history: --min-run %d needs a window of at least %d runs (--window %d)\n", opts.MinSize, 2*opts.MinSize, opts.Window)
+		return ExitUsage
+	}
 	if *format != "table" && *format != "html" {
 		fmt.Fprintf(env.Stderr, "perfplan history: unknown format %q (want table or html)\n", *format)
 		return ExitUsage

@@ -42,4 +42,7 @@ func TestHistoryStepInLastRuns(t *testing.T) {
 	if code, _, _ := run(historyCommand, nil, "--history", path, "--min-run", "0", "p"); code != ExitUsage {
 		t.Errorf("--min-run 0: exit %d, want %d", code, ExitUsage)
 	}
+	if code, _, errOut := run(historyCommand, nil, "--history", path, "--min-run", "6", "--window", "10", "p"); code != ExitUsage || !strings.Contains(errOut, "window of at least 12") {
+		t.Errorf("--min-run 6 --window 10: exit %d, want %d\n%s", code, ExitUsage, errOut)
+	}
 }
