@@ -110,7 +110,7 @@ func compareCommand(env Env, args []string) int {
 }
 
 // compareFormats are perfplan compare's --format values.
-var compareFormats = []string{"table", "markdown", "html"}
+var compareFormats = []string{"table", "markdown", "html", "json"}
 
 // writeComparison renders res in format: the benchstat-like table (in
 // style), Markdown for a pull request, or the HTML compare view.
@@ -120,6 +120,8 @@ func writeComparison(w io.Writer, res *compare.Result, format string, style comp
 		return res.WriteMarkdown(w)
 	case "html":
 		return res.WriteHTML(w, base, next)
+	case "json":
+		return res.WriteJSON(w)
 	}
 	return res.WriteStyled(w, style)
 }

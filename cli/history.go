@@ -29,6 +29,7 @@ func historyCommand(env Env, args []string) int {
 	intVar(fs, &opts.Window, "window", opts.Window, intRange{min: minWindow, max: maxWindow}, "E-Divisive sliding window length: `N` runs")
 	float64Var(fs, &opts.MaxP, "max-p", opts.MaxP, floatRange{min: 0, max: 1, minOpen: true}, "largest p-value `P` of a change point")
 	fs.Var(percentFlag{&opts.MinMagnitude}, "min-magnitude", "smallest relative shift reported as a change point (e.g. 5%)")
+	intVar(fs, &opts.MinSize, "min-run", opts.MinSize, intRange{min: 1, max: maxWindow}, "fewest `N` runs on either side of a change point (Otava: 1)")
 	var last int
 	intVar(fs, &last, "last", 30, intRange{min: 0, max: math.MaxInt}, "print at most `N` of the latest points per series (0 = all)")
 	format := fs.String("format", "table", "output format: table, or html (a chart per series with its change points)")
@@ -40,6 +41,10 @@ func historyCommand(env Env, args []string) int {
 	}
 	if len(pos) > 1 {
 		fmt.Fprintln(env.Stderr, "perfplan history: at most one plan name")
+		return ExitUsage
+	}
+	if 2*opts.MinSize > opts.Window {
+		fmt.Fprintf(env.Stderr, "perfplan history: --min-run %d needs a window of at least %d runs (--window %d)\n", opts.MinSize, 2*opts.MinSize, opts.Window)
 		return ExitUsage
 	}
 	if *format != "table" && *format != "html" {

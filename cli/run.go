@@ -27,18 +27,50 @@ type output struct{ format, path string }
 
 type outFlag struct{ outs *[]output }
 
+// allFormat is --out all=DIR: every file format into DIR, under the names
+// of allFiles.
+const allFormat = "all"
+
+// allFiles names the files of --out all=DIR, by format.
+var allFiles = []output{
+	{"json", "results.json"}, {"csv", "results.csv"}, {"markdown", "results.md"},
+	{"junit", "results.junit.xml"}, {"html", "results.html"},
+}
+
+// allFormatList is "json, csv, markdown, junit and html".
+func allFormatList() string {
+	var names []string
+	for _, o := range allFiles {
+		names = append(names, o.format)
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// allOutputs are the outputs of --out all=dir.
+func allOutputs(dir string) []output {
+	var outs []output
+	for _, o := range allFiles {
+		outs = append(outs, output{o.format, filepath.Join(dir, o.path)})
+	}
+	return outs
+}
+
 func (f outFlag) String() string { return "" }
 func (f outFlag) Set(s string) error {
 	format, path, ok := strings.Cut(s, "=")
 	if !ok || path == "" {
 		return fmt.Errorf("want FORMAT=PATH, got %q", s)
 	}
+	if format == allFormat {
+		*f.outs = append(*f.outs, allOutputs(path)...)
+		return nil
+	}
 	if format == promFormat {
 		if err := promwrite.CheckURL(path); err != nil {
 			return fmt.Errorf("%s=%s: %v", promFormat, path, err)
 		}
 	} else if _, known := report.Writers()[format]; !known {
-		return fmt.Errorf("unknown format %q (known: %s, and %s=URL)", format, strings.Join(report.FormatNames(), ", "), promFormat)
+		return fmt.Errorf("unknown format %q (known: %s, %s=DIR and %s=URL)", format, strings.Join(report.FormatNames(), ", "), allFormat, promFormat)
 	}
 	*f.outs = append(*f.outs, output{format, path})
 	return nil
@@ -143,7 +175,7 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 func (f *runFlags) define(fs *flag.FlagSet) {
 	addVarFlags(fs, &f.vars)
 	fs.Var(outFlag{&f.outs}, "out", "write results as FORMAT=PATH (repeatable); formats: "+strings.Join(report.FormatNames(), ", ")+
-		"; prometheus=URL pushes live metrics to a Prometheus remote-write endpoint")
+		"; all=DIR writes "+allFormatList()+" into DIR; prometheus=URL pushes live metrics to a Prometheus remote-write endpoint")
 	fs.StringVar(&f.mode, "mode", modeFull, modeHelp)
 	fs.BoolVar(&f.quick, "quick", false, fmt.Sprintf("scale every scenario duration by %g for smoke runs", quickScale))
 	float64Var(fs, &f.scale, "duration-scale", 1, floatRange{min: minDurationScale, max: maxDurationScale}, "multiply every scenario duration by `F`")

@@ -52,6 +52,8 @@ func (r *ScenarioResult) Metric(name string) (float64, bool) {
 		return float64(r.VUsMax), true
 	case "elapsed":
 		return ms(r.Elapsed), true
+	case "availability", "availability_windows":
+		return AvailabilityOf(r.Total, r.Series).Metric(name)
 	}
 	if rest, ok := strings.CutPrefix(name, "target."); ok {
 		v, ok := r.TargetStats[rest]

@@ -54,6 +54,9 @@ type Resources struct {
 	// (pressure, steal, other processes' CPU, throttling); nil when not
 	// sampled.
 	Machine *Machine `json:"machine,omitempty"`
+	// IO is the process's disk and network I/O (iostat.go); nil where
+	// the system gives no counters.
+	IO *IO `json:"io,omitempty"`
 }
 
 // HeapPoint is one resource sample, taken once per snapshot interval. Live
@@ -83,6 +86,8 @@ type HeapPoint struct {
 	Goroutines int64 `json:"goroutines,omitempty"`
 	// Machine is what the machine and the cgroup did over the interval.
 	Machine *Machine `json:"machine,omitempty"`
+	// IO is the I/O of the interval (iostat.go).
+	IO *IO `json:"io,omitempty"`
 }
 
 // Soak is the soak analysis of one scenario.
@@ -156,6 +161,10 @@ type resourceSampler struct {
 	cpuPrev    [2]float64
 	wallPrev   time.Time
 	pausesPrev []uint64
+	// io reads the I/O counters: io0 at the start, ioPrev at the
+	// previous sample.
+	io          *ioReader
+	io0, ioPrev ioCounters
 }
 
 func newResourceSampler(limit int) *resourceSampler {
@@ -173,6 +182,9 @@ func newResourceSampler(limit int) *resourceSampler {
 		r.pausesPrev = append([]uint64(nil), h.Counts...)
 	}
 	r.cpuPrev, r.wallPrev = r.cpu0, r.wall0
+	r.io = newIOReader()
+	r.io0 = r.io.read(r.wall0)
+	r.ioPrev = r.io0
 	return r
 }
 
@@ -207,6 +219,8 @@ func (r *resourceSampler) sample(at time.Duration) {
 		p.CPUPercent = (u - r.cpuPrev[0] + s - r.cpuPrev[1]) / sec * 100
 	}
 	r.cpuPrev, r.wallPrev = [2]float64{u, s}, now
+	ioNow := r.io.read(now)
+	p.IO, r.ioPrev = ioDelta(r.ioPrev, ioNow), ioNow
 	if h := r.hist(rmGCPauses); h != nil {
 		_, p.GCPauseMax = pauseQuantiles(h, r.pausesPrev)
 		r.pausesPrev = append(r.pausesPrev[:0], h.Counts...)
@@ -245,6 +259,7 @@ func (r *resourceSampler) figures(ops int64) Resources {
 	if ops > 0 {
 		res.AllocsPerOp = float64(r.uint(rmAllocs)-r.allocs0) / float64(ops)
 	}
+	res.IO = ioDelta(r.io0, r.io.read(time.Now()))
 	if h := r.hist(rmGCPauses); h != nil {
 		res.GCPauseP99, res.GCPauseMax = pauseQuantiles(h, r.pauses0)
 	}
@@ -468,6 +483,9 @@ func regress(xs, ys []float64) (slope, lo, hi float64) {
 // Metric resolves a resource or soak metric name (see plan.ResourceMetrics).
 // Pauses are in milliseconds, sizes in bytes, slopes in bytes per minute.
 func (r *Resources) Metric(name string) (float64, bool) {
+	if v, ok, isIO := ioMetric(r.IO, name); isIO {
+		return v, ok
+	}
 	switch name {
 	case "cpu.percent":
 		return r.CPUPercent, true

@@ -4,6 +4,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/aclements/go-moremath/mathx"
 	"github.com/aclements/go-moremath/stats"
 )
 
@@ -18,15 +19,18 @@ type ChangePointOptions struct {
 	// (0.05 = 5 %); 0 accepts any significant change.
 	MinMagnitude float64
 	// MinSize is the fewest points on either side of a candidate split
-	// (Matteson & James's min.size; Otava uses 1). A few points of noise
-	// that happen to sit together otherwise pass the t-test after being
-	// chosen as the most divergent split.
+	// (Matteson & James's min.size; perfplan history --min-run). Otava
+	// uses 1, the default, so a step in the last run or two can be
+	// reported; a larger value guards against a few points of noise
+	// that happen to sit together.
 	MinSize int
 }
 
-// DefaultChangePointOptions are Otava's defaults.
+// DefaultChangePointOptions are Otava's defaults: a window of 50, p ≤
+// 0.001, no minimum magnitude, and splits with one point or more on either
+// side (the split range of Otava's PairDistanceCalculator).
 func DefaultChangePointOptions() ChangePointOptions {
-	return ChangePointOptions{Window: 50, MaxP: 0.001, MinSize: 5}
+	return ChangePointOptions{Window: 50, MaxP: 0.001, MinSize: 1}
 }
 
 // ChangePoint is a point of a series where its distribution shifted: the
@@ -139,11 +143,11 @@ func ChangePoints(series []float64, opts ChangePointOptions) []ChangePoint {
 		if cps[weakest].P <= opts.MaxP {
 			weakest = 0
 			for i := range cps {
-				if math.Abs(cps[i].Magnitude) < math.Abs(cps[weakest].Magnitude) {
+				if changeMagnitude(cps[i]) < changeMagnitude(cps[weakest]) {
 					weakest = i
 				}
 			}
-			if math.Abs(cps[weakest].Magnitude) >= opts.MinMagnitude {
+			if changeMagnitude(cps[weakest]) > opts.MinMagnitude {
 				break
 			}
 		}
@@ -226,21 +230,67 @@ func sideStats(x []float64, lo, idx, hi int, qhat float64) ChangePoint {
 	} else if cp.MeanAfter != 0 {
 		cp.Magnitude = math.Inf(1)
 	}
-	if len(left) < 2 || len(right) < 2 {
-		return cp
-	}
-	// With no variance on either side the t-test is undefined: a shift
-	// between two constant runs is certain, equal runs are no change.
-	if stats.Variance(left) == 0 && stats.Variance(right) == 0 {
-		if cp.MeanBefore != cp.MeanAfter {
-			cp.P = 0
-		}
-		return cp
-	}
-	res, err := stats.TwoSampleTTest(stats.Sample{Xs: left}, stats.Sample{Xs: right}, stats.LocationDiffers)
-	if err != nil || math.IsNaN(res.P) {
-		return cp
-	}
-	cp.P = res.P
+	cp.P = otavaTTest(left, right)
 	return cp
+}
+
+// otavaTTest is the p-value of Apache Otava's TTestSignificanceTester.compare
+// (otava/analysis.py): a two-sided Student's t-test with pooled variance
+// (scipy's ttest_ind_from_stats, equal_var=True) fed with the population
+// standard deviations of the two sides (numpy.std, ddof=0; 0 for a side of
+// one point), so its p-values are smaller than a textbook t-test's on
+// the same points. With two points in all there is no test (p = 1). With
+// no spread on either side, a shift between two constant runs is certain
+// (p = 0) and equal runs are no change (p = 1; scipy gives NaN, which
+// Otava never accepts).
+func otavaTTest(left, right []float64) float64 {
+	n1, n2 := float64(len(left)), float64(len(right))
+	if n1 == 0 || n2 == 0 || n1+n2 <= 2 {
+		return 1
+	}
+	m1, m2 := stats.Mean(left), stats.Mean(right)
+	v1, v2 := popVariance(left, m1), popVariance(right, m2)
+	df := n1 + n2 - 2
+	pooled := ((n1-1)*v1 + (n2-1)*v2) / df
+	denom := math.Sqrt(pooled * (1/n1 + 1/n2))
+	if denom == 0 {
+		if m1 != m2 {
+			return 0
+		}
+		return 1
+	}
+	t := (m1 - m2) / denom
+	// The two-sided tail of Student's t, 2·sf(|t|) = I_{df/(df+t²)}(df/2, 1/2),
+	// from the regularized incomplete beta function: 1 − CDF would lose
+	// every digit of a p-value below about 1e-16.
+	p := mathx.BetaInc(df/(df+t*t), df/2, 0.5)
+	if math.IsNaN(p) {
+		return 1
+	}
+	return max(0, min(1, p))
+}
+
+// popVariance is the population variance (divided by n, not n−1) of xs
+// about their mean m.
+func popVariance(xs []float64, m float64) float64 {
+	var s float64
+	for _, x := range xs {
+		s += (x - m) * (x - m)
+	}
+	return s / float64(len(xs))
+}
+
+// changeMagnitude is Otava's TTestStats.change_magnitude: the larger of the
+// relative changes forward (after/before − 1) and backward (before/after
+// − 1), each 0 when its divisor is 0. The merge step compares it with
+// MinMagnitude, so a drop to half counts as much as a doubling.
+func changeMagnitude(cp ChangePoint) float64 {
+	var fwd, back float64
+	if cp.MeanBefore != 0 {
+		fwd = cp.MeanAfter/cp.MeanBefore - 1
+	}
+	if cp.MeanAfter != 0 {
+		back = cp.MeanBefore/cp.MeanAfter - 1
+	}
+	return max(math.Abs(fwd), math.Abs(back))
 }

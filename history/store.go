@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -28,6 +29,7 @@ import (
 
 	_ "modernc.org/sqlite" // the pure-Go "sqlite" database/sql driver
 
+	"github.com/perfplan/perfplan/plan"
 	"github.com/perfplan/perfplan/report"
 )
 
@@ -271,7 +273,10 @@ func (s *Store) append(ctx context.Context, d *report.Document, raw []byte) erro
 }
 
 // ScenarioMetrics returns the figures of a scenario that history keeps,
-// named as in assertions: latencies in milliseconds.
+// named as in assertions: latencies in milliseconds. That is every metric
+// an assertion can read that has a value, resources and availability
+// included (per operation only with more than one operation), but
+// baseline.*.
 func ScenarioMetrics(s *report.ScenarioDoc) map[string]float64 {
 	m := map[string]float64{}
 	add := func(prefix string, o *report.OpDoc) {
@@ -294,6 +299,28 @@ func ScenarioMetrics(s *report.ScenarioDoc) map[string]float64 {
 	m["dropped"] = float64(s.Dropped)
 	for k, v := range s.TargetStats {
 		m["target."+k] = v
+	}
+	// Every other name an assertion can read, as the scenario resolves
+	// it: those without a value (no resources sampled, another executor's
+	// figures, a closed model's schedule lag) are left out.
+	names := append([]string{"vus_max", "elapsed", "availability", "availability_windows",
+		"breaking_point", "recovery_time", "stability"}, plan.ResourceMetrics...)
+	names = append(names, plan.IOMetrics...)
+	prefixes := []string{""}
+	if len(s.Ops) > 1 {
+		for i := range s.Ops {
+			prefixes = append(prefixes, "op."+s.Ops[i].Name+".")
+		}
+	}
+	for _, p := range prefixes {
+		for _, f := range plan.LatencyFields {
+			names = append(names, p+"service_time."+f, p+"schedule_lag."+f)
+		}
+	}
+	for _, name := range names {
+		if v, ok := s.Metric(name); ok && !math.IsNaN(v) && !math.IsInf(v, 0) {
+			m[name] = v
+		}
 	}
 	return m
 }

@@ -16,7 +16,13 @@ var CounterFields = []string{"ops", "errors", "error_rate", "throughput"}
 // dropped counts the iterations an executor planned that never started (an
 // open model's that no worker could start, an iteration-bound model's that
 // max_duration left unstarted); vus_max is the peak number of workers.
-var ScenarioFields = []string{"dropped", "vus_max", "elapsed"}
+//
+// availability is the successful operations over all; availability_windows
+// the share of snapshot intervals whose error rate stayed within
+// executor.AvailabilityBudget (not availability.windows: a name cannot be
+// both a value and an object in an HCL expression).
+var ScenarioFields = []string{"dropped", "vus_max", "elapsed",
+	"availability", "availability_windows"}
 
 // ResourceMetrics are the process resource and soak figures of a scenario:
 // CPU (percent of one core, seconds), memory and heap sizes (bytes), GC
@@ -36,9 +42,27 @@ var ResourceMetrics = []string{
 	"interference.disturbed", "interference.pause_max", "interference.pause_total",
 }
 
-// IsResourceMetric reports whether name is one of ResourceMetrics.
+// IOMetrics are the process's disk and network I/O over a scenario
+// (executor.IO): io.* from /proc/self/io (bytes through read and write
+// system calls, and the calls), disk.* the bytes from and to the storage
+// layer, net.* the bytes of the network namespace; each a count and a
+// rate per second. They are resource metrics too.
+var IOMetrics = []string{
+	"io.read_bytes", "io.write_bytes", "io.read_ops", "io.write_ops",
+	"io.read_bytes_per_sec", "io.write_bytes_per_sec", "io.read_ops_per_sec", "io.write_ops_per_sec",
+	"disk.read_bytes", "disk.write_bytes", "disk.read_bytes_per_sec", "disk.write_bytes_per_sec",
+	"net.sent_bytes", "net.received_bytes", "net.sent_bytes_per_sec", "net.received_bytes_per_sec",
+}
+
+// IsResourceMetric reports whether name is one of ResourceMetrics or
+// IOMetrics.
 func IsResourceMetric(name string) bool {
 	for _, n := range ResourceMetrics {
+		if n == name {
+			return true
+		}
+	}
+	for _, n := range IOMetrics {
 		if n == name {
 			return true
 		}
@@ -55,6 +79,7 @@ func MetricNames(s *Scenario) []string {
 	names = append(names, CounterFields...)
 	names = append(names, ScenarioFields...)
 	names = append(names, ResourceMetrics...)
+	names = append(names, IOMetrics...)
 	names = append(names, s.ExecutorMetrics()...)
 	for _, f := range LatencyFields {
 		names = append(names, "latency."+f)
@@ -107,7 +132,9 @@ func IsMetric(s *Scenario, name string) bool {
 // treats as metrics rather than variables inside assert conditions.
 var MetricRoots = []string{"ops", "errors", "error_rate", "throughput", "dropped", "vus_max", "elapsed", "latency", "service_time", "schedule_lag", "op", "target", "baseline",
 	"cpu", "memory", "heap", "gc", "goroutines", "allocs_per_op", "soak",
-	"breaking_point", "recovery_time", "stability", "machine", "interference"}
+	"breaking_point", "recovery_time", "stability", "machine", "interference",
+	"availability", "availability_windows",
+	"io", "disk", "net"}
 
 // IsMetricRoot reports whether name starts a metric reference.
 func IsMetricRoot(name string) bool {

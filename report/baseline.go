@@ -42,6 +42,10 @@ func (s *ScenarioDoc) result() *executor.ScenarioResult {
 	for _, o := range s.Ops {
 		r.Ops = append(r.Ops, o.stats())
 	}
+	// availability_windows reads the intervals' counts.
+	for _, p := range s.Series {
+		r.Series = append(r.Series, executor.SeriesPoint{Offset: time.Duration(p.OffsetNS), Ops: p.Ops, Errors: p.Errors})
+	}
 	return r
 }
 

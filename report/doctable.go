@@ -3,7 +3,9 @@ package report
 import (
 	"fmt"
 	"io"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -255,6 +257,9 @@ func scenarioDocNotes(p *PlanDoc) []string {
 			if l := s.Total.ScheduleLag; l != nil {
 				line += fmt.Sprintf(", schedule lag p50 %s p99 %s max %s", Duration(time.Duration(l.P50)), Duration(time.Duration(l.P99)), Duration(time.Duration(l.Max)))
 			}
+		}
+		if a := s.Availability; a != nil {
+			line += "; " + availabilityText(a)
 		}
 		notes = append(notes, line)
 		notes = append(notes, trustNotes(s, "WARNING ")...)
@@ -543,10 +548,11 @@ func resourceNotes(s ScenarioDoc) []string {
 	res := fmt.Sprintf("%s: cpu %.0f%% rss %s heap %s gc %d (p99 %s) goroutines %d allocs/op %s",
 		s.Name, r.CPUPercent, Bytes(r.RSSPeak), Bytes(r.HeapInUsePeak), r.GCCount, Duration(r.GCPauseP99),
 		r.GoroutinesMax, Number(r.AllocsPerOp))
-	if m := r.Machine; m != nil {
-		res += " | machine: " + machineText(m)
-	}
+	res += " " + IOText(r.IO)
 	lines := []string{res}
+	if m := r.Machine; m != nil {
+		lines = append(lines, s.Name+": machine: "+machineText(m))
+	}
 	if in := s.Interference; in.Measured() {
 		lines = append(lines, s.Name+": "+interferenceText(in))
 	}
@@ -627,4 +633,53 @@ func interferenceText(in *executor.Interference) string {
 		s += fmt.Sprintf("; %d long operations (up to %s) put down to pauses, not to the target", in.Attributed, Duration(in.AttributedMax))
 	}
 	return s
+}
+
+// availabilityText is "availability 99.5%, 58/60 intervals within the 1%
+// error budget".
+func availabilityText(a *executor.Availability) string {
+	return fmt.Sprintf("availability %s, %d/%d intervals within the %s error budget",
+		AvailabilityPercent(a.Ratio), a.WindowsMet, a.WindowsTotal, AvailabilityPercent(a.ErrorBudget))
+}
+
+// AvailabilityPercent formats an availability ratio in percent, rounded
+// down to four decimals so that 99.99999% never reads 100%.
+func AvailabilityPercent(r float64) string {
+	s := strconv.FormatFloat(math.Floor(r*1e6+1e-6)/1e4, 'f', 4, 64)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	return s + "%"
+}
+
+// IOText is the I/O part of the resource line, e.g. "io r 2.00KiB w 0B
+// (20/0 calls) disk r 8.00KiB w 0B net tx 1000B rx 4.88KiB", with "not
+// measured" for what the system does not give.
+func IOText(io *executor.IO) string {
+	var p *executor.ProcessIO
+	var n *executor.NetworkIO
+	if io != nil {
+		p, n = io.Process, io.Network
+	}
+	out := "io not measured"
+	if p != nil {
+		out = fmt.Sprintf("io r %s w %s (%d/%d calls) disk r %s w %s", Bytes(p.ReadBytes), Bytes(p.WriteBytes), p.ReadOps, p.WriteOps,
+			Bytes(p.DiskReadBytes), Bytes(p.DiskWriteBytes))
+	}
+	if n == nil {
+		return out + " net not measured"
+	}
+	return out + fmt.Sprintf(" net tx %s rx %s", Bytes(n.SentBytes), Bytes(n.ReceivedBytes))
+}
+
+// ioTile is the HTML report's I/O tile: the bytes through read and write
+// calls, and the network's, or "not measured".
+func ioTile(id string, io *executor.IO) HTMLTile {
+	t := HTMLTile{ID: id + "-tile-io", Label: "i/o", Value: "not measured"}
+	if io != nil && io.Process != nil {
+		t.Value = fmt.Sprintf("r %s w %s", Bytes(io.Process.ReadBytes), Bytes(io.Process.WriteBytes))
+	}
+	t.Note = "net not measured"
+	if io != nil && io.Network != nil {
+		t.Note = fmt.Sprintf("net tx %s rx %s", Bytes(io.Network.SentBytes), Bytes(io.Network.ReceivedBytes))
+	}
+	return t
 }

@@ -129,6 +129,10 @@ type ScenarioDoc struct {
 	// (added within schema version 1; absent in older documents and when
 	// sampling was off). Durations are nanoseconds, sizes bytes.
 	Resources *executor.Resources `json:"resources,omitempty"`
+	// Availability is the successful operations over all and the share
+	// of intervals within the error budget (added within schema version
+	// 1; absent when the scenario completed no operation).
+	Availability *executor.Availability `json:"availability,omitempty"`
 	// Breakpoint is the breakpoint executor's search: breaking point,
 	// recovery, stability and a row per step (added within schema version
 	// 1; absent for the other executors).
@@ -388,6 +392,7 @@ func scenarioDoc(s *executor.ScenarioResult) ScenarioDoc {
 			LagP99NS: int64(p.LagP99), ActiveVUs: p.ActiveVUs,
 		})
 	}
+	sd.Availability = executor.AvailabilityOf(s.Total, s.Series)
 	for _, a := range s.Assertions {
 		obs := a.Observed
 		if obs == nil {

@@ -198,7 +198,50 @@ func resourceCharts(s *ScenarioDoc, id string, timeAxis HTMLAxis) []HTMLChart {
 		heap.Y2 = &HTMLAxis{Label: "gc pause", Unit: "ns", Zero: true}
 		heap.Series = append(heap.Series, HTMLSeries{Label: "longest gc pause", Color: colorRed, Axis: 2, Points: true, Data: pause})
 	}
-	return append(charts, heap)
+	charts = append(charts, heap)
+	if c, ok := ioChart(r, id, timeAxis, xs); ok {
+		charts = append(charts, c)
+	}
+	return charts
+}
+
+// ioChart is the process's I/O rates per interval: bytes through read and
+// write calls, to and from the storage layer, and the network namespace's
+// traffic; a gap where an interval was not measured.
+func ioChart(r *executor.Resources, id string, timeAxis HTMLAxis, xs HTMLValues) (HTMLChart, bool) {
+	n := len(r.Heap)
+	names := []string{"io read", "io write", "disk read", "disk write", "net sent", "net received"}
+	colors := []string{colorBlue, colorPurple, colorGreen, colorRed, colorBlue, colorGreen}
+	data := make([]HTMLValues, len(names))
+	for j := range data {
+		data[j] = make(HTMLValues, n)
+	}
+	any := false
+	for i, h := range r.Heap {
+		vals := []float64{math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN()}
+		if io := h.IO; io != nil {
+			if p := io.Process; p != nil {
+				vals[0], vals[1], vals[2], vals[3] = p.ReadBytesPerSec, p.WriteBytesPerSec, p.DiskReadBytesPerSec, p.DiskWriteBytesPerSec
+				any = true
+			}
+			if nw := io.Network; nw != nil {
+				vals[4], vals[5] = nw.SentBytesPerSec, nw.ReceivedBytesPerSec
+				any = true
+			}
+		}
+		for j := range data {
+			data[j][i] = vals[j]
+		}
+	}
+	if !any {
+		return HTMLChart{}, false
+	}
+	c := HTMLChart{ID: id + "-io", Title: "Disk and network I/O", Note: IOText(r.IO) + " (network: the whole namespace)",
+		X: timeAxis, Y: HTMLAxis{Label: "rate", Unit: "B/s", Zero: true}, Xs: xs}
+	for j, name := range names {
+		c.Series = append(c.Series, HTMLSeries{Label: name, Color: colors[j], Data: data[j], Dash: j >= 4})
+	}
+	return c, true
 }
 
 // spectrumQuantiles are percentiles always on the spectrum's grid, so that

@@ -523,6 +523,7 @@ func scenarioSection(s *ScenarioDoc, id string) HTMLSection {
 			HTMLTile{ID: id + "-tile-cpu", Label: "cpu", Value: fmt.Sprintf("%.0f%%", r.CPUPercent), Note: "rss " + Bytes(r.RSSPeak)},
 			HTMLTile{ID: id + "-tile-gc", Label: "gc pauses", Value: Duration(r.GCPauseP99), Note: fmt.Sprintf("p99 of %d cycles, max %s", r.GCCount, Duration(r.GCPauseMax))},
 		)
+		sec.Tiles = append(sec.Tiles, ioTile(id, r.IO))
 	}
 	for _, n := range scenarioDocNotes(&PlanDoc{Scenarios: []ScenarioDoc{*s}}) {
 		class := ""

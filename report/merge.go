@@ -718,6 +718,7 @@ func mergeResources(parts []scenarioPart, series []executor.SeriesPoint) *execut
 	var found bool
 	var allocs, ops float64
 	var heapFrom *executor.Resources
+	var ios []*executor.IO
 	for _, p := range parts {
 		r := p.sd.Resources
 		if r == nil {
@@ -734,6 +735,7 @@ func mergeResources(parts []scenarioPart, series []executor.SeriesPoint) *execut
 		out.GCPauseP99 = max(out.GCPauseP99, r.GCPauseP99)
 		out.GCPauseMax = max(out.GCPauseMax, r.GCPauseMax)
 		out.GoroutinesMax = max(out.GoroutinesMax, r.GoroutinesMax)
+		ios = append(ios, r.IO)
 		allocs += r.AllocsPerOp * float64(p.sd.Total.Ops)
 		ops += float64(p.sd.Total.Ops)
 		if heapFrom == nil || r.Soak.HeapSlope > heapFrom.Soak.HeapSlope {
@@ -746,6 +748,7 @@ func mergeResources(parts []scenarioPart, series []executor.SeriesPoint) *execut
 	if ops > 0 {
 		out.AllocsPerOp = allocs / ops
 	}
+	out.IO = executor.SumIO(ios)
 	out.Soak = executor.SummarizeSoak(series, nil, heapFrom.Soak.LeakThreshold)
 	hs := heapFrom.Soak
 	out.Soak.HeapSlope, out.Soak.HeapSlopeLow, out.Soak.HeapSlopeHigh = hs.HeapSlope, hs.HeapSlopeLow, hs.HeapSlopeHigh

@@ -214,6 +214,10 @@ var metricHelp = map[string]struct {
 	"perfplan_machine_steal_percent":         {prompb.MetricMetadata_GAUGE, "CPU steal over the interval, in percent of one core."},
 	"perfplan_machine_pressure_percent":      {prompb.MetricMetadata_GAUGE, "Linux pressure stall information over the interval: share of the time tasks waited, in percent."},
 	"perfplan_machine_throttled_percent":     {prompb.MetricMetadata_GAUGE, "Share of the interval in which the cgroup's CPU quota throttled perfplan, in percent."},
+	"perfplan_process_io_bytes_per_second":   {prompb.MetricMetadata_GAUGE, "Bytes through perfplan's read and write calls per second over the interval (/proc/self/io rchar, wchar)."},
+	"perfplan_process_io_calls_per_second":   {prompb.MetricMetadata_GAUGE, "perfplan's read and write calls per second over the interval (/proc/self/io syscr, syscw)."},
+	"perfplan_process_disk_bytes_per_second": {prompb.MetricMetadata_GAUGE, "Bytes perfplan read from and wrote to the storage layer per second over the interval (/proc/self/io)."},
+	"perfplan_network_bytes_per_second":      {prompb.MetricMetadata_GAUGE, "Bytes sent and received per second over the interval by every interface of perfplan's network namespace."},
 	"perfplan_target_stat":                   {prompb.MetricMetadata_GAUGE, "The target's statistics over the scenario, at its end."},
 	"perfplan_assertions_failed":             {prompb.MetricMetadata_GAUGE, "Assertions that failed, at the scenario's end."},
 }
@@ -496,6 +500,28 @@ func (o *observer) Interval(iv executor.Interval) {
 		if m := r.Machine; m != nil {
 			o.machineSamples(ts, m, l)
 		}
+		o.ioSamples(ts, r.IO, l)
+	}
+}
+
+// ioSamples records the interval's I/O rates, by direction; none where
+// they were not measured.
+func (o *observer) ioSamples(ts int64, io *executor.IO, l []string) {
+	if io == nil {
+		return
+	}
+	dir := func(d string) []string { return append(append([]string(nil), l...), "direction", d) }
+	if p := io.Process; p != nil {
+		o.p.add(ts, "perfplan_process_io_bytes_per_second", p.ReadBytesPerSec, dir("read")...)
+		o.p.add(ts, "perfplan_process_io_bytes_per_second", p.WriteBytesPerSec, dir("write")...)
+		o.p.add(ts, "perfplan_process_io_calls_per_second", p.ReadOpsPerSec, dir("read")...)
+		o.p.add(ts, "perfplan_process_io_calls_per_second", p.WriteOpsPerSec, dir("write")...)
+		o.p.add(ts, "perfplan_process_disk_bytes_per_second", p.DiskReadBytesPerSec, dir("read")...)
+		o.p.add(ts, "perfplan_process_disk_bytes_per_second", p.DiskWriteBytesPerSec, dir("write")...)
+	}
+	if n := io.Network; n != nil {
+		o.p.add(ts, "perfplan_network_bytes_per_second", n.SentBytesPerSec, dir("sent")...)
+		o.p.add(ts, "perfplan_network_bytes_per_second", n.ReceivedBytesPerSec, dir("received")...)
 	}
 }
 
