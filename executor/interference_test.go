@@ -381,3 +381,30 @@ func TestDriftAllowance(t *testing.T) {
 		}
 	}
 }
+
+func TestThroughputCVAllowance(t *testing.T) {
+	t.Parallel()
+	neighbour := []string{"other processes used up to 199% CPU of 2 cores (31 of 31 intervals)"}
+	for _, c := range []struct {
+		name       string
+		executor   string
+		serviceMax time.Duration
+		verdict    string
+	}{
+		{"a constant rate held back by the machine", ConstantArrivalRateName, 2 * time.Millisecond, VerdictInconclusive},
+		{"operations that span intervals", ConstantArrivalRateName, 2 * time.Second, VerdictFail},
+		{"a ramping rate", RampingArrivalRateName, 2 * time.Millisecond, VerdictFail},
+	} {
+		r := latencyResult(time.Millisecond, 1000)
+		r.Executor = c.executor
+		r.Total.ServiceTime.Max = c.serviceMax
+		r.Saturated = "schedule lag p99 1.69s: iterations started late"
+		r.Resources = &Resources{Soak: Soak{ThroughputCV: 0.107}}
+		r.Interference = &Interference{Intervals: 31, Disturbed: 31, Reasons: neighbour, Pauses: 3}
+		sc := &plan.Scenario{Name: "s", Asserts: []*plan.Assertion{{Expr: "soak.throughput_cv < 0.1", Condition: lessThan("soak.throughput_cv", 0.1)}}}
+		evalAssertions(r, sc, nil)
+		if got := r.Assertions[0].Verdict(); got != c.verdict {
+			t.Errorf("%s: %s, want %s", c.name, got, c.verdict)
+		}
+	}
+}

@@ -658,6 +658,7 @@ type collector struct {
 	// lastDisturbed: the interval judged last was disturbed; lastWake
 	// is the probe's lateness over it.
 	lastDisturbed bool
+	lastMachine   bool
 	lastWake      LatencyStats
 	// lagScratch is reused to merge the operations' schedule lags for
 	// the series (pendLag).
@@ -766,7 +767,9 @@ func (c *collector) judgeInterval(length time.Duration) {
 	}
 	p := &c.res.heap[len(c.res.heap)-1]
 	bad := c.judge.bad
-	defer func() { c.lastDisturbed, c.lastWake = c.judge.bad > bad, c.judge.lastWake }()
+	defer func() {
+		c.lastDisturbed, c.lastWake, c.lastMachine = c.judge.bad > bad, c.judge.lastWake, c.judge.lastMachine
+	}()
 	p.Machine = c.judge.judge(c.c.Interval, func() *metrics.View { return c.s.set.NewCollector().Interval },
 		p.Offset, length, c.s.dropped.Load(), p.CPUPercent, p.GCPauseMax)
 }
