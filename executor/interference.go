@@ -169,7 +169,7 @@ type interferenceJudge struct {
 	// lastMachine: the machine (not perfplan's own CPU) disturbed the
 	// last interval.
 	lastMachine bool
-	dropped    int64        // the scenario's drops at the previous judgement
+	dropped     int64 // the scenario's drops at the previous judgement
 }
 
 // newInterferenceJudge returns a judge whose probe's base the collector
