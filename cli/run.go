@@ -35,7 +35,7 @@ func (f outFlag) Set(s string) error {
 	}
 	if format == promFormat {
 		if err := promwrite.CheckURL(path); err != nil {
-			return fmt.Errorf("%s=%s: %v", promFormat, path, err)
+			return fmt.Errorf("%s=%s: %v", promFormat, promwrite.Redact(path), err)
 		}
 	} else if _, known := report.Writers()[format]; !known {
 		return fmt.Errorf("unknown format %q (known: %s, and %s=URL)", format, strings.Join(report.FormatNames(), ", "), promFormat)
