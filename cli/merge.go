@@ -141,7 +141,7 @@ func mergeCommand(ctx context.Context, env Env, args []string) int {
 		code = ExitOutput
 	}
 	if !f.noHistory {
-		recordHistory(context.WithoutCancel(ctx), env.Stderr, history.ResolvePath(f.history, env.getenv), doc)
+		recordHistory(ctx, env.Abort, env.Stderr, history.ResolvePath(f.history, env.getenv), doc)
 	}
 	return code
 }

@@ -416,7 +416,7 @@ func (r *preparedRun) finish(ctx context.Context, env Env, doc *report.Document,
 	case out.interrupted:
 		fmt.Fprintln(env.Stderr, "perfplan: the run was interrupted, so it is not recorded in the history")
 	default:
-		recordHistory(context.WithoutCancel(ctx), env.Stderr, history.ResolvePath(r.flags.history, env.getenv), doc)
+		recordHistory(ctx, env.Abort, env.Stderr, history.ResolvePath(r.flags.history, env.getenv), doc)
 	}
 	return code
 }
