@@ -114,6 +114,7 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 	if code != ExitOK {
 		return code
 	}
+	env = scrubEnv(env, r.plans)
 	doc, out := r.repetitions(ctx, env)
 	if out.failed && !f.segment.Whole() {
 		// A segment's assertions read its share of the load; the plan's
@@ -375,6 +376,7 @@ func (r *preparedRun) runPlan(ctx context.Context, env Env, doc *report.Document
 	out.interrupted = res != nil && res.Interrupted
 	pd := &doc.Plans[len(doc.Plans)-1]
 	pd.Repetition = rep
+	scrubPlanDoc(pd, p.Sensitive)
 	if err := report.WriteRepetitionTables(env.Stdout, pd, rep, f.count, r.tableOpts); err != nil {
 		fmt.Fprintf(env.Stderr, "perfplan: %v\n", err)
 	}

@@ -178,6 +178,7 @@ func (l *Loader) Load(path string) (p *plan.Plan, diags hcl.Diagnostics) {
 		workloadDefs: map[string]hcl.Range{},
 	}
 	s.load()
+	s.scrubDiags()
 	sortDiags(s.diags)
 	if s.diags.HasErrors() {
 		return nil, s.diags
