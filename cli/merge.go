@@ -70,6 +70,9 @@ func mergeCommand(ctx context.Context, env Env, args []string) int {
 	if code := checkOutputs(env, "merge", &f); code != ExitOK {
 		return code
 	}
+	if f.toStdout() {
+		f.stdout, env.Stdout = env.Stdout, env.Stderr
+	}
 	var baseline *report.Baseline
 	if f.baseline != "" {
 		bd, err := report.ReadDocumentFile(f.baseline)

@@ -78,6 +78,9 @@ type runFlags struct {
 	noHistory     bool
 	threshold     float64
 	segment       plan.Segment
+	// stdout is the standard output kept for a result written to "-"
+	// (--out json=-), when the tables go to standard error instead.
+	stdout io.Writer
 	startAt       time.Time
 }
 
@@ -109,6 +112,9 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 	f, paths, code := parseRunFlags(env, args)
 	if f == nil {
 		return code
+	}
+	if f.toStdout() {
+		f.stdout, env.Stdout = env.Stdout, env.Stderr
 	}
 	r, code := prepareRun(ctx, env, f, paths)
 	if code != ExitOK {

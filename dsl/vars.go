@@ -3,6 +3,7 @@ package dsl
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/big"
 	"sort"
 	"strings"
@@ -70,6 +71,9 @@ func (s *state) externalValues() map[string][]rawValue {
 		attrs, d := f.Body.JustAttributes()
 		s.diags = append(s.diags, d...)
 		for _, name := range sortedAttrNames(attrs) {
+			if _, seen := s.l.fileVars[name]; !seen {
+				s.l.fileVars[name] = a.File
+			}
 			attr := attrs[name]
 			v, d := attr.Expr.Value(nil)
 			s.diags = append(s.diags, d...)
@@ -118,6 +122,11 @@ func (s *state) variables(blocks []*hcl.Block) map[string]cty.Value {
 	vals := map[string]cty.Value{}
 	for _, d := range decls {
 		v := s.resolveVar(d, ext[d.name])
+		if v.IsWhollyKnown() && hugeNumber(v) {
+			s.errorf(d.block.DefRange.Ptr(), "Invalid value for variable",
+				"The value of var.%s holds a number beyond ±1.8e308, the largest a float64 holds.", d.name)
+			v = cty.DynamicVal
+		}
 		if d.sensitive {
 			if v.IsWhollyKnown() {
 				s.addSecrets(v)
@@ -322,6 +331,26 @@ func (s *state) checkValidation(d *varDecl, rule validation, ctx *hcl.EvalContex
 		Expression:  rule.cond,
 		EvalContext: ctx,
 	})
+	return false
+}
+
+// hugeNumber reports whether v (known) holds a number that a float64 cannot
+// hold (1e400), which no attribute takes and JSON cannot carry.
+func hugeNumber(v cty.Value) bool {
+	v, _ = v.UnmarkDeep()
+	switch {
+	case v.IsNull():
+		return false
+	case v.Type() == cty.Number:
+		f, _ := v.AsBigFloat().Float64()
+		return math.IsInf(f, 0)
+	case v.CanIterateElements():
+		for it := v.ElementIterator(); it.Next(); {
+			if _, e := it.Element(); hugeNumber(e) {
+				return true
+			}
+		}
+	}
 	return false
 }
 

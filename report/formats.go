@@ -57,6 +57,11 @@ func ReadDocument(r io.Reader) (*Document, error) {
 	if d.SchemaVersion > SchemaVersion {
 		return nil, fmt.Errorf("decode run document: schema_version %d is newer than this perfplan understands (%d)", d.SchemaVersion, SchemaVersion)
 	}
+	if len(d.Plans) == 0 {
+		// perfplan writes every plan it was given, even one that could
+		// not run: a document without any is damaged.
+		return nil, fmt.Errorf("decode run document: it holds no plans (\"plans\" is null, empty or missing)")
+	}
 	return &d, nil
 }
 
