@@ -80,8 +80,8 @@ type runFlags struct {
 	segment       plan.Segment
 	// stdout is the standard output kept for a result written to "-"
 	// (--out json=-), when the tables go to standard error instead.
-	stdout io.Writer
-	startAt       time.Time
+	stdout  io.Writer
+	startAt time.Time
 }
 
 // applyMode fills in the defaults of f.mode for the flags not in set.
