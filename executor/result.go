@@ -137,13 +137,17 @@ func (r *Result) TargetFailed() bool {
 	return false
 }
 
-// Passed reports whether every assertion of every scenario held (and every
-// scenario's target started).
+// Passed reports whether every assertion of every scenario held, every
+// scenario's target started and no worker error (a Stats that panicked)
+// left its figures incomplete.
 func (r *Result) Passed() bool {
 	if r.TargetFailed() {
 		return false
 	}
 	for _, s := range r.Scenarios {
+		if len(s.WorkerErrors) > 0 {
+			return false
+		}
 		for _, a := range s.Assertions {
 			if !a.Passed {
 				return false

@@ -339,6 +339,21 @@ func assertionCounts(p *PlanDoc) (total, failed int) {
 	return total, failed
 }
 
+// targetTrouble says why a plan whose assertions held did not pass.
+func targetTrouble(p *PlanDoc) string {
+	for _, s := range p.Scenarios {
+		if s.TargetFailure != "" {
+			return fmt.Sprintf("the target of scenario %s failed to start", s.Name)
+		}
+	}
+	for _, s := range p.Scenarios {
+		if len(s.WorkerErrors) > 0 {
+			return fmt.Sprintf("scenario %s: %s", s.Name, s.WorkerErrors[0])
+		}
+	}
+	return "the run did not pass"
+}
+
 func docVerdictLine(p *PlanDoc, opts TableOptions) string {
 	total, failed := assertionCounts(p)
 	score, word := Grade(*p)
@@ -348,6 +363,10 @@ func docVerdictLine(p *PlanDoc, opts TableOptions) string {
 		return Paint(opts.Color, fmt.Sprintf("INTERRUPTED: %d of %d assertions failed on partial results", failed, total), Yellow) + grade
 	case failed > 0:
 		return Paint(opts.Color, fmt.Sprintf("FAIL: %d of %d assertions failed", failed, total), Red) + grade
+	case !p.Passed:
+		// No assertion failed, yet the run did not pass: a target that
+		// failed to start, or a worker error (a Stats that panicked).
+		return Paint(opts.Color, "FAIL: "+targetTrouble(p), Red) + grade
 	}
 	return Paint(opts.Color, fmt.Sprintf("PASS: %d assertions held", total), Green) + grade
 }
