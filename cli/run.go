@@ -383,6 +383,7 @@ func (r *preparedRun) runPlan(ctx context.Context, env Env, doc *report.Document
 	pd := &doc.Plans[len(doc.Plans)-1]
 	pd.Repetition = rep
 	scrubPlanDoc(pd, p.Sensitive)
+	report.EscapePlanNames(pd)
 	if err := report.WriteRepetitionTables(env.Stdout, pd, rep, f.count, r.tableOpts); err != nil {
 		fmt.Fprintf(env.Stderr, "perfplan: %v\n", err)
 	}

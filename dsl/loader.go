@@ -259,6 +259,7 @@ func (s *state) load() {
 	if d.HasErrors() || file == nil {
 		return
 	}
+	s.checkLabels(file.Body)
 	content, d := file.Body.Content(topSchema)
 	s.diags = append(s.diags, d...)
 	if content == nil {

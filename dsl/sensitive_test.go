@@ -103,3 +103,30 @@ scenario "s" {
 		t.Errorf("diagnostics %v", diags)
 	}
 }
+
+// TestControlCharacterNames: a name with a control character is an error
+// at its label.
+func TestControlCharacterNames(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "p.hcl")
+	if err := os.WriteFile(path, []byte(`plan "p\u001b[31m" {}
+target "noop" "t" {}
+workload "w" {
+  target = target.noop.t
+  op "get" { weight = 1 }
+  keys { count = 1 }
+}
+scenario "s\r" {
+  workload   = workload.w
+  executor   = "per-vu-iterations"
+  vus        = 1
+  iterations = 1
+}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, diags := NewLoader(testRegistry(t), nil, nil).Load(path)
+	if len(diags) != 2 || diags[0].Summary != "Invalid name" || diags[0].Subject.Start.Line != 1 || diags[1].Subject.Start.Line != 8 {
+		t.Errorf("diagnostics %v", diags)
+	}
+}
