@@ -29,4 +29,3 @@ func (s *state) checkLabels(body hcl.Body) {
 		s.checkLabels(b.Body)
 	}
 }
-
