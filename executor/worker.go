@@ -225,11 +225,8 @@ func (w *worker) closedLoop(budget *int64, seen uint64) (done bool) {
 		end := s.since()
 		if g := s.gen.Load(); g != seen {
 			seen = g
-			if !w.settle(op, err != nil, end-start, end-start, false) {
+			if !w.settle(op, err, end-start, end-start, false) {
 				return true
-			}
-			if err != nil {
-				w.sampleErr(op, err)
 			}
 			start = s.since()
 			continue
@@ -288,19 +285,26 @@ func (w *worker) recoverDo(done *bool) {
 // (stop, VU count change, snapshot tick). An abandoned worker exits at once;
 // an operation whose context was cancelled by graceful_stop is counted as
 // cut, not recorded; any other is recorded (with its service time when
-// open). It then applies the change and reports whether the worker goes on.
-func (w *worker) settle(op int, failed bool, latency, service time.Duration, open bool) bool {
+// open), and a failed one sampled (err), so that the error samples count
+// exactly the recorded errors. It then applies the change and reports
+// whether the worker goes on.
+func (w *worker) settle(op int, err error, latency, service time.Duration, open bool) bool {
 	if w.state.Load() == wsAbandoned {
 		return false
 	}
+	failed := err != nil
 	switch {
 	case w.ctx.Err() != nil:
 		w.s.cut.Add(1)
 		w.renewCtx()
+		failed = false
 	case open:
 		w.rec.Record2(op, failed, latency, service)
 	default:
 		w.rec.Record(op, failed, latency)
+	}
+	if failed {
+		w.sampleErr(op, err)
 	}
 	return w.control()
 }
@@ -392,11 +396,8 @@ func (w *worker) openLoop() (done bool) {
 		end := s.since()
 		if g := s.gen.Load(); g != seen {
 			seen = g
-			if !w.settle(op, err != nil, end-due, end-start, true) {
+			if !w.settle(op, err, end-due, end-start, true) {
 				return true
-			}
-			if err != nil {
-				w.sampleErr(op, err)
 			}
 			now = s.since()
 			continue

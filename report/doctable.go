@@ -215,8 +215,19 @@ func errorNotes(s ScenarioDoc) []string {
 		ops = []OpDoc{s.Total}
 	}
 	for _, o := range ops {
+		// The counts are exact when they add up to the op's errors; past
+		// the fifth distinct message the sampler stops counting, and each
+		// count is then a lower bound.
+		var sum int64
 		for _, e := range o.ErrorSamples {
-			notes = append(notes, fmt.Sprintf("%s: %s error (%d): %s", s.Name, o.Name, e.Count, e.Message))
+			sum += e.Count
+		}
+		for _, e := range o.ErrorSamples {
+			count := fmt.Sprint(e.Count)
+			if sum != o.Errors {
+				count = "at least " + count
+			}
+			notes = append(notes, fmt.Sprintf("%s: %s error (%s): %s", s.Name, o.Name, count, e.Message))
 		}
 	}
 	return notes
