@@ -46,16 +46,22 @@ func Redact(path string) string {
 	return u.Redacted()
 }
 
-// DefaultTimeout is a PostgreSQL history's connect_timeout (the whole
-// connection, TLS and start-up included) and statement_timeout (each
-// statement, on the server) when its URL sets neither: a server that
-// accepts connections and never answers cannot hold a run.
-const DefaultTimeout = 5 * time.Second
+// DefaultConnectTimeout is a PostgreSQL history's connect_timeout (the
+// whole connection, TLS and start-up included) when its URL does not set
+// one: a server that accepts connections and never answers cannot hold a
+// run.
+const DefaultConnectTimeout = 5 * time.Second
+
+// DefaultStatementTimeout is a PostgreSQL history's statement_timeout (each
+// statement, on the server) when its URL does not set one: BusyTimeout, as
+// long as a writer waits for another's lock (the schema's advisory lock,
+// which many CI jobs starting at once queue for).
+const DefaultStatementTimeout = BusyTimeout
 
 // pgTimeouts returns dsn with connect_timeout and statement_timeout set to
-// DefaultTimeout where it leaves them out, and the two bounds.
+// their defaults where it leaves them out, and the two bounds.
 func pgTimeouts(dsn string) (out string, connect, statement time.Duration) {
-	connect, statement = DefaultTimeout, DefaultTimeout
+	connect, statement = DefaultConnectTimeout, DefaultStatementTimeout
 	u, err := url.Parse(dsn)
 	if err != nil {
 		return dsn, connect, statement // sql.Open says what is wrong
@@ -66,14 +72,14 @@ func pgTimeouts(dsn string) (out string, connect, statement time.Duration) {
 			connect = time.Duration(n) * time.Second
 		}
 	} else {
-		q.Set("connect_timeout", strconv.Itoa(int(DefaultTimeout/time.Second)))
+		q.Set("connect_timeout", strconv.Itoa(int(DefaultConnectTimeout/time.Second)))
 	}
 	if v := q.Get("statement_timeout"); v != "" {
 		if d, ok := pgDuration(v); ok && d > 0 {
 			statement = d
 		}
 	} else {
-		q.Set("statement_timeout", strconv.FormatInt(DefaultTimeout.Milliseconds(), 10))
+		q.Set("statement_timeout", strconv.FormatInt(DefaultStatementTimeout.Milliseconds(), 10))
 	}
 	u.RawQuery = q.Encode()
 	return u.String(), connect, statement
@@ -102,16 +108,16 @@ func pgDuration(v string) (time.Duration, bool) {
 }
 
 // Timeout is the client-side bound of one use of the store at path (open,
-// then an append or a query): for PostgreSQL, its connect_timeout and three
-// times its statement_timeout (20s by default), which holds even when the
-// server stops answering in the middle of a statement; 0 (no bound) for
-// SQLite, which waits for locks BusyTimeout at most.
+// then an append or a query): for PostgreSQL, its connect_timeout and twice
+// its statement_timeout (65s by default), which holds even when the server
+// stops answering in the middle of a statement; 0 (no bound) for SQLite,
+// which waits for locks BusyTimeout at most.
 func Timeout(path string) time.Duration {
 	if !IsURL(path) {
 		return 0
 	}
 	_, connect, statement := pgTimeouts(path)
-	return connect + 3*statement
+	return connect + 2*statement
 }
 
 // pgSchema is schema in PostgreSQL's types: identity columns from
