@@ -80,24 +80,27 @@ func newFastClient(t *target) (*fastClient, error) {
 }
 
 // fastDial makes a connection for fasthttp: TCP (counted), TLS over it when
-// tc is set (within connect_timeout), and an errConn on top.
+// tc is set (within connect_timeout), and an errConn on top; a plain TCP
+// connection gets an idlePeeker.
 func fastDial(t *target, addr string, tc *tls.Config) (net.Conn, error) {
 	c, err := t.dial(context.Background(), addr)
 	if err != nil {
 		return nil, err
 	}
-	if tc != nil {
-		tlsc := tls.Client(c, tc)
-		ctx, cancel := context.WithTimeout(context.Background(), t.cfg.ConnectTimeout)
-		err := tlsc.HandshakeContext(ctx)
-		cancel()
-		if err != nil {
-			_ = c.Close()
-			return nil, &dialError{err: err}
-		}
-		c = tlsc
+	if tc == nil {
+		ec := newErrConn(c)
+		ec.peeker = newIdlePeeker(c)
+		return ec, nil
 	}
-	return newErrConn(c), nil
+	tlsc := tls.Client(c, tc)
+	ctx, cancel := context.WithTimeout(context.Background(), t.cfg.ConnectTimeout)
+	err = tlsc.HandshakeContext(ctx)
+	cancel()
+	if err != nil {
+		_ = c.Close()
+		return nil, &dialError{err: err}
+	}
+	return newErrConn(tlsc), nil
 }
 
 // errConn keeps a connection's first read or write error. A connection is
@@ -109,6 +112,9 @@ type errConn struct {
 	// served counts the complete responses read from the connection: a
 	// connection that failed before any is not a stale kept-alive one.
 	served atomic.Int64
+	// peeker, on a plain TCP connection, tells whether the server closed
+	// it while it was idle.
+	peeker *idlePeeker
 }
 
 func newErrConn(c net.Conn) *errConn { return &errConn{Conn: c} }
@@ -193,6 +199,21 @@ func (fc *fastClient) roundTrip(req *fasthttp.Request, resp *fasthttp.Response, 
 	if err := conn.SetDeadline(deadline); err != nil {
 		fc.hc.CloseConn(cc)
 		return reused, err
+	}
+	// An idle connection the server has closed is dropped before anything
+	// is sent on it (each drop leaves one fewer in the pool).
+	for reused && ec.peeker.stale() {
+		fc.hc.CloseConn(cc)
+		if cc, err = fc.hc.AcquireConn(time.Until(deadline), req.ConnectionClose()); err != nil {
+			return false, err
+		}
+		conn = cc.Conn()
+		ec, _ = conn.(*errConn)
+		reused = ec != nil && ec.served.Load() > 0
+		if err := conn.SetDeadline(deadline); err != nil {
+			fc.hc.CloseConn(cc)
+			return reused, err
+		}
 	}
 	req.URI().DisablePathNormalizing = true
 	bw := fc.hc.AcquireWriter(conn)
