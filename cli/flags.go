@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 
 	"github.com/perfplan/perfplan/dsl"
@@ -95,9 +96,28 @@ func parseCommand(fs *flag.FlagSet, args []string) (pos []string, code int, done
 	return pos, ExitOK, false
 }
 
+// urlPassword matches the password of a URL's user information
+// (scheme://user:password@), group 1 being what precedes it.
+var urlPassword = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@"']*):[^\s@/"']*@`)
+
+// redactURLs replaces the passwords of the URLs in s.
+func redactURLs(s string) string { return urlPassword.ReplaceAllString(s, "${1}:xxxxx@") }
+
+// redactWriter writes through w with the passwords of URLs replaced: the
+// flag package echoes a bad flag's value (--out prometheus=URL, --history
+// URL). Each message is one Write.
+type redactWriter struct{ w io.Writer }
+
+func (r redactWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(r.w, redactURLs(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
 func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(redactWriter{stderr})
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: perfplan %s\n\nFlags:\n", synopsis)
 		fs.PrintDefaults()

@@ -40,7 +40,26 @@ func loadPlans(ctx context.Context, env Env, args []string, vars []dsl.VarArg, n
 		if ctx.Err() != nil {
 			return nil, interruptedLoading(env)
 		}
-		p, d := loader.Load(path)
+		// A plan that cannot be read to its end (a pipe whose writer
+		// never closes it) must not hold an interrupt: the load goes on
+		// in its own goroutine, and the first interrupt ends the wait.
+		type loaded struct {
+			p *plan.Plan
+			d hcl.Diagnostics
+		}
+		done := make(chan loaded, 1)
+		go func() {
+			p, d := loader.Load(path)
+			done <- loaded{p, d}
+		}()
+		var p *plan.Plan
+		var d hcl.Diagnostics
+		select {
+		case l := <-done:
+			p, d = l.p, l.d
+		case <-ctx.Done():
+			return nil, interruptedLoading(env)
+		}
 		diags = append(diags, d...)
 		if p != nil && !d.HasErrors() {
 			plans = append(plans, p)
@@ -68,6 +87,12 @@ func loadPlans(ctx context.Context, env Env, args []string, vars []dsl.VarArg, n
 	for _, v := range vars {
 		if v.Name != "" && !declared[v.Name] {
 			fmt.Fprintf(env.Stderr, "perfplan: --var %s: no plan declares a variable %q\n", v.Name, v.Name)
+			return nil, ExitUsage
+		}
+	}
+	for _, v := range loader.VarFileVariables() {
+		if !declared[v.Name] {
+			fmt.Fprintf(env.Stderr, "perfplan: --var-file %s: no plan declares a variable %q\n", v.File, v.Name)
 			return nil, ExitUsage
 		}
 	}

@@ -70,6 +70,9 @@ func mergeCommand(ctx context.Context, env Env, args []string) int {
 	if code := checkOutputs(env, "merge", &f); code != ExitOK {
 		return code
 	}
+	if f.toStdout() {
+		f.stdout, env.Stdout = env.Stdout, env.Stderr
+	}
 	var baseline *report.Baseline
 	if f.baseline != "" {
 		bd, err := report.ReadDocumentFile(f.baseline)
@@ -141,7 +144,7 @@ func mergeCommand(ctx context.Context, env Env, args []string) int {
 		code = ExitOutput
 	}
 	if !f.noHistory {
-		recordHistory(context.WithoutCancel(ctx), env.Stderr, history.ResolvePath(f.history, env.getenv), doc)
+		recordHistory(ctx, env.Abort, env.Stderr, history.ResolvePath(f.history, env.getenv), doc)
 	}
 	return code
 }

@@ -67,7 +67,7 @@ func (f outFlag) Set(s string) error {
 	}
 	if format == promFormat {
 		if err := promwrite.CheckURL(path); err != nil {
-			return fmt.Errorf("%s=%s: %v", promFormat, path, err)
+			return fmt.Errorf("%s=%s: %v", promFormat, promwrite.Redact(path), err)
 		}
 	} else if _, known := report.Writers()[format]; !known {
 		return fmt.Errorf("unknown format %q (known: %s, %s=DIR and %s=URL)", format, strings.Join(report.FormatNames(), ", "), allFormat, promFormat)
@@ -110,7 +110,10 @@ type runFlags struct {
 	noHistory     bool
 	threshold     float64
 	segment       plan.Segment
-	startAt       time.Time
+	// stdout is the standard output kept for a result written to "-"
+	// (--out json=-), when the tables go to standard error instead.
+	stdout  io.Writer
+	startAt time.Time
 	// inconclusive is what an inconclusive verdict exits with:
 	// "" (ExitInconclusive), "fail" or "pass".
 	inconclusive      string
@@ -146,10 +149,14 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 	if f == nil {
 		return code
 	}
+	if f.toStdout() {
+		f.stdout, env.Stdout = env.Stdout, env.Stderr
+	}
 	r, code := prepareRun(ctx, env, f, paths)
 	if code != ExitOK {
 		return code
 	}
+	env = scrubEnv(env, r.plans)
 	doc, out := r.repetitions(ctx, env)
 	if out.failed && !f.segment.Whole() {
 		// A segment's assertions read its share of the load; the plan's
@@ -458,6 +465,8 @@ func (r *preparedRun) runPlan(ctx context.Context, env Env, doc *report.Document
 	out.interrupted = res != nil && res.Interrupted
 	pd := &doc.Plans[len(doc.Plans)-1]
 	pd.Repetition = rep
+	scrubPlanDoc(pd, p.Sensitive)
+	report.EscapePlanNames(pd)
 	if err := report.WriteRepetitionTables(env.Stdout, pd, rep, f.count, r.tableOpts); err != nil {
 		fmt.Fprintf(env.Stderr, "perfplan: %v\n", err)
 	}
@@ -500,7 +509,7 @@ func (r *preparedRun) finish(ctx context.Context, env Env, doc *report.Document,
 	case out.interrupted:
 		fmt.Fprintln(env.Stderr, "perfplan: the run was interrupted, so it is not recorded in the history")
 	default:
-		recordHistory(context.WithoutCancel(ctx), env.Stderr, history.ResolvePath(r.flags.history, env.getenv), doc)
+		recordHistory(ctx, env.Abort, env.Stderr, history.ResolvePath(r.flags.history, env.getenv), doc)
 	}
 	return code
 }

@@ -41,6 +41,8 @@ type Loader struct {
 	parser   *hclparse.Parser
 	extra    map[string]*hcl.File // sources not in parser: --var and environment values, files rejected before parsing
 	declared map[string]bool
+	// fileVars names the file of each variable that a --var-file sets.
+	fileVars map[string]string
 	// parseDiags keeps each file's parse diagnostics: the parser caches
 	// files by name and returns no diagnostics the second time.
 	parseDiags map[string]hcl.Diagnostics
@@ -117,6 +119,7 @@ func NewLoader(reg *targets.Registry, args []VarArg, environ []string) *Loader {
 		parser:   hclparse.NewParser(),
 		extra:    map[string]*hcl.File{},
 		declared: map[string]bool{},
+		fileVars: map[string]string{},
 
 		parseDiags: map[string]hcl.Diagnostics{},
 	}
@@ -129,6 +132,18 @@ func (l *Loader) DeclaredVariables() map[string]bool {
 	for k := range l.declared {
 		out[k] = true
 	}
+	return out
+}
+
+// VarFileVariables returns the variables that the --var-file files read so
+// far set, each with its file, so that the CLI can reject one that no plan
+// declares, as it does a --var.
+func (l *Loader) VarFileVariables() []VarArg {
+	out := make([]VarArg, 0, len(l.fileVars))
+	for name, file := range l.fileVars {
+		out = append(out, VarArg{Name: name, File: file})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
 
@@ -178,6 +193,7 @@ func (l *Loader) Load(path string) (p *plan.Plan, diags hcl.Diagnostics) {
 		workloadDefs: map[string]hcl.Range{},
 	}
 	s.load()
+	s.scrubDiags()
 	sortDiags(s.diags)
 	if s.diags.HasErrors() {
 		return nil, s.diags
@@ -243,6 +259,7 @@ func (s *state) load() {
 	if d.HasErrors() || file == nil {
 		return
 	}
+	s.checkLabels(file.Body)
 	content, d := file.Body.Content(topSchema)
 	s.diags = append(s.diags, d...)
 	if content == nil {

@@ -118,6 +118,15 @@ func (s *state) attrValue(a *hcl.Attribute, spec targets.Attr) (any, bool) {
 	if s.isNull(a) {
 		return nil, true
 	}
+	if spec.Sensitive {
+		// No "with var.x as ..." lines under its diagnostics.
+		before := len(s.diags)
+		defer func() {
+			for _, d := range s.diags[before:] {
+				d.EvalContext = nil
+			}
+		}()
+	}
 	var out any
 	var f float64
 	var ok bool
@@ -150,7 +159,14 @@ func (s *state) attrValue(a *hcl.Attribute, spec targets.Attr) (any, bool) {
 	case targets.Template:
 		out, ok = s.template(a, spec)
 	case targets.StringMap:
-		out, ok = s.stringMap(a)
+		var m map[string]string
+		m, ok = s.stringMap(a)
+		if ok && spec.Sensitive {
+			for _, v := range m {
+				s.addSecret(v)
+			}
+		}
+		out = m
 	default:
 		s.errorf(a.Range.Ptr(), "Unsupported attribute type", "The target kind declares %q with an unknown type %v.", a.Name, spec.Type)
 		return nil, false

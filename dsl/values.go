@@ -23,8 +23,7 @@ func (s *state) eval(a *hcl.Attribute) (cty.Value, bool) {
 	if d.HasErrors() || v.IsNull() || !v.IsWhollyKnown() {
 		return cty.DynamicVal, false
 	}
-	v, _ = v.Unmark()
-	return v, true
+	return s.noteSensitive(v), true
 }
 
 // isNull reports whether a's value is null (evaluation errors are reported

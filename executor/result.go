@@ -169,13 +169,17 @@ func WorseVerdict(a, b string) string {
 	return a
 }
 
-// Passed reports whether every assertion of every scenario held (and every
-// scenario's target started).
+// Passed reports whether every assertion of every scenario held, every
+// scenario's target started and no worker error (a Stats that panicked)
+// left its figures incomplete.
 func (r *Result) Passed() bool {
 	if r.TargetFailed() {
 		return false
 	}
 	for _, s := range r.Scenarios {
+		if len(s.WorkerErrors) > 0 {
+			return false
+		}
 		for _, a := range s.Assertions {
 			if !a.Passed {
 				return false
@@ -403,11 +407,12 @@ func (a AssertionResult) Verdict() string {
 	return VerdictFail
 }
 
-// Verdict returns the scenario's verdict: fail when any assertion failed
-// (or the target failed to start), else inconclusive when any was, else
+// Verdict returns the scenario's verdict: fail when any assertion failed,
+// the target failed to start or a worker error (a Stats that panicked) left
+// its figures incomplete, else inconclusive when any assertion was, else
 // pass.
 func (r *ScenarioResult) Verdict() string {
-	if r.TargetFailure != "" {
+	if r.TargetFailure != "" || len(r.WorkerErrors) > 0 {
 		return VerdictFail
 	}
 	v := VerdictPass

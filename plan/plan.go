@@ -18,8 +18,13 @@ type Plan struct {
 	File string
 	// Hash is the SHA-256 of the plan file's bytes, hex-encoded.
 	Hash string
-	// Variables holds the resolved input variables, as JSON-compatible values.
+	// Variables holds the resolved input variables, as JSON-compatible values;
+	// a variable declared sensitive holds "(sensitive)".
 	Variables map[string]any
+	// Sensitive lists the texts of sensitive variables' values and of the
+	// values computed from them, longest first: outputs are scrubbed of them
+	// (dsl.Redact).
+	Sensitive []string
 	// Segment is the share of the plan's load that this run drives
 	// (perfplan run --segment); the zero value is the whole plan.
 	Segment   Segment

@@ -305,8 +305,19 @@ func errorNotes(s ScenarioDoc) []string {
 		ops = []OpDoc{s.Total}
 	}
 	for _, o := range ops {
+		// The counts are exact when they add up to the op's errors; past
+		// the fifth distinct message the sampler stops counting, and each
+		// count is then a lower bound.
+		var sum int64
 		for _, e := range o.ErrorSamples {
-			notes = append(notes, fmt.Sprintf("%s: %s error (%d): %s", s.Name, o.Name, e.Count, e.Message))
+			sum += e.Count
+		}
+		for _, e := range o.ErrorSamples {
+			count := fmt.Sprint(e.Count)
+			if sum != o.Errors {
+				count = "at least " + count
+			}
+			notes = append(notes, fmt.Sprintf("%s: %s error (%s): %s", s.Name, o.Name, count, e.Message))
 		}
 	}
 	return notes
@@ -448,6 +459,21 @@ func assertionCounts(p *PlanDoc) (total, failed, inconclusive int) {
 	return total, failed, inconclusive
 }
 
+// targetTrouble says why a plan whose assertions held did not pass.
+func targetTrouble(p *PlanDoc) string {
+	for _, s := range p.Scenarios {
+		if s.TargetFailure != "" {
+			return fmt.Sprintf("the target of scenario %s failed to start", s.Name)
+		}
+	}
+	for _, s := range p.Scenarios {
+		if len(s.WorkerErrors) > 0 {
+			return fmt.Sprintf("scenario %s: %s", s.Name, s.WorkerErrors[0])
+		}
+	}
+	return "the run did not pass"
+}
+
 func docVerdictLine(p *PlanDoc, opts TableOptions) string {
 	total, failed, inconclusive := assertionCounts(p)
 	score, word := Grade(*p)
@@ -464,22 +490,11 @@ func docVerdictLine(p *PlanDoc, opts TableOptions) string {
 		}
 		return Paint(opts.Color, line, Red) + grade
 	case p.Outcome() == executor.VerdictFail:
-		return Paint(opts.Color, "FAIL: "+planFailure(p), Red) + grade
+		return Paint(opts.Color, "FAIL: "+targetTrouble(p), Red) + grade
 	case inconclusive > 0:
 		return Paint(opts.Color, fmt.Sprintf("INCONCLUSIVE: %d of %d assertions failed only on figures that measured interference explains", inconclusive, total), Yellow) + grade
 	}
 	return Paint(opts.Color, fmt.Sprintf("PASS: %d assertions held", total), Green) + grade
-}
-
-// planFailure says why a plan whose assertions did not fail failed: a
-// target that could not start.
-func planFailure(p *PlanDoc) string {
-	for _, s := range p.Scenarios {
-		if s.TargetFailure != "" {
-			return "scenario " + s.Name + ": the target failed to start: " + s.TargetFailure
-		}
-	}
-	return "see the errors above"
 }
 
 // WriteRepetitionTables prints repetition rep of the of runs of a plan (perfplan

@@ -577,7 +577,7 @@ func (p PlanDoc) Outcome() string {
 	}
 	v := executor.VerdictPass
 	for _, s := range p.Scenarios {
-		if s.TargetFailure != "" {
+		if s.TargetFailure != "" || len(s.WorkerErrors) > 0 {
 			return executor.VerdictFail
 		}
 		for _, a := range s.Assertions {

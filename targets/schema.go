@@ -71,7 +71,11 @@ type Attr struct {
 	// interpolate, as "key" in "/items/${key}". The plan loader reports any
 	// other name as an unknown field.
 	Fields []string
-	Doc    string
+	// Sensitive marks a StringMap whose values are secrets (HTTP headers,
+	// which carry credentials): no output shows them, and the plan loader
+	// shows no value in a diagnostic of the attribute.
+	Sensitive bool
+	Doc       string
 }
 
 // BlockSpec describes a nested block type.

@@ -24,8 +24,10 @@ type Config struct {
 	RequestTimeout time.Duration
 	// MaxConnections caps the open connections; 0 means no cap.
 	MaxConnections int
-	KeepAlive      bool
-	Protocol       string
+	// MaxBody is the most bytes of a response body read.
+	MaxBody   int64
+	KeepAlive bool
+	Protocol  string
 	// Client is the resolved client: ClientFastHTTP or ClientNetHTTP.
 	Client             string
 	InsecureSkipVerify bool
@@ -69,6 +71,7 @@ func parseConfig(cfg targets.Config) (*Config, error) {
 		ConnectTimeout:     cfg.Duration("connect_timeout"),
 		RequestTimeout:     cfg.Duration("request_timeout"),
 		MaxConnections:     int(cfg.Int("max_connections")),
+		MaxBody:            DefaultMaxBody,
 		KeepAlive:          true,
 		Protocol:           cfg.String("protocol"),
 		Client:             cfg.String("client"),
@@ -81,6 +84,9 @@ func parseConfig(cfg targets.Config) (*Config, error) {
 	}
 	if cfg.Has("keep_alive") {
 		c.KeepAlive = cfg.Bool("keep_alive")
+	}
+	if cfg.Has("max_body") {
+		c.MaxBody = cfg.Int("max_body")
 	}
 	if cfg.Has("probe") {
 		c.Probe = cfg.Bool("probe")
@@ -105,6 +111,9 @@ func parseConfig(cfg targets.Config) (*Config, error) {
 	c.BaseURL = u
 	if err := checkHeaders(c.Headers); err != nil {
 		errs = append(errs, targets.Errorf("headers", "%v", err))
+	}
+	if c.MaxBody < 0 {
+		errs = append(errs, targets.Errorf("max_body", "must not be negative"))
 	}
 	if c.MaxConnections < 0 {
 		errs = append(errs, targets.Errorf("max_connections", "must not be negative"))
