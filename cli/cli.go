@@ -79,6 +79,7 @@ Usage:
                                          run, re-evaluate its assertions and exit with its verdict
   perfplan history [PLAN] [--metric M]   show stored runs, trends and change points
                                          (--format table or html)
+  perfplan init KIND [FILE]          write a commented starter plan for a target kind
   perfplan targets                   list the registered target kinds
   perfplan version                   print the version
 
@@ -128,6 +129,8 @@ func Main(ctx context.Context, env Env) int {
 		return historyCommand(env, args)
 	case "targets":
 		return targetsCommand(env, args)
+	case "init":
+		return initCommand(env, args)
 	case "version", "-version", "--version":
 		fmt.Fprintln(env.Stdout, "perfplan", Version())
 		return ExitOK

@@ -1,0 +1,131 @@
+package cli_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/perfplan/perfplan/cli"
+	"github.com/perfplan/perfplan/dsl"
+	"github.com/perfplan/perfplan/executor"
+	"github.com/perfplan/perfplan/targets"
+	"github.com/perfplan/perfplan/targets/builtin"
+)
+
+// TestStarterPlanValidates loads the starter plan of every built-in kind,
+// and of a custom kind with a required attribute of each sort, through the
+// real loader: each must validate as written, with an open model and a gate.
+func TestStarterPlanValidates(t *testing.T) {
+	t.Parallel()
+	reg := builtin.Registry()
+	reg.MustRegister(customKind())
+	names := reg.Names()
+	if len(names) < 6 {
+		t.Fatalf("registry has %d kinds, want the five built-ins and the custom one", len(names))
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			kind, _ := reg.Lookup(name)
+			src := cli.StarterPlan(*kind)
+			path := filepath.Join(t.TempDir(), name+".hcl")
+			if err := os.WriteFile(path, src, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			p, diags := dsl.NewLoader(reg, nil, nil).Load(path)
+			if diags.HasErrors() {
+				t.Fatalf("starter plan for %s does not validate: %v\n%s", name, diags, src)
+			}
+			if len(p.Targets) != 1 || len(p.Workloads) != 1 || len(p.Scenarios) != 1 {
+				t.Fatalf("want one target, workload and scenario, got %d, %d, %d", len(p.Targets), len(p.Workloads), len(p.Scenarios))
+			}
+			s := p.Scenarios[0]
+			cfg, ok := s.Config.(*executor.ConstantArrivalRate)
+			if !ok || len(s.Asserts) == 0 {
+				t.Fatalf("scenario: executor %T, %d assertions; want an open model with a gate", s.Config, len(s.Asserts))
+			}
+			// Little's law at the default rate: 200/s x 20ms x 3 = 12.
+			if cfg.PreAllocatedVUs != 12 || cfg.MaxVUs != 100 {
+				t.Errorf("pre_allocated_vus %d, max_vus %d; want 12 and 100", cfg.PreAllocatedVUs, cfg.MaxVUs)
+			}
+			if !strings.Contains(string(src), "Little's law") {
+				t.Errorf("the plan does not explain the workers' sizing")
+			}
+			if string(dsl.Format(src)) != string(src) {
+				t.Errorf("the starter plan is not in canonical format")
+			}
+		})
+	}
+}
+
+// TestStarterPlanRate checks that pre_allocated_vus follows --var rate.
+func TestStarterPlanRate(t *testing.T) {
+	t.Parallel()
+	reg := builtin.Registry()
+	kind, _ := reg.Lookup("cache")
+	path := filepath.Join(t.TempDir(), "cache.hcl")
+	if err := os.WriteFile(path, cli.StarterPlan(*kind), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, diags := dsl.NewLoader(reg, []dsl.VarArg{{Name: "rate", Value: "5000"}}, nil).Load(path)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	cfg := p.Scenarios[0].Config.(*executor.ConstantArrivalRate)
+	if cfg.PreAllocatedVUs != 300 || cfg.MaxVUs != 2500 {
+		t.Errorf("at 5000/s pre_allocated_vus = %d, max_vus = %d; want 5000 x 0.02 x 3 = 300 and 5000 x 0.5 = 2500", cfg.PreAllocatedVUs, cfg.MaxVUs)
+	}
+}
+
+// customKind is a kind a team might register: a required string, a
+// required number and a required block.
+func customKind() targets.Kind {
+	return targets.Kind{
+		Name: "queue",
+		Doc:  "a test queue",
+		Schema: targets.Schema{
+			Attrs: []targets.Attr{
+				{Name: "endpoint", Type: targets.String, Required: true, Doc: "where the queue listens"},
+				{Name: "partitions", Type: targets.Int, Required: true, Doc: "partitions"},
+				{Name: "linger", Type: targets.Duration, Doc: "batching delay"},
+			},
+			Blocks: []targets.BlockSpec{{Type: "consumer", Required: true, Schema: targets.Schema{Attrs: []targets.Attr{
+				{Name: "group", Type: targets.String, Default: "g", Doc: "consumer group"},
+			}}}},
+		},
+		Ops:   []targets.OpSpec{{Name: "publish"}, {Name: "consume"}},
+		Stats: []string{"published"},
+		New:   func(targets.Config) (targets.Target, error) { return nil, nil },
+	}
+}
+
+// TestInitCommand runs the binary: init writes a plan that validate
+// accepts, refuses to overwrite it, and names a misspelt kind.
+func TestInitCommand(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, kind := range []string{"cache", "http"} {
+		path := filepath.Join(dir, kind+".hcl")
+		if r := run(t, "init", kind, path); r.code != 0 || !strings.Contains(r.stderr, "wrote "+path) {
+			t.Fatalf("init %s: exit %d\n%s", kind, r.code, r.stderr)
+		}
+		if r := run(t, "validate", path); r.code != 0 {
+			t.Fatalf("validate %s: exit %d\n%s", kind, r.code, r.stderr)
+		}
+		if r := run(t, "init", kind, path); r.code != 2 || !strings.Contains(r.stderr, "--force") {
+			t.Errorf("init over an existing file: exit %d, %q", r.code, r.stderr)
+		}
+		if r := run(t, "init", "--force", kind, path); r.code != 0 {
+			t.Errorf("init --force: exit %d, %q", r.code, r.stderr)
+		}
+	}
+	r := run(t, "init", "limiter")
+	if r.code != 0 || !strings.Contains(r.stdout, `target "limiter" "main"`) || r.stderr != "" {
+		t.Errorf("init to stdout: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = run(t, "init", "cahce")
+	if r.code != 2 || !strings.Contains(r.stderr, `did you mean "cache"`) {
+		t.Errorf("init cahce: exit %d, %q", r.code, r.stderr)
+	}
+}
