@@ -18,8 +18,10 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
+	"github.com/perfplan/perfplan/report"
 	"github.com/perfplan/perfplan/targets"
 )
 
@@ -50,6 +52,10 @@ type Env struct {
 	StderrTTY bool
 	// StdoutTTY reports whether stdout is a terminal (colour).
 	StdoutTTY bool
+	// StdoutWidth is the width of the terminal on stdout, in columns; 0
+	// without one. The tables fit COLUMNS when it is set, else this width,
+	// else report.DefaultWidth (see tableWidth).
+	StdoutWidth int
 	// Abort is closed on a second interrupt: a run then cuts the operations
 	// in flight at once instead of waiting for them (up to graceful_stop).
 	// Main's ctx is cancelled by the first interrupt. A nil Abort never
@@ -71,7 +77,7 @@ const usage = `perfplan: declarative performance test plans
 Usage:
   perfplan run [flags] PLAN...       run plans, check assertions, print results
   perfplan validate [flags] PLAN...  load and check plans without running them
-  perfplan fmt [-check] [-diff] PATH...  rewrite plan files in canonical format
+  perfplan fmt [--check] [--diff] PATH...  rewrite plan files in canonical format (--diff: show, do not write)
   perfplan report [--format F] RUN.json  render a saved run (table, markdown, csv, junit, json, html)
   perfplan compare BASE.json NEW.json    compare two runs with statistics, like benchstat
                                          (--format table, markdown or html)
@@ -218,4 +224,16 @@ func targetsCommand(env Env, args []string) int {
 		}
 	}
 	return ExitOK
+}
+
+// tableWidth is the width the tables are laid out for: COLUMNS when it is a
+// positive number, else the terminal's width, else report.DefaultWidth.
+func tableWidth(env Env) int {
+	if n, err := strconv.Atoi(strings.TrimSpace(env.getenv("COLUMNS"))); err == nil && n > 0 {
+		return n
+	}
+	if env.StdoutWidth > 0 {
+		return env.StdoutWidth
+	}
+	return report.DefaultWidth
 }

@@ -3,8 +3,10 @@ package cli_test
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/perfplan/perfplan/cli"
 	"github.com/perfplan/perfplan/dsl"
@@ -127,5 +129,24 @@ func TestInitCommand(t *testing.T) {
 	r = run(t, "init", "cahce")
 	if r.code != 2 || !strings.Contains(r.stderr, `did you mean "cache"`) {
 		t.Errorf("init cahce: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+// TestTablesFitColumns runs a plan with every kind of table (grouped target
+// statistics, a breakpoint search, a failing assertion) at COLUMNS=120 and
+// 80: no line of stdout is wider.
+func TestTablesFitColumns(t *testing.T) {
+	t.Parallel()
+	for _, width := range []int{120, 80} {
+		r := runEnv(t, []string{"COLUMNS=" + strconv.Itoa(width), "PERFPLAN_HISTORY=" + filepath.Join(t.TempDir(), "h.db")},
+			"run", "--quiet", "testdata/report.hcl")
+		if r.code != 1 {
+			t.Fatalf("exit %d, want 1 (one assertion fails)\n%s", r.code, r.stderr)
+		}
+		for i, line := range strings.Split(r.stdout, "\n") {
+			if n := utf8.RuneCountInString(line); n > width {
+				t.Errorf("COLUMNS=%d: line %d is %d wide:\n%s", width, i+1, n, line)
+			}
+		}
 	}
 }

@@ -33,15 +33,25 @@ func (f outFlag) Set(s string) error {
 	if !ok || path == "" {
 		return fmt.Errorf("want FORMAT=PATH, got %q", s)
 	}
+	format = formatAlias(format)
 	if format == promFormat {
 		if err := promwrite.CheckURL(path); err != nil {
 			return fmt.Errorf("%s=%s: %v", promFormat, path, err)
 		}
 	} else if _, known := report.Writers()[format]; !known {
-		return fmt.Errorf("unknown format %q (known: %s, and %s=URL)", format, strings.Join(report.FormatNames(), ", "), promFormat)
+		return fmt.Errorf("unknown format %q (known: %s (or md), and %s=URL)", format, strings.Join(report.FormatNames(), ", "), promFormat)
 	}
 	*f.outs = append(*f.outs, output{format, path})
 	return nil
+}
+
+// formatAlias returns the report format that name stands for: "md" is
+// "markdown"; any other name is itself.
+func formatAlias(name string) string {
+	if name == "md" {
+		return "markdown"
+	}
+	return name
 }
 
 // Run modes (--mode): presets of the run flags. Flags given explicitly
@@ -254,7 +264,7 @@ func prepareRun(ctx context.Context, env Env, f *runFlags, paths []string) (*pre
 	if baseDoc != nil {
 		r.baseline = report.NewBaseline(baseDoc, baseSource)
 	}
-	r.tableOpts = report.TableOptions{Color: colorOn(env, f.noColor, env.StdoutTTY)}
+	r.tableOpts = report.TableOptions{Color: colorOn(env, f.noColor, env.StdoutTTY), Width: tableWidth(env)}
 	if r.live, err = startLiveOutputs(env, f); err != nil {
 		fmt.Fprintln(env.Stderr, "perfplan run:", err)
 		return nil, ExitUsage

@@ -28,9 +28,8 @@ func WriteDocumentTables(w io.Writer, d *Document, opts TableOptions) error {
 		}
 	}
 	if interruptedBetweenPlans(d) {
-		if _, err := fmt.Fprintln(w, "\n"+Paint(opts.Color, "INTERRUPTED: "+interruptedBetweenPlansNote, Yellow)); err != nil {
-			return fmt.Errorf("write tables: %w", err)
-		}
+		fmt.Fprintln(w)
+		writeWrapped(w, Paint(opts.Color, "INTERRUPTED: "+interruptedBetweenPlansNote, Yellow), opts.width(), "", "  ")
 	}
 	return nil
 }
@@ -56,17 +55,18 @@ func interruptedBetweenPlans(d *Document) bool {
 // WritePlanTables prints one plan of a run document: the live run and
 // `perfplan report` both render through it, so their output is identical.
 func WritePlanTables(w io.Writer, p *PlanDoc, opts TableOptions) error {
-	fmt.Fprintf(w, "\nplan %s (%s)", p.Name, p.File)
+	title := fmt.Sprintf("plan %s (%s)", p.Name, p.File)
 	if p.Interrupted {
-		fmt.Fprint(w, "  [INTERRUPTED: partial results]")
+		title += "  [INTERRUPTED: partial results]"
 	}
 	fmt.Fprintln(w)
+	writeWrapped(w, title, opts.width(), "", "  ")
 	if p.Error != "" {
-		fmt.Fprintln(w, Paint(opts.Color, "ERROR: "+p.Error, Red))
+		writeWrapped(w, Paint(opts.Color, "ERROR: "+p.Error, Red), opts.width(), "", "  ")
 		return nil
 	}
 	for _, e := range p.Errors {
-		fmt.Fprintln(w, Paint(opts.Color, "ERROR: "+e, Red))
+		writeWrapped(w, Paint(opts.Color, "ERROR: "+e, Red), opts.width(), "", "  ")
 	}
 	header := []string{"scenario", "op", "ops", "throughput", "errors", "p50", "p95", "p99", "p99.9", "max"}
 	align := []tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight}
@@ -78,7 +78,8 @@ func WritePlanTables(w io.Writer, p *PlanDoc, opts TableOptions) error {
 		header = append(header, "lag p99")
 		align = append(align, tw.AlignRight)
 	}
-	t := newTable(w, header, align)
+	t := newTable(w, header, align, opts.width())
+	t.Keys(2)
 	row := func(scenario, op string, o OpDoc, l LatencyDoc) error {
 		r := opDocRow(scenario, op, o, l)
 		if lag {
@@ -114,18 +115,18 @@ func WritePlanTables(w io.Writer, p *PlanDoc, opts TableOptions) error {
 		return fmt.Errorf("render table: %w", err)
 	}
 	for _, note := range scenarioDocNotes(p) {
-		fmt.Fprintln(w, "  "+note)
+		writeNote(w, note, opts.width())
 	}
-	if err := writeBreakpointTables(w, p); err != nil {
+	if err := writeBreakpointTables(w, p, opts.width()); err != nil {
 		return err
 	}
-	if err := writeDocTargetStats(w, p); err != nil {
+	if err := writeDocTargetStats(w, p, opts.width()); err != nil {
 		return err
 	}
 	if err := writeDocAssertions(w, p, opts); err != nil {
 		return err
 	}
-	fmt.Fprintln(w, docVerdictLine(p, opts))
+	writeWrapped(w, docVerdictLine(p, opts), opts.width(), "", "  ")
 	return nil
 }
 
@@ -306,7 +307,7 @@ func writeDocAssertions(w io.Writer, p *PlanDoc, opts TableOptions) error {
 		return nil
 	}
 	t := newTable(w, []string{"result", "scenario", "condition", "observed", "message"},
-		[]tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft})
+		[]tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft}, opts.width())
 	for _, s := range p.Scenarios {
 		for _, a := range s.Assertions {
 			verdict := Paint(opts.Color, "PASS", Green)

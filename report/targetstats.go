@@ -176,7 +176,7 @@ func statValue(name string, v float64) string {
 // whose statistics come in families (see statTable), a grid per run of
 // scenarios with the same columns; then a table of every scenario's other
 // statistics as NAME=VALUE.
-func writeDocTargetStats(w io.Writer, p *PlanDoc) error {
+func writeDocTargetStats(w io.Writer, p *PlanDoc, width int) error {
 	tables := make([]statTable, len(p.Scenarios))
 	hasRest := false
 	for i, s := range p.Scenarios {
@@ -192,7 +192,7 @@ func writeDocTargetStats(w io.Writer, p *PlanDoc) error {
 		for j < len(p.Scenarios) && slices.Equal(tables[j].columns, tables[i].columns) {
 			j++
 		}
-		if err := writeStatGrid(w, p.Scenarios[i:j], tables[i:j]); err != nil {
+		if err := writeStatGrid(w, p.Scenarios[i:j], tables[i:j], width); err != nil {
 			return err
 		}
 		i = j
@@ -200,12 +200,12 @@ func writeDocTargetStats(w io.Writer, p *PlanDoc) error {
 	if !hasRest {
 		return nil
 	}
-	t := newTable(w, []string{"scenario", "target statistics"}, []tw.Align{tw.AlignLeft, tw.AlignLeft})
+	t := newTable(w, []string{"scenario", "target statistics"}, []tw.Align{tw.AlignLeft, tw.AlignLeft}, width)
 	for i, s := range p.Scenarios {
 		if len(tables[i].rest) == 0 {
 			continue
 		}
-		if err := t.Append([]string{s.Name, wrapJoin(tables[i].restPairs(s.TargetStats), 90)}); err != nil {
+		if err := t.Append([]string{s.Name, strings.Join(tables[i].restPairs(s.TargetStats), " ")}); err != nil {
 			return fmt.Errorf("table row: %w", err)
 		}
 	}
@@ -217,14 +217,15 @@ func writeDocTargetStats(w io.Writer, p *PlanDoc) error {
 
 // writeStatGrid prints the grids of scenarios that share their columns, as
 // one table: a row per scenario and prefix.
-func writeStatGrid(w io.Writer, scenarios []ScenarioDoc, tables []statTable) error {
+func writeStatGrid(w io.Writer, scenarios []ScenarioDoc, tables []statTable, width int) error {
 	cols := tables[0].columns
 	header := append([]string{"scenario", "target"}, cols...)
 	align := []tw.Align{tw.AlignLeft, tw.AlignLeft}
 	for range cols {
 		align = append(align, tw.AlignRight)
 	}
-	t := newTable(w, header, align)
+	t := newTable(w, header, align, width)
+	t.Keys(2)
 	for i, st := range tables {
 		for r, row := range st.rows {
 			name := ""

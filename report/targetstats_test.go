@@ -89,7 +89,7 @@ func TestStatGridScenarios(t *testing.T) {
 		{Name: "other", TargetStats: other},
 	}}
 	var b strings.Builder
-	if err := writeDocTargetStats(&b, p); err != nil {
+	if err := writeDocTargetStats(&b, p, DefaultWidth); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
