@@ -253,8 +253,15 @@ func declinedNotes(rows []Row) []string {
 	var order []key
 	metrics := map[key][]string{}
 	first := map[key]Row{}
+	var wholeRun []string
 	for _, row := range rows {
 		if !row.Declined {
+			continue
+		}
+		if row.Method.Name == MethodWholeRun {
+			if k := row.Plan + "/" + row.Scenario; !slices.Contains(wholeRun, k) {
+				wholeRun = append(wholeRun, k)
+			}
 			continue
 		}
 		k := key{row.Plan, row.Scenario}
@@ -275,6 +282,9 @@ func declinedNotes(rows []Row) []string {
 		m := first[k].Method
 		out = append(out, fmt.Sprintf("%s/%s: no verdict on %s: with one run per side the test uses batch means of the per-second series, and %s intervals per side are too few, or too autocorrelated, for %d uncorrelated batches (see the method column); rerun both sides with --count 6 or more for a U test over runs, or run longer",
 			k.plan, k.scenario, strings.Join(metrics[k], ", "), pair(m.BaseN, m.NewN), minBatches))
+	}
+	for _, k := range wholeRun {
+		out = append(out, fmt.Sprintf("%s: the operations' rows show whole-run figures without a verdict (the per-second series is the scenario's, not each operation's); rerun both sides with --count 6 or more to test each operation", k))
 	}
 	return out
 }
