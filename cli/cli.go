@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -207,7 +208,9 @@ func targetsCommand(env Env, args []string) int {
 			}
 			opsLine = "any name, each op block configured by weight, " + strings.Join(attrs, ", ")
 		}
-		fmt.Fprintf(env.Stdout, "%-10s %s\n           ops: %s\n", k.Name, k.Doc, opsLine)
+		width := tableWidth(env)
+		fmt.Fprintf(env.Stdout, "%-10s %s\n", k.Name, k.Doc)
+		report.WriteWrapped(env.Stdout, "ops: "+opsLine, width, "           ", "                ")
 		var stats, sparse []string
 		for _, st := range k.Stats {
 			if k.IsSparse(st) {
@@ -217,10 +220,10 @@ func targetsCommand(env Env, args []string) int {
 			}
 		}
 		if len(stats) > 0 {
-			fmt.Fprintf(env.Stdout, "           stats: target.%s\n", strings.Join(stats, ", target."))
+			report.WriteWrapped(env.Stdout, "stats: "+strings.Join(compactNames(stats), ", "), width, "           ", "                ")
 		}
 		if len(sparse) > 0 {
-			fmt.Fprintf(env.Stdout, "           listed once counted (else 0): target.%s\n", strings.Join(sparse, ", target."))
+			report.WriteWrapped(env.Stdout, "listed once counted (else 0): "+strings.Join(compactNames(sparse), ", "), width, "           ", "                ")
 		}
 	}
 	return ExitOK
@@ -236,4 +239,50 @@ func tableWidth(env Env) int {
 		return env.StdoutWidth
 	}
 	return report.DefaultWidth
+}
+
+// numbered splits a statistic's name around its first run of digits:
+// "status_200" is "status_", "200", "".
+var numbered = regexp.MustCompile(`^(\D*?)(\d+)(.*)$`)
+
+// compactNames writes statistic names as target.NAME, a family that differs
+// only in a number as one entry: "target.l{1,2,3}_hits", and a long one
+// (the http kind's status codes) as "target.status_NNN (63 codes, 100–511)".
+func compactNames(names []string) []string {
+	type family struct {
+		prefix, suffix string
+		nums           []string
+	}
+	var order []*family
+	byKey := map[string]*family{}
+	var out []string
+	slot := map[*family]int{}
+	for _, n := range names {
+		m := numbered.FindStringSubmatch(n)
+		if m == nil {
+			out = append(out, "target."+n)
+			continue
+		}
+		key := m[1] + "\x00" + m[3]
+		f := byKey[key]
+		if f == nil {
+			f = &family{prefix: m[1], suffix: m[3]}
+			byKey[key] = f
+			order = append(order, f)
+			slot[f] = len(out)
+			out = append(out, "")
+		}
+		f.nums = append(f.nums, m[2])
+	}
+	for _, f := range order {
+		switch {
+		case len(f.nums) == 1:
+			out[slot[f]] = "target." + f.prefix + f.nums[0] + f.suffix
+		case len(f.nums) <= 6:
+			out[slot[f]] = "target." + f.prefix + "{" + strings.Join(f.nums, ",") + "}" + f.suffix
+		default:
+			out[slot[f]] = fmt.Sprintf("target.%s%s%s (%d of them, %s–%s)", f.prefix, strings.Repeat("N", len(f.nums[0])), f.suffix, len(f.nums), f.nums[0], f.nums[len(f.nums)-1])
+		}
+	}
+	return out
 }

@@ -405,6 +405,12 @@ func WriteRepetitionTables(w io.Writer, p *PlanDoc, rep, of int, opts TableOptio
 // soak analysis gives the heap slope no verdict.
 const minHeapSamples = 3
 
+// MinSoakDuration is the shortest scenario whose soak line (throughput
+// spread, p99 drift, heap slope) and soak chart are shown without an
+// assertion that reads them: over less than a minute a drift per minute is
+// an extrapolation of noise (a 20-second scenario read -7473ms/min).
+const MinSoakDuration = time.Minute
+
 // resourceNotes are a scenario's resource line and, when showSoak, its soak
 // line, e.g.
 // "steady: cpu 143% rss 52.0MiB heap 12.0MiB gc 4 (p99 300µs) goroutines 9 allocs/op 0".
@@ -432,13 +438,14 @@ func resourceNotes(s ScenarioDoc) []string {
 }
 
 // showSoak reports whether a scenario's soak line means something: the
-// scenario lasted the GC cycles the heap regression needs for a verdict,
-// or an assertion reads a soak.* or heap.* figure (then the line explains
+// scenario lasted MinSoakDuration and the GC cycles the heap regression
+// needs for a verdict, or an assertion reads a soak.* or heap.* figure (then the line explains
 // it, verdict or not). A short scenario's throughput spread, p99 drift and
 // heap slope say nothing about a soak, so its line is left out; nor do a
 // breakpoint search's, whose load climbs by design.
 func showSoak(s ScenarioDoc) bool {
-	if s.Resources != nil && s.Resources.Soak.HeapSamples >= minHeapSamples && s.Breakpoint == nil {
+	if s.Resources != nil && s.Resources.Soak.HeapSamples >= minHeapSamples && s.Breakpoint == nil &&
+		time.Duration(s.ElapsedNS) >= MinSoakDuration {
 		return true
 	}
 	for _, a := range s.Assertions {

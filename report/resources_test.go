@@ -39,7 +39,7 @@ func TestResourcesInDocument(t *testing.T) {
 		GCPauseP99: 300 * time.Microsecond, GCPauseMax: time.Millisecond, GoroutinesMax: 9, AllocsPerOp: 0.5,
 		Soak: executor.Soak{ThroughputCV: 0.02, P99Drift: 0.1, HeapSlope: 3 << 20, HeapSlopeLow: 2 << 20, HeapSlopeHigh: 4 << 20, LeakThreshold: 1 << 20, Leak: true, HeapSamples: 5},
 	}
-	sd := scenarioDoc(&executor.ScenarioResult{Name: "s", Executor: "constant-vus", Resources: rs})
+	sd := scenarioDoc(&executor.ScenarioResult{Name: "s", Executor: "constant-vus", Resources: rs, Elapsed: 2 * time.Minute})
 	b, err := json.Marshal(sd)
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +86,8 @@ func TestResourcesInDocument(t *testing.T) {
 }
 
 // TestSoakLineOnlyWhenMeaningful: a short scenario (too few GC cycles for a
-// heap verdict) gets the resource line but no soak line, unless one of its
+// heap verdict, or shorter than MinSoakDuration) gets the resource line but
+// no soak line, unless one of its
 // assertions reads a soak.* or heap.* figure.
 func TestSoakLineOnlyWhenMeaningful(t *testing.T) {
 	t.Parallel()
@@ -104,7 +105,8 @@ func TestSoakLineOnlyWhenMeaningful(t *testing.T) {
 		{"short, latency asserted", ScenarioDoc{Name: "s", Resources: short, Assertions: asserting("latency.p99")}, ""},
 		{"short, heap.leak asserted", ScenarioDoc{Name: "s", Resources: short, Assertions: asserting("heap.leak")}, "heap slope: no verdict, 1 GC cycles (3 needed; run longer)"},
 		{"short, soak.p99_drift against the baseline", ScenarioDoc{Name: "s", Resources: short, Assertions: asserting("baseline.soak.p99_drift")}, "p99 drift -2.2ms/min"},
-		{"long enough for a verdict", ScenarioDoc{Name: "s", Resources: long}, "over 4 GC cycles: no leak"},
+		{"long enough for a verdict", ScenarioDoc{Name: "s", Resources: long, ElapsedNS: int64(MinSoakDuration)}, "over 4 GC cycles: no leak"},
+		{"enough GC cycles, 20 seconds", ScenarioDoc{Name: "s", Resources: long, ElapsedNS: int64(20 * time.Second)}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
