@@ -150,3 +150,33 @@ func TestTablesFitColumns(t *testing.T) {
 		}
 	}
 }
+
+// TestStageGate runs a ramp with named stages through the binary: an
+// assertion on the steady stage's p99 gates (exit 0, then 1 with a limit
+// of 0), the stages' operations add up to the scenario's, and the run
+// document and `perfplan report` carry the per-stage figures.
+func TestStageGate(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "run.json")
+	r := run(t, "run", "--quiet", "--out", "json="+out, "testdata/stages.hcl")
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"│ stage ", "│ warmup │", "│ steady │", "stage.steady.latency.p99="} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	doc := readRunDoc(t, out)
+	st := doc.Plans[0].Scenarios[0].Stages
+	if len(st) != 2 || st[0].Name != "warmup" || st[1].Name != "steady" || st[0].Total.Ops+st[1].Total.Ops != doc.Plans[0].Scenarios[0].Total.Ops {
+		t.Errorf("stages in the document: %+v", st)
+	}
+	if rep := run(t, "report", out); rep.code != 0 || !strings.Contains(rep.stdout, "│ steady │") {
+		t.Errorf("report: exit %d\n%s", rep.code, rep.stdout)
+	}
+	r = run(t, "run", "--quiet", "--var", "p99_ms=0", "testdata/stages.hcl")
+	if r.code != 1 || !strings.Contains(r.stdout, "steady-state p99 at or above the limit") {
+		t.Errorf("a steady p99 limit of 0: exit %d, want 1\n%s", r.code, r.stdout)
+	}
+}

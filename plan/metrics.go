@@ -78,6 +78,41 @@ func MetricNames(s *Scenario) []string {
 			}
 		}
 	}
+	for _, st := range s.Stages() {
+		if st.Name != "" {
+			names = append(names, StageMetricNames(s, st.Name)...)
+		}
+	}
+	return names
+}
+
+// StagePrefix starts a stage's metric: stage.NAME.X is metric X (a
+// counter, latency.*, op.OP.* and, in open models, service_time.* and
+// schedule_lag.*) over the named stage only.
+const StagePrefix = "stage."
+
+// StageMetricNames returns the metric names of the stage called name of s.
+func StageMetricNames(s *Scenario, name string) []string {
+	var names []string
+	p := StagePrefix + name + "."
+	open := s.Open()
+	add := func(prefix string) {
+		for _, f := range CounterFields {
+			names = append(names, p+prefix+f)
+		}
+		for _, f := range LatencyFields {
+			names = append(names, p+prefix+"latency."+f)
+			if open {
+				names = append(names, p+prefix+"service_time."+f, p+prefix+"schedule_lag."+f)
+			}
+		}
+	}
+	add("")
+	if s.Workload != nil {
+		for _, op := range s.Workload.Ops {
+			add("op." + op.Name + ".")
+		}
+	}
 	return names
 }
 
@@ -102,7 +137,7 @@ func IsMetric(s *Scenario, name string) bool {
 // treats as metrics rather than variables inside assert conditions.
 var MetricRoots = []string{"ops", "errors", "error_rate", "throughput", "dropped", "vus_max", "elapsed", "latency", "service_time", "schedule_lag", "op", "target", "baseline",
 	"cpu", "memory", "heap", "gc", "goroutines", "allocs_per_op", "soak",
-	"breaking_point", "recovery_time", "stability"}
+	"breaking_point", "recovery_time", "stability", "stage"}
 
 // IsMetricRoot reports whether name starts a metric reference.
 func IsMetricRoot(name string) bool {

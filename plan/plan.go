@@ -153,8 +153,25 @@ func (s *Scenario) ExecutorMetrics() []string {
 
 // Stage is a linear ramp to Target over Duration.
 type Stage struct {
+	// Name, when set, lets assertions read the stage's figures as
+	// stage.NAME.METRIC.
+	Name     string
 	Duration time.Duration
 	Target   float64
+}
+
+// Staged is an ExecutorConfig with stages (the ramping executors), whose
+// figures are also reported per stage.
+type Staged interface {
+	StagePlan() []Stage
+}
+
+// Stages returns the scenario's stages, or nil when its executor has none.
+func (s *Scenario) Stages() []Stage {
+	if st, ok := s.Config.(Staged); ok {
+		return st.StagePlan()
+	}
+	return nil
 }
 
 // Event applies a Controller action to a target at an offset from the

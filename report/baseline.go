@@ -39,6 +39,14 @@ func (s *ScenarioDoc) result() *executor.ScenarioResult {
 	for _, o := range s.Ops {
 		r.Ops = append(r.Ops, o.stats())
 	}
+	for _, st := range s.Stages {
+		sr := executor.StageResult{Name: st.Name, Index: st.Index, Target: st.Target,
+			Start: time.Duration(st.StartNS), End: time.Duration(st.EndNS), Total: st.Total.stats()}
+		for _, o := range st.Ops {
+			sr.Ops = append(sr.Ops, o.stats())
+		}
+		r.Stages = append(r.Stages, sr)
+	}
 	return r
 }
 

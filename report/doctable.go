@@ -114,6 +114,9 @@ func WritePlanTables(w io.Writer, p *PlanDoc, opts TableOptions) error {
 	if err := t.Render(); err != nil {
 		return fmt.Errorf("render table: %w", err)
 	}
+	if err := writeStageTable(w, p, opts.width()); err != nil {
+		return err
+	}
 	for _, note := range scenarioDocNotes(p) {
 		writeNote(w, note, opts.width())
 	}
@@ -469,4 +472,44 @@ func observedText(a AssertionDoc) string {
 		obs += "\n(" + tag + ")"
 	}
 	return obs
+}
+
+// StageLabel is a stage's name, or "stage N" for an unnamed one.
+func StageLabel(st StageDoc) string {
+	if st.Name != "" {
+		return st.Name
+	}
+	return fmt.Sprintf("stage %d", st.Index)
+}
+
+// writeStageTable prints the per-stage figures of the plan's ramping
+// scenarios: a row per stage with its target, its span, and the figures
+// of the operations completed in it.
+func writeStageTable(w io.Writer, p *PlanDoc, width int) error {
+	var t *Table
+	for _, s := range p.Scenarios {
+		for i, st := range s.Stages {
+			if t == nil {
+				t = NewTable(w, []string{"scenario", "stage", "target", "time", "ops", "throughput", "errors", "p50", "p95", "p99", "max"},
+					[]tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight}, width).Keys(2)
+			}
+			name := ""
+			if i == 0 {
+				name = s.Name
+			}
+			r := opDocRow(name, StageLabel(st), st.Total, st.Total.Latency)
+			span := Duration(time.Duration(st.StartNS)) + "–" + Duration(time.Duration(st.EndNS))
+			if st.StartNS == 0 {
+				span = "0–" + Duration(time.Duration(st.EndNS))
+			}
+			row := []string{r[0], r[1], Number(st.Target), span, r[2], r[3], r[4], r[5], r[6], r[7], r[9]}
+			if err := t.Append(row); err != nil {
+				return err
+			}
+		}
+	}
+	if t == nil {
+		return nil
+	}
+	return t.Render()
 }
