@@ -180,3 +180,29 @@ func TestStageGate(t *testing.T) {
 		t.Errorf("a steady p99 limit of 0: exit %d, want 1\n%s", r.code, r.stdout)
 	}
 }
+
+// TestSweep runs a plan with for_each over two L1 sizes through the binary:
+// it validates as two targets, two workloads and two scenarios, runs them
+// one after another, and prints one sweep table with the swept value.
+func TestSweep(t *testing.T) {
+	t.Parallel()
+	r := run(t, "validate", "testdata/sweep.hcl")
+	if r.code != 0 || !strings.Contains(r.stdout, "2 target(s), 2 workload(s), 2 scenario(s)") {
+		t.Fatalf("validate: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	out := filepath.Join(t.TempDir(), "run.json")
+	r = run(t, "run", "--quiet", "--out", "json="+out, "testdata/sweep.hcl")
+	if r.code != 0 {
+		t.Fatalf("run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"sweep steady (for_each):", "│ each.key │ each.value │", "│ large    │ 10000      │", "│ small    │ 100        │"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	doc := readRunDoc(t, out)
+	sc := doc.Plans[0].Scenarios
+	if len(sc) != 2 || sc[0].Sweep == nil || sc[0].Sweep.Key != "large" || !sc[1].Start.After(sc[0].Start) {
+		t.Errorf("scenarios in the document: %+v", sc)
+	}
+}

@@ -173,7 +173,7 @@ func (s *state) metricRefs(sc *plan.Scenario, expr hcl.Expression, complete bool
 // are all, and reports it when it is an error.
 func (s *state) checkRef(sc *plan.Scenario, t hcl.Traversal, complete bool, all []string) (string, refKind) {
 	root := t.RootName()
-	if root == "var" || root == "local" {
+	if root == "var" || root == "local" || (root == "each" && s.ctx.Variables["each"] != cty.NilVal) {
 		return "", refOther
 	}
 	if !metricRoot(root) {

@@ -220,6 +220,9 @@ type ScenarioResult struct {
 	// Stages holds a ramping executor's figures per stage, in order; nil
 	// for the other executors.
 	Stages []StageResult
+	// Sweep identifies the instance of a for_each scenario; nil for a
+	// scenario without for_each.
+	Sweep *plan.Sweep
 }
 
 // StageResult is the figures of one stage of a ramping executor: the

@@ -949,6 +949,7 @@ func (c *collector) finalResult(elapsed time.Duration) *ScenarioResult {
 	if s.bp != nil {
 		r.Breakpoint = s.bp.result(elapsed, s.reason.Load() != stopEnd)
 	}
+	r.Sweep = s.sc.Sweep
 	if f := c.stages; f != nil {
 		for i, st := range f.plan {
 			v := c.viewFigures(f.views[i], f.to[i]-f.from[i])

@@ -125,6 +125,11 @@ type Scenario struct {
 	// model that stalled. The output marks such figures either way.
 	AllowOmitted bool
 
+	// Sweep is set for an instance of a scenario block with for_each: the
+	// block's name, the instance's key and the text of its each.value
+	// (the swept value, followed through references to the target's).
+	Sweep *Sweep
+
 	// LeakThreshold is the heap growth, in bytes per minute, above which a
 	// significantly positive heap slope is flagged as a leak (heap.leak).
 	// 0 means the default, 1 MiB per minute.
@@ -158,6 +163,13 @@ type Stage struct {
 	Name     string
 	Duration time.Duration
 	Target   float64
+}
+
+// Sweep identifies one instance of a scenario declared with for_each.
+type Sweep struct {
+	Name  string `json:"name"`
+	Key   string `json:"key"`
+	Value string `json:"value"`
 }
 
 // Staged is an ExecutorConfig with stages (the ramping executors), whose

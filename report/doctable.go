@@ -117,6 +117,9 @@ func WritePlanTables(w io.Writer, p *PlanDoc, opts TableOptions) error {
 	if err := writeStageTable(w, p, opts.width()); err != nil {
 		return err
 	}
+	if err := writeSweepTables(w, p, opts); err != nil {
+		return err
+	}
 	for _, note := range scenarioDocNotes(p) {
 		writeNote(w, note, opts.width())
 	}
@@ -512,4 +515,46 @@ func writeStageTable(w io.Writer, p *PlanDoc, width int) error {
 		return nil
 	}
 	return t.Render()
+}
+
+// writeSweepTables prints, for each scenario declared with for_each, one
+// table of its instances with the swept value as a column: key, value,
+// ops, throughput, errors, p50, p99, max and the assertions held.
+func writeSweepTables(w io.Writer, p *PlanDoc, opts TableOptions) error {
+	var order []string
+	byName := map[string][]ScenarioDoc{}
+	for _, s := range p.Scenarios {
+		if s.Sweep == nil {
+			continue
+		}
+		if _, ok := byName[s.Sweep.Name]; !ok {
+			order = append(order, s.Sweep.Name)
+		}
+		byName[s.Sweep.Name] = append(byName[s.Sweep.Name], s)
+	}
+	for _, name := range order {
+		fmt.Fprintln(w, "sweep "+name+" (for_each):")
+		t := NewTable(w, []string{"each.key", "each.value", "ops", "throughput", "errors", "p50", "p99", "max", "assertions"},
+			[]tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignLeft}, opts.width())
+		for _, s := range byName[name] {
+			r := opDocRow("", "", s.Total, s.Total.Latency)
+			held := 0
+			for _, a := range s.Assertions {
+				if a.Passed {
+					held++
+				}
+			}
+			verdict := fmt.Sprintf("%d/%d held", held, len(s.Assertions))
+			if held < len(s.Assertions) {
+				verdict = Paint(opts.Color, verdict, Red)
+			}
+			if err := t.Append([]string{s.Sweep.Key, s.Sweep.Value, r[2], r[3], r[4], r[5], r[7], r[9], verdict}); err != nil {
+				return err
+			}
+		}
+		if err := t.Render(); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -122,7 +122,11 @@ type ScenarioDoc struct {
 	Series      []SeriesDoc        `json:"series"`
 	// Stages holds a ramping executor's figures per stage (added within
 	// schema version 1; absent for the other executors).
-	Stages     []StageDoc     `json:"stages,omitempty"`
+	Stages []StageDoc `json:"stages,omitempty"`
+	// Sweep identifies the instance of a scenario declared with for_each:
+	// the block's name, the instance's key and the swept value (added
+	// within schema version 1).
+	Sweep      *plan.Sweep    `json:"sweep,omitempty"`
 	Assertions []AssertionDoc `json:"assertions"`
 	// Resources holds the process resource figures and the soak analysis
 	// (added within schema version 1; absent in older documents and when
@@ -370,6 +374,7 @@ func scenarioDoc(s *executor.ScenarioResult) ScenarioDoc {
 	for _, op := range s.Ops {
 		sd.Ops = append(sd.Ops, opDoc(op))
 	}
+	sd.Sweep = s.Sweep
 	for _, st := range s.Stages {
 		d := StageDoc{Name: st.Name, Index: st.Index, Target: st.Target, StartNS: int64(st.Start), EndNS: int64(st.End),
 			Total: opDoc(st.Total), Ops: []OpDoc{}}
