@@ -106,6 +106,7 @@ func (s *state) instances(b *hcl.Block, nameLabel int) []instance {
 	if diags.HasErrors() {
 		return nil
 	}
+	v, _ = v.UnmarkDeep() // a sensitive map still names the instances
 	if !v.IsWhollyKnown() || v.IsNull() {
 		s.exprErrorf(a.Expr, "Invalid for_each argument", "for_each must be a known map, object or set of strings, not null or unknown.")
 		return nil
