@@ -536,8 +536,18 @@ func writeSweepTables(w io.Writer, p *PlanDoc, opts TableOptions) error {
 		fmt.Fprintln(w, "sweep "+name+" (for_each):")
 		t := NewTable(w, []string{"each.key", "each.value", "ops", "throughput", "errors", "p50", "p99", "max", "assertions"},
 			[]tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignLeft}, opts.width())
+		var flagged []string
 		for _, s := range byName[name] {
-			r := opDocRow("", "", s.Total, s.Total.Latency)
+			// The latencies assertions read: a stalled closed model's
+			// corrected view (unless allow_omitted), marked.
+			l, key := s.Total.Latency, s.Sweep.Key
+			if c := s.Total.Corrected; c != nil && !s.AllowOmitted {
+				l, key = *c, key+" *"
+			}
+			if s.RunnerSaturated != "" || s.Total.Corrected != nil || s.Total.LatencyLowerBound {
+				flagged = append(flagged, s.Name)
+			}
+			r := opDocRow("", "", s.Total, l)
 			held := 0
 			for _, a := range s.Assertions {
 				if a.Passed {
@@ -548,12 +558,15 @@ func writeSweepTables(w io.Writer, p *PlanDoc, opts TableOptions) error {
 			if held < len(s.Assertions) {
 				verdict = Paint(opts.Color, verdict, Red)
 			}
-			if err := t.Append([]string{s.Sweep.Key, s.Sweep.Value, r[2], r[3], r[4], r[5], r[7], r[9], verdict}); err != nil {
+			if err := t.Append([]string{key, s.Sweep.Value, r[2], r[3], r[4], r[5], r[7], r[9], verdict}); err != nil {
 				return err
 			}
 		}
 		if err := t.Render(); err != nil {
 			return err
+		}
+		if len(flagged) > 0 {
+			writeNote(w, fmt.Sprintf("figures of %s cannot be trusted as they stand (a stall, dropped iterations or a saturated runner): see their notes below; * marks latencies corrected for coordinated omission", strings.Join(flagged, ", ")), opts.width())
 		}
 	}
 	return nil

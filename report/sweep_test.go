@@ -64,3 +64,21 @@ func TestSweepChart(t *testing.T) {
 		t.Errorf("%d charts for values that are not numbers", n)
 	}
 }
+
+// TestSweepTableCorrected: a stalled closed model's instance shows the
+// corrected latencies, marked, with a note.
+func TestSweepTableCorrected(t *testing.T) {
+	t.Parallel()
+	p := sweepDoc()
+	p.Scenarios[1].Total.Corrected = &LatencyDoc{P50: int64(7 * time.Millisecond), P99: int64(70 * time.Millisecond), Max: int64(90 * time.Millisecond)}
+	var b bytes.Buffer
+	if err := writeSweepTables(&b, p, TableOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"│ small *  │", "70.0ms", `figures of steady["small"] cannot be trusted`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("sweep table lacks %q:\n%s", want, out)
+		}
+	}
+}
