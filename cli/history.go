@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"slices"
 	"strings"
 
@@ -58,7 +60,15 @@ func historyCommand(env Env, args []string) int {
 	if len(metrics) == 0 {
 		metrics = historyDefaultMetrics
 	}
-	store, err := history.Open(history.ResolvePath(*path, env.getenv))
+	dbPath := history.ResolvePath(*path, env.getenv)
+	if !history.IsURL(dbPath) {
+		// Reading creates nothing: no file means no runs recorded yet.
+		if _, err := os.Stat(dbPath); errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(env.Stdout, "no history at %s: no run has been recorded there yet (perfplan run records each run)\n", dbPath)
+			return ExitOK
+		}
+	}
+	store, err := history.Open(dbPath)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "perfplan history:", err)
 		return ExitUsage

@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -86,7 +88,14 @@ func loadPlans(ctx context.Context, env Env, args []string, vars []dsl.VarArg, n
 	declared := loader.DeclaredVariables()
 	for _, v := range vars {
 		if v.Name != "" && !declared[v.Name] {
-			fmt.Fprintf(env.Stderr, "perfplan: --var %s: no plan declares a variable %q\n", v.Name, v.Name)
+			names := slices.Sorted(maps.Keys(declared))
+			hint := ""
+			if best := dsl.Suggest(v.Name, names); best != "" {
+				hint = fmt.Sprintf("; did you mean %q?", best)
+			} else if len(names) > 0 {
+				hint = fmt.Sprintf("; declared: %s", strings.Join(names, ", "))
+			}
+			fmt.Fprintf(env.Stderr, "perfplan: --var %s: no plan declares a variable %q%s\n", v.Name, v.Name, hint)
 			return nil, ExitUsage
 		}
 	}

@@ -111,7 +111,7 @@ func mergeCommand(ctx context.Context, env Env, args []string) int {
 		fmt.Fprintln(env.Stdout, line)
 	}
 	color := !f.noColor && env.getenv("NO_COLOR") == "" && env.StdoutTTY
-	if err := report.WriteDocumentTables(env.Stdout, doc, report.TableOptions{Color: color}); err != nil {
+	if err := report.WriteDocumentTables(env.Stdout, doc, report.TableOptions{Color: color, Width: tableWidth(env)}); err != nil {
 		fmt.Fprintln(env.Stderr, "perfplan merge:", err)
 	}
 

@@ -24,7 +24,7 @@ func reportCommand(env Env, args []string) int {
 		fs.Usage()
 		return ExitUsage
 	}
-	write, ok := report.Writers()[*format]
+	write, ok := report.Writers()[formatAlias(*format)]
 	if !ok {
 		fmt.Fprintf(env.Stderr, "perfplan report: unknown format %q (want %s)\n", *format, strings.Join(report.FormatNames(), ", "))
 		return ExitUsage
@@ -37,7 +37,7 @@ func reportCommand(env Env, args []string) int {
 	if *format == "table" {
 		// The table in colour on a terminal, as the live run prints it.
 		write = func(d *report.Document, w io.Writer) error {
-			return report.WriteDocumentTables(w, d, report.TableOptions{Color: colorOn(env, noColor, env.StdoutTTY)})
+			return report.WriteDocumentTables(w, d, report.TableOptions{Color: colorOn(env, noColor, env.StdoutTTY), Width: tableWidth(env)})
 		}
 	}
 	if err := write(d, env.Stdout); err != nil {

@@ -61,6 +61,7 @@ func (f outFlag) Set(s string) error {
 	if !ok || path == "" {
 		return fmt.Errorf("want FORMAT=PATH, got %q", s)
 	}
+	format = formatAlias(format)
 	if format == allFormat {
 		*f.outs = append(*f.outs, allOutputs(path)...)
 		return nil
@@ -70,10 +71,19 @@ func (f outFlag) Set(s string) error {
 			return fmt.Errorf("%s=%s: %v", promFormat, promwrite.Redact(path), err)
 		}
 	} else if _, known := report.Writers()[format]; !known {
-		return fmt.Errorf("unknown format %q (known: %s, %s=DIR and %s=URL)", format, strings.Join(report.FormatNames(), ", "), allFormat, promFormat)
+		return fmt.Errorf("unknown format %q (known: %s (or md), %s=DIR and %s=URL)", format, strings.Join(report.FormatNames(), ", "), allFormat, promFormat)
 	}
 	*f.outs = append(*f.outs, output{format, path})
 	return nil
+}
+
+// formatAlias returns the report format that name stands for: "md" is
+// "markdown"; any other name is itself.
+func formatAlias(name string) string {
+	if name == "md" {
+		return "markdown"
+	}
+	return name
 }
 
 // Run modes (--mode): presets of the run flags. Flags given explicitly
@@ -173,7 +183,9 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 		// One overall verdict ends a run of several plans or
 		// repetitions, so the last line never reads PASS when an
 		// earlier plan failed.
-		fmt.Fprintln(env.Stdout, "\n"+report.SummaryLine(doc, code, r.tableOpts))
+		if err := report.WriteSummary(env.Stdout, doc, code, r.tableOpts); err != nil {
+			fmt.Fprintf(env.Stderr, "perfplan: %v\n", err)
+		}
 	}
 	return r.finish(ctx, env, doc, code, out)
 }
@@ -312,7 +324,7 @@ func prepareRun(ctx context.Context, env Env, f *runFlags, paths []string) (*pre
 	if baseDoc != nil {
 		r.baseline = report.NewBaseline(baseDoc, baseSource)
 	}
-	r.tableOpts = report.TableOptions{Color: colorOn(env, f.noColor, env.StdoutTTY)}
+	r.tableOpts = report.TableOptions{Color: colorOn(env, f.noColor, env.StdoutTTY), Width: tableWidth(env)}
 	if r.live, err = startLiveOutputs(env, f); err != nil {
 		fmt.Fprintln(env.Stderr, "perfplan run:", err)
 		return nil, ExitUsage

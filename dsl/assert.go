@@ -173,7 +173,7 @@ func (s *state) metricRefs(sc *plan.Scenario, expr hcl.Expression, complete bool
 // are all, and reports it when it is an error.
 func (s *state) checkRef(sc *plan.Scenario, t hcl.Traversal, complete bool, all []string) (string, refKind) {
 	root := t.RootName()
-	if root == "var" || root == "local" {
+	if root == "var" || root == "local" || (root == "each" && s.ctx.Variables["each"] != cty.NilVal) {
 		return "", refOther
 	}
 	if !metricRoot(root) {
@@ -197,15 +197,46 @@ func (s *state) checkRef(sc *plan.Scenario, t hcl.Traversal, complete bool, all 
 		// The evaluation finds the metrics a dynamic index reads.
 		return "", refDynamic
 	}
+	if detail, isStage := unknownStage(sc, base); isStage {
+		s.errorf(t.SourceRange().Ptr(), "Unknown stage", "%s", detail)
+		return "", refBad
+	}
 	s.errorf(t.SourceRange().Ptr(), "Unknown metric", "%s", unknownMetric(sc, name, base, all))
 	return "", refBad
+}
+
+// unknownStage explains a stage.NAME reference (base) to a stage that sc
+// does not have, with a suggestion; false when base is not stage.NAME... or
+// names a stage sc has.
+func unknownStage(sc *plan.Scenario, base string) (string, bool) {
+	rest, ok := strings.CutPrefix(base, plan.StagePrefix)
+	if !ok {
+		return "", false
+	}
+	name, _, _ := strings.Cut(rest, ".")
+	var names []string
+	for _, st := range sc.Stages() {
+		if st.Name == name {
+			return "", false
+		}
+		if st.Name != "" {
+			names = append(names, st.Name)
+		}
+	}
+	switch {
+	case len(sc.Stages()) == 0:
+		return fmt.Sprintf("Scenario %q has no stages: stage.NAME reads a named stage of a ramping-vus or ramping-arrival-rate scenario.", sc.Name), true
+	case len(names) == 0:
+		return fmt.Sprintf("Scenario %q has no stage named %q: none of its stages has a name. Name one with name = \"%s\" in its stage block.", sc.Name, name, name), true
+	}
+	return fmt.Sprintf("Scenario %q has no stage named %q.%s Its named stages are: %s.", sc.Name, name, didYouMean(name, names, true), quoteList(names)), true
 }
 
 // scenarioDependent reports whether the metric base exists only for some
 // executors or workloads.
 func scenarioDependent(base string) bool {
 	root, _, _ := strings.Cut(base, ".")
-	return root == "op" || root == "target" || root == "service_time" || root == "schedule_lag"
+	return root == "op" || root == "target" || root == "service_time" || root == "schedule_lag" || root == "stage"
 }
 
 // unknownMetric explains that sc has no metric name (base without its

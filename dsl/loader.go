@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
@@ -226,6 +227,9 @@ type state struct {
 	// suggestCost counts the comparisons "Did you mean" suggestions
 	// have made (see suggestBudget).
 	suggestCost int
+	// sweepValues holds, by reference ("target.cache.l1[\"small\"]"),
+	// the text of each for_each instance's each.value.
+	sweepValues map[string]string
 }
 
 // errCount returns the number of errors in s.diags. Callers compare it
@@ -284,20 +288,41 @@ func (s *state) load() {
 
 	s.planBlock(byType["plan"])
 	for _, b := range byType["target"] {
-		s.target(b)
+		for _, inst := range s.instances(b, 1) {
+			s.withInstance(inst, func() { s.target(inst.block) })
+			s.noteSweep("target."+inst.block.Labels[0]+"."+inst.block.Labels[1], inst)
+		}
 	}
 	for _, b := range byType["workload"] {
-		s.workload(b)
+		for _, inst := range s.instances(b, 0) {
+			s.withInstance(inst, func() { s.workload(inst.block) })
+			s.noteSweep("workload."+inst.block.Labels[0], inst)
+		}
 	}
 	names := map[string]hcl.Range{}
 	for _, b := range byType["scenario"] {
-		name := b.Labels[0]
-		if prev, dup := names[name]; dup {
-			s.errorf(b.LabelRanges[0].Ptr(), "Duplicate scenario", "A scenario named %q was already declared on line %d.", name, prev.Start.Line)
-			continue
+		// The instances of a for_each scenario run one after another, in
+		// key order, so that they do not share the CPU: each starts when
+		// the one before it is planned to end.
+		var offset time.Duration
+		for _, inst := range s.instances(b, 0) {
+			name := inst.block.Labels[0]
+			if prev, dup := names[name]; dup {
+				s.errorf(b.LabelRanges[0].Ptr(), "Duplicate scenario", "A scenario named %q was already declared on line %d.", name, prev.Start.Line)
+				continue
+			}
+			names[name] = b.DefRange
+			s.withInstance(inst, func() { s.scenario(inst.block) })
+			if inst.each != cty.NilVal && len(s.plan.Scenarios) > 0 {
+				if sc := s.plan.Scenarios[len(s.plan.Scenarios)-1]; sc.Name == name {
+					sc.Sweep = &plan.Sweep{Name: baseName(name), Key: inst.key, Value: s.sweepText(inst.each.GetAttr("value"))}
+					sc.StartTime += offset
+					if sc.Config != nil {
+						offset += sc.Config.Longest()
+					}
+				}
+			}
 		}
-		names[name] = b.DefRange
-		s.scenario(b)
 	}
 	if len(byType["scenario"]) == 0 && !topErrors {
 		// An empty file, or one that is not a plan, would otherwise pass

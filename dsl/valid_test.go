@@ -201,6 +201,19 @@ func TestLoadValid(t *testing.T) {
 				t.Errorf("ramp: time_unit %v, max_vus %d", r.TimeUnit, r.MaxVUs)
 			}
 		}},
+		{"sweep.hcl", func(t *testing.T, p *plan.Plan) {
+			if len(p.Targets) != 2 || len(p.Workloads) != 2 || len(p.Scenarios) != 3 {
+				t.Fatalf("%d targets, %d workloads, %d scenarios", len(p.Targets), len(p.Workloads), len(p.Scenarios))
+			}
+			s := p.Scenarios[1]
+			if s.Name != `ramp["small"]` || s.Sweep.Value != "100" || s.StartTime != 3*time.Second || s.Workload.Name != `w["small"]` {
+				t.Errorf("scenario %q sweep %+v start %v workload %q", s.Name, s.Sweep, s.StartTime, s.Workload.Name)
+			}
+			ok, err := s.Asserts[0].Condition.Eval(mapMetrics{"stage.steady.latency.p99": 4, "stage.up.op.get.ops": 1})
+			if err != nil || !ok || s.Asserts[0].ErrorMessage != "steady p99 with small" {
+				t.Errorf("eval = %v, %v; message %q", ok, err, s.Asserts[0].ErrorMessage)
+			}
+		}},
 		{"variables.hcl", func(t *testing.T, p *plan.Plan) {
 			if p.Description != "rate 100, SVC" || !reflect.DeepEqual(p.Tags, []string{"a"}) {
 				t.Errorf("header = %q %v", p.Description, p.Tags)

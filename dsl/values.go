@@ -320,6 +320,12 @@ func suggest(name string, candidates []string) string {
 	return best
 }
 
+// Suggest returns the candidate closest to name in edit distance when it is
+// close enough to be a likely misspelling (at most a third of name's
+// length), or "". The command line uses it for names that are not plan
+// syntax: target kinds, --var names.
+func Suggest(name string, candidates []string) string { return suggest(name, candidates) }
+
 // didYouMean returns " Did you mean X?" or "".
 func didYouMean(name string, candidates []string, quote bool) string {
 	best := suggest(name, candidates)

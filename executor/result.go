@@ -269,6 +269,30 @@ type ScenarioResult struct {
 	// Panics counts the target's panics in Do, each recovered and counted
 	// as a failed operation (see OpStats.ErrorSamples).
 	Panics int64
+	// Stages holds a ramping executor's figures per stage, in order; nil
+	// for the other executors.
+	Stages []StageResult
+	// Sweep identifies the instance of a for_each scenario; nil for a
+	// scenario without for_each.
+	Sweep *plan.Sweep
+}
+
+// StageResult is the figures of one stage of a ramping executor: the
+// operations completed from the stage's start to its end (to within the
+// collector's flush wait, about 20ms, after each boundary), and throughput
+// over that span. A stage that never ran has no operations.
+type StageResult struct {
+	// Name is the stage's name; "" when the plan does not name it.
+	Name string
+	// Index counts the stages from 1.
+	Index int
+	// Target is the stage's target (workers, or a rate per time_unit).
+	Target float64
+	// Start and End are the span the figures cover, from the scenario's
+	// start.
+	Start, End time.Duration
+	Total      OpStats
+	Ops        []OpStats
 }
 
 // OpStats is the figures of one operation (or of all of them).

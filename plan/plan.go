@@ -130,6 +130,11 @@ type Scenario struct {
 	// model that stalled. The output marks such figures either way.
 	AllowOmitted bool
 
+	// Sweep is set for an instance of a scenario block with for_each: the
+	// block's name, the instance's key and the text of its each.value
+	// (the swept value, followed through references to the target's).
+	Sweep *Sweep
+
 	// LeakThreshold is the heap growth, in bytes per minute, above which a
 	// significantly positive heap slope is flagged as a leak (heap.leak).
 	// 0 means the default, 1 MiB per minute.
@@ -158,8 +163,32 @@ func (s *Scenario) ExecutorMetrics() []string {
 
 // Stage is a linear ramp to Target over Duration.
 type Stage struct {
+	// Name, when set, lets assertions read the stage's figures as
+	// stage.NAME.METRIC.
+	Name     string
 	Duration time.Duration
 	Target   float64
+}
+
+// Sweep identifies one instance of a scenario declared with for_each.
+type Sweep struct {
+	Name  string `json:"name"`
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// Staged is an ExecutorConfig with stages (the ramping executors), whose
+// figures are also reported per stage.
+type Staged interface {
+	StagePlan() []Stage
+}
+
+// Stages returns the scenario's stages, or nil when its executor has none.
+func (s *Scenario) Stages() []Stage {
+	if st, ok := s.Config.(Staged); ok {
+		return st.StagePlan()
+	}
+	return nil
 }
 
 // Event applies a Controller action to a target at an offset from the

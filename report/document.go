@@ -98,6 +98,20 @@ type PlanDoc struct {
 	Scenarios []ScenarioDoc `json:"scenarios"`
 }
 
+// StageDoc is one stage of a ramping executor: the operations completed
+// from the stage's start to its end (StartNS and EndNS, from the scenario's
+// start), throughput over that span. Name is empty for a stage the plan
+// does not name.
+type StageDoc struct {
+	Name    string  `json:"name,omitempty"`
+	Index   int     `json:"index"`
+	Target  float64 `json:"target"`
+	StartNS int64   `json:"start_ns"`
+	EndNS   int64   `json:"end_ns"`
+	Total   OpDoc   `json:"total"`
+	Ops     []OpDoc `json:"ops"`
+}
+
 // ScenarioDoc is one scenario's figures.
 type ScenarioDoc struct {
 	Name     string `json:"name"`
@@ -124,7 +138,14 @@ type ScenarioDoc struct {
 	Interrupted  bool               `json:"interrupted"`
 	TargetStats  map[string]float64 `json:"target_stats,omitempty"`
 	Series       []SeriesDoc        `json:"series"`
-	Assertions   []AssertionDoc     `json:"assertions"`
+	// Stages holds a ramping executor's figures per stage (added within
+	// schema version 1; absent for the other executors).
+	Stages []StageDoc `json:"stages,omitempty"`
+	// Sweep identifies the instance of a scenario declared with for_each:
+	// the block's name, the instance's key and the swept value (added
+	// within schema version 1).
+	Sweep      *plan.Sweep    `json:"sweep,omitempty"`
+	Assertions []AssertionDoc `json:"assertions"`
 	// Resources holds the process resource figures and the soak analysis
 	// (added within schema version 1; absent in older documents and when
 	// sampling was off). Durations are nanoseconds, sizes bytes.
@@ -384,6 +405,15 @@ func scenarioDoc(s *executor.ScenarioResult) ScenarioDoc {
 	}
 	for _, op := range s.Ops {
 		sd.Ops = append(sd.Ops, opDoc(op))
+	}
+	sd.Sweep = s.Sweep
+	for _, st := range s.Stages {
+		d := StageDoc{Name: st.Name, Index: st.Index, Target: st.Target, StartNS: int64(st.Start), EndNS: int64(st.End),
+			Total: opDoc(st.Total), Ops: []OpDoc{}}
+		for _, op := range st.Ops {
+			d.Ops = append(d.Ops, opDoc(op))
+		}
+		sd.Stages = append(sd.Stages, d)
 	}
 	for _, p := range s.Series {
 		sd.Series = append(sd.Series, SeriesDoc{

@@ -405,6 +405,9 @@ func mergeScenario(parts []scenarioPart, pd *PlanDoc, opts MergeOptions) (Scenar
 	if r.Total, err = mergeOp("total", totals, open, elapsed); err != nil {
 		return ScenarioDoc{}, nil, err
 	}
+	if r.Stages, err = mergeStages(parts, open); err != nil {
+		return ScenarioDoc{}, nil, err
+	}
 
 	var saturated, satSegs, aborts []string
 	var segDocs []SegmentDoc
@@ -824,4 +827,46 @@ func givenList(segs []segPart) string {
 		s[i] = p.seg.String() + " from " + p.source
 	}
 	return strings.Join(s, ", ")
+}
+
+// mergeStages joins the segments' per-stage figures, stage by stage (the
+// segments run the same stages at the same time): counters add, histograms
+// merge, and each stage spans the widest of its segments' spans.
+func mergeStages(parts []scenarioPart, open bool) ([]executor.StageResult, error) {
+	var out []executor.StageResult
+	for i := range parts[0].sd.Stages {
+		first := parts[0].sd.Stages[i]
+		st := executor.StageResult{Name: first.Name, Index: first.Index, Target: first.Target,
+			Start: time.Duration(first.StartNS), End: time.Duration(first.EndNS)}
+		var totals []*OpDoc
+		byOp := map[string][]*OpDoc{}
+		var opNames []string
+		for _, p := range parts {
+			if i >= len(p.sd.Stages) {
+				continue
+			}
+			s := &p.sd.Stages[i]
+			st.Start, st.End = min(st.Start, time.Duration(s.StartNS)), max(st.End, time.Duration(s.EndNS))
+			totals = append(totals, &s.Total)
+			for j := range s.Ops {
+				if _, ok := byOp[s.Ops[j].Name]; !ok {
+					opNames = append(opNames, s.Ops[j].Name)
+				}
+				byOp[s.Ops[j].Name] = append(byOp[s.Ops[j].Name], &s.Ops[j])
+			}
+		}
+		var err error
+		if st.Total, err = mergeOp("total", totals, open, st.End-st.Start); err != nil {
+			return nil, err
+		}
+		for _, name := range opNames {
+			o, err := mergeOp(name, byOp[name], open, st.End-st.Start)
+			if err != nil {
+				return nil, err
+			}
+			st.Ops = append(st.Ops, o)
+		}
+		out = append(out, st)
+	}
+	return out, nil
 }

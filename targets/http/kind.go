@@ -93,7 +93,7 @@ func ptr(f float64) *float64 { return &f }
 
 func schema() targets.Schema {
 	return targets.Schema{Attrs: []targets.Attr{
-		{Name: "base_url", Type: targets.String, Required: true,
+		{Name: "base_url", Type: targets.String, Required: true, Example: "http://127.0.0.1:8080",
 			Doc: `the service's URL, "http://host:port" or "https://host:port", with an optional path prefix`},
 		{Name: "headers", Type: targets.StringMap, Sensitive: true,
 			Doc: `headers sent with every request, { "Name" = "value" }; an op's headers add to them (their values are never shown)`},
