@@ -11,8 +11,10 @@ import (
 // reportCommand is `perfplan report RUN.json --format FORMAT`: it renders a
 // saved run document again.
 func reportCommand(env Env, args []string) int {
-	fs := newFlagSet("report", "report [--format "+strings.Join(report.FormatNames(), "|")+"] RUN.json", env.Stderr)
+	fs := newFlagSet("report", "report [--format "+strings.Join(report.FormatNames(), "|")+"] RUN.json\n       perfplan report --profile [PLAN/]SCENARIO [--profile-type cpu|allocs|remote] [-o FILE.pb.gz] RUN.json", env.Stderr)
 	format := fs.String("format", "table", "output format: "+strings.Join(report.FormatNames(), ", "))
+	var pf profileFlags
+	pf.define(fs)
 	var noColor bool
 	addNoColorFlag(fs, &noColor)
 	pos, code, done := parseCommand(fs, args)
@@ -33,6 +35,9 @@ func reportCommand(env Env, args []string) int {
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "perfplan report:", err)
 		return ExitUsage
+	}
+	if pf.scenario != "" {
+		return pf.write(env, d)
 	}
 	if *format == "table" {
 		// The table in colour on a terminal, as the live run prints it.

@@ -218,6 +218,8 @@ func (r *Result) planHTML(id, plan string, rows []int, base, next []*report.Plan
 			}
 		}
 		sub.Charts = overlayCharts(sub.ID, bs, ns, notes)
+		pt, pn := r.profileHTML(plan, name, sub.ID)
+		sub.Tables, sub.Notes = append(sub.Tables, pt...), append(sub.Notes, pn...)
 		sec.Sections = append(sec.Sections, sub)
 	}
 	return sec

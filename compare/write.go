@@ -142,6 +142,7 @@ func (r *Result) WriteStyled(w io.Writer, s Style) error {
 		start = end
 	}
 	writeRegressions(w, r.Regressions())
+	r.writeProfiles(w)
 	for _, msg := range r.notes() {
 		fmt.Fprintf(w, "note: %s\n", msg)
 	}

@@ -51,6 +51,9 @@ type Options struct {
 	// time the targets are open starts the load at once, and the result's
 	// Errors say how late it started.
 	StartAt time.Time
+	// Profiler, when set, is told of each scenario's span and the
+	// scenarios' goroutines carry pprof labels (see Profiler).
+	Profiler Profiler
 }
 
 // Observer receives live progress from a run. Its methods are called from the

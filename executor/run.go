@@ -305,6 +305,10 @@ func (s *scenarioRun) run(ctx context.Context) *ScenarioResult {
 		col.res = newResourceSampler(s.opts.SeriesLimit)
 	}
 	s.statsStart = s.stats()
+	if p := s.opts.Profiler; p != nil {
+		s.profileLabels()
+		p.ScenarioStart(sc.Name, s.target)
+	}
 	startErr := ex.start(s)
 	s.markStart() // when no worker started
 	if startErr != nil {
@@ -313,6 +317,9 @@ func (s *scenarioRun) run(ctx context.Context) *ScenarioResult {
 	bg := s.startBackground(ctx, col)
 	ex.drive(s)
 	s.finish(s.waitWorkers())
+	if p := s.opts.Profiler; p != nil {
+		p.ScenarioEnd(sc.Name)
+	}
 	if s.sleeper != nil {
 		s.sleeper.Close() // its timer files, and the goroutines that read them
 	}
