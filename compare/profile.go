@@ -116,10 +116,10 @@ func (res *Result) profileHTML(plan, scenario, id string) ([]report.HTMLTable, [
 	var notes []report.HTMLNote
 	for k, t := range d.Tables() {
 		if len(t.Rows) == 0 {
-			notes = append(notes, report.HTMLNote{Text: "profile: " + t.Title})
+			notes = append(notes, report.HTMLNote{Text: "what grew: " + t.Title})
 			continue
 		}
-		ht := report.HTMLTable{ID: fmt.Sprintf("%s-profile%d", id, k), Caption: "profile: " + t.Title}
+		ht := report.HTMLTable{ID: fmt.Sprintf("%s-profile%d", id, k), Caption: "what grew: " + t.Title}
 		for i, h := range t.Header {
 			ht.Header = append(ht.Header, report.HTMLHead{Text: h, Num: i > 0})
 		}

@@ -1,0 +1,265 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/pprof/profile"
+
+	"github.com/perfplan/perfplan/cli"
+	"github.com/perfplan/perfplan/compare"
+	"github.com/perfplan/perfplan/history"
+	"github.com/perfplan/perfplan/profiling"
+	"github.com/perfplan/perfplan/report"
+	"github.com/perfplan/perfplan/targets"
+	"github.com/perfplan/perfplan/targets/builtin"
+)
+
+// rowDB is a custom target for the profile tests: each query parses a row
+// (100k rounds of arithmetic) and checksums it (checksum_rounds rounds); a
+// run with more rounds is a run with a deliberately slower checksumRow.
+// Runs make a fixed number of queries, so their CPU time, and the number
+// of profile samples, does not depend on how busy the machine is.
+type rowDB struct{ rounds int }
+
+func (rowDB) Open(context.Context) error              { return nil }
+func (d rowDB) NewWorker(int) (targets.Worker, error) { return rowWorker(d), nil }
+func (rowDB) Stats() map[string]float64               { return nil }
+func (rowDB) Close() error                            { return nil }
+func (d rowWorker) Do(_ context.Context, r *targets.Request) error {
+	sink = checksumRow(parseRow(r.Key, 100_000), d.rounds)
+	return nil
+}
+
+type rowWorker rowDB
+
+var sink uint64
+
+//go:noinline
+func parseRow(key uint64, rounds int) uint64 {
+	x := key
+	for range rounds {
+		x = x*6364136223846793005 + 1442695040888963407
+		x ^= x >> 29
+	}
+	return x
+}
+
+//go:noinline
+func checksumRow(x uint64, rounds int) uint64 {
+	for range rounds {
+		x = x*2862933555777941757 + 3037000493
+		x ^= x >> 31
+	}
+	return x
+}
+
+// rowRegistry is the built-in kinds and rowdb.
+func rowRegistry() *targets.Registry {
+	reg := builtin.Registry()
+	reg.MustRegister(targets.Kind{
+		Name: "rowdb",
+		Ops:  []targets.OpSpec{{Name: "query"}},
+		Schema: targets.Schema{Attrs: []targets.Attr{
+			{Name: "checksum_rounds", Type: targets.Int, Default: int64(100_000)},
+		}},
+		New: func(c targets.Config) (targets.Target, error) {
+			return rowDB{rounds: int(c.Int("checksum_rounds"))}, nil
+		},
+	})
+	return reg
+}
+
+const rowPlan = `
+variable "rounds" {
+  type    = number
+  default = 100000
+}
+plan "rowdb" {
+  profile = true
+}
+target "rowdb" "db" {
+  checksum_rounds = var.rounds
+}
+workload "w" {
+  target = target.rowdb.db
+  op "query" { weight = 1 }
+}
+scenario "query" {
+  workload = workload.w
+  executor   = "shared-iterations"
+  vus        = 1
+  iterations = 400
+}
+`
+
+// profMain runs cli.Main in this process with reg.
+func profMain(t *testing.T, reg *targets.Registry, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := cli.Main(context.Background(), cli.Env{Args: args, Registry: reg, Stdout: &stdout, Stderr: &stderr})
+	return code, stdout.String(), stderr.String()
+}
+
+// TestProfileNamesSlowerFunction is the custom-target case of issue 22:
+// six runs of rowdb, then six with checksumRow four times slower, each
+// profiled (the plan block's profile = true). compare names checksumRow
+// first, in the flat and in the cumulative view, in text, Markdown and
+// HTML; perfplan report --profile writes a profile that
+// github.com/google/pprof/profile and go tool pprof read; perfplan history
+// names checksumRow under the change point.
+//
+// It profiles this process, so it does not run in parallel with other
+// tests that do.
+func TestProfileNamesSlowerFunction(t *testing.T) {
+	reg := rowRegistry()
+	dir := t.TempDir()
+	planFile := filepath.Join(dir, "rowdb.hcl")
+	if err := os.WriteFile(planFile, []byte(rowPlan), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base, next := filepath.Join(dir, "base.json"), filepath.Join(dir, "new.json")
+	for _, r := range []struct {
+		out    string
+		rounds int
+	}{{base, 100_000}, {next, 400_000}} {
+		code, stdout, stderr := profMain(t, reg, "run", "--quiet", "--no-history", "--count", "6", "-var", fmt.Sprintf("rounds=%d", r.rounds), "--out", "json="+r.out, planFile)
+		if code != cli.ExitOK {
+			t.Fatalf("run: exit %d\n%s%s", code, stdout, stderr)
+		}
+	}
+	bd, err := report.ReadDocumentFile(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nd, err := report.ReadDocumentFile(next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pd := range bd.Plans {
+		p := pd.Scenarios[0].Profile
+		if p == nil || len(p.CPU) == 0 || len(p.Allocs) == 0 {
+			t.Fatalf("repetition %d: profile %+v, want CPU and allocations", pd.Repetition, p)
+		}
+	}
+
+	res, err := compare.Compare(bd, nd, compare.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Regressions()) == 0 || len(res.Profiles) != 1 || res.Profiles[0].Diff.CPU == nil {
+		t.Fatalf("regressions %d, profiles %+v", len(res.Regressions()), res.Profiles)
+	}
+	cpu := res.Profiles[0].Diff.CPU
+	for view, gs := range map[string][]string{"flat": names(cpu.Flat), "cumulative": names(cpu.Cum)} {
+		if len(gs) == 0 || !strings.HasSuffix(gs[0], ".checksumRow") {
+			t.Errorf("%s view: %v, want checksumRow first", view, gs)
+		}
+		for _, g := range gs {
+			if strings.HasSuffix(g, ".parseRow") {
+				t.Errorf("%s view lists parseRow, which did not change: %v", view, gs)
+			}
+		}
+	}
+	for _, format := range []string{"table", "markdown", "html"} {
+		code, stdout, stderr := profMain(t, reg, "compare", "--format", format, base, next)
+		if code != cli.ExitFailed {
+			t.Errorf("compare --format %s: exit %d, want %d\n%s", format, code, cli.ExitFailed, stderr)
+		}
+		if !strings.Contains(stdout, "checksumRow") || !strings.Contains(stdout, "what grew") {
+			t.Errorf("compare --format %s does not name checksumRow under the regression:\n%s", format, stdout)
+		}
+	}
+
+	// perfplan report --profile: a .pb.gz that pprof reads.
+	pb := filepath.Join(dir, "query.pb.gz")
+	code, stdout, stderr := profMain(t, reg, "report", "--profile", "query", "-o", pb, next)
+	if code != cli.ExitOK || !strings.Contains(stdout, "go tool pprof "+pb) {
+		t.Fatalf("report --profile: exit %d\n%s%s", code, stdout, stderr)
+	}
+	f, err := os.Open(pb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := profile.Parse(f)
+	f.Close()
+	if err != nil {
+		t.Fatalf("parse %s: %v", pb, err)
+	}
+	var sawTarget, sawChecksum bool
+	for _, s := range p.Sample {
+		if !slices.Equal(s.Label["scenario"], []string{"query"}) {
+			t.Fatalf("a sample of another scenario: %v", s.Label)
+		}
+		sawTarget = sawTarget || slices.Equal(s.Label["perfplan"], []string{"target"})
+		for _, l := range s.Location {
+			for _, ln := range l.Line {
+				sawChecksum = sawChecksum || strings.HasSuffix(ln.Function.Name, ".checksumRow")
+			}
+		}
+	}
+	if !sawTarget || !sawChecksum {
+		t.Errorf("profile: target-labelled samples %v, checksumRow %v", sawTarget, sawChecksum)
+	}
+	top := exec.Command("go", "tool", "pprof", "-top", pb)
+	out, err := top.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "checksumRow") {
+		t.Errorf("go tool pprof -top %s: %v\n%s", pb, err, out)
+	}
+	for _, bad := range [][]string{
+		{"report", "--profile", "nosuch", next},
+		{"report", "--profile", "query", "--profile-type", "heap", next},
+		{"report", "--profile", "query", "--profile-type", "remote", next},
+	} {
+		if code, _, stderr := profMain(t, reg, bad...); code != cli.ExitUsage || stderr == "" {
+			t.Errorf("%v: exit %d, want %d with a message: %q", bad, code, cli.ExitUsage, stderr)
+		}
+	}
+
+	// perfplan history: the base document five times, then the new one
+	// five times; the change point names checksumRow.
+	db := filepath.Join(dir, "history.db")
+	store, err := history.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		src := base
+		if i >= 5 {
+			src = next
+		}
+		d, err := report.ReadDocumentFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Start = d.Start.Add(time.Duration(i) * time.Hour)
+		for pi := range d.Plans {
+			d.Plans[pi].Scenarios[0].Total.Latency.P50 += int64(i % 3 * 100)
+		}
+		if err := store.Append(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store.Close()
+	code, stdout, stderr = profMain(t, reg, "history", "--history", db, "--metric", "latency.p50", "rowdb")
+	if code != cli.ExitOK || !strings.Contains(stdout, "change point") || !strings.Contains(stdout, "what grew") || !strings.Contains(stdout, "checksumRow") {
+		t.Errorf("history: exit %d; want a change point naming checksumRow:\n%s%s", code, stdout, stderr)
+	}
+}
+
+// names keeps the function names of a view.
+func names(gs []profiling.Growth) []string {
+	var out []string
+	for _, g := range gs {
+		out = append(out, g.Func)
+	}
+	return out
+}
