@@ -35,7 +35,14 @@ func (d rowDB) NewWorker(int) (targets.Worker, error) { return rowWorker(d), nil
 func (rowDB) Stats() map[string]float64               { return nil }
 func (rowDB) Close() error                            { return nil }
 func (d rowWorker) Do(_ context.Context, r *targets.Request) error {
-	sink = checksumRow(parseRow(r.Key, 100_000), d.rounds)
+	switch r.Op {
+	case 0: // query
+		sink = checksumRow(parseRow(r.Key, 100_000), d.rounds)
+	case 1: // parse
+		sink = parseRow(r.Key, 100_000)
+	case 2: // checksum
+		sink = checksumRow(r.Key, d.rounds)
+	}
 	return nil
 }
 
@@ -67,7 +74,7 @@ func rowRegistry() *targets.Registry {
 	reg := builtin.Registry()
 	reg.MustRegister(targets.Kind{
 		Name: "rowdb",
-		Ops:  []targets.OpSpec{{Name: "query"}},
+		Ops:  []targets.OpSpec{{Name: "query"}, {Name: "parse"}, {Name: "checksum"}},
 		Schema: targets.Schema{Attrs: []targets.Attr{
 			{Name: "checksum_rounds", Type: targets.Int, Default: int64(100_000)},
 		}},
@@ -262,4 +269,85 @@ func names(gs []profiling.Growth) []string {
 		out = append(out, g.Func)
 	}
 	return out
+}
+
+// TestProfileConcurrentScenarios: two scenarios run at the same time, one
+// parsing rows and one checksumming them; each one's CPU profile holds its
+// own function and not the other's, and each names the other as
+// overlapping (the allocation profile is the process's).
+func TestProfileConcurrentScenarios(t *testing.T) {
+	reg := rowRegistry()
+	dir := t.TempDir()
+	planFile := filepath.Join(dir, "twins.hcl")
+	src := `
+target "rowdb" "db" {}
+workload "parse" {
+  target = target.rowdb.db
+  op "parse" { weight = 1 }
+}
+workload "checksum" {
+  target = target.rowdb.db
+  op "checksum" { weight = 1 }
+}
+scenario "parsing" {
+  workload   = workload.parse
+  executor   = "shared-iterations"
+  vus        = 1
+  iterations = 1000
+}
+scenario "checksumming" {
+  workload   = workload.checksum
+  executor   = "shared-iterations"
+  vus        = 1
+  iterations = 1000
+}
+`
+	if err := os.WriteFile(planFile, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "run.json")
+	if code, stdout, stderr := profMain(t, reg, "run", "--quiet", "--no-history", "--profile", "--out", "json="+out, planFile); code != cli.ExitOK {
+		t.Fatalf("run: exit %d\n%s%s", code, stdout, stderr)
+	}
+	d, err := report.ReadDocumentFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ scenario, own, other string }{
+		{"parsing", ".parseRow", ".checksumRow"},
+		{"checksumming", ".checksumRow", ".parseRow"},
+	} {
+		var sd *report.ScenarioDoc
+		for i := range d.Plans[0].Scenarios {
+			if d.Plans[0].Scenarios[i].Name == c.scenario {
+				sd = &d.Plans[0].Scenarios[i]
+			}
+		}
+		if sd == nil || sd.Profile == nil {
+			t.Fatalf("scenario %s: no profile", c.scenario)
+		}
+		p, err := profiling.Decode(sd.Profile.CPU)
+		if err != nil {
+			t.Fatal(err)
+		}
+		own, other := 0, 0
+		for _, s := range p.Sample {
+			for _, l := range s.Location {
+				for _, ln := range l.Line {
+					switch {
+					case strings.HasSuffix(ln.Function.Name, c.own):
+						own++
+					case strings.HasSuffix(ln.Function.Name, c.other):
+						other++
+					}
+				}
+			}
+		}
+		if own == 0 || other != 0 {
+			t.Errorf("scenario %s: %d samples in %s, %d in %s; want its own function only", c.scenario, own, c.own, other, c.other)
+		}
+		if len(sd.Profile.Overlapped) != 1 {
+			t.Errorf("scenario %s: overlapped %v, want the other scenario", c.scenario, sd.Profile.Overlapped)
+		}
+	}
 }
