@@ -351,3 +351,59 @@ scenario "checksumming" {
 		}
 	}
 }
+
+// TestProfileSleepTarget is issue 22's first case, through the perfplan
+// binary: the busy sleep target (a CPU-bound in-process target) at 100µs,
+// then at 300µs, each run with --profile; compare's profile section under
+// the regression names the sleep target's spinning code first among the
+// functions whose cumulative CPU time per operation grew.
+func TestProfileSleepTarget(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	planFile := filepath.Join(dir, "busy.hcl")
+	src := `
+variable "latency" {
+  type    = string
+  default = "100us"
+}
+target "sleep" "s" {
+  latency = var.latency
+  busy    = true
+}
+workload "w" {
+  target = target.sleep.s
+  op "op" { weight = 1 }
+}
+scenario "spin" {
+  workload   = workload.w
+  executor   = "shared-iterations"
+  vus        = 1
+  iterations = 1000
+}
+`
+	if err := os.WriteFile(planFile, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base, next := filepath.Join(dir, "base.json"), filepath.Join(dir, "new.json")
+	for _, r := range []struct{ out, latency string }{{base, "100us"}, {next, "300us"}} {
+		if res := run(t, "run", "--quiet", "--profile", "--count", "6", "-var", "latency="+r.latency, "--out", "json="+r.out, planFile); res.code != cli.ExitOK {
+			t.Fatalf("run: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+		}
+	}
+	res := run(t, "compare", base, next)
+	if res.code != cli.ExitFailed {
+		t.Fatalf("compare: exit %d, want %d\n%s%s", res.code, cli.ExitFailed, res.stdout, res.stderr)
+	}
+	lines := strings.Split(res.stdout, "\n")
+	first := ""
+	for i, l := range lines {
+		if strings.Contains(l, "functions whose cumulative CPU time per op grew") && i+2 < len(lines) {
+			if f := strings.Fields(lines[i+2]); len(f) > 0 {
+				first = f[0]
+			}
+		}
+	}
+	if !strings.Contains(res.stdout, "Profile of busy/spin: what grew") || first != "sleep.spin" {
+		t.Errorf("compare: first function whose cumulative time grew %q, want sleep.spin:\n%s", first, res.stdout)
+	}
+}

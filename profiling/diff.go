@@ -258,12 +258,16 @@ const explains = 0.9
 
 // pruneCallers drops from the cumulative view (largest growth first) each
 // function that a callee outside the standard library stands for: a callee
-// whose samples all lie under the function, on both sides, and whose own
-// growth is at least 90 % of the function's. The chain of callers above a
-// slower function (the worker loop, the target's Do) all grow as much as it
-// does; the view names the deepest of them that is not the runtime or the
-// standard library, so the function that got slower comes first. It keeps
-// the first top functions that remain.
+// whose samples all lie under the function, on both sides (when both are on
+// the same samples, the deeper frame stands for the other), and whose own
+// growth is at least 90 % of the function's. It also drops a function of the
+// runtime or the standard library whose samples all lie under a function of
+// the program that grew at least 90 % as much: the program's function names
+// the change, and the flat view shows where in the runtime the time went.
+// The chain of callers above a slower function (the worker loop, the
+// target's Do) all grow as much as it does; the view names the deepest of
+// them that is not the runtime or the standard library, so the function that
+// got slower comes first. It keeps the first top functions that remain.
 func pruneCallers(gs []Growth, growth func(Growth) float64, base, next *profile.Profile, top int) []Growth {
 	idx := map[string]int{}
 	for i, g := range gs {
@@ -278,10 +282,15 @@ func pruneCallers(gs []Growth, growth func(Growth) float64, base, next *profile.
 		within[i] = make([]int64, k)
 	}
 	under := make([][]bool, k)
+	// deeper[i][j]: wherever i and j are on one stack, j is called (not
+	// necessarily directly) by i: it is nearer the innermost frame.
+	deeper := make([][]bool, k)
 	for i := range under {
 		under[i] = make([]bool, k)
+		deeper[i] = make([]bool, k)
 		for j := range under[i] {
 			under[i][j] = true
+			deeper[i][j] = true
 		}
 	}
 	for _, p := range []*profile.Profile{base, next} {
@@ -291,17 +300,22 @@ func pruneCallers(gs []Growth, growth func(Growth) float64, base, next *profile.
 		}
 		for _, s := range p.Sample {
 			var present []int
-			seen := map[int]bool{}
-			for _, f := range stackFuncs(s) {
-				if i, ok := idx[f]; ok && !seen[i] {
-					seen[i] = true
-					present = append(present, i)
+			pos := map[int]int{}
+			for at, f := range stackFuncs(s) {
+				if i, ok := idx[f]; ok {
+					if _, dup := pos[i]; !dup {
+						pos[i] = at
+						present = append(present, i)
+					}
 				}
 			}
 			for _, j := range present {
 				alone[j]++
 				for _, i := range present {
 					within[i][j]++
+					if pos[j] >= pos[i] {
+						deeper[i][j] = false
+					}
 				}
 			}
 		}
@@ -317,7 +331,19 @@ func pruneCallers(gs []Growth, growth func(Growth) float64, base, next *profile.
 	for i, g := range gs {
 		stood := false
 		for j, h := range gs {
-			if i != j && under[i][j] && !under[j][i] && !stdlib(h.Func) && growth(h) >= explains*growth(g) {
+			// j stands for i: its samples lie within i's and either
+			// i's reach further, or they are the same samples and j
+			// is the deeper frame.
+			within := under[i][j] && (!under[j][i] || deeper[i][j])
+			if i != j && within && !stdlib(h.Func) && growth(h) >= explains*growth(g) {
+				stood = true
+				break
+			}
+			// A runtime or standard library function called only from
+			// a function of the program that grew as much: the
+			// program's function names the change (the flat view
+			// still shows where the time went).
+			if i != j && stdlib(g.Func) && !stdlib(h.Func) && under[j][i] && growth(h) >= explains*growth(g) {
 				stood = true
 				break
 			}
