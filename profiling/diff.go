@@ -359,18 +359,19 @@ func pruneCallers(gs []Growth, growth func(Growth) float64, base, next *profile.
 }
 
 // stdlib reports whether function f is in the Go runtime or standard
-// library: its import path's first element has no dot.
+// library: its import path's first element has no dot, and it is not
+// package main.
 func stdlib(f string) bool {
-	first, _, _ := strings.Cut(f, "/")
-	if i := strings.IndexByte(first, '.'); i >= 0 && !strings.Contains(f, "/") {
-		// "runtime.mallocgc", "time.Now": no slash, the dot ends the
-		// package name.
-		return true
-	} else if i >= 0 {
-		// "github.com/...": a domain.
+	if strings.HasPrefix(f, "main.") {
 		return false
 	}
-	return true
+	first, _, _ := strings.Cut(f, "/")
+	if !strings.Contains(f, "/") {
+		// "runtime.mallocgc", "time.Now": the first dot ends the
+		// package name.
+		return true
+	}
+	return !strings.Contains(first, ".")
 }
 
 // rateZ is the z score of the growth of a Poisson rate, k2 events over

@@ -221,7 +221,8 @@ func TestShortNameStdlib(t *testing.T) {
 		{"runtime.mallocgc", "runtime.mallocgc", true},
 		{"net/http.(*conn).serve", "http.(*conn).serve", true},
 		{"example.com/db.checksumRow", "db.checksumRow", false},
-		{"main.main", "main.main", true},
+		{"main.main", "main.main", false},
+		{"example.com/x.(*T).m", "x.(*T).m", false},
 	} {
 		if got := ShortName(c.in); got != c.short {
 			t.Errorf("ShortName(%q) = %q, want %q", c.in, got, c.short)
@@ -230,4 +231,35 @@ func TestShortNameStdlib(t *testing.T) {
 			t.Errorf("stdlib(%q) = %v, want %v", c.in, got, c.std)
 		}
 	}
+}
+
+// TestDiffCPUSameStacks: when the slower function's callers are on exactly
+// the same samples (the busy sleep target: spin under Do under the worker
+// loop) the deepest program frame stands for them, and the runtime
+// function it calls (time.Now, where the flat time goes) is left to the
+// flat view.
+func TestDiffCPUSameStacks(t *testing.T) {
+	t.Parallel()
+	const spin = "github.com/perfplan/perfplan/targets/sleep.spin"
+	mk := func(n int64) *profile.Profile {
+		return newCPU().add(n, target, now, spin, do, loop).add(n/10, target, spin, do, loop).add(20, runner, record, loop).roundTrip(t)
+	}
+	d, err := DiffCPU(mk(100), mk(300), 1000, 1000, DefaultTop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Cum) != 1 || d.Cum[0].Func != spin {
+		t.Errorf("cumulative view %v, want only %s", names(d.Cum), spin)
+	}
+	if len(d.Flat) == 0 || d.Flat[0].Func != now {
+		t.Errorf("flat view %v, want %s first", names(d.Flat), now)
+	}
+}
+
+func names(gs []Growth) []string {
+	var out []string
+	for _, g := range gs {
+		out = append(out, g.Func)
+	}
+	return out
 }
