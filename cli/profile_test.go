@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -37,18 +38,18 @@ func (rowDB) Close() error                            { return nil }
 func (d rowWorker) Do(_ context.Context, r *targets.Request) error {
 	switch r.Op {
 	case 0: // query
-		sink = checksumRow(parseRow(r.Key, 100_000), d.rounds)
+		sink.Store(checksumRow(parseRow(r.Key, 100_000), d.rounds))
 	case 1: // parse
-		sink = parseRow(r.Key, 100_000)
+		sink.Store(parseRow(r.Key, 100_000))
 	case 2: // checksum
-		sink = checksumRow(r.Key, d.rounds)
+		sink.Store(checksumRow(r.Key, d.rounds))
 	}
 	return nil
 }
 
 type rowWorker rowDB
 
-var sink uint64
+var sink atomic.Uint64
 
 //go:noinline
 func parseRow(key uint64, rounds int) uint64 {
