@@ -226,6 +226,7 @@ func TestProfileNamesSlowerFunction(t *testing.T) {
 		{"report", "--profile", "nosuch", next},
 		{"report", "--profile", "query", "--profile-type", "heap", next},
 		{"report", "--profile", "query", "--profile-type", "remote", next},
+		{"report", "-o", pb, next},
 	} {
 		if code, _, stderr := profMain(t, reg, bad...); code != cli.ExitUsage || stderr == "" {
 			t.Errorf("%v: exit %d, want %d with a message: %q", bad, code, cli.ExitUsage, stderr)

@@ -39,6 +39,10 @@ func reportCommand(env Env, args []string) int {
 	if pf.scenario != "" {
 		return pf.write(env, d)
 	}
+	if pf.out != "" || pf.kind != "cpu" {
+		fmt.Fprintln(env.Stderr, "perfplan report: -o and --profile-type go with --profile")
+		return ExitUsage
+	}
 	if *format == "table" {
 		// The table in colour on a terminal, as the live run prints it.
 		write = func(d *report.Document, w io.Writer) error {
