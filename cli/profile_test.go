@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	nethttp "net/http"
+	"net/http/httptest"
+	netpprof "net/http/pprof"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -407,5 +410,67 @@ scenario "spin" {
 	}
 	if !strings.Contains(res.stdout, "Profile of busy/spin: what grew") || first != "sleep.spin" {
 		t.Errorf("compare: first function whose cumulative time grew %q, want sleep.spin:\n%s", first, res.stdout)
+	}
+}
+
+// TestProfilePprofURL runs the perfplan binary with --profile against an
+// http target whose pprof_url is a Go test server serving net/http/pprof:
+// the run document holds the server's CPU profile over the scenario, and
+// perfplan report --profile --profile-type remote writes it as a profile
+// that pprof reads. The server profiles this test process; being parallel,
+// the test runs only after the sequential tests that profile it in process
+// (TestProfileNamesSlowerFunction, TestProfileConcurrentScenarios) are done.
+func TestProfilePprofURL(t *testing.T) {
+	t.Parallel()
+	mux := nethttp.NewServeMux()
+	mux.HandleFunc("/debug/pprof/profile", netpprof.Profile)
+	mux.HandleFunc("/", func(w nethttp.ResponseWriter, _ *nethttp.Request) {})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	dir := t.TempDir()
+	planFile := filepath.Join(dir, "http.hcl")
+	src := fmt.Sprintf(`
+target "http" "api" {
+  base_url  = %q
+  pprof_url = "%s/debug/pprof"
+}
+workload "w" {
+  target = target.http.api
+  op "get" { weight = 1 }
+}
+scenario "s" {
+  workload = workload.w
+  executor = "constant-vus"
+  vus      = 1
+  duration = "1500ms"
+}
+`, srv.URL, srv.URL)
+	if err := os.WriteFile(planFile, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "run.json")
+	if res := run(t, "run", "--quiet", "--profile", "--out", "json="+out, planFile); res.code != cli.ExitOK {
+		t.Fatalf("run: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	d, err := report.ReadDocumentFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pd := d.Plans[0].Scenarios[0].Profile
+	if pd == nil || len(pd.Remote) == 0 || pd.RemoteURL != srv.URL+"/debug/pprof/profile" {
+		t.Fatalf("profile %+v, want the server's CPU profile from %s/debug/pprof/profile", pd, srv.URL)
+	}
+	pb := filepath.Join(dir, "remote.pb.gz")
+	if res := run(t, "report", "--profile", "s", "--profile-type", "remote", "-o", pb, out); res.code != cli.ExitOK {
+		t.Fatalf("report --profile: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	f, err := os.Open(pb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := profile.Parse(f)
+	if err != nil || p.DurationNanos < int64(time.Second) {
+		t.Fatalf("remote profile: %v, covering %v", err, time.Duration(p.DurationNanos))
 	}
 }
