@@ -236,7 +236,9 @@ func DiffCPU(base, next *profile.Profile, baseOps, newOps int64, top int) (*CPUD
 		cumGrowth := func(g Growth) float64 { return g.NewCumNS - g.BaseCumNS }
 		d.Cum = topGrowth(all, pruneWindow, cumGrowth,
 			func(g Growth) float64 { return rateZ(b.cumN[g.Func], baseOps, n.cumN[g.Func], newOps) })
-		d.Cum = pruneCallers(d.Cum, cumGrowth, base, next, top)
+		d.Cum = pruneCallers(d.Cum, cumGrowth, base, next, top, func(f, g string) float64 {
+			return rateZ(b.cumN[f]-b.cumN[g], baseOps, n.cumN[f]-n.cumN[g], newOps)
+		})
 		return d, nil
 	}
 	d.Flat = topGrowth(all, top, func(g Growth) float64 { return g.NewFlat - g.BaseFlat },
@@ -244,7 +246,9 @@ func DiffCPU(base, next *profile.Profile, baseOps, newOps int64, top int) (*CPUD
 	cumGrowth := func(g Growth) float64 { return g.NewCum - g.BaseCum }
 	d.Cum = topGrowth(all, pruneWindow, cumGrowth,
 		func(g Growth) float64 { return zScore(b.cumN[g.Func], b.n, n.cumN[g.Func], n.n) })
-	d.Cum = pruneCallers(d.Cum, cumGrowth, base, next, top)
+	d.Cum = pruneCallers(d.Cum, cumGrowth, base, next, top, func(f, g string) float64 {
+		return zScore(b.cumN[f]-b.cumN[g], b.n, n.cumN[f]-n.cumN[g], n.n)
+	})
 	return d, nil
 }
 
@@ -268,7 +272,12 @@ const explains = 0.9
 // target's Do) all grow as much as it does; the view names the deepest of
 // them that is not the runtime or the standard library, so the function that
 // got slower comes first. It keeps the first top functions that remain.
-func pruneCallers(gs []Growth, growth func(Growth) float64, base, next *profile.Profile, top int) []Growth {
+//
+// restZ(f, g) is the z score of the growth of f's samples that are not
+// g's: a callee also stands for a caller when the rest of the caller did not
+// grow beyond sampling noise, so that noise in the caller's other callees
+// does not put it first.
+func pruneCallers(gs []Growth, growth func(Growth) float64, base, next *profile.Profile, top int, restZ func(f, g string) float64) []Growth {
 	idx := map[string]int{}
 	for i, g := range gs {
 		idx[g.Func] = i
@@ -335,7 +344,7 @@ func pruneCallers(gs []Growth, growth func(Growth) float64, base, next *profile.
 			// i's reach further, or they are the same samples and j
 			// is the deeper frame.
 			within := under[i][j] && (!under[j][i] || deeper[i][j])
-			if i != j && within && !stdlib(h.Func) && growth(h) >= explains*growth(g) {
+			if i != j && within && !stdlib(h.Func) && (growth(h) >= explains*growth(g) || restZ(g.Func, h.Func) < minZ) {
 				stood = true
 				break
 			}

@@ -263,3 +263,26 @@ func names(gs []Growth) []string {
 	}
 	return out
 }
+
+// TestDiffCPUCallerNoise: the caller's other callee (parseRow, 300 → 330
+// samples, within sampling noise) makes the caller's growth more than a
+// ninth larger than checksumRow's; checksumRow still stands for it, since
+// the rest of the caller did not grow beyond noise.
+func TestDiffCPUCallerNoise(t *testing.T) {
+	t.Parallel()
+	mk := func(parses, checks int64) *profile.Profile {
+		return newCPU().add(parses, target, parse, do, loop).add(checks, target, check, do, loop).roundTrip(t)
+	}
+	d, err := DiffCPU(mk(300, 200), mk(330, 400), 10_000, 10_000, DefaultTop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Cum) == 0 || d.Cum[0].Func != check {
+		t.Errorf("cumulative view %v, want %s first", names(d.Cum), check)
+	}
+	for _, f := range names(d.Cum) {
+		if f == do || f == loop {
+			t.Errorf("cumulative view %v lists a caller of %s", names(d.Cum), check)
+		}
+	}
+}
