@@ -131,6 +131,7 @@ func printHistory(ctx context.Context, w io.Writer, store *history.Store, plan s
 	if err != nil {
 		return err
 	}
+	described := map[string]bool{}
 	for _, s := range all {
 		k, pts, tr := s.key, s.points, s.trend
 		fmt.Fprintf(w, "\n%s/%s %s: %d runs, trend %s (%+.2f%%/run, slope %s/run, R² %.2f)\n",
@@ -141,6 +142,9 @@ func printHistory(ctx context.Context, w io.Writer, store *history.Store, plan s
 			p := pts[cp.Index]
 			fmt.Fprintf(w, "  change point at run #%d (%s, commit %s): %s → %s (%+.1f%%, p=%.2g)\n",
 				p.RunID, p.Start.Format("2006-01-02 15:04"), shortHash(p.Commit), fmtHistory(k.Metric, cp.MeanBefore), fmtHistory(k.Metric, cp.MeanAfter), 100*cp.Magnitude, cp.P)
+			if err := changeProfiles(ctx, w, store, k, pts, s.changes, cp.Index, described); err != nil {
+				return err
+			}
 		}
 		from := 0
 		if last > 0 && len(pts) > last {

@@ -11,8 +11,10 @@ import (
 // reportCommand is `perfplan report RUN.json --format FORMAT`: it renders a
 // saved run document again.
 func reportCommand(env Env, args []string) int {
-	fs := newFlagSet("report", "report [--format "+strings.Join(report.FormatNames(), "|")+"] RUN.json", env.Stderr)
+	fs := newFlagSet("report", "report [--format "+strings.Join(report.FormatNames(), "|")+"] RUN.json\n       perfplan report --profile [PLAN/]SCENARIO [--profile-type cpu|allocs|remote] [-o FILE.pb.gz] RUN.json", env.Stderr)
 	format := fs.String("format", "table", "output format: "+strings.Join(report.FormatNames(), ", "))
+	var pf profileFlags
+	pf.define(fs)
 	var noColor bool
 	addNoColorFlag(fs, &noColor)
 	pos, code, done := parseCommand(fs, args)
@@ -32,6 +34,13 @@ func reportCommand(env Env, args []string) int {
 	d, err := report.ReadDocumentFile(pos[0])
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "perfplan report:", err)
+		return ExitUsage
+	}
+	if pf.scenario != "" {
+		return pf.write(env, d)
+	}
+	if pf.out != "" || pf.kind != "cpu" {
+		fmt.Fprintln(env.Stderr, "perfplan report: -o and --profile-type go with --profile")
 		return ExitUsage
 	}
 	if *format == "table" {

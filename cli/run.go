@@ -15,6 +15,7 @@ import (
 	"github.com/perfplan/perfplan/executor"
 	"github.com/perfplan/perfplan/history"
 	"github.com/perfplan/perfplan/plan"
+	"github.com/perfplan/perfplan/profiling"
 	"github.com/perfplan/perfplan/report"
 	"github.com/perfplan/perfplan/report/promwrite"
 )
@@ -118,6 +119,7 @@ type runFlags struct {
 	saveBaseline  string
 	history       string
 	noHistory     bool
+	profile       bool
 	threshold     float64
 	segment       plan.Segment
 	// stdout is the standard output kept for a result written to "-"
@@ -204,6 +206,7 @@ func (f *runFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.saveBaseline, "save-baseline", "", "write this run's document to `PATH` for later use with --baseline")
 	fs.StringVar(&f.history, "history", "", "history database each run is appended to: a SQLite file `PATH`, or a postgres:// URL (default $"+history.EnvVar+" or "+history.DefaultPath+")")
 	fs.BoolVar(&f.noHistory, "no-history", false, "do not record this run in the history database")
+	fs.BoolVar(&f.profile, "profile", false, "capture a CPU and an allocation profile of each scenario (kept in the run document; see perfplan report --profile)")
 	fs.Var(percentFlag{&f.threshold}, "threshold", "--mode regression: fail on a significant regression of at least `P` (e.g. 5% or 0.05)")
 	fs.Var(segmentFlag{&f.segment}, "segment", "run segment `I/N` of every scenario's load (0 <= I < N), as one of N processes whose runs perfplan merge joins;\nworkers, iterations and arrivals split so the N segments add up to the whole plan (see docs/scale-out.md)")
 	fs.Var(startAtFlag{&f.startAt}, "start-at", "begin the load at `TIME` (RFC 3339, or a Unix time in seconds), after the targets are open,\nso that segments started at different moments load together; it must lie ahead, by at most "+shortDuration(maxStartAhead))
@@ -453,12 +456,14 @@ func (r *preparedRun) runPlan(ctx context.Context, env Env, doc *report.Document
 	if rep == 1 && p == r.plans[0] {
 		startAt = f.startAt
 	}
+	prof := startProfile(ctx, env, f.profile || p.Profile, p.Name)
 	res, err := executor.Run(ctx, p, executor.Options{
 		Abort:         env.Abort,
 		DurationScale: r.scale, Observer: r.live.observer(p.Name, prog, env.Stderr), NoAbort: f.noAbort, Baseline: baselineFunc(r.baseline, p.Name),
-		StartAt: startAt,
+		StartAt: startAt, Profiler: prof.profiler(),
 	})
 	prog.Close()
+	profs := prof.stop(env)
 	var out runOutcome
 	if err != nil {
 		var te *executor.TargetError
@@ -479,6 +484,7 @@ func (r *preparedRun) runPlan(ctx context.Context, env Env, doc *report.Document
 	pd.Repetition = rep
 	scrubPlanDoc(pd, p.Sensitive)
 	report.EscapePlanNames(pd)
+	profiling.Attach(pd, profs)
 	if err := report.WriteRepetitionTables(env.Stdout, pd, rep, f.count, r.tableOpts); err != nil {
 		fmt.Fprintf(env.Stderr, "perfplan: %v\n", err)
 	}

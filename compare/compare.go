@@ -312,6 +312,9 @@ type Result struct {
 	Rows    []Row
 	// Missing lists plans or scenarios present on only one side.
 	Missing []string
+	// Profiles are what grew in the profiles of each scenario with a
+	// significant regression, when its runs carry profiles.
+	Profiles []ScenarioProfile
 }
 
 // Failed reports whether any significant regression reached the
@@ -473,6 +476,7 @@ func (res *Result) comparePlan(name string, base, next []*report.PlanDoc, rng *r
 		}
 		addAdvice(group, scenarioDropped(base, bs.Name), scenarioDropped(next, bs.Name))
 		res.Rows = append(res.Rows, group...)
+		res.profileGroup(name, bs.Name, group, base, next)
 	}
 }
 

@@ -222,6 +222,8 @@ func (r *Result) planHTML(id, plan string, rows []int, base, next []*report.Plan
 			sub.Subtitle = strings.TrimSpace(sub.Subtitle + "; " + short)
 			sub.Subtitle = strings.TrimPrefix(sub.Subtitle, "; ")
 		}
+		pt, pn := r.profileHTML(plan, name, sub.ID)
+		sub.Tables, sub.Notes = append(sub.Tables, pt...), append(sub.Notes, pn...)
 		sec.Sections = append(sec.Sections, sub)
 	}
 	return sec

@@ -143,6 +143,7 @@ func (r *Result) WriteStyled(w io.Writer, s Style) error {
 		start = end
 	}
 	writeRegressions(w, r.Regressions(), s.width())
+	r.writeProfiles(w)
 	for _, msg := range r.notes() {
 		report.WriteWrapped(w, "note: "+msg, s.width(), "", "  ")
 	}

@@ -351,7 +351,7 @@ func (s *state) planBlock(blocks []*hcl.Block) {
 			s.errorf(b.LabelRanges[0].Ptr(), "Invalid plan name", "The plan name must not be empty.")
 		}
 		content, d := b.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-			{Name: "description"}, {Name: "tags"},
+			{Name: "description"}, {Name: "tags"}, {Name: "profile"},
 		}})
 		s.diags = append(s.diags, d...)
 		if a := content.Attributes["description"]; a != nil {
@@ -359,6 +359,9 @@ func (s *state) planBlock(blocks []*hcl.Block) {
 		}
 		if a := content.Attributes["tags"]; a != nil {
 			s.plan.Tags, _ = s.strList(a)
+		}
+		if a := content.Attributes["profile"]; a != nil {
+			s.plan.Profile, _ = s.boolean(a)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -263,4 +264,44 @@ func stagesOf(s *plan.Scenario) []plan.Stage {
 		return c.Stages
 	}
 	return nil
+}
+
+// TestPlanProfile: the plan block's profile attribute (perfplan run
+// --profile for every run of the plan); a value that is not a bool is a
+// diagnostic at its line.
+func TestPlanProfile(t *testing.T) {
+	t.Parallel()
+	const rest = `
+target "noop" "n" {}
+workload "w" {
+  target = target.noop.n
+  op "get" { weight = 1 }
+}
+scenario "s" {
+  workload   = workload.w
+  executor   = "shared-iterations"
+  vus        = 1
+  iterations = 1
+}
+`
+	for _, c := range []struct {
+		block string
+		want  bool
+		diag  string
+	}{
+		{`plan "p" {}`, false, ""},
+		{`plan "p" { profile = true }`, true, ""},
+		{`plan "p" { profile = "often" }`, false, "Incorrect attribute value type"},
+	} {
+		p, diags, _ := loadSrc(t, c.block+rest, nil, nil)
+		if c.diag != "" {
+			if !diags.HasErrors() || !strings.Contains(diags.Error(), c.diag) || !strings.Contains(diags.Error(), ":1,") {
+				t.Errorf("%s: diagnostics %v, want %q on line 1", c.block, diags, c.diag)
+			}
+			continue
+		}
+		if diags.HasErrors() || p.Profile != c.want {
+			t.Errorf("%s: profile %v, diagnostics %v; want %v", c.block, p != nil && p.Profile, diags, c.want)
+		}
+	}
 }

@@ -55,6 +55,9 @@ type Options struct {
 	// the pause floor and the saturation flag's lag floor are set. 0 means
 	// Run measures it at its start (about 50ms; see Interference.Jitter).
 	WakeJitter time.Duration
+	// Profiler, when set, is told of each scenario's span and the
+	// scenarios' goroutines carry pprof labels (see Profiler).
+	Profiler Profiler
 }
 
 // Observer receives live progress from a run. Its methods are called from the

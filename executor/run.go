@@ -310,6 +310,10 @@ func (s *scenarioRun) run(ctx context.Context) *ScenarioResult {
 		col.judge = newInterferenceJudge(s.opts.WakeJitter, runtime.NumCPU())
 	}
 	s.statsStart = s.stats()
+	if p := s.opts.Profiler; p != nil {
+		s.profileLabels()
+		p.ScenarioStart(sc.Name, s.target)
+	}
 	startErr := ex.start(s)
 	s.markStart() // when no worker started
 	if startErr != nil {
@@ -320,6 +324,9 @@ func (s *scenarioRun) run(ctx context.Context) *ScenarioResult {
 	s.finish(s.waitWorkers())
 	if u, ok := ex.(unstarter); ok && s.reason.Load() == stopEnd {
 		s.dropped.Add(u.unstarted(s))
+	}
+	if p := s.opts.Profiler; p != nil {
+		p.ScenarioEnd(sc.Name)
 	}
 	if s.sleeper != nil {
 		s.sleeper.Close() // its timer files, and the goroutines that read them

@@ -60,6 +60,9 @@ type scenarioRun struct {
 	opts     Options
 	observer Observer
 	all      map[*plan.Target]targets.Target
+	// runnerLabels and targetLabels are the pprof label sets of a
+	// profiled run (see Profiler); nil otherwise.
+	runnerLabels, targetLabels context.Context
 
 	control
 	pool
@@ -349,7 +352,7 @@ func (s *scenarioRun) newWorkerFor(id int) (*worker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: target %s: new worker %d: %w", s.sc.Name, targetID(s.sc.Workload.Target), id, err)
 	}
-	w := newWorker(s, id, tw)
+	w := newWorker(s, id, s.profiledWorker(tw))
 	s.mu.Lock()
 	s.workers = append(s.workers, w)
 	s.mu.Unlock()

@@ -14,6 +14,9 @@ type Plan struct {
 	Name        string
 	Description string
 	Tags        []string
+	// Profile asks for CPU and allocation profiles of every scenario, as
+	// perfplan run --profile does (the plan block's profile attribute).
+	Profile bool
 	// File is the path of the plan file, as given on the command line.
 	File string
 	// Hash is the SHA-256 of the plan file's bytes, hex-encoded.

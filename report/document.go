@@ -185,6 +185,9 @@ type ScenarioDoc struct {
 	// Segments are, in a merged run (perfplan merge), each segment's own
 	// figures, resources and target statistics.
 	Segments []SegmentDoc `json:"segments,omitempty"`
+	// Profile holds the scenario's CPU and allocation profiles (perfplan
+	// run --profile); nil when it was not profiled.
+	Profile *ProfileDoc `json:"profile,omitempty"`
 }
 
 // OpDoc is one operation's figures. Latencies are in nanoseconds. Histogram

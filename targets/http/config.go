@@ -36,6 +36,11 @@ type Config struct {
 	ClientKey          string
 	PhaseTiming        bool
 	Probe              bool
+	// PprofURL is the system under test's net/http/pprof endpoint
+	// (pprof_url), nil when unset; PprofHosts the non-loopback hosts it
+	// may name (see pprof.go).
+	PprofURL   *url.URL
+	PprofHosts []string
 	// Ops are the plan's operations against the target, indexed by
 	// targets.Request.Op.
 	Ops []OpConfig
@@ -155,6 +160,9 @@ func parseConfig(cfg targets.Config) (*Config, error) {
 			}
 		}
 	} else if _, err := c.tlsConfig(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.parsePprof(cfg); err != nil {
 		errs = append(errs, err)
 	}
 	return c, errors.Join(errs...)

@@ -123,6 +123,10 @@ func schema() targets.Schema {
 			Doc: "trace each request's connect, TLS handshake and time to first byte (costs CPU; uses net/http)"},
 		{Name: "probe", Type: targets.Bool, Default: true,
 			Doc: "send GET base_url before the load starts; a connection failure stops the run (exit 4)"},
+		{Name: "pprof_url", Type: targets.String,
+			Doc: `the service's net/http/pprof endpoint, "http://127.0.0.1:6060/debug/pprof": perfplan run --profile fetches its CPU profile over each scenario (loopback hosts only, unless listed in pprof_hosts)`},
+		{Name: "pprof_hosts", Type: targets.StringList,
+			Doc: "hosts other than loopback that pprof_url may name"},
 	}}
 }
 
