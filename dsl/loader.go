@@ -176,6 +176,8 @@ func (l *Loader) Load(path string) (p *plan.Plan, diags hcl.Diagnostics) {
 		workloads:    map[string]*plan.Workload{},
 		targetDefs:   map[string]hcl.Range{},
 		workloadDefs: map[string]hcl.Range{},
+		cross: crossState{declared: map[string]hcl.Range{}, duetDecl: map[string]hcl.Range{},
+			duets: map[string]*plan.Duet{}},
 	}
 	s.load()
 	sortDiags(s.diags)
@@ -204,6 +206,10 @@ type state struct {
 	// sorted references to the declared targets and workloads, for
 	// diagnostics (see declaredRefs)
 	targetRefs, workloadRefs []string
+
+	// cross holds the scenarios, duets and cross-scenario references
+	// (see resolveCross).
+	cross crossState
 
 	// errTotal counts the errors among diags[:counted] (see errCount).
 	errTotal, counted int
@@ -234,6 +240,8 @@ var topSchema = &hcl.BodySchema{
 		{Type: "target", LabelNames: []string{"kind", "name"}},
 		{Type: "workload", LabelNames: []string{"name"}},
 		{Type: "scenario", LabelNames: []string{"name"}},
+		{Type: "duet", LabelNames: []string{"name"}},
+		{Type: "assert"},
 	},
 }
 
@@ -272,16 +280,29 @@ func (s *state) load() {
 	for _, b := range byType["workload"] {
 		s.workload(b)
 	}
-	names := map[string]hcl.Range{}
+	names := s.cross.declared
+	for _, b := range byType["scenario"] {
+		if _, dup := names[b.Labels[0]]; !dup {
+			names[b.Labels[0]] = b.DefRange
+		}
+	}
+	seen := map[string]bool{}
 	for _, b := range byType["scenario"] {
 		name := b.Labels[0]
-		if prev, dup := names[name]; dup {
-			s.errorf(b.LabelRanges[0].Ptr(), "Duplicate scenario", "A scenario named %q was already declared on line %d.", name, prev.Start.Line)
+		if seen[name] {
+			s.errorf(b.LabelRanges[0].Ptr(), "Duplicate scenario", "A scenario named %q was already declared on line %d.", name, names[name].Start.Line)
 			continue
 		}
-		names[name] = b.DefRange
+		seen[name] = true
 		s.scenario(b)
 	}
+	for _, b := range byType["duet"] {
+		s.duet(b)
+	}
+	for _, b := range byType["assert"] {
+		s.planAssertion(b)
+	}
+	s.resolveCross()
 	if len(byType["scenario"]) == 0 && !topErrors {
 		// An empty file, or one that is not a plan, would otherwise pass
 		// with nothing run. (A misspelled or mislabelled block is already

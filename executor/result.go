@@ -124,6 +124,11 @@ type Result struct {
 	// failed or panicked, the error of a target interrupted while it
 	// started.
 	Errors []string
+	// Assertions are the plan-level assertions' outcomes, evaluated once
+	// every scenario had finished.
+	Assertions []AssertionResult
+	// Duets are the paired comparisons of the plan's duet blocks.
+	Duets []*DuetResult
 }
 
 // TargetFailed reports whether a scenario could not start because its
@@ -148,6 +153,11 @@ func (r *Result) Passed() bool {
 			if !a.Passed {
 				return false
 			}
+		}
+	}
+	for _, a := range r.Assertions {
+		if !a.Passed {
+			return false
 		}
 	}
 	return true

@@ -122,6 +122,7 @@ func WritePlanTables(w io.Writer, p *PlanDoc, opts TableOptions) error {
 	if err := writeDocTargetStats(w, p); err != nil {
 		return err
 	}
+	writeDuets(w, p)
 	if err := writeDocAssertions(w, p, opts); err != nil {
 		return err
 	}
@@ -297,7 +298,7 @@ func assertionMessage(a AssertionDoc) string {
 }
 
 func writeDocAssertions(w io.Writer, p *PlanDoc, opts TableOptions) error {
-	n := 0
+	n := len(p.Assertions)
 	for _, s := range p.Scenarios {
 		n += len(s.Assertions)
 	}
@@ -307,7 +308,11 @@ func writeDocAssertions(w io.Writer, p *PlanDoc, opts TableOptions) error {
 	}
 	t := newTable(w, []string{"result", "scenario", "condition", "observed", "message"},
 		[]tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft})
-	for _, s := range p.Scenarios {
+	scenarios := p.Scenarios
+	if len(p.Assertions) > 0 {
+		scenarios = append(append([]ScenarioDoc(nil), scenarios...), ScenarioDoc{Name: "(plan)", Assertions: p.Assertions})
+	}
+	for _, s := range scenarios {
 		for _, a := range s.Assertions {
 			verdict := Paint(opts.Color, "PASS", Green)
 			if !a.Passed {
@@ -328,6 +333,12 @@ func writeDocAssertions(w io.Writer, p *PlanDoc, opts TableOptions) error {
 }
 
 func assertionCounts(p *PlanDoc) (total, failed int) {
+	for _, a := range p.Assertions {
+		total++
+		if !a.Passed {
+			failed++
+		}
+	}
 	for _, s := range p.Scenarios {
 		for _, a := range s.Assertions {
 			total++

@@ -84,6 +84,10 @@ type PlanDoc struct {
 	// Merged is set on a plan that perfplan merge made from segments.
 	Merged    *MergeInfo    `json:"merged,omitempty"`
 	Scenarios []ScenarioDoc `json:"scenarios"`
+	// Assertions are the plan-level assertions (see crossdoc.go).
+	Assertions []AssertionDoc `json:"assertions,omitempty"`
+	// Duets are the paired comparisons of the plan's duet blocks.
+	Duets []DuetDoc `json:"duets,omitempty"`
 }
 
 // ScenarioDoc is one scenario's figures.
@@ -332,6 +336,7 @@ func (d *Document) AddResult(r *executor.Result) {
 		}
 		pd.Scenarios = append(pd.Scenarios, sd)
 	}
+	addCross(&pd, r)
 	d.Plans = append(d.Plans, pd)
 }
 
@@ -361,25 +366,29 @@ func scenarioDoc(s *executor.ScenarioResult) ScenarioDoc {
 		})
 	}
 	for _, a := range s.Assertions {
-		obs := a.Observed
-		if obs == nil {
-			obs = map[string]float64{}
-		}
-		ad := AssertionDoc{
-			Condition: a.Assertion.Expr, ErrorMessage: a.Assertion.ErrorMessage, Pos: a.Assertion.Pos,
-			Passed: a.Passed, Error: a.Err, Observed: obs, AbortOnFail: a.Assertion.AbortOnFail, Aborted: a.Aborted,
-			Notes: a.Notes, Comparisons: comparisonDocs(a.Comparisons), AbortComparisons: comparisonDocs(a.AbortComparisons),
-		}
-		if cond := a.Assertion.Condition; cond != nil {
-			ad.Refs = cond.Refs()
-			if l := cond.Logic(); !l.Conjunction(len(cond.Comparisons())) {
-				ld := logicDoc(l)
-				ad.Logic = &ld
-			}
-		}
-		sd.Assertions = append(sd.Assertions, ad)
+		sd.Assertions = append(sd.Assertions, assertionDoc(a))
 	}
 	return sd
+}
+
+func assertionDoc(a executor.AssertionResult) AssertionDoc {
+	obs := a.Observed
+	if obs == nil {
+		obs = map[string]float64{}
+	}
+	ad := AssertionDoc{
+		Condition: a.Assertion.Expr, ErrorMessage: a.Assertion.ErrorMessage, Pos: a.Assertion.Pos,
+		Passed: a.Passed, Error: a.Err, Observed: obs, AbortOnFail: a.Assertion.AbortOnFail, Aborted: a.Aborted,
+		Notes: a.Notes, Comparisons: comparisonDocs(a.Comparisons), AbortComparisons: comparisonDocs(a.AbortComparisons),
+	}
+	if cond := a.Assertion.Condition; cond != nil {
+		ad.Refs = cond.Refs()
+		if l := cond.Logic(); !l.Conjunction(len(cond.Comparisons())) {
+			ld := logicDoc(l)
+			ad.Logic = &ld
+		}
+	}
+	return ad
 }
 
 func opDoc(o executor.OpStats) OpDoc {
