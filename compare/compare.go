@@ -256,6 +256,9 @@ func (m Method) String() string {
 	case MethodBatchMeans:
 		return fmt.Sprintf("batch means: %s batches of %s, lag-1 r=%.2f, n_eff %.1f",
 			pair(m.BaseBatches, m.NewBatches), plural(m.BatchSize, "interval", "intervals"), m.R1, m.NEff)
+	case MethodPaired:
+		return fmt.Sprintf("paired t on log ratios: %d pairs, %d batches of %d, lag-1 r=%.2f, n_eff %.1f",
+			m.BaseN, m.BaseBatches, m.BatchSize, m.R1, m.NEff)
 	case MethodDeclined:
 		s := fmt.Sprintf("no verdict: %s intervals", pair(m.BaseN, m.NewN))
 		if m.BatchSize > 0 {

@@ -242,8 +242,8 @@ const duetConfidence = 0.95
 
 // CompareDuet pairs the intervals of the duet's members, given in the
 // duet's order: the first is the reference. The series' first and last
-// intervals are left out (partial), and intervals pair by their offset from
-// each scenario's start.
+// intervals are left out (partial), and intervals pair in order: the i-th
+// of each member ends at the same offset from its start.
 func CompareDuet(d *plan.Duet, members []*ScenarioResult) *DuetResult {
 	out := &DuetResult{Name: d.Name, Members: append([]string(nil), d.Members...), Method: paired.Method}
 	if len(members) < 2 {
@@ -263,26 +263,18 @@ func CompareDuet(d *plan.Duet, members []*ScenarioResult) *DuetResult {
 	return out
 }
 
-// pairSeries returns the figure f of the intervals that both series hold
-// at the same offset, without each series' first and last points.
+// pairSeries returns the figure f of the intervals of both series, the
+// i-th of one with the i-th of the other (each interval ends at the same
+// offset from its scenario's start), without each series' first and last
+// points and without pairs where either interval completed nothing.
 func pairSeries(a, b []SeriesPoint, f string) (xs, ys []float64) {
-	inner := func(s []SeriesPoint) []SeriesPoint {
-		if len(s) <= 2 {
-			return nil
-		}
-		return s[1 : len(s)-1]
-	}
-	bi := map[time.Duration]SeriesPoint{}
-	for _, p := range inner(b) {
-		bi[p.Offset.Round(10*time.Millisecond)] = p
-	}
-	for _, p := range inner(a) {
-		q, ok := bi[p.Offset.Round(10*time.Millisecond)]
-		if !ok || p.Ops == 0 || q.Ops == 0 {
+	n := min(len(a), len(b))
+	for i := 1; i < n-1; i++ {
+		if a[i].Ops == 0 || b[i].Ops == 0 {
 			continue
 		}
-		xs = append(xs, seriesFigure(p, f))
-		ys = append(ys, seriesFigure(q, f))
+		xs = append(xs, seriesFigure(a[i], f))
+		ys = append(ys, seriesFigure(b[i], f))
 	}
 	return xs, ys
 }
