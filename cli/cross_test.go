@@ -65,3 +65,60 @@ func TestCrossScenarioAssertions(t *testing.T) {
 		})
 	}
 }
+
+// TestDuetPlan runs a plan with a duet block through the binary: with B's
+// backend at 10ms against A's 5ms, the paired p50 change is about +100 %
+// and the plan-level assertion duet.ab.latency.p50.change > 0.5 holds;
+// swapped, the change is about −50 % and it fails. The run document holds
+// the duet with its method.
+func TestDuetPlan(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name       string
+		a, b       string
+		code       int
+		lo, hi     float64
+		wantStdout string
+	}{
+		{"b slower", "5ms", "10ms", cli.ExitOK, 0.8, 1.2, "PASS: 1 assertions held"},
+		{"swapped", "10ms", "5ms", cli.ExitFailed, -0.6, -0.4, "b is not much slower than a"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			out := filepath.Join(t.TempDir(), "run.json")
+			r := run(t, "run", "--quiet", "--no-color", "--var", "a="+tc.a, "--var", "b="+tc.b, "--out", "json="+out, "testdata/duet.hcl")
+			if r.code != tc.code || !strings.Contains(r.stdout, tc.wantStdout) || !strings.Contains(r.stdout, "duet ab (paired t interval on batch means of log ratios)") {
+				t.Fatalf("exit %d, want %d and %q\nstdout:\n%s\nstderr:\n%s", r.code, tc.code, tc.wantStdout, r.stdout, r.stderr)
+			}
+			b, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc struct {
+				Plans []struct {
+					Duets []struct {
+						Name    string `json:"name"`
+						Method  string `json:"method"`
+						Figures []struct {
+							Figure string   `json:"figure"`
+							Change *float64 `json:"change"`
+							Pairs  int      `json:"pairs"`
+						} `json:"figures"`
+					} `json:"duets"`
+				} `json:"plans"`
+			}
+			if err := json.Unmarshal(b, &doc); err != nil {
+				t.Fatal(err)
+			}
+			if len(doc.Plans) != 1 || len(doc.Plans[0].Duets) != 1 {
+				t.Fatalf("want one duet in the document: %s", b)
+			}
+			d := doc.Plans[0].Duets[0]
+			for _, f := range d.Figures {
+				if f.Figure == "latency.p50" && (f.Change == nil || *f.Change < tc.lo || *f.Change > tc.hi || f.Pairs < 10) {
+					t.Errorf("p50 figure %+v, want a change in [%v, %v] from at least 10 pairs", f, tc.lo, tc.hi)
+				}
+			}
+		})
+	}
+}
