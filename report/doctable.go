@@ -308,11 +308,7 @@ func writeDocAssertions(w io.Writer, p *PlanDoc, opts TableOptions) error {
 	}
 	t := newTable(w, []string{"result", "scenario", "condition", "observed", "message"},
 		[]tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft})
-	scenarios := p.Scenarios
-	if len(p.Assertions) > 0 {
-		scenarios = append(append([]ScenarioDoc(nil), scenarios...), ScenarioDoc{Name: "(plan)", Assertions: p.Assertions})
-	}
-	for _, s := range scenarios {
+	for _, s := range assertionGroups(p) {
 		for _, a := range s.Assertions {
 			verdict := Paint(opts.Color, "PASS", Green)
 			if !a.Passed {

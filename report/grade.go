@@ -71,7 +71,7 @@ func Grade(p PlanDoc) (score float64, word string) {
 	n := 0
 	sum := 0.0
 	failed := p.Interrupted
-	for _, s := range p.Scenarios {
+	for _, s := range assertionGroups(&p) {
 		for _, a := range s.Assertions {
 			sum += AssertionScore(a, p.Variables)
 			n++
