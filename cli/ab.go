@@ -44,6 +44,10 @@ var abFormats = []string{"json", "markdown", "html"}
 // time for both processes to load the plans and open their targets.
 const abStartLead = 3 * time.Second
 
+// abStopWait is how long an interrupted side may take to stop before it is
+// killed.
+const abStopWait = time.Minute
+
 // abCommand is `perfplan ab PLAN...`: it runs the plans as A and B side by
 // side, each side by its own perfplan process (its own binary with
 // --a-bin/--b-bin), both at the same time (duet, the default) or in
@@ -214,6 +218,10 @@ func (f *abFlags) runOne(ctx context.Context, env Env, s *abSide, out string, sc
 	cmd := exec.CommandContext(ctx, s.bin, s.runArgs(out, scale, startAt, paths)...)
 	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
 	cmd.Env = env.Environ
+	// Interrupted, the side stops its load gracefully, as run does on a
+	// signal, and is killed only if it has not ended a while later.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = abStopWait
 	err := cmd.Run()
 	code := ExitOK
 	var ee *exec.ExitError

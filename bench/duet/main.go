@@ -366,7 +366,11 @@ func printTable(o options, results map[string]map[float64][]verdict) {
 			if d == 0 {
 				label += " (false)"
 			}
-			fmt.Printf("| %s | %g%% | %s | %d | %s | %s |\n", m, d, label, none, pct(median(ch)), pct(median(w)))
+			width := "–"
+			if mw := median(w); !math.IsNaN(mw) {
+				width = fmt.Sprintf("%.2f%%", 100*mw)
+			}
+			fmt.Printf("| %s | %g%% | %s | %d | %s | %s |\n", m, d, label, none, pct(median(ch)), width)
 		}
 	}
 	fmt.Println()
