@@ -67,7 +67,7 @@ func TestCrossScenarioAssertions(t *testing.T) {
 }
 
 // TestDuetPlan runs a plan with a duet block through the binary: with B's
-// backend at 10ms against A's 5ms, the paired p50 change is about +100 %
+// backend at a median of 10ms against A's 5ms (each uniform within ±40 %), the paired p50 change is about +100 %
 // and the plan-level assertion duet.ab.latency.p50.change > 0.5 holds;
 // swapped, the change is about −50 % and it fails. The run document holds
 // the duet with its method.
@@ -80,8 +80,8 @@ func TestDuetPlan(t *testing.T) {
 		lo, hi     float64
 		wantStdout string
 	}{
-		{"b slower", "5ms", "10ms", cli.ExitOK, 0.8, 1.2, "PASS: 1 assertions held"},
-		{"swapped", "10ms", "5ms", cli.ExitFailed, -0.6, -0.4, "b is not much slower than a"},
+		{"b slower", "5", "10", cli.ExitOK, 0.8, 1.2, "PASS: 1 assertions held"},
+		{"swapped", "10", "5", cli.ExitFailed, -0.6, -0.4, "b is not much slower than a"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -120,5 +120,32 @@ func TestDuetPlan(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCrossMerge checks that perfplan merge does not let cross-scenario
+// assertions pass unchecked: the segments' plan-level assertion is carried
+// into the merged run as failed, with the reason, and a scenario's
+// scenario.NAME.X reads no value there; merge exits 1.
+func TestCrossMerge(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var docs []string
+	for _, seg := range []string{"0/2", "1/2"} {
+		out := filepath.Join(dir, strings.ReplaceAll(seg, "/", "-")+".json")
+		r := run(t, "run", "--quiet", "--no-color", "--segment", seg, "--out", "json="+out, "testdata/cross.hcl")
+		if r.code != cli.ExitOK {
+			t.Fatalf("segment %s: exit %d\n%s%s", seg, r.code, r.stdout, r.stderr)
+		}
+		docs = append(docs, out)
+	}
+	r := run(t, append([]string{"merge", "--no-color", "--no-history"}, docs...)...)
+	if r.code != cli.ExitFailed {
+		t.Fatalf("merge: exit %d, want 1\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, w := range []string{"plan-level assertions are not evaluated again on merged segments", "read only within a run of the whole plan"} {
+		if !strings.Contains(r.stdout, w) {
+			t.Errorf("merge output lacks %q:\n%s", w, r.stdout)
+		}
 	}
 }

@@ -18,8 +18,8 @@
 //
 // It is not part of go test (these are timings):
 //
-//	go run ./bench/duet                      # about 7 minutes
-//	go run ./bench/duet -trials 10 -budget 20s
+//	go run ./bench/duet                      # about 9 minutes
+//	go run ./bench/duet -trials 20 -budget 30s  # rates, about 45 minutes
 package main
 
 import (
@@ -104,11 +104,11 @@ func main() {
 	var slow, meth string
 	hogChild := flag.Bool("hog-child", false, "internal: be the CPU hog")
 	flag.StringVar(&o.perfplan, "perfplan", "", "perfplan binary (default: build ./cmd/perfplan)")
-	flag.DurationVar(&o.budget, "budget", 10*time.Second, "wall-clock load time of one comparison, the same for every method")
-	flag.IntVar(&o.trials, "trials", 3, "comparisons per method and slowdown")
+	flag.DurationVar(&o.budget, "budget", 20*time.Second, "wall-clock load time of one comparison, the same for every method")
+	flag.IntVar(&o.trials, "trials", 2, "comparisons per method and slowdown")
 	flag.StringVar(&slow, "slowdowns", "0,3,5,10", "B's slowdowns in percent")
 	flag.DurationVar(&o.latency, "latency", 10*time.Millisecond, "A's sleep latency")
-	flag.IntVar(&o.rate, "rate", 50, "arrivals per second of each side")
+	flag.IntVar(&o.rate, "rate", 200, "arrivals per second of each side")
 	flag.BoolVar(&o.hog, "hog", true, "start a CPU hog beside the runs")
 	flag.StringVar(&meth, "methods", strings.Join(methodNames, ","), "methods to run: sequential, alternate, duet")
 	flag.Parse()

@@ -1,19 +1,25 @@
 # Two variants of one backend as a duet: same load, same time, compared
-# interval by interval.
+# interval by interval. Each backend's latency is uniform within ±40 % of
+# its median (milliseconds), so that each interval's median carries
+# sampling noise of its own, as a real backend's does.
 variable "a" {
-  default = "5ms"
+  default = 5
 }
 
 variable "b" {
-  default = "10ms"
+  default = 10
 }
 
 target "sleep" "a" {
-  latency = var.a
+  distribution = "uniform"
+  min          = "${var.a * 0.6}ms"
+  max          = "${var.a * 1.4}ms"
 }
 
 target "sleep" "b" {
-  latency = var.b
+  distribution = "uniform"
+  min          = "${var.b * 0.6}ms"
+  max          = "${var.b * 1.4}ms"
 }
 
 workload "a" {
