@@ -34,15 +34,12 @@ type abFlags struct {
 	keep       string
 	quiet      bool
 	noColor    bool
+	startLead  time.Duration
 	opts       compare.Options
 }
 
 // abFormats are the formats of ab --out.
 var abFormats = []string{"json", "markdown", "html"}
-
-// abStartLead is how far ahead of the launch a duet's common start is set:
-// time for both processes to load the plans and open their targets.
-const abStartLead = 3 * time.Second
 
 // abStopWait is how long an interrupted side may take to stop before it is
 // killed.
@@ -76,6 +73,8 @@ func abCommand(ctx context.Context, env Env, args []string) int {
 	fs.Var(percentFlag{&f.opts.Cutoffs.High}, "high", "regression size rated High")
 	fs.Var(percentFlag{&f.opts.Cutoffs.Medium}, "medium", "regression size rated Medium (smaller significant ones are Low)")
 	fs.Var(abOutFlag{&f.outs}, "out", "write the comparison as FORMAT=PATH (repeatable); formats: "+strings.Join(abFormats, ", "))
+	durationVar(fs, &f.startLead, "start-lead", 3*time.Second, durationRange{min: 100 * time.Millisecond, max: time.Hour},
+		"duet: start both sides' load this long (`D`) after launching them, time to load the plans and open the targets")
 	fs.StringVar(&f.keep, "keep", "", "keep the run documents of both sides in directory `DIR` (a.json and b.json)")
 	addQuietFlag(fs, &f.quiet, "no lines about the runs on stderr")
 	addNoColorFlag(fs, &f.noColor)
@@ -176,7 +175,7 @@ func (s *abSide) runArgs(out string, scale float64, startAt time.Time, paths []s
 // and reads their documents.
 func (f *abFlags) runSides(ctx context.Context, env Env, dir string, paths []string, sides []*abSide) int {
 	if !f.alternate {
-		start := time.Now().Add(abStartLead)
+		start := time.Now().Add(f.startLead)
 		var wg sync.WaitGroup
 		codes := make([]int, 2)
 		for i, s := range sides {
@@ -281,6 +280,17 @@ func (f *abFlags) finish(env Env, sides []*abSide) int {
 			if p.Error != "" {
 				fmt.Fprintf(env.Stderr, "perfplan ab: side %s: plan %s: %s\n", s.name, p.Name, p.Error)
 				return ExitTarget
+			}
+		}
+	}
+	if !f.alternate {
+		for _, s := range sides {
+			for _, p := range s.doc.Plans {
+				for _, e := range p.Errors {
+					if strings.Contains(e, "after the common start time") {
+						fmt.Fprintf(env.Stderr, "perfplan ab: side %s: %s; the sides' intervals may not line up (raise --start-lead)\n", s.name, e)
+					}
+				}
 			}
 		}
 	}
