@@ -161,9 +161,9 @@ func (c crossMetrics) missing(name string) string {
 		return fmt.Sprintf("%s has no value: scenario %s has no %s", name, sc, metric)
 	}
 	if r := c.peers.duet(d); r != nil {
-		name = r.longName(name)
+		long := r.longName(name)
 		for _, f := range r.Figures {
-			if strings.HasPrefix(name, f.prefix) && f.Result.Declined {
+			if strings.HasPrefix(long, f.prefix) && f.Result.Declined {
 				return fmt.Sprintf("%s has no value: %s", name, f.Result.Reason)
 			}
 		}
