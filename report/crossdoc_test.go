@@ -32,13 +32,16 @@ func TestPlanAssertionsInReports(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", w, table.String())
 		}
 	}
-	for _, format := range []string{"markdown", "junit"} {
+	for _, format := range []string{"markdown", "junit", "html"} {
 		var buf bytes.Buffer
 		if err := Writers()[format](d, &buf); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(buf.String(), "(plan)") || !strings.Contains(buf.String(), "new is slower") {
 			t.Errorf("%s lacks the plan-level assertion:\n%s", format, buf.String())
+		}
+		if format == "html" && (!strings.Contains(buf.String(), "Duet pair (paired t)") || !strings.Contains(buf.String(), "[+8.0%, +12.0%] @95%")) {
+			t.Errorf("html lacks the duet:\n%s", buf.String())
 		}
 	}
 }

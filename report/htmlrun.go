@@ -152,6 +152,7 @@ func planSection(p *PlanDoc, id string, rep, of int) HTMLSection {
 		sec.Notes = append(sec.Notes, HTMLNote{Text: "Error: " + e, Class: "fail"})
 	}
 	sec.Tables = append(sec.Tables, opsTable(p, id))
+	sec.Tables = append(sec.Tables, duetTables(p, id)...)
 	if total > 0 {
 		sec.Tables = append(sec.Tables, assertionTable(p, id))
 	}
@@ -410,7 +411,7 @@ func assertionTable(p *PlanDoc, id string) HTMLTable {
 		t.Header = append(t.Header, HTMLHead{Text: h, Num: h == "score"})
 	}
 	k := 0
-	for _, s := range p.Scenarios {
+	for _, s := range assertionGroups(p) {
 		for _, a := range s.Assertions {
 			aid := fmt.Sprintf("%s-a%d", id, k)
 			k++
