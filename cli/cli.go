@@ -87,6 +87,8 @@ Usage:
   perfplan report [--format F] RUN.json  render a saved run (table, markdown, csv, junit, json, html)
   perfplan compare BASE.json NEW.json    compare two runs with statistics, like benchstat
                                          (--format table, markdown or html)
+  perfplan ab [flags] PLAN...         run plans as A and B side by side (--b-var, --b-bin, ...)
+                                     and compare B with A pair by pair, like compare
   perfplan merge [flags] RUN.json...     join the runs of segments (run --segment I/N) into one
                                          run, re-evaluate its assertions and exit with its verdict
   perfplan history [PLAN] [--metric M]   show stored runs, trends and change points
@@ -101,7 +103,7 @@ run (no live progress) and validate (diagnostics only) accept --quiet.
 
 Exit codes:
   0  every assertion held
-  1  an assertion failed, compare found a regression, or fmt -check found
+  1  an assertion failed, compare or ab found a regression, or fmt -check found
      a file that needs formatting
   2  usage error or invalid plan (diagnostics printed)
   3  interrupted by a signal (results so far are still written)
@@ -139,6 +141,8 @@ func Main(ctx context.Context, env Env) int {
 		return reportCommand(env, args)
 	case "compare":
 		return compareCommand(env, args)
+	case "ab":
+		return abCommand(ctx, env, args)
 	case "merge":
 		return mergeCommand(ctx, env, args)
 	case "history":

@@ -262,6 +262,9 @@ func (m Method) String() string {
 			pair(m.BaseBatches, m.NewBatches), plural(m.BatchSize, "interval", "intervals"), m.R1, m.NEff)
 	case MethodWholeRun:
 		return "no verdict: whole run"
+	case MethodPaired:
+		return fmt.Sprintf("paired t on log ratios: %d pairs, %d batches of %d, lag-1 r=%.2f, n_eff %.1f",
+			m.BaseN, m.BaseBatches, m.BatchSize, m.R1, m.NEff)
 	case MethodDeclined:
 		s := fmt.Sprintf("no verdict: %s intervals", pair(m.BaseN, m.NewN))
 		if m.BatchSize > 0 {

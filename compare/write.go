@@ -108,6 +108,10 @@ func (r Row) Verdict() string {
 // heading describes a plan's samples and statistics.
 func heading(row Row, opts Options) string {
 	switch row.Source {
+	case SourcePairedIntervals:
+		return fmt.Sprintf("plan %s (A and B at the same time; pairs: the i-th interval of each side; change: geometric mean of B/A with its %g%% interval, paired t on batch means of log ratios, alpha %g)", row.Plan, 100*opts.Confidence, opts.Alpha)
+	case SourcePairedSlices:
+		return fmt.Sprintf("plan %s (A and B in alternating slices; pairs: slice i of A and of B; change: geometric mean of B/A with its %g%% interval, paired t on batch means of log ratios, alpha %g)", row.Plan, 100*opts.Confidence, opts.Alpha)
 	case "repetitions":
 		return fmt.Sprintf("plan %s (samples: repetitions, one per run; median ± %g%% interval; U test, alpha %g)", row.Plan, 100*opts.Confidence, opts.Alpha)
 	default:
@@ -281,6 +285,11 @@ func declinedNotes(rows []Row) []string {
 	var out []string
 	for _, k := range order {
 		m := first[k].Method
+		if src := first[k].Source; src == SourcePairedIntervals || src == SourcePairedSlices {
+			out = append(out, fmt.Sprintf("%s/%s: no verdict on %s: %s; run longer (duet) or with more --slices (--alternate)",
+				k.plan, k.scenario, strings.Join(metrics[k], ", "), m.Reason))
+			continue
+		}
 		out = append(out, fmt.Sprintf("%s/%s: no verdict on %s: with one run per side the test uses batch means of the per-second series, and %s intervals per side are too few, or too autocorrelated, for %d uncorrelated batches (see the method column); rerun both sides with --count 6 or more for a U test over runs, or run longer",
 			k.plan, k.scenario, strings.Join(metrics[k], ", "), pair(m.BaseN, m.NewN), minBatches))
 	}

@@ -31,6 +31,9 @@ func (s *state) assertArgs(content *hcl.BodyContent, as *plan.Assertion) {
 
 // metricRoot reports whether name is the root of a metric reference.
 func metricRoot(name string) bool {
+	if isCrossRoot(name) {
+		return true
+	}
 	for _, r := range plan.MetricRoots {
 		if r == name {
 			return true
@@ -76,6 +79,9 @@ func (s *state) assertion(sc *plan.Scenario, blk *hcl.Block, complete bool) *pla
 	if a == nil {
 		return nil
 	}
+	if as.AbortOnFail && !s.rejectCross(a.Expr, "An abort_on_fail condition") {
+		return nil
+	}
 	cond := s.compileCondition(sc, a.Expr, complete)
 	if cond == nil || !complete || s.errCount() != before {
 		return nil
@@ -105,7 +111,7 @@ func (s *state) compileCondition(sc *plan.Scenario, expr hcl.Expression, complet
 	// tell which it did.
 	names := refs
 	if dynamic {
-		names = withBaselines(plan.MetricNames(sc))
+		names = mergeRefs(withBaselines(plan.MetricNames(sc)), refs)
 	}
 	v, read, diags := typeCheck(expr, s.ctx, names)
 	s.diags = append(s.diags, diags...)
@@ -175,6 +181,9 @@ func (s *state) checkRef(sc *plan.Scenario, t hcl.Traversal, complete bool, all 
 	root := t.RootName()
 	if root == "var" || root == "local" || (root == "each" && s.ctx.Variables["each"] != cty.NilVal) {
 		return "", refOther
+	}
+	if isCrossRoot(root) {
+		return s.crossRef(t)
 	}
 	if !metricRoot(root) {
 		s.errorf(t.SourceRange().Ptr(), "Unknown variable",

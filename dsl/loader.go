@@ -192,6 +192,8 @@ func (l *Loader) Load(path string) (p *plan.Plan, diags hcl.Diagnostics) {
 		workloads:    map[string]*plan.Workload{},
 		targetDefs:   map[string]hcl.Range{},
 		workloadDefs: map[string]hcl.Range{},
+		cross: crossState{declared: map[string]hcl.Range{}, duetDecl: map[string]hcl.Range{},
+			duets: map[string]*plan.Duet{}},
 	}
 	s.load()
 	s.scrubDiags()
@@ -221,6 +223,10 @@ type state struct {
 	// sorted references to the declared targets and workloads, for
 	// diagnostics (see declaredRefs)
 	targetRefs, workloadRefs []string
+
+	// cross holds the scenarios, duets and cross-scenario references
+	// (see resolveCross).
+	cross crossState
 
 	// errTotal counts the errors among diags[:counted] (see errCount).
 	errTotal, counted int
@@ -254,6 +260,8 @@ var topSchema = &hcl.BodySchema{
 		{Type: "target", LabelNames: []string{"kind", "name"}},
 		{Type: "workload", LabelNames: []string{"name"}},
 		{Type: "scenario", LabelNames: []string{"name"}},
+		{Type: "duet", LabelNames: []string{"name"}},
+		{Type: "assert"},
 	},
 }
 
@@ -299,7 +307,13 @@ func (s *state) load() {
 			s.noteSweep("workload."+inst.block.Labels[0], inst)
 		}
 	}
-	names := map[string]hcl.Range{}
+	names := s.cross.declared
+	for _, b := range byType["scenario"] {
+		if _, dup := names[b.Labels[0]]; !dup {
+			names[b.Labels[0]] = b.DefRange
+		}
+	}
+	first := map[string]hcl.Range{}
 	for _, b := range byType["scenario"] {
 		// The instances of a for_each scenario run one after another, in
 		// key order, so that they do not share the CPU: each starts when
@@ -307,11 +321,11 @@ func (s *state) load() {
 		var offset time.Duration
 		for _, inst := range s.instances(b, 0) {
 			name := inst.block.Labels[0]
-			if prev, dup := names[name]; dup {
+			if prev, dup := first[name]; dup {
 				s.errorf(b.LabelRanges[0].Ptr(), "Duplicate scenario", "A scenario named %q was already declared on line %d.", name, prev.Start.Line)
 				continue
 			}
-			names[name] = b.DefRange
+			first[name] = b.DefRange
 			s.withInstance(inst, func() { s.scenario(inst.block) })
 			if inst.each != cty.NilVal && len(s.plan.Scenarios) > 0 {
 				if sc := s.plan.Scenarios[len(s.plan.Scenarios)-1]; sc.Name == name {
@@ -324,6 +338,13 @@ func (s *state) load() {
 			}
 		}
 	}
+	for _, b := range byType["duet"] {
+		s.duet(b)
+	}
+	for _, b := range byType["assert"] {
+		s.planAssertion(b)
+	}
+	s.resolveCross()
 	if len(byType["scenario"]) == 0 && !topErrors {
 		// An empty file, or one that is not a plan, would otherwise pass
 		// with nothing run. (A misspelled or mislabelled block is already

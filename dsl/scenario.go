@@ -312,6 +312,9 @@ func (s *state) paramValue(p executor.Param, a *hcl.Attribute) (any, bool) {
 // part. A condition may not read the executor's own results, which are the
 // search's outcome.
 func (s *state) condParam(sc *plan.Scenario, a *hcl.Attribute, complete bool) (executor.CondParam, bool) {
+	if !s.rejectCross(a.Expr, a.Name) {
+		return executor.CondParam{}, false
+	}
 	own := sc.ExecutorMetrics()
 	for _, t := range a.Expr.Variables() {
 		if name, ok := metricName(t); ok && contains(own, strings.TrimPrefix(name, plan.BaselinePrefix)) {

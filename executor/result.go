@@ -131,6 +131,11 @@ type Result struct {
 	// failed or panicked, the error of a target interrupted while it
 	// started.
 	Errors []string
+	// Assertions are the plan-level assertions' outcomes, evaluated once
+	// every scenario had finished.
+	Assertions []AssertionResult
+	// Duets are the paired comparisons of the plan's duet blocks.
+	Duets []*DuetResult
 }
 
 // TargetFailed reports whether a scenario could not start because its
@@ -150,6 +155,9 @@ func (r *Result) Verdict() string {
 	v := VerdictPass
 	for _, s := range r.Scenarios {
 		v = WorseVerdict(v, s.Verdict())
+	}
+	for _, a := range r.Assertions {
+		v = WorseVerdict(v, a.Verdict())
 	}
 	return v
 }
@@ -187,6 +195,11 @@ func (r *Result) Passed() bool {
 			if !a.Passed {
 				return false
 			}
+		}
+	}
+	for _, a := range r.Assertions {
+		if !a.Passed {
+			return false
 		}
 	}
 	return true

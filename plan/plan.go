@@ -34,6 +34,12 @@ type Plan struct {
 	Targets   []*Target
 	Workloads []*Workload
 	Scenarios []*Scenario
+	// Asserts are the plan-level assert blocks, which read other
+	// scenarios' figures (scenario.NAME.X, duet.NAME.X); they are
+	// evaluated once every scenario has finished.
+	Asserts []*Assertion
+	// Duets are the duet blocks (see Duet).
+	Duets []*Duet
 }
 
 // Target is a target block: a registered kind and its decoded configuration.

@@ -218,6 +218,7 @@ func WritePlanTables(w io.Writer, p *PlanDoc, opts TableOptions) error {
 	if err := writeDocTargetStats(w, p, opts.width()); err != nil {
 		return err
 	}
+	writeDuets(w, p)
 	if err := writeDocAssertions(w, p, opts); err != nil {
 		return err
 	}
@@ -427,7 +428,7 @@ func assertionMessage(a AssertionDoc) string {
 }
 
 func writeDocAssertions(w io.Writer, p *PlanDoc, opts TableOptions) error {
-	n := 0
+	n := len(p.Assertions)
 	for _, s := range p.Scenarios {
 		n += len(s.Assertions)
 	}
@@ -437,7 +438,7 @@ func writeDocAssertions(w io.Writer, p *PlanDoc, opts TableOptions) error {
 	}
 	t := newTable(w, []string{"result", "scenario", "condition", "observed", "message"},
 		[]tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft}, opts.width())
-	for _, s := range p.Scenarios {
+	for _, s := range assertionGroups(p) {
 		for _, a := range s.Assertions {
 			verdict := verdictWord(a.Outcome(), opts)
 			if a.Aborted {
@@ -468,7 +469,7 @@ func verdictWord(v string, opts TableOptions) string {
 // assertionCounts counts p's assertions, those that failed and those that
 // were inconclusive (not counted as failed).
 func assertionCounts(p *PlanDoc) (total, failed, inconclusive int) {
-	for _, s := range p.Scenarios {
+	for _, s := range assertionGroups(p) {
 		for _, a := range s.Assertions {
 			total++
 			switch a.Outcome() {

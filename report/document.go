@@ -96,6 +96,10 @@ type PlanDoc struct {
 	// Merged is set on a plan that perfplan merge made from segments.
 	Merged    *MergeInfo    `json:"merged,omitempty"`
 	Scenarios []ScenarioDoc `json:"scenarios"`
+	// Assertions are the plan-level assertions (see crossdoc.go).
+	Assertions []AssertionDoc `json:"assertions,omitempty"`
+	// Duets are the paired comparisons of the plan's duet blocks.
+	Duets []DuetDoc `json:"duets,omitempty"`
 }
 
 // StageDoc is one stage of a ramping executor: the operations completed
@@ -387,6 +391,7 @@ func (d *Document) AddResult(r *executor.Result) {
 		}
 		pd.Scenarios = append(pd.Scenarios, sd)
 	}
+	addCross(&pd, r)
 	d.Plans = append(d.Plans, pd)
 }
 
@@ -427,25 +432,29 @@ func scenarioDoc(s *executor.ScenarioResult) ScenarioDoc {
 	}
 	sd.Availability = executor.AvailabilityOf(s.Total, s.Series)
 	for _, a := range s.Assertions {
-		obs := a.Observed
-		if obs == nil {
-			obs = map[string]float64{}
-		}
-		ad := AssertionDoc{
-			Condition: a.Assertion.Expr, ErrorMessage: a.Assertion.ErrorMessage, Pos: a.Assertion.Pos,
-			Passed: a.Passed, Verdict: a.Verdict(), Inconclusive: a.Inconclusive, Error: a.Err, Observed: obs, AbortOnFail: a.Assertion.AbortOnFail, Aborted: a.Aborted,
-			Notes: a.Notes, Comparisons: comparisonDocs(a.Comparisons), AbortComparisons: comparisonDocs(a.AbortComparisons),
-		}
-		if cond := a.Assertion.Condition; cond != nil {
-			ad.Refs = cond.Refs()
-			if l := cond.Logic(); !l.Conjunction(len(cond.Comparisons())) {
-				ld := logicDoc(l)
-				ad.Logic = &ld
-			}
-		}
-		sd.Assertions = append(sd.Assertions, ad)
+		sd.Assertions = append(sd.Assertions, assertionDoc(a))
 	}
 	return sd
+}
+
+func assertionDoc(a executor.AssertionResult) AssertionDoc {
+	obs := a.Observed
+	if obs == nil {
+		obs = map[string]float64{}
+	}
+	ad := AssertionDoc{
+		Condition: a.Assertion.Expr, ErrorMessage: a.Assertion.ErrorMessage, Pos: a.Assertion.Pos,
+		Passed: a.Passed, Verdict: a.Verdict(), Inconclusive: a.Inconclusive, Error: a.Err, Observed: obs, AbortOnFail: a.Assertion.AbortOnFail, Aborted: a.Aborted,
+		Notes: a.Notes, Comparisons: comparisonDocs(a.Comparisons), AbortComparisons: comparisonDocs(a.AbortComparisons),
+	}
+	if cond := a.Assertion.Condition; cond != nil {
+		ad.Refs = cond.Refs()
+		if l := cond.Logic(); !l.Conjunction(len(cond.Comparisons())) {
+			ld := logicDoc(l)
+			ad.Logic = &ld
+		}
+	}
+	return ad
 }
 
 func opDoc(o executor.OpStats) OpDoc {
@@ -609,7 +618,7 @@ func (p PlanDoc) Outcome() string {
 		return p.Verdict
 	}
 	v := executor.VerdictPass
-	for _, s := range p.Scenarios {
+	for _, s := range assertionGroups(&p) {
 		if s.TargetFailure != "" || len(s.WorkerErrors) > 0 {
 			return executor.VerdictFail
 		}

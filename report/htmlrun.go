@@ -157,6 +157,7 @@ func planSection(p *PlanDoc, id string, rep, of int) HTMLSection {
 	}
 	sec.Tables = append(sec.Tables, opsTable(p, id))
 	sec.Charts = append(sec.Charts, sweepCharts(p, id)...)
+	sec.Tables = append(sec.Tables, duetTables(p, id)...)
 	if total > 0 {
 		sec.Tables = append(sec.Tables, assertionTable(p, id))
 	}
@@ -415,7 +416,7 @@ func assertionTable(p *PlanDoc, id string) HTMLTable {
 		t.Header = append(t.Header, HTMLHead{Text: h, Num: h == "score"})
 	}
 	k := 0
-	for _, s := range p.Scenarios {
+	for _, s := range assertionGroups(p) {
 		for _, a := range s.Assertions {
 			aid := fmt.Sprintf("%s-a%d", id, k)
 			k++

@@ -334,6 +334,15 @@ func mergePlan(segs []segPart, info *MergeInfo, opts MergeOptions) (PlanDoc, err
 			passed = passed && a.Passed
 		}
 	}
+	// Plan-level assertions read scenarios across a whole run (see
+	// crossdoc.go); they are not evaluated again here, and say so rather
+	// than vanish.
+	for _, a := range first.Assertions {
+		a.Passed, a.Comparisons = false, nil
+		a.Error = "plan-level assertions are not evaluated again on merged segments; run the plan whole to check them"
+		pd.Assertions = append(pd.Assertions, a)
+		passed = false
+	}
 	pd.Passed = passed
 	return pd, nil
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/pkg/twwidth"
 	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/perfplan/perfplan/plan"
 )
 
 // TableOptions tune the terminal tables.
@@ -382,6 +384,12 @@ func FormatObserved(obs map[string]float64, refs []string) string {
 // FormatMetric renders a metric value in its unit: latencies (milliseconds in
 // expressions) as durations, throughput as a rate, the rest as numbers.
 func FormatMetric(name string, v float64) string {
+	if _, metric, ok := plan.SplitScenarioRef(name); ok {
+		name = metric
+	}
+	if strings.HasPrefix(name, plan.DuetPrefix) && !strings.HasSuffix(name, ".pairs") {
+		return fmt.Sprintf("%+.1f%%", 100*v)
+	}
 	switch {
 	case strings.Contains(name, "latency.") || strings.Contains(name, "service_time.") || strings.Contains(name, "schedule_lag.") || name == "elapsed" ||
 		name == "recovery_time" || strings.HasPrefix(name, "gc.pause_"):
