@@ -311,7 +311,7 @@ func (f *abFlags) finish(env Env, sides []*abSide) int {
 			}
 		}
 	}
-	style := compare.Style{Color: colorOn(env, f.noColor, env.StdoutTTY)}
+	style := compare.Style{Color: colorOn(env, f.noColor, env.StdoutTTY), Width: tableWidth(env)}
 	if err := res.WriteStyled(env.Stdout, style); err != nil {
 		fmt.Fprintln(env.Stderr, "perfplan ab:", err)
 		return ExitOutput
