@@ -408,3 +408,37 @@ func TestThroughputCVAllowance(t *testing.T) {
 		}
 	}
 }
+
+func TestLagDriftAllowance(t *testing.T) {
+	t.Parallel()
+	ms := time.Millisecond
+	series := func(lagRise, p99Rise time.Duration) []SeriesPoint {
+		var out []SeriesPoint
+		for i := range 30 {
+			out = append(out, SeriesPoint{Offset: time.Duration(i+1) * time.Second,
+				P99: ms + p99Rise*time.Duration(i)/29, LagP99: lagRise * time.Duration(i) / 29})
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name             string
+		lagRise, p99Rise time.Duration
+		reasons          []string
+		verdict          string
+	}{
+		// Over 30 seconds, p99 rises 2ms, all of it schedule lag.
+		{"the machine's lag drifted", 2 * ms, 2 * ms, []string{"other processes used up to 190% CPU of 2 cores (30 of 30 intervals)"}, VerdictInconclusive},
+		{"the lag drifted, no neighbour", 2 * ms, 2 * ms, []string{"GC stopped the world for up to 3ms (1 of 30 intervals)"}, VerdictFail},
+		{"the service time drifted", 0, 2 * ms, []string{"other processes used up to 190% CPU of 2 cores (30 of 30 intervals)"}, VerdictFail},
+	} {
+		r := latencyResult(ms, 100000)
+		r.Series = series(c.lagRise, c.p99Rise)
+		r.Resources = &Resources{Soak: analyzeSoak(r.Series, nil, 0)}
+		r.Interference = &Interference{Intervals: 30, Disturbed: 30, Reasons: c.reasons, Pauses: 3}
+		sc := &plan.Scenario{Name: "s", Asserts: []*plan.Assertion{{Expr: "soak.p99_drift < 1", Condition: lessThan("soak.p99_drift", 1)}}}
+		evalAssertions(r, sc, nil, nil)
+		if got := r.Assertions[0].Verdict(); got != c.verdict {
+			t.Errorf("%s: %s, want %s (drift %v)", c.name, got, c.verdict, r.Resources.Soak.P99Drift)
+		}
+	}
+}
