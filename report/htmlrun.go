@@ -510,10 +510,14 @@ func scenarioSection(s *ScenarioDoc, id string) HTMLSection {
 		sec.Badges = append(sec.Badges, HTMLBadge{Text: "latency is a lower bound", Class: "warn"})
 	}
 	o := s.Total
+	errClass := ""
+	if o.Errors > 0 {
+		errClass = "fail"
+	}
 	sec.Tiles = []HTMLTile{
 		{ID: id + "-tile-throughput", Label: "throughput", Value: Rate(o.Throughput), Note: fmt.Sprintf("%d ops", o.Ops)},
 		{ID: id + "-tile-p99", Label: "latency p99", Value: latencyText(o, o.Latency.P99), Note: "p50 " + latencyText(o, o.Latency.P50)},
-		{ID: id + "-tile-errors", Label: "errors", Value: strconv.FormatInt(o.Errors, 10), Note: Percent(o.ErrorRate), Class: map[bool]string{true: "fail", false: ""}[o.Errors > 0]},
+		{ID: id + "-tile-errors", Label: "errors", Value: strconv.FormatInt(o.Errors, 10), Note: Percent(o.ErrorRate), Class: errClass},
 	}
 	if s.Dropped > 0 {
 		sec.Tiles = append(sec.Tiles, HTMLTile{ID: id + "-tile-dropped", Label: "dropped", Value: strconv.FormatInt(s.Dropped, 10), Class: "warn"})

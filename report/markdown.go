@@ -118,6 +118,10 @@ func writeMarkdownOpRow(w io.Writer, name string, o OpDoc, l LatencyDoc, lag boo
 	fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
 }
 
+// MarkdownEscape makes s safe inside a Markdown table cell. It is
+// perfplan's one Markdown escaper: compare's tables use it too.
+func MarkdownEscape(s string) string { return mdEscape(s) }
+
 // mdEscape makes s safe inside a Markdown table cell.
 func mdEscape(s string) string {
 	r := strings.NewReplacer("|", "\\|", "\n", " ", "\r", "", "<", "&lt;", ">", "&gt;", "*", "\\*", "_", "\\_", "`", "\\`")
