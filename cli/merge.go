@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/perfplan/perfplan/dsl"
 	"github.com/perfplan/perfplan/history"
 	"github.com/perfplan/perfplan/report"
 	"github.com/perfplan/perfplan/targets"
@@ -72,7 +73,7 @@ func mergeCommand(ctx context.Context, env Env, args []string) int {
 	}
 	var baseline *report.Baseline
 	if f.baseline != "" {
-		bd, err := report.ReadDocumentFile(f.baseline)
+		bd, err := readDocument(f.baseline)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "perfplan merge: --baseline: %v\n", err)
 			return ExitUsage
@@ -81,12 +82,12 @@ func mergeCommand(ctx context.Context, env Env, args []string) int {
 	}
 	docs := make([]*report.Document, len(paths))
 	for i, p := range paths {
-		if docs[i], err = report.ReadDocumentFile(p); err != nil {
+		if docs[i], err = readDocument(p); err != nil {
 			fmt.Fprintln(env.Stderr, "perfplan merge:", err)
 			return ExitUsage
 		}
 	}
-	opts := report.MergeOptions{AllowPartial: allowPartial, Sources: paths, Baseline: baseline, Version: Version()}
+	opts := report.MergeOptions{AllowPartial: allowPartial, Sources: paths, Baseline: baseline, Version: Version(), Conditions: dsl.Conditions{}}
 	if env.Registry != nil {
 		opts.Kind = func(name string) (*targets.Kind, bool) { return env.Registry.Lookup(name) }
 	}

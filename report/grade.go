@@ -3,7 +3,6 @@ package report
 import (
 	"math"
 
-	"github.com/perfplan/perfplan/dsl"
 	"github.com/perfplan/perfplan/executor"
 	"github.com/perfplan/perfplan/plan"
 )
@@ -106,8 +105,10 @@ func Grade(p PlanDoc) (score float64, word string) {
 }
 
 // AssertionScore scores one assertion from 0 to 100 by its margins, as Grade
-// describes. vars are the plan's variables, which a condition compiled
-// again from its text (an older document) may read.
+// describes: its recorded comparisons (an older document's, once
+// Document.Recompile filled them in), else its verdict. vars is not read
+// (an older document's conditions are compiled again by
+// Document.Recompile, which reads the plan's variables).
 func AssertionScore(a AssertionDoc, vars map[string]any) float64 {
 	fallback := 0.0
 	if a.Passed {
@@ -116,7 +117,7 @@ func AssertionScore(a AssertionDoc, vars map[string]any) float64 {
 	if a.Error != "" {
 		return 0
 	}
-	cmps, logic, ok := a.comparisons(vars)
+	cmps, logic, ok := a.comparisons()
 	if !ok {
 		return fallback
 	}
@@ -131,29 +132,16 @@ func AssertionScore(a AssertionDoc, vars map[string]any) float64 {
 }
 
 // comparisons returns the assertion's comparisons and how its condition
-// combines them: those the run recorded, or else (a document written before
-// they were) those of its condition compiled again by dsl and evaluated
-// against the observed values. ok is false when there are none.
-func (a AssertionDoc) comparisons(vars map[string]any) ([]ComparisonDoc, LogicDoc, bool) {
-	if len(a.Comparisons) > 0 || a.Logic != nil {
-		if a.Logic != nil {
-			return a.Comparisons, *a.Logic, true
-		}
+// combines them, as the run recorded them (or Document.Recompile, for an
+// older document). ok is false when there are none.
+func (a AssertionDoc) comparisons() ([]ComparisonDoc, LogicDoc, bool) {
+	switch {
+	case a.Logic != nil:
+		return a.Comparisons, *a.Logic, true
+	case len(a.Comparisons) > 0:
 		return a.Comparisons, conjunction(len(a.Comparisons)), true
 	}
-	cond, err := dsl.CompileCondition(a.Condition, vars)
-	if err != nil {
-		return nil, LogicDoc{}, false
-	}
-	var cmps []ComparisonDoc
-	for _, c := range cond.Comparisons() {
-		o, err := c.Eval(observedMetrics(a.Observed))
-		if err != nil {
-			return nil, LogicDoc{}, false
-		}
-		cmps = append(cmps, ComparisonDoc{Left: c.Left.String(), LeftValue: o.Left, Op: c.Op, Right: c.Right.String(), RightValue: o.Right, Held: o.Held})
-	}
-	return cmps, logicDoc(cond.Logic()), true
+	return nil, LogicDoc{}, false
 }
 
 // observedMetrics serves an assertion's observed values as plan.Metrics.

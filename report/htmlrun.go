@@ -427,7 +427,7 @@ func assertionTable(p *PlanDoc, id string) HTMLTable {
 			}
 			obs := observedText(a)
 			var margins []string
-			if cmps, _, ok := a.comparisons(p.Variables); ok {
+			if cmps, _, ok := a.comparisons(); ok {
 				for _, c := range cmps {
 					margins = append(margins, comparisonMargin(c))
 				}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
-	"github.com/perfplan/perfplan/dsl"
 	"github.com/perfplan/perfplan/executor"
 	"github.com/perfplan/perfplan/executor/metrics"
 	"github.com/perfplan/perfplan/plan"
@@ -73,6 +72,9 @@ type MergeOptions struct {
 	Baseline *Baseline
 	// Version is the merging perfplan's version, for the document's tool.
 	Version string
+	// Conditions compiles the assertions' conditions again (dsl.Conditions);
+	// nil: each assertion fails saying that it could not be evaluated.
+	Conditions Conditions
 }
 
 // mergedErrSamples is how many distinct error messages a merged operation
@@ -101,7 +103,7 @@ const mergedErrSamples = 5
 //     soak analysis over the merged series, with the heap regression of the
 //     segment whose heap grew fastest.
 //   - Assertions are compiled again from their recorded text
-//     (dsl.CompileCondition, with the plan's variables) and evaluated on
+//     (MergeOptions.Conditions, with the plan's variables) and evaluated on
 //     the merged figures, with the trust rules of a run (dropped
 //     iterations, a closed model's stall); a runner that any segment found
 //     saturated marks the merged scenario.
@@ -458,7 +460,7 @@ func mergeScenario(parts []scenarioPart, pd *PlanDoc, opts MergeOptions) (Scenar
 	compileErrs := map[int]string{}
 	for i, a := range first.Assertions {
 		pa := &plan.Assertion{Expr: a.Condition, ErrorMessage: a.ErrorMessage, Pos: a.Pos, AbortOnFail: a.AbortOnFail}
-		cond, err := dsl.CompileCondition(a.Condition, pd.Variables)
+		cond, err := compileCondition(opts.Conditions, a.Condition, pd.Variables)
 		if err != nil {
 			compileErrs[i] = "cannot evaluate the condition again on the merged figures: " + err.Error()
 		} else {

@@ -123,7 +123,7 @@ func TestMergeSegments(t *testing.T) {
 			t.Errorf("segment %v passed an assertion only the whole load meets", d.Plans[0].Segment)
 		}
 	}
-	m, err := report.Merge(docs, report.MergeOptions{Sources: []string{"a", "b", "c"}, Kind: kindOf, Version: "test"})
+	m, err := report.Merge(docs, report.MergeOptions{Conditions: dsl.Conditions{}, Sources: []string{"a", "b", "c"}, Kind: kindOf, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func TestMergeErrors(t *testing.T) {
 	docs := segmentDocs(t, p, 3, 0, 1, 2)
 	merge := func(ds ...*report.Document) error {
 		names := []string{"s0.json", "s1.json", "s2.json", "s3.json"}
-		_, err := report.Merge(ds, report.MergeOptions{Sources: names[:len(ds)], Kind: kindOf})
+		_, err := report.Merge(ds, report.MergeOptions{Conditions: dsl.Conditions{}, Sources: names[:len(ds)], Kind: kindOf})
 		return err
 	}
 	clone := func(d *report.Document, edit func(*report.PlanDoc)) *report.Document {
@@ -219,7 +219,7 @@ func TestMergeErrors(t *testing.T) {
 			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
 		}
 	}
-	m, err := report.Merge(docs[:2], report.MergeOptions{AllowPartial: true, Kind: kindOf})
+	m, err := report.Merge(docs[:2], report.MergeOptions{Conditions: dsl.Conditions{}, AllowPartial: true, Kind: kindOf})
 	if err != nil {
 		t.Fatal(err)
 	}
