@@ -12,6 +12,7 @@ import (
 
 	"github.com/perfplan/perfplan/dsl"
 	"github.com/perfplan/perfplan/history"
+	"github.com/perfplan/perfplan/merge"
 	"github.com/perfplan/perfplan/report"
 	"github.com/perfplan/perfplan/targets"
 )
@@ -87,11 +88,11 @@ func mergeCommand(ctx context.Context, env Env, args []string) int {
 			return ExitUsage
 		}
 	}
-	opts := report.MergeOptions{AllowPartial: allowPartial, Sources: paths, Baseline: baseline, Version: Version(), Conditions: dsl.Conditions{}}
+	opts := merge.Options{AllowPartial: allowPartial, Sources: paths, Baseline: baseline, Version: Version(), Conditions: dsl.Conditions{}}
 	if env.Registry != nil {
 		opts.Kind = func(name string) (*targets.Kind, bool) { return env.Registry.Lookup(name) }
 	}
-	doc, err := report.Merge(docs, opts)
+	doc, err := merge.Documents(docs, opts)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "perfplan", err)
 		return ExitUsage

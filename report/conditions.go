@@ -1,13 +1,9 @@
 package report
 
-import (
-	"errors"
-
-	"github.com/perfplan/perfplan/plan"
-)
+import "github.com/perfplan/perfplan/plan"
 
 // Conditions compiles the conditions that a run document records as text
-// again. Merge evaluates them on merged figures; Document.Recompile gives
+// again. Package merge evaluates them on merged figures; Document.Recompile gives
 // an older document's assertions the references and comparisons that
 // runs record today. Package dsl implements it (dsl.Conditions): report
 // does not import the plan language, its callers hand the compiler in.
@@ -81,12 +77,4 @@ func observedOrder(read []string, observed map[string]float64) []string {
 		}
 	}
 	return refs
-}
-
-// compileCondition compiles src with c, or fails when there is no c.
-func compileCondition(c Conditions, src string, vars map[string]any) (plan.Condition, error) {
-	if c == nil {
-		return nil, errors.New("no condition compiler was given")
-	}
-	return c.CompileCondition(src, vars)
 }
