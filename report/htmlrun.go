@@ -5,7 +5,6 @@ import (
 	"io"
 	"math"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -232,7 +231,7 @@ func opsTable(p *PlanDoc, id string) HTMLTable {
 func targetStatTables(s *ScenarioDoc, sid string) []HTMLTable {
 	var out []HTMLTable
 	if len(s.TargetStats) > 0 {
-		g := htmlStatGroups(s.TargetStats)
+		g := groupStats(s.TargetStats)
 		if len(g.rows) > 0 {
 			t := HTMLTable{ID: sid + "-stats-grid", Caption: "Target statistics per tier"}
 			t.Header = append(t.Header, HTMLHead{Text: "tier"})
@@ -241,7 +240,7 @@ func targetStatTables(s *ScenarioDoc, sid string) []HTMLTable {
 			}
 			for _, r := range g.rows {
 				row := HTMLRow{Cells: []HTMLCell{{Text: r}}}
-				if r == htmlTotalRow {
+				if r == totalRow {
 					row.Class = "sub"
 				}
 				for _, c := range g.columns {
@@ -297,113 +296,6 @@ func statText(name string, v float64) string {
 		return Percent(v)
 	}
 	return Number(v)
-}
-
-// htmlTotalRow labels the grid row of the statistics without a family
-// prefix.
-const htmlTotalRow = "total"
-
-// htmlStatGrid is a scenario's target statistics laid out for reading.
-type htmlStatGrid struct {
-	rows, columns []string
-	cells         map[string]map[string]float64
-	rest          []string
-}
-
-// htmlStatGroups lays out stats: a statistic named PREFIX_NAME is the cell
-// of row PREFIX and column NAME when at least two rows share the column
-// and the row has at least two such columns (the cache's l1_hits,
-// l2_hits, l1_misses, ... make rows l1 and l2); a statistic named NAME for
-// a column of the grid is the cell of the last row, "total". The others
-// are the rest, sorted.
-func htmlStatGroups(stats map[string]float64) htmlStatGrid {
-	byPrefix := map[string][]string{}
-	for k := range stats {
-		if pre, name, ok := strings.Cut(k, "_"); ok && pre != "" && name != "" {
-			byPrefix[pre] = append(byPrefix[pre], name)
-		}
-	}
-	rows := map[string]bool{}
-	for pre := range byPrefix {
-		rows[pre] = true
-	}
-	columns := map[string]bool{}
-	for changed := true; changed; {
-		changed = false
-		count := map[string]int{}
-		for pre := range rows {
-			for _, n := range byPrefix[pre] {
-				count[n]++
-			}
-		}
-		columns = map[string]bool{}
-		for n, c := range count {
-			if c >= 2 {
-				columns[n] = true
-			}
-		}
-		for pre := range rows {
-			n := 0
-			for _, c := range byPrefix[pre] {
-				if columns[c] {
-					n++
-				}
-			}
-			if n < 2 {
-				delete(rows, pre)
-				changed = true
-			}
-		}
-	}
-	g := htmlStatGrid{cells: map[string]map[string]float64{}}
-	used := map[string]bool{}
-	if len(rows) > 0 {
-		for pre := range rows {
-			g.rows = append(g.rows, pre)
-			g.cells[pre] = map[string]float64{}
-			for _, n := range byPrefix[pre] {
-				if columns[n] {
-					g.cells[pre][n] = stats[pre+"_"+n]
-					used[pre+"_"+n] = true
-				}
-			}
-		}
-		sort.Strings(g.rows)
-		for n := range columns {
-			g.columns = append(g.columns, n)
-			if v, ok := stats[n]; ok {
-				if g.cells[htmlTotalRow] == nil {
-					g.cells[htmlTotalRow] = map[string]float64{}
-				}
-				g.cells[htmlTotalRow][n] = v
-				used[n] = true
-			}
-		}
-		if g.cells[htmlTotalRow] != nil {
-			g.rows = append(g.rows, htmlTotalRow)
-		}
-		order := map[string]int{"hits": 0, "misses": 1, "hit_ratio": 2}
-		sort.Slice(g.columns, func(a, b int) bool {
-			oa, ok := order[g.columns[a]]
-			if !ok {
-				oa = 3
-			}
-			ob, ok := order[g.columns[b]]
-			if !ok {
-				ob = 3
-			}
-			if oa != ob {
-				return oa < ob
-			}
-			return g.columns[a] < g.columns[b]
-		})
-	}
-	for _, k := range sortedKeys(stats) {
-		if !used[k] {
-			g.rest = append(g.rest, k)
-		}
-	}
-	return g
 }
 
 // assertionTable lists every assertion with its observed values, each
