@@ -233,32 +233,43 @@ func varint(typ protowire.Type, b []byte) (uint64, int, error) {
 	return v, n, nil
 }
 
+// decoder is a message that decodes itself.
+type decoder[T any] interface {
+	*T
+	unmarshal(b []byte) error
+}
+
+// appendEmbedded decodes the message of a length-delimited field and
+// appends it to list; it returns the field's size.
+func appendEmbedded[T any, P decoder[T]](list *[]T, typ protowire.Type, b []byte) (int, error) {
+	v, n, err := embedded(typ, b)
+	if err != nil {
+		return 0, err
+	}
+	var x T
+	if err := P(&x).unmarshal(v); err != nil {
+		return 0, err
+	}
+	*list = append(*list, x)
+	return n, nil
+}
+
 // Unmarshal decodes a request in protobuf's wire format into m.
 func (m *WriteRequest) Unmarshal(b []byte) error {
 	*m = WriteRequest{}
 	return fields(b, func(num protowire.Number, typ protowire.Type, b []byte) (int, error) {
 		switch num {
 		case 1:
-			v, n, err := embedded(typ, b)
+			n, err := appendEmbedded(&m.Timeseries, typ, b)
 			if err != nil {
-				return 0, err
-			}
-			var ts TimeSeries
-			if err := ts.unmarshal(v); err != nil {
 				return 0, fmt.Errorf("timeseries %d: %w", len(m.Timeseries), err)
 			}
-			m.Timeseries = append(m.Timeseries, ts)
 			return n, nil
 		case 3:
-			v, n, err := embedded(typ, b)
+			n, err := appendEmbedded(&m.Metadata, typ, b)
 			if err != nil {
-				return 0, err
-			}
-			var md MetricMetadata
-			if err := md.unmarshal(v); err != nil {
 				return 0, fmt.Errorf("metadata %d: %w", len(m.Metadata), err)
 			}
-			m.Metadata = append(m.Metadata, md)
 			return n, nil
 		}
 		return -1, nil
@@ -267,23 +278,13 @@ func (m *WriteRequest) Unmarshal(b []byte) error {
 
 func (m *TimeSeries) unmarshal(b []byte) error {
 	return fields(b, func(num protowire.Number, typ protowire.Type, b []byte) (int, error) {
-		if num != 1 && num != 2 {
-			return -1, nil
+		switch num {
+		case 1:
+			return appendEmbedded(&m.Labels, typ, b)
+		case 2:
+			return appendEmbedded(&m.Samples, typ, b)
 		}
-		v, n, err := embedded(typ, b)
-		if err != nil {
-			return 0, err
-		}
-		if num == 1 {
-			var l Label
-			err = l.unmarshal(v)
-			m.Labels = append(m.Labels, l)
-		} else {
-			var s Sample
-			err = s.unmarshal(v)
-			m.Samples = append(m.Samples, s)
-		}
-		return n, err
+		return -1, nil
 	})
 }
 
