@@ -17,9 +17,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
+	"github.com/perfplan/perfplan/report"
 	"github.com/perfplan/perfplan/targets"
 )
 
@@ -55,6 +58,10 @@ type Env struct {
 	StderrTTY bool
 	// StdoutTTY reports whether stdout is a terminal (colour).
 	StdoutTTY bool
+	// StdoutWidth is the width of the terminal on stdout, in columns; 0
+	// without one. The tables fit COLUMNS when it is set, else this width,
+	// else report.DefaultWidth (see tableWidth).
+	StdoutWidth int
 	// Abort is closed on a second interrupt: a run then cuts the operations
 	// in flight at once instead of waiting for them (up to graceful_stop).
 	// Main's ctx is cancelled by the first interrupt. A nil Abort never
@@ -76,14 +83,17 @@ const usage = `perfplan: declarative performance test plans
 Usage:
   perfplan run [flags] PLAN...       run plans, check assertions, print results
   perfplan validate [flags] PLAN...  load and check plans without running them
-  perfplan fmt [-check] [-diff] PATH...  rewrite plan files in canonical format
+  perfplan fmt [--check] [--diff] PATH...  rewrite plan files in canonical format (--diff: show, do not write)
   perfplan report [--format F] RUN.json  render a saved run (table, markdown, csv, junit, json, html)
   perfplan compare BASE.json NEW.json    compare two runs with statistics, like benchstat
                                          (--format table, markdown or html)
+  perfplan ab [flags] PLAN...         run plans as A and B side by side (--b-var, --b-bin, ...)
+                                     and compare B with A pair by pair, like compare
   perfplan merge [flags] RUN.json...     join the runs of segments (run --segment I/N) into one
                                          run, re-evaluate its assertions and exit with its verdict
   perfplan history [PLAN] [--metric M]   show stored runs, trends and change points
                                          (--format table or html)
+  perfplan init KIND [FILE]          write a commented starter plan for a target kind
   perfplan targets                   list the registered target kinds
   perfplan version                   print the version
 
@@ -93,7 +103,7 @@ run (no live progress) and validate (diagnostics only) accept --quiet.
 
 Exit codes:
   0  every assertion held
-  1  an assertion failed, compare found a regression, or fmt -check found
+  1  an assertion failed, compare or ab found a regression, or fmt -check found
      a file that needs formatting
   2  usage error or invalid plan (diagnostics printed)
   3  interrupted by a signal (results so far are still written)
@@ -131,12 +141,16 @@ func Main(ctx context.Context, env Env) int {
 		return reportCommand(env, args)
 	case "compare":
 		return compareCommand(env, args)
+	case "ab":
+		return abCommand(ctx, env, args)
 	case "merge":
 		return mergeCommand(ctx, env, args)
 	case "history":
 		return historyCommand(env, args)
 	case "targets":
 		return targetsCommand(env, args)
+	case "init":
+		return initCommand(env, args)
 	case "version", "-version", "--version":
 		fmt.Fprintln(env.Stdout, "perfplan", Version())
 		return ExitOK
@@ -207,7 +221,9 @@ func targetsCommand(env Env, args []string) int {
 			}
 			opsLine = "any name, each op block configured by weight, " + strings.Join(attrs, ", ")
 		}
-		fmt.Fprintf(env.Stdout, "%-10s %s\n           ops: %s\n", k.Name, k.Doc, opsLine)
+		width := tableWidth(env)
+		fmt.Fprintf(env.Stdout, "%-10s %s\n", k.Name, k.Doc)
+		report.WriteWrapped(env.Stdout, "ops: "+opsLine, width, "           ", "                ")
 		var stats, sparse []string
 		for _, st := range k.Stats {
 			if k.IsSparse(st) {
@@ -217,11 +233,69 @@ func targetsCommand(env Env, args []string) int {
 			}
 		}
 		if len(stats) > 0 {
-			fmt.Fprintf(env.Stdout, "           stats: target.%s\n", strings.Join(stats, ", target."))
+			report.WriteWrapped(env.Stdout, "stats: "+strings.Join(compactNames(stats), ", "), width, "           ", "                ")
 		}
 		if len(sparse) > 0 {
-			fmt.Fprintf(env.Stdout, "           listed once counted (else 0): target.%s\n", strings.Join(sparse, ", target."))
+			report.WriteWrapped(env.Stdout, "listed once counted (else 0): "+strings.Join(compactNames(sparse), ", "), width, "           ", "                ")
 		}
 	}
 	return ExitOK
+}
+
+// tableWidth is the width the tables are laid out for: COLUMNS when it is a
+// positive number, else the terminal's width, else report.DefaultWidth.
+func tableWidth(env Env) int {
+	if n, err := strconv.Atoi(strings.TrimSpace(env.getenv("COLUMNS"))); err == nil && n > 0 {
+		return n
+	}
+	if env.StdoutWidth > 0 {
+		return env.StdoutWidth
+	}
+	return report.DefaultWidth
+}
+
+// numbered splits a statistic's name around its first run of digits:
+// "status_200" is "status_", "200", "".
+var numbered = regexp.MustCompile(`^(\D*?)(\d+)(.*)$`)
+
+// compactNames writes statistic names as target.NAME, a family that differs
+// only in a number as one entry: "target.l{1,2,3}_hits", and a long one
+// (the http kind's status codes) as "target.status_NNN (63 codes, 100–511)".
+func compactNames(names []string) []string {
+	type family struct {
+		prefix, suffix string
+		nums           []string
+	}
+	var order []*family
+	byKey := map[string]*family{}
+	var out []string
+	slot := map[*family]int{}
+	for _, n := range names {
+		m := numbered.FindStringSubmatch(n)
+		if m == nil {
+			out = append(out, "target."+n)
+			continue
+		}
+		key := m[1] + "\x00" + m[3]
+		f := byKey[key]
+		if f == nil {
+			f = &family{prefix: m[1], suffix: m[3]}
+			byKey[key] = f
+			order = append(order, f)
+			slot[f] = len(out)
+			out = append(out, "")
+		}
+		f.nums = append(f.nums, m[2])
+	}
+	for _, f := range order {
+		switch {
+		case len(f.nums) == 1:
+			out[slot[f]] = "target." + f.prefix + f.nums[0] + f.suffix
+		case len(f.nums) <= 6:
+			out[slot[f]] = "target." + f.prefix + "{" + strings.Join(f.nums, ",") + "}" + f.suffix
+		default:
+			out[slot[f]] = fmt.Sprintf("target.%s%s%s (%d of them, %s–%s)", f.prefix, strings.Repeat("N", len(f.nums[0])), f.suffix, len(f.nums), f.nums[0], f.nums[len(f.nums)-1])
+		}
+	}
+	return out
 }

@@ -98,7 +98,7 @@ func compareCommand(env Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "perfplan", err)
 		return ExitUsage
 	}
-	style := compare.Style{Color: colorOn(env, noColor, env.StdoutTTY)}
+	style := compare.Style{Color: colorOn(env, noColor, env.StdoutTTY), Width: tableWidth(env)}
 	if err := writeComparison(env.Stdout, res, *format, style, base, next); err != nil {
 		fmt.Fprintln(env.Stderr, "perfplan compare:", err)
 		return ExitFailed

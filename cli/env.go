@@ -51,6 +51,11 @@ func DefaultEnv(parent context.Context, args []string, reg *targets.Registry) (c
 		StdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
 		StderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 	}
+	if env.StdoutTTY {
+		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil && w > 0 {
+			env.StdoutWidth = w
+		}
+	}
 	// One registration catches both interrupts, so the second can never
 	// reach the default action (an exit without results) in between.
 	sigs := make(chan os.Signal, 2)

@@ -14,11 +14,12 @@ import (
 )
 
 // fmtCommand rewrites plan files in canonical HCL format, as terraform fmt
-// does. With -check it only lists the files that need it and exits 1.
+// does. With -check it only lists the files that need it and exits 1; with
+// -diff it prints the changes as a unified diff and rewrites nothing.
 func fmtCommand(env Env, args []string) int {
 	fs := newFlagSet("fmt", "fmt [-check] [-diff] PATH...", env.Stderr)
 	check := fs.Bool("check", false, "do not write; list files that need formatting and exit 1 if any")
-	diff := fs.Bool("diff", false, "print a unified diff of the changes")
+	diff := fs.Bool("diff", false, "print a unified diff of the changes instead of rewriting the files")
 	var noColor bool
 	addNoColorFlag(fs, &noColor)
 	paths, code, done := parseCommand(fs, args)
@@ -64,6 +65,9 @@ func fmtCommand(env Env, args []string) int {
 		if *check {
 			code = ExitFailed
 			continue
+		}
+		if *diff {
+			continue // -diff shows the changes; it does not make them
 		}
 		if err := os.WriteFile(path, out, 0o644); err != nil {
 			fmt.Fprintf(env.Stderr, "perfplan fmt: %v\n", err)

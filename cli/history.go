@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"slices"
 	"strings"
 
@@ -58,7 +60,15 @@ func historyCommand(env Env, args []string) int {
 	if len(metrics) == 0 {
 		metrics = historyDefaultMetrics
 	}
-	store, err := history.Open(history.ResolvePath(*path, env.getenv))
+	dbPath := history.ResolvePath(*path, env.getenv)
+	if !history.IsURL(dbPath) {
+		// Reading creates nothing: no file means no runs recorded yet.
+		if _, err := os.Stat(dbPath); errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(env.Stdout, "no history at %s: no run has been recorded there yet (perfplan run records each run)\n", dbPath)
+			return ExitOK
+		}
+	}
+	store, err := history.Open(dbPath)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "perfplan history:", err)
 		return ExitUsage
@@ -121,6 +131,7 @@ func printHistory(ctx context.Context, w io.Writer, store *history.Store, plan s
 	if err != nil {
 		return err
 	}
+	described := map[string]bool{}
 	for _, s := range all {
 		k, pts, tr := s.key, s.points, s.trend
 		fmt.Fprintf(w, "\n%s/%s %s: %d runs, trend %s (%+.2f%%/run, slope %s/run, R² %.2f)\n",
@@ -131,6 +142,9 @@ func printHistory(ctx context.Context, w io.Writer, store *history.Store, plan s
 			p := pts[cp.Index]
 			fmt.Fprintf(w, "  change point at run #%d (%s, commit %s): %s → %s (%+.1f%%, p=%.2g)\n",
 				p.RunID, p.Start.Format("2006-01-02 15:04"), shortHash(p.Commit), fmtHistory(k.Metric, cp.MeanBefore), fmtHistory(k.Metric, cp.MeanAfter), 100*cp.Magnitude, cp.P)
+			if err := changeProfiles(ctx, w, store, k, pts, s.changes, cp.Index, described); err != nil {
+				return err
+			}
 		}
 		from := 0
 		if last > 0 && len(pts) > last {

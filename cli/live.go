@@ -58,10 +58,11 @@ func startLiveOutputs(env Env, f *runFlags) (*liveOutputs, error) {
 		p, err := promwrite.Start(promwrite.Options{URL: o.path, Interval: every, UserAgent: "perfplan/" + Version(), Warn: l.warn})
 		if err != nil {
 			l.close(io.Discard)
-			return nil, fmt.Errorf("--out %s=%s: %w", promFormat, o.path, err)
+			return nil, fmt.Errorf("--out %s=%s: %w", promFormat, promwrite.Redact(o.path), err)
 		}
 		l.pushers = append(l.pushers, p)
-		l.urls = append(l.urls, o.path)
+		// Echoed in messages: without a password.
+		l.urls = append(l.urls, promwrite.Redact(o.path))
 	}
 	return l, nil
 }

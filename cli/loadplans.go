@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -40,7 +42,26 @@ func loadPlans(ctx context.Context, env Env, args []string, vars []dsl.VarArg, n
 		if ctx.Err() != nil {
 			return nil, interruptedLoading(env)
 		}
-		p, d := loader.Load(path)
+		// A plan that cannot be read to its end (a pipe whose writer
+		// never closes it) must not hold an interrupt: the load goes on
+		// in its own goroutine, and the first interrupt ends the wait.
+		type loaded struct {
+			p *plan.Plan
+			d hcl.Diagnostics
+		}
+		done := make(chan loaded, 1)
+		go func() {
+			p, d := loader.Load(path)
+			done <- loaded{p, d}
+		}()
+		var p *plan.Plan
+		var d hcl.Diagnostics
+		select {
+		case l := <-done:
+			p, d = l.p, l.d
+		case <-ctx.Done():
+			return nil, interruptedLoading(env)
+		}
 		diags = append(diags, d...)
 		if p != nil && !d.HasErrors() {
 			plans = append(plans, p)
@@ -67,7 +88,20 @@ func loadPlans(ctx context.Context, env Env, args []string, vars []dsl.VarArg, n
 	declared := loader.DeclaredVariables()
 	for _, v := range vars {
 		if v.Name != "" && !declared[v.Name] {
-			fmt.Fprintf(env.Stderr, "perfplan: --var %s: no plan declares a variable %q\n", v.Name, v.Name)
+			names := slices.Sorted(maps.Keys(declared))
+			hint := ""
+			if best := dsl.Suggest(v.Name, names); best != "" {
+				hint = fmt.Sprintf("; did you mean %q?", best)
+			} else if len(names) > 0 {
+				hint = fmt.Sprintf("; declared: %s", strings.Join(names, ", "))
+			}
+			fmt.Fprintf(env.Stderr, "perfplan: --var %s: no plan declares a variable %q%s\n", v.Name, v.Name, hint)
+			return nil, ExitUsage
+		}
+	}
+	for _, v := range loader.VarFileVariables() {
+		if !declared[v.Name] {
+			fmt.Fprintf(env.Stderr, "perfplan: --var-file %s: no plan declares a variable %q\n", v.File, v.Name)
 			return nil, ExitUsage
 		}
 	}

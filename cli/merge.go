@@ -72,6 +72,9 @@ func mergeCommand(ctx context.Context, env Env, args []string) int {
 	if code := checkOutputs(env, "merge", &f); code != ExitOK {
 		return code
 	}
+	if f.toStdout() {
+		f.stdout, env.Stdout = env.Stdout, env.Stderr
+	}
 	var baseline *report.Baseline
 	if f.baseline != "" {
 		bd, err := readDocument(f.baseline)
@@ -110,7 +113,7 @@ func mergeCommand(ctx context.Context, env Env, args []string) int {
 		fmt.Fprintln(env.Stdout, line)
 	}
 	color := !f.noColor && env.getenv("NO_COLOR") == "" && env.StdoutTTY
-	if err := report.WriteDocumentTables(env.Stdout, doc, report.TableOptions{Color: color}); err != nil {
+	if err := report.WriteDocumentTables(env.Stdout, doc, report.TableOptions{Color: color, Width: tableWidth(env)}); err != nil {
 		fmt.Fprintln(env.Stderr, "perfplan merge:", err)
 	}
 
@@ -143,7 +146,7 @@ func mergeCommand(ctx context.Context, env Env, args []string) int {
 		code = ExitOutput
 	}
 	if !f.noHistory {
-		recordHistory(context.WithoutCancel(ctx), env.Stderr, history.ResolvePath(f.history, env.getenv), doc)
+		recordHistory(ctx, env.Abort, env.Stderr, history.ResolvePath(f.history, env.getenv), doc)
 	}
 	return code
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -51,6 +52,14 @@ func checkOutputs(env Env, cmd string, f *runFlags) int {
 	code := ExitOK
 	seen := map[string]string{}
 	for _, rf := range f.resultFiles() {
+		if rf.path == stdoutPath {
+			if other, dup := seen[stdoutPath]; dup {
+				fmt.Fprintf(env.Stderr, "perfplan "+cmd+": %s and %s both write to standard output (-)\n", other, rf.flag)
+				code = ExitUsage
+			}
+			seen[stdoutPath] = rf.flag
+			continue
+		}
 		target, inPlace, err := checkWritable(rf.path)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "perfplan "+cmd+": %s: cannot write %s: %v\n", rf.flag, rf.path, err)
@@ -166,6 +175,15 @@ func nearestDir(dir string) (string, error) {
 func writeRunOutputs(env Env, doc *report.Document, f *runFlags) bool {
 	ok := true
 	for _, rf := range f.resultFiles() {
+		if rf.path == stdoutPath {
+			if err := writeStdoutResult(doc, rf.format, f.resultStdout(env)); err != nil {
+				fmt.Fprintf(env.Stderr, "perfplan: %s: %v\n", rf.flag, err)
+				ok = false
+			} else {
+				fmt.Fprintf(env.Stderr, "wrote %s results to standard output\n", rf.format)
+			}
+			continue
+		}
 		if err := writeResultFile(doc, rf.format, rf.path); err != nil {
 			fmt.Fprintf(env.Stderr, "perfplan: %s: %v\n", rf.flag, err)
 			ok = false
@@ -181,6 +199,43 @@ func writeRunOutputs(env Env, doc *report.Document, f *runFlags) bool {
 		fmt.Fprintf(env.Stderr, "perfplan: results not written; exit code %d (the tables above give the run's verdict)\n", ExitOutput)
 	}
 	return ok
+}
+
+// stdoutPath is the result path that means standard output: --out json=-.
+const stdoutPath = "-"
+
+// toStdout reports whether a result goes to standard output; the tables
+// and other lines of the run then go to standard error, so that standard
+// output holds the result alone (perfplan run --out json=- plan.hcl | jq).
+func (f *runFlags) toStdout() bool {
+	for _, rf := range f.resultFiles() {
+		if rf.path == stdoutPath {
+			return true
+		}
+	}
+	return false
+}
+
+// resultStdout is where a result written to "-" goes: the process's
+// standard output, kept aside when the rest of the run's output was moved
+// to standard error.
+func (f *runFlags) resultStdout(env Env) io.Writer {
+	if f.stdout != nil {
+		return f.stdout
+	}
+	return env.Stdout
+}
+
+// writeStdoutResult renders the document in format to w.
+func writeStdoutResult(d *report.Document, format string, w io.Writer) error {
+	var buf bytes.Buffer
+	if err := report.Writers()[format](d, &buf); err != nil {
+		return fmt.Errorf("render %s: %w", format, err)
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("write to standard output: %w", err)
+	}
+	return nil
 }
 
 // writeResultFile renders the document in format and writes it to path as

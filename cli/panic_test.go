@@ -41,8 +41,8 @@ func TestCustomTargetPanics(t *testing.T) {
 		{"do", 0, []string{"the target panicked 100 times in Do", "panic: do exploded at main.go:"}},
 		{"new", 4, []string{"New panicked: new exploded"}},
 		{"open", 4, []string{"Open panicked: open exploded"}},
-		{"newworker", 4, []string{"NewWorker panicked: newworker exploded", "target failed to start"}},
-		{"stats", 0, []string{"Stats panicked: stats exploded"}},
+		{"newworker", 4, []string{"NewWorker panicked: newworker exploded", "target failed to start", "FAIL: 1 of 1 assertions failed grade 0 (Poor)"}},
+		{"stats", 1, []string{"Stats panicked: stats exploded", "FAIL: scenario s: target panicky.t: Stats panicked"}},
 		{"close", 0, []string{"close: Close panicked: close exploded"}},
 	} {
 		t.Run(tc.in, func(t *testing.T) {

@@ -77,13 +77,19 @@ func (l *lineProgress) ScenarioEnd(r *executor.ScenarioResult) {
 func (l *lineProgress) Close() {}
 
 func position(p executor.Progress) string {
+	// Tenths of a second from a second on, so that a live figure does not
+	// flicker; milliseconds below, so that a short run does not read 0.
+	el := p.Elapsed.Truncate(time.Millisecond)
+	if el >= time.Second {
+		el = el.Truncate(100 * time.Millisecond)
+	}
 	if p.Total > 0 {
-		return fmt.Sprintf("%d/%d iterations", p.Done, p.Total)
+		return fmt.Sprintf("%d/%d iterations in %s", p.Done, p.Total, report.Duration(el))
 	}
 	if p.Planned > 0 {
-		return report.Duration(p.Elapsed.Truncate(100*time.Millisecond)) + "/" + report.Duration(p.Planned)
+		return report.Duration(el) + "/" + report.Duration(p.Planned)
 	}
-	return report.Duration(p.Elapsed.Truncate(100 * time.Millisecond))
+	return report.Duration(el)
 }
 
 func stats(p executor.Progress) string {
@@ -93,6 +99,9 @@ func stats(p executor.Progress) string {
 	}
 	return s
 }
+
+// barWidth is the width of a progress bar, in columns.
+const barWidth = 32
 
 // barProgress draws one mpb bar per scenario: elapsed time against the
 // planned length (or iterations against their total), current rate, active
@@ -104,9 +113,11 @@ type barProgress struct {
 	latest map[string]executor.Progress
 }
 
-func newBarProgress(w io.Writer) *barProgress {
+// newBarProgress draws on w, a terminal. A test passes opts to draw into a
+// buffer (mpb.WithAutoRefresh, mpb.WithWidth for the line's width).
+func newBarProgress(w io.Writer, opts ...mpb.ContainerOption) *barProgress {
 	return &barProgress{
-		p:      mpb.New(mpb.WithOutput(w), mpb.WithWidth(32), mpb.WithRefreshRate(200*time.Millisecond)),
+		p:      mpb.New(append([]mpb.ContainerOption{mpb.WithOutput(w), mpb.WithRefreshRate(200 * time.Millisecond)}, opts...)...),
 		bars:   map[string]*mpb.Bar{},
 		latest: map[string]executor.Progress{},
 	}
@@ -123,9 +134,12 @@ func (b *barProgress) ScenarioStart(name string, planned time.Duration) {
 	defer b.mu.Unlock()
 	b.latest[name] = executor.Progress{Scenario: name, Planned: planned}
 	bar := b.p.AddBar(0,
+		mpb.BarWidth(barWidth),
 		mpb.PrependDecorators(
-			decor.Name(name, decor.WC{C: decor.DindentRight | decor.DextraSpace}),
-			decor.Any(func(decor.Statistics) string { return position(b.snapshot(name)) }, decor.WC{W: 16}),
+			// DSyncWidth pads each column to its widest across the
+			// bars, so that the bars line up.
+			decor.Name(name, decor.WC{C: decor.DindentRight | decor.DextraSpace | decor.DSyncWidth}),
+			decor.Any(func(decor.Statistics) string { return position(b.snapshot(name)) }, decor.WC{C: decor.DindentRight | decor.DSyncWidth}),
 		),
 		mpb.AppendDecorators(
 			decor.Any(func(decor.Statistics) string { return stats(b.snapshot(name)) }),
@@ -165,6 +179,14 @@ func (b *barProgress) ScenarioEnd(r *executor.ScenarioResult) {
 	b.latest[r.Name] = p
 	b.mu.Unlock()
 	if bar != nil {
+		// A finished bar is full: its total is what was done (the
+		// iterations, or the elapsed milliseconds).
+		done := p.Total
+		if done <= 0 {
+			done = max(r.Elapsed.Milliseconds(), 1)
+		}
+		bar.SetTotal(done, false)
+		bar.SetCurrent(done)
 		bar.SetTotal(-1, true)
 	}
 }

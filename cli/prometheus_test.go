@@ -8,12 +8,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -228,6 +230,54 @@ func TestPrometheusOutFlag(t *testing.T) {
 	code, stderr := mainArgs("run", "--quiet", "--out", "prometheus="+closed, "testdata/vars.hcl")
 	if code != ExitOK || !strings.Contains(stderr, "warning") || !strings.Contains(stderr, "refused") {
 		t.Errorf("unreachable endpoint: exit %d\n%s", code, stderr)
+	}
+}
+
+// TestPrometheusPasswordMasked: the password of a remote-write URL is in
+// no line perfplan prints, whether the endpoint takes the samples, refuses
+// them or cannot be reached, nor in the result files.
+func TestPrometheusPasswordMasked(t *testing.T) {
+	dir := t.TempDir()
+	const secret = "promPW987"
+	var mu sync.Mutex
+	status := http.StatusNoContent
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		w.WriteHeader(status)
+	}))
+	t.Cleanup(srv.Close)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := l.Addr().String()
+	l.Close()
+	for _, tc := range []struct {
+		name, host string
+		status     int
+		want       string
+	}{
+		{"accepted", strings.TrimPrefix(srv.URL, "http://"), http.StatusNoContent, "pushed"},
+		{"refused", strings.TrimPrefix(srv.URL, "http://"), http.StatusBadRequest, "400"},
+		{"unreachable", closed, 0, "refused"},
+		{"bad URL", "[::1", 0, "prometheus="},
+	} {
+		mu.Lock()
+		status = tc.status
+		mu.Unlock()
+		jsonPath := filepath.Join(dir, "out.json")
+		var stdout, stderr bytes.Buffer
+		Main(context.Background(), Env{Args: []string{"run", "--out", "json=" + jsonPath,
+			"--out", "prometheus=http://puser:" + secret + "@" + tc.host + "/api/v1/write", "testdata/vars.hcl"},
+			Registry: builtin.Registry(), Stdout: &stdout, Stderr: &stderr,
+			Environ: []string{"PERFPLAN_HISTORY=" + filepath.Join(dir, "history.db")}})
+		out := stdout.String() + stderr.String()
+		doc, _ := os.ReadFile(jsonPath)
+		if strings.Contains(out, secret) || strings.Contains(string(doc), secret) || !strings.Contains(out, tc.want) {
+			t.Errorf("%s: the password is printed, or %q is not:\n%s", tc.name, tc.want, out)
+		}
 	}
 }
 

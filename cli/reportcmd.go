@@ -11,8 +11,10 @@ import (
 // reportCommand is `perfplan report RUN.json --format FORMAT`: it renders a
 // saved run document again.
 func reportCommand(env Env, args []string) int {
-	fs := newFlagSet("report", "report [--format "+strings.Join(report.FormatNames(), "|")+"] RUN.json", env.Stderr)
+	fs := newFlagSet("report", "report [--format "+strings.Join(report.FormatNames(), "|")+"] RUN.json\n       perfplan report --profile [PLAN/]SCENARIO [--profile-type cpu|allocs|remote] [-o FILE.pb.gz] RUN.json", env.Stderr)
 	format := fs.String("format", "table", "output format: "+strings.Join(report.FormatNames(), ", "))
+	var pf profileFlags
+	pf.define(fs)
 	var noColor bool
 	addNoColorFlag(fs, &noColor)
 	pos, code, done := parseCommand(fs, args)
@@ -24,7 +26,7 @@ func reportCommand(env Env, args []string) int {
 		fs.Usage()
 		return ExitUsage
 	}
-	write, ok := report.Writers()[*format]
+	write, ok := report.Writers()[formatAlias(*format)]
 	if !ok {
 		fmt.Fprintf(env.Stderr, "perfplan report: unknown format %q (want %s)\n", *format, strings.Join(report.FormatNames(), ", "))
 		return ExitUsage
@@ -34,10 +36,17 @@ func reportCommand(env Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "perfplan report:", err)
 		return ExitUsage
 	}
+	if pf.scenario != "" {
+		return pf.write(env, d)
+	}
+	if pf.out != "" || pf.kind != "cpu" {
+		fmt.Fprintln(env.Stderr, "perfplan report: -o and --profile-type go with --profile")
+		return ExitUsage
+	}
 	if *format == "table" {
 		// The table in colour on a terminal, as the live run prints it.
 		write = func(d *report.Document, w io.Writer) error {
-			return report.WriteDocumentTables(w, d, report.TableOptions{Color: colorOn(env, noColor, env.StdoutTTY)})
+			return report.WriteDocumentTables(w, d, report.TableOptions{Color: colorOn(env, noColor, env.StdoutTTY), Width: tableWidth(env)})
 		}
 	}
 	if err := write(d, env.Stdout); err != nil {

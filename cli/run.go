@@ -15,6 +15,7 @@ import (
 	"github.com/perfplan/perfplan/executor"
 	"github.com/perfplan/perfplan/history"
 	"github.com/perfplan/perfplan/plan"
+	"github.com/perfplan/perfplan/profiling"
 	"github.com/perfplan/perfplan/report"
 	"github.com/perfplan/perfplan/report/promwrite"
 )
@@ -61,19 +62,29 @@ func (f outFlag) Set(s string) error {
 	if !ok || path == "" {
 		return fmt.Errorf("want FORMAT=PATH, got %q", s)
 	}
+	format = formatAlias(format)
 	if format == allFormat {
 		*f.outs = append(*f.outs, allOutputs(path)...)
 		return nil
 	}
 	if format == promFormat {
 		if err := promwrite.CheckURL(path); err != nil {
-			return fmt.Errorf("%s=%s: %v", promFormat, path, err)
+			return fmt.Errorf("%s=%s: %v", promFormat, promwrite.Redact(path), err)
 		}
 	} else if _, known := report.Writers()[format]; !known {
-		return fmt.Errorf("unknown format %q (known: %s, %s=DIR and %s=URL)", format, strings.Join(report.FormatNames(), ", "), allFormat, promFormat)
+		return fmt.Errorf("unknown format %q (known: %s (or md), %s=DIR and %s=URL)", format, strings.Join(report.FormatNames(), ", "), allFormat, promFormat)
 	}
 	*f.outs = append(*f.outs, output{format, path})
 	return nil
+}
+
+// formatAlias returns the report format that name stands for: "md" is
+// "markdown"; any other name is itself.
+func formatAlias(name string) string {
+	if name == "md" {
+		return "markdown"
+	}
+	return name
 }
 
 // Run modes (--mode): presets of the run flags. Flags given explicitly
@@ -108,9 +119,13 @@ type runFlags struct {
 	saveBaseline  string
 	history       string
 	noHistory     bool
+	profile       bool
 	threshold     float64
 	segment       plan.Segment
-	startAt       time.Time
+	// stdout is the standard output kept for a result written to "-"
+	// (--out json=-), when the tables go to standard error instead.
+	stdout  io.Writer
+	startAt time.Time
 	// inconclusive is what an inconclusive verdict exits with:
 	// "" (ExitInconclusive), "fail" or "pass".
 	inconclusive      string
@@ -146,10 +161,14 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 	if f == nil {
 		return code
 	}
+	if f.toStdout() {
+		f.stdout, env.Stdout = env.Stdout, env.Stderr
+	}
 	r, code := prepareRun(ctx, env, f, paths)
 	if code != ExitOK {
 		return code
 	}
+	env = scrubEnv(env, r.plans)
 	doc, out := r.repetitions(ctx, env)
 	if out.failed && !f.segment.Whole() {
 		// A segment's assertions read its share of the load; the plan's
@@ -166,7 +185,9 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 		// One overall verdict ends a run of several plans or
 		// repetitions, so the last line never reads PASS when an
 		// earlier plan failed.
-		fmt.Fprintln(env.Stdout, "\n"+report.SummaryLine(doc, code, r.tableOpts))
+		if err := report.WriteSummary(env.Stdout, doc, code, r.tableOpts); err != nil {
+			fmt.Fprintf(env.Stderr, "perfplan: %v\n", err)
+		}
 	}
 	return r.finish(ctx, env, doc, code, out)
 }
@@ -185,6 +206,7 @@ func (f *runFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.saveBaseline, "save-baseline", "", "write this run's document to `PATH` for later use with --baseline")
 	fs.StringVar(&f.history, "history", "", "history database each run is appended to: a SQLite file `PATH`, or a postgres:// URL (default $"+history.EnvVar+" or "+history.DefaultPath+")")
 	fs.BoolVar(&f.noHistory, "no-history", false, "do not record this run in the history database")
+	fs.BoolVar(&f.profile, "profile", false, "capture a CPU and an allocation profile of each scenario (kept in the run document; see perfplan report --profile)")
 	fs.Var(percentFlag{&f.threshold}, "threshold", "--mode regression: fail on a significant regression of at least `P` (e.g. 5% or 0.05)")
 	fs.Var(segmentFlag{&f.segment}, "segment", "run segment `I/N` of every scenario's load (0 <= I < N), as one of N processes whose runs perfplan merge joins;\nworkers, iterations and arrivals split so the N segments add up to the whole plan (see docs/scale-out.md)")
 	fs.Var(startAtFlag{&f.startAt}, "start-at", "begin the load at `TIME` (RFC 3339, or a Unix time in seconds), after the targets are open,\nso that segments started at different moments load together; it must lie ahead, by at most "+shortDuration(maxStartAhead))
@@ -305,7 +327,7 @@ func prepareRun(ctx context.Context, env Env, f *runFlags, paths []string) (*pre
 	if baseDoc != nil {
 		r.baseline = report.NewBaseline(baseDoc, baseSource)
 	}
-	r.tableOpts = report.TableOptions{Color: colorOn(env, f.noColor, env.StdoutTTY)}
+	r.tableOpts = report.TableOptions{Color: colorOn(env, f.noColor, env.StdoutTTY), Width: tableWidth(env)}
 	if r.live, err = startLiveOutputs(env, f); err != nil {
 		fmt.Fprintln(env.Stderr, "perfplan run:", err)
 		return nil, ExitUsage
@@ -434,12 +456,14 @@ func (r *preparedRun) runPlan(ctx context.Context, env Env, doc *report.Document
 	if rep == 1 && p == r.plans[0] {
 		startAt = f.startAt
 	}
+	prof := startProfile(ctx, env, f.profile || p.Profile, p.Name)
 	res, err := executor.Run(ctx, p, executor.Options{
 		Abort:         env.Abort,
 		DurationScale: r.scale, Observer: r.live.observer(p.Name, prog, env.Stderr), NoAbort: f.noAbort, Baseline: baselineFunc(r.baseline, p.Name),
-		StartAt: startAt,
+		StartAt: startAt, Profiler: prof.profiler(),
 	})
 	prog.Close()
+	profs := prof.stop(env)
 	var out runOutcome
 	if err != nil {
 		var te *executor.TargetError
@@ -458,6 +482,9 @@ func (r *preparedRun) runPlan(ctx context.Context, env Env, doc *report.Document
 	out.interrupted = res != nil && res.Interrupted
 	pd := &doc.Plans[len(doc.Plans)-1]
 	pd.Repetition = rep
+	scrubPlanDoc(pd, p.Sensitive)
+	report.EscapePlanNames(pd)
+	profiling.Attach(pd, profs)
 	if err := report.WriteRepetitionTables(env.Stdout, pd, rep, f.count, r.tableOpts); err != nil {
 		fmt.Fprintf(env.Stderr, "perfplan: %v\n", err)
 	}
@@ -500,7 +527,7 @@ func (r *preparedRun) finish(ctx context.Context, env Env, doc *report.Document,
 	case out.interrupted:
 		fmt.Fprintln(env.Stderr, "perfplan: the run was interrupted, so it is not recorded in the history")
 	default:
-		recordHistory(context.WithoutCancel(ctx), env.Stderr, history.ResolvePath(r.flags.history, env.getenv), doc)
+		recordHistory(ctx, env.Abort, env.Stderr, history.ResolvePath(r.flags.history, env.getenv), doc)
 	}
 	return code
 }

@@ -62,7 +62,9 @@ func runEnv(t *testing.T, env []string, args ...string) result {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	cmd.Env = append(cmd.Env, "NO_COLOR=1", "CI=true")
+	// Wide tables, so that the tests read whole cells; TestTablesFitColumns
+	// checks the width.
+	cmd.Env = append(cmd.Env, "NO_COLOR=1", "CI=true", "COLUMNS=1000")
 	cmd.Env = append(cmd.Env, env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

@@ -37,6 +37,11 @@ func latestRuns(ctx context.Context, path string, plans []*plan.Plan) (*report.D
 		}
 		return nil, notes, nil
 	}
+	if d := history.Timeout(path); d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
 	store, err := history.OpenContext(ctx, path)
 	if err != nil {
 		return nil, nil, err
@@ -91,8 +96,25 @@ func docLabel(d *report.Document) string {
 // when it does not: history refuses an interrupted run and one in which a
 // plan could not run (history.CheckRecordable), and a store that cannot be
 // written is a warning. Neither changes the exit code.
-func recordHistory(ctx context.Context, w io.Writer, path string, doc *report.Document) {
+//
+// The write comes after the results are written, so a first interrupt
+// (ctx cancelled) does not stop it; a second one (abort closed) abandons
+// it at once, and history.Timeout bounds it (a PostgreSQL server that
+// accepts and never answers).
+func recordHistory(ctx context.Context, abort <-chan struct{}, w io.Writer, path string, doc *report.Document) {
+	ctx, cancel := historyContext(ctx, abort, path)
+	defer cancel()
 	err := appendHistory(ctx, path, doc)
+	if ctx.Err() != nil && err != nil {
+		select {
+		case <-abort:
+			err = errors.New("abandoned on the second interrupt")
+		default:
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				err = fmt.Errorf("no answer within %s: %w", history.Timeout(path), err)
+			}
+		}
+	}
 	var refused *history.NotRecordableError
 	switch {
 	case err == nil:
@@ -100,6 +122,32 @@ func recordHistory(ctx context.Context, w io.Writer, path string, doc *report.Do
 		fmt.Fprintf(w, "perfplan: the run is not recorded in the history: %s\n", refused.Reason)
 	default:
 		fmt.Fprintf(w, "perfplan: warning: run not recorded in history: %v\n", err)
+	}
+}
+
+// historyContext is the context of a history write after a run: ctx
+// without its cancellation, cancelled when abort closes, within
+// history.Timeout(path).
+func historyContext(ctx context.Context, abort <-chan struct{}, path string) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	cancelT := context.CancelFunc(func() {})
+	if d := history.Timeout(path); d > 0 {
+		ctx, cancelT = context.WithTimeout(ctx, d)
+	}
+	stop := make(chan struct{})
+	if abort != nil {
+		go func() {
+			select {
+			case <-abort:
+				cancel()
+			case <-stop:
+			}
+		}()
+	}
+	return ctx, func() {
+		close(stop)
+		cancelT()
+		cancel()
 	}
 }
 

@@ -25,7 +25,7 @@ func validateCommand(ctx context.Context, env Env, args []string) int {
 		return code
 	}
 	for _, p := range plans {
-		asserts := 0
+		asserts := len(p.Asserts)
 		for _, s := range p.Scenarios {
 			asserts += len(s.Asserts)
 		}

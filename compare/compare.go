@@ -206,6 +206,10 @@ const (
 	// MethodDeclined means the series were too short, or too
 	// autocorrelated, for enough uncorrelated batches: no test, no verdict.
 	MethodDeclined = "declined"
+	// MethodWholeRun is an operation's row with one run per side: the
+	// per-second series is the scenario's, so each side has one whole-run
+	// figure and there is no test, no verdict.
+	MethodWholeRun = "whole run"
 )
 
 // Method records how a row's significance was decided, and on how many
@@ -256,6 +260,11 @@ func (m Method) String() string {
 	case MethodBatchMeans:
 		return fmt.Sprintf("batch means: %s batches of %s, lag-1 r=%.2f, n_eff %.1f",
 			pair(m.BaseBatches, m.NewBatches), plural(m.BatchSize, "interval", "intervals"), m.R1, m.NEff)
+	case MethodWholeRun:
+		return "no verdict: whole run"
+	case MethodPaired:
+		return fmt.Sprintf("paired t on log ratios: %d pairs, %d batches of %d, lag-1 r=%.2f, n_eff %.1f",
+			m.BaseN, m.BaseBatches, m.BatchSize, m.R1, m.NEff)
 	case MethodDeclined:
 		s := fmt.Sprintf("no verdict: %s intervals", pair(m.BaseN, m.NewN))
 		if m.BatchSize > 0 {
@@ -306,6 +315,9 @@ type Result struct {
 	Rows    []Row
 	// Missing lists plans or scenarios present on only one side.
 	Missing []string
+	// Profiles are what grew in the profiles of each scenario with a
+	// significant regression, when its runs carry profiles.
+	Profiles []ScenarioProfile
 }
 
 // Failed reports whether any significant regression reached the
@@ -429,9 +441,10 @@ func (res *Result) comparePlan(name string, base, next []*report.PlanDoc, rng *r
 			res.Missing = append(res.Missing, "scenario "+name+"/"+bs.Name+" only in base")
 			continue
 		}
-		// Operations: the total, then each op when there are several.
+		// Operations: the total, then each op when there are several (with
+		// one run per side, as whole-run figures without a verdict).
 		ops := []string{""}
-		if reps && len(bs.Ops) > 1 {
+		if len(bs.Ops) > 1 {
 			for _, op := range bs.Ops {
 				ops = append(ops, op.Name)
 			}
@@ -440,7 +453,7 @@ func (res *Result) comparePlan(name string, base, next []*report.PlanDoc, rng *r
 		for _, op := range ops {
 			for _, m := range metrics {
 				var bv, nv []float64
-				if reps {
+				if reps || op != "" {
 					bv = repetitionSamples(base, bs.Name, op, m.Name)
 					nv = repetitionSamples(next, bs.Name, op, m.Name)
 				} else {
@@ -454,15 +467,19 @@ func (res *Result) comparePlan(name string, base, next []*report.PlanDoc, rng *r
 				if opName == "" {
 					opName = "(all)"
 				}
-				if reps {
+				switch {
+				case reps:
 					group = append(group, res.compareSamples(name, bs.Name, opName, m, "repetitions", bv, nv, rng))
-				} else {
+				case op != "":
+					group = append(group, res.compareWholeRuns(name, bs.Name, opName, m, bv, nv))
+				default:
 					group = append(group, res.compareSeries(name, bs.Name, opName, m, bv, nv))
 				}
 			}
 		}
 		addAdvice(group, scenarioDropped(base, bs.Name), scenarioDropped(next, bs.Name))
 		res.Rows = append(res.Rows, group...)
+		res.profileGroup(name, bs.Name, group, base, next)
 	}
 }
 
@@ -571,6 +588,42 @@ func (res *Result) compareSamples(plan, scenario, op string, m Metric, source st
 	}
 	res.rate(&row)
 	return row
+}
+
+// compareWholeRuns is an operation's row with one run per side (or one
+// side with several, the other with one): the whole-run figures, their
+// delta, and no verdict (source "runs", method MethodWholeRun).
+func (res *Result) compareWholeRuns(plan, scenario, op string, m Metric, bv, nv []float64) Row {
+	row := Row{Plan: plan, Scenario: scenario, Op: op, Metric: m, Source: "runs", Declined: true, P: math.NaN()}
+	row.Method = Method{Name: MethodWholeRun, BaseN: len(bv), NewN: len(nv)}
+	row.Base = Summary{N: len(bv), Center: median(bv), Stat: "median", Values: bv}
+	row.New = Summary{N: len(nv), Center: median(nv), Stat: "median", Values: nv}
+	row.Base.Lo, row.Base.Hi = row.Base.Center, row.Base.Center
+	row.New.Lo, row.New.Hi = row.New.Center, row.New.Center
+	row.DeltaLo, row.DeltaHi = math.NaN(), math.NaN()
+	switch {
+	case row.Base.Center == 0 && row.New.Center == 0:
+		row.Delta = 0
+	case row.Base.Center == 0:
+		row.Delta = math.Inf(1)
+	default:
+		row.Delta = row.New.Center/row.Base.Center - 1
+	}
+	res.rate(&row)
+	return row
+}
+
+// median is the median of xs (not modified); NaN when empty.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // compareSeries compares the per-interval series of one run per side by

@@ -225,6 +225,12 @@ func (r *Result) planHTML(id, plan string, rows []int, base, next []*report.Plan
 			}
 		}
 		sub.Charts = overlayCharts(sub.ID, bs, ns, notes)
+		if short := shortSeriesNote(bs, ns); short != "" {
+			sub.Subtitle = strings.TrimSpace(sub.Subtitle + "; " + short)
+			sub.Subtitle = strings.TrimPrefix(sub.Subtitle, "; ")
+		}
+		pt, pn := r.profileHTML(plan, name, sub.ID)
+		sub.Tables, sub.Notes = append(sub.Tables, pt...), append(sub.Notes, pn...)
 		sec.Sections = append(sec.Sections, sub)
 	}
 	return sec
@@ -239,14 +245,29 @@ func pick(all []Row, idx []int) []Row {
 	return out
 }
 
+// minChartIntervals is the fewest intervals per side for which compare
+// draws throughput and latency over time: with fewer (a 1-second --quick
+// repetition has one or two) the charts are a dot per side.
+const minChartIntervals = 5
+
+// shortSeriesNote says why the charts over time are left out, or "".
+func shortSeriesNote(base, next *report.ScenarioDoc) string {
+	if len(base.Series) >= minChartIntervals && len(next.Series) >= minChartIntervals {
+		return ""
+	}
+	return fmt.Sprintf("runs too short to chart over time (%d and %d intervals; %d needed): run longer for charts",
+		len(base.Series), len(next.Series), minChartIntervals)
+}
+
 // overlayCharts draw base and new together: throughput and latency over
-// time, and the percentile spectrum.
+// time (when both sides have minChartIntervals), and the percentile
+// spectrum.
 func overlayCharts(id string, base, next *report.ScenarioDoc, notes map[string]string) []report.HTMLChart {
 	const baseColor, newColor = "#1f77b4", "#d62728"
 	timeAxis := report.HTMLAxis{Label: "time", Unit: "s"}
 	xs, b, n := alignSeries(base.Series, next.Series, func(p report.SeriesDoc) float64 { return p.Throughput })
 	var charts []report.HTMLChart
-	if len(xs) > 0 {
+	if len(xs) > 0 && shortSeriesNote(base, next) == "" {
 		charts = append(charts, report.HTMLChart{ID: id + "-throughput", Title: "Throughput", Note: notes["throughput"], X: timeAxis,
 			Y: report.HTMLAxis{Label: "ops/s", Unit: "/s", Zero: true}, Xs: xs,
 			Series: []report.HTMLSeries{{Label: "base", Color: baseColor, Span: true, Data: b}, {Label: "new", Color: newColor, Span: true, Data: n}}})

@@ -81,6 +81,7 @@ func (r *Result) WriteMarkdown(w io.Writer) error {
 			}
 		}
 	}
+	r.writeProfilesMarkdown(bw)
 	var notes []string
 	notes = append(notes, r.Missing...)
 	seen := map[string]bool{}

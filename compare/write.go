@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/perfplan/perfplan/report"
@@ -109,6 +108,10 @@ func (r Row) Verdict() string {
 // heading describes a plan's samples and statistics.
 func heading(row Row, opts Options) string {
 	switch row.Source {
+	case SourcePairedIntervals:
+		return fmt.Sprintf("plan %s (A and B at the same time; pairs: the i-th interval of each side; change: geometric mean of B/A with its %g%% interval, paired t on batch means of log ratios, alpha %g)", row.Plan, 100*opts.Confidence, opts.Alpha)
+	case SourcePairedSlices:
+		return fmt.Sprintf("plan %s (A and B in alternating slices; pairs: slice i of A and of B; change: geometric mean of B/A with its %g%% interval, paired t on batch means of log ratios, alpha %g)", row.Plan, 100*opts.Confidence, opts.Alpha)
 	case "repetitions":
 		return fmt.Sprintf("plan %s (samples: repetitions, one per run; median ± %g%% interval; U test, alpha %g)", row.Plan, 100*opts.Confidence, opts.Alpha)
 	default:
@@ -121,6 +124,8 @@ type Style struct {
 	// Color paints the verdict line: REGRESSION red, NO VERDICT yellow, OK
 	// green (ANSI colour, for a terminal).
 	Color bool
+	// Width bounds the tables' lines (0: report.DefaultWidth).
+	Width int
 }
 
 // Write prints the comparison as a benchstat-like table per plan, the
@@ -136,31 +141,35 @@ func (r *Result) WriteStyled(w io.Writer, s Style) error {
 		for end < len(r.Rows) && r.Rows[end].Plan == r.Rows[start].Plan {
 			end++
 		}
-		if err := r.writePlanTable(w, r.Rows[start:end]); err != nil {
+		if err := r.writePlanTable(w, r.Rows[start:end], s.width()); err != nil {
 			return err
 		}
 		start = end
 	}
-	writeRegressions(w, r.Regressions())
+	writeRegressions(w, r.Regressions(), s.width())
+	r.writeProfiles(w)
 	for _, msg := range r.notes() {
-		fmt.Fprintf(w, "note: %s\n", msg)
+		report.WriteWrapped(w, "note: "+msg, s.width(), "", "  ")
 	}
 	verdict, color := r.verdict()
 	fmt.Fprintln(w, "\n"+report.Paint(s.Color, verdict, color))
 	return nil
 }
 
+// width is the width the tables fit.
+func (s Style) width() int {
+	if s.Width <= 0 {
+		return report.DefaultWidth
+	}
+	return s.Width
+}
+
 // writePlanTable prints the heading and the table of one plan's rows.
-func (r *Result) writePlanTable(w io.Writer, rows []Row) error {
-	fmt.Fprintf(w, "\n%s\n", heading(rows[0], r.Options))
+func (r *Result) writePlanTable(w io.Writer, rows []Row, width int) error {
+	fmt.Fprintln(w)
+	report.WriteWrapped(w, heading(rows[0], r.Options), width, "", "  ")
 	align := []tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignLeft, tw.AlignLeft}
-	t := tablewriter.NewTable(w,
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
-		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
-		tablewriter.WithHeaderAlignmentConfig(tw.CellAlignment{PerColumn: align}),
-	)
-	t.Header("scenario", "op", "metric", "base", "new", "delta", "p (n)", "verdict", "method")
+	t := report.NewTable(w, []string{"scenario", "op", "metric", "base", "new", "delta", "p (n)", "verdict", "method"}, align, width).Keys(3)
 	for i, row := range rows {
 		scen, op := row.Scenario, row.Op
 		if i > 0 && rows[i-1].Scenario == row.Scenario {
@@ -187,7 +196,7 @@ func (r *Result) writePlanTable(w io.Writer, rows []Row) error {
 }
 
 // writeRegressions lists the significant regressions with their advice.
-func writeRegressions(w io.Writer, regs []Row) {
+func writeRegressions(w io.Writer, regs []Row, width int) {
 	if len(regs) == 0 {
 		return
 	}
@@ -197,9 +206,9 @@ func writeRegressions(w io.Writer, regs []Row) {
 		if row.Failing {
 			mark = " [fails: ≥ threshold]"
 		}
-		fmt.Fprintf(w, "  %s %s/%s %s %s: %s%s\n", row.Severity, row.Plan, row.Scenario, row.Op, row.Metric.Name, row.DeltaString(), mark)
+		report.WriteWrapped(w, fmt.Sprintf("%s %s/%s %s %s: %s%s", row.Severity, row.Plan, row.Scenario, row.Op, row.Metric.Name, row.DeltaString(), mark), width, "  ", "    ")
 		if row.Advice != "" {
-			fmt.Fprintf(w, "    advice: %s\n", row.Advice)
+			report.WriteWrapped(w, "advice: "+row.Advice, width, "    ", "      ")
 		}
 	}
 }
@@ -249,8 +258,15 @@ func declinedNotes(rows []Row) []string {
 	var order []key
 	metrics := map[key][]string{}
 	first := map[key]Row{}
+	var wholeRun []string
 	for _, row := range rows {
 		if !row.Declined {
+			continue
+		}
+		if row.Method.Name == MethodWholeRun {
+			if k := row.Plan + "/" + row.Scenario; !slices.Contains(wholeRun, k) {
+				wholeRun = append(wholeRun, k)
+			}
 			continue
 		}
 		k := key{row.Plan, row.Scenario}
@@ -269,8 +285,16 @@ func declinedNotes(rows []Row) []string {
 	var out []string
 	for _, k := range order {
 		m := first[k].Method
+		if src := first[k].Source; src == SourcePairedIntervals || src == SourcePairedSlices {
+			out = append(out, fmt.Sprintf("%s/%s: no verdict on %s: %s; run longer (duet) or with more --slices (--alternate)",
+				k.plan, k.scenario, strings.Join(metrics[k], ", "), m.Reason))
+			continue
+		}
 		out = append(out, fmt.Sprintf("%s/%s: no verdict on %s: with one run per side the test uses batch means of the per-second series, and %s intervals per side are too few, or too autocorrelated, for %d uncorrelated batches (see the method column); rerun both sides with --count 6 or more for a U test over runs, or run longer",
 			k.plan, k.scenario, strings.Join(metrics[k], ", "), pair(m.BaseN, m.NewN), minBatches))
+	}
+	for _, k := range wholeRun {
+		out = append(out, fmt.Sprintf("%s: the operations' rows show whole-run figures without a verdict (the per-second series is the scenario's, not each operation's); rerun both sides with --count 6 or more to test each operation", k))
 	}
 	return out
 }

@@ -31,6 +31,9 @@ func (s *state) assertArgs(content *hcl.BodyContent, as *plan.Assertion) {
 
 // metricRoot reports whether name is the root of a metric reference.
 func metricRoot(name string) bool {
+	if isCrossRoot(name) {
+		return true
+	}
 	for _, r := range plan.MetricRoots {
 		if r == name {
 			return true
@@ -76,6 +79,9 @@ func (s *state) assertion(sc *plan.Scenario, blk *hcl.Block, complete bool) *pla
 	if a == nil {
 		return nil
 	}
+	if as.AbortOnFail && !s.rejectCross(a.Expr, "An abort_on_fail condition") {
+		return nil
+	}
 	cond := s.compileCondition(sc, a.Expr, complete)
 	if cond == nil || !complete || s.errCount() != before {
 		return nil
@@ -105,7 +111,7 @@ func (s *state) compileCondition(sc *plan.Scenario, expr hcl.Expression, complet
 	// tell which it did.
 	names := refs
 	if dynamic {
-		names = withBaselines(plan.MetricNames(sc))
+		names = mergeRefs(withBaselines(plan.MetricNames(sc)), refs)
 	}
 	v, read, diags := typeCheck(expr, s.ctx, names)
 	s.diags = append(s.diags, diags...)
@@ -173,8 +179,11 @@ func (s *state) metricRefs(sc *plan.Scenario, expr hcl.Expression, complete bool
 // are all, and reports it when it is an error.
 func (s *state) checkRef(sc *plan.Scenario, t hcl.Traversal, complete bool, all []string) (string, refKind) {
 	root := t.RootName()
-	if root == "var" || root == "local" {
+	if root == "var" || root == "local" || (root == "each" && s.ctx.Variables["each"] != cty.NilVal) {
 		return "", refOther
+	}
+	if isCrossRoot(root) {
+		return s.crossRef(t)
 	}
 	if !metricRoot(root) {
 		s.errorf(t.SourceRange().Ptr(), "Unknown variable",
@@ -197,15 +206,46 @@ func (s *state) checkRef(sc *plan.Scenario, t hcl.Traversal, complete bool, all 
 		// The evaluation finds the metrics a dynamic index reads.
 		return "", refDynamic
 	}
+	if detail, isStage := unknownStage(sc, base); isStage {
+		s.errorf(t.SourceRange().Ptr(), "Unknown stage", "%s", detail)
+		return "", refBad
+	}
 	s.errorf(t.SourceRange().Ptr(), "Unknown metric", "%s", unknownMetric(sc, name, base, all))
 	return "", refBad
+}
+
+// unknownStage explains a stage.NAME reference (base) to a stage that sc
+// does not have, with a suggestion; false when base is not stage.NAME... or
+// names a stage sc has.
+func unknownStage(sc *plan.Scenario, base string) (string, bool) {
+	rest, ok := strings.CutPrefix(base, plan.StagePrefix)
+	if !ok {
+		return "", false
+	}
+	name, _, _ := strings.Cut(rest, ".")
+	var names []string
+	for _, st := range sc.Stages() {
+		if st.Name == name {
+			return "", false
+		}
+		if st.Name != "" {
+			names = append(names, st.Name)
+		}
+	}
+	switch {
+	case len(sc.Stages()) == 0:
+		return fmt.Sprintf("Scenario %q has no stages: stage.NAME reads a named stage of a ramping-vus or ramping-arrival-rate scenario.", sc.Name), true
+	case len(names) == 0:
+		return fmt.Sprintf("Scenario %q has no stage named %q: none of its stages has a name. Name one with name = \"%s\" in its stage block.", sc.Name, name, name), true
+	}
+	return fmt.Sprintf("Scenario %q has no stage named %q.%s Its named stages are: %s.", sc.Name, name, didYouMean(name, names, true), quoteList(names)), true
 }
 
 // scenarioDependent reports whether the metric base exists only for some
 // executors or workloads.
 func scenarioDependent(base string) bool {
 	root, _, _ := strings.Cut(base, ".")
-	return root == "op" || root == "target" || root == "service_time" || root == "schedule_lag"
+	return root == "op" || root == "target" || root == "service_time" || root == "schedule_lag" || root == "stage"
 }
 
 // unknownMetric explains that sc has no metric name (base without its

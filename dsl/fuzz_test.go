@@ -47,6 +47,13 @@ func FuzzLoad(f *testing.F) {
 				_, _ = a.Condition.Eval(m)
 			}
 		}
+		for _, a := range p.Asserts {
+			m := mapMetrics{}
+			for _, r := range a.Condition.Refs() {
+				m[r] = 1
+			}
+			_, _ = a.Condition.Eval(m)
+		}
 	})
 }
 

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
@@ -41,6 +42,8 @@ type Loader struct {
 	parser   *hclparse.Parser
 	extra    map[string]*hcl.File // sources not in parser: --var and environment values, files rejected before parsing
 	declared map[string]bool
+	// fileVars names the file of each variable that a --var-file sets.
+	fileVars map[string]string
 	// parseDiags keeps each file's parse diagnostics: the parser caches
 	// files by name and returns no diagnostics the second time.
 	parseDiags map[string]hcl.Diagnostics
@@ -117,6 +120,7 @@ func NewLoader(reg *targets.Registry, args []VarArg, environ []string) *Loader {
 		parser:   hclparse.NewParser(),
 		extra:    map[string]*hcl.File{},
 		declared: map[string]bool{},
+		fileVars: map[string]string{},
 
 		parseDiags: map[string]hcl.Diagnostics{},
 	}
@@ -129,6 +133,18 @@ func (l *Loader) DeclaredVariables() map[string]bool {
 	for k := range l.declared {
 		out[k] = true
 	}
+	return out
+}
+
+// VarFileVariables returns the variables that the --var-file files read so
+// far set, each with its file, so that the CLI can reject one that no plan
+// declares, as it does a --var.
+func (l *Loader) VarFileVariables() []VarArg {
+	out := make([]VarArg, 0, len(l.fileVars))
+	for name, file := range l.fileVars {
+		out = append(out, VarArg{Name: name, File: file})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
 
@@ -176,8 +192,11 @@ func (l *Loader) Load(path string) (p *plan.Plan, diags hcl.Diagnostics) {
 		workloads:    map[string]*plan.Workload{},
 		targetDefs:   map[string]hcl.Range{},
 		workloadDefs: map[string]hcl.Range{},
+		cross: crossState{declared: map[string]hcl.Range{}, duetDecl: map[string]hcl.Range{},
+			duets: map[string]*plan.Duet{}},
 	}
 	s.load()
+	s.scrubDiags()
 	sortDiags(s.diags)
 	if s.diags.HasErrors() {
 		return nil, s.diags
@@ -205,11 +224,18 @@ type state struct {
 	// diagnostics (see declaredRefs)
 	targetRefs, workloadRefs []string
 
+	// cross holds the scenarios, duets and cross-scenario references
+	// (see resolveCross).
+	cross crossState
+
 	// errTotal counts the errors among diags[:counted] (see errCount).
 	errTotal, counted int
 	// suggestCost counts the comparisons "Did you mean" suggestions
 	// have made (see suggestBudget).
 	suggestCost int
+	// sweepValues holds, by reference ("target.cache.l1[\"small\"]"),
+	// the text of each for_each instance's each.value.
+	sweepValues map[string]string
 }
 
 // errCount returns the number of errors in s.diags. Callers compare it
@@ -234,6 +260,8 @@ var topSchema = &hcl.BodySchema{
 		{Type: "target", LabelNames: []string{"kind", "name"}},
 		{Type: "workload", LabelNames: []string{"name"}},
 		{Type: "scenario", LabelNames: []string{"name"}},
+		{Type: "duet", LabelNames: []string{"name"}},
+		{Type: "assert"},
 	},
 }
 
@@ -243,6 +271,7 @@ func (s *state) load() {
 	if d.HasErrors() || file == nil {
 		return
 	}
+	s.checkLabels(file.Body)
 	content, d := file.Body.Content(topSchema)
 	s.diags = append(s.diags, d...)
 	if content == nil {
@@ -267,21 +296,55 @@ func (s *state) load() {
 
 	s.planBlock(byType["plan"])
 	for _, b := range byType["target"] {
-		s.target(b)
+		for _, inst := range s.instances(b, 1) {
+			s.withInstance(inst, func() { s.target(inst.block) })
+			s.noteSweep("target."+inst.block.Labels[0]+"."+inst.block.Labels[1], inst)
+		}
 	}
 	for _, b := range byType["workload"] {
-		s.workload(b)
-	}
-	names := map[string]hcl.Range{}
-	for _, b := range byType["scenario"] {
-		name := b.Labels[0]
-		if prev, dup := names[name]; dup {
-			s.errorf(b.LabelRanges[0].Ptr(), "Duplicate scenario", "A scenario named %q was already declared on line %d.", name, prev.Start.Line)
-			continue
+		for _, inst := range s.instances(b, 0) {
+			s.withInstance(inst, func() { s.workload(inst.block) })
+			s.noteSweep("workload."+inst.block.Labels[0], inst)
 		}
-		names[name] = b.DefRange
-		s.scenario(b)
 	}
+	names := s.cross.declared
+	for _, b := range byType["scenario"] {
+		if _, dup := names[b.Labels[0]]; !dup {
+			names[b.Labels[0]] = b.DefRange
+		}
+	}
+	first := map[string]hcl.Range{}
+	for _, b := range byType["scenario"] {
+		// The instances of a for_each scenario run one after another, in
+		// key order, so that they do not share the CPU: each starts when
+		// the one before it is planned to end.
+		var offset time.Duration
+		for _, inst := range s.instances(b, 0) {
+			name := inst.block.Labels[0]
+			if prev, dup := first[name]; dup {
+				s.errorf(b.LabelRanges[0].Ptr(), "Duplicate scenario", "A scenario named %q was already declared on line %d.", name, prev.Start.Line)
+				continue
+			}
+			first[name] = b.DefRange
+			s.withInstance(inst, func() { s.scenario(inst.block) })
+			if inst.each != cty.NilVal && len(s.plan.Scenarios) > 0 {
+				if sc := s.plan.Scenarios[len(s.plan.Scenarios)-1]; sc.Name == name {
+					sc.Sweep = &plan.Sweep{Name: baseName(name), Key: inst.key, Value: s.sweepText(inst.each.GetAttr("value"))}
+					sc.StartTime += offset
+					if sc.Config != nil {
+						offset += sc.Config.Longest()
+					}
+				}
+			}
+		}
+	}
+	for _, b := range byType["duet"] {
+		s.duet(b)
+	}
+	for _, b := range byType["assert"] {
+		s.planAssertion(b)
+	}
+	s.resolveCross()
 	if len(byType["scenario"]) == 0 && !topErrors {
 		// An empty file, or one that is not a plan, would otherwise pass
 		// with nothing run. (A misspelled or mislabelled block is already
@@ -309,7 +372,7 @@ func (s *state) planBlock(blocks []*hcl.Block) {
 			s.errorf(b.LabelRanges[0].Ptr(), "Invalid plan name", "The plan name must not be empty.")
 		}
 		content, d := b.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-			{Name: "description"}, {Name: "tags"},
+			{Name: "description"}, {Name: "tags"}, {Name: "profile"},
 		}})
 		s.diags = append(s.diags, d...)
 		if a := content.Attributes["description"]; a != nil {
@@ -317,6 +380,9 @@ func (s *state) planBlock(blocks []*hcl.Block) {
 		}
 		if a := content.Attributes["tags"]; a != nil {
 			s.plan.Tags, _ = s.strList(a)
+		}
+		if a := content.Attributes["profile"]; a != nil {
+			s.plan.Profile, _ = s.boolean(a)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/dynblock"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/perfplan/perfplan/executor"
 	"github.com/perfplan/perfplan/plan"
@@ -58,7 +59,7 @@ func scenarioSchema() *hcl.BodySchema {
 }
 
 var stageSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "duration", Required: true}, {Name: "target", Required: true}},
+	Attributes: []hcl.AttributeSchema{{Name: "duration", Required: true}, {Name: "target", Required: true}, {Name: "name"}},
 }
 
 // scenario decodes a scenario block; a valid one joins the plan.
@@ -253,9 +254,22 @@ func (s *state) stageParam(kind executor.Kind, params executor.Params, stages []
 	}
 	var list []plan.Stage
 	ok := true
-	for _, st := range stages {
+	named := map[string]int{}
+	for i, st := range stages {
 		stage, sok := s.stage(st, sp.WholeTargets)
 		ok = ok && sok
+		if stage.Name != "" {
+			if prev, dup := named[stage.Name]; dup {
+				rng := st.DefRange
+				if c, _ := st.Body.Content(stageSchema); c != nil && c.Attributes["name"] != nil {
+					rng = c.Attributes["name"].Expr.Range()
+				}
+				s.errorf(rng.Ptr(), "Duplicate stage name",
+					"Stage %d is already named %q; each stage's name must be unique in its scenario, so that stage.%s reads one stage.", prev, stage.Name, stage.Name)
+				ok = false
+			}
+			named[stage.Name] = i + 1
+		}
 		list = append(list, stage)
 	}
 	params[sp.Name] = executor.Invalid
@@ -298,6 +312,9 @@ func (s *state) paramValue(p executor.Param, a *hcl.Attribute) (any, bool) {
 // part. A condition may not read the executor's own results, which are the
 // search's outcome.
 func (s *state) condParam(sc *plan.Scenario, a *hcl.Attribute, complete bool) (executor.CondParam, bool) {
+	if !s.rejectCross(a.Expr, a.Name) {
+		return executor.CondParam{}, false
+	}
 	own := sc.ExecutorMetrics()
 	for _, t := range a.Expr.Variables() {
 		if name, ok := metricName(t); ok && contains(own, strings.TrimPrefix(name, plan.BaselinePrefix)) {
@@ -331,7 +348,20 @@ func (s *state) stage(blk *hcl.Block, whole bool) (plan.Stage, bool) {
 	if content == nil {
 		return st, false
 	}
-	content.Attributes = s.dropNull(content.Attributes, "duration", "target")
+	content.Attributes = s.dropNull(content.Attributes, "duration", "target", "name")
+	if a := content.Attributes["name"]; a != nil {
+		name, nok := s.str(a)
+		switch {
+		case !nok:
+			ok = false
+		case !hclsyntax.ValidIdentifier(name):
+			s.exprErrorf(a.Expr, "Invalid stage name", "A stage name must start with a letter and hold only letters, digits, underscores and dashes, so that stage.NAME can refer to it in assertions.")
+			ok = false
+		default:
+			st.Name = name
+		}
+		delete(content.Attributes, "name")
+	}
 	if len(content.Attributes) != 2 {
 		ok = false
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/dynblock"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/perfplan/perfplan/plan"
 	"github.com/perfplan/perfplan/targets"
@@ -118,6 +117,15 @@ func (s *state) attrValue(a *hcl.Attribute, spec targets.Attr) (any, bool) {
 	if s.isNull(a) {
 		return nil, true
 	}
+	if spec.Sensitive {
+		// No "with var.x as ..." lines under its diagnostics.
+		before := len(s.diags)
+		defer func() {
+			for _, d := range s.diags[before:] {
+				d.EvalContext = nil
+			}
+		}()
+	}
 	var out any
 	var f float64
 	var ok bool
@@ -150,7 +158,14 @@ func (s *state) attrValue(a *hcl.Attribute, spec targets.Attr) (any, bool) {
 	case targets.Template:
 		out, ok = s.template(a, spec)
 	case targets.StringMap:
-		out, ok = s.stringMap(a)
+		var m map[string]string
+		m, ok = s.stringMap(a)
+		if ok && spec.Sensitive {
+			for _, v := range m {
+				s.addSecret(v)
+			}
+		}
+		out = m
 	default:
 		s.errorf(a.Range.Ptr(), "Unsupported attribute type", "The target kind declares %q with an unknown type %v.", a.Name, spec.Type)
 		return nil, false
@@ -240,7 +255,7 @@ func (s *state) target(b *hcl.Block) {
 	t := &plan.Target{Kind: kindName, Name: name}
 	s.targets[id] = t
 	ok := true
-	if !hclsyntax.ValidIdentifier(name) {
+	if !validBaseName(name) {
 		s.errorf(b.LabelRanges[1].Ptr(), "Invalid target name", "A target name must start with a letter and hold only letters, digits, underscores and dashes, so that target.%s.NAME can refer to it.", kindName)
 		ok = false
 	}
@@ -288,15 +303,20 @@ func safeValidateOp(validate func(targets.Config, targets.OpConfig) error, cfg t
 // refTarget resolves a target.KIND.NAME reference. It returns nil, true for
 // a reference to a target whose own block had errors (already reported).
 func (s *state) refTarget(expr hcl.Expression) (*plan.Target, bool) {
-	parts, ok := s.refParts(expr, "target", 2)
+	id, ok := s.refID(expr, "target", 2)
 	if !ok {
 		return nil, false
 	}
-	id := parts[0] + "." + parts[1]
 	t := s.targets[id]
 	if t == nil {
 		ids := declaredRefs(&s.targetRefs, s.targets, "target.")
-		detail := fmt.Sprintf("There is no target %q %q in this plan.", parts[0], parts[1])
+		kind, name, _ := strings.Cut(id, ".")
+		detail := fmt.Sprintf("There is no target %q %q in this plan.", kind, name)
+		if inst := instancesOf(ids, "target.", id); len(inst) > 0 {
+			s.errorf(expr.Range().Ptr(), "Reference to a target with for_each",
+				"target.%s is declared with for_each: refer to one instance, %s, or iterate over them with for_each = target.%s and target = each.value.", id, listNames(inst), id)
+			return nil, false
+		}
 		if len(ids) == 0 {
 			detail += " The plan declares no targets."
 		} else {
@@ -314,14 +334,20 @@ func (s *state) refTarget(expr hcl.Expression) (*plan.Target, bool) {
 
 // refWorkload resolves a workload.NAME reference like refTarget.
 func (s *state) refWorkload(expr hcl.Expression) (*plan.Workload, bool) {
-	parts, ok := s.refParts(expr, "workload", 1)
+	id, ok := s.refID(expr, "workload", 1)
 	if !ok {
 		return nil, false
 	}
+	parts := []string{id}
 	w, found := s.workloads[parts[0]]
 	if !found {
 		names := declaredRefs(&s.workloadRefs, s.workloads, "workload.")
 		detail := fmt.Sprintf("There is no workload %q in this plan.", parts[0])
+		if inst := instancesOf(names, "workload.", id); len(inst) > 0 {
+			s.errorf(expr.Range().Ptr(), "Reference to a workload with for_each",
+				"workload.%s is declared with for_each: refer to one instance, %s, or iterate over them with for_each = workload.%s and workload = each.value.", id, listNames(inst), id)
+			return nil, false
+		}
 		if len(names) == 0 {
 			detail += " The plan declares no workloads."
 		} else {
@@ -335,6 +361,21 @@ func (s *state) refWorkload(expr hcl.Expression) (*plan.Workload, bool) {
 		return nil, true
 	}
 	return w, true
+}
+
+// refID resolves a reference to a target (root "target", n 2: the id
+// KIND.NAME) or a workload (root "workload", n 1: NAME): a plain reference,
+// one to a for_each instance (NAME["KEY"]), or an expression such as
+// each.value or target.cache.l1[each.key] that evaluates to one.
+func (s *state) refID(expr hcl.Expression, root string, n int) (string, bool) {
+	if parts, ok := staticIndexRef(expr, root, n); ok {
+		return strings.Join(parts, "."), true
+	}
+	if trav, d := hcl.AbsTraversalForExpr(expr); !d.HasErrors() && trav.RootName() != "each" {
+		parts, ok := s.refParts(expr, root, n)
+		return strings.Join(parts, "."), ok
+	}
+	return s.evalRef(expr, root)
 }
 
 // refParts checks that expr is a plain reference ROOT.a[.b] and returns the

@@ -50,7 +50,7 @@ func (s *state) template(a *hcl.Attribute, spec targets.Attr) (targets.TemplateV
 	if d.HasErrors() || v.IsNull() || !v.IsWhollyKnown() {
 		return targets.TemplateValue{}, false
 	}
-	v, _ = v.Unmark()
+	v = s.noteSensitive(v)
 	v, ok = s.convert(a, v, cty.String, "string")
 	if !ok {
 		return targets.TemplateValue{}, false

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -201,6 +202,19 @@ func TestLoadValid(t *testing.T) {
 				t.Errorf("ramp: time_unit %v, max_vus %d", r.TimeUnit, r.MaxVUs)
 			}
 		}},
+		{"sweep.hcl", func(t *testing.T, p *plan.Plan) {
+			if len(p.Targets) != 2 || len(p.Workloads) != 2 || len(p.Scenarios) != 3 {
+				t.Fatalf("%d targets, %d workloads, %d scenarios", len(p.Targets), len(p.Workloads), len(p.Scenarios))
+			}
+			s := p.Scenarios[1]
+			if s.Name != `ramp["small"]` || s.Sweep.Value != "100" || s.StartTime != 3*time.Second || s.Workload.Name != `w["small"]` {
+				t.Errorf("scenario %q sweep %+v start %v workload %q", s.Name, s.Sweep, s.StartTime, s.Workload.Name)
+			}
+			ok, err := s.Asserts[0].Condition.Eval(mapMetrics{"stage.steady.latency.p99": 4, "stage.up.op.get.ops": 1})
+			if err != nil || !ok || s.Asserts[0].ErrorMessage != "steady p99 with small" {
+				t.Errorf("eval = %v, %v; message %q", ok, err, s.Asserts[0].ErrorMessage)
+			}
+		}},
 		{"variables.hcl", func(t *testing.T, p *plan.Plan) {
 			if p.Description != "rate 100, SVC" || !reflect.DeepEqual(p.Tags, []string{"a"}) {
 				t.Errorf("header = %q %v", p.Description, p.Tags)
@@ -250,4 +264,44 @@ func stagesOf(s *plan.Scenario) []plan.Stage {
 		return c.Stages
 	}
 	return nil
+}
+
+// TestPlanProfile: the plan block's profile attribute (perfplan run
+// --profile for every run of the plan); a value that is not a bool is a
+// diagnostic at its line.
+func TestPlanProfile(t *testing.T) {
+	t.Parallel()
+	const rest = `
+target "noop" "n" {}
+workload "w" {
+  target = target.noop.n
+  op "get" { weight = 1 }
+}
+scenario "s" {
+  workload   = workload.w
+  executor   = "shared-iterations"
+  vus        = 1
+  iterations = 1
+}
+`
+	for _, c := range []struct {
+		block string
+		want  bool
+		diag  string
+	}{
+		{`plan "p" {}`, false, ""},
+		{`plan "p" { profile = true }`, true, ""},
+		{`plan "p" { profile = "often" }`, false, "Incorrect attribute value type"},
+	} {
+		p, diags, _ := loadSrc(t, c.block+rest, nil, nil)
+		if c.diag != "" {
+			if !diags.HasErrors() || !strings.Contains(diags.Error(), c.diag) || !strings.Contains(diags.Error(), ":1,") {
+				t.Errorf("%s: diagnostics %v, want %q on line 1", c.block, diags, c.diag)
+			}
+			continue
+		}
+		if diags.HasErrors() || p.Profile != c.want {
+			t.Errorf("%s: profile %v, diagnostics %v; want %v", c.block, p != nil && p.Profile, diags, c.want)
+		}
+	}
 }

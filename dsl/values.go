@@ -23,8 +23,7 @@ func (s *state) eval(a *hcl.Attribute) (cty.Value, bool) {
 	if d.HasErrors() || v.IsNull() || !v.IsWhollyKnown() {
 		return cty.DynamicVal, false
 	}
-	v, _ = v.Unmark()
-	return v, true
+	return s.noteSensitive(v), true
 }
 
 // isNull reports whether a's value is null (evaluation errors are reported
@@ -320,6 +319,12 @@ func suggest(name string, candidates []string) string {
 	}
 	return best
 }
+
+// Suggest returns the candidate closest to name in edit distance when it is
+// close enough to be a likely misspelling (at most a third of name's
+// length), or "". The command line uses it for names that are not plan
+// syntax: target kinds, --var names.
+func Suggest(name string, candidates []string) string { return suggest(name, candidates) }
 
 // didYouMean returns " Did you mean X?" or "".
 func didYouMean(name string, candidates []string, quote bool) string {

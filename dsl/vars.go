@@ -3,6 +3,7 @@ package dsl
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/big"
 	"sort"
 	"strings"
@@ -28,10 +29,12 @@ type varDecl struct {
 	block       *hcl.Block
 	validations []validation
 	ok          bool // declaration decoded without errors
+	// sensitive: the value is marked (sensitiveMark) and never shown.
+	sensitive bool
 }
 
 var variableSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "type"}, {Name: "default"}, {Name: "description"}},
+	Attributes: []hcl.AttributeSchema{{Name: "type"}, {Name: "default"}, {Name: "description"}, {Name: "sensitive"}},
 	Blocks:     []hcl.BlockHeaderSchema{{Type: "validation"}},
 }
 
@@ -68,6 +71,9 @@ func (s *state) externalValues() map[string][]rawValue {
 		attrs, d := f.Body.JustAttributes()
 		s.diags = append(s.diags, d...)
 		for _, name := range sortedAttrNames(attrs) {
+			if _, seen := s.l.fileVars[name]; !seen {
+				s.l.fileVars[name] = a.File
+			}
 			attr := attrs[name]
 			v, d := attr.Expr.Value(nil)
 			s.diags = append(s.diags, d...)
@@ -115,7 +121,19 @@ func (s *state) variables(blocks []*hcl.Block) map[string]cty.Value {
 	ext := s.externalValues()
 	vals := map[string]cty.Value{}
 	for _, d := range decls {
-		vals[d.name] = s.resolveVar(d, ext[d.name])
+		v := s.resolveVar(d, ext[d.name])
+		if v.IsWhollyKnown() && hugeNumber(v) {
+			s.errorf(d.block.DefRange.Ptr(), "Invalid value for variable",
+				"The value of var.%s holds a number beyond ±1.8e308, the largest a float64 holds.", d.name)
+			v = cty.DynamicVal
+		}
+		if d.sensitive {
+			if v.IsWhollyKnown() {
+				s.addSecrets(v)
+			}
+			v = v.Mark(sensitiveMark{})
+		}
+		vals[d.name] = v
 	}
 
 	// Validation rules may read any variable.
@@ -138,6 +156,10 @@ func (s *state) variables(blocks []*hcl.Block) map[string]cty.Value {
 	for _, d := range decls {
 		v := vals[d.name]
 		if !v.IsWhollyKnown() {
+			continue
+		}
+		if d.sensitive {
+			s.plan.Variables[d.name] = Sensitive
 			continue
 		}
 		if j, err := toJSON(v); err == nil {
@@ -166,6 +188,19 @@ func (s *state) variableDecl(b *hcl.Block) *varDecl {
 			d.ok = false
 		} else {
 			d.ty, d.defaults = ty, defaults
+		}
+	}
+	if a := content.Attributes["sensitive"]; a != nil {
+		v, diags := a.Expr.Value(nil)
+		s.diags = append(s.diags, diags...)
+		switch {
+		case diags.HasErrors():
+			d.ok = false
+		case v.IsNull() || v.Type() != cty.Bool:
+			s.errorf(a.Expr.Range().Ptr(), "Invalid sensitive value", "sensitive must be true or false.")
+			d.ok = false
+		default:
+			d.sensitive = v.True()
 		}
 	}
 	if a := content.Attributes["description"]; a != nil {
@@ -249,7 +284,7 @@ func (s *state) resolveVar(d *varDecl, ext []rawValue) cty.Value {
 	}
 	if err != nil {
 		subj := raw.rng
-		if subj == nil {
+		if subj == nil || d.sensitive {
 			subj = d.block.DefRange.Ptr()
 		}
 		s.errorf(subj, "Invalid value for variable",
@@ -273,6 +308,7 @@ func (s *state) checkValidation(d *varDecl, rule validation, ctx *hcl.EvalContex
 	if diags.HasErrors() {
 		return false
 	}
+	res, _ = res.UnmarkDeep()
 	res, err := convert.Convert(res, cty.Bool)
 	if err != nil || res.IsNull() {
 		s.errorf(rule.cond.Range().Ptr(), "Invalid variable validation result", "The condition for variable %q must return true or false.", d.name)
@@ -282,7 +318,7 @@ func (s *state) checkValidation(d *varDecl, rule validation, ctx *hcl.EvalContex
 		return true
 	}
 	msg := "The value is not valid."
-	if mv, mdiags := rule.message.Value(ctx); !mdiags.HasErrors() && mv.IsKnown() && !mv.IsNull() {
+	if mv, mdiags := rule.message.Value(ctx); !mdiags.HasErrors() && mv.IsKnown() && !mv.IsNull() && !mv.IsMarked() {
 		if sv, err := convert.Convert(mv, cty.String); err == nil && !sv.IsNull() {
 			msg = strings.TrimSpace(sv.AsString())
 		}
@@ -295,6 +331,26 @@ func (s *state) checkValidation(d *varDecl, rule validation, ctx *hcl.EvalContex
 		Expression:  rule.cond,
 		EvalContext: ctx,
 	})
+	return false
+}
+
+// hugeNumber reports whether v (known) holds a number that a float64 cannot
+// hold (1e400), which no attribute takes and JSON cannot carry.
+func hugeNumber(v cty.Value) bool {
+	v, _ = v.UnmarkDeep()
+	switch {
+	case v.IsNull():
+		return false
+	case v.Type() == cty.Number:
+		f, _ := v.AsBigFloat().Float64()
+		return math.IsInf(f, 0)
+	case v.CanIterateElements():
+		for it := v.ElementIterator(); it.Next(); {
+			if _, e := it.Element(); hugeNumber(e) {
+				return true
+			}
+		}
+	}
 	return false
 }
 
@@ -480,6 +536,17 @@ func (s *state) parseRawValue(d *varDecl, raw rawValue) (cty.Value, bool) {
 			return cty.False, true
 		}
 	}
+	if d.sensitive {
+		// Not parsed where a diagnostic would quote it.
+		expr, diags := hclsyntax.ParseExpression([]byte(raw.str), "<sensitive value>", hcl.InitialPos)
+		if !diags.HasErrors() {
+			if v, diags := expr.Value(nil); !diags.HasErrors() {
+				return v, true
+			}
+		}
+		s.invalidRawValue(d, raw)
+		return cty.NilVal, false
+	}
 	fname := fmt.Sprintf("<value for var.%s>", d.name)
 	s.l.extra[fname] = &hcl.File{Bytes: []byte(raw.str)}
 	if diags := checkExprSource([]byte(raw.str), fname); diags.HasErrors() {
@@ -505,22 +572,26 @@ func (s *state) parseRawValue(d *varDecl, raw rawValue) (cty.Value, bool) {
 // invalidRawValue reports a --var or environment value that is not of the
 // variable's type, on the variable's declaration.
 func (s *state) invalidRawValue(d *varDecl, raw rawValue) {
+	shown := fmt.Sprintf("%q", raw.str)
+	if d.sensitive {
+		shown = Sensitive
+	}
 	var detail string
 	switch {
 	case d.ty == cty.Number:
-		detail = fmt.Sprintf("The value %q for var.%s from %s is not a valid number (variable %q has type number). Write a number such as 5000, 0.25 or 1e6.",
-			raw.str, d.name, raw.source, d.name)
+		detail = fmt.Sprintf("The value %s for var.%s from %s is not a valid number (variable %q has type number). Write a number such as 5000, 0.25 or 1e6.",
+			shown, d.name, raw.source, d.name)
 	case d.ty == cty.Bool:
-		detail = fmt.Sprintf("The value %q for var.%s from %s is not a valid bool (variable %q has type bool). Write true or false.",
-			raw.str, d.name, raw.source, d.name)
+		detail = fmt.Sprintf("The value %s for var.%s from %s is not a valid bool (variable %q has type bool). Write true or false.",
+			shown, d.name, raw.source, d.name)
 	default:
 		example := `["a", "b"] or [1, 2]`
 		if d.ty.IsMapType() || d.ty.IsObjectType() {
 			example = `{ name = "a", size = 2 }`
 		}
 		ty := typeexpr.TypeString(d.ty)
-		detail = fmt.Sprintf("The value %q for var.%s from %s is not a valid %s (variable %q has type %s). A value of this type is written in HCL syntax, such as %s, with strings in quotes.",
-			raw.str, d.name, raw.source, ty, d.name, ty, example)
+		detail = fmt.Sprintf("The value %s for var.%s from %s is not a valid %s (variable %q has type %s). A value of this type is written in HCL syntax, such as %s, with strings in quotes.",
+			shown, d.name, raw.source, ty, d.name, ty, example)
 	}
 	s.errorf(d.block.DefRange.Ptr(), "Invalid value for variable", "%s", detail)
 }

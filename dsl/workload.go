@@ -44,7 +44,7 @@ func (s *state) workload(b *hcl.Block) {
 	// not report it as missing.
 	s.workloads[name] = nil
 	before := s.errCount()
-	if !hclsyntax.ValidIdentifier(name) {
+	if !validBaseName(name) {
 		s.errorf(b.LabelRanges[0].Ptr(), "Invalid workload name", "A workload name must start with a letter and hold only letters, digits, underscores and dashes, so that workload.NAME can refer to it.")
 	}
 	w := &plan.Workload{

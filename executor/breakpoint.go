@@ -505,9 +505,17 @@ func (e *breakpoint) explainedFailure(c *collector, r *ScenarioResult, reason st
 		if e.spec.StopWhen == nil {
 			return false
 		}
-		m := allowedMetrics{m: withBaseline{r: r, scenario: c.s.sc.Name, baseline: c.s.opts.Baseline}, in: &Interference{wake: c.lastWake}}
-		still, err := e.spec.StopWhen.Eval(m)
-		return err == nil && !still
+		wb := withBaseline{r: r, scenario: c.s.sc.Name, baseline: c.s.opts.Baseline}
+		if still, err := e.spec.StopWhen.Eval(allowedMetrics{m: wb, in: &Interference{wake: c.lastWake}}); err == nil && !still {
+			return true
+		}
+		// Rule 3: the machine held the runner back, and the interval
+		// holds on the service time.
+		if c.lastMachine {
+			still, err := e.spec.StopWhen.Eval(serviceMetrics{m: wb, r: r})
+			return err == nil && !still
+		}
+		return false
 	}
 	return false
 }

@@ -57,7 +57,7 @@ func TestEvalAssertionsRecordsComparisons(t *testing.T) {
 		{Expr: "ops < baseline.ops * 1.1", Condition: belowBaseline{"ops", 1.1}},
 		{Expr: "target.hit_ratio > 0.5", Condition: greaterThan("target.hit_ratio", 0.5)},
 	}}
-	evalAssertions(r, sc, base)
+	evalAssertions(r, sc, base, nil)
 	tests := []struct {
 		passed bool
 		want   []ComparisonResult

@@ -219,7 +219,7 @@ func TestInconclusiveRules(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			sc := &plan.Scenario{Name: "s", Asserts: []*plan.Assertion{{Expr: "cond", Condition: c.cond}}}
-			evalAssertions(c.r, sc, nil)
+			evalAssertions(c.r, sc, nil, nil)
 			a := c.r.Assertions[0]
 			if got := a.Verdict(); got != c.verdict {
 				t.Errorf("verdict %s, want %s (err %q, inconclusive %q)", got, c.verdict, a.Err, a.Inconclusive)
@@ -352,7 +352,7 @@ func TestBreakpointInconclusive(t *testing.T) {
 			bp := c.bp
 			r := &ScenarioResult{Name: "s", Executor: BreakpointName, Breakpoint: &bp, Interference: c.in, Total: OpStats{Ops: 1000}}
 			sc := &plan.Scenario{Name: "s", Asserts: []*plan.Assertion{{Expr: "breaking_point >= 10000", Condition: greaterThan("breaking_point", 9999)}}}
-			evalAssertions(r, sc, nil)
+			evalAssertions(r, sc, nil, nil)
 			if got := r.Assertions[0].Verdict(); got != c.verdict {
 				t.Errorf("verdict %s, want %s (%q)", got, c.verdict, r.Assertions[0].Inconclusive)
 			}
@@ -375,9 +375,36 @@ func TestDriftAllowance(t *testing.T) {
 		r.Resources = &Resources{Soak: Soak{P99Drift: c.drift}}
 		r.Interference = &Interference{Intervals: 4, Disturbed: 4, Reasons: neighbour, Pauses: 3, WakeDrift: c.wakeDrift}
 		sc := &plan.Scenario{Name: "s", Asserts: []*plan.Assertion{{Expr: "soak.p99_drift < 1", Condition: lessThan("soak.p99_drift", 1)}}}
-		evalAssertions(r, sc, nil)
+		evalAssertions(r, sc, nil, nil)
 		if got := r.Assertions[0].Verdict(); got != c.verdict {
 			t.Errorf("drift %v, machine's %v: %s, want %s", c.drift, c.wakeDrift, got, c.verdict)
+		}
+	}
+}
+
+func TestThroughputCVAllowance(t *testing.T) {
+	t.Parallel()
+	neighbour := []string{"other processes used up to 199% CPU of 2 cores (31 of 31 intervals)"}
+	for _, c := range []struct {
+		name       string
+		executor   string
+		serviceMax time.Duration
+		verdict    string
+	}{
+		{"a constant rate held back by the machine", ConstantArrivalRateName, 2 * time.Millisecond, VerdictInconclusive},
+		{"operations that span intervals", ConstantArrivalRateName, 2 * time.Second, VerdictFail},
+		{"a ramping rate", RampingArrivalRateName, 2 * time.Millisecond, VerdictFail},
+	} {
+		r := latencyResult(time.Millisecond, 1000)
+		r.Executor = c.executor
+		r.Total.ServiceTime.Max = c.serviceMax
+		r.Saturated = "schedule lag p99 1.69s: iterations started late"
+		r.Resources = &Resources{Soak: Soak{ThroughputCV: 0.107}}
+		r.Interference = &Interference{Intervals: 31, Disturbed: 31, Reasons: neighbour, Pauses: 3}
+		sc := &plan.Scenario{Name: "s", Asserts: []*plan.Assertion{{Expr: "soak.throughput_cv < 0.1", Condition: lessThan("soak.throughput_cv", 0.1)}}}
+		evalAssertions(r, sc, nil, nil)
+		if got := r.Assertions[0].Verdict(); got != c.verdict {
+			t.Errorf("%s: %s, want %s", c.name, got, c.verdict)
 		}
 	}
 }

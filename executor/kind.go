@@ -364,7 +364,7 @@ func scale(d time.Duration, f float64) time.Duration { return time.Duration(floa
 func scaleStages(st []plan.Stage, f float64) []plan.Stage {
 	out := make([]plan.Stage, len(st))
 	for i, s := range st {
-		out[i] = plan.Stage{Duration: scale(s.Duration, f), Target: s.Target}
+		out[i] = plan.Stage{Name: s.Name, Duration: scale(s.Duration, f), Target: s.Target}
 	}
 	return out
 }

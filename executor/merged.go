@@ -50,5 +50,5 @@ func Judge(r *ScenarioResult, sc *plan.Scenario, baseline func(scenario, metric 
 	r.Resources = nil
 	assess(r, sc)
 	r.Resources = res
-	evalAssertions(r, sc, baseline)
+	evalAssertions(r, sc, baseline, nil)
 }

@@ -55,6 +55,9 @@ func (r *ScenarioResult) Metric(name string) (float64, bool) {
 	case "availability", "availability_windows":
 		return AvailabilityOf(r.Total, r.Series).Metric(name)
 	}
+	if rest, ok := strings.CutPrefix(name, plan.StagePrefix); ok {
+		return r.stageMetric(rest)
+	}
 	if rest, ok := strings.CutPrefix(name, "target."); ok {
 		v, ok := r.TargetStats[rest]
 		if !ok && r.TargetStats != nil && r.targetKind != nil && r.targetKind.IsSparse(rest) {
@@ -271,4 +274,24 @@ func evalComparisons(c plan.Condition, m plan.Metrics) []ComparisonResult {
 		})
 	}
 	return out
+}
+
+// stageMetric resolves NAME.METRIC, a metric of the stage called NAME. A
+// stage's latency has no value in a closed model that stalled (unless the
+// scenario allows omitted work): its corrected view is the whole
+// scenario's, so a stage's raw figures would hide the stall.
+func (r *ScenarioResult) stageMetric(name string) (float64, bool) {
+	for i := range r.Stages {
+		st := &r.Stages[i]
+		rest, ok := strings.CutPrefix(name, st.Name+".")
+		if st.Name == "" || !ok {
+			continue
+		}
+		if r.useCorrected() && (strings.HasPrefix(rest, "latency.") || strings.Contains(rest, ".latency.")) {
+			return 0, false
+		}
+		v := &ScenarioResult{Executor: r.Executor, Elapsed: st.End - st.Start, Total: st.Total, Ops: st.Ops, AllowOmitted: r.AllowOmitted}
+		return v.Metric(rest)
+	}
+	return 0, false
 }

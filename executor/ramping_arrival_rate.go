@@ -66,6 +66,9 @@ func (c *RampingArrivalRate) Open() bool { return true }
 // Metrics implements plan.ExecutorConfig.
 func (c *RampingArrivalRate) Metrics() []string { return nil }
 
+// StagePlan returns the stages, for per-stage figures (plan.Staged).
+func (c *RampingArrivalRate) StagePlan() []plan.Stage { return c.Stages }
+
 // Longest implements plan.ExecutorConfig.
 func (c *RampingArrivalRate) Longest() time.Duration { return stagesLength(c.Stages) }
 

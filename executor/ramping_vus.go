@@ -52,6 +52,9 @@ func (c *RampingVUs) Open() bool { return false }
 // Metrics implements plan.ExecutorConfig.
 func (c *RampingVUs) Metrics() []string { return nil }
 
+// StagePlan returns the stages, for per-stage figures (plan.Staged).
+func (c *RampingVUs) StagePlan() []plan.Stage { return c.Stages }
+
 // Longest implements plan.ExecutorConfig.
 func (c *RampingVUs) Longest() time.Duration { return stagesLength(c.Stages) + c.GracefulRampDown }
 

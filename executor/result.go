@@ -55,6 +55,9 @@ type Options struct {
 	// the pause floor and the saturation flag's lag floor are set. 0 means
 	// Run measures it at its start (about 50ms; see Interference.Jitter).
 	WakeJitter time.Duration
+	// Profiler, when set, is told of each scenario's span and the
+	// scenarios' goroutines carry pprof labels (see Profiler).
+	Profiler Profiler
 }
 
 // Observer receives live progress from a run. Its methods are called from the
@@ -128,6 +131,11 @@ type Result struct {
 	// failed or panicked, the error of a target interrupted while it
 	// started.
 	Errors []string
+	// Assertions are the plan-level assertions' outcomes, evaluated once
+	// every scenario had finished.
+	Assertions []AssertionResult
+	// Duets are the paired comparisons of the plan's duet blocks.
+	Duets []*DuetResult
 }
 
 // TargetFailed reports whether a scenario could not start because its
@@ -147,6 +155,9 @@ func (r *Result) Verdict() string {
 	v := VerdictPass
 	for _, s := range r.Scenarios {
 		v = WorseVerdict(v, s.Verdict())
+	}
+	for _, a := range r.Assertions {
+		v = WorseVerdict(v, a.Verdict())
 	}
 	return v
 }
@@ -169,17 +180,26 @@ func WorseVerdict(a, b string) string {
 	return a
 }
 
-// Passed reports whether every assertion of every scenario held (and every
-// scenario's target started).
+// Passed reports whether every assertion of every scenario held, every
+// scenario's target started and no worker error (a Stats that panicked)
+// left its figures incomplete.
 func (r *Result) Passed() bool {
 	if r.TargetFailed() {
 		return false
 	}
 	for _, s := range r.Scenarios {
+		if len(s.WorkerErrors) > 0 {
+			return false
+		}
 		for _, a := range s.Assertions {
 			if !a.Passed {
 				return false
 			}
+		}
+	}
+	for _, a := range r.Assertions {
+		if !a.Passed {
+			return false
 		}
 	}
 	return true
@@ -265,6 +285,30 @@ type ScenarioResult struct {
 	// Panics counts the target's panics in Do, each recovered and counted
 	// as a failed operation (see OpStats.ErrorSamples).
 	Panics int64
+	// Stages holds a ramping executor's figures per stage, in order; nil
+	// for the other executors.
+	Stages []StageResult
+	// Sweep identifies the instance of a for_each scenario; nil for a
+	// scenario without for_each.
+	Sweep *plan.Sweep
+}
+
+// StageResult is the figures of one stage of a ramping executor: the
+// operations completed from the stage's start to its end (to within the
+// collector's flush wait, about 20ms, after each boundary), and throughput
+// over that span. A stage that never ran has no operations.
+type StageResult struct {
+	// Name is the stage's name; "" when the plan does not name it.
+	Name string
+	// Index counts the stages from 1.
+	Index int
+	// Target is the stage's target (workers, or a rate per time_unit).
+	Target float64
+	// Start and End are the span the figures cover, from the scenario's
+	// start.
+	Start, End time.Duration
+	Total      OpStats
+	Ops        []OpStats
 }
 
 // OpStats is the figures of one operation (or of all of them).
@@ -403,11 +447,12 @@ func (a AssertionResult) Verdict() string {
 	return VerdictFail
 }
 
-// Verdict returns the scenario's verdict: fail when any assertion failed
-// (or the target failed to start), else inconclusive when any was, else
+// Verdict returns the scenario's verdict: fail when any assertion failed,
+// the target failed to start or a worker error (a Stats that panicked) left
+// its figures incomplete, else inconclusive when any assertion was, else
 // pass.
 func (r *ScenarioResult) Verdict() string {
-	if r.TargetFailure != "" {
+	if r.TargetFailure != "" || len(r.WorkerErrors) > 0 {
 		return VerdictFail
 	}
 	v := VerdictPass

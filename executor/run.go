@@ -97,16 +97,19 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (*Result, error) {
 		obs = &lockedObserver{o: obs}
 	}
 	res.Scenarios = make([]*ScenarioResult, len(p.Scenarios))
+	pe := newPeers(p)
 	var wg sync.WaitGroup
 	for i, sc := range p.Scenarios {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res.Scenarios[i] = runScenario(ctx, i, scaleScenario(sc, opts.DurationScale), opened, opts, obs)
+			res.Scenarios[i] = runScenario(ctx, i, scaleScenario(sc, opts.DurationScale), opened, opts, obs, pe)
 		}()
 	}
 	wg.Wait()
 	res.End = time.Now()
+	res.Duets = pe.duetResults()
+	res.Assertions = evalPlanAssertions(p.Asserts, pe)
 	// Scenarios that finished before the signal are not marked.
 	res.Interrupted = ctx.Err() != nil
 	return res, nil
@@ -231,10 +234,11 @@ func newExecutor(sc *plan.Scenario) (executor, error) {
 }
 
 // runScenario runs one scenario to its end and evaluates its assertions.
-func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*plan.Target]targets.Target, opts Options, obs Observer) *ScenarioResult {
+func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*plan.Target]targets.Target, opts Options, obs Observer, pe *peers) *ScenarioResult {
 	s := newScenarioRun(idx, sc, opened, opts, obs)
 	r := s.run(ctx)
-	evalAssertions(r, s.sc, opts.Baseline)
+	pe.publish(idx, r)
+	evalAssertions(r, s.sc, opts.Baseline, pe)
 	if s.abortIdx >= 0 && s.abortIdx < len(r.Assertions) {
 		r.Assertions[s.abortIdx].Aborted = true
 		r.Assertions[s.abortIdx].AbortComparisons = s.abortCmps
@@ -310,6 +314,10 @@ func (s *scenarioRun) run(ctx context.Context) *ScenarioResult {
 		col.judge = newInterferenceJudge(s.opts.WakeJitter, runtime.NumCPU())
 	}
 	s.statsStart = s.stats()
+	if p := s.opts.Profiler; p != nil {
+		s.profileLabels()
+		p.ScenarioStart(sc.Name, s.target)
+	}
 	startErr := ex.start(s)
 	s.markStart() // when no worker started
 	if startErr != nil {
@@ -320,6 +328,9 @@ func (s *scenarioRun) run(ctx context.Context) *ScenarioResult {
 	s.finish(s.waitWorkers())
 	if u, ok := ex.(unstarter); ok && s.reason.Load() == stopEnd {
 		s.dropped.Add(u.unstarted(s))
+	}
+	if p := s.opts.Profiler; p != nil {
+		p.ScenarioEnd(sc.Name)
 	}
 	if s.sleeper != nil {
 		s.sleeper.Close() // its timer files, and the goroutines that read them
@@ -487,58 +498,101 @@ func targetID(t *plan.Target) string {
 }
 
 // evalAssertions evaluates every assertion of sc against r, with baseline.*
-// metrics from baseline. An assertion that reads a baseline metric without
+// metrics from baseline and cross-scenario ones (scenario.NAME.X, duet.NAME.X)
+// from pe, which may be nil. An assertion that reads a baseline metric without
 // a value fails with an error that says why.
-func evalAssertions(r *ScenarioResult, sc *plan.Scenario, baseline func(scenario, metric string) (float64, error)) {
-	m := withBaseline{r: r, scenario: sc.Name, baseline: baseline}
+func evalAssertions(r *ScenarioResult, sc *plan.Scenario, baseline func(scenario, metric string) (float64, error), pe *peers) {
+	m := crossMetrics{m: withBaseline{r: r, scenario: sc.Name, baseline: baseline}, peers: pe}
 	r.Assertions = make([]AssertionResult, 0, len(sc.Asserts))
-assertions:
 	for _, a := range sc.Asserts {
-		ar := AssertionResult{Assertion: a, Observed: map[string]float64{}}
-		if a.Condition == nil {
-			ar.Err = "assertion has no condition"
-			r.Assertions = append(r.Assertions, ar)
-			continue
-		}
-		for _, ref := range a.Condition.Refs() {
-			if v, ok := m.Metric(ref); ok {
-				ar.Observed[ref] = v
-			} else if strings.HasPrefix(ref, plan.BaselinePrefix) {
-				ar.Err = m.missing(ref).Error()
-				r.Assertions = append(r.Assertions, ar)
-				continue assertions
-			} else if why := r.Breakpoint.missing(ref); why != "" {
-				ar.Err = why
-				ar.Inconclusive = r.breakpointInconclusive(a.Condition.Refs())
-				r.Assertions = append(r.Assertions, ar)
-				continue assertions
-			}
-		}
-		ok, err := a.Condition.Eval(m)
-		if err == nil {
-			ar.Comparisons = evalComparisons(a.Condition, m)
-		}
-		notes, distrust := r.trustNotes(a.Condition.Refs())
-		ar.Notes = notes
-		switch {
-		case err != nil:
-			ar.Err = err.Error()
-		case ok && distrust != "" && holdsAbove(a.Condition, m):
-			// A condition that holds however much higher the latencies
-			// are (latency.p99 > 500ms) is true of the real figures too.
-			ar.Passed = true
-			ar.Notes = append(ar.Notes, "holds for any latency at or above the lower bound")
-		case ok && distrust != "":
-			ar.Err = distrust
-			ar.Inconclusive = r.inconclusive(a, m, distrust)
-		default:
-			ar.Passed = ok
-			if !ok {
-				ar.Inconclusive = r.inconclusive(a, m, distrust)
-			}
-		}
-		r.Assertions = append(r.Assertions, ar)
+		r.Assertions = append(r.Assertions, evalAssertion(a, r, m))
 	}
+}
+
+// evalPlanAssertions evaluates the plan-level assertions once every
+// scenario has finished.
+func evalPlanAssertions(as []*plan.Assertion, pe *peers) []AssertionResult {
+	var out []AssertionResult
+	for _, a := range as {
+		out = append(out, evalAssertion(a, nil, crossMetrics{peers: pe}))
+	}
+	return out
+}
+
+// evalAssertion evaluates a against m, the metrics of scenario r (nil for a
+// plan-level assertion) and of the scenarios and duets it reads, once
+// those have finished.
+func evalAssertion(a *plan.Assertion, r *ScenarioResult, m crossMetrics) AssertionResult {
+	ar := AssertionResult{Assertion: a, Observed: map[string]float64{}}
+	if a.Condition == nil {
+		ar.Err = "assertion has no condition"
+		return ar
+	}
+	refs := a.Condition.Refs()
+	m.peers.await(refs)
+	var own []string
+	for _, ref := range refs {
+		if v, ok := m.Metric(ref); ok {
+			ar.Observed[ref] = v
+		} else if why := m.missing(ref); why != "" {
+			ar.Err = why
+			return ar
+		} else if bl, ok := m.m.(withBaseline); ok && strings.HasPrefix(ref, plan.BaselinePrefix) {
+			ar.Err = bl.missing(ref).Error()
+			return ar
+		} else if r != nil && r.Breakpoint.missing(ref) != "" {
+			ar.Err = r.Breakpoint.missing(ref)
+			ar.Inconclusive = r.breakpointInconclusive(refs)
+			return ar
+		}
+		if _, _, cross := plan.SplitScenarioRef(ref); !cross {
+			own = append(own, ref)
+		}
+	}
+	ok, err := a.Condition.Eval(m)
+	if err == nil {
+		ar.Comparisons = evalComparisons(a.Condition, m)
+	}
+	var notes []string
+	var distrust string
+	if r != nil {
+		notes, distrust = r.trustNotes(own)
+	}
+	cn, cf := m.crossTrust(refs)
+	notes = append(notes, cn...)
+	if distrust == "" {
+		distrust = cf
+	}
+	ar.Notes = notes
+	switch {
+	case err != nil:
+		ar.Err = err.Error()
+	case ok && distrust != "" && holdsAbove(a.Condition, m):
+		// A condition that holds however much higher the latencies
+		// are (latency.p99 > 500ms) is true of the real figures too.
+		ar.Passed = true
+		ar.Notes = append(ar.Notes, "holds for any latency at or above the lower bound")
+	case ok && distrust != "":
+		ar.Err = distrust
+		ar.Inconclusive = inconclusiveOwn(a, r, m, own, refs, distrust)
+	default:
+		ar.Passed = ok
+		if !ok {
+			ar.Inconclusive = inconclusiveOwn(a, r, m, own, refs, distrust)
+		}
+	}
+	return ar
+}
+
+// inconclusiveOwn says why a failed assertion of scenario r is
+// inconclusive (see interference.go), when it reads r's own figures only:
+// an assertion across scenarios is judged on its figures as they stand.
+func inconclusiveOwn(a *plan.Assertion, r *ScenarioResult, m crossMetrics, own, refs []string, distrust string) string {
+	bl, ok := m.m.(withBaseline)
+	if r == nil || !ok || len(own) != len(refs) {
+		return ""
+	}
+	return r.inconclusive(a, bl, distrust)
 }
 
 // holdsAbove reports whether c still holds when the latency figures it

@@ -60,6 +60,9 @@ type scenarioRun struct {
 	opts     Options
 	observer Observer
 	all      map[*plan.Target]targets.Target
+	// runnerLabels and targetLabels are the pprof label sets of a
+	// profiled run (see Profiler); nil otherwise.
+	runnerLabels, targetLabels context.Context
 
 	control
 	pool
@@ -349,7 +352,7 @@ func (s *scenarioRun) newWorkerFor(id int) (*worker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: target %s: new worker %d: %w", s.sc.Name, targetID(s.sc.Workload.Target), id, err)
 	}
-	w := newWorker(s, id, tw)
+	w := newWorker(s, id, s.profiledWorker(tw))
 	s.mu.Lock()
 	s.workers = append(s.workers, w)
 	s.mu.Unlock()
@@ -658,10 +661,70 @@ type collector struct {
 	// lastDisturbed: the interval judged last was disturbed; lastWake
 	// is the probe's lateness over it.
 	lastDisturbed bool
+	lastMachine   bool
 	lastWake      LatencyStats
 	// lagScratch is reused to merge the operations' schedule lags for
 	// the series (pendLag).
 	lagScratch *hdrhistogram.Histogram
+	// stages holds the per-stage figures of a ramping executor; nil for
+	// the others.
+	stages *stageFigures
+}
+
+// stageFigures accumulates a ramping executor's figures per stage. The
+// collector takes an extra collection at each boundary between stages, so
+// that each collection's operations fall in one stage (to within the flush
+// wait, about 20ms after the boundary); that collection is carried into
+// the next regular one, so the series keeps its intervals.
+type stageFigures struct {
+	plan     []plan.Stage
+	ends     []time.Duration // each stage's end, from the scenario's start
+	views    []*metrics.View
+	from, to []time.Duration // the span each stage's collections cover
+	seen     []bool
+	last     time.Duration // when the last collection was taken
+	next     int           // the next boundary to cut at
+	carry    *metrics.View // a boundary collection not yet in the series
+}
+
+func newStageFigures(s *scenarioRun) *stageFigures {
+	st := s.sc.Stages()
+	if len(st) == 0 {
+		return nil
+	}
+	f := &stageFigures{plan: st, ends: make([]time.Duration, len(st)), views: make([]*metrics.View, len(st)),
+		from: make([]time.Duration, len(st)), to: make([]time.Duration, len(st)), seen: make([]bool, len(st)),
+		carry: s.set.NewCollector().Interval}
+	var at time.Duration
+	for i, x := range st {
+		at += x.Duration
+		f.ends[i] = at
+		f.views[i] = s.set.NewCollector().Interval
+	}
+	return f
+}
+
+// index returns the stage running at offset t: the last one after the
+// stages end (a ramp-down).
+func (f *stageFigures) index(t time.Duration) int {
+	for i, end := range f.ends {
+		if t < end {
+			return i
+		}
+	}
+	return len(f.ends) - 1
+}
+
+// credit adds the collection iv, taken at now, to the stage that ran when
+// the previous collection was taken.
+func (f *stageFigures) credit(iv *metrics.View, now time.Duration) {
+	i := f.index(f.last)
+	f.views[i].Merge(iv)
+	if !f.seen[i] {
+		f.seen[i], f.from[i] = true, f.last
+	}
+	f.to[i] = now
+	f.last = now
 }
 
 func newCollector(s *scenarioRun) *collector {
@@ -671,6 +734,7 @@ func newCollector(s *scenarioRun) *collector {
 		interval: s.opts.SnapshotInterval,
 		limit:    s.opts.SeriesLimit,
 		stride:   1,
+		stages:   newStageFigures(s),
 	}
 	if bp, ok := s.sc.Config.(*Breakpoint); ok && bp.Interval > 0 {
 		// The search evaluates stop_when once per collected interval.
@@ -692,11 +756,24 @@ func (c *collector) loop(done chan struct{}) {
 	t := time.NewTicker(c.interval)
 	defer t.Stop()
 	flushWait := min(c.interval/20, 20*time.Millisecond)
+	// A timer for the next boundary between stages (ramping executors).
+	var cutC <-chan time.Time
+	arm := func() {
+		cutC = nil
+		if f := c.stages; f != nil && f.next < len(f.ends)-1 {
+			cut := time.NewTimer(max(f.ends[f.next]-c.s.since(), 0))
+			cutC = cut.C
+		}
+	}
+	arm()
 	for {
+		isCut := false
 		select {
 		case <-done:
 			return
 		case <-t.C:
+		case <-cutC:
+			isCut = true
 		}
 		c.s.gen.Add(1) // ask workers to flush
 		if flushWait > 0 {
@@ -708,8 +785,36 @@ func (c *collector) loop(done chan struct{}) {
 			case <-ft.C:
 			}
 		}
+		if isCut {
+			c.cut()
+			c.stages.next++
+			arm()
+			continue
+		}
 		c.tick()
 	}
+}
+
+// cut takes the collection at a boundary between stages: its operations
+// count in the stage that ends, and wait in the carry for the series'
+// next interval.
+func (c *collector) cut() {
+	now := c.s.since()
+	c.c.Collect()
+	c.stages.credit(c.c.Interval, now)
+	c.stages.carry.Merge(c.c.Interval)
+}
+
+// creditStage credits the collection just taken to its stage and adds the
+// carried boundary collection to it, for the series and the progress.
+func (c *collector) creditStage(now time.Duration) {
+	f := c.stages
+	if f == nil {
+		return
+	}
+	f.credit(c.c.Interval, now)
+	c.c.Interval.Merge(f.carry)
+	f.carry.Reset()
 }
 
 // tick takes one snapshot.
@@ -720,6 +825,7 @@ func (c *collector) tick() {
 	// offset.
 	now, vus := s.since(), s.intervalVUs()
 	c.c.Collect()
+	c.creditStage(now)
 	ops, errs := c.c.Interval.Totals()
 	prev := c.lastAt
 	dt := (now - prev).Seconds()
@@ -766,7 +872,9 @@ func (c *collector) judgeInterval(length time.Duration) {
 	}
 	p := &c.res.heap[len(c.res.heap)-1]
 	bad := c.judge.bad
-	defer func() { c.lastDisturbed, c.lastWake = c.judge.bad > bad, c.judge.lastWake }()
+	defer func() {
+		c.lastDisturbed, c.lastWake, c.lastMachine = c.judge.bad > bad, c.judge.lastWake, c.judge.lastMachine
+	}()
 	p.Machine = c.judge.judge(c.c.Interval, func() *metrics.View { return c.s.set.NewCollector().Interval },
 		p.Offset, length, c.s.dropped.Load(), p.CPUPercent, p.GCPauseMax)
 }
@@ -955,6 +1063,7 @@ func (c *collector) attachResources(r *ScenarioResult) {
 func (c *collector) finalResult(elapsed time.Duration) *ScenarioResult {
 	s := c.s
 	c.c.Collect()
+	c.creditStage(elapsed)
 	if s.bp != nil && s.reason.Load() == stopEnd && elapsed > c.lastAt {
 		// The schedule ran out between two ticks (a collector that ran
 		// late on a loaded machine): the search judges its last interval
@@ -985,6 +1094,18 @@ func (c *collector) finalResult(elapsed time.Duration) *ScenarioResult {
 	if s.bp != nil {
 		r.Breakpoint = s.bp.result(elapsed, s.reason.Load() != stopEnd)
 	}
+	r.Sweep = s.sc.Sweep
+	if f := c.stages; f != nil {
+		for i, st := range f.plan {
+			v := c.viewFigures(f.views[i], f.to[i]-f.from[i])
+			for j := range v.Ops {
+				v.Ops[j].dropEmpty()
+			}
+			v.Total.dropEmpty()
+			r.Stages = append(r.Stages, StageResult{Name: st.Name, Index: i + 1, Target: st.Target,
+				Start: f.from[i], End: f.to[i], Total: v.Total, Ops: v.Ops})
+		}
+	}
 	return r
 }
 
@@ -1011,6 +1132,14 @@ func (c *collector) result(elapsed time.Duration, final bool) *ScenarioResult {
 // cumulative view, or one interval): counters, throughput, latencies and
 // the target's statistics. Its histograms are the view's, or merged.
 func (c *collector) viewResult(cum *metrics.View, elapsed time.Duration) *ScenarioResult {
+	r := c.viewFigures(cum, elapsed)
+	r.TargetStats = targets.SpanStats(c.s.kind(), c.s.statsStart, c.s.stats())
+	r.targetKind = c.s.kind()
+	return r
+}
+
+// viewFigures is viewResult without the target's statistics.
+func (c *collector) viewFigures(cum *metrics.View, elapsed time.Duration) *ScenarioResult {
 	s := c.s
 	r := &ScenarioResult{
 		Name:     s.sc.Name,
@@ -1036,8 +1165,6 @@ func (c *collector) viewResult(cum *metrics.View, elapsed time.Duration) *Scenar
 		total := metrics.OpView{Ops: ops, Errors: errs, Lat: cum.MergedLat(), Svc: cum.MergedSvc(), Lag: cum.MergedLag(), Omit: cum.MergedOmit()}
 		r.Total = opStats("total", &total, thr)
 	}
-	r.TargetStats = targets.SpanStats(s.kind(), s.statsStart, s.stats())
-	r.targetKind = s.kind()
 	return r
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
@@ -43,6 +44,80 @@ func Redact(path string) string {
 		return "postgres://…"
 	}
 	return u.Redacted()
+}
+
+// DefaultConnectTimeout is a PostgreSQL history's connect_timeout (the
+// whole connection, TLS and start-up included) when its URL does not set
+// one: a server that accepts connections and never answers cannot hold a
+// run.
+const DefaultConnectTimeout = 5 * time.Second
+
+// DefaultStatementTimeout is a PostgreSQL history's statement_timeout (each
+// statement, on the server) when its URL does not set one: BusyTimeout, as
+// long as a writer waits for another's lock (the schema's advisory lock,
+// which many CI jobs starting at once queue for).
+const DefaultStatementTimeout = BusyTimeout
+
+// pgTimeouts returns dsn with connect_timeout and statement_timeout set to
+// their defaults where it leaves them out, and the two bounds.
+func pgTimeouts(dsn string) (out string, connect, statement time.Duration) {
+	connect, statement = DefaultConnectTimeout, DefaultStatementTimeout
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn, connect, statement // sql.Open says what is wrong
+	}
+	q := u.Query()
+	if v := q.Get("connect_timeout"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			connect = time.Duration(n) * time.Second
+		}
+	} else {
+		q.Set("connect_timeout", strconv.Itoa(int(DefaultConnectTimeout/time.Second)))
+	}
+	if v := q.Get("statement_timeout"); v != "" {
+		if d, ok := pgDuration(v); ok && d > 0 {
+			statement = d
+		}
+	} else {
+		q.Set("statement_timeout", strconv.FormatInt(DefaultStatementTimeout.Milliseconds(), 10))
+	}
+	u.RawQuery = q.Encode()
+	return u.String(), connect, statement
+}
+
+// pgDuration parses a PostgreSQL time setting: milliseconds, or a number
+// with one of its units (us, ms, s, min, h, d).
+func pgDuration(v string) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	i := strings.IndexFunc(v, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	num, unit := v, "ms"
+	if i >= 0 {
+		num, unit = v[:i], strings.TrimSpace(v[i:])
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		return 0, false
+	}
+	units := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second,
+		"min": time.Minute, "h": time.Hour, "d": 24 * time.Hour}
+	d, ok := units[unit]
+	if !ok {
+		return 0, false
+	}
+	return time.Duration(f * float64(d)), true
+}
+
+// Timeout is the client-side bound of one use of the store at path (open,
+// then an append or a query): for PostgreSQL, its connect_timeout and twice
+// its statement_timeout (65s by default), which holds even when the server
+// stops answering in the middle of a statement; 0 (no bound) for SQLite,
+// which waits for locks BusyTimeout at most.
+func Timeout(path string) time.Duration {
+	if !IsURL(path) {
+		return 0
+	}
+	_, connect, statement := pgTimeouts(path)
+	return connect + 2*statement
 }
 
 // pgSchema is schema in PostgreSQL's types: identity columns from
@@ -84,6 +159,7 @@ const pgSchemaLock = 0x70657266
 // schema if needed.
 func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	name := Redact(dsn)
+	dsn, _, _ = pgTimeouts(dsn)
 	raw, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("history: open %s: %w", name, err)

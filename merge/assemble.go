@@ -63,6 +63,15 @@ func mergePlan(segs []segPart, info *report.MergeInfo, opts Options) (report.Pla
 			passed = passed && a.Passed
 		}
 	}
+	// Plan-level assertions read scenarios across a whole run (see
+	// report/crossdoc.go); they are not evaluated again here, and say so
+	// rather than vanish.
+	for _, a := range first.Assertions {
+		a.Passed, a.Comparisons = false, nil
+		a.Error = "plan-level assertions are not evaluated again on merged segments; run the plan whole to check them"
+		pd.Assertions = append(pd.Assertions, a)
+		passed = false
+	}
 	pd.Passed = passed
 	return pd, nil
 }
@@ -164,7 +173,8 @@ func scenarioSpan(parts []scenarioPart) (start, end time.Time, elapsed time.Dura
 	return start, end, elapsed
 }
 
-// mergeOps merges each operation's figures and the total's into r.
+// mergeOps merges each operation's figures, the total's and each stage's
+// into r.
 func mergeOps(r *executor.ScenarioResult, parts []scenarioPart) error {
 	open := executor.IsOpen(r.Executor)
 	for _, name := range opNames(parts) {
@@ -175,7 +185,10 @@ func mergeOps(r *executor.ScenarioResult, parts []scenarioPart) error {
 		r.Ops = append(r.Ops, st)
 	}
 	var err error
-	r.Total, err = mergeOp("total", totalDocs(parts), open, r.Elapsed)
+	if r.Total, err = mergeOp("total", totalDocs(parts), open, r.Elapsed); err != nil {
+		return err
+	}
+	r.Stages, err = mergeStages(parts, open)
 	return err
 }
 

@@ -290,3 +290,45 @@ func joinLine(a, b string) string {
 	}
 	return a + "; " + b
 }
+
+// mergeStages joins the segments' per-stage figures, stage by stage (the
+// segments run the same stages at the same time): counters add, histograms
+// merge, and each stage spans the widest of its segments' spans.
+func mergeStages(parts []scenarioPart, open bool) ([]executor.StageResult, error) {
+	var out []executor.StageResult
+	for i := range parts[0].sd.Stages {
+		first := parts[0].sd.Stages[i]
+		st := executor.StageResult{Name: first.Name, Index: first.Index, Target: first.Target,
+			Start: time.Duration(first.StartNS), End: time.Duration(first.EndNS)}
+		var totals []*report.OpDoc
+		byOp := map[string][]*report.OpDoc{}
+		var opNames []string
+		for _, p := range parts {
+			if i >= len(p.sd.Stages) {
+				continue
+			}
+			s := &p.sd.Stages[i]
+			st.Start, st.End = min(st.Start, time.Duration(s.StartNS)), max(st.End, time.Duration(s.EndNS))
+			totals = append(totals, &s.Total)
+			for j := range s.Ops {
+				if _, ok := byOp[s.Ops[j].Name]; !ok {
+					opNames = append(opNames, s.Ops[j].Name)
+				}
+				byOp[s.Ops[j].Name] = append(byOp[s.Ops[j].Name], &s.Ops[j])
+			}
+		}
+		var err error
+		if st.Total, err = mergeOp("total", totals, open, st.End-st.Start); err != nil {
+			return nil, err
+		}
+		for _, name := range opNames {
+			o, err := mergeOp(name, byOp[name], open, st.End-st.Start)
+			if err != nil {
+				return nil, err
+			}
+			st.Ops = append(st.Ops, o)
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}

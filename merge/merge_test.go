@@ -245,3 +245,57 @@ func TestMergeErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeStages merges two segments of a ramp with named stages: each
+// stage's operations are the sum of the segments', and an assertion on a
+// stage is evaluated again on the merged figures.
+func TestMergeStages(t *testing.T) {
+	p := loadMergePlan(t, `
+plan "stages" {}
+target "noop" "n" {}
+workload "w" {
+  target = target.noop.n
+  op "get" { weight = 1 }
+}
+scenario "ramp" {
+  workload          = workload.w
+  executor          = "ramping-arrival-rate"
+  pre_allocated_vus = 2
+  max_vus           = 10
+  stage {
+    name     = "up"
+    duration = "300ms"
+    target   = 200
+  }
+  stage {
+    name     = "hold"
+    duration = "300ms"
+    target   = 200
+  }
+  assert {
+    condition = stage.up.ops + stage.hold.ops == ops
+  }
+}
+`)
+	docs := segmentDocs(t, p, 2, 0, 1)
+	m, err := merge.Documents(docs, merge.Options{Conditions: dsl.Conditions{}, Sources: []string{"a", "b"}, Kind: kindOf, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := m.Plans[0].Scenarios[0]
+	if len(s.Stages) != 2 || s.Stages[0].Name != "up" || s.Stages[1].Name != "hold" {
+		t.Fatalf("merged stages %+v", s.Stages)
+	}
+	for i := range s.Stages {
+		var want int64
+		for _, d := range docs {
+			want += d.Plans[0].Scenarios[0].Stages[i].Total.Ops
+		}
+		if got := s.Stages[i].Total.Ops; got != want || got == 0 {
+			t.Errorf("stage %s: %d ops merged, the segments have %d", s.Stages[i].Name, got, want)
+		}
+	}
+	if a := s.Assertions[0]; !a.Passed {
+		t.Errorf("the stage assertion failed on the merged figures: %+v", a)
+	}
+}

@@ -108,6 +108,41 @@ func MetricNames(s *Scenario) []string {
 			}
 		}
 	}
+	for _, st := range s.Stages() {
+		if st.Name != "" {
+			names = append(names, StageMetricNames(s, st.Name)...)
+		}
+	}
+	return names
+}
+
+// StagePrefix starts a stage's metric: stage.NAME.X is metric X (a
+// counter, latency.*, op.OP.* and, in open models, service_time.* and
+// schedule_lag.*) over the named stage only.
+const StagePrefix = "stage."
+
+// StageMetricNames returns the metric names of the stage called name of s.
+func StageMetricNames(s *Scenario, name string) []string {
+	var names []string
+	p := StagePrefix + name + "."
+	open := s.Open()
+	add := func(prefix string) {
+		for _, f := range CounterFields {
+			names = append(names, p+prefix+f)
+		}
+		for _, f := range LatencyFields {
+			names = append(names, p+prefix+"latency."+f)
+			if open {
+				names = append(names, p+prefix+"service_time."+f, p+prefix+"schedule_lag."+f)
+			}
+		}
+	}
+	add("")
+	if s.Workload != nil {
+		for _, op := range s.Workload.Ops {
+			add("op." + op.Name + ".")
+		}
+	}
 	return names
 }
 
@@ -134,7 +169,7 @@ var MetricRoots = []string{"ops", "errors", "error_rate", "throughput", "dropped
 	"cpu", "memory", "heap", "gc", "goroutines", "allocs_per_op", "soak",
 	"breaking_point", "recovery_time", "stability", "machine", "interference",
 	"availability", "availability_windows",
-	"io", "disk", "net"}
+	"io", "disk", "net", "stage"}
 
 // IsMetricRoot reports whether name starts a metric reference.
 func IsMetricRoot(name string) bool {

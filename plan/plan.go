@@ -14,18 +14,32 @@ type Plan struct {
 	Name        string
 	Description string
 	Tags        []string
+	// Profile asks for CPU and allocation profiles of every scenario, as
+	// perfplan run --profile does (the plan block's profile attribute).
+	Profile bool
 	// File is the path of the plan file, as given on the command line.
 	File string
 	// Hash is the SHA-256 of the plan file's bytes, hex-encoded.
 	Hash string
-	// Variables holds the resolved input variables, as JSON-compatible values.
+	// Variables holds the resolved input variables, as JSON-compatible values;
+	// a variable declared sensitive holds "(sensitive)".
 	Variables map[string]any
+	// Sensitive lists the texts of sensitive variables' values and of the
+	// values computed from them, longest first: outputs are scrubbed of them
+	// (dsl.Redact).
+	Sensitive []string
 	// Segment is the share of the plan's load that this run drives
 	// (perfplan run --segment); the zero value is the whole plan.
 	Segment   Segment
 	Targets   []*Target
 	Workloads []*Workload
 	Scenarios []*Scenario
+	// Asserts are the plan-level assert blocks, which read other
+	// scenarios' figures (scenario.NAME.X, duet.NAME.X); they are
+	// evaluated once every scenario has finished.
+	Asserts []*Assertion
+	// Duets are the duet blocks (see Duet).
+	Duets []*Duet
 }
 
 // Target is a target block: a registered kind and its decoded configuration.
@@ -125,6 +139,11 @@ type Scenario struct {
 	// model that stalled. The output marks such figures either way.
 	AllowOmitted bool
 
+	// Sweep is set for an instance of a scenario block with for_each: the
+	// block's name, the instance's key and the text of its each.value
+	// (the swept value, followed through references to the target's).
+	Sweep *Sweep
+
 	// LeakThreshold is the heap growth, in bytes per minute, above which a
 	// significantly positive heap slope is flagged as a leak (heap.leak).
 	// 0 means the default, 1 MiB per minute.
@@ -153,8 +172,32 @@ func (s *Scenario) ExecutorMetrics() []string {
 
 // Stage is a linear ramp to Target over Duration.
 type Stage struct {
+	// Name, when set, lets assertions read the stage's figures as
+	// stage.NAME.METRIC.
+	Name     string
 	Duration time.Duration
 	Target   float64
+}
+
+// Sweep identifies one instance of a scenario declared with for_each.
+type Sweep struct {
+	Name  string `json:"name"`
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// Staged is an ExecutorConfig with stages (the ramping executors), whose
+// figures are also reported per stage.
+type Staged interface {
+	StagePlan() []Stage
+}
+
+// Stages returns the scenario's stages, or nil when its executor has none.
+func (s *Scenario) Stages() []Stage {
+	if st, ok := s.Config.(Staged); ok {
+		return st.StagePlan()
+	}
+	return nil
 }
 
 // Event applies a Controller action to a target at an offset from the

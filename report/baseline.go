@@ -46,6 +46,14 @@ func (s *ScenarioDoc) result() *executor.ScenarioResult {
 	for _, p := range s.Series {
 		r.Series = append(r.Series, executor.SeriesPoint{Offset: time.Duration(p.OffsetNS), Ops: p.Ops, Errors: p.Errors})
 	}
+	for _, st := range s.Stages {
+		sr := executor.StageResult{Name: st.Name, Index: st.Index, Target: st.Target,
+			Start: time.Duration(st.StartNS), End: time.Duration(st.EndNS), Total: st.Total.stats()}
+		for _, o := range st.Ops {
+			sr.Ops = append(sr.Ops, o.stats())
+		}
+		r.Stages = append(r.Stages, sr)
+	}
 	return r
 }
 

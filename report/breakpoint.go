@@ -101,7 +101,7 @@ func rate(n, of int64) float64 {
 // writeBreakpointTables prints, for the plan's breakpoint scenarios, a
 // summary table (breaking point, recovery time, stability) and a table of
 // the search step by step.
-func writeBreakpointTables(w io.Writer, p *PlanDoc) error {
+func writeBreakpointTables(w io.Writer, p *PlanDoc, width int) error {
 	var scs []*ScenarioDoc
 	for i := range p.Scenarios {
 		if p.Scenarios[i].Breakpoint != nil {
@@ -113,7 +113,7 @@ func writeBreakpointTables(w io.Writer, p *PlanDoc) error {
 	}
 	left, right := tw.AlignLeft, tw.AlignRight
 	t := newTable(w, []string{"scenario", "breaking point", "peak rate", "search stopped", "recovery time", "stability"},
-		[]tw.Align{left, right, right, left, left, left})
+		[]tw.Align{left, right, right, left, left, left}, width)
 	for _, s := range scs {
 		if err := t.Append(append([]string{s.Name}, breakpointSummary(s.Breakpoint)...)); err != nil {
 			return fmt.Errorf("table row: %w", err)
@@ -123,13 +123,13 @@ func writeBreakpointTables(w io.Writer, p *PlanDoc) error {
 		return fmt.Errorf("render table: %w", err)
 	}
 	for _, s := range scs {
-		fmt.Fprintf(w, "  %s: stop_when %s\n", s.Name, s.Breakpoint.StopWhen)
+		writeNote(w, fmt.Sprintf("%s: stop_when %s", s.Name, s.Breakpoint.StopWhen), width)
 		for _, e := range s.Breakpoint.EvalErrors {
-			fmt.Fprintf(w, "  %s: WARNING stop_when could not be evaluated: %s\n", s.Name, e)
+			writeNote(w, fmt.Sprintf("%s: WARNING stop_when could not be evaluated: %s", s.Name, e), width)
 		}
 	}
 	t = newTable(w, []string{"scenario", "phase", "rate", "time", "ops", "throughput", "errors", "p99", "dropped", "intervals"},
-		[]tw.Align{left, left, right, left, right, right, right, right, right, left})
+		[]tw.Align{left, left, right, left, right, right, right, right, right, left}, width)
 	for _, s := range scs {
 		name := s.Name
 		for _, st := range s.Breakpoint.Steps {

@@ -36,7 +36,8 @@ func TestBreakpointInDocument(t *testing.T) {
 		t.Error("breaking_point resolves for a scenario that is not a breakpoint search")
 	}
 	var out bytes.Buffer
-	if err := WritePlanTables(&out, &d.Plans[0], TableOptions{}); err != nil {
+	// Wide enough that no cell wraps: the test reads whole cells.
+	if err := WritePlanTables(&out, &d.Plans[0], TableOptions{Width: 400}); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"breaking point", "NOT RECOVERED at 200/s", "91.7% (1 of 12 intervals failed)", "│ recovery │ 200/s"} {

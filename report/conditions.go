@@ -26,6 +26,9 @@ type Conditions interface {
 func (d *Document) Recompile(c Conditions) {
 	for i := range d.Plans {
 		p := &d.Plans[i]
+		for k := range p.Assertions {
+			recompileAssertion(&p.Assertions[k], c, p.Variables)
+		}
 		for j := range p.Scenarios {
 			for k := range p.Scenarios[j].Assertions {
 				recompileAssertion(&p.Scenarios[j].Assertions[k], c, p.Variables)

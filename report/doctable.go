@@ -30,24 +30,39 @@ func WriteDocumentTables(w io.Writer, d *Document, opts TableOptions) error {
 		}
 	}
 	if interruptedBetweenPlans(d) {
-		if _, err := fmt.Fprintln(w, "\n"+Paint(opts.Color, "INTERRUPTED: "+interruptedBetweenPlansNote, Yellow)); err != nil {
-			return fmt.Errorf("write tables: %w", err)
-		}
+		fmt.Fprintln(w)
+		writeWrapped(w, Paint(opts.Color, "INTERRUPTED: "+interruptedBetweenPlansNote, Yellow), opts.width(), "", "  ")
 	}
 	if len(d.Plans) > 1 {
-		if _, err := fmt.Fprintln(w, "\n"+SummaryLine(d, d.ExitCode, opts)); err != nil {
+		if err := WriteSummary(w, d, d.ExitCode, opts); err != nil {
 			return fmt.Errorf("write tables: %w", err)
 		}
 	}
 	return nil
 }
 
+// WriteSummary writes, after an empty line, the overall verdict of a run of
+// several plans or repetitions (SummaryLine), wrapped to the table width and
+// coloured by the verdict, so that the last line of a run never reads PASS
+// when an earlier plan failed. code is the run's exit code.
+func WriteSummary(w io.Writer, d *Document, code int, opts TableOptions) error {
+	line, color := SummaryLine(d, code)
+	var b strings.Builder
+	WriteWrapped(&b, line, opts.width(), "", "  ")
+	var out strings.Builder
+	out.WriteString("\n")
+	for _, l := range strings.SplitAfter(strings.TrimSuffix(b.String(), "\n"), "\n") {
+		out.WriteString(Paint(opts.Color, strings.TrimSuffix(l, "\n"), color) + "\n")
+	}
+	_, err := io.WriteString(w, out.String())
+	return err
+}
+
 // SummaryLine is the overall verdict of a run of several plans or
 // repetitions, for example "3 plans: 1 passed, 1 failed (cache), 1
-// inconclusive (soak) → FAIL (exit 1)", so that the last line of a run
-// never reads PASS when an earlier plan failed. code is the run's exit
-// code.
-func SummaryLine(d *Document, code int, opts TableOptions) string {
+// inconclusive (soak) → FAIL (exit 1)", and the colour it is shown in.
+// code is the run's exit code.
+func SummaryLine(d *Document, code int) (string, Color) {
 	var passed, failed, inconclusive, interrupted []string
 	names := map[string]bool{}
 	for _, p := range d.Plans {
@@ -104,7 +119,7 @@ func SummaryLine(d *Document, code int, opts TableOptions) string {
 	case code != 0:
 		word, color = "FAIL", Red
 	}
-	return Paint(opts.Color, fmt.Sprintf("%s → %s (exit %d)", line, word, code), color)
+	return fmt.Sprintf("%s → %s (exit %d)", line, word, code), color
 }
 
 // interruptedBetweenPlansNote explains a document that interruptedBetweenPlans.
@@ -128,17 +143,18 @@ func interruptedBetweenPlans(d *Document) bool {
 // WritePlanTables prints one plan of a run document: the live run and
 // `perfplan report` both render through it, so their output is identical.
 func WritePlanTables(w io.Writer, p *PlanDoc, opts TableOptions) error {
-	fmt.Fprintf(w, "\nplan %s (%s)", p.Name, p.File)
+	title := fmt.Sprintf("plan %s (%s)", p.Name, p.File)
 	if p.Interrupted {
-		fmt.Fprint(w, "  [INTERRUPTED: partial results]")
+		title += "  [INTERRUPTED: partial results]"
 	}
 	fmt.Fprintln(w)
+	writeWrapped(w, title, opts.width(), "", "  ")
 	if p.Error != "" {
-		fmt.Fprintln(w, Paint(opts.Color, "ERROR: "+p.Error, Red))
+		writeWrapped(w, Paint(opts.Color, "ERROR: "+p.Error, Red), opts.width(), "", "  ")
 		return nil
 	}
 	for _, e := range p.Errors {
-		fmt.Fprintln(w, Paint(opts.Color, "ERROR: "+e, Red))
+		writeWrapped(w, Paint(opts.Color, "ERROR: "+e, Red), opts.width(), "", "  ")
 	}
 	header := []string{"scenario", "op", "ops", "throughput", "errors", "p50", "p95", "p99", "p99.9", "max"}
 	align := []tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight}
@@ -150,7 +166,8 @@ func WritePlanTables(w io.Writer, p *PlanDoc, opts TableOptions) error {
 		header = append(header, "lag p99")
 		align = append(align, tw.AlignRight)
 	}
-	t := newTable(w, header, align)
+	t := newTable(w, header, align, opts.width())
+	t.Keys(2)
 	row := func(scenario, op string, o OpDoc, l LatencyDoc) error {
 		r := opDocRow(scenario, op, o, l)
 		if lag {
@@ -185,19 +202,26 @@ func WritePlanTables(w io.Writer, p *PlanDoc, opts TableOptions) error {
 	if err := t.Render(); err != nil {
 		return fmt.Errorf("render table: %w", err)
 	}
+	if err := writeStageTable(w, p, opts.width()); err != nil {
+		return err
+	}
+	if err := writeSweepTables(w, p, opts); err != nil {
+		return err
+	}
 	for _, note := range scenarioDocNotes(p) {
-		fmt.Fprintln(w, "  "+note)
+		writeNote(w, note, opts.width())
 	}
-	if err := writeBreakpointTables(w, p); err != nil {
+	if err := writeBreakpointTables(w, p, opts.width()); err != nil {
 		return err
 	}
-	if err := writeDocTargetStats(w, p); err != nil {
+	if err := writeDocTargetStats(w, p, opts.width()); err != nil {
 		return err
 	}
+	writeDuets(w, p)
 	if err := writeDocAssertions(w, p, opts); err != nil {
 		return err
 	}
-	fmt.Fprintln(w, docVerdictLine(p, opts))
+	writeWrapped(w, docVerdictLine(p, opts), opts.width(), "", "  ")
 	return nil
 }
 
@@ -304,8 +328,19 @@ func errorNotes(s ScenarioDoc) []string {
 		ops = []OpDoc{s.Total}
 	}
 	for _, o := range ops {
+		// The counts are exact when they add up to the op's errors; past
+		// the fifth distinct message the sampler stops counting, and each
+		// count is then a lower bound.
+		var sum int64
 		for _, e := range o.ErrorSamples {
-			notes = append(notes, fmt.Sprintf("%s: %s error (%d): %s", s.Name, o.Name, e.Count, e.Message))
+			sum += e.Count
+		}
+		for _, e := range o.ErrorSamples {
+			count := fmt.Sprint(e.Count)
+			if sum != o.Errors {
+				count = "at least " + count
+			}
+			notes = append(notes, fmt.Sprintf("%s: %s error (%s): %s", s.Name, o.Name, count, e.Message))
 		}
 	}
 	return notes
@@ -377,7 +412,7 @@ func assertionMessage(a AssertionDoc) string {
 }
 
 func writeDocAssertions(w io.Writer, p *PlanDoc, opts TableOptions) error {
-	n := 0
+	n := len(p.Assertions)
 	for _, s := range p.Scenarios {
 		n += len(s.Assertions)
 	}
@@ -386,8 +421,8 @@ func writeDocAssertions(w io.Writer, p *PlanDoc, opts TableOptions) error {
 		return nil
 	}
 	t := newTable(w, []string{"result", "scenario", "condition", "observed", "message"},
-		[]tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft})
-	for _, s := range p.Scenarios {
+		[]tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft}, opts.width())
+	for _, s := range assertionGroups(p) {
 		for _, a := range s.Assertions {
 			verdict := verdictWord(a.Outcome(), opts)
 			if a.Aborted {
@@ -418,7 +453,7 @@ func verdictWord(v string, opts TableOptions) string {
 // assertionCounts counts p's assertions, those that failed and those that
 // were inconclusive (not counted as failed).
 func assertionCounts(p *PlanDoc) (total, failed, inconclusive int) {
-	for _, s := range p.Scenarios {
+	for _, s := range assertionGroups(p) {
 		for _, a := range s.Assertions {
 			total++
 			switch a.Outcome() {
@@ -430,6 +465,21 @@ func assertionCounts(p *PlanDoc) (total, failed, inconclusive int) {
 		}
 	}
 	return total, failed, inconclusive
+}
+
+// targetTrouble says why a plan whose assertions held did not pass.
+func targetTrouble(p *PlanDoc) string {
+	for _, s := range p.Scenarios {
+		if s.TargetFailure != "" {
+			return fmt.Sprintf("the target of scenario %s failed to start", s.Name)
+		}
+	}
+	for _, s := range p.Scenarios {
+		if len(s.WorkerErrors) > 0 {
+			return fmt.Sprintf("scenario %s: %s", s.Name, s.WorkerErrors[0])
+		}
+	}
+	return "the run did not pass"
 }
 
 func docVerdictLine(p *PlanDoc, opts TableOptions) string {
@@ -448,22 +498,11 @@ func docVerdictLine(p *PlanDoc, opts TableOptions) string {
 		}
 		return Paint(opts.Color, line, Red) + grade
 	case p.Outcome() == executor.VerdictFail:
-		return Paint(opts.Color, "FAIL: "+planFailure(p), Red) + grade
+		return Paint(opts.Color, "FAIL: "+targetTrouble(p), Red) + grade
 	case inconclusive > 0:
 		return Paint(opts.Color, fmt.Sprintf("INCONCLUSIVE: %d of %d assertions failed only on figures that measured interference explains", inconclusive, total), Yellow) + grade
 	}
 	return Paint(opts.Color, fmt.Sprintf("PASS: %d assertions held", total), Green) + grade
-}
-
-// planFailure says why a plan whose assertions did not fail failed: a
-// target that could not start.
-func planFailure(p *PlanDoc) string {
-	for _, s := range p.Scenarios {
-		if s.TargetFailure != "" {
-			return "scenario " + s.Name + ": the target failed to start: " + s.TargetFailure
-		}
-	}
-	return "see the errors above"
 }
 
 // WriteRepetitionTables prints repetition rep of the of runs of a plan (perfplan
@@ -524,6 +563,12 @@ func WriteRepetitionTables(w io.Writer, p *PlanDoc, rep, of int, opts TableOptio
 // soak analysis gives the heap slope no verdict.
 const minHeapSamples = 3
 
+// MinSoakDuration is the shortest scenario whose soak line (throughput
+// spread, p99 drift, heap slope) and soak chart are shown without an
+// assertion that reads them: over less than a minute a drift per minute is
+// an extrapolation of noise (a 20-second scenario read -7473ms/min).
+const MinSoakDuration = time.Minute
+
 // resourceNotes are a scenario's resource line and, when showSoak, its soak
 // line, e.g.
 // "steady: cpu 143% rss 52.0MiB heap 12.0MiB gc 4 (p99 300µs) goroutines 9 allocs/op 0".
@@ -559,13 +604,14 @@ func resourceNotes(s ScenarioDoc) []string {
 }
 
 // showSoak reports whether a scenario's soak line means something: the
-// scenario lasted the GC cycles the heap regression needs for a verdict,
-// or an assertion reads a soak.* or heap.* figure (then the line explains
+// scenario lasted MinSoakDuration and the GC cycles the heap regression
+// needs for a verdict, or an assertion reads a soak.* or heap.* figure (then the line explains
 // it, verdict or not). A short scenario's throughput spread, p99 drift and
 // heap slope say nothing about a soak, so its line is left out; nor do a
 // breakpoint search's, whose load climbs by design.
 func showSoak(s ScenarioDoc) bool {
-	if s.Resources != nil && s.Resources.Soak.HeapSamples >= minHeapSamples && s.Breakpoint == nil {
+	if s.Resources != nil && s.Resources.Soak.HeapSamples >= minHeapSamples && s.Breakpoint == nil &&
+		time.Duration(s.ElapsedNS) >= MinSoakDuration {
 		return true
 	}
 	for _, a := range s.Assertions {
@@ -666,4 +712,99 @@ func ioTile(id string, io *executor.IO) HTMLTile {
 		t.Note = fmt.Sprintf("net tx %s rx %s", Bytes(io.Network.SentBytes), Bytes(io.Network.ReceivedBytes))
 	}
 	return t
+}
+
+// StageLabel is a stage's name, or "stage N" for an unnamed one.
+func StageLabel(st StageDoc) string {
+	if st.Name != "" {
+		return st.Name
+	}
+	return fmt.Sprintf("stage %d", st.Index)
+}
+
+// writeStageTable prints the per-stage figures of the plan's ramping
+// scenarios: a row per stage with its target, its span, and the figures
+// of the operations completed in it.
+func writeStageTable(w io.Writer, p *PlanDoc, width int) error {
+	var t *Table
+	for _, s := range p.Scenarios {
+		for i, st := range s.Stages {
+			if t == nil {
+				t = NewTable(w, []string{"scenario", "stage", "target", "time", "ops", "throughput", "errors", "p50", "p95", "p99", "max"},
+					[]tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight}, width).Keys(2)
+			}
+			name := ""
+			if i == 0 {
+				name = s.Name
+			}
+			r := opDocRow(name, StageLabel(st), st.Total, st.Total.Latency)
+			span := Duration(time.Duration(st.StartNS)) + "–" + Duration(time.Duration(st.EndNS))
+			if st.StartNS == 0 {
+				span = "0–" + Duration(time.Duration(st.EndNS))
+			}
+			row := []string{r[0], r[1], Number(st.Target), span, r[2], r[3], r[4], r[5], r[6], r[7], r[9]}
+			if err := t.Append(row); err != nil {
+				return err
+			}
+		}
+	}
+	if t == nil {
+		return nil
+	}
+	return t.Render()
+}
+
+// writeSweepTables prints, for each scenario declared with for_each, one
+// table of its instances with the swept value as a column: key, value,
+// ops, throughput, errors, p50, p99, max and the assertions held.
+func writeSweepTables(w io.Writer, p *PlanDoc, opts TableOptions) error {
+	var order []string
+	byName := map[string][]ScenarioDoc{}
+	for _, s := range p.Scenarios {
+		if s.Sweep == nil {
+			continue
+		}
+		if _, ok := byName[s.Sweep.Name]; !ok {
+			order = append(order, s.Sweep.Name)
+		}
+		byName[s.Sweep.Name] = append(byName[s.Sweep.Name], s)
+	}
+	for _, name := range order {
+		fmt.Fprintln(w, "sweep "+name+" (for_each):")
+		t := NewTable(w, []string{"each.key", "each.value", "ops", "throughput", "errors", "p50", "p99", "max", "assertions"},
+			[]tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignLeft}, opts.width())
+		var flagged []string
+		for _, s := range byName[name] {
+			// The latencies assertions read: a stalled closed model's
+			// corrected view (unless allow_omitted), marked.
+			l, key := s.Total.Latency, s.Sweep.Key
+			if c := s.Total.Corrected; c != nil && !s.AllowOmitted {
+				l, key = *c, key+" *"
+			}
+			if s.RunnerSaturated != "" || s.Total.Corrected != nil || s.Total.LatencyLowerBound {
+				flagged = append(flagged, s.Name)
+			}
+			r := opDocRow("", "", s.Total, l)
+			held := 0
+			for _, a := range s.Assertions {
+				if a.Passed {
+					held++
+				}
+			}
+			verdict := fmt.Sprintf("%d/%d held", held, len(s.Assertions))
+			if held < len(s.Assertions) {
+				verdict = Paint(opts.Color, verdict, Red)
+			}
+			if err := t.Append([]string{key, s.Sweep.Value, r[2], r[3], r[4], r[5], r[7], r[9], verdict}); err != nil {
+				return err
+			}
+		}
+		if err := t.Render(); err != nil {
+			return err
+		}
+		if len(flagged) > 0 {
+			writeNote(w, fmt.Sprintf("figures of %s cannot be trusted as they stand (a stall, dropped iterations or a saturated runner): see their notes below; * marks latencies corrected for coordinated omission", strings.Join(flagged, ", ")), opts.width())
+		}
+	}
+	return nil
 }

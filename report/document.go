@@ -96,6 +96,24 @@ type PlanDoc struct {
 	// Merged is set on a plan that perfplan merge made from segments.
 	Merged    *MergeInfo    `json:"merged,omitempty"`
 	Scenarios []ScenarioDoc `json:"scenarios"`
+	// Assertions are the plan-level assertions (see crossdoc.go).
+	Assertions []AssertionDoc `json:"assertions,omitempty"`
+	// Duets are the paired comparisons of the plan's duet blocks.
+	Duets []DuetDoc `json:"duets,omitempty"`
+}
+
+// StageDoc is one stage of a ramping executor: the operations completed
+// from the stage's start to its end (StartNS and EndNS, from the scenario's
+// start), throughput over that span. Name is empty for a stage the plan
+// does not name.
+type StageDoc struct {
+	Name    string  `json:"name,omitempty"`
+	Index   int     `json:"index"`
+	Target  float64 `json:"target"`
+	StartNS int64   `json:"start_ns"`
+	EndNS   int64   `json:"end_ns"`
+	Total   OpDoc   `json:"total"`
+	Ops     []OpDoc `json:"ops"`
 }
 
 // ScenarioDoc is one scenario's figures.
@@ -124,7 +142,14 @@ type ScenarioDoc struct {
 	Interrupted  bool               `json:"interrupted"`
 	TargetStats  map[string]float64 `json:"target_stats,omitempty"`
 	Series       []SeriesDoc        `json:"series"`
-	Assertions   []AssertionDoc     `json:"assertions"`
+	// Stages holds a ramping executor's figures per stage (added within
+	// schema version 1; absent for the other executors).
+	Stages []StageDoc `json:"stages,omitempty"`
+	// Sweep identifies the instance of a scenario declared with for_each:
+	// the block's name, the instance's key and the swept value (added
+	// within schema version 1).
+	Sweep      *plan.Sweep    `json:"sweep,omitempty"`
+	Assertions []AssertionDoc `json:"assertions"`
 	// Resources holds the process resource figures and the soak analysis
 	// (added within schema version 1; absent in older documents and when
 	// sampling was off). Durations are nanoseconds, sizes bytes.
@@ -164,6 +189,9 @@ type ScenarioDoc struct {
 	// Segments are, in a merged run (perfplan merge), each segment's own
 	// figures, resources and target statistics.
 	Segments []SegmentDoc `json:"segments,omitempty"`
+	// Profile holds the scenario's CPU and allocation profiles (perfplan
+	// run --profile); nil when it was not profiled.
+	Profile *ProfileDoc `json:"profile,omitempty"`
 }
 
 // OpDoc is one operation's figures. Latencies are in nanoseconds. Histogram
@@ -363,6 +391,7 @@ func (d *Document) AddResult(r *executor.Result) {
 		}
 		pd.Scenarios = append(pd.Scenarios, sd)
 	}
+	addCross(&pd, r)
 	d.Plans = append(d.Plans, pd)
 }
 
@@ -389,6 +418,15 @@ func scenarioDoc(s *executor.ScenarioResult) ScenarioDoc {
 	for _, op := range s.Ops {
 		sd.Ops = append(sd.Ops, opDoc(op))
 	}
+	sd.Sweep = s.Sweep
+	for _, st := range s.Stages {
+		d := StageDoc{Name: st.Name, Index: st.Index, Target: st.Target, StartNS: int64(st.Start), EndNS: int64(st.End),
+			Total: opDoc(st.Total), Ops: []OpDoc{}}
+		for _, op := range st.Ops {
+			d.Ops = append(d.Ops, opDoc(op))
+		}
+		sd.Stages = append(sd.Stages, d)
+	}
 	for _, p := range s.Series {
 		sd.Series = append(sd.Series, SeriesDoc{
 			OffsetNS: int64(p.Offset), Ops: p.Ops, Errors: p.Errors, Throughput: p.Throughput,
@@ -398,25 +436,29 @@ func scenarioDoc(s *executor.ScenarioResult) ScenarioDoc {
 	}
 	sd.Availability = executor.AvailabilityOf(s.Total, s.Series)
 	for _, a := range s.Assertions {
-		obs := a.Observed
-		if obs == nil {
-			obs = map[string]float64{}
-		}
-		ad := AssertionDoc{
-			Condition: a.Assertion.Expr, ErrorMessage: a.Assertion.ErrorMessage, Pos: a.Assertion.Pos,
-			Passed: a.Passed, Verdict: a.Verdict(), Inconclusive: a.Inconclusive, Error: a.Err, Observed: obs, AbortOnFail: a.Assertion.AbortOnFail, Aborted: a.Aborted,
-			Notes: a.Notes, Comparisons: comparisonDocs(a.Comparisons), AbortComparisons: comparisonDocs(a.AbortComparisons),
-		}
-		if cond := a.Assertion.Condition; cond != nil {
-			ad.Refs = cond.Refs()
-			if l := cond.Logic(); !l.Conjunction(len(cond.Comparisons())) {
-				ld := logicDoc(l)
-				ad.Logic = &ld
-			}
-		}
-		sd.Assertions = append(sd.Assertions, ad)
+		sd.Assertions = append(sd.Assertions, assertionDoc(a))
 	}
 	return sd
+}
+
+func assertionDoc(a executor.AssertionResult) AssertionDoc {
+	obs := a.Observed
+	if obs == nil {
+		obs = map[string]float64{}
+	}
+	ad := AssertionDoc{
+		Condition: a.Assertion.Expr, ErrorMessage: a.Assertion.ErrorMessage, Pos: a.Assertion.Pos,
+		Passed: a.Passed, Verdict: a.Verdict(), Inconclusive: a.Inconclusive, Error: a.Err, Observed: obs, AbortOnFail: a.Assertion.AbortOnFail, Aborted: a.Aborted,
+		Notes: a.Notes, Comparisons: comparisonDocs(a.Comparisons), AbortComparisons: comparisonDocs(a.AbortComparisons),
+	}
+	if cond := a.Assertion.Condition; cond != nil {
+		ad.Refs = cond.Refs()
+		if l := cond.Logic(); !l.Conjunction(len(cond.Comparisons())) {
+			ld := logicDoc(l)
+			ad.Logic = &ld
+		}
+	}
+	return ad
 }
 
 func opDoc(o executor.OpStats) OpDoc {
@@ -580,8 +622,8 @@ func (p PlanDoc) Outcome() string {
 		return p.Verdict
 	}
 	v := executor.VerdictPass
-	for _, s := range p.Scenarios {
-		if s.TargetFailure != "" {
+	for _, s := range assertionGroups(&p) {
+		if s.TargetFailure != "" || len(s.WorkerErrors) > 0 {
 			return executor.VerdictFail
 		}
 		for _, a := range s.Assertions {

@@ -6,6 +6,9 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strconv"
+	"strings"
+	"unicode"
 )
 
 // Writers returns the document renderers by format name, for --out
@@ -57,6 +60,12 @@ func ReadDocument(r io.Reader) (*Document, error) {
 	if d.SchemaVersion > SchemaVersion {
 		return nil, fmt.Errorf("decode run document: schema_version %d is newer than this perfplan understands (%d)", d.SchemaVersion, SchemaVersion)
 	}
+	if len(d.Plans) == 0 {
+		// perfplan writes every plan it was given, even one that could
+		// not run: a document without any is damaged.
+		return nil, fmt.Errorf("decode run document: it holds no plans (\"plans\" is null, empty or missing)")
+	}
+	escapeNames(&d)
 	return &d, nil
 }
 
@@ -80,4 +89,53 @@ func openFile(path string) (io.ReadCloser, error) {
 		return nil, fmt.Errorf("read run document: %w", err)
 	}
 	return f, nil
+}
+
+// EscapeControl returns s with its control characters (an escape that
+// would recolour or clear a terminal, a carriage return, a line break that
+// would split a table row) written as Go escapes (\x1b, \r, \n).
+func EscapeControl(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// escapeNames escapes the control characters of the names and error
+// messages of a document read from a file (see EscapePlanNames).
+func escapeNames(d *Document) {
+	for i := range d.Plans {
+		EscapePlanNames(&d.Plans[i])
+	}
+}
+
+// EscapePlanNames escapes the control characters of the names and error
+// messages of p (see EscapeControl): the plan loader refuses them in
+// names, but an error message may quote what a server sent, and a document
+// written by hand or damaged may hold anything.
+func EscapePlanNames(p *PlanDoc) {
+	p.Name, p.File, p.Error = EscapeControl(p.Name), EscapeControl(p.File), EscapeControl(p.Error)
+	for j := range p.Errors {
+		p.Errors[j] = EscapeControl(p.Errors[j])
+	}
+	for j := range p.Scenarios {
+		s := &p.Scenarios[j]
+		s.Name = EscapeControl(s.Name)
+		for k := range s.Ops {
+			o := &s.Ops[k]
+			o.Name = EscapeControl(o.Name)
+			for m := range o.ErrorSamples {
+				o.ErrorSamples[m].Message = EscapeControl(o.ErrorSamples[m].Message)
+			}
+		}
+	}
 }

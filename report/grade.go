@@ -62,9 +62,11 @@ func GradeWord(score float64) string {
 //     function at the top, or a saved condition that no longer compiles)
 //     scores 100 when it held and 0 when it failed;
 //   - the plan scores the mean over its assertions, capped at 74 (Fair) when
-//     any assertion failed or the plan was interrupted, and at 89.9 (Good)
-//     when an assertion was inconclusive or a scenario's runner was
-//     saturated. A plan that could not run scores 0; a plan without
+//     any assertion failed, the plan was interrupted or a scenario had a
+//     worker error (a Stats that panicked), and at 89.9 (Good) when an
+//     assertion was inconclusive or a scenario's runner was saturated. A
+//     plan that could not run, or one whose target failed to start, scores
+//     0; a plan without
 //     assertions scores 100.
 //
 // The comparisons are those the run recorded; a document written before
@@ -77,8 +79,15 @@ func Grade(p PlanDoc) (score float64, word string) {
 	n := 0
 	sum := 0.0
 	failed, uncertain := p.Interrupted, false
-	for _, s := range p.Scenarios {
+	for _, s := range assertionGroups(&p) {
 		uncertain = uncertain || s.RunnerSaturated != ""
+		if s.TargetFailure != "" {
+			// As a plan that could not run.
+			return 0, GradeWord(0)
+		}
+		if len(s.WorkerErrors) > 0 {
+			failed = true
+		}
 		for _, a := range s.Assertions {
 			sum += AssertionScore(a, p.Variables)
 			n++

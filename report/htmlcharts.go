@@ -142,7 +142,8 @@ func scenarioCharts(s *ScenarioDoc, id string) []HTMLChart {
 	if c, ok := breakpointChart(s.Breakpoint, id); ok {
 		charts = append(charts, c)
 	}
-	if c, ok := soakChart(s.Resources, id); ok {
+	// The soak chart shows when the soak line does (MinSoakDuration).
+	if c, ok := soakChart(s.Resources, id); ok && showSoak(*s) {
 		charts = append(charts, c)
 	}
 	return charts

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -155,6 +156,8 @@ func planSection(p *PlanDoc, id string, rep, of int) HTMLSection {
 		sec.Notes = append(sec.Notes, HTMLNote{Text: "Error: " + e, Class: "fail"})
 	}
 	sec.Tables = append(sec.Tables, opsTable(p, id))
+	sec.Charts = append(sec.Charts, sweepCharts(p, id)...)
+	sec.Tables = append(sec.Tables, duetTables(p, id)...)
 	if total > 0 {
 		sec.Tables = append(sec.Tables, assertionTable(p, id))
 	}
@@ -306,7 +309,7 @@ func assertionTable(p *PlanDoc, id string) HTMLTable {
 		t.Header = append(t.Header, HTMLHead{Text: h, Num: h == "score"})
 	}
 	k := 0
-	for _, s := range p.Scenarios {
+	for _, s := range assertionGroups(p) {
 		for _, a := range s.Assertions {
 			aid := fmt.Sprintf("%s-a%d", id, k)
 			k++
@@ -477,4 +480,57 @@ func tileClass(failed, inconclusive int) string {
 		return "warn"
 	}
 	return "pass"
+}
+
+// sweepCharts draws, for each scenario declared with for_each whose swept
+// values are numbers, p99 latency and throughput against the value (one
+// point per instance, in value order; a log axis when the values span a
+// hundredfold or more).
+func sweepCharts(p *PlanDoc, id string) []HTMLChart {
+	type point struct {
+		x        float64
+		p99, thr float64
+	}
+	var order []string
+	groups := map[string][]point{}
+	numeric := map[string]bool{}
+	for _, s := range p.Scenarios {
+		if s.Sweep == nil {
+			continue
+		}
+		if _, ok := groups[s.Sweep.Name]; !ok {
+			order = append(order, s.Sweep.Name)
+			numeric[s.Sweep.Name] = true
+		}
+		x, err := strconv.ParseFloat(strings.TrimSpace(s.Sweep.Value), 64)
+		if err != nil {
+			numeric[s.Sweep.Name] = false
+		}
+		p99 := math.NaN()
+		if s.Total.Ops > 0 {
+			p99 = float64(s.Total.Latency.P99)
+		}
+		groups[s.Sweep.Name] = append(groups[s.Sweep.Name], point{x, p99, s.Total.Throughput})
+	}
+	var charts []HTMLChart
+	for i, name := range order {
+		pts := groups[name]
+		if !numeric[name] || len(pts) < 2 {
+			continue
+		}
+		sort.Slice(pts, func(a, b int) bool { return pts[a].x < pts[b].x })
+		xs, p99, thr := make(HTMLValues, len(pts)), make(HTMLValues, len(pts)), make(HTMLValues, len(pts))
+		for j, pt := range pts {
+			xs[j], p99[j], thr[j] = pt.x, pt.p99, pt.thr
+		}
+		log := xs[0] > 0 && xs[len(xs)-1]/xs[0] >= 100
+		charts = append(charts, HTMLChart{ID: fmt.Sprintf("%s-sweep%d", id, i), Title: "Sweep " + name + ": p99 and throughput against each.value",
+			X: HTMLAxis{Label: "each.value", Log: log}, Y: HTMLAxis{Label: "p99", Unit: "ns", Log: true},
+			Y2: &HTMLAxis{Label: "throughput", Unit: "/s", Zero: true}, Xs: xs,
+			Series: []HTMLSeries{
+				{Label: "p99", Color: "#d62728", Data: p99, Span: true},
+				{Label: "throughput", Color: "#1f77b4", Axis: 2, Data: thr, Span: true},
+			}})
+	}
+	return charts
 }

@@ -113,7 +113,7 @@ func JUnit(d *Document) JUnitTestSuites {
 			suite.Errors++
 		}
 		marked := false
-		for _, s := range p.Scenarios {
+		for _, s := range assertionGroups(p) {
 			for _, a := range s.Assertions {
 				tc := JUnitTestCase{
 					Name:      s.Name + ": " + a.Condition,

@@ -91,7 +91,7 @@ func writePlanMarkdown(w io.Writer, p *PlanDoc, rep, of int) {
 	}
 	fmt.Fprintln(w, "| | scenario | condition | observed | score | message |")
 	fmt.Fprintln(w, "|:--|:--|:--|:--|--:|:--|")
-	for _, s := range p.Scenarios {
+	for _, s := range assertionGroups(p) {
 		for _, a := range s.Assertions {
 			mark := map[string]string{executor.VerdictPass: "✅", executor.VerdictFail: "❌", executor.VerdictInconclusive: "❔"}[a.Outcome()]
 			var obs []string

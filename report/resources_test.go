@@ -42,7 +42,7 @@ func TestResourcesInDocument(t *testing.T) {
 			Steal: pf(4), OtherCPU: pf(150), Throttled: pf(6), ThrottledPeriods: pi(7)},
 	}
 	in := &executor.Interference{Intervals: 8, Disturbed: 2, WakeMax: 12 * time.Millisecond, PauseTotal: 30 * time.Millisecond}
-	sd := scenarioDoc(&executor.ScenarioResult{Name: "s", Executor: "constant-vus", Resources: rs, Interference: in})
+	sd := scenarioDoc(&executor.ScenarioResult{Name: "s", Executor: "constant-vus", Resources: rs, Interference: in, Elapsed: 2 * time.Minute})
 	b, err := json.Marshal(sd)
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +93,8 @@ func TestResourcesInDocument(t *testing.T) {
 }
 
 // TestSoakLineOnlyWhenMeaningful: a short scenario (too few GC cycles for a
-// heap verdict) gets the resource line but no soak line, unless one of its
+// heap verdict, or shorter than MinSoakDuration) gets the resource line but
+// no soak line, unless one of its
 // assertions reads a soak.* or heap.* figure.
 func TestSoakLineOnlyWhenMeaningful(t *testing.T) {
 	t.Parallel()
@@ -111,7 +112,8 @@ func TestSoakLineOnlyWhenMeaningful(t *testing.T) {
 		{"short, latency asserted", ScenarioDoc{Name: "s", Resources: short, Assertions: asserting("latency.p99")}, ""},
 		{"short, heap.leak asserted", ScenarioDoc{Name: "s", Resources: short, Assertions: asserting("heap.leak")}, "heap slope: no verdict, 1 GC cycles (3 needed; run longer)"},
 		{"short, soak.p99_drift against the baseline", ScenarioDoc{Name: "s", Resources: short, Assertions: asserting("baseline.soak.p99_drift")}, "p99 drift -2.2ms/min"},
-		{"long enough for a verdict", ScenarioDoc{Name: "s", Resources: long}, "over 4 GC cycles: no leak"},
+		{"long enough for a verdict", ScenarioDoc{Name: "s", Resources: long, ElapsedNS: int64(MinSoakDuration)}, "over 4 GC cycles: no leak"},
+		{"enough GC cycles, 20 seconds", ScenarioDoc{Name: "s", Resources: long, ElapsedNS: int64(20 * time.Second)}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

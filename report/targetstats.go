@@ -154,13 +154,59 @@ func (t statTable) cell(row, col string) string {
 	return statValue(col, v)
 }
 
-// restPairs renders the other statistics as NAME=VALUE.
+// restPairs renders the other statistics as NAME=VALUE, those that are 0
+// folded into one "(N others 0)" at the end: a counter of a feature the
+// target does not use (a Redis breaker without Redis) or of something that
+// did not happen reads 0, and a row of them says nothing. The run document
+// keeps every one, and an assertion's observed values show those it reads.
 func (t statTable) restPairs(stats map[string]float64) []string {
-	parts := make([]string, len(t.rest))
-	for i, k := range t.rest {
-		parts[i] = k + "=" + statValue(k, stats[k])
+	var parts []string
+	zero := 0
+	for _, k := range t.rest {
+		if stats[k] == 0 {
+			zero++
+			continue
+		}
+		parts = append(parts, k+"="+statValue(k, stats[k]))
+	}
+	switch {
+	case zero == 1 && len(parts) == 0:
+		parts = append(parts, t.rest[0]+"=0")
+	case zero > 0 && len(parts) == 0:
+		parts = append(parts, fmt.Sprintf("all %d are 0", zero))
+	case zero == 1:
+		parts = append(parts, "(1 other 0)")
+	case zero > 1:
+		parts = append(parts, fmt.Sprintf("(%d others 0)", zero))
 	}
 	return parts
+}
+
+// zeroRows returns the grid rows (not total) whose every cell is 0 in each
+// of tables, which share their columns: a tier the target does not have
+// (l2 and l3 of a single-tier cache), or one that saw nothing.
+func zeroRows(tables []statTable) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, st := range tables {
+		for _, row := range st.rows {
+			if row == totalRow || seen[row] {
+				continue
+			}
+			seen[row] = true
+			zero := true
+			for _, t := range tables {
+				for _, v := range t.cells[row] {
+					zero = zero && v == 0
+				}
+			}
+			if zero {
+				out = append(out, row)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // statValue renders a target statistic: a size (a name ending in _bytes)
@@ -176,7 +222,7 @@ func statValue(name string, v float64) string {
 // whose statistics come in families (see statTable), a grid per run of
 // scenarios with the same columns; then a table of every scenario's other
 // statistics as NAME=VALUE.
-func writeDocTargetStats(w io.Writer, p *PlanDoc) error {
+func writeDocTargetStats(w io.Writer, p *PlanDoc, width int) error {
 	tables := make([]statTable, len(p.Scenarios))
 	hasRest := false
 	for i, s := range p.Scenarios {
@@ -192,7 +238,7 @@ func writeDocTargetStats(w io.Writer, p *PlanDoc) error {
 		for j < len(p.Scenarios) && slices.Equal(tables[j].columns, tables[i].columns) {
 			j++
 		}
-		if err := writeStatGrid(w, p.Scenarios[i:j], tables[i:j]); err != nil {
+		if err := writeStatGrid(w, p.Scenarios[i:j], tables[i:j], width); err != nil {
 			return err
 		}
 		i = j
@@ -200,12 +246,12 @@ func writeDocTargetStats(w io.Writer, p *PlanDoc) error {
 	if !hasRest {
 		return nil
 	}
-	t := newTable(w, []string{"scenario", "target statistics"}, []tw.Align{tw.AlignLeft, tw.AlignLeft})
+	t := newTable(w, []string{"scenario", "target statistics"}, []tw.Align{tw.AlignLeft, tw.AlignLeft}, width)
 	for i, s := range p.Scenarios {
 		if len(tables[i].rest) == 0 {
 			continue
 		}
-		if err := t.Append([]string{s.Name, wrapJoin(tables[i].restPairs(s.TargetStats), 90)}); err != nil {
+		if err := t.Append([]string{s.Name, strings.Join(tables[i].restPairs(s.TargetStats), " ")}); err != nil {
 			return fmt.Errorf("table row: %w", err)
 		}
 	}
@@ -217,19 +263,25 @@ func writeDocTargetStats(w io.Writer, p *PlanDoc) error {
 
 // writeStatGrid prints the grids of scenarios that share their columns, as
 // one table: a row per scenario and prefix.
-func writeStatGrid(w io.Writer, scenarios []ScenarioDoc, tables []statTable) error {
+func writeStatGrid(w io.Writer, scenarios []ScenarioDoc, tables []statTable, width int) error {
 	cols := tables[0].columns
 	header := append([]string{"scenario", "target"}, cols...)
 	align := []tw.Align{tw.AlignLeft, tw.AlignLeft}
 	for range cols {
 		align = append(align, tw.AlignRight)
 	}
-	t := newTable(w, header, align)
+	t := newTable(w, header, align, width)
+	t.Keys(2)
+	folded := zeroRows(tables)
 	for i, st := range tables {
-		for r, row := range st.rows {
+		first := true
+		for _, row := range st.rows {
+			if slices.Contains(folded, row) {
+				continue
+			}
 			name := ""
-			if r == 0 {
-				name = scenarios[i].Name
+			if first {
+				name, first = scenarios[i].Name, false
 			}
 			cells := []string{name, row}
 			for _, c := range cols {
@@ -242,6 +294,9 @@ func writeStatGrid(w io.Writer, scenarios []ScenarioDoc, tables []statTable) err
 	}
 	if err := t.Render(); err != nil {
 		return fmt.Errorf("render table: %w", err)
+	}
+	if len(folded) > 0 {
+		writeNote(w, fmt.Sprintf("%s: every statistic 0 in every scenario above (left out)", strings.Join(folded, ", ")), width)
 	}
 	return nil
 }
@@ -258,7 +313,11 @@ func writeMarkdownStatGrid(w io.Writer, st statTable) {
 	}
 	fmt.Fprintf(w, "| %s |\n", strings.Join(header, " | "))
 	fmt.Fprintf(w, "|:---|%s\n", strings.Repeat("---:|", len(st.columns)))
+	folded := zeroRows([]statTable{st})
 	for _, row := range st.rows {
+		if slices.Contains(folded, row) {
+			continue
+		}
 		cells := []string{mdEscape(row)}
 		for _, c := range st.columns {
 			cells = append(cells, st.cell(row, c))
@@ -266,6 +325,9 @@ func writeMarkdownStatGrid(w io.Writer, st statTable) {
 		fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
 	}
 	fmt.Fprintln(w)
+	if len(folded) > 0 {
+		fmt.Fprintf(w, "Every statistic of %s is 0 (left out of the table).\n\n", mdEscape(strings.Join(folded, ", ")))
+	}
 }
 
 // markdownStatNote is the note that lists the statistics of st outside its

@@ -78,7 +78,9 @@ func TestGroupStats(t *testing.T) {
 }
 
 // TestStatGridScenarios: scenarios with the same families share one grid,
-// each scenario named on its first row; others get a grid of their own.
+// each scenario named on its first row; others get a grid of their own. A
+// grid row that is 0 in every scenario (l3) and the statistics that are 0
+// fold into a note.
 func TestStatGridScenarios(t *testing.T) {
 	t.Parallel()
 	other := map[string]float64{"a_x": 1, "a_y": 2, "b_x": 3, "b_y": 4}
@@ -89,14 +91,18 @@ func TestStatGridScenarios(t *testing.T) {
 		{Name: "other", TargetStats: other},
 	}}
 	var b strings.Builder
-	if err := writeDocTargetStats(&b, p); err != nil {
+	if err := writeDocTargetStats(&b, p, DefaultWidth); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
+	if strings.Contains(out, "│ l3 ") || strings.Contains(out, "corrupt=0") {
+		t.Errorf("a row or a statistic of zeros is printed:\n%s", out)
+	}
 	if n := strings.Count(out, "│ scenario │ target │"); n != 2 {
 		t.Errorf("%d grids, want 2 (warm and hot together, other alone):\n%s", n, out)
 	}
-	for _, want := range []string{"│ warm     │ l1     │", "│ hot      │ l1     │", "│ other    │ a      │", "│ plain    │ calls=3", "│ hot      │ corrupt=0"} {
+	for _, want := range []string{"│ warm     │ l1     │", "│ hot      │ l1     │", "│ other    │ a      │", "│ plain    │ calls=3", "│ hot      │ heap_growth_bytes=30.0MiB sets=12500 (14 others 0)",
+		"l3: every statistic 0 in every scenario above (left out)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

@@ -71,7 +71,16 @@ type Attr struct {
 	// interpolate, as "key" in "/items/${key}". The plan loader reports any
 	// other name as an unknown field.
 	Fields []string
-	Doc    string
+	// Sensitive marks a StringMap whose values are secrets (HTTP headers,
+	// which carry credentials): no output shows them, and the plan loader
+	// shows no value in a diagnostic of the attribute.
+	Sensitive bool
+	// Example, when set, is a value that `perfplan init` writes for the
+	// attribute in a starter plan (for a required attribute without a
+	// default, such as an http target's base_url). It has the Go type that
+	// Type maps to.
+	Example any
+	Doc     string
 }
 
 // BlockSpec describes a nested block type.
@@ -90,8 +99,12 @@ type BlockSpec struct {
 	Multi bool
 	// Required demands at least one instance.
 	Required bool
-	Schema   Schema
-	Doc      string
+	// Starter, when set, makes `perfplan init` write one instance of the
+	// block in a starter plan although it is optional, with this label
+	// (as the limiter's policy "per-key").
+	Starter string
+	Schema  Schema
+	Doc     string
 }
 
 // Schema describes a block body: attributes and nested blocks.
@@ -130,6 +143,11 @@ func (s Schema) check() error {
 		if a.Default != nil {
 			if err := checkGoType(a.Type, a.Default); err != nil {
 				return fmt.Errorf("schema: default of %q: %w", a.Name, err)
+			}
+		}
+		if a.Example != nil {
+			if err := checkGoType(a.Type, a.Example); err != nil {
+				return fmt.Errorf("schema: example of %q: %w", a.Name, err)
 			}
 		}
 		if len(a.Fields) > 0 && a.Type != Template {

@@ -225,12 +225,15 @@ func (r *runner) hotPathGroup() group {
 		return invocation{bin: "executor.test", dir: "executor", pattern: pattern(levels...)}
 	}
 	const vu = "BenchmarkRunPerVUIterations"
+	const prof = "BenchmarkRunProfile"
 	return group{
 		name: "hotpath",
 		invs: []invocation{
 			inv("BenchmarkBareLoop"), inv("BenchmarkRunnerHotPath"),
 			inv("BenchmarkBareLoopParallel"), inv("BenchmarkRunParallel"),
 			inv(vu, "resources=on"), inv(vu, "resources=off"),
+			inv(prof, "noop", "profile=on"), inv(prof, "noop", "profile=off"),
+			inv(prof, "spin", "profile=on"), inv(prof, "spin", "profile=off"),
 		},
 		ratios: []ratio{
 			{section: "runner", measure: "hot path speed-up over the bare timed loop, one core (bare ns ÷ perfplan ns)",
@@ -242,6 +245,11 @@ func (r *runner) hotPathGroup() group {
 				num: vu + "/resources=on", den: vu + "/resources=off", unit: "an op"},
 			{section: "runner", measure: "resource sampler cost, 10ms interval (on ns ÷ off ns)",
 				num: vu + "/resources=on/interval=10ms", den: vu + "/resources=off/interval=10ms", unit: "an op"},
+			{section: "runner", measure: "--profile cost on the hot path: noop target, one worker (on ns ÷ off ns)",
+				num: prof + "/noop/profile=on", den: prof + "/noop/profile=off", unit: "an op"},
+			{section: "runner", measure: "--profile cost on throughput: a 10µs CPU-bound target, a worker per core, 100 Hz (on ns ÷ off ns)",
+				num: prof + "/spin/profile=on", den: prof + "/spin/profile=off", unit: "an op",
+				goal: "≤ 1.03", check: func(x float64) bool { return x <= 1.03 }},
 		},
 		benchtime: r.benchtime(300*time.Millisecond, 50*time.Millisecond),
 	}

@@ -50,7 +50,7 @@ func perfplanFlags(t *testing.T, name, text string) {
 	t.Helper()
 	// Join continued lines, then look at each perfplan command.
 	text = strings.ReplaceAll(text, "\\\n", " ")
-	cmds := regexp.MustCompile(`perfplan (run|compare|report|history)\b([^\n|;&>]*)`).FindAllStringSubmatch(text, -1)
+	cmds := regexp.MustCompile(`perfplan (run|compare|report|history|ab)\b([^\n|;&>]*)`).FindAllStringSubmatch(text, -1)
 	if len(cmds) == 0 {
 		t.Fatalf("%s: no perfplan command", name)
 	}
@@ -118,4 +118,34 @@ func TestGitLabCI(t *testing.T) {
 		t.Error("the results are not kept as artefacts")
 	}
 	perfplanFlags(t, "gitlab-ci.yml", raw)
+}
+
+// TestGitHubActionsAB checks the perfplan ab recipe: it builds both sides,
+// runs them with perfplan ab, comments and keeps the comparison, and fails
+// with ab's exit status; its perfplan commands use flags perfplan has.
+func TestGitHubActionsAB(t *testing.T) {
+	doc, raw := load(t, "github-actions-ab.yml")
+	if on, ok := get(t, doc, "on").(map[string]any); !ok {
+		t.Error("no trigger")
+	} else if _, ok := on["pull_request"]; !ok {
+		t.Error("the recipe does not run on pull requests")
+	}
+	steps, ok := get(t, doc, "jobs", "ab", "steps").([]any)
+	if !ok || len(steps) == 0 {
+		t.Fatal("no steps")
+	}
+	var runs []string
+	for _, s := range steps {
+		if r, ok := s.(map[string]any)["run"].(string); ok {
+			runs = append(runs, r)
+		}
+	}
+	all := strings.Join(runs, "\n")
+	for _, want := range []string{"perfplan ab", "--a-bin", "--b-bin", "--out markdown=", "--out json=", "plans/*.hcl",
+		"go build", "gh pr comment", "exit \"${{ steps.ab.outputs.code }}\""} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no step runs %q", want)
+		}
+	}
+	perfplanFlags(t, "github-actions-ab.yml", raw)
 }

@@ -95,12 +95,33 @@ type Options struct {
 func CheckURL(u string) error {
 	p, err := url.Parse(u)
 	if err != nil {
+		// Without the URL, which the caller has (and may hold a
+		// password).
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return ue.Err
+		}
 		return err
 	}
 	if p.Scheme != "http" && p.Scheme != "https" || p.Host == "" {
 		return fmt.Errorf("want an http:// or https:// URL of a remote-write endpoint, such as http://localhost:9090/api/v1/write")
 	}
 	return nil
+}
+
+// Redact returns u with any password in it replaced by "xxxxx", for
+// messages: the endpoint's URL is echoed in every warning and summary.
+func Redact(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		if i := strings.LastIndex(u, "@"); i >= 0 {
+			if j := strings.Index(u, "://"); j >= 0 && j < i {
+				return u[:j+3] + "xxxxx" + u[i:]
+			}
+		}
+		return u
+	}
+	return p.Redacted()
 }
 
 // Pusher buffers samples and pushes them.
@@ -363,13 +384,13 @@ func (p *Pusher) push(ctx context.Context, final bool) error {
 	switch {
 	case errors.As(err, &pe) && pe.retry && !final:
 		p.giveBack(series, meta)
-		p.warn(fmt.Sprintf("prometheus remote write %s: %v (the samples are kept for the next push)", p.opts.URL, err))
+		p.warn(fmt.Sprintf("prometheus remote write %s: %v (the samples are kept for the next push)", Redact(p.opts.URL), err))
 	default:
 		p.mu.Lock()
 		p.dropped += int64(n)
 		p.mu.Unlock()
 		if !final {
-			p.warn(fmt.Sprintf("prometheus remote write %s: %v (%d samples dropped)", p.opts.URL, err, n))
+			p.warn(fmt.Sprintf("prometheus remote write %s: %v (%d samples dropped)", Redact(p.opts.URL), err, n))
 		}
 	}
 	return err

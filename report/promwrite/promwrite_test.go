@@ -247,3 +247,16 @@ func TestGrafanaDashboard(t *testing.T) {
 }
 
 func fp(v float64) *float64 { return &v }
+
+func TestRedact(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"http://u:pw@h:9090/api/v1/write": "http://u:xxxxx@h:9090/api/v1/write",
+		"http://h:9090/api/v1/write":      "http://h:9090/api/v1/write",
+		"http://u:pw@[::1/x":              "http://xxxxx@[::1/x",
+	} {
+		if got := Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

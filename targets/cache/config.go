@@ -80,14 +80,14 @@ func tierSchema() targets.Schema {
 	return targets.Schema{Attrs: []targets.Attr{
 		{Name: "kind", Type: targets.String, OneOf: []string{KindOtter, KindBigcache, KindRedis},
 			Doc: `"otter", "bigcache" or "redis"; defaults to otter for l1, bigcache for l2, redis for l3`},
-		{Name: "capacity", Type: targets.Int, Min: ptr(1),
+		{Name: "capacity", Type: targets.Int, Min: ptr(1), Example: int64(10_000),
 			Doc: "most entries (otter: exact, W-TinyLFU; bigcache: sizes memory as capacity × entry_size)"},
 		{Name: "ttl", Type: targets.Duration, Default: time.Duration(0), Min: ptr(0),
 			Doc: "lifetime of an entry written to this tier; 0 is no expiry; a promoted entry keeps its remaining lifetime, capped by ttl"},
-		{Name: "entry_size", Type: targets.Int, Min: ptr(16),
+		{Name: "entry_size", Type: targets.Int, Min: ptr(16), Example: int64(512),
 			Doc: "bigcache: expected bytes per entry (key, value, headers); default 512"},
-		{Name: "address", Type: targets.String, Doc: `redis: host:port; default "127.0.0.1:6379"`},
-		{Name: "timeout", Type: targets.Duration, Min: ptr(0),
+		{Name: "address", Type: targets.String, Example: "127.0.0.1:6379", Doc: `redis: host:port; default "127.0.0.1:6379"`},
+		{Name: "timeout", Type: targets.Duration, Min: ptr(0), Example: 100 * time.Millisecond,
 			Doc: "redis: the most time one cache operation spends in Redis, all its Redis calls together (also go-redis's dial, read, write and pool timeout); default 100ms"},
 	}, Blocks: []targets.BlockSpec{{
 		Type:   "breaker",

@@ -24,8 +24,10 @@ type Config struct {
 	RequestTimeout time.Duration
 	// MaxConnections caps the open connections; 0 means no cap.
 	MaxConnections int
-	KeepAlive      bool
-	Protocol       string
+	// MaxBody is the most bytes of a response body read.
+	MaxBody   int64
+	KeepAlive bool
+	Protocol  string
 	// Client is the resolved client: ClientFastHTTP or ClientNetHTTP.
 	Client             string
 	InsecureSkipVerify bool
@@ -34,6 +36,11 @@ type Config struct {
 	ClientKey          string
 	PhaseTiming        bool
 	Probe              bool
+	// PprofURL is the system under test's net/http/pprof endpoint
+	// (pprof_url), nil when unset; PprofHosts the non-loopback hosts it
+	// may name (see pprof.go).
+	PprofURL   *url.URL
+	PprofHosts []string
 	// Ops are the plan's operations against the target, indexed by
 	// targets.Request.Op.
 	Ops []OpConfig
@@ -69,6 +76,7 @@ func parseConfig(cfg targets.Config) (*Config, error) {
 		ConnectTimeout:     cfg.Duration("connect_timeout"),
 		RequestTimeout:     cfg.Duration("request_timeout"),
 		MaxConnections:     int(cfg.Int("max_connections")),
+		MaxBody:            DefaultMaxBody,
 		KeepAlive:          true,
 		Protocol:           cfg.String("protocol"),
 		Client:             cfg.String("client"),
@@ -81,6 +89,9 @@ func parseConfig(cfg targets.Config) (*Config, error) {
 	}
 	if cfg.Has("keep_alive") {
 		c.KeepAlive = cfg.Bool("keep_alive")
+	}
+	if cfg.Has("max_body") {
+		c.MaxBody = cfg.Int("max_body")
 	}
 	if cfg.Has("probe") {
 		c.Probe = cfg.Bool("probe")
@@ -105,6 +116,9 @@ func parseConfig(cfg targets.Config) (*Config, error) {
 	c.BaseURL = u
 	if err := checkHeaders(c.Headers); err != nil {
 		errs = append(errs, targets.Errorf("headers", "%v", err))
+	}
+	if c.MaxBody < 0 {
+		errs = append(errs, targets.Errorf("max_body", "must not be negative"))
 	}
 	if c.MaxConnections < 0 {
 		errs = append(errs, targets.Errorf("max_connections", "must not be negative"))
@@ -146,6 +160,9 @@ func parseConfig(cfg targets.Config) (*Config, error) {
 			}
 		}
 	} else if _, err := c.tlsConfig(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.parsePprof(cfg); err != nil {
 		errs = append(errs, err)
 	}
 	return c, errors.Join(errs...)

@@ -38,10 +38,13 @@ const (
 	// ClassOther: anything else (a malformed response, a name that does not
 	// resolve).
 	ClassOther
+	// ClassBody: a response body longer than max_body, which is not read
+	// past the limit.
+	ClassBody
 	numClasses
 )
 
-var classNames = [numClasses]string{"timeout", "refused", "reset", "tls", "status", "error"}
+var classNames = [numClasses]string{"timeout", "refused", "reset", "tls", "status", "error", "body"}
 
 // String returns the class's name, as its messages start.
 func (c Class) String() string {
@@ -80,6 +83,33 @@ func statusError(code int) *Error {
 	return &Error{Class: ClassStatus, Status: code, msg: msg}
 }
 
+// errBodyTooLarge is a response body longer than max_body.
+var errBodyTooLarge = errors.New("response body too large")
+
+// bodyError is the error of a body longer than max_body.
+func bodyError(c *Config) *Error {
+	return newError(ClassBody, errBodyTooLarge, "response body longer than max_body (%d bytes); the rest is not read", c.MaxBody)
+}
+
+// drainBody reads r to its end into buf, which it discards, and returns
+// errBodyTooLarge as soon as more than limit bytes came.
+func drainBody(r io.Reader, buf []byte, limit int64) error {
+	var n int64
+	for {
+		m, err := r.Read(buf)
+		n += int64(m)
+		if n > limit {
+			return errBodyTooLarge
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
 // dialError marks an error of making a connection.
 type dialError struct{ err error }
 
@@ -92,6 +122,9 @@ func classify(err error, c *Config, timeout time.Duration) *Error {
 	var he *Error
 	if errors.As(err, &he) {
 		return he
+	}
+	if errors.Is(err, errBodyTooLarge) {
+		return bodyError(c)
 	}
 	var de *dialError
 	dial := errors.As(err, &de)

@@ -16,14 +16,18 @@
 //
 // # Statistics
 //
-// requests counts the requests sent; responses those that got a status;
-// status_1xx to status_5xx count responses by class and status_NNN by code
-// (listed once counted). bytes_sent and bytes_received count bytes on the
+// requests counts the requests sent; responses those that got a complete
+// response (status and body); status_1xx to status_5xx count them by class
+// and status_NNN by code (listed once counted). A body is read as it
+// streams, into a small buffer, and discarded; one longer than max_body
+// (10 MiB by default) fails the request (errors_body) and its connection is
+// closed without reading the rest. bytes_sent and bytes_received count bytes on the
 // wire (TLS records included). connections_opened counts connections made
 // and connections_reused the requests that did not make one. Failures are
 // classified: timeouts, errors_refused, errors_reset, errors_tls (their sum
 // with the refused and reset ones is connection_errors), errors_status (a
-// response whose status is not a success) and errors_other. Each failure's
+// response whose status is not a success), errors_body (longer than
+// max_body) and errors_other. Each failure's
 // message starts with its class ("timeout: ", "refused: ", "reset: ",
 // "tls: ", "status: ", "error: "), so the run's error samples show it.
 //
@@ -66,6 +70,8 @@ const (
 const (
 	DefaultConnectTimeout = 5 * time.Second
 	DefaultRequestTimeout = 10 * time.Second
+	// DefaultMaxBody bounds the response bodies read: 10 MiB.
+	DefaultMaxBody = 10 << 20
 )
 
 // Template fields.
@@ -87,14 +93,16 @@ func ptr(f float64) *float64 { return &f }
 
 func schema() targets.Schema {
 	return targets.Schema{Attrs: []targets.Attr{
-		{Name: "base_url", Type: targets.String, Required: true,
+		{Name: "base_url", Type: targets.String, Required: true, Example: "http://127.0.0.1:8080",
 			Doc: `the service's URL, "http://host:port" or "https://host:port", with an optional path prefix`},
-		{Name: "headers", Type: targets.StringMap,
-			Doc: `headers sent with every request, { "Name" = "value" }; an op's headers add to them`},
+		{Name: "headers", Type: targets.StringMap, Sensitive: true,
+			Doc: `headers sent with every request, { "Name" = "value" }; an op's headers add to them (their values are never shown)`},
 		{Name: "connect_timeout", Type: targets.Duration, Default: DefaultConnectTimeout, Min: ptr(1),
 			Doc: "bound on making a connection (TCP and TLS)"},
 		{Name: "request_timeout", Type: targets.Duration, Default: DefaultRequestTimeout, Min: ptr(1),
 			Doc: "bound on a request, from sending it to reading its body to the end (an op's timeout overrides it)"},
+		{Name: "max_body", Type: targets.Int, Default: int64(DefaultMaxBody), Min: ptr(0),
+			Doc: "most bytes of a response body read (and discarded); a longer body fails the request (errors_body) without being read further"},
 		{Name: "max_connections", Type: targets.Int, Default: int64(0), Min: ptr(0),
 			Doc: "most connections open at once; 0 (the default) allows one per worker"},
 		{Name: "keep_alive", Type: targets.Bool, Default: true,
@@ -115,6 +123,10 @@ func schema() targets.Schema {
 			Doc: "trace each request's connect, TLS handshake and time to first byte (costs CPU; uses net/http)"},
 		{Name: "probe", Type: targets.Bool, Default: true,
 			Doc: "send GET base_url before the load starts; a connection failure stops the run (exit 4)"},
+		{Name: "pprof_url", Type: targets.String,
+			Doc: `the service's net/http/pprof endpoint, "http://127.0.0.1:6060/debug/pprof": perfplan run --profile fetches its CPU profile over each scenario (loopback hosts only, unless listed in pprof_hosts)`},
+		{Name: "pprof_hosts", Type: targets.StringList,
+			Doc: "hosts other than loopback that pprof_url may name"},
 	}}
 }
 
@@ -124,8 +136,8 @@ func opSchema() targets.Schema {
 			Doc: "the request's method"},
 		{Name: "path", Type: targets.Template, Default: targets.Literal("/"), Fields: []string{FieldKey, FieldWorker},
 			Doc: `path and query after base_url's, a template over ${key} (the key index) and ${worker}, as "/items/${key}"`},
-		{Name: "headers", Type: targets.StringMap,
-			Doc: "headers of this op, added to (or replacing) the target's"},
+		{Name: "headers", Type: targets.StringMap, Sensitive: true,
+			Doc: "headers of this op, added to (or replacing) the target's (their values are never shown)"},
 		{Name: "body", Type: targets.Template, Fields: []string{FieldKey, FieldWorker, FieldValue},
 			Doc: `request body, a template over ${key}, ${worker} and ${value} (the workload's value_size bytes)`},
 		{Name: "body_size", Type: targets.Int, Min: ptr(0),
@@ -153,6 +165,7 @@ const (
 	statErrorsTLS        = "errors_tls"
 	statErrorsStatus     = "errors_status"
 	statErrorsOther      = "errors_other"
+	statErrorsBody       = "errors_body"
 	// statusPrefix starts the statistics per class (status_2xx) and per
 	// code (status_200).
 	statusPrefix     = "status_"
@@ -192,7 +205,7 @@ func statNames() (stats, sparse, gauges []string, ratios map[string]targets.Rati
 		stats = append(stats, fmt.Sprintf("%s%dxx", statusPrefix, c))
 	}
 	stats = append(stats, statBytesSent, statBytesReceived, statConnsOpened, statConnsReused, statReuseRatio,
-		statTimeouts, statConnectionErrors, statErrorsRefused, statErrorsReset, statErrorsTLS, statErrorsStatus, statErrorsOther)
+		statTimeouts, statConnectionErrors, statErrorsRefused, statErrorsReset, statErrorsTLS, statErrorsStatus, statErrorsOther, statErrorsBody)
 	ratios = map[string]targets.Ratio{
 		statReuseRatio: {Num: []string{statConnsReused}, Den: []string{statConnsReused, statConnsOpened}},
 	}
@@ -221,6 +234,7 @@ func statNames() (stats, sparse, gauges []string, ratios map[string]targets.Rati
 //	  connect_timeout = "5s"
 //	  request_timeout = "10s"
 //	  max_connections = 0                   # 0: one per worker
+//	  max_body        = 10485760            # bytes of a response body
 //	  keep_alive      = true
 //	  protocol        = "auto"              # http1, h2, h2c
 //	  client          = "auto"              # fasthttp, net/http

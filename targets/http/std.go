@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -118,8 +119,28 @@ func (sc *stdClient) probe(ctx context.Context) error {
 	if err != nil {
 		return sc.classify(err, timeout)
 	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	return resp.Body.Close()
+	// A body longer than max_body is an answer: the probe passes.
+	err = sc.readBody(resp, make([]byte, 16<<10))
+	if err != nil && !errors.Is(err, errBodyTooLarge) {
+		if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return ctx.Err()
+		}
+		return sc.classify(err, timeout)
+	}
+	return nil
+}
+
+// readBody reads resp's body to its end, or to max_body, into buf, and
+// closes it; a body longer than max_body is not read further.
+func (sc *stdClient) readBody(resp *nethttp.Response, buf []byte) error {
+	var err error
+	if limit := sc.t.cfg.MaxBody; resp.ContentLength > limit {
+		err = errBodyTooLarge
+	} else {
+		err = drainBody(resp.Body, buf, limit)
+	}
+	_ = resp.Body.Close()
+	return err
 }
 
 // header returns the headers as net/http keeps them, canonical, so that
@@ -210,7 +231,8 @@ func (w *stdWorker) newTrace() *httptrace.ClientTrace {
 	}
 }
 
-// Do sends the op's request and reads its response to the end.
+// Do sends the op's request and reads its response to the end, or its
+// body to max_body, within the op's timeout.
 func (w *stdWorker) Do(ctx context.Context, r *targets.Request) error {
 	op := &w.ops[r.Op]
 	cfg := w.sc.t.cfg
@@ -257,18 +279,15 @@ func (w *stdWorker) Do(ctx context.Context, r *targets.Request) error {
 		}
 		return w.c.fail(w.sc.classify(err, op.cfg.Timeout))
 	}
-	w.c.status(resp.StatusCode)
-	var rerr error
-	for rerr == nil {
-		_, rerr = resp.Body.Read(w.buf)
-	}
-	_ = resp.Body.Close()
-	if rerr != io.EOF {
+	if err := w.sc.readBody(resp, w.buf); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return w.c.fail(w.sc.classify(rerr, op.cfg.Timeout))
+		return w.c.fail(w.sc.classify(err, op.cfg.Timeout))
 	}
+	// Counted once the body is read, as the fasthttp client does: a
+	// request is a response or a failure, never both.
+	w.c.status(resp.StatusCode)
 	if !op.cfg.Success.Has(resp.StatusCode) {
 		w.c.errs[ClassStatus].Add(1)
 		return w.sc.t.statusErr(resp.StatusCode)

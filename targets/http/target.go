@@ -162,6 +162,7 @@ func (t *target) Stats() map[string]float64 {
 	m[statErrorsTLS] = e(ClassTLS)
 	m[statErrorsStatus] = e(ClassStatus)
 	m[statErrorsOther] = e(ClassOther)
+	m[statErrorsBody] = e(ClassBody)
 	m[statConnectionErrors] = e(ClassRefused) + e(ClassReset) + e(ClassTLS)
 	if t.cfg.PhaseTiming {
 		phaseStats(m, phases)

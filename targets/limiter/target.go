@@ -33,7 +33,7 @@ func policyAttrs() []targets.Attr {
 			Doc: `glob over the key string ("key:123"; '*' any run, '?' one byte), for match = "pattern"`},
 		{Name: "algorithm", Type: targets.String, Default: string(TokenBucket), OneOf: algorithmNames,
 			Doc: `"token_bucket", "gcra", "fixed_window" or "sliding_window"`},
-		{Name: "rate", Type: targets.Number, Required: true, Min: ptr(0),
+		{Name: "rate", Type: targets.Number, Required: true, Min: ptr(0), Example: 100.0,
 			Doc: "events admitted per period; must be positive"},
 		{Name: "period", Type: targets.Duration, Default: time.Second, Min: ptr(1),
 			Doc: "the rate's period, and the window length of the window algorithms"},
@@ -52,7 +52,7 @@ func schema() targets.Schema {
 		},
 		Blocks: []targets.BlockSpec{
 			{
-				Type: "policy", Labels: []string{"name"}, Multi: true,
+				Type: "policy", Labels: []string{"name"}, Multi: true, Starter: "main",
 				Doc:    "a rate limit; an event is admitted when every policy matching its key admits it",
 				Schema: targets.Schema{Attrs: policyAttrs()},
 			},

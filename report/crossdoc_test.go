@@ -1,0 +1,47 @@
+package report
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// TestPlanAssertionsInReports checks that a plan-level assertion (one that
+// reads other scenarios' figures) is listed, under the scenario "(plan)",
+// in the table, the Markdown and the JUnit report, counts in the verdict,
+// and that a duet's figures are printed.
+func TestPlanAssertionsInReports(t *testing.T) {
+	t.Parallel()
+	change, lo, hi := 0.1, 0.08, 0.12
+	d := &Document{SchemaVersion: SchemaVersion, Plans: []PlanDoc{{
+		Name:      "p",
+		Scenarios: []ScenarioDoc{{Name: "old", Assertions: []AssertionDoc{{Condition: "ops > 0", Passed: true, Observed: map[string]float64{"ops": 1}}}}},
+		Assertions: []AssertionDoc{{Condition: "scenario.new.latency.p50 < scenario.old.latency.p50", ErrorMessage: "new is slower",
+			Observed: map[string]float64{"scenario.new.latency.p50": 2, "scenario.old.latency.p50": 1},
+			Refs:     []string{"scenario.new.latency.p50", "scenario.old.latency.p50"}}},
+		Duets: []DuetDoc{{Name: "pair", Members: []string{"old", "new"}, Method: "paired t", Figures: []DuetFigureDoc{
+			{Member: "new", Figure: "latency.p50", Pairs: 20, Change: &change, Low: &lo, High: &hi, Confidence: 0.95, Batches: 20, BatchSize: 1}}}},
+	}}}
+	var table bytes.Buffer
+	if err := WriteDocumentTables(&table, d, TableOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"(plan)", "scenario.new.latency.p50=2.00ms", "new is slower", "FAIL: 1 of 2 assertions failed  grade 50 (Poor)",
+		"duet pair (paired t):", "new vs old  latency.p50   +10.0% [+8.0%, +12.0%] @95%  significant"} {
+		if !strings.Contains(table.String(), w) {
+			t.Errorf("table lacks %q:\n%s", w, table.String())
+		}
+	}
+	for _, format := range []string{"markdown", "junit", "html"} {
+		var buf bytes.Buffer
+		if err := Writers()[format](d, &buf); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(buf.String(), "(plan)") || !strings.Contains(buf.String(), "new is slower") {
+			t.Errorf("%s lacks the plan-level assertion:\n%s", format, buf.String())
+		}
+		if format == "html" && (!strings.Contains(buf.String(), "Duet pair (paired t)") || !strings.Contains(buf.String(), "[+8.0%, +12.0%] @95%")) {
+			t.Errorf("html lacks the duet:\n%s", buf.String())
+		}
+	}
+}

@@ -1,0 +1,13 @@
+//go:build !linux
+
+package http
+
+import "net"
+
+// idlePeeker is Linux's; elsewhere a closed idle connection is found when a
+// request fails on it (see fastWorker.send).
+type idlePeeker struct{}
+
+func newIdlePeeker(net.Conn) *idlePeeker { return nil }
+
+func (p *idlePeeker) stale() bool { return false }
