@@ -89,7 +89,7 @@ func Grade(p PlanDoc) (score float64, word string) {
 			failed = true
 		}
 		for _, a := range s.Assertions {
-			sum += AssertionScore(a, p.Variables)
+			sum += AssertionScore(a)
 			n++
 			switch a.Outcome() {
 			case executor.VerdictFail:
@@ -115,10 +115,8 @@ func Grade(p PlanDoc) (score float64, word string) {
 
 // AssertionScore scores one assertion from 0 to 100 by its margins, as Grade
 // describes: its recorded comparisons (an older document's, once
-// Document.Recompile filled them in), else its verdict. vars is not read
-// (an older document's conditions are compiled again by
-// Document.Recompile, which reads the plan's variables).
-func AssertionScore(a AssertionDoc, vars map[string]any) float64 {
+// Document.Recompile filled them in), else its verdict.
+func AssertionScore(a AssertionDoc) float64 {
 	fallback := 0.0
 	if a.Passed {
 		fallback = 100

@@ -91,7 +91,7 @@ func TestAssertionScore(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if got := AssertionScore(recompiled(tc.a, tc.vars), nil); math.Abs(got-tc.want) > 1e-9 {
+			if got := AssertionScore(recompiled(tc.a, tc.vars)); math.Abs(got-tc.want) > 1e-9 {
 				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})
@@ -139,7 +139,7 @@ func TestGradePlan(t *testing.T) {
 func TestRecompile(t *testing.T) {
 	t.Parallel()
 	old := AssertionDoc{Condition: "throughput > var.min && latency.p99 < 10", Passed: true, Observed: map[string]float64{"latency.p99": 7.5, "throughput": 1100, "errors": 0}}
-	if got := AssertionScore(old, nil); got != 100 {
+	if got := AssertionScore(old); got != 100 {
 		t.Errorf("before Recompile: score %v, want 100 (the verdict)", got)
 	}
 	if got := ObservedRefs(old); !reflect.DeepEqual(got, []string{"errors", "latency.p99", "throughput"}) {
@@ -155,7 +155,7 @@ func TestRecompile(t *testing.T) {
 	if len(a.Comparisons) != 2 || a.Comparisons[0].RightValue != 1000 || a.Logic == nil {
 		t.Errorf("after Recompile: comparisons %+v logic %+v", a.Comparisons, a.Logic)
 	}
-	if got := AssertionScore(a, nil); got != 68 {
+	if got := AssertionScore(a); got != 68 {
 		t.Errorf("after Recompile: score %v, want 68 (throughput 10%% over its limit)", got)
 	}
 	if got := d.Plans[0].Scenarios[0].Assertions[1]; !reflect.DeepEqual(got, recorded) {
@@ -182,7 +182,7 @@ func FuzzAssertionScore(f *testing.F) {
 	}
 	obs := map[string]float64{"latency.p99": 3, "a.b": 1, "c.d": 2, "x": 3, "op.get.latency.p99": 4}
 	f.Fuzz(func(t *testing.T, cond string, passed bool) {
-		s := AssertionScore(recompiled(AssertionDoc{Condition: cond, Passed: passed, Observed: obs}, nil), nil)
+		s := AssertionScore(recompiled(AssertionDoc{Condition: cond, Passed: passed, Observed: obs}, nil))
 		if s < 0 || s > 100 || math.IsNaN(s) || passed != (s >= gradePassFloor) {
 			t.Fatalf("score %v out of range for %q (passed %v)", s, cond, passed)
 		}

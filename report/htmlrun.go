@@ -333,7 +333,7 @@ func assertionTable(p *PlanDoc, id string) HTMLTable {
 				{Text: a.Condition, Class: "cond", Title: a.Pos},
 				{ID: aid + "-observed", Text: obs, Class: "pre"},
 				{ID: aid + "-margin", Text: strings.Join(margins, "\n"), Class: "pre"},
-				num(aid+"-score", Number(math.Round(AssertionScore(a, p.Variables)*10)/10)),
+				num(aid+"-score", Number(math.Round(AssertionScore(a)*10)/10)),
 				{Text: assertionMessage(a)},
 			}})
 		}

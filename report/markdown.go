@@ -103,7 +103,7 @@ func writePlanMarkdown(w io.Writer, p *PlanDoc, rep, of int) {
 				obs = append(obs, "("+tag+")")
 			}
 			fmt.Fprintf(w, "| %s | %s | `%s` | %s | %s | %s |\n", mark, mdEscape(s.Name), mdCode(a.Condition),
-				mdEscape(strings.Join(obs, ", ")), Number(float64(int(AssertionScore(a, p.Variables)+0.5))), mdEscape(assertionMessage(a)))
+				mdEscape(strings.Join(obs, ", ")), Number(float64(int(AssertionScore(a)+0.5))), mdEscape(assertionMessage(a)))
 		}
 	}
 	fmt.Fprintln(w)
