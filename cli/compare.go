@@ -83,12 +83,12 @@ func compareCommand(env Env, args []string) int {
 		fs.Usage()
 		return ExitUsage
 	}
-	base, err := report.ReadDocumentFile(pos[0])
+	base, err := readDocument(pos[0])
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "perfplan compare:", err)
 		return ExitUsage
 	}
-	next, err := report.ReadDocumentFile(pos[1])
+	next, err := readDocument(pos[1])
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "perfplan compare:", err)
 		return ExitUsage

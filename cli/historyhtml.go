@@ -94,7 +94,11 @@ func writeHistoryHTML(ctx context.Context, w io.Writer, store *history.Store, pl
 			}})
 		}
 		if len(cps) > 0 {
-			sec.Badges = append(sec.Badges, report.HTMLBadge{Text: fmt.Sprintf("%s: %d change point%s", k.Metric, len(cps), map[bool]string{true: "s"}[len(cps) > 1]), Class: "warn"})
+			points := "change points"
+			if len(cps) == 1 {
+				points = "change point"
+			}
+			sec.Badges = append(sec.Badges, report.HTMLBadge{Text: fmt.Sprintf("%s: %d %s", k.Metric, len(cps), points), Class: "warn"})
 		}
 		sec.Charts = append(sec.Charts, chart)
 	}
@@ -103,8 +107,10 @@ func writeHistoryHTML(ctx context.Context, w io.Writer, store *history.Store, pl
 	case len(page.Sections) == 0:
 		page.Verdict = report.HTMLBadge{Text: "NO HISTORY", Class: "neutral"}
 		page.Lines = append(page.Lines, fmt.Sprintf("no history for %s (metrics %s)", orAll(plan), strings.Join(metrics, ", ")))
-	case shifts > 0:
-		page.Verdict = report.HTMLBadge{Text: fmt.Sprintf("%d CHANGE POINT%s", shifts, map[bool]string{true: "S"}[shifts > 1]), Class: "warn"}
+	case shifts == 1:
+		page.Verdict = report.HTMLBadge{Text: "1 CHANGE POINT", Class: "warn"}
+	case shifts > 1:
+		page.Verdict = report.HTMLBadge{Text: fmt.Sprintf("%d CHANGE POINTS", shifts), Class: "warn"}
 	default:
 		page.Verdict = report.HTMLBadge{Text: "NO CHANGE POINT", Class: "pass"}
 	}

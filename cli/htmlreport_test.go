@@ -180,7 +180,7 @@ func checkRunPage(t *testing.T, page *chromiumtest.Page, doc *report.Document) {
 			if got := page.Text(t, id+"-result"); got != want {
 				t.Errorf("%s %q: %q, the document says %s", id, a.Condition, got, want)
 			}
-			score := math.Round(report.AssertionScore(a, p.Variables)*10) / 10
+			score := math.Round(report.AssertionScore(a)*10) / 10
 			if got := page.Text(t, id+"-score"); got != report.Number(score) {
 				t.Errorf("%s score %q, want %s", id, got, report.Number(score))
 			}

@@ -10,7 +10,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/perfplan/perfplan/dsl"
 	"github.com/perfplan/perfplan/history"
+	"github.com/perfplan/perfplan/merge"
 	"github.com/perfplan/perfplan/report"
 	"github.com/perfplan/perfplan/targets"
 )
@@ -75,7 +77,7 @@ func mergeCommand(ctx context.Context, env Env, args []string) int {
 	}
 	var baseline *report.Baseline
 	if f.baseline != "" {
-		bd, err := report.ReadDocumentFile(f.baseline)
+		bd, err := readDocument(f.baseline)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "perfplan merge: --baseline: %v\n", err)
 			return ExitUsage
@@ -84,16 +86,16 @@ func mergeCommand(ctx context.Context, env Env, args []string) int {
 	}
 	docs := make([]*report.Document, len(paths))
 	for i, p := range paths {
-		if docs[i], err = report.ReadDocumentFile(p); err != nil {
+		if docs[i], err = readDocument(p); err != nil {
 			fmt.Fprintln(env.Stderr, "perfplan merge:", err)
 			return ExitUsage
 		}
 	}
-	opts := report.MergeOptions{AllowPartial: allowPartial, Sources: paths, Baseline: baseline, Version: Version()}
+	opts := merge.Options{AllowPartial: allowPartial, Sources: paths, Baseline: baseline, Version: Version(), Conditions: dsl.Conditions{}}
 	if env.Registry != nil {
 		opts.Kind = func(name string) (*targets.Kind, bool) { return env.Registry.Lookup(name) }
 	}
-	doc, err := report.Merge(docs, opts)
+	doc, err := merge.Documents(docs, opts)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "perfplan", err)
 		return ExitUsage

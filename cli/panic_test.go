@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/perfplan/perfplan/internal/nettest"
 )
 
 // panickyBinary builds testdata/panicky, perfplan with a custom target that
@@ -147,11 +149,8 @@ scenario "s" {
 	}
 	waitFor := func(s string) {
 		t.Helper()
-		for deadline := time.Now().Add(30 * time.Second); !strings.Contains(stderr.String(), s); {
-			if time.Now().After(deadline) {
-				t.Fatalf("no %q on stderr:\n%s", s, stderr.String())
-			}
-			time.Sleep(20 * time.Millisecond)
+		if !nettest.Wait(30*time.Second, func() bool { return strings.Contains(stderr.String(), s) }) {
+			t.Fatalf("no %q on stderr:\n%s", s, stderr.String())
 		}
 	}
 	waitFor("ops=")

@@ -31,7 +31,7 @@ func reportCommand(env Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "perfplan report: unknown format %q (want %s)\n", *format, strings.Join(report.FormatNames(), ", "))
 		return ExitUsage
 	}
-	d, err := report.ReadDocumentFile(pos[0])
+	d, err := readDocument(pos[0])
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "perfplan report:", err)
 		return ExitUsage

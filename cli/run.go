@@ -298,7 +298,7 @@ func prepareRun(ctx context.Context, env Env, f *runFlags, paths []string) (*pre
 	var baseDoc *report.Document
 	if f.baseline != "" {
 		var err error
-		if baseDoc, err = report.ReadDocumentFile(f.baseline); err != nil {
+		if baseDoc, err = readDocument(f.baseline); err != nil {
 			fmt.Fprintf(env.Stderr, "perfplan run: --baseline: %v\n", err)
 			return nil, ExitUsage
 		}

@@ -127,9 +127,16 @@ func (r *Result) planHTML(id, plan string, rows []int, base, next []*report.Plan
 	default:
 		sec.Badges = append(sec.Badges, report.HTMLBadge{ID: id + "-verdict", Text: "OK", Class: "pass"})
 	}
+	regClass, betterClass := "", ""
+	if failing > 0 {
+		regClass = "fail"
+	}
+	if better > 0 {
+		betterClass = "pass"
+	}
 	sec.Tiles = []report.HTMLTile{
-		{ID: id + "-regressions", Label: "significant regressions", Value: fmt.Sprint(regs), Note: fmt.Sprintf("%d at or beyond the threshold", failing), Class: map[bool]string{true: "fail", false: ""}[failing > 0]},
-		{ID: id + "-improvements", Label: "improvements", Value: fmt.Sprint(better), Class: map[bool]string{true: "pass", false: ""}[better > 0]},
+		{ID: id + "-regressions", Label: "significant regressions", Value: fmt.Sprint(regs), Note: fmt.Sprintf("%d at or beyond the threshold", failing), Class: regClass},
+		{ID: id + "-improvements", Label: "improvements", Value: fmt.Sprint(better), Class: betterClass},
 		{Label: "rows without a verdict", Value: fmt.Sprint(declined)},
 	}
 	if len(rows) > 0 {

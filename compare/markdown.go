@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"strings"
+
+	"github.com/perfplan/perfplan/report"
 )
 
-// mdCell makes s safe in a GitHub-flavoured Markdown table cell.
-var mdCell = strings.NewReplacer("|", "\\|", "\n", " ", "\r", "", "<", "&lt;", ">", "&gt;", "*", "\\*", "_", "\\_", "`", "\\`").Replace
+// mdCell makes s safe in a GitHub-flavoured Markdown table cell: report's
+// escaper, so that a run's tables and a comparison's escape alike.
+var mdCell = report.MarkdownEscape
 
 // severityIcon marks a row's verdict in Markdown.
 func severityIcon(row Row) string {

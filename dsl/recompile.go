@@ -130,3 +130,16 @@ func varContext(vars map[string]any) (*hcl.EvalContext, error) {
 		Functions: functions(),
 	}, nil
 }
+
+// Conditions compiles the conditions of saved run documents again:
+// report.Conditions, which report's merge and Document.Recompile take, so
+// that report does not import the plan language.
+type Conditions struct{}
+
+// CompileCondition is the package's CompileCondition.
+func (Conditions) CompileCondition(src string, vars map[string]any) (plan.Condition, error) {
+	return CompileCondition(src, vars)
+}
+
+// ConditionRefs is the package's ConditionRefs.
+func (Conditions) ConditionRefs(src string) ([]string, error) { return ConditionRefs(src) }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -102,7 +103,7 @@ func TestBreakpointFindsSleepCapacity(t *testing.T) {
 			name = "ramp"
 		}
 		t.Run(name, func(t *testing.T) {
-			src := strings.Replace(capacityPlan, "RAMP", map[bool]string{false: "false", true: "true"}[ramp], 1)
+			src := strings.Replace(capacityPlan, "RAMP", strconv.FormatBool(ramp), 1)
 			res := runPlan(t, loadPlan(t, src), executor.Options{})
 			r := res.Scenarios[0]
 			b := r.Breakpoint

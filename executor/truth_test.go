@@ -184,7 +184,11 @@ func TestLatencyIsLagPlusService(t *testing.T) {
 func TestDroppedIterationsAreLowerBounds(t *testing.T) {
 	t.Parallel()
 	for _, allow := range []bool{false, true} {
-		t.Run(map[bool]string{false: "default", true: "allow_omitted"}[allow], func(t *testing.T) {
+		name := "default"
+		if allow {
+			name = "allow_omitted"
+		}
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			sc := &plan.Scenario{Name: "drop", Config: &ConstantArrivalRate{Rate: 500, TimeUnit: time.Second, Duration: 600 * time.Millisecond, PreAllocatedVUs: 1, MaxVUs: 1}, AllowOmitted: allow, Workload: workload(kindTarget("slow", &sleepTarget{d: 10 * time.Millisecond})), Asserts: []*plan.Assertion{
 				{Expr: "latency.p99 < 1h", Condition: lessThan("latency.p99", float64(time.Hour/time.Millisecond))},
@@ -250,7 +254,11 @@ func (t *stallOnceTarget) Do(ctx context.Context, _ *targets.Request) error {
 func TestClosedStallIsCorrected(t *testing.T) {
 	t.Parallel()
 	for _, allow := range []bool{false, true} {
-		t.Run(map[bool]string{false: "default", true: "allow_omitted"}[allow], func(t *testing.T) {
+		name := "default"
+		if allow {
+			name = "allow_omitted"
+		}
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			sc := &plan.Scenario{Name: "stall", Config: &PerVUIterations{VUs: 1, Iterations: 400, MaxDuration: time.Minute}, AllowOmitted: allow, Workload: workload(kindTarget("stall", &stallOnceTarget{stall: 600 * time.Millisecond})), Asserts: []*plan.Assertion{{Expr: "latency.p99 < 100ms", Condition: lessThan("latency.p99", 100)}}}
 			r := run(t, onePlan(sc), Options{NoResources: true}).Scenarios[0]

@@ -72,7 +72,7 @@ func TestDocumentRecordsComparisons(t *testing.T) {
 		if !reflect.DeepEqual(a.Comparisons, tt.cmps) || !reflect.DeepEqual(a.Logic, tt.logic) || !reflect.DeepEqual(a.AbortComparisons, tt.abort) {
 			t.Errorf("%s: comparisons %+v logic %+v abort %+v; want %+v %+v %+v", a.Condition, a.Comparisons, a.Logic, a.AbortComparisons, tt.cmps, tt.logic, tt.abort)
 		}
-		if got := AssertionScore(a, nil); math.Abs(got-tt.score) > 1e-9 {
+		if got := AssertionScore(a); math.Abs(got-tt.score) > 1e-9 {
 			t.Errorf("%s: score %v, want %v", a.Condition, got, tt.score)
 		}
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/olekukonko/tablewriter/tw"
 
-	"github.com/perfplan/perfplan/dsl"
 	"github.com/perfplan/perfplan/executor"
 )
 
@@ -388,28 +387,13 @@ func sortedKeys(m map[string]float64) []string {
 
 // ObservedRefs returns the names of an assertion's observed values in the
 // order the condition reads them (as the live tables print them), followed
-// by any others in name order.
+// by any others in name order. An older document without refs lists them
+// in name order, unless Document.Recompile gave it refs.
 func ObservedRefs(a AssertionDoc) []string {
 	if len(a.Refs) > 0 {
 		return a.Refs
 	}
-	var refs []string
-	seen := map[string]bool{}
-	// An older document without refs: parse them from the condition (the
-	// names without observed values, var.* among them, drop out).
-	read, _ := dsl.ConditionRefs(a.Condition)
-	for _, r := range read {
-		if _, ok := a.Observed[r]; ok && !seen[r] {
-			seen[r] = true
-			refs = append(refs, r)
-		}
-	}
-	for _, k := range sortedKeys(a.Observed) {
-		if !seen[k] {
-			refs = append(refs, k)
-		}
-	}
-	return refs
+	return observedOrder(nil, a.Observed)
 }
 
 // assertionMessage is the message shown for a failed assertion.

@@ -400,6 +400,10 @@ func (d *Document) AddFailure(name, file, hash string, err error) {
 	d.Plans = append(d.Plans, PlanDoc{Name: name, File: file, Hash: hash, Error: err.Error(), Scenarios: []ScenarioDoc{}})
 }
 
+// ScenarioDocOf returns the document of a scenario's result, as a run
+// records it (package merge records a merged scenario with it).
+func ScenarioDocOf(s *executor.ScenarioResult) ScenarioDoc { return scenarioDoc(s) }
+
 func scenarioDoc(s *executor.ScenarioResult) ScenarioDoc {
 	sd := ScenarioDoc{
 		Name: s.Name, Executor: s.Executor, Start: s.Start, End: s.End,

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/xml"
 	"flag"
+	"github.com/perfplan/perfplan/dsl"
 	"github.com/perfplan/perfplan/executor"
 	"os"
 	"os/exec"
@@ -233,7 +234,13 @@ func TestGoldenFormats(t *testing.T) {
 			t.Run(fx.name+"/"+name, func(t *testing.T) {
 				t.Parallel()
 				var b bytes.Buffer
-				if err := write(fx.doc(), &b); err != nil {
+				d := fx.doc()
+				if name != "json" {
+					// As the CLI reads a document: the fixtures'
+					// assertions are older ones, without comparisons.
+					d.Recompile(dsl.Conditions{})
+				}
+				if err := write(d, &b); err != nil {
 					t.Fatal(err)
 				}
 				out := b.Bytes()

@@ -3,7 +3,6 @@ package report
 import (
 	"math"
 
-	"github.com/perfplan/perfplan/dsl"
 	"github.com/perfplan/perfplan/executor"
 	"github.com/perfplan/perfplan/plan"
 )
@@ -90,7 +89,7 @@ func Grade(p PlanDoc) (score float64, word string) {
 			failed = true
 		}
 		for _, a := range s.Assertions {
-			sum += AssertionScore(a, p.Variables)
+			sum += AssertionScore(a)
 			n++
 			switch a.Outcome() {
 			case executor.VerdictFail:
@@ -115,9 +114,9 @@ func Grade(p PlanDoc) (score float64, word string) {
 }
 
 // AssertionScore scores one assertion from 0 to 100 by its margins, as Grade
-// describes. vars are the plan's variables, which a condition compiled
-// again from its text (an older document) may read.
-func AssertionScore(a AssertionDoc, vars map[string]any) float64 {
+// describes: its recorded comparisons (an older document's, once
+// Document.Recompile filled them in), else its verdict.
+func AssertionScore(a AssertionDoc) float64 {
 	fallback := 0.0
 	if a.Passed {
 		fallback = 100
@@ -125,7 +124,7 @@ func AssertionScore(a AssertionDoc, vars map[string]any) float64 {
 	if a.Error != "" {
 		return 0
 	}
-	cmps, logic, ok := a.comparisons(vars)
+	cmps, logic, ok := a.comparisons()
 	if !ok {
 		return fallback
 	}
@@ -140,29 +139,16 @@ func AssertionScore(a AssertionDoc, vars map[string]any) float64 {
 }
 
 // comparisons returns the assertion's comparisons and how its condition
-// combines them: those the run recorded, or else (a document written before
-// they were) those of its condition compiled again by dsl and evaluated
-// against the observed values. ok is false when there are none.
-func (a AssertionDoc) comparisons(vars map[string]any) ([]ComparisonDoc, LogicDoc, bool) {
-	if len(a.Comparisons) > 0 || a.Logic != nil {
-		if a.Logic != nil {
-			return a.Comparisons, *a.Logic, true
-		}
+// combines them, as the run recorded them (or Document.Recompile, for an
+// older document). ok is false when there are none.
+func (a AssertionDoc) comparisons() ([]ComparisonDoc, LogicDoc, bool) {
+	switch {
+	case a.Logic != nil:
+		return a.Comparisons, *a.Logic, true
+	case len(a.Comparisons) > 0:
 		return a.Comparisons, conjunction(len(a.Comparisons)), true
 	}
-	cond, err := dsl.CompileCondition(a.Condition, vars)
-	if err != nil {
-		return nil, LogicDoc{}, false
-	}
-	var cmps []ComparisonDoc
-	for _, c := range cond.Comparisons() {
-		o, err := c.Eval(observedMetrics(a.Observed))
-		if err != nil {
-			return nil, LogicDoc{}, false
-		}
-		cmps = append(cmps, ComparisonDoc{Left: c.Left.String(), LeftValue: o.Left, Op: c.Op, Right: c.Right.String(), RightValue: o.Right, Held: o.Held})
-	}
-	return cmps, logicDoc(cond.Logic()), true
+	return nil, LogicDoc{}, false
 }
 
 // observedMetrics serves an assertion's observed values as plan.Metrics.

@@ -2,8 +2,19 @@ package report
 
 import (
 	"math"
+	"reflect"
 	"testing"
+
+	"github.com/perfplan/perfplan/dsl"
 )
+
+// recompiled is a as the CLI reads it: an older document's assertion gets
+// its comparisons from its condition compiled again with vars.
+func recompiled(a AssertionDoc, vars map[string]any) AssertionDoc {
+	d := Document{Plans: []PlanDoc{{Variables: vars, Scenarios: []ScenarioDoc{{Assertions: []AssertionDoc{a}}}}}}
+	d.Recompile(dsl.Conditions{})
+	return d.Plans[0].Scenarios[0].Assertions[0]
+}
 
 func TestAssertionScore(t *testing.T) {
 	t.Parallel()
@@ -24,7 +35,8 @@ func TestAssertionScore(t *testing.T) {
 		vars map[string]any
 		want float64
 	}{
-		// Documents without recorded comparisons: compiled again by dsl.
+		// Documents without recorded comparisons: compiled again by dsl
+		// (Document.Recompile).
 		{name: "half headroom", a: AssertionDoc{Condition: "latency.p99 < 10", Passed: true, Observed: obs("latency.p99", 5.0)}, want: 100},
 		{name: "quarter headroom", a: AssertionDoc{Condition: "latency.p99 < 10", Passed: true, Observed: obs("latency.p99", 7.5)}, want: 80},
 		{name: "at the limit", a: AssertionDoc{Condition: "latency.p99 <= 10", Passed: true, Observed: obs("latency.p99", 10.0)}, want: 60},
@@ -79,7 +91,7 @@ func TestAssertionScore(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if got := AssertionScore(tc.a, tc.vars); math.Abs(got-tc.want) > 1e-9 {
+			if got := AssertionScore(recompiled(tc.a, tc.vars)); math.Abs(got-tc.want) > 1e-9 {
 				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})
@@ -110,11 +122,44 @@ func TestGradePlan(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			s, w := Grade(tc.p)
+			d := Document{Plans: []PlanDoc{tc.p}}
+			d.Recompile(dsl.Conditions{})
+			s, w := Grade(d.Plans[0])
 			if math.Abs(s-tc.score) > 1e-9 || w != tc.word {
 				t.Errorf("got %v %s, want %v %s", s, w, tc.score, tc.word)
 			}
 		})
+	}
+}
+
+// TestRecompile: an older document's assertion (no refs, no comparisons)
+// scores by its verdict alone and lists its observed values by name until
+// Recompile compiles its condition again; then it reads as a run records
+// it today. What a document recorded is left alone.
+func TestRecompile(t *testing.T) {
+	t.Parallel()
+	old := AssertionDoc{Condition: "throughput > var.min && latency.p99 < 10", Passed: true, Observed: map[string]float64{"latency.p99": 7.5, "throughput": 1100, "errors": 0}}
+	if got := AssertionScore(old); got != 100 {
+		t.Errorf("before Recompile: score %v, want 100 (the verdict)", got)
+	}
+	if got := ObservedRefs(old); !reflect.DeepEqual(got, []string{"errors", "latency.p99", "throughput"}) {
+		t.Errorf("before Recompile: refs %v", got)
+	}
+	recorded := AssertionDoc{Condition: "latency.p99 < 10", Passed: true, Refs: []string{"x"}, Comparisons: []ComparisonDoc{{Left: "latency.p99", LeftValue: 1, Op: "<", Right: "10", RightValue: 10, Held: true}}}
+	d := Document{Plans: []PlanDoc{{Variables: map[string]any{"min": 1000.0}, Scenarios: []ScenarioDoc{{Assertions: []AssertionDoc{old, recorded}}}}}}
+	d.Recompile(dsl.Conditions{})
+	a := d.Plans[0].Scenarios[0].Assertions[0]
+	if got := ObservedRefs(a); !reflect.DeepEqual(got, []string{"throughput", "latency.p99", "errors"}) {
+		t.Errorf("after Recompile: refs %v, want the condition's order, then the others", got)
+	}
+	if len(a.Comparisons) != 2 || a.Comparisons[0].RightValue != 1000 || a.Logic == nil {
+		t.Errorf("after Recompile: comparisons %+v logic %+v", a.Comparisons, a.Logic)
+	}
+	if got := AssertionScore(a); got != 68 {
+		t.Errorf("after Recompile: score %v, want 68 (throughput 10%% over its limit)", got)
+	}
+	if got := d.Plans[0].Scenarios[0].Assertions[1]; !reflect.DeepEqual(got, recorded) {
+		t.Errorf("a recorded assertion changed: %+v", got)
 	}
 }
 
@@ -137,7 +182,7 @@ func FuzzAssertionScore(f *testing.F) {
 	}
 	obs := map[string]float64{"latency.p99": 3, "a.b": 1, "c.d": 2, "x": 3, "op.get.latency.p99": 4}
 	f.Fuzz(func(t *testing.T, cond string, passed bool) {
-		s := AssertionScore(AssertionDoc{Condition: cond, Passed: passed, Observed: obs}, nil)
+		s := AssertionScore(recompiled(AssertionDoc{Condition: cond, Passed: passed, Observed: obs}, nil))
 		if s < 0 || s > 100 || math.IsNaN(s) || passed != (s >= gradePassFloor) {
 			t.Fatalf("score %v out of range for %q (passed %v)", s, cond, passed)
 		}

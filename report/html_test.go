@@ -89,9 +89,11 @@ func TestHTMLValuesJSON(t *testing.T) {
 	}
 }
 
+// TestHTMLStatGroups: the HTML report's grid is the text table's
+// (groupStats), with the same rows and column order.
 func TestHTMLStatGroups(t *testing.T) {
 	t.Parallel()
-	g := htmlStatGroups(map[string]float64{
+	g := groupStats(map[string]float64{
 		"l1_hits": 10, "l1_misses": 2, "l1_hit_ratio": 0.8, "l2_hits": 1, "l2_misses": 1, "l2_hit_ratio": 0.5,
 		"hits": 11, "misses": 1, "hit_ratio": 0.9, "load_errors": 0, "redis_errors": 3, "sets": 4,
 	})

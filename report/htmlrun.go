@@ -234,7 +234,7 @@ func opsTable(p *PlanDoc, id string) HTMLTable {
 func targetStatTables(s *ScenarioDoc, sid string) []HTMLTable {
 	var out []HTMLTable
 	if len(s.TargetStats) > 0 {
-		g := htmlStatGroups(s.TargetStats)
+		g := groupStats(s.TargetStats)
 		if len(g.rows) > 0 {
 			t := HTMLTable{ID: sid + "-stats-grid", Caption: "Target statistics per tier"}
 			t.Header = append(t.Header, HTMLHead{Text: "tier"})
@@ -243,7 +243,7 @@ func targetStatTables(s *ScenarioDoc, sid string) []HTMLTable {
 			}
 			for _, r := range g.rows {
 				row := HTMLRow{Cells: []HTMLCell{{Text: r}}}
-				if r == htmlTotalRow {
+				if r == totalRow {
 					row.Class = "sub"
 				}
 				for _, c := range g.columns {
@@ -301,113 +301,6 @@ func statText(name string, v float64) string {
 	return Number(v)
 }
 
-// htmlTotalRow labels the grid row of the statistics without a family
-// prefix.
-const htmlTotalRow = "total"
-
-// htmlStatGrid is a scenario's target statistics laid out for reading.
-type htmlStatGrid struct {
-	rows, columns []string
-	cells         map[string]map[string]float64
-	rest          []string
-}
-
-// htmlStatGroups lays out stats: a statistic named PREFIX_NAME is the cell
-// of row PREFIX and column NAME when at least two rows share the column
-// and the row has at least two such columns (the cache's l1_hits,
-// l2_hits, l1_misses, ... make rows l1 and l2); a statistic named NAME for
-// a column of the grid is the cell of the last row, "total". The others
-// are the rest, sorted.
-func htmlStatGroups(stats map[string]float64) htmlStatGrid {
-	byPrefix := map[string][]string{}
-	for k := range stats {
-		if pre, name, ok := strings.Cut(k, "_"); ok && pre != "" && name != "" {
-			byPrefix[pre] = append(byPrefix[pre], name)
-		}
-	}
-	rows := map[string]bool{}
-	for pre := range byPrefix {
-		rows[pre] = true
-	}
-	columns := map[string]bool{}
-	for changed := true; changed; {
-		changed = false
-		count := map[string]int{}
-		for pre := range rows {
-			for _, n := range byPrefix[pre] {
-				count[n]++
-			}
-		}
-		columns = map[string]bool{}
-		for n, c := range count {
-			if c >= 2 {
-				columns[n] = true
-			}
-		}
-		for pre := range rows {
-			n := 0
-			for _, c := range byPrefix[pre] {
-				if columns[c] {
-					n++
-				}
-			}
-			if n < 2 {
-				delete(rows, pre)
-				changed = true
-			}
-		}
-	}
-	g := htmlStatGrid{cells: map[string]map[string]float64{}}
-	used := map[string]bool{}
-	if len(rows) > 0 {
-		for pre := range rows {
-			g.rows = append(g.rows, pre)
-			g.cells[pre] = map[string]float64{}
-			for _, n := range byPrefix[pre] {
-				if columns[n] {
-					g.cells[pre][n] = stats[pre+"_"+n]
-					used[pre+"_"+n] = true
-				}
-			}
-		}
-		sort.Strings(g.rows)
-		for n := range columns {
-			g.columns = append(g.columns, n)
-			if v, ok := stats[n]; ok {
-				if g.cells[htmlTotalRow] == nil {
-					g.cells[htmlTotalRow] = map[string]float64{}
-				}
-				g.cells[htmlTotalRow][n] = v
-				used[n] = true
-			}
-		}
-		if g.cells[htmlTotalRow] != nil {
-			g.rows = append(g.rows, htmlTotalRow)
-		}
-		order := map[string]int{"hits": 0, "misses": 1, "hit_ratio": 2}
-		sort.Slice(g.columns, func(a, b int) bool {
-			oa, ok := order[g.columns[a]]
-			if !ok {
-				oa = 3
-			}
-			ob, ok := order[g.columns[b]]
-			if !ok {
-				ob = 3
-			}
-			if oa != ob {
-				return oa < ob
-			}
-			return g.columns[a] < g.columns[b]
-		})
-	}
-	for _, k := range sortedKeys(stats) {
-		if !used[k] {
-			g.rest = append(g.rest, k)
-		}
-	}
-	return g
-}
-
 // assertionTable lists every assertion with its observed values, each
 // comparison's margin and the assertion's score.
 func assertionTable(p *PlanDoc, id string) HTMLTable {
@@ -429,7 +322,7 @@ func assertionTable(p *PlanDoc, id string) HTMLTable {
 			}
 			obs := observedText(a)
 			var margins []string
-			if cmps, _, ok := a.comparisons(p.Variables); ok {
+			if cmps, _, ok := a.comparisons(); ok {
 				for _, c := range cmps {
 					margins = append(margins, comparisonMargin(c))
 				}
@@ -440,7 +333,7 @@ func assertionTable(p *PlanDoc, id string) HTMLTable {
 				{Text: a.Condition, Class: "cond", Title: a.Pos},
 				{ID: aid + "-observed", Text: obs, Class: "pre"},
 				{ID: aid + "-margin", Text: strings.Join(margins, "\n"), Class: "pre"},
-				num(aid+"-score", Number(math.Round(AssertionScore(a, p.Variables)*10)/10)),
+				num(aid+"-score", Number(math.Round(AssertionScore(a)*10)/10)),
 				{Text: assertionMessage(a)},
 			}})
 		}
@@ -512,10 +405,14 @@ func scenarioSection(s *ScenarioDoc, id string) HTMLSection {
 		sec.Badges = append(sec.Badges, HTMLBadge{Text: "latency is a lower bound", Class: "warn"})
 	}
 	o := s.Total
+	errClass := ""
+	if o.Errors > 0 {
+		errClass = "fail"
+	}
 	sec.Tiles = []HTMLTile{
 		{ID: id + "-tile-throughput", Label: "throughput", Value: Rate(o.Throughput), Note: fmt.Sprintf("%d ops", o.Ops)},
 		{ID: id + "-tile-p99", Label: "latency p99", Value: latencyText(o, o.Latency.P99), Note: "p50 " + latencyText(o, o.Latency.P50)},
-		{ID: id + "-tile-errors", Label: "errors", Value: strconv.FormatInt(o.Errors, 10), Note: Percent(o.ErrorRate), Class: map[bool]string{true: "fail", false: ""}[o.Errors > 0]},
+		{ID: id + "-tile-errors", Label: "errors", Value: strconv.FormatInt(o.Errors, 10), Note: Percent(o.ErrorRate), Class: errClass},
 	}
 	if s.Dropped > 0 {
 		sec.Tiles = append(sec.Tiles, HTMLTile{ID: id + "-tile-dropped", Label: "dropped", Value: strconv.FormatInt(s.Dropped, 10), Class: "warn"})

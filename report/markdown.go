@@ -103,7 +103,7 @@ func writePlanMarkdown(w io.Writer, p *PlanDoc, rep, of int) {
 				obs = append(obs, "("+tag+")")
 			}
 			fmt.Fprintf(w, "| %s | %s | `%s` | %s | %s | %s |\n", mark, mdEscape(s.Name), mdCode(a.Condition),
-				mdEscape(strings.Join(obs, ", ")), Number(float64(int(AssertionScore(a, p.Variables)+0.5))), mdEscape(assertionMessage(a)))
+				mdEscape(strings.Join(obs, ", ")), Number(float64(int(AssertionScore(a)+0.5))), mdEscape(assertionMessage(a)))
 		}
 	}
 	fmt.Fprintln(w)
@@ -117,6 +117,10 @@ func writeMarkdownOpRow(w io.Writer, name string, o OpDoc, l LatencyDoc, lag boo
 	}
 	fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
 }
+
+// MarkdownEscape makes s safe inside a Markdown table cell. It is
+// perfplan's one Markdown escaper: compare's tables use it too.
+func MarkdownEscape(s string) string { return mdEscape(s) }
 
 // mdEscape makes s safe inside a Markdown table cell.
 func mdEscape(s string) string {

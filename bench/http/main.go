@@ -46,7 +46,6 @@ import (
 	"io"
 	"maps"
 	"math"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -59,6 +58,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/perfplan/perfplan/internal/nettest"
 )
 
 //go:embed full.hcl
@@ -265,7 +266,7 @@ func startNginx(ctx context.Context, bin, dir string) (*nginx, error) {
 	if err := os.WriteFile(filepath.Join(dir, "html", "index.html"), []byte(body), 0o644); err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := nettest.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -330,15 +331,6 @@ func (n *nginx) stop() {
 
 // killGroup kills nginx's process group.
 func (n *nginx) killGroup() { _ = syscall.Kill(-n.cmd.Process.Pid, syscall.SIGKILL) }
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
 
 // result is one measurement of one generator.
 type result struct {

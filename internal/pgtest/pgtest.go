@@ -17,7 +17,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -31,6 +30,8 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+
+	"github.com/perfplan/perfplan/internal/nettest"
 )
 
 // RequireEnv is the environment variable that turns a missing PostgreSQL
@@ -201,7 +202,7 @@ func start() (*Server, error) {
 	var lastErr error
 	for range startAttempts {
 		s := &Server{dir: dir}
-		if s.Port, err = freePort(); err != nil {
+		if s.Port, err = nettest.FreePort(); err != nil {
 			lastErr = err
 			continue
 		}
@@ -284,15 +285,6 @@ func command(cred *syscall.Credential, name string, args ...string) *exec.Cmd {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8")
 	return cmd
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func lastLines(out string) string {

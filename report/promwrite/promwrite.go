@@ -3,11 +3,11 @@
 // Grafana Cloud) with the remote-write 1.0 protocol: perfplan run --out
 // prometheus=URL.
 //
-// The payload is the protocol's own protobuf message,
-// github.com/prometheus/prometheus/prompb.WriteRequest, encoded by its
-// generated code and compressed with Snappy's block format
-// (github.com/golang/snappy), as the protocol specifies; nothing of the wire
-// format is written here.
+// The payload is the protocol's protobuf message, WriteRequest (the subset
+// of prometheus/prompb's messages perfplan sends, in internal/prompb, encoded
+// with google.golang.org/protobuf's protowire and tested byte for byte against
+// Prometheus's generated code), compressed with Snappy's block format
+// (github.com/golang/snappy), as the protocol specifies.
 //
 // A Pusher buffers the samples that its observers record on every
 // snapshot interval of the run and posts them every Options.Interval (5s by
@@ -60,9 +60,9 @@ import (
 	"time"
 
 	"github.com/golang/snappy"
-	"github.com/prometheus/prometheus/prompb"
 
 	"github.com/perfplan/perfplan/executor"
+	"github.com/perfplan/perfplan/report/promwrite/internal/prompb"
 )
 
 // DefaultInterval is how often samples are pushed.

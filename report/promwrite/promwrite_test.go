@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/golang/snappy"
-	"github.com/prometheus/prometheus/prompb"
 
 	"github.com/perfplan/perfplan/executor"
+	"github.com/perfplan/perfplan/report/promwrite/internal/prompb"
 )
 
 // receiver is a remote-write endpoint that decodes what it receives.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/perfplan/perfplan/internal/nettest"
 	"github.com/perfplan/perfplan/targets"
 	"github.com/perfplan/perfplan/targets/internal/redistest"
 )
@@ -456,19 +457,6 @@ func TestLoaderOutcomes(t *testing.T) {
 	}
 }
 
-// waitFor polls cond until it holds. The deadline only turns a hang into a
-// failure; on a correct target cond holds within microseconds.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // countingLoader is blockingLoader that also tracks the loader calls in
 // flight and the most seen at once.
 func countingLoader() (hook func(context.Context, uint64) error, entered chan uint64, release chan struct{}, maxInFlight *atomic.Int64) {
@@ -518,7 +506,7 @@ func TestLoaderConcurrencyLimit(t *testing.T) {
 				<-entered
 			}
 			wantWaits := float64(callers - tc.wantRunning)
-			waitFor(t, "the other loads to queue", func() bool {
+			nettest.WaitFor(t, "the other loads to queue", 30*time.Second, func() bool {
 				return len(entered) > 0 || tg.Stats()["load_waits"] == wantWaits // an extra load fails below
 			})
 			select {
@@ -579,7 +567,7 @@ func TestQueuedLoadCancelled(t *testing.T) {
 				}
 				done <- err
 			}()
-			waitFor(t, "the load of key 2 to queue", func() bool {
+			nettest.WaitFor(t, "the load of key 2 to queue", 30*time.Second, func() bool {
 				return len(entered) > 0 || tg.Stats()["load_waits"] == 1 // a load that did not queue fails below
 			})
 			cancel()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/perfplan/perfplan/internal/nettest"
 	"github.com/perfplan/perfplan/targets/internal/redistest"
 )
 
@@ -143,16 +144,11 @@ func TestRedisKillAndRecover(t *testing.T) {
 		wg.Wait()
 	}()
 
-	waitFor := func(what string, limit time.Duration, cond func() bool) time.Duration {
+	waitFor := func(what string, limit time.Duration, cond func() bool) {
 		t.Helper()
-		start := time.Now()
-		for !cond() {
-			if time.Since(start) > limit {
-				t.Fatalf("%s: not within %s; stats %+v", what, limit, l.Stats())
-			}
-			time.Sleep(time.Millisecond)
+		if !nettest.Wait(limit, cond) {
+			t.Fatalf("%s: not within %s; stats %+v", what, limit, l.Stats())
 		}
-		return time.Since(start)
 	}
 	waitFor("decisions in Redis", 5*time.Second, func() bool { return l.Stats().Allowed > 200 })
 	if s := l.Stats(); s.FallbackDecisions != 0 || s.Mode != ModeRedis {

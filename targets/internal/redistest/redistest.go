@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/perfplan/perfplan/internal/nettest"
 )
 
 // Server is a redis-server child process listening on 127.0.0.1.
@@ -48,7 +50,9 @@ func Start(t testing.TB) *Server {
 	s := &Server{dir: t.TempDir(), t: t}
 	t.Cleanup(s.Stop)
 	for attempt := 1; ; attempt++ {
-		s.Port = freePort(t)
+		if s.Port, err = nettest.FreePort(); err != nil {
+			t.Fatalf("find free port: %v", err)
+		}
 		s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Port))
 		err := s.start(bin)
 		if err == nil {
@@ -172,16 +176,6 @@ func (s *Server) ping() error {
 		return fmt.Errorf("unexpected reply %q", line)
 	}
 	return nil
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("find free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // Dir returns the server's working directory.

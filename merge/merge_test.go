@@ -1,4 +1,4 @@
-package report_test
+package merge_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/perfplan/perfplan/dsl"
 	"github.com/perfplan/perfplan/executor"
+	"github.com/perfplan/perfplan/merge"
 	"github.com/perfplan/perfplan/plan"
 	"github.com/perfplan/perfplan/report"
 	"github.com/perfplan/perfplan/targets"
@@ -123,7 +124,7 @@ func TestMergeSegments(t *testing.T) {
 			t.Errorf("segment %v passed an assertion only the whole load meets", d.Plans[0].Segment)
 		}
 	}
-	m, err := report.Merge(docs, report.MergeOptions{Sources: []string{"a", "b", "c"}, Kind: kindOf, Version: "test"})
+	m, err := merge.Documents(docs, merge.Options{Conditions: dsl.Conditions{}, Sources: []string{"a", "b", "c"}, Kind: kindOf, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,9 +188,9 @@ func TestMergeSegments(t *testing.T) {
 func TestMergeErrors(t *testing.T) {
 	p := loadMergePlan(t, strings.Replace(mergePlanSrc, `duration          = "500ms"`, `duration          = "100ms"`, 1))
 	docs := segmentDocs(t, p, 3, 0, 1, 2)
-	merge := func(ds ...*report.Document) error {
+	mergeErr := func(ds ...*report.Document) error {
 		names := []string{"s0.json", "s1.json", "s2.json", "s3.json"}
-		_, err := report.Merge(ds, report.MergeOptions{Sources: names[:len(ds)], Kind: kindOf})
+		_, err := merge.Documents(ds, merge.Options{Conditions: dsl.Conditions{}, Sources: names[:len(ds)], Kind: kindOf})
 		return err
 	}
 	clone := func(d *report.Document, edit func(*report.PlanDoc)) *report.Document {
@@ -214,12 +215,12 @@ func TestMergeErrors(t *testing.T) {
 		{"whole", []*report.Document{docs[0], clone(docs[1], func(p *report.PlanDoc) { p.Segment = nil })}, "is a whole run, not a segment"},
 	}
 	for _, c := range cases {
-		err := merge(c.docs...)
+		err := mergeErr(c.docs...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
 		}
 	}
-	m, err := report.Merge(docs[:2], report.MergeOptions{AllowPartial: true, Kind: kindOf})
+	m, err := merge.Documents(docs[:2], merge.Options{Conditions: dsl.Conditions{}, AllowPartial: true, Kind: kindOf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,6 +233,16 @@ func TestMergeErrors(t *testing.T) {
 	}
 	if pd.Passed {
 		t.Error("a partial merge passed an assertion on the whole plan's count")
+	}
+	// Without a condition compiler, every assertion fails saying so.
+	m, err = merge.Documents(docs, merge.Options{Kind: kindOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range m.Plans[0].Scenarios[0].Assertions {
+		if a.Passed || !strings.Contains(a.Error, "no condition compiler was given") {
+			t.Errorf("%s without Conditions: passed %v, error %q", a.Condition, a.Passed, a.Error)
+		}
 	}
 }
 
@@ -267,7 +278,7 @@ scenario "ramp" {
 }
 `)
 	docs := segmentDocs(t, p, 2, 0, 1)
-	m, err := report.Merge(docs, report.MergeOptions{Sources: []string{"a", "b"}, Kind: kindOf, Version: "test"})
+	m, err := merge.Documents(docs, merge.Options{Conditions: dsl.Conditions{}, Sources: []string{"a", "b"}, Kind: kindOf, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
