@@ -183,3 +183,41 @@ func TestAdviceWording(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenModelOpThroughput: an open model's operations share its fixed
+// arrival rate by the random mix, so compare gives no verdict on one
+// operation's throughput (an A/A run beside a CPU hog flagged "set
+// throughput -5.5%"); the scenario's total and a closed model's ops are
+// still compared.
+func TestOpenModelOpThroughput(t *testing.T) {
+	t.Parallel()
+	run := func(executor string, setShare ...float64) *report.Document {
+		d := &report.Document{SchemaVersion: report.SchemaVersion}
+		for i, sh := range setShare {
+			get := report.OpDoc{Name: "get", Ops: int64(2000 * (1 - sh)), Throughput: 2000 * (1 - sh), Latency: report.LatencyDoc{P50: 1e6, P90: 1e6, P99: 2e6}}
+			set := report.OpDoc{Name: "set", Ops: int64(2000 * sh), Throughput: 2000 * sh, Latency: report.LatencyDoc{P50: 1e6, P90: 1e6, P99: 2e6}}
+			total := report.OpDoc{Name: "(all)", Ops: 2000, Throughput: 2000, Latency: report.LatencyDoc{P50: 1e6, P90: 1e6, P99: 2e6}}
+			d.Plans = append(d.Plans, report.PlanDoc{Name: "p", Repetition: i + 1,
+				Scenarios: []report.ScenarioDoc{{Name: "s", Executor: executor, Total: total, Ops: []report.OpDoc{get, set}}}})
+		}
+		return d
+	}
+	for _, c := range []struct {
+		executor string
+		want     bool
+	}{{"constant-arrival-rate", false}, {"constant-vus", true}} {
+		res, err := Compare(run(c.executor, 0.10, 0.101, 0.102, 0.103, 0.104), run(c.executor, 0.090, 0.091, 0.092, 0.093, 0.094), DefaultOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := false
+		for _, r := range res.Rows {
+			if r.Op == "set" && r.Metric.Name == "throughput" {
+				got = true
+			}
+		}
+		if got != c.want {
+			t.Errorf("%s: a row for set throughput: %v, want %v", c.executor, got, c.want)
+		}
+	}
+}
