@@ -106,6 +106,9 @@ func compareCommand(env Env, args []string) int {
 	if res.Failed() {
 		return ExitFailed
 	}
+	if res.Inconclusive() {
+		return ExitInconclusive
+	}
 	return ExitOK
 }
 

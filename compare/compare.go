@@ -75,6 +75,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"time"
 
 	"github.com/aclements/go-moremath/stats"
 	"golang.org/x/perf/benchmath"
@@ -305,7 +306,12 @@ type Row struct {
 	Severity    Severity
 	// Failing is a regression that reaches the threshold.
 	Failing bool
-	Advice  string
+	// Inconclusive, on a regression that would reach the threshold, says
+	// why measured interference explains it (the runs' own probe saw the
+	// process late by more on the new side than the change): it does not
+	// fail the comparison.
+	Inconclusive string
+	Advice       string
 	// Warnings from the statistics (too few samples, ...).
 	Warnings []string
 }
@@ -330,6 +336,63 @@ func (r *Result) Failed() bool {
 		}
 	}
 	return false
+}
+
+// Inconclusive reports whether the comparison did not fail but a
+// regression reaching the threshold was explained by measured interference.
+func (r *Result) Inconclusive() bool {
+	if r.Failed() {
+		return false
+	}
+	for _, row := range r.Rows {
+		if row.Inconclusive != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// explainByInterference turns a failing latency regression into an
+// inconclusive one when the runs measured interference that explains it:
+// the probe of the new side's runs (see executor.Interference) woke late by
+// more than the base side's, at the row's statistic (its median over the
+// runs), by at least the latency's change. The same rule as a run's
+// verdict (rule 2 of docs/metrics.md): a slower target still fails when its
+// change is larger than the machine's.
+func explainByInterference(row *Row, base, next []*report.PlanDoc) {
+	if !row.Failing {
+		return
+	}
+	var stat func(in *executor.Interference) float64
+	switch row.Metric.Name {
+	case "p50":
+		stat = func(in *executor.Interference) float64 { return float64(in.WakeP50) }
+	case "p90", "p99":
+		stat = func(in *executor.Interference) float64 { return float64(in.WakeP99) }
+	default:
+		return
+	}
+	wake := func(plans []*report.PlanDoc) (float64, bool) {
+		var xs []float64
+		for _, p := range plans {
+			if s := findScenario(p, row.Scenario); s != nil && s.Interference != nil {
+				xs = append(xs, stat(s.Interference))
+			}
+		}
+		if len(xs) == 0 {
+			return 0, false
+		}
+		return stats.Sample{Xs: xs}.Quantile(0.5), true
+	}
+	wb, okb := wake(base)
+	wn, okn := wake(next)
+	change := row.New.Center - row.Base.Center
+	if !okb || !okn || change <= 0 || wn-wb < change {
+		return
+	}
+	row.Failing = false
+	row.Inconclusive = fmt.Sprintf("the runs' probe woke %s later at this statistic on the new side than on the base side (%s against %s), at least the change of %s: measured interference explains it",
+		report.Duration(time.Duration(wn-wb)), report.Duration(time.Duration(wn)), report.Duration(time.Duration(wb)), report.Duration(time.Duration(change)))
 }
 
 // Regressions returns the rows that are significant regressions.
@@ -484,6 +547,9 @@ func (res *Result) comparePlan(name string, base, next []*report.PlanDoc, rng *r
 					group = append(group, res.compareSeries(name, bs.Name, opName, m, bv, nv))
 				}
 			}
+		}
+		for i := range group {
+			explainByInterference(&group[i], base, next)
 		}
 		addAdvice(group, scenarioDropped(base, bs.Name), scenarioDropped(next, bs.Name))
 		res.Rows = append(res.Rows, group...)

@@ -42,7 +42,8 @@ type JSONOptions struct {
 
 // JSONVerdict is the comparison's outcome. Status is "regression" (a
 // significant regression at or beyond the threshold: perfplan compare
-// exits 1), "ok", "no_verdict" (no row could be tested) or
+// exits 1), "inconclusive" (every such regression explained by measured
+// interference: exit 6), "ok", "no_verdict" (no row could be tested) or
 // "nothing_to_compare"; Text is the verdict line of the table.
 type JSONVerdict struct {
 	Status string `json:"status"`
@@ -98,6 +99,9 @@ type JSONRow struct {
 	Severity string `json:"severity"`
 	// Failing is a regression at or beyond the threshold.
 	Failing bool `json:"failing"`
+	// Inconclusive says why measured interference explains a regression
+	// that would otherwise fail (added within version 1).
+	Inconclusive string `json:"inconclusive,omitempty"`
 	// Recommendation is the advice on a regression, drawn from how the
 	// operation's other metrics moved; "" when there is none.
 	Recommendation string   `json:"recommendation"`
@@ -135,6 +139,7 @@ func jsonRow(r Row) JSONRow {
 	if r.Declined {
 		jr.Significant = false
 	}
+	jr.Inconclusive = r.Inconclusive
 	return jr
 }
 
@@ -181,6 +186,8 @@ func (r *Result) JSON() JSONReport {
 		rep.Verdict.Status = "nothing_to_compare"
 	case r.Failed():
 		rep.Verdict.Status = "regression"
+	case r.Inconclusive():
+		rep.Verdict.Status = "inconclusive"
 	case rep.Summary.NoVerdict == len(r.Rows):
 		rep.Verdict.Status = "no_verdict"
 	default:

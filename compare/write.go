@@ -203,8 +203,11 @@ func writeRegressions(w io.Writer, regs []Row, width int) {
 	fmt.Fprintln(w, "\nRegressions:")
 	for _, row := range regs {
 		mark := ""
-		if row.Failing {
+		switch {
+		case row.Failing:
 			mark = " [fails: ≥ threshold]"
+		case row.Inconclusive != "":
+			mark = " [inconclusive: " + row.Inconclusive + "]"
 		}
 		report.WriteWrapped(w, fmt.Sprintf("%s %s/%s %s %s: %s%s", row.Severity, row.Plan, row.Scenario, row.Op, row.Metric.Name, row.DeltaString(), mark), width, "  ", "    ")
 		if row.Advice != "" {
@@ -243,6 +246,8 @@ func (r *Result) verdict() (string, report.Color) {
 		return "nothing to compare: no plan and scenario with samples on both sides", report.Yellow
 	case r.Failed():
 		return fmt.Sprintf("REGRESSION: %d significant regressions, %d at or beyond the %g%% threshold%s", len(regs), countFailing(regs), 100*r.Options.Threshold, undecided), report.Red
+	case r.Inconclusive():
+		return fmt.Sprintf("INCONCLUSIVE: %d significant regressions; those at or beyond the %g%% threshold are explained by measured interference%s", len(regs), 100*r.Options.Threshold, undecided), report.Yellow
 	case declined == len(r.Rows):
 		return "NO VERDICT: the series are too short or too autocorrelated to test; rerun both sides with --count 6 or more", report.Yellow
 	case len(regs) > 0:

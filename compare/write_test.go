@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/perf/benchmath"
 
+	"github.com/perfplan/perfplan/executor"
 	"github.com/perfplan/perfplan/report"
 )
 
@@ -218,6 +219,40 @@ func TestOpenModelOpThroughput(t *testing.T) {
 		}
 		if got != c.want {
 			t.Errorf("%s: a row for set throughput: %v, want %v", c.executor, got, c.want)
+		}
+	}
+}
+
+// TestRegressionExplainedByInterference: a p99 regression of 1ms whose new
+// side's runs saw the probe wake 3ms later than the base side's is
+// inconclusive, not failing; one of 5ms is a regression still.
+func TestRegressionExplainedByInterference(t *testing.T) {
+	t.Parallel()
+	run := func(p99 time.Duration, wakeP99 time.Duration) *report.Document {
+		d := &report.Document{SchemaVersion: report.SchemaVersion}
+		for i := range 5 {
+			v := p99 + time.Duration(i)*10*time.Microsecond
+			op := report.OpDoc{Name: "get", Ops: 1000, Throughput: 1000, Latency: report.LatencyDoc{P50: int64(v / 2), P90: int64(v), P99: int64(v)}}
+			d.Plans = append(d.Plans, report.PlanDoc{Name: "p", Repetition: i + 1,
+				Scenarios: []report.ScenarioDoc{{Name: "s", Executor: "constant-vus", Total: op, Ops: []report.OpDoc{op},
+					Interference: &executor.Interference{Intervals: 5, Disturbed: 5, WakeP50: wakeP99 / 2, WakeP99: wakeP99}}}})
+		}
+		return d
+	}
+	for _, c := range []struct {
+		name                 string
+		newP99               time.Duration
+		failed, inconclusive bool
+	}{
+		{"within the interference", 3 * time.Millisecond, false, true},
+		{"beyond it", 7 * time.Millisecond, true, false},
+	} {
+		res, err := Compare(run(2*time.Millisecond, time.Millisecond), run(c.newP99, 4*time.Millisecond), DefaultOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Failed() != c.failed || res.Inconclusive() != c.inconclusive {
+			t.Errorf("%s: failed %v inconclusive %v, want %v %v", c.name, res.Failed(), res.Inconclusive(), c.failed, c.inconclusive)
 		}
 	}
 }
