@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/bits"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -73,15 +74,21 @@ func assess(r *ScenarioResult, sc *plan.Scenario) {
 	if IsOpen(r.Executor) {
 		lag, lat := r.Total.ScheduleLag.P99, r.Total.Latency.P99
 		floor := lagFloor
-		if r.Interference != nil {
+		if in := r.Interference; in != nil {
 			// Below the machine's own pause floor (from its calibrated
-			// wake-up jitter), lateness is the timer's and the
-			// scheduler's ordinary jitter, not a runner that cannot
-			// keep up.
-			floor = max(floor, r.Interference.PauseFloor)
+			// wake-up jitter) and twice the lateness the probe saw at
+			// p99 during the scenario (the scheduler's delay for any
+			// goroutine that wakes while the cores are busy), lateness is
+			// the timer's and the scheduler's ordinary jitter, not a
+			// runner that cannot keep up.
+			floor = max(floor, in.PauseFloor, 2*in.WakeP99)
 		}
 		var why []string
-		if r.Total.Ops > 0 && lag >= floor && float64(lag) >= lagShare*float64(lat) {
+		// Up to one time slice of the Go scheduler (sliceLag), lateness
+		// that does not grow over the scenario is ordinary time slicing
+		// on busy cores; beyond it, or growing, the runner is not
+		// keeping its schedule.
+		if r.Total.Ops > 0 && lag >= floor && float64(lag) >= lagShare*float64(lat) && (lag >= sliceLag || lagGrows(r.Series)) {
 			why = append(why, "schedule lag p99 "+fmtDur(lag))
 		}
 		if cpuSaturated {
@@ -116,6 +123,31 @@ func assess(r *ScenarioResult, sc *plan.Scenario) {
 	} else {
 		r.Total.Corrected = corrected(r.Total.Hist, st.Interval, &budget)
 	}
+}
+
+// sliceLag is the Go scheduler's time slice: a goroutine that wakes while
+// every P runs another waits up to about this long (sysmon preempts after
+// 10ms).
+const sliceLag = 10 * time.Millisecond
+
+// lagGrows reports whether the schedule lag grew over the series: the
+// median lag p99 of its last third is at least twice its first third's (a
+// queue building up), as it does when the arrivals outrun the runner.
+func lagGrows(series []SeriesPoint) bool {
+	n := len(series) / 3
+	if n == 0 {
+		return false
+	}
+	med := func(ps []SeriesPoint) time.Duration {
+		xs := make([]time.Duration, len(ps))
+		for i, p := range ps {
+			xs[i] = p.LagP99
+		}
+		slices.Sort(xs)
+		return xs[len(xs)/2]
+	}
+	first, last := med(series[:n]), med(series[len(series)-n:])
+	return last >= 2*first && last > 0
 }
 
 // saturationCause names the cause of a saturated open model, from what was

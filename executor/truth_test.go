@@ -342,19 +342,30 @@ func TestLowestEquivalent(t *testing.T) {
 // of its latency is marked saturated; a small lag is not.
 func TestSaturationIsMarked(t *testing.T) {
 	t.Parallel()
-	mk := func(lag, lat time.Duration) *ScenarioResult {
-		return &ScenarioResult{Executor: ConstantArrivalRateName, Total: OpStats{Ops: 1000,
+	mk := func(lag, lat time.Duration, lags ...time.Duration) *ScenarioResult {
+		r := &ScenarioResult{Executor: ConstantArrivalRateName, Total: OpStats{Ops: 1000,
 			Latency: LatencyStats{P99: lat}, ScheduleLag: LatencyStats{P99: lag}}}
+		for i, l := range lags {
+			r.Series = append(r.Series, SeriesPoint{Offset: time.Duration(i+1) * time.Second, LagP99: l})
+		}
+		return r
 	}
+	ms := time.Millisecond
 	for _, tc := range []struct {
 		lag, lat time.Duration
+		series   []time.Duration
 		want     bool
 	}{
-		{3 * time.Millisecond, 5 * time.Millisecond, true},
-		{50 * time.Microsecond, 100 * time.Microsecond, false}, // under lagFloor
-		{2 * time.Millisecond, time.Second, false},             // 0.2% of the latency
+		// Up to a scheduler time slice, a lag that stays level is
+		// ordinary time slicing on busy cores (a CPU-bound in-process
+		// target at 80% of capacity); one that grows is a queue.
+		{3 * ms, 5 * ms, []time.Duration{3 * ms, 2 * ms, 3 * ms, 3 * ms, 2 * ms, 3 * ms}, false},
+		{3 * ms, 5 * ms, []time.Duration{ms, ms, 2 * ms, 2 * ms, 3 * ms, 3 * ms}, true},
+		{12 * ms, 20 * ms, nil, true},                               // beyond a time slice
+		{50 * time.Microsecond, 100 * time.Microsecond, nil, false}, // under lagFloor
+		{2 * ms, time.Second, nil, false},                           // 0.2% of the latency
 	} {
-		r := mk(tc.lag, tc.lat)
+		r := mk(tc.lag, tc.lat, tc.series...)
 		assess(r, &plan.Scenario{})
 		if got := r.Saturated != ""; got != tc.want {
 			t.Errorf("lag %v latency %v: saturated %q, want %v", tc.lag, tc.lat, r.Saturated, tc.want)
