@@ -83,12 +83,38 @@ func TestFIFOPlanInterrupt(t *testing.T) {
 	}
 	cmd, _, stderr := startBinary(t, "run", fifo)
 	waitSignalHandler(t, cmd.Process.Pid)
+	// The Go runtime catches SIGINT from its start, before main asks for
+	// it: wait until the loader blocks opening the pipe, which main does
+	// after signal.NotifyContext.
+	waitOpenat(t, cmd.Process.Pid)
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
 	if code := waitOrKill(t, cmd, 30*time.Second); code != 3 || !strings.Contains(stderr.String(), "interrupted while loading plans") {
 		t.Errorf("exit %d\n%s", code, stderr.String())
 	}
+}
+
+// waitOpenat waits until a thread of process pid is blocked in openat
+// (/proc/PID/task/*/syscall, Linux); elsewhere it waits a second.
+func waitOpenat(t *testing.T, pid int) {
+	t.Helper()
+	want := strconv.Itoa(syscall.SYS_OPENAT) + " "
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/syscall", pid))
+		if err != nil || len(tasks) == 0 {
+			time.Sleep(time.Second)
+			return
+		}
+		for _, f := range tasks {
+			if b, err := os.ReadFile(f); err == nil && strings.HasPrefix(string(b), want) {
+				return
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("perfplan never blocked opening the pipe")
 }
 
 // waitSignalHandler waits until process pid catches SIGINT (Linux's
