@@ -5,6 +5,8 @@ import (
 	"math"
 
 	"github.com/aclements/go-moremath/stats"
+
+	"github.com/perfplan/perfplan/compare/paired"
 )
 
 // Batch-means parameters, chosen by simulating A/A and A/B pairs of AR(1)
@@ -58,34 +60,6 @@ func batchMeans(xs []float64, b int) []float64 {
 	return out
 }
 
-// lag1 returns the lag-1 autocorrelation of series pooled across sides,
-// each side centred on its own mean, or 0 when they do not vary.
-func lag1(sides ...[]float64) float64 {
-	var num, den float64
-	for _, xs := range sides {
-		m := mean(xs)
-		for i, x := range xs {
-			d := x - m
-			den += d * d
-			if i > 0 {
-				num += d * (xs[i-1] - m)
-			}
-		}
-	}
-	if den == 0 {
-		return 0
-	}
-	return num / den
-}
-
-func mean(xs []float64) float64 {
-	var s float64
-	for _, x := range xs {
-		s += x
-	}
-	return s / float64(len(xs))
-}
-
 // batching is the outcome of choosing batches for two series.
 type batching struct {
 	// Size is the batch length in intervals; Base and New the batch means.
@@ -121,7 +95,7 @@ func chooseBatches(base, next []float64) batching {
 	var last batching
 	for b := 1; n/b >= minBatches; b = nextBatchSize(b) {
 		bb, nb := batchMeans(base, b), batchMeans(next, b)
-		r := lag1(bb, nb)
+		r := paired.Lag1(bb, nb)
 		corrected := r + 1/float64(min(len(bb), len(nb)))
 		last = batching{Size: b, Base: bb, New: nb, R1: r, Residual: corrected}
 		if corrected >= maxLag1 {
@@ -133,7 +107,7 @@ func chooseBatches(base, next []float64) batching {
 		}
 		if final > b {
 			bb, nb = batchMeans(base, final), batchMeans(next, final)
-			r = lag1(bb, nb)
+			r = paired.Lag1(bb, nb)
 			last = batching{Size: final, Base: bb, New: nb, R1: r,
 				Residual: math.Max(r, corrected*float64(b)/float64(final))}
 		}
@@ -167,7 +141,7 @@ func tQuantile(q, df float64) float64 {
 // are those of the effective number of batches k/f.
 func batchSummary(bm []float64, f, confidence float64) Summary {
 	k := float64(len(bm))
-	m := mean(bm)
+	m := paired.Mean(bm)
 	s := Summary{N: len(bm), Center: m, Lo: m, Hi: m, Confidence: confidence, Stat: "mean", Values: bm}
 	v := stats.Sample{Xs: bm}.Variance() * f
 	if v > 0 {
@@ -186,7 +160,7 @@ func welch(base, next []float64, f, confidence float64) (p, lo, hi float64) {
 	kb, kn := float64(len(base)), float64(len(next))
 	vb := stats.Sample{Xs: base}.Variance() * f
 	vn := stats.Sample{Xs: next}.Variance() * f
-	d := mean(next) - mean(base)
+	d := paired.Mean(next) - paired.Mean(base)
 	se := math.Sqrt(vb/kb + vn/kn)
 	if se == 0 {
 		if d == 0 {

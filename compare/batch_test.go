@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/perf/benchmath"
 
+	"github.com/perfplan/perfplan/compare/paired"
 	"github.com/perfplan/perfplan/report"
 )
 
@@ -266,10 +267,10 @@ func TestBatchHelpers(t *testing.T) {
 	if got := fmt.Sprint(batchMeans([]float64{9, 1, 3, 5, 7}, 2)); got != "[2 6]" {
 		t.Errorf("batchMeans = %s", got)
 	}
-	if got := lag1([]float64{1, -1, 1, -1}); got != -0.75 {
+	if got := paired.Lag1([]float64{1, -1, 1, -1}); got != -0.75 {
 		t.Errorf("lag1 of an alternating series = %v, want -0.75", got)
 	}
-	if got := lag1([]float64{3, 3, 3}); got != 0 {
+	if got := paired.Lag1([]float64{3, 3, 3}); got != 0 {
 		t.Errorf("lag1 of a constant = %v", got)
 	}
 	for _, tc := range []struct {

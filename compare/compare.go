@@ -80,6 +80,7 @@ import (
 	"github.com/aclements/go-moremath/stats"
 	"golang.org/x/perf/benchmath"
 
+	"github.com/perfplan/perfplan/compare/paired"
 	"github.com/perfplan/perfplan/executor"
 	"github.com/perfplan/perfplan/report"
 )
@@ -670,8 +671,15 @@ func (res *Result) compareSamples(plan, scenario, op string, m Metric, source st
 func (res *Result) compareWholeRuns(plan, scenario, op string, m Metric, bv, nv []float64) Row {
 	row := Row{Plan: plan, Scenario: scenario, Op: op, Metric: m, Source: "runs", Declined: true, P: math.NaN()}
 	row.Method = Method{Name: MethodWholeRun, BaseN: len(bv), NewN: len(nv)}
-	row.Base = Summary{N: len(bv), Center: median(bv), Stat: "median", Values: bv}
-	row.New = Summary{N: len(nv), Center: median(nv), Stat: "median", Values: nv}
+	res.pointFigures(&row, "median", median, bv, nv)
+	return row
+}
+
+// pointFigures gives a row without a test each side's center (stat, by
+// center) with no interval, and their delta, and rates it.
+func (res *Result) pointFigures(row *Row, stat string, center func([]float64) float64, bv, nv []float64) {
+	row.Base = Summary{N: len(bv), Center: center(bv), Stat: stat, Values: bv}
+	row.New = Summary{N: len(nv), Center: center(nv), Stat: stat, Values: nv}
 	row.Base.Lo, row.Base.Hi = row.Base.Center, row.Base.Center
 	row.New.Lo, row.New.Hi = row.New.Center, row.New.Center
 	row.DeltaLo, row.DeltaHi = math.NaN(), math.NaN()
@@ -683,8 +691,7 @@ func (res *Result) compareWholeRuns(plan, scenario, op string, m Metric, bv, nv 
 	default:
 		row.Delta = row.New.Center/row.Base.Center - 1
 	}
-	res.rate(&row)
-	return row
+	res.rate(row)
 }
 
 // median is the median of xs (not modified); NaN when empty.
@@ -713,20 +720,7 @@ func (res *Result) compareSeries(plan, scenario, op string, m Metric, bv, nv []f
 		row.Method.Name = MethodDeclined
 		row.Method.Reason = bt.Reason
 		row.P = math.NaN()
-		row.Base = Summary{N: len(bv), Center: mean(bv), Stat: "mean", Values: bv}
-		row.New = Summary{N: len(nv), Center: mean(nv), Stat: "mean", Values: nv}
-		row.Base.Lo, row.Base.Hi = row.Base.Center, row.Base.Center
-		row.New.Lo, row.New.Hi = row.New.Center, row.New.Center
-		row.DeltaLo, row.DeltaHi = math.NaN(), math.NaN()
-		switch {
-		case row.Base.Center == 0 && row.New.Center == 0:
-			row.Delta = 0
-		case row.Base.Center == 0:
-			row.Delta = math.Inf(1)
-		default:
-			row.Delta = row.New.Center/row.Base.Center - 1
-		}
-		res.rate(&row)
+		res.pointFigures(&row, "mean", paired.Mean, bv, nv)
 		return row
 	}
 	f := inflation(bt.Residual)

@@ -131,7 +131,7 @@ func (res *Result) pairedRow(plan, scenario string, m Metric, source string, a, 
 	side := func(xs []float64) Summary {
 		s := Summary{N: len(xs), Stat: "mean", Values: xs}
 		if len(xs) > 0 {
-			s.Center = mean(xs)
+			s.Center = paired.Mean(xs)
 		}
 		s.Lo, s.Hi = s.Center, s.Center
 		return s

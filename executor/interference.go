@@ -110,6 +110,9 @@ type Interference struct {
 	clean *ScenarioResult
 	// windows are the probe's pause windows.
 	windows []pauseWindow
+	// machine: the machine (a neighbour, steal, the quota, memory or I/O
+	// stalls), not perfplan's own CPU, disturbed an interval.
+	machine bool
 }
 
 // Share returns the share of the intervals that were disturbed.
@@ -321,6 +324,9 @@ func (j *interferenceJudge) result(viewResult func(*metrics.View, time.Duration)
 		PauseFloor: j.probe.floor,
 		windows:    j.probe.windows(),
 	}
+	for _, k := range []string{"other", "steal", "throttled", "memory", "io", "pause-machine"} {
+		in.machine = in.machine || j.kinds[k] != nil
+	}
 	j.probe.mu.Lock()
 	in.wake = latencyStats(j.probe.all)
 	j.probe.mu.Unlock()
@@ -440,16 +446,7 @@ func (r *ScenarioResult) inconclusive(a *plan.Assertion, m withBaseline, distrus
 // machineCaused reports whether the machine (a neighbour, steal, the CPU
 // quota, memory or I/O stalls) disturbed any interval, as opposed to
 // perfplan's own CPU or no measured cause.
-func (in *Interference) machineCaused() bool {
-	for _, reason := range in.Reasons {
-		for _, p := range []string{"other processes", "hypervisor", "quota", "waited for", "while the machine was busy"} {
-			if strings.Contains(reason, p) {
-				return true
-			}
-		}
-	}
-	return false
-}
+func (in *Interference) machineCaused() bool { return in.machine }
 
 // serviceMetrics reads m, with every latency figure read as the service
 // time (from the actual start), schedule lag as 0, and soak.p99_drift

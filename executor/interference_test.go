@@ -166,7 +166,7 @@ func TestInconclusiveRules(t *testing.T) {
 				r := latencyResult(60*ms, 1000)
 				r.Total.ServiceTime = LatencyStats{P50: 10 * time.Microsecond, P99: 2 * ms, Max: 3 * ms}
 				r.Saturated = "schedule lag p99 58ms: iterations started late"
-				r.Interference = &Interference{Intervals: 4, Disturbed: 4, Reasons: neighbour, Pauses: 3, wake: wake(100*time.Microsecond, 5*ms, 9*ms)}
+				r.Interference = &Interference{Intervals: 4, Disturbed: 4, Reasons: neighbour, Pauses: 3, wake: wake(100*time.Microsecond, 5*ms, 9*ms), machine: true}
 				return r
 			}(), lessThan("latency.p99", 10), VerdictInconclusive},
 		{"rule 3 is not for perfplan's own CPU",
@@ -182,7 +182,7 @@ func TestInconclusiveRules(t *testing.T) {
 			func() *ScenarioResult {
 				r := latencyResult(60*ms, 1000)
 				r.Saturated = "schedule lag p99 58ms: iterations started late"
-				r.Interference = &Interference{Intervals: 4, Disturbed: 4, Reasons: neighbour, Pauses: 3, wake: wake(100*time.Microsecond, 5*ms, 9*ms)}
+				r.Interference = &Interference{Intervals: 4, Disturbed: 4, Reasons: neighbour, Pauses: 3, wake: wake(100*time.Microsecond, 5*ms, 9*ms), machine: true}
 				return r
 			}(), lessThan("latency.p99", 10), VerdictFail},
 		{"a closed-model stall partly in pauses: the allowance reads the raw figures",
@@ -400,7 +400,7 @@ func TestThroughputCVAllowance(t *testing.T) {
 		r.Total.ServiceTime.Max = c.serviceMax
 		r.Saturated = "schedule lag p99 1.69s: iterations started late"
 		r.Resources = &Resources{Soak: Soak{ThroughputCV: 0.107}}
-		r.Interference = &Interference{Intervals: 31, Disturbed: 31, Reasons: neighbour, Pauses: 3}
+		r.Interference = &Interference{Intervals: 31, Disturbed: 31, Reasons: neighbour, Pauses: 3, machine: true}
 		sc := &plan.Scenario{Name: "s", Asserts: []*plan.Assertion{{Expr: "soak.throughput_cv < 0.1", Condition: lessThan("soak.throughput_cv", 0.1)}}}
 		evalAssertions(r, sc, nil, nil)
 		if got := r.Assertions[0].Verdict(); got != c.verdict {
@@ -434,7 +434,8 @@ func TestLagDriftAllowance(t *testing.T) {
 		r := latencyResult(ms, 100000)
 		r.Series = series(c.lagRise, c.p99Rise)
 		r.Resources = &Resources{Soak: analyzeSoak(r.Series, nil, 0)}
-		r.Interference = &Interference{Intervals: 30, Disturbed: 30, Reasons: c.reasons, Pauses: 3}
+		r.Interference = &Interference{Intervals: 30, Disturbed: 30, Reasons: c.reasons, Pauses: 3,
+			machine: strings.HasPrefix(c.reasons[0], "other processes")}
 		sc := &plan.Scenario{Name: "s", Asserts: []*plan.Assertion{{Expr: "soak.p99_drift < 1", Condition: lessThan("soak.p99_drift", 1)}}}
 		evalAssertions(r, sc, nil, nil)
 		if got := r.Assertions[0].Verdict(); got != c.verdict {

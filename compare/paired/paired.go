@@ -110,7 +110,7 @@ func Compare(a, b []float64, confidence float64) Result {
 	found := false
 	for size := 1; len(d)/size >= minBatches; size = nextSize(size) {
 		bm = batchMeans(d, size)
-		r = lag1(bm)
+		r = Lag1(bm)
 		res.BatchSize, res.Batches, res.R1 = size, len(bm), r
 		if r+1/float64(len(bm)) < maxLag1 {
 			found = true
@@ -126,7 +126,7 @@ func Compare(a, b []float64, confidence float64) Result {
 	f := inflation(r)
 	k := float64(len(bm))
 	res.NEff = k / f
-	m := mean(bm)
+	m := Mean(bm)
 	v := stats.Sample{Xs: bm}.Variance() * f
 	if v == 0 {
 		res.Change, res.Low, res.High = math.Expm1(m), math.Expm1(m), math.Expm1(m)
@@ -163,20 +163,24 @@ func batchMeans(xs []float64, b int) []float64 {
 	off := len(xs) - k*b
 	out := make([]float64, k)
 	for i := range out {
-		out[i] = mean(xs[off+i*b : off+(i+1)*b])
+		out[i] = Mean(xs[off+i*b : off+(i+1)*b])
 	}
 	return out
 }
 
-// lag1 is the lag-1 autocorrelation of xs, 0 when it does not vary.
-func lag1(xs []float64) float64 {
-	m := mean(xs)
+// Lag1 returns the lag-1 autocorrelation of series pooled across sides,
+// each side centred on its own mean, or 0 when they do not vary. compare's
+// batch means use it too.
+func Lag1(sides ...[]float64) float64 {
 	var num, den float64
-	for i, x := range xs {
-		dx := x - m
-		den += dx * dx
-		if i > 0 {
-			num += dx * (xs[i-1] - m)
+	for _, xs := range sides {
+		m := Mean(xs)
+		for i, x := range xs {
+			d := x - m
+			den += d * d
+			if i > 0 {
+				num += d * (xs[i-1] - m)
+			}
 		}
 	}
 	if den == 0 {
@@ -185,7 +189,8 @@ func lag1(xs []float64) float64 {
 	return num / den
 }
 
-func mean(xs []float64) float64 {
+// Mean is the arithmetic mean of xs (NaN when empty).
+func Mean(xs []float64) float64 {
 	var s float64
 	for _, x := range xs {
 		s += x
