@@ -16,5 +16,5 @@ scenario "steady" {
   executor          = "constant-arrival-rate"
   rate              = 50
   pre_allocated_vus = 5
-  duration          = "12s"
+  duration          = "22s"
 }
