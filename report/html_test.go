@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"encoding/json"
 	"math"
 	"regexp"
 	"strings"
@@ -15,77 +14,66 @@ import (
 )
 
 // TestHTMLSelfContainedAndEscaped: the page inlines everything (no src or
-// href to the network), and text from the document cannot end a script or
-// open an element, in a table or in the chart data.
+// href to the network) and carries no script, and text from the document
+// cannot end an element or open one, in a table or in a chart's SVG.
 func TestHTMLSelfContainedAndEscaped(t *testing.T) {
 	t.Parallel()
 	d := fixtureDocument()
 	evil := `</script><script>alert(1)</script><b>`
 	d.Plans[0].Scenarios[0].Assertions[0].Condition = evil
 	d.Plans[0].Scenarios[0].Name = evil
+	d.Plans[0].Scenarios[0].Ops[0].Name = evil
 	d.Plans[0].Scenarios[0].Series = []SeriesDoc{{OffsetNS: 1e9, Ops: 10, Throughput: 10, P50NS: 1000, P99NS: 2000, MaxNS: 3000, ActiveVUs: 1}}
 	var b bytes.Buffer
 	if err := WriteHTML(&b, d); err != nil {
 		t.Fatal(err)
 	}
 	page := b.String()
-	if strings.Contains(page, "<script>alert(1)") || strings.Contains(page, "<b>") {
-		t.Error("document text is not escaped")
-	}
-	if got := strings.Count(page, "<script"); got != 3 {
-		t.Errorf("%d script elements, want the chart data, the chart renderer and the report's", got)
+	if strings.Contains(page, "<script") || strings.Contains(page, "<b>") {
+		t.Error("document text is not escaped, or the page carries a script")
 	}
 	if m := regexp.MustCompile(`(?i)\b(src|href)\s*=\s*"(https?:)?//`).FindString(page); m != "" {
 		t.Errorf("the page refers to the network: %s", m)
 	}
-	// The chart data is valid JSON with the series as written.
-	m := regexp.MustCompile(`(?s)<script type="application/json" id="perfplan-charts">(.*?)</script>`).FindStringSubmatch(page)
+	// The throughput chart is inline SVG with the point and its tooltip,
+	// printed as the tables print a rate.
+	m := regexp.MustCompile(`(?s)<div class="chart" id="p0-s0-throughput"[^>]*data-points="1"[^>]*>(<svg .*?</svg>)</div>`).FindStringSubmatch(page)
 	if m == nil {
-		t.Fatal("no chart data")
+		t.Fatal("no throughput chart with one point")
 	}
-	var charts map[string]struct {
-		Xs     []*float64 `json:"xs"`
-		Series []struct {
-			Label string     `json:"label"`
-			Data  []*float64 `json:"data"`
-		} `json:"series"`
-	}
-	if err := json.Unmarshal([]byte(m[1]), &charts); err != nil {
-		t.Fatalf("chart data: %v", err)
-	}
-	thr, ok := charts["p0-s0-throughput"]
-	if !ok || len(thr.Xs) != 1 || *thr.Xs[0] != 1 || *thr.Series[0].Data[0] != 10 {
-		t.Errorf("throughput chart: %+v", thr)
+	if !strings.Contains(m[1], "<title>time "+Duration(time.Second)+"\nthroughput: "+Rate(10)+"</title>") {
+		t.Errorf("the throughput chart has no tooltip for its point:\n%s", m[1])
 	}
 }
 
-// TestHTMLAssetsInline: the embedded scripts and styles cannot end the
-// elements they are inlined in.
-func TestHTMLAssetsInline(t *testing.T) {
+// TestChartValue: a chart prints its ticks and tooltips as the tables
+// print figures (units.go), so an axis and a table agree.
+func TestChartValue(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"chart.js", "report.js", "report.css"} {
-		a := strings.ToLower(htmlAsset(name))
-		if strings.Contains(a, "</script") || strings.Contains(a, "</style") || strings.Contains(a, "<!--") {
-			t.Errorf("%s cannot be inlined as it is", name)
+	for _, tc := range []struct {
+		unit string
+		v    float64
+		want string
+	}{
+		{"B", 123456789, Bytes(123456789)},
+		{"ns", 2.5e6, Duration(2500 * time.Microsecond)},
+		{"/s", 12345, Rate(12345)},
+		{"s", 90, Duration(90 * time.Second)},
+		{"s", 2.5, Duration(2500 * time.Millisecond)},
+		{"ratio", 0.0123, Percent(0.0123)},
+		{"%", 74, Percent(0.74)},
+		{"p", 1000, "99.9%"},
+		{"p", 2, "50%"},
+		{"run", 12, "#12"},
+		{"B/s", 2048, Bytes(2048) + "/s"},
+		{"", 0.5, Number(0.5)},
+	} {
+		if got := ChartValue(tc.unit, tc.v); got != tc.want {
+			t.Errorf("ChartValue(%q, %v) = %q, want %q", tc.unit, tc.v, got, tc.want)
 		}
 	}
-	var b bytes.Buffer
-	if err := WriteHTML(&b, fixtureDocument()); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(b.String(), "var PerfplanChart") {
-		t.Error("the page does not carry the chart renderer")
-	}
-}
-
-func TestHTMLValuesJSON(t *testing.T) {
-	t.Parallel()
-	b, err := json.Marshal(HTMLValues{1, 0.5, math.NaN(), math.Inf(1), 123456789, 1e-9})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := string(b), "[1,0.5,null,null,1.234568e+08,1e-09]"; got != want {
-		t.Errorf("got %s, want %s", got, want)
+	if Bytes(123456789) != "118MiB" {
+		t.Errorf("123456789 bytes print as %s", Bytes(123456789))
 	}
 }
 
