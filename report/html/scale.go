@@ -212,7 +212,7 @@ func linearTicks(a Axis, s *scale, length float64, vertical bool, format Format)
 		if a.Unit != "run" || step == math.Round(step) {
 			ts = ts[:0]
 			for k := math.Ceil(s.min/step - 1e-9); k*step <= s.max+step*1e-9; k++ {
-				v := tidy(k * step)
+				v := tidy(k*step) + 0 // no -0
 				ts = append(ts, tick{v, format(a.Unit, v)})
 			}
 			if fits(ts, s, length, vertical) {
