@@ -32,8 +32,8 @@ var nan = math.NaN()
 // goldenCharts are one chart of each kind the views draw.
 var goldenCharts = []Chart{
 	{ID: "linear-gaps", Title: "Throughput", X: Axis{Label: "time", Unit: "s"}, Y: Axis{Label: "ops/s", Unit: "/s", Zero: true},
-		Xs:     Values{1, 2, 3, 4, 5, 6, 7, 8},
-		Series: []Series{{Label: "throughput", Color: "#1f77b4", Data: Values{100, 120, nan, 130, 125, nan, 90, 110}}},
+		Xs:      Values{1, 2, 3, 4, 5, 6, 7, 8},
+		Series:  []Series{{Label: "throughput", Color: "#1f77b4", Data: Values{100, 120, nan, 130, 125, nan, 90, 110}}},
 		Markers: []Marker{{X: 4.5, Label: "broke at 130/s", Color: "#d62728"}}},
 	{ID: "log-y2", Title: "Latency and throughput", X: Axis{Label: "rate", Unit: "/s"}, Y: Axis{Label: "p99", Unit: "ns", Log: true},
 		Y2: &Axis{Label: "throughput", Unit: "/s", Zero: true}, Xs: Values{100, 200, 300, 400},
