@@ -153,9 +153,13 @@ func (m *markerSeries) Render(r chartdraw.Renderer, box chartdraw.Box, xr, yr ch
 	}
 }
 
+// tipWidth is the narrowest tooltip column, in SVG units.
+const tipWidth = 3
+
 // tooltips returns an SVG group with a transparent column per x value
 // that has a value, from halfway to the previous x to halfway to the
-// next, whose <title> reads out the x and every series' value there.
+// next, whose <title> reads out the x and every series' value there. Where
+// x values are closer than tipWidth, the first of them has the column.
 func tooltips(c *Chart, l *layout, p *probeSeries, format Format) string {
 	box := p.box
 	if box.Width() <= 0 || box.Height() <= 0 {
@@ -187,8 +191,11 @@ func tooltips(c *Chart, l *layout, p *probeSeries, format Format) string {
 				lines = append(lines, line)
 			}
 		}
-		if len(lines) > 1 {
-			cols = append(cols, col{box.Left + l.x.Translate(x), strings.Join(lines, "\n")})
+		px := box.Left + l.x.Translate(x)
+		// Columns at least tipWidth apart: a pointer cannot tell closer
+		// points apart, and a long series stays small.
+		if len(lines) > 1 && (len(cols) == 0 || px-cols[len(cols)-1].x >= tipWidth) {
+			cols = append(cols, col{px, strings.Join(lines, "\n")})
 		}
 	}
 	var b strings.Builder

@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"html"
 	"io"
-	"strconv"
 	"strings"
 )
 
@@ -47,9 +46,6 @@ type Page struct {
 	// Verdict is the badge beside the title (id "verdict").
 	Verdict  Badge
 	Sections []Section
-	// Format prints the charts' ticks and tooltips; nil prints plain
-	// numbers.
-	Format Format
 }
 
 // Section is a section of a page: a plan, a scenario, a metric.
@@ -207,10 +203,7 @@ func WritePage(w io.Writer, p *Page) error {
 	if err := check(p.Sections); err != nil {
 		return err
 	}
-	format := p.Format
-	if format == nil {
-		format = plainFormat
-	}
+	format := Format(chartValue)
 	// The page is written by hand rather than with html/template: a
 	// template's reflective method calls keep every exported method of
 	// every type in the binary, about 10 MB of perfplan's.
@@ -256,11 +249,6 @@ func WritePage(w io.Writer, p *Page) error {
 		return fmt.Errorf("write html report: %w", err)
 	}
 	return nil
-}
-
-// plainFormat prints values without a unit.
-func plainFormat(_ string, v float64) string {
-	return strconv.FormatFloat(v, 'g', 4, 64)
 }
 
 // writeSection writes a section and its subsections.

@@ -1,50 +1,16 @@
-package report
+package html
 
 import (
-	"bytes"
 	"math"
-	"regexp"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/perfplan/perfplan/executor"
+	"github.com/perfplan/perfplan/plan"
+	"github.com/perfplan/perfplan/report"
 )
-
-// TestHTMLSelfContainedAndEscaped: the page inlines everything (no src or
-// href to the network) and carries no script, and text from the document
-// cannot end an element or open one, in a table or in a chart's SVG.
-func TestHTMLSelfContainedAndEscaped(t *testing.T) {
-	t.Parallel()
-	d := fixtureDocument()
-	evil := `</script><script>alert(1)</script><b>`
-	d.Plans[0].Scenarios[0].Assertions[0].Condition = evil
-	d.Plans[0].Scenarios[0].Name = evil
-	d.Plans[0].Scenarios[0].Ops[0].Name = evil
-	d.Plans[0].Scenarios[0].Series = []SeriesDoc{{OffsetNS: 1e9, Ops: 10, Throughput: 10, P50NS: 1000, P99NS: 2000, MaxNS: 3000, ActiveVUs: 1}}
-	var b bytes.Buffer
-	if err := WriteHTML(&b, d); err != nil {
-		t.Fatal(err)
-	}
-	page := b.String()
-	if strings.Contains(page, "<script") || strings.Contains(page, "<b>") {
-		t.Error("document text is not escaped, or the page carries a script")
-	}
-	if m := regexp.MustCompile(`(?i)\b(src|href)\s*=\s*"(https?:)?//`).FindString(page); m != "" {
-		t.Errorf("the page refers to the network: %s", m)
-	}
-	// The throughput chart is inline SVG with the point and its tooltip,
-	// printed as the tables print a rate.
-	m := regexp.MustCompile(`(?s)<div class="chart" id="p0-s0-throughput"[^>]*data-points="1"[^>]*>(<svg .*?</svg>)</div>`).FindStringSubmatch(page)
-	if m == nil {
-		t.Fatal("no throughput chart with one point")
-	}
-	if !strings.Contains(m[1], "<title>time "+Duration(time.Second)+"\nthroughput: "+Rate(10)+"</title>") {
-		t.Errorf("the throughput chart has no tooltip for its point:\n%s", m[1])
-	}
-}
 
 // TestChartValue: a chart prints its ticks and tooltips as the tables
 // print figures (units.go), so an axis and a table agree.
@@ -55,45 +21,25 @@ func TestChartValue(t *testing.T) {
 		v    float64
 		want string
 	}{
-		{"B", 123456789, Bytes(123456789)},
-		{"ns", 2.5e6, Duration(2500 * time.Microsecond)},
-		{"/s", 12345, Rate(12345)},
-		{"s", 90, Duration(90 * time.Second)},
-		{"s", 2.5, Duration(2500 * time.Millisecond)},
-		{"ratio", 0.0123, Percent(0.0123)},
-		{"%", 74, Percent(0.74)},
+		{"B", 123456789, report.Bytes(123456789)},
+		{"ns", 2.5e6, report.Duration(2500 * time.Microsecond)},
+		{"/s", 12345, report.Rate(12345)},
+		{"s", 90, report.Duration(90 * time.Second)},
+		{"s", 2.5, report.Duration(2500 * time.Millisecond)},
+		{"ratio", 0.0123, report.Percent(0.0123)},
+		{"%", 74, report.Percent(0.74)},
 		{"p", 1000, "99.9%"},
 		{"p", 2, "50%"},
 		{"run", 12, "#12"},
-		{"B/s", 2048, Bytes(2048) + "/s"},
-		{"", 0.5, Number(0.5)},
+		{"B/s", 2048, report.Bytes(2048) + "/s"},
+		{"", 0.5, report.Number(0.5)},
 	} {
-		if got := ChartValue(tc.unit, tc.v); got != tc.want {
-			t.Errorf("ChartValue(%q, %v) = %q, want %q", tc.unit, tc.v, got, tc.want)
+		if got := chartValue(tc.unit, tc.v); got != tc.want {
+			t.Errorf("chartValue(%q, %v) = %q, want %q", tc.unit, tc.v, got, tc.want)
 		}
 	}
-	if Bytes(123456789) != "118MiB" {
-		t.Errorf("123456789 bytes print as %s", Bytes(123456789))
-	}
-}
-
-// TestHTMLStatGroups: the HTML report's grid is the text table's
-// (groupStats), with the same rows and column order.
-func TestHTMLStatGroups(t *testing.T) {
-	t.Parallel()
-	g := groupStats(map[string]float64{
-		"l1_hits": 10, "l1_misses": 2, "l1_hit_ratio": 0.8, "l2_hits": 1, "l2_misses": 1, "l2_hit_ratio": 0.5,
-		"hits": 11, "misses": 1, "hit_ratio": 0.9, "load_errors": 0, "redis_errors": 3, "sets": 4,
-	})
-	if strings.Join(g.rows, ",") != "l1,l2,total" || strings.Join(g.columns, ",") != "hits,misses,hit_ratio" {
-		t.Errorf("rows %v columns %v", g.rows, g.columns)
-	}
-	if g.cells["l2"]["misses"] != 1 || g.cells["total"]["hits"] != 11 {
-		t.Errorf("cells %v", g.cells)
-	}
-	// load_errors and redis_errors share no column with another row.
-	if strings.Join(g.rest, ",") != "load_errors,redis_errors,sets" {
-		t.Errorf("rest %v", g.rest)
+	if report.Bytes(123456789) != "118MiB" {
+		t.Errorf("123456789 bytes print as %s", report.Bytes(123456789))
 	}
 }
 
@@ -101,7 +47,7 @@ func TestHTMLStatGroups(t *testing.T) {
 // into the one before.
 func TestChartSeriesShortTail(t *testing.T) {
 	t.Parallel()
-	in := []SeriesDoc{
+	in := []report.SeriesDoc{
 		{OffsetNS: 1e9, Ops: 100, Throughput: 100, P99NS: 5, ActiveVUs: 2},
 		{OffsetNS: 2e9, Ops: 100, Throughput: 100, P99NS: 5, ActiveVUs: 2},
 		{OffsetNS: 2.01e9, Ops: 1, Throughput: 100, P99NS: 9, ActiveVUs: 0},
@@ -121,9 +67,9 @@ func TestChartSeriesShortTail(t *testing.T) {
 
 func TestThinSeries(t *testing.T) {
 	t.Parallel()
-	var in []SeriesDoc
+	var in []report.SeriesDoc
 	for i := range 10 {
-		in = append(in, SeriesDoc{OffsetNS: int64(i+1) * 1e9, Ops: 100, Throughput: 100, P99NS: int64(i), ActiveVUs: i})
+		in = append(in, report.SeriesDoc{OffsetNS: int64(i+1) * 1e9, Ops: 100, Throughput: 100, P99NS: int64(i), ActiveVUs: i})
 	}
 	out, k := thinSeries(in, 4)
 	if k != 3 || len(out) != 4 {
@@ -153,7 +99,7 @@ func TestSpectrum(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &ScenarioDoc{Executor: "constant-vus", Total: OpDoc{Histogram: string(enc)}}
+	s := &report.ScenarioDoc{Executor: "constant-vus", Total: report.OpDoc{Histogram: string(enc)}}
 	c, ok := spectrumChart(s, "x")
 	if !ok || len(c.Series) != 1 {
 		t.Fatalf("chart %+v", c)
@@ -203,16 +149,53 @@ func TestSoakAndBreakpointCharts(t *testing.T) {
 func TestComparisonMargin(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		c    ComparisonDoc
+		c    report.ComparisonDoc
 		want string
 	}{
-		{ComparisonDoc{Left: "latency.p99", LeftValue: 3, Op: "<", Right: `duration("5ms")`, RightValue: 5, Held: true}, "latency.p99 3.00ms < 5.00ms: 40.0% headroom"},
-		{ComparisonDoc{Left: `op["set"].latency.p99`, LeftValue: 6, Op: "<", Right: "5", RightValue: 5}, `op["set"].latency.p99 6.00ms < 5.00ms: missed by 20.0%`},
-		{ComparisonDoc{Left: "latency.p99 / latency.p50", LeftValue: 2.5, Op: "<", Right: "20", RightValue: 20, Held: true}, "latency.p99 / latency.p50 2.5 < 20: 87.5% headroom"},
-		{ComparisonDoc{Left: "errors", LeftValue: 0, Op: "==", Right: "0", RightValue: 0, Held: true}, "errors 0 == 0: holds"},
+		{report.ComparisonDoc{Left: "latency.p99", LeftValue: 3, Op: "<", Right: `duration("5ms")`, RightValue: 5, Held: true}, "latency.p99 3.00ms < 5.00ms: 40.0% headroom"},
+		{report.ComparisonDoc{Left: `op["set"].latency.p99`, LeftValue: 6, Op: "<", Right: "5", RightValue: 5}, `op["set"].latency.p99 6.00ms < 5.00ms: missed by 20.0%`},
+		{report.ComparisonDoc{Left: "latency.p99 / latency.p50", LeftValue: 2.5, Op: "<", Right: "20", RightValue: 20, Held: true}, "latency.p99 / latency.p50 2.5 < 20: 87.5% headroom"},
+		{report.ComparisonDoc{Left: "errors", LeftValue: 0, Op: "==", Right: "0", RightValue: 0, Held: true}, "errors 0 == 0: holds"},
 	} {
 		if got := comparisonMargin(tc.c); got != tc.want {
 			t.Errorf("got %q, want %q", got, tc.want)
 		}
+	}
+}
+
+// sweepDoc is a plan whose scenario steady was declared with for_each over
+// L1 sizes, the instances in key order (large, small).
+func sweepDoc() *report.PlanDoc {
+	sc := func(key, value string, p99 time.Duration, thr float64) report.ScenarioDoc {
+		return report.ScenarioDoc{Name: `steady["` + key + `"]`, Executor: "constant-vus", Sweep: &plan.Sweep{Name: "steady", Key: key, Value: value},
+			Total:      report.OpDoc{Name: "total", Ops: 1000, Throughput: thr, Latency: report.LatencyDoc{P50: int64(p99 / 4), P99: int64(p99), Max: int64(2 * p99)}},
+			Assertions: []report.AssertionDoc{{Condition: "ops > 0", Passed: key != "small"}}}
+	}
+	return &report.PlanDoc{Name: "sweep", Scenarios: []report.ScenarioDoc{
+		sc("large", "100000", time.Millisecond, 9000),
+		sc("small", "1000", 3*time.Millisecond, 3000),
+		{Name: "other", Executor: "constant-vus"},
+	}}
+}
+
+// TestSweepChart: the HTML report draws p99 and throughput against the
+// swept value, in value order, on a log axis across a hundredfold.
+func TestSweepChart(t *testing.T) {
+	t.Parallel()
+	charts := sweepCharts(sweepDoc(), "p0")
+	if len(charts) != 1 {
+		t.Fatalf("%d charts, want 1", len(charts))
+	}
+	c := charts[0]
+	if len(c.Xs) != 2 || c.Xs[0] != 1000 || c.Xs[1] != 100000 || !c.X.Log {
+		t.Errorf("xs %v log %v; want [1000 100000] on a log axis", c.Xs, c.X.Log)
+	}
+	if c.Series[0].Data[0] != float64(3*time.Millisecond) || c.Series[1].Data[1] != 9000 {
+		t.Errorf("series %+v", c.Series)
+	}
+	d := sweepDoc()
+	d.Scenarios[0].Sweep.Value = "lru"
+	if n := len(sweepCharts(d, "p0")); n != 0 {
+		t.Errorf("%d charts for values that are not numbers", n)
 	}
 }
