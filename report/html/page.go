@@ -1,14 +1,12 @@
 // Package html is the home of perfplan's HTML report: the page model
 // (Page, Section, Table, Chart, ...), the writer that turns a Page into one
-// self-contained file, the charts, drawn in Go as inline SVG with
+// self-contained file, the three views that fill a Page (the run view,
+// RunPage; the comparison view, ComparePage; the history view,
+// HistoryPage), the charts, drawn in Go as inline SVG with
 // github.com/go-analyze/charts' chartdraw package, and the style sheet.
-// The three views fill a Page: the run view (report.RunPage), the
-// comparison view (compare.Result.Page) and the history view (perfplan
-// history --format html).
 //
-// The package imports nothing of perfplan's, so every view can use it; how
-// a figure of a unit is printed (report/units.go) comes in through
-// Page.Format.
+// Every figure, the charts' ticks and tooltips included, is printed with
+// report's units (report/units.go), as the terminal tables print it.
 //
 // The page carries no script: it reads the same where scripts are blocked
 // (CI artifact viewers with a strict Content-Security-Policy), and the
@@ -30,10 +28,8 @@ var assets embed.FS
 // Axis.Unit).
 type Format func(unit string, v float64) string
 
-// Page is one page of the HTML report: the run view (WriteHTML), the
-// comparison view (package compare) and the history view (perfplan
-// history --format html) are all built as an Page and written by
-// WritePage.
+// Page is one page of the HTML report: the run, comparison and history
+// views are each built as a Page and written by WritePage.
 type Page struct {
 	Title string
 	// Kind names the view ("run", "compare", "history"): the body's
@@ -109,8 +105,8 @@ type Cell struct {
 }
 
 // Chart is a chart: x values shared by every series, each series' y
-// values (NaN for a gap), markers and bands. The page draws it with its
-// chart renderer (html/chart.js) in a div with the chart's ID.
+// values (NaN for a gap), markers and bands. The page draws it as inline
+// SVG in a div with the chart's ID (chart.go).
 type Chart struct {
 	ID    string
 	Title string
@@ -153,7 +149,6 @@ type Series struct {
 	Line   bool
 	Span   bool
 	Width  float64
-	Fill   string
 	Data   Values
 }
 

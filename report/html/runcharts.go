@@ -13,7 +13,7 @@ import (
 	"github.com/perfplan/perfplan/report"
 )
 
-// The run view's charts, as HTMLChart values the page draws.
+// The run view's charts, as Chart values the page draws.
 
 // htmlMaxPoints bounds the points of a time-series chart: longer series are
 // merged as the executor merges them (counts add up, percentiles take the
