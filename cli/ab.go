@@ -21,6 +21,7 @@ import (
 	"github.com/perfplan/perfplan/compare/paired"
 	"github.com/perfplan/perfplan/dsl"
 	"github.com/perfplan/perfplan/report"
+	"github.com/perfplan/perfplan/report/html"
 )
 
 // abFlags are perfplan ab's flags.
@@ -377,7 +378,7 @@ func (f *abFlags) writeOut(o output, res *compare.Result, a, b *abSide) error {
 			return err
 		}
 	case "html":
-		if err := res.WriteHTML(&buf, a.doc, b.doc); err != nil {
+		if err := html.WriteCompare(&buf, res, a.doc, b.doc); err != nil {
 			return err
 		}
 	default:

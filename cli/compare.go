@@ -11,6 +11,7 @@ import (
 
 	"github.com/perfplan/perfplan/compare"
 	"github.com/perfplan/perfplan/report"
+	"github.com/perfplan/perfplan/report/html"
 )
 
 // percentFlag is a relative figure written "5%" or "0.05".
@@ -122,7 +123,7 @@ func writeComparison(w io.Writer, res *compare.Result, format string, style comp
 	case "markdown":
 		return res.WriteMarkdown(w)
 	case "html":
-		return res.WriteHTML(w, base, next)
+		return html.WriteCompare(w, res, base, next)
 	case "json":
 		return res.WriteJSON(w)
 	}

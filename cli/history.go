@@ -12,6 +12,7 @@ import (
 
 	"github.com/perfplan/perfplan/history"
 	"github.com/perfplan/perfplan/report"
+	"github.com/perfplan/perfplan/report/html"
 )
 
 // historyDefaultMetrics are shown when --metric is not given.
@@ -191,4 +192,18 @@ func fmtHistory(metric string, v float64) string {
 		return "-" + report.FormatMetric(metric, -v)
 	}
 	return report.FormatMetric(metric, v)
+}
+
+// writeHistoryHTML writes the history view of plan's metrics (package
+// report/html).
+func writeHistoryHTML(ctx context.Context, w io.Writer, store *history.Store, plan string, metrics []string, opts history.ChangePointOptions) error {
+	all, err := loadSeries(ctx, store, plan, metrics, opts)
+	if err != nil {
+		return err
+	}
+	h := &html.History{Store: store.Path(), Subject: orAll(plan), Version: Version(), Metrics: metrics, Options: opts, Format: fmtHistory}
+	for _, a := range all {
+		h.Series = append(h.Series, html.HistorySeries{Key: a.key, Points: a.points, Trend: a.trend, Changes: a.changes})
+	}
+	return html.WriteHistory(w, h)
 }

@@ -21,12 +21,14 @@ import (
 	"github.com/perfplan/perfplan/history"
 	"github.com/perfplan/perfplan/internal/chromiumtest"
 	"github.com/perfplan/perfplan/report"
+	"github.com/perfplan/perfplan/report/html"
 )
 
 // The HTML report's three views, opened in headless Chromium: each page
-// must record no script error and log nothing to the console, draw every
-// chart (each chart's series change pixels of its canvas), load nothing
-// from the network, and show the figures of the JSON document.
+// must log nothing to the console, carry no script, draw every chart (its
+// SVG, as Chromium parsed it, holds a line or point of a series and
+// tooltips), load nothing from the network, and show the figures of the
+// JSON document.
 
 // TestHTMLRunReportInBrowser runs testdata/report.hcl (an open model with
 // two operations, a closed model, a breakpoint search, cache tiers, a
@@ -111,7 +113,7 @@ func checkRunPage(t *testing.T, page *chromiumtest.Page, doc *report.Document) {
 		// merges a last interval of a few milliseconds into the one
 		// before): one value per interval, the largest as in the series.
 		thr := sid + "-throughput"
-		series, _ := report.ChartSeries(s.Series)
+		series, _ := html.ChartSeries(s.Series)
 		if len(series) < len(s.Series)-1 || len(series) == 0 {
 			t.Errorf("%s: %d of %d intervals charted", thr, len(series), len(s.Series))
 		}

@@ -229,7 +229,7 @@ func (f *runFlags) resultStdout(env Env) io.Writer {
 // writeStdoutResult renders the document in format to w.
 func writeStdoutResult(d *report.Document, format string, w io.Writer) error {
 	var buf bytes.Buffer
-	if err := report.Writers()[format](d, &buf); err != nil {
+	if err := writers()[format](d, &buf); err != nil {
 		return fmt.Errorf("render %s: %w", format, err)
 	}
 	if _, err := w.Write(buf.Bytes()); err != nil {
@@ -243,7 +243,7 @@ func writeStdoutResult(d *report.Document, format string, w io.Writer) error {
 // or in place for a device or pipe.
 func writeResultFile(d *report.Document, format, path string) error {
 	var buf bytes.Buffer
-	if err := report.Writers()[format](d, &buf); err != nil {
+	if err := writers()[format](d, &buf); err != nil {
 		return fmt.Errorf("render %s: %w", format, err)
 	}
 	target, inPlace, err := resolveOutput(path)

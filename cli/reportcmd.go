@@ -11,8 +11,8 @@ import (
 // reportCommand is `perfplan report RUN.json --format FORMAT`: it renders a
 // saved run document again.
 func reportCommand(env Env, args []string) int {
-	fs := newFlagSet("report", "report [--format "+strings.Join(report.FormatNames(), "|")+"] RUN.json\n       perfplan report --profile [PLAN/]SCENARIO [--profile-type cpu|allocs|remote] [-o FILE.pb.gz] RUN.json", env.Stderr)
-	format := fs.String("format", "table", "output format: "+strings.Join(report.FormatNames(), ", "))
+	fs := newFlagSet("report", "report [--format "+strings.Join(formatNames(), "|")+"] RUN.json\n       perfplan report --profile [PLAN/]SCENARIO [--profile-type cpu|allocs|remote] [-o FILE.pb.gz] RUN.json", env.Stderr)
+	format := fs.String("format", "table", "output format: "+strings.Join(formatNames(), ", "))
 	var pf profileFlags
 	pf.define(fs)
 	var noColor bool
@@ -26,9 +26,9 @@ func reportCommand(env Env, args []string) int {
 		fs.Usage()
 		return ExitUsage
 	}
-	write, ok := report.Writers()[formatAlias(*format)]
+	write, ok := writers()[formatAlias(*format)]
 	if !ok {
-		fmt.Fprintf(env.Stderr, "perfplan report: unknown format %q (want %s)\n", *format, strings.Join(report.FormatNames(), ", "))
+		fmt.Fprintf(env.Stderr, "perfplan report: unknown format %q (want %s)\n", *format, strings.Join(formatNames(), ", "))
 		return ExitUsage
 	}
 	d, err := readDocument(pos[0])

@@ -376,7 +376,7 @@ func explainByInterference(row *Row, base, next []*report.PlanDoc) {
 	wake := func(plans []*report.PlanDoc) (float64, bool) {
 		var xs []float64
 		for _, p := range plans {
-			if s := findScenario(p, row.Scenario); s != nil && s.Interference != nil {
+			if s := FindScenario(p, row.Scenario); s != nil && s.Interference != nil {
 				xs = append(xs, stat(s.Interference))
 			}
 		}
@@ -441,8 +441,8 @@ func Compare(base, next *report.Document, opts Options) (*Result, error) {
 	}
 	res := &Result{Options: opts}
 	rng := rand.New(rand.NewPCG(opts.Seed, 0x5eed))
-	baseReps, baseOrder := groupPlans(base)
-	newReps, _ := groupPlans(next)
+	baseReps, baseOrder := GroupPlans(base)
+	newReps, _ := GroupPlans(next)
 	for _, name := range baseOrder {
 		nr, ok := newReps[name]
 		if !ok {
@@ -460,9 +460,9 @@ func Compare(base, next *report.Document, opts Options) (*Result, error) {
 	return res, nil
 }
 
-// groupPlans gathers the runnable plans of a document by name, repetitions
+// GroupPlans gathers the runnable plans of a document by name, repetitions
 // together, in first-seen order.
-func groupPlans(d *report.Document) (map[string][]*report.PlanDoc, []string) {
+func GroupPlans(d *report.Document) (map[string][]*report.PlanDoc, []string) {
 	m := map[string][]*report.PlanDoc{}
 	var order []string
 	for i := range d.Plans {
@@ -478,7 +478,8 @@ func groupPlans(d *report.Document) (map[string][]*report.PlanDoc, []string) {
 	return m, order
 }
 
-func findScenario(p *report.PlanDoc, name string) *report.ScenarioDoc {
+// FindScenario returns the scenario of a plan with the name, or nil.
+func FindScenario(p *report.PlanDoc, name string) *report.ScenarioDoc {
 	for i := range p.Scenarios {
 		if p.Scenarios[i].Name == name {
 			return &p.Scenarios[i]
@@ -502,7 +503,7 @@ func findOp(s *report.ScenarioDoc, name string) *report.OpDoc {
 func (res *Result) comparePlan(name string, base, next []*report.PlanDoc, rng *rand.Rand) {
 	reps := len(base) > 1 && len(next) > 1
 	for _, bs := range base[0].Scenarios {
-		if findScenario(next[0], bs.Name) == nil {
+		if FindScenario(next[0], bs.Name) == nil {
 			res.Missing = append(res.Missing, "scenario "+name+"/"+bs.Name+" only in base")
 			continue
 		}
@@ -561,7 +562,7 @@ func (res *Result) comparePlan(name string, base, next []*report.PlanDoc, rng *r
 func scenarioDropped(plans []*report.PlanDoc, scenario string) int64 {
 	var n int64
 	for _, p := range plans {
-		if s := findScenario(p, scenario); s != nil {
+		if s := FindScenario(p, scenario); s != nil {
 			n += s.Dropped
 		}
 	}
@@ -589,7 +590,7 @@ func opMetric(o *report.OpDoc, metric string) float64 {
 func repetitionSamples(plans []*report.PlanDoc, scenario, op, metric string) []float64 {
 	var xs []float64
 	for _, p := range plans {
-		s := findScenario(p, scenario)
+		s := FindScenario(p, scenario)
 		if s == nil {
 			continue
 		}
@@ -610,7 +611,7 @@ func repetitionSamples(plans []*report.PlanDoc, scenario, op, metric string) []f
 func intervalSamples(plans []*report.PlanDoc, scenario, metric string) []float64 {
 	var xs []float64
 	for _, p := range plans {
-		s := findScenario(p, scenario)
+		s := FindScenario(p, scenario)
 		if s == nil || len(s.Series) < 3 {
 			continue
 		}
@@ -829,4 +830,21 @@ func allZero(xs []float64) bool {
 		}
 	}
 	return true
+}
+
+// VerdictText is the comparison's verdict as its Markdown and HTML views
+// say it, with a class (pass, fail or neutral): NOTHING TO COMPARE without
+// rows, REGRESSION when it fails, NO VERDICT when every row declined, and
+// otherwise OK.
+func (r *Result) VerdictText() (text, class string) {
+	declined := len(r.Declined())
+	switch {
+	case len(r.Rows) == 0:
+		return "NOTHING TO COMPARE", "neutral"
+	case r.Failed():
+		return "REGRESSION", "fail"
+	case declined == len(r.Rows):
+		return "NO VERDICT", "neutral"
+	}
+	return "OK", "pass"
 }

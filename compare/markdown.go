@@ -31,15 +31,15 @@ func severityIcon(row Row) string {
 // the regressions with their advice, and the notes.
 func (r *Result) WriteMarkdown(w io.Writer) error {
 	bw := bufio.NewWriter(w)
-	badge := r.verdictBadge()
+	text, class := r.VerdictText()
 	icon := "✅"
-	if badge.Class == "fail" {
+	if class == "fail" {
 		icon = "❌"
-	} else if badge.Class == "neutral" {
+	} else if class == "neutral" {
 		icon = "⚪"
 	}
 	regs := r.Regressions()
-	fmt.Fprintf(bw, "## perfplan comparison: %s %s\n\n", icon, badge.Text)
+	fmt.Fprintf(bw, "## perfplan comparison: %s %s\n\n", icon, text)
 	switch {
 	case len(r.Rows) == 0:
 		fmt.Fprintln(bw, "Nothing to compare: no plan and scenario with samples on both sides.")
@@ -56,7 +56,7 @@ func (r *Result) WriteMarkdown(w io.Writer) error {
 	for i, row := range r.Rows {
 		if i == 0 || row.Plan != plan {
 			plan = row.Plan
-			fmt.Fprintf(bw, "\n### %s\n\n", mdCell(heading(row, r.Options)))
+			fmt.Fprintf(bw, "\n### %s\n\n", mdCell(Heading(row, r.Options)))
 			fmt.Fprintln(bw, "| scenario | op | metric | base | new | delta | p (n) | verdict |")
 			fmt.Fprintln(bw, "|:--|:--|:--|--:|--:|--:|--:|:--|")
 		}
@@ -65,7 +65,7 @@ func (r *Result) WriteMarkdown(w io.Writer) error {
 			verdict += " (fails)"
 		}
 		fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", mdCell(row.Scenario), mdCell(row.Op), mdCell(row.Metric.Name),
-			mdCell(valueString(row.Metric, row.Base)), mdCell(valueString(row.Metric, row.New)), mdCell(row.DeltaString()), mdCell(row.pString()), mdCell(verdict))
+			mdCell(ValueString(row.Metric, row.Base)), mdCell(ValueString(row.Metric, row.New)), mdCell(row.DeltaString()), mdCell(row.PString()), mdCell(verdict))
 	}
 	if len(regs) > 0 {
 		fmt.Fprintln(bw, "\n**Regressions**")
@@ -93,7 +93,7 @@ func (r *Result) WriteMarkdown(w io.Writer) error {
 			}
 		}
 	}
-	notes = append(notes, declinedNotes(r.Rows)...)
+	notes = append(notes, DeclinedNotes(r.Rows)...)
 	if len(notes) > 0 {
 		fmt.Fprintln(bw, "\n<details><summary>Notes</summary>")
 		fmt.Fprintln(bw)

@@ -48,8 +48,8 @@ func ComparePaired(base, next *report.Document, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("compare: alpha %v and confidence %v must lie in (0, 1)", opts.Alpha, opts.Confidence)
 	}
 	res := &Result{Options: opts}
-	baseReps, order := groupPlans(base)
-	newReps, _ := groupPlans(next)
+	baseReps, order := GroupPlans(base)
+	newReps, _ := GroupPlans(next)
 	for _, name := range order {
 		nr, ok := newReps[name]
 		if !ok {
@@ -58,7 +58,7 @@ func ComparePaired(base, next *report.Document, opts Options) (*Result, error) {
 		}
 		br := baseReps[name]
 		for _, bs := range br[0].Scenarios {
-			if findScenario(nr[0], bs.Name) == nil {
+			if FindScenario(nr[0], bs.Name) == nil {
 				res.Missing = append(res.Missing, "scenario "+name+"/"+bs.Name+" only in A")
 				continue
 			}
@@ -68,10 +68,10 @@ func ComparePaired(base, next *report.Document, opts Options) (*Result, error) {
 				source := SourcePairedSlices
 				if len(br) == 1 && len(nr) == 1 {
 					source = SourcePairedIntervals
-					a, b = pairIntervals(findScenario(br[0], bs.Name), findScenario(nr[0], bs.Name), m.Name)
+					a, b = pairIntervals(FindScenario(br[0], bs.Name), FindScenario(nr[0], bs.Name), m.Name)
 				} else {
 					for i := 0; i < min(len(br), len(nr)); i++ {
-						sa, sb := findScenario(br[i], bs.Name), findScenario(nr[i], bs.Name)
+						sa, sb := FindScenario(br[i], bs.Name), FindScenario(nr[i], bs.Name)
 						if sa == nil || sb == nil || sa.Total.Ops == 0 || sb.Total.Ops == 0 {
 							continue
 						}

@@ -28,12 +28,12 @@ func (res *Result) profileGroup(plan, name string, group []Row, base, next []*re
 	}
 	var bs, ns []*report.ScenarioDoc
 	for _, p := range base {
-		if s := findScenario(p, name); s != nil {
+		if s := FindScenario(p, name); s != nil {
 			bs = append(bs, s)
 		}
 	}
 	for _, p := range next {
-		if s := findScenario(p, name); s != nil {
+		if s := FindScenario(p, name); s != nil {
 			ns = append(ns, s)
 		}
 	}
@@ -46,8 +46,8 @@ func (res *Result) profileGroup(plan, name string, group []Row, base, next []*re
 	}
 }
 
-// profileOf returns the profile diff of a scenario, or nil.
-func (res *Result) profileOf(plan, scenario string) *profiling.ScenarioDiff {
+// ProfileOf returns the profile diff of a scenario, or nil.
+func (res *Result) ProfileOf(plan, scenario string) *profiling.ScenarioDiff {
 	for _, p := range res.Profiles {
 		if p.Plan == plan && p.Scenario == scenario {
 			return p.Diff
@@ -103,41 +103,4 @@ func (res *Result) writeProfilesMarkdown(w io.Writer) {
 			fmt.Fprintf(w, "\n- note: %s\n", mdCell(n))
 		}
 	}
-}
-
-// profileHTML returns the tables and notes of a scenario's profile diff for
-// its section of the HTML comparison.
-func (res *Result) profileHTML(plan, scenario, id string) ([]report.HTMLTable, []report.HTMLNote) {
-	d := res.profileOf(plan, scenario)
-	if d == nil {
-		return nil, nil
-	}
-	var tables []report.HTMLTable
-	var notes []report.HTMLNote
-	for k, t := range d.Tables() {
-		if len(t.Rows) == 0 {
-			notes = append(notes, report.HTMLNote{Text: "what grew: " + t.Title})
-			continue
-		}
-		ht := report.HTMLTable{ID: fmt.Sprintf("%s-profile%d", id, k), Caption: "what grew: " + t.Title}
-		for i, h := range t.Header {
-			ht.Header = append(ht.Header, report.HTMLHead{Text: h, Num: i > 0})
-		}
-		for _, r := range t.Rows {
-			row := report.HTMLRow{}
-			for i, c := range r {
-				cell := report.HTMLCell{Text: c}
-				if i > 0 {
-					cell.Class = "num"
-				}
-				row.Cells = append(row.Cells, cell)
-			}
-			ht.Rows = append(ht.Rows, row)
-		}
-		tables = append(tables, ht)
-	}
-	for _, n := range d.Notes {
-		notes = append(notes, report.HTMLNote{Text: "profile: " + n, Class: "warn"})
-	}
-	return tables, notes
 }

@@ -57,35 +57,3 @@ func TestOneRunPerOpRows(t *testing.T) {
 		t.Errorf("no note on the operations' rows:\n%s", b.String())
 	}
 }
-
-// TestShortRunsNotCharted: with four intervals per side the compare page
-// draws no charts over time and says why; with 120 it draws them.
-func TestShortRunsNotCharted(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		intervals int
-		short     bool
-	}{{2, true}, {120, false}} {
-		base := ar1Run(rand.New(rand.NewPCG(1, 1)), tc.intervals, 0.5, 0.02, 1)
-		next := ar1Run(rand.New(rand.NewPCG(2, 2)), tc.intervals, 0.5, 0.02, 1)
-		res, err := Compare(base, next, DefaultOptions())
-		if err != nil {
-			t.Fatal(err)
-		}
-		var titles []string
-		subtitle := ""
-		for _, sec := range res.HTMLPage(base, next).Sections {
-			for _, sub := range sec.Sections {
-				subtitle += sub.Subtitle
-				for _, c := range sub.Charts {
-					titles = append(titles, c.Title)
-				}
-			}
-		}
-		charted := strings.Contains(strings.Join(titles, ","), "Latency over time")
-		said := strings.Contains(subtitle, "runs too short to chart over time (4 and 4 intervals")
-		if charted == tc.short || said != tc.short {
-			t.Errorf("%d intervals: charts %v, subtitle %q", tc.intervals+2, titles, subtitle)
-		}
-	}
-}

@@ -50,8 +50,8 @@ func ciString(s Summary) string {
 	return out
 }
 
-// valueString renders a summary's centre with its interval.
-func valueString(m Metric, s Summary) string {
+// ValueString renders a summary's centre with its interval.
+func ValueString(m Metric, s Summary) string {
 	v := fmtValue(m, s.Center)
 	if ci := ciString(s); ci != "" {
 		v += " " + ci
@@ -82,8 +82,8 @@ func (r Row) DeltaString() string {
 	return s
 }
 
-// pString renders the p-value and the number of samples per side.
-func (r Row) pString() string {
+// PString renders the p-value and the number of samples per side.
+func (r Row) PString() string {
 	n := "n=" + pair(r.Base.N, r.New.N)
 	if r.Declined || math.IsNaN(r.P) {
 		return "p=? " + n
@@ -105,8 +105,8 @@ func (r Row) Verdict() string {
 	return ""
 }
 
-// heading describes a plan's samples and statistics.
-func heading(row Row, opts Options) string {
+// Heading describes a plan's samples and statistics.
+func Heading(row Row, opts Options) string {
 	switch row.Source {
 	case SourcePairedIntervals:
 		return fmt.Sprintf("plan %s (A and B at the same time; pairs: the i-th interval of each side; change: geometric mean of B/A with its %g%% interval, paired t on batch means of log ratios, alpha %g)", row.Plan, 100*opts.Confidence, opts.Alpha)
@@ -167,7 +167,7 @@ func (s Style) width() int {
 // writePlanTable prints the heading and the table of one plan's rows.
 func (r *Result) writePlanTable(w io.Writer, rows []Row, width int) error {
 	fmt.Fprintln(w)
-	report.WriteWrapped(w, heading(rows[0], r.Options), width, "", "  ")
+	report.WriteWrapped(w, Heading(rows[0], r.Options), width, "", "  ")
 	align := []tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignLeft, tw.AlignLeft}
 	t := report.NewTable(w, []string{"scenario", "op", "metric", "base", "new", "delta", "p (n)", "verdict", "method"}, align, width).Keys(3)
 	for i, row := range rows {
@@ -179,10 +179,10 @@ func (r *Result) writePlanTable(w io.Writer, rows []Row, width int) error {
 			}
 		}
 		cells := []string{scen, op, row.Metric.Name,
-			valueString(row.Metric, row.Base),
-			valueString(row.Metric, row.New),
+			ValueString(row.Metric, row.Base),
+			ValueString(row.Metric, row.New),
 			row.DeltaString(),
-			row.pString(),
+			row.PString(),
 			row.Verdict(),
 			row.Method.String()}
 		if err := t.Append(cells); err != nil {
@@ -229,7 +229,7 @@ func (r *Result) notes() []string {
 			}
 		}
 	}
-	return append(notes, declinedNotes(r.Rows)...)
+	return append(notes, DeclinedNotes(r.Rows)...)
 }
 
 // verdict is the comparison's last line: REGRESSION, NO VERDICT or OK, with
@@ -256,9 +256,9 @@ func (r *Result) verdict() (string, report.Color) {
 	return "OK: no significant regression" + undecided, report.Green
 }
 
-// declinedNotes explains, per plan and scenario, the rows without a
+// DeclinedNotes explains, per plan and scenario, the rows without a
 // verdict and what to do about them.
-func declinedNotes(rows []Row) []string {
+func DeclinedNotes(rows []Row) []string {
 	type key struct{ plan, scenario string }
 	var order []key
 	metrics := map[key][]string{}

@@ -95,31 +95,3 @@ func assertionGroups(p *PlanDoc) []ScenarioDoc {
 	}
 	return append(append([]ScenarioDoc(nil), p.Scenarios...), ScenarioDoc{Name: "(plan)", Assertions: p.Assertions})
 }
-
-// duetTables are the HTML tables of the plan's duets, one per duet.
-func duetTables(p *PlanDoc, id string) []HTMLTable {
-	var out []HTMLTable
-	for i, d := range p.Duets {
-		t := HTMLTable{ID: fmt.Sprintf("%s-duet%d", id, i), Caption: fmt.Sprintf("Duet %s (%s)", d.Name, d.Method)}
-		for _, h := range []string{"member", "figure", "change", "interval", "pairs", "verdict"} {
-			t.Header = append(t.Header, HTMLHead{Text: h, Num: h == "change" || h == "pairs"})
-		}
-		for _, f := range d.Figures {
-			change, interval, verdict, class := "?", "", "no verdict: "+f.Reason, ""
-			if !f.Declined && f.Change != nil && f.Low != nil && f.High != nil {
-				change = fmt.Sprintf("%+.1f%%", 100**f.Change)
-				interval = fmt.Sprintf("[%+.1f%%, %+.1f%%] @%.0f%%", 100**f.Low, 100**f.High, 100*f.Confidence)
-				verdict = "~"
-				if *f.Low > 0 || *f.High < 0 {
-					verdict, class = "significant", "fail"
-				}
-			}
-			t.Rows = append(t.Rows, HTMLRow{Class: class, Cells: []HTMLCell{
-				{Text: f.Member + " vs " + d.Members[0]}, {Text: f.Figure}, {Text: change, Class: "num"},
-				{Text: interval}, {Text: fmt.Sprint(f.Pairs), Class: "num"}, {Text: verdict},
-			}})
-		}
-		out = append(out, t)
-	}
-	return out
-}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
+
 	"strconv"
 	"strings"
 	"unicode"
@@ -13,7 +13,8 @@ import (
 
 // Writers returns the document renderers by format name, for --out
 // FORMAT=PATH and `perfplan report --format`: "json", "table", "markdown",
-// "csv", "junit" and "html". The map is new on each call.
+// "csv" and "junit" (the CLI adds "html", package report/html). The map
+// is new on each call.
 func Writers() map[string]func(*Document, io.Writer) error {
 	return map[string]func(*Document, io.Writer) error{
 		"json":     func(d *Document, w io.Writer) error { return WriteJSON(w, d) },
@@ -21,18 +22,7 @@ func Writers() map[string]func(*Document, io.Writer) error {
 		"markdown": func(d *Document, w io.Writer) error { return WriteMarkdown(w, d) },
 		"csv":      func(d *Document, w io.Writer) error { return WriteCSV(w, d) },
 		"junit":    func(d *Document, w io.Writer) error { return WriteJUnit(w, d) },
-		"html":     func(d *Document, w io.Writer) error { return WriteHTML(w, d) },
 	}
-}
-
-// FormatNames returns the names of Writers, sorted.
-func FormatNames() []string {
-	var names []string
-	for k := range Writers() {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // WriteJSON writes the document as indented JSON, as WriteFile does.

@@ -43,28 +43,6 @@ func TestSweepTable(t *testing.T) {
 	}
 }
 
-// TestSweepChart: the HTML report draws p99 and throughput against the
-// swept value, in value order, on a log axis across a hundredfold.
-func TestSweepChart(t *testing.T) {
-	t.Parallel()
-	charts := sweepCharts(sweepDoc(), "p0")
-	if len(charts) != 1 {
-		t.Fatalf("%d charts, want 1", len(charts))
-	}
-	c := charts[0]
-	if len(c.Xs) != 2 || c.Xs[0] != 1000 || c.Xs[1] != 100000 || !c.X.Log {
-		t.Errorf("xs %v log %v; want [1000 100000] on a log axis", c.Xs, c.X.Log)
-	}
-	if c.Series[0].Data[0] != float64(3*time.Millisecond) || c.Series[1].Data[1] != 9000 {
-		t.Errorf("series %+v", c.Series)
-	}
-	d := sweepDoc()
-	d.Scenarios[0].Sweep.Value = "lru"
-	if n := len(sweepCharts(d, "p0")); n != 0 {
-		t.Errorf("%d charts for values that are not numbers", n)
-	}
-}
-
 // TestSweepTableCorrected: a stalled closed model's instance shows the
 // corrected latencies, marked, with a note.
 func TestSweepTableCorrected(t *testing.T) {

@@ -1,4 +1,4 @@
-package report
+package html
 
 import (
 	"fmt"
@@ -11,12 +11,13 @@ import (
 	"time"
 
 	"github.com/perfplan/perfplan/executor"
+	"github.com/perfplan/perfplan/report"
 )
 
-// WriteHTML writes the run document as the HTML report's run view
+// WriteRun writes the run document as the HTML report's run view
 // (RunPage): `--out html=PATH` and `perfplan report RUN.json --format html`.
-func WriteHTML(w io.Writer, d *Document) error {
-	return WriteHTMLPage(w, RunPage(d))
+func WriteRun(w io.Writer, d *report.Document) error {
+	return WritePage(w, RunPage(d))
 }
 
 // RunPage builds the run view of a document: per plan, its verdict and
@@ -31,8 +32,8 @@ func WriteHTML(w io.Writer, d *Document) error {
 // "p{i}-s{j}", and a figure of the operations table
 // "p{i}-s{j}-{op}-{column}" with op "total" or "o{k}" (the k-th
 // operation).
-func RunPage(d *Document) *HTMLPage {
-	page := &HTMLPage{Kind: "run", Version: d.Tool.Version, Title: "perfplan run"}
+func RunPage(d *report.Document) *Page {
+	page := &Page{Kind: "run", Version: d.Tool.Version, Title: "perfplan run"}
 	var names []string
 	seen := map[string]bool{}
 	for _, p := range d.Plans {
@@ -54,11 +55,11 @@ func RunPage(d *Document) *HTMLPage {
 }
 
 // documentLines describe where and when the run happened.
-func documentLines(d *Document) []string {
+func documentLines(d *report.Document) []string {
 	e := d.Environment
 	var env []string
 	if e.GitCommit != "" {
-		env = append(env, "commit "+shortCommit(e.GitCommit))
+		env = append(env, "commit "+report.ShortCommit(e.GitCommit))
 	}
 	if e.GoVersion != "" {
 		env = append(env, e.GoVersion)
@@ -78,14 +79,14 @@ func documentLines(d *Document) []string {
 	if !d.Start.IsZero() {
 		run = append(run, "started "+d.Start.UTC().Format("2006-01-02 15:04:05 UTC"))
 		if d.End.After(d.Start) {
-			run = append(run, "took "+Duration(d.End.Sub(d.Start)))
+			run = append(run, "took "+report.Duration(d.End.Sub(d.Start)))
 		}
 	}
 	if d.Tool.Version != "" {
 		run = append(run, d.Tool.Name+" "+d.Tool.Version)
 	}
 	if s := d.Tool.DurationScale; s != 0 && s != 1 {
-		run = append(run, "durations scaled ×"+Number(s))
+		run = append(run, "durations scaled ×"+report.Number(s))
 	}
 	var lines []string
 	for _, l := range [][]string{env, run} {
@@ -93,67 +94,67 @@ func documentLines(d *Document) []string {
 			lines = append(lines, strings.Join(l, " · "))
 		}
 	}
-	if interruptedBetweenPlans(d) {
-		lines = append(lines, "Interrupted: "+interruptedBetweenPlansNote+".")
+	if report.InterruptedBetweenPlans(d) {
+		lines = append(lines, "Interrupted: "+report.InterruptedBetweenPlansNote+".")
 	}
 	return lines
 }
 
-func documentVerdict(d *Document) HTMLBadge {
+func documentVerdict(d *report.Document) Badge {
 	switch {
 	case d.Interrupted:
-		return HTMLBadge{Text: "INTERRUPTED", Class: "interrupted"}
+		return Badge{Text: "INTERRUPTED", Class: "interrupted"}
 	case d.Passed:
-		return HTMLBadge{Text: "PASS", Class: "pass"}
+		return Badge{Text: "PASS", Class: "pass"}
 	case d.Verdict == executor.VerdictInconclusive:
-		return HTMLBadge{Text: fmt.Sprintf("INCONCLUSIVE (exit %d)", d.ExitCode), Class: "warn"}
+		return Badge{Text: fmt.Sprintf("INCONCLUSIVE (exit %d)", d.ExitCode), Class: "warn"}
 	case d.ExitCode != 0:
-		return HTMLBadge{Text: fmt.Sprintf("FAIL (exit %d)", d.ExitCode), Class: "fail"}
+		return Badge{Text: fmt.Sprintf("FAIL (exit %d)", d.ExitCode), Class: "fail"}
 	}
-	return HTMLBadge{Text: "FAIL", Class: "fail"}
+	return Badge{Text: "FAIL", Class: "fail"}
 }
 
 // gradeClass colours a grade word.
 func gradeClass(word string) string {
 	switch word {
-	case GradeExcellent, GradeGood:
+	case report.GradeExcellent, report.GradeGood:
 		return "pass"
-	case GradeFair:
+	case report.GradeFair:
 		return "warn"
 	}
 	return "fail"
 }
 
-func planSection(p *PlanDoc, id string, rep, of int) HTMLSection {
-	sec := HTMLSection{ID: id, Level: 1, Title: "plan " + repetitionLabel(p.Name, rep, of), Subtitle: p.File}
-	total, failed, inconclusive := assertionCounts(p)
-	score, word := Grade(*p)
+func planSection(p *report.PlanDoc, id string, rep, of int) Section {
+	sec := Section{ID: id, Level: 1, Title: "plan " + report.RepetitionLabel(p.Name, rep, of), Subtitle: p.File}
+	total, failed, inconclusive := report.AssertionCounts(p)
+	score, word := report.Grade(*p)
 	switch {
 	case p.Error != "":
-		sec.Badges = append(sec.Badges, HTMLBadge{ID: id + "-verdict", Text: "COULD NOT RUN", Class: "fail"})
+		sec.Badges = append(sec.Badges, Badge{ID: id + "-verdict", Text: "COULD NOT RUN", Class: "fail"})
 	case p.Interrupted:
-		sec.Badges = append(sec.Badges, HTMLBadge{ID: id + "-verdict", Text: "INTERRUPTED", Class: "interrupted"})
+		sec.Badges = append(sec.Badges, Badge{ID: id + "-verdict", Text: "INTERRUPTED", Class: "interrupted"})
 	case failed > 0 || p.Outcome() == executor.VerdictFail:
-		sec.Badges = append(sec.Badges, HTMLBadge{ID: id + "-verdict", Text: "FAIL", Class: "fail"})
+		sec.Badges = append(sec.Badges, Badge{ID: id + "-verdict", Text: "FAIL", Class: "fail"})
 	case inconclusive > 0:
-		sec.Badges = append(sec.Badges, HTMLBadge{ID: id + "-verdict", Text: "INCONCLUSIVE", Class: "warn"})
+		sec.Badges = append(sec.Badges, Badge{ID: id + "-verdict", Text: "INCONCLUSIVE", Class: "warn"})
 	default:
-		sec.Badges = append(sec.Badges, HTMLBadge{ID: id + "-verdict", Text: "PASS", Class: "pass"})
+		sec.Badges = append(sec.Badges, Badge{ID: id + "-verdict", Text: "PASS", Class: "pass"})
 	}
-	sec.Tiles = []HTMLTile{
-		{ID: id + "-grade", Label: "grade", Value: Number(score), Note: word, Class: gradeClass(word)},
+	sec.Tiles = []Tile{
+		{ID: id + "-grade", Label: "grade", Value: report.Number(score), Note: word, Class: gradeClass(word)},
 		{ID: id + "-assertions", Label: "assertions held", Value: fmt.Sprintf("%d / %d", total-failed-inconclusive, total), Class: tileClass(failed, inconclusive)},
 		{Label: "scenarios", Value: strconv.Itoa(len(p.Scenarios))},
 	}
 	if p.End.After(p.Start) {
-		sec.Tiles = append(sec.Tiles, HTMLTile{Label: "duration", Value: Duration(p.End.Sub(p.Start))})
+		sec.Tiles = append(sec.Tiles, Tile{Label: "duration", Value: report.Duration(p.End.Sub(p.Start))})
 	}
 	if p.Error != "" {
-		sec.Notes = append(sec.Notes, HTMLNote{Text: "Error: " + p.Error, Class: "fail"})
+		sec.Notes = append(sec.Notes, Note{Text: "Error: " + p.Error, Class: "fail"})
 		return sec
 	}
 	for _, e := range p.Errors {
-		sec.Notes = append(sec.Notes, HTMLNote{Text: "Error: " + e, Class: "fail"})
+		sec.Notes = append(sec.Notes, Note{Text: "Error: " + e, Class: "fail"})
 	}
 	sec.Tables = append(sec.Tables, opsTable(p, id))
 	sec.Charts = append(sec.Charts, sweepCharts(p, id)...)
@@ -167,36 +168,36 @@ func planSection(p *PlanDoc, id string, rep, of int) HTMLSection {
 	return sec
 }
 
-func num(id, text string) HTMLCell { return HTMLCell{ID: id, Text: text, Class: "num"} }
+func num(id, text string) Cell { return Cell{ID: id, Text: text, Class: "num"} }
 
 // latencyText formats a latency figure of o, "≥" when it is a lower bound.
-func latencyText(o OpDoc, ns int64) string {
+func latencyText(o report.OpDoc, ns int64) string {
 	if o.LatencyLowerBound {
-		return "≥" + Duration(time.Duration(ns))
+		return "≥" + report.Duration(time.Duration(ns))
 	}
-	return Duration(time.Duration(ns))
+	return report.Duration(time.Duration(ns))
 }
 
 // opsTable is the table of scenarios and operations, as the terminal
 // prints it, with the errors as a count and a rate.
-func opsTable(p *PlanDoc, id string) HTMLTable {
-	t := HTMLTable{ID: id + "-ops", Caption: "Scenarios and operations"}
+func opsTable(p *report.PlanDoc, id string) Table {
+	t := Table{ID: id + "-ops", Caption: "Scenarios and operations"}
 	lag := false
 	for _, s := range p.Scenarios {
 		lag = lag || s.Total.ScheduleLag != nil
 	}
 	for _, h := range []string{"scenario", "op", "ops", "throughput", "errors", "error rate", "p50", "p95", "p99", "p99.9", "max"} {
-		t.Header = append(t.Header, HTMLHead{Text: h, Num: h != "scenario" && h != "op"})
+		t.Header = append(t.Header, Head{Text: h, Num: h != "scenario" && h != "op"})
 	}
 	if lag {
-		t.Header = append(t.Header, HTMLHead{Text: "schedule lag p99", Num: true})
+		t.Header = append(t.Header, Head{Text: "schedule lag p99", Num: true})
 	}
-	row := func(class, scenario, op, cid string, o OpDoc, l LatencyDoc) HTMLRow {
-		r := HTMLRow{Class: class, Cells: []HTMLCell{{Text: scenario}, {Text: op},
+	row := func(class, scenario, op, cid string, o report.OpDoc, l report.LatencyDoc) Row {
+		r := Row{Class: class, Cells: []Cell{{Text: scenario}, {Text: op},
 			num(cid+"-ops", strconv.FormatInt(o.Ops, 10)),
-			num(cid+"-throughput", Rate(o.Throughput)),
+			num(cid+"-throughput", report.Rate(o.Throughput)),
 			num(cid+"-errors", strconv.FormatInt(o.Errors, 10)),
-			num(cid+"-error-rate", Percent(o.ErrorRate)),
+			num(cid+"-error-rate", report.Percent(o.ErrorRate)),
 			num(cid+"-p50", latencyText(o, l.P50)),
 			num(cid+"-p95", latencyText(o, l.P95)),
 			num(cid+"-p99", latencyText(o, l.P99)),
@@ -204,7 +205,7 @@ func opsTable(p *PlanDoc, id string) HTMLTable {
 			num(cid+"-max", latencyText(o, l.Max)),
 		}}
 		if lag {
-			r.Cells = append(r.Cells, num(cid+"-lag-p99", lagCell(o)))
+			r.Cells = append(r.Cells, num(cid+"-lag-p99", report.LagCell(o)))
 		}
 		return r
 	}
@@ -231,23 +232,23 @@ func opsTable(p *PlanDoc, id string) HTMLTable {
 // statistics that come in families (the cache's l1_hits, l2_hits, ...) as
 // a grid, one row per family (tier) and a column per statistic, and the
 // others in a table of their own, where those that are 0 share one line.
-func targetStatTables(s *ScenarioDoc, sid string) []HTMLTable {
-	var out []HTMLTable
+func targetStatTables(s *report.ScenarioDoc, sid string) []Table {
+	var out []Table
 	if len(s.TargetStats) > 0 {
-		g := groupStats(s.TargetStats)
-		if len(g.rows) > 0 {
-			t := HTMLTable{ID: sid + "-stats-grid", Caption: "Target statistics per tier"}
-			t.Header = append(t.Header, HTMLHead{Text: "tier"})
-			for _, c := range g.columns {
-				t.Header = append(t.Header, HTMLHead{Text: c, Num: true})
+		g := report.GroupStats(s.TargetStats)
+		if len(g.Rows) > 0 {
+			t := Table{ID: sid + "-stats-grid", Caption: "Target statistics per tier"}
+			t.Header = append(t.Header, Head{Text: "tier"})
+			for _, c := range g.Columns {
+				t.Header = append(t.Header, Head{Text: c, Num: true})
 			}
-			for _, r := range g.rows {
-				row := HTMLRow{Cells: []HTMLCell{{Text: r}}}
-				if r == totalRow {
+			for _, r := range g.Rows {
+				row := Row{Cells: []Cell{{Text: r}}}
+				if r == report.TotalRow {
 					row.Class = "sub"
 				}
-				for _, c := range g.columns {
-					v, ok := g.cells[r][c]
+				for _, c := range g.Columns {
+					v, ok := g.Cells[r][c]
 					text := "-"
 					if ok {
 						text = statText(c, v)
@@ -259,7 +260,7 @@ func targetStatTables(s *ScenarioDoc, sid string) []HTMLTable {
 			out = append(out, t)
 		}
 		var rest, zero []string
-		for _, k := range g.rest {
+		for _, k := range g.Rest {
 			if s.TargetStats[k] == 0 {
 				zero = append(zero, k)
 			} else {
@@ -268,23 +269,23 @@ func targetStatTables(s *ScenarioDoc, sid string) []HTMLTable {
 		}
 		if len(rest) > 0 || len(zero) > 0 {
 			caption := "Target statistics"
-			if len(g.rows) > 0 {
+			if len(g.Rows) > 0 {
 				caption = "Other target statistics"
 			}
-			t := HTMLTable{ID: sid + "-stats", Caption: caption}
+			t := Table{ID: sid + "-stats", Caption: caption}
 			const perRow = 4
 			for range max(1, min(perRow, len(rest))) {
-				t.Header = append(t.Header, HTMLHead{Text: "statistic"}, HTMLHead{Text: "value", Num: true})
+				t.Header = append(t.Header, Head{Text: "statistic"}, Head{Text: "value", Num: true})
 			}
 			for i := 0; i < len(rest); i += perRow {
-				var row HTMLRow
+				var row Row
 				for _, k := range rest[i:min(i+perRow, len(rest))] {
-					row.Cells = append(row.Cells, HTMLCell{Text: k, Class: "cond"}, num(sid+"-stat-"+k, statText(k, s.TargetStats[k])))
+					row.Cells = append(row.Cells, Cell{Text: k, Class: "cond"}, num(sid+"-stat-"+k, statText(k, s.TargetStats[k])))
 				}
 				t.Rows = append(t.Rows, row)
 			}
 			if len(zero) > 0 {
-				t.Rows = append(t.Rows, HTMLRow{Class: "sub", Cells: []HTMLCell{{ID: sid + "-stats-zero", Text: "0: " + strings.Join(zero, ", "), Class: "cond", Span: len(t.Header)}}})
+				t.Rows = append(t.Rows, Row{Class: "sub", Cells: []Cell{{ID: sid + "-stats-zero", Text: "0: " + strings.Join(zero, ", "), Class: "cond", Span: len(t.Header)}}})
 			}
 			out = append(out, t)
 		}
@@ -296,20 +297,20 @@ func targetStatTables(s *ScenarioDoc, sid string) []HTMLTable {
 // numbers.
 func statText(name string, v float64) string {
 	if strings.HasSuffix(name, "ratio") && v >= 0 && v <= 1 {
-		return Percent(v)
+		return report.Percent(v)
 	}
-	return Number(v)
+	return report.Number(v)
 }
 
 // assertionTable lists every assertion with its observed values, each
 // comparison's margin and the assertion's score.
-func assertionTable(p *PlanDoc, id string) HTMLTable {
-	t := HTMLTable{ID: id + "-asserts", Caption: "Assertions"}
+func assertionTable(p *report.PlanDoc, id string) Table {
+	t := Table{ID: id + "-asserts", Caption: "Assertions"}
 	for _, h := range []string{"result", "scenario", "condition", "observed", "margin", "score", "message"} {
-		t.Header = append(t.Header, HTMLHead{Text: h, Num: h == "score"})
+		t.Header = append(t.Header, Head{Text: h, Num: h == "score"})
 	}
 	k := 0
-	for _, s := range assertionGroups(p) {
+	for _, s := range report.AssertionGroups(p) {
 		for _, a := range s.Assertions {
 			aid := fmt.Sprintf("%s-a%d", id, k)
 			k++
@@ -320,21 +321,21 @@ func assertionTable(p *PlanDoc, id string) HTMLTable {
 			if a.Aborted {
 				verdict += " (aborted run)"
 			}
-			obs := observedText(a)
+			obs := report.ObservedText(a)
 			var margins []string
-			if cmps, _, ok := a.comparisons(); ok {
+			if cmps, _, ok := report.Comparisons(a); ok {
 				for _, c := range cmps {
 					margins = append(margins, comparisonMargin(c))
 				}
 			}
-			t.Rows = append(t.Rows, HTMLRow{Class: class, Cells: []HTMLCell{
+			t.Rows = append(t.Rows, Row{Class: class, Cells: []Cell{
 				{ID: aid + "-result", Text: verdict, Class: "verdict"},
 				{Text: s.Name},
 				{Text: a.Condition, Class: "cond", Title: a.Pos},
 				{ID: aid + "-observed", Text: obs, Class: "pre"},
 				{ID: aid + "-margin", Text: strings.Join(margins, "\n"), Class: "pre"},
-				num(aid+"-score", Number(math.Round(AssertionScore(a)*10)/10)),
-				{Text: assertionMessage(a)},
+				num(aid+"-score", report.Number(math.Round(report.AssertionScore(a)*10)/10)),
+				{Text: report.AssertionMessage(a)},
 			}})
 		}
 	}
@@ -347,7 +348,7 @@ var plainMetric = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*(\["[^"]*"\][A-Za-
 
 // comparisonMargin describes one comparison as evaluated, with its margin:
 // "latency.p99 3.00ms < 5.00ms: 40% headroom" or "…: missed by 20%".
-func comparisonMargin(c ComparisonDoc) string {
+func comparisonMargin(c report.ComparisonDoc) string {
 	// The values are in the unit of the side that names a metric; a side
 	// that computes (latency.p99 / latency.p50) is a plain number.
 	metric := c.Left
@@ -357,7 +358,7 @@ func comparisonMargin(c ComparisonDoc) string {
 	if !plainMetric.MatchString(metric) {
 		metric = ""
 	}
-	s := fmt.Sprintf("%s %s %s %s", c.Left, FormatMetric(metric, c.LeftValue), c.Op, FormatMetric(metric, c.RightValue))
+	s := fmt.Sprintf("%s %s %s %s", c.Left, report.FormatMetric(metric, c.LeftValue), c.Op, report.FormatMetric(metric, c.RightValue))
 	m, ok := c.Margin()
 	switch {
 	case !ok && c.Held:
@@ -365,16 +366,16 @@ func comparisonMargin(c ComparisonDoc) string {
 	case !ok:
 		return s + ": fails"
 	case m >= 0 && c.Held:
-		return s + ": " + Percent(m) + " headroom"
+		return s + ": " + report.Percent(m) + " headroom"
 	case c.Held:
 		return s + ": holds at the limit"
 	}
-	return s + ": missed by " + Percent(math.Abs(m))
+	return s + ": missed by " + report.Percent(math.Abs(m))
 }
 
-func scenarioSection(s *ScenarioDoc, id string) HTMLSection {
-	sec := HTMLSection{ID: id, Level: 2, Title: "scenario " + s.Name,
-		Subtitle: fmt.Sprintf("%s · %s · up to %d workers", s.Executor, Duration(time.Duration(s.ElapsedNS)), s.VUsMax)}
+func scenarioSection(s *report.ScenarioDoc, id string) Section {
+	sec := Section{ID: id, Level: 2, Title: "scenario " + s.Name,
+		Subtitle: fmt.Sprintf("%s · %s · up to %d workers", s.Executor, report.Duration(time.Duration(s.ElapsedNS)), s.VUsMax)}
 	failed := 0
 	for _, a := range s.Assertions {
 		if !a.Passed {
@@ -384,47 +385,47 @@ func scenarioSection(s *ScenarioDoc, id string) HTMLSection {
 	switch {
 	case len(s.Assertions) == 0:
 	case failed > 0:
-		sec.Badges = append(sec.Badges, HTMLBadge{Text: fmt.Sprintf("%d of %d assertions failed", failed, len(s.Assertions)), Class: "fail"})
+		sec.Badges = append(sec.Badges, Badge{Text: fmt.Sprintf("%d of %d assertions failed", failed, len(s.Assertions)), Class: "fail"})
 	default:
 		held := fmt.Sprintf("%d assertions held", len(s.Assertions))
 		if len(s.Assertions) == 1 {
 			held = "1 assertion held"
 		}
-		sec.Badges = append(sec.Badges, HTMLBadge{Text: held, Class: "pass"})
+		sec.Badges = append(sec.Badges, Badge{Text: held, Class: "pass"})
 	}
 	if s.Aborted {
-		sec.Badges = append(sec.Badges, HTMLBadge{Text: "aborted", Class: "warn"})
+		sec.Badges = append(sec.Badges, Badge{Text: "aborted", Class: "warn"})
 	}
 	if s.Interrupted {
-		sec.Badges = append(sec.Badges, HTMLBadge{Text: "interrupted", Class: "interrupted"})
+		sec.Badges = append(sec.Badges, Badge{Text: "interrupted", Class: "interrupted"})
 	}
 	if s.RunnerSaturated != "" {
-		sec.Badges = append(sec.Badges, HTMLBadge{Text: "runner saturated", Class: "warn"})
+		sec.Badges = append(sec.Badges, Badge{Text: "runner saturated", Class: "warn"})
 	}
 	if s.Total.LatencyLowerBound {
-		sec.Badges = append(sec.Badges, HTMLBadge{Text: "latency is a lower bound", Class: "warn"})
+		sec.Badges = append(sec.Badges, Badge{Text: "latency is a lower bound", Class: "warn"})
 	}
 	o := s.Total
 	errClass := ""
 	if o.Errors > 0 {
 		errClass = "fail"
 	}
-	sec.Tiles = []HTMLTile{
-		{ID: id + "-tile-throughput", Label: "throughput", Value: Rate(o.Throughput), Note: fmt.Sprintf("%d ops", o.Ops)},
+	sec.Tiles = []Tile{
+		{ID: id + "-tile-throughput", Label: "throughput", Value: report.Rate(o.Throughput), Note: fmt.Sprintf("%d ops", o.Ops)},
 		{ID: id + "-tile-p99", Label: "latency p99", Value: latencyText(o, o.Latency.P99), Note: "p50 " + latencyText(o, o.Latency.P50)},
-		{ID: id + "-tile-errors", Label: "errors", Value: strconv.FormatInt(o.Errors, 10), Note: Percent(o.ErrorRate), Class: errClass},
+		{ID: id + "-tile-errors", Label: "errors", Value: strconv.FormatInt(o.Errors, 10), Note: report.Percent(o.ErrorRate), Class: errClass},
 	}
 	if s.Dropped > 0 {
-		sec.Tiles = append(sec.Tiles, HTMLTile{ID: id + "-tile-dropped", Label: "dropped", Value: strconv.FormatInt(s.Dropped, 10), Class: "warn"})
+		sec.Tiles = append(sec.Tiles, Tile{ID: id + "-tile-dropped", Label: "dropped", Value: strconv.FormatInt(s.Dropped, 10), Class: "warn"})
 	}
 	if r := s.Resources; r != nil {
 		sec.Tiles = append(sec.Tiles,
-			HTMLTile{ID: id + "-tile-cpu", Label: "cpu", Value: fmt.Sprintf("%.0f%%", r.CPUPercent), Note: "rss " + Bytes(r.RSSPeak)},
-			HTMLTile{ID: id + "-tile-gc", Label: "gc pauses", Value: Duration(r.GCPauseP99), Note: fmt.Sprintf("p99 of %d cycles, max %s", r.GCCount, Duration(r.GCPauseMax))},
+			Tile{ID: id + "-tile-cpu", Label: "cpu", Value: fmt.Sprintf("%.0f%%", r.CPUPercent), Note: "rss " + report.Bytes(r.RSSPeak)},
+			Tile{ID: id + "-tile-gc", Label: "gc pauses", Value: report.Duration(r.GCPauseP99), Note: fmt.Sprintf("p99 of %d cycles, max %s", r.GCCount, report.Duration(r.GCPauseMax))},
 		)
-		sec.Tiles = append(sec.Tiles, ioTile(id, r.IO))
+		sec.Tiles = append(sec.Tiles, Tile(report.IOTile(id, r.IO)))
 	}
-	for _, n := range scenarioDocNotes(&PlanDoc{Scenarios: []ScenarioDoc{*s}}) {
+	for _, n := range report.ScenarioNotes(&report.PlanDoc{Scenarios: []report.ScenarioDoc{*s}}) {
 		class := ""
 		switch {
 		case strings.Contains(n, "ERROR"):
@@ -432,7 +433,7 @@ func scenarioSection(s *ScenarioDoc, id string) HTMLSection {
 		case strings.Contains(n, "WARNING") || strings.Contains(n, "ABORTED") || strings.Contains(n, "interrupted"):
 			class = "warn"
 		}
-		sec.Notes = append(sec.Notes, HTMLNote{Text: n, Class: class})
+		sec.Notes = append(sec.Notes, Note{Text: n, Class: class})
 	}
 	sec.Tables = append(sec.Tables, targetStatTables(s, id)...)
 	if b := s.Breakpoint; b != nil {
@@ -442,24 +443,24 @@ func scenarioSection(s *ScenarioDoc, id string) HTMLSection {
 	return sec
 }
 
-func breakpointTables(b *executor.BreakpointResult, id string) []HTMLTable {
-	sum := HTMLTable{ID: id + "-bp-summary", Caption: "Breakpoint search: stop when " + b.StopWhen}
+func breakpointTables(b *executor.BreakpointResult, id string) []Table {
+	sum := Table{ID: id + "-bp-summary", Caption: "Breakpoint search: stop when " + b.StopWhen}
 	for _, h := range []string{"breaking point", "peak rate", "search stopped", "recovery time", "stability"} {
-		sum.Header = append(sum.Header, HTMLHead{Text: h})
+		sum.Header = append(sum.Header, Head{Text: h})
 	}
-	var cells []HTMLCell
-	for k, c := range breakpointSummary(b) {
-		cells = append(cells, HTMLCell{ID: fmt.Sprintf("%s-bp-%d", id, k), Text: c})
+	var cells []Cell
+	for k, c := range report.BreakpointSummary(b) {
+		cells = append(cells, Cell{ID: fmt.Sprintf("%s-bp-%d", id, k), Text: c})
 	}
-	sum.Rows = []HTMLRow{{Cells: cells}}
-	steps := HTMLTable{ID: id + "-bp-steps", Caption: "Breakpoint search, step by step"}
+	sum.Rows = []Row{{Cells: cells}}
+	steps := Table{ID: id + "-bp-steps", Caption: "Breakpoint search, step by step"}
 	for _, h := range []string{"phase", "rate", "time", "ops", "throughput", "errors", "p99", "dropped", "intervals"} {
-		steps.Header = append(steps.Header, HTMLHead{Text: h, Num: h != "phase" && h != "time" && h != "intervals"})
+		steps.Header = append(steps.Header, Head{Text: h, Num: h != "phase" && h != "time" && h != "intervals"})
 	}
 	for _, st := range b.Steps {
-		var row HTMLRow
-		for k, c := range breakpointStepRow(b, st) {
-			cell := HTMLCell{Text: c}
+		var row Row
+		for k, c := range report.BreakpointStepRow(b, st) {
+			cell := Cell{Text: c}
 			if steps.Header[k].Num {
 				cell.Class = "num"
 			}
@@ -467,7 +468,7 @@ func breakpointTables(b *executor.BreakpointResult, id string) []HTMLTable {
 		}
 		steps.Rows = append(steps.Rows, row)
 	}
-	return []HTMLTable{sum, steps}
+	return []Table{sum, steps}
 }
 
 // tileClass colours the assertions tile: fail when any failed, warn when
@@ -486,7 +487,7 @@ func tileClass(failed, inconclusive int) string {
 // values are numbers, p99 latency and throughput against the value (one
 // point per instance, in value order; a log axis when the values span a
 // hundredfold or more).
-func sweepCharts(p *PlanDoc, id string) []HTMLChart {
+func sweepCharts(p *report.PlanDoc, id string) []Chart {
 	type point struct {
 		x        float64
 		p99, thr float64
@@ -512,25 +513,53 @@ func sweepCharts(p *PlanDoc, id string) []HTMLChart {
 		}
 		groups[s.Sweep.Name] = append(groups[s.Sweep.Name], point{x, p99, s.Total.Throughput})
 	}
-	var charts []HTMLChart
+	var charts []Chart
 	for i, name := range order {
 		pts := groups[name]
 		if !numeric[name] || len(pts) < 2 {
 			continue
 		}
 		sort.Slice(pts, func(a, b int) bool { return pts[a].x < pts[b].x })
-		xs, p99, thr := make(HTMLValues, len(pts)), make(HTMLValues, len(pts)), make(HTMLValues, len(pts))
+		xs, p99, thr := make(Values, len(pts)), make(Values, len(pts)), make(Values, len(pts))
 		for j, pt := range pts {
 			xs[j], p99[j], thr[j] = pt.x, pt.p99, pt.thr
 		}
 		log := xs[0] > 0 && xs[len(xs)-1]/xs[0] >= 100
-		charts = append(charts, HTMLChart{ID: fmt.Sprintf("%s-sweep%d", id, i), Title: "Sweep " + name + ": p99 and throughput against each.value",
-			X: HTMLAxis{Label: "each.value", Log: log}, Y: HTMLAxis{Label: "p99", Unit: "ns", Log: true},
-			Y2: &HTMLAxis{Label: "throughput", Unit: "/s", Zero: true}, Xs: xs,
-			Series: []HTMLSeries{
+		charts = append(charts, Chart{ID: fmt.Sprintf("%s-sweep%d", id, i), Title: "Sweep " + name + ": p99 and throughput against each.value",
+			X: Axis{Label: "each.value", Log: log}, Y: Axis{Label: "p99", Unit: "ns", Log: true},
+			Y2: &Axis{Label: "throughput", Unit: "/s", Zero: true}, Xs: xs,
+			Series: []Series{
 				{Label: "p99", Color: "#d62728", Data: p99, Span: true},
 				{Label: "throughput", Color: "#1f77b4", Axis: 2, Data: thr, Span: true},
 			}})
 	}
 	return charts
+}
+
+// duetTables are the HTML tables of the plan's duets, one per duet.
+func duetTables(p *report.PlanDoc, id string) []Table {
+	var out []Table
+	for i, d := range p.Duets {
+		t := Table{ID: fmt.Sprintf("%s-duet%d", id, i), Caption: fmt.Sprintf("Duet %s (%s)", d.Name, d.Method)}
+		for _, h := range []string{"member", "figure", "change", "interval", "pairs", "verdict"} {
+			t.Header = append(t.Header, Head{Text: h, Num: h == "change" || h == "pairs"})
+		}
+		for _, f := range d.Figures {
+			change, interval, verdict, class := "?", "", "no verdict: "+f.Reason, ""
+			if !f.Declined && f.Change != nil && f.Low != nil && f.High != nil {
+				change = fmt.Sprintf("%+.1f%%", 100**f.Change)
+				interval = fmt.Sprintf("[%+.1f%%, %+.1f%%] @%.0f%%", 100**f.Low, 100**f.High, 100*f.Confidence)
+				verdict = "~"
+				if *f.Low > 0 || *f.High < 0 {
+					verdict, class = "significant", "fail"
+				}
+			}
+			t.Rows = append(t.Rows, Row{Class: class, Cells: []Cell{
+				{Text: f.Member + " vs " + d.Members[0]}, {Text: f.Figure}, {Text: change, Class: "num"},
+				{Text: interval}, {Text: fmt.Sprint(f.Pairs), Class: "num"}, {Text: verdict},
+			}})
+		}
+		out = append(out, t)
+	}
+	return out
 }

@@ -1,4 +1,4 @@
-package report
+package html
 
 import (
 	"fmt"
@@ -10,9 +10,10 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/perfplan/perfplan/executor"
+	"github.com/perfplan/perfplan/report"
 )
 
-// The run view's charts, as HTMLChart values the page draws.
+// The run view's charts, as Chart values the page draws.
 
 // htmlMaxPoints bounds the points of a time-series chart: longer series are
 // merged as the executor merges them (counts add up, percentiles take the
@@ -23,12 +24,12 @@ const htmlMaxPoints = 720
 // remain: counts add up, throughput is recomputed over the merged span,
 // percentiles and workers take the largest. It returns the points and how
 // many intervals each merged point holds.
-func thinSeries(in []SeriesDoc, limit int) ([]SeriesDoc, int) {
+func thinSeries(in []report.SeriesDoc, limit int) ([]report.SeriesDoc, int) {
 	if len(in) <= limit || limit < 1 {
 		return in, 1
 	}
 	k := (len(in) + limit - 1) / limit
-	out := make([]SeriesDoc, 0, limit)
+	out := make([]report.SeriesDoc, 0, limit)
 	var prevEnd int64
 	for i := 0; i < len(in); i += k {
 		g := in[i:min(i+k, len(in))]
@@ -65,7 +66,7 @@ func positive(v float64) float64 {
 // into the one before, since a rate over a few milliseconds means little;
 // then, past htmlMaxPoints points, consecutive points are merged
 // (thinSeries). merged is the intervals per point.
-func ChartSeries(in []SeriesDoc) (out []SeriesDoc, merged int) {
+func ChartSeries(in []report.SeriesDoc) (out []report.SeriesDoc, merged int) {
 	if n := len(in); n >= 2 {
 		last, prev := in[n-1], in[n-2]
 		var before int64
@@ -82,25 +83,25 @@ func ChartSeries(in []SeriesDoc) (out []SeriesDoc, merged int) {
 			if span := m.OffsetNS - before; span > 0 {
 				m.Throughput = float64(m.Ops) / (float64(span) / 1e9)
 			}
-			in = append(append([]SeriesDoc(nil), in[:n-2]...), m)
+			in = append(append([]report.SeriesDoc(nil), in[:n-2]...), m)
 		}
 	}
 	return thinSeries(in, htmlMaxPoints)
 }
 
-func scenarioCharts(s *ScenarioDoc, id string) []HTMLChart {
-	var charts []HTMLChart
+func scenarioCharts(s *report.ScenarioDoc, id string) []Chart {
+	var charts []Chart
 	series, merged := ChartSeries(s.Series)
 	note := ""
 	if merged > 1 {
 		note = fmt.Sprintf("(%d intervals per point)", merged)
 	}
-	timeAxis := HTMLAxis{Label: "time", Unit: "s"}
+	timeAxis := Axis{Label: "time", Unit: "s"}
 	markers := breakpointTimeMarkers(s.Breakpoint)
 	if n := len(series); n > 0 {
-		xs := make(HTMLValues, n)
-		thr, errs, vus := make(HTMLValues, n), make(HTMLValues, n), make(HTMLValues, n)
-		p50, p95, p99, pmax, lag := make(HTMLValues, n), make(HTMLValues, n), make(HTMLValues, n), make(HTMLValues, n), make(HTMLValues, n)
+		xs := make(Values, n)
+		thr, errs, vus := make(Values, n), make(Values, n), make(Values, n)
+		p50, p95, p99, pmax, lag := make(Values, n), make(Values, n), make(Values, n), make(Values, n), make(Values, n)
 		var hasP95, hasLag bool
 		var prev int64
 		for i, p := range series {
@@ -115,25 +116,25 @@ func scenarioCharts(s *ScenarioDoc, id string) []HTMLChart {
 			hasP95 = hasP95 || p.P95NS > 0
 			hasLag = hasLag || p.LagP99NS > 0
 		}
-		charts = append(charts, HTMLChart{ID: id + "-throughput", Title: "Throughput", Note: note, X: timeAxis, Y: HTMLAxis{Label: "ops/s", Unit: "/s", Zero: true}, Xs: xs,
-			Series: []HTMLSeries{{Label: "throughput", Color: colorBlue, Data: thr}}, Markers: markers})
-		lat := []HTMLSeries{{Label: "p50", Color: colorGreen, Data: p50}}
+		charts = append(charts, Chart{ID: id + "-throughput", Title: "Throughput", Note: note, X: timeAxis, Y: Axis{Label: "ops/s", Unit: "/s", Zero: true}, Xs: xs,
+			Series: []Series{{Label: "throughput", Color: colorBlue, Data: thr}}, Markers: markers})
+		lat := []Series{{Label: "p50", Color: colorGreen, Data: p50}}
 		if hasP95 {
-			lat = append(lat, HTMLSeries{Label: "p95", Color: colorOrange, Data: p95})
+			lat = append(lat, Series{Label: "p95", Color: colorOrange, Data: p95})
 		}
-		lat = append(lat, HTMLSeries{Label: "p99", Color: colorRed, Data: p99}, HTMLSeries{Label: "max", Color: colorGrey, Dash: true, Width: 1, Data: pmax})
+		lat = append(lat, Series{Label: "p99", Color: colorRed, Data: p99}, Series{Label: "max", Color: colorGrey, Dash: true, Width: 1, Data: pmax})
 		if hasLag {
-			lat = append(lat, HTMLSeries{Label: "schedule lag p99", Color: colorPurple, Dash: true, Data: lag})
+			lat = append(lat, Series{Label: "schedule lag p99", Color: colorPurple, Dash: true, Data: lag})
 		}
 		latNote := note
-		if isOpenModel(s.Executor) {
+		if report.IsOpenModel(s.Executor) {
 			latNote = strings.TrimSpace("from the intended start " + note)
 		}
-		charts = append(charts, HTMLChart{ID: id + "-latency", Title: "Latency over time", Note: latNote, X: timeAxis, Y: HTMLAxis{Label: "latency", Unit: "ns", Log: true}, Xs: xs, Series: lat, Markers: markers})
-		charts = append(charts, HTMLChart{ID: id + "-errors", Title: "Errors", Note: fmt.Sprintf("%d in all", s.Total.Errors), X: timeAxis, Y: HTMLAxis{Label: "errors/s", Unit: "/s", Zero: true}, Xs: xs,
-			Series: []HTMLSeries{{Label: "errors", Color: colorRed, Data: errs}}, Markers: markers})
-		charts = append(charts, HTMLChart{ID: id + "-workers", Title: "Active workers", Note: fmt.Sprintf("peak %d", s.VUsMax), X: timeAxis, Y: HTMLAxis{Label: "workers", Zero: true}, Xs: xs,
-			Series: []HTMLSeries{{Label: "workers", Color: colorBrown, Data: vus}}, Markers: markers})
+		charts = append(charts, Chart{ID: id + "-latency", Title: "Latency over time", Note: latNote, X: timeAxis, Y: Axis{Label: "latency", Unit: "ns", Log: true}, Xs: xs, Series: lat, Markers: markers})
+		charts = append(charts, Chart{ID: id + "-errors", Title: "Errors", Note: fmt.Sprintf("%d in all", s.Total.Errors), X: timeAxis, Y: Axis{Label: "errors/s", Unit: "/s", Zero: true}, Xs: xs,
+			Series: []Series{{Label: "errors", Color: colorRed, Data: errs}}, Markers: markers})
+		charts = append(charts, Chart{ID: id + "-workers", Title: "Active workers", Note: fmt.Sprintf("peak %d", s.VUsMax), X: timeAxis, Y: Axis{Label: "workers", Zero: true}, Xs: xs,
+			Series: []Series{{Label: "workers", Color: colorBrown, Data: vus}}, Markers: markers})
 	}
 	charts = append(charts, resourceCharts(s, id, timeAxis)...)
 	if c, ok := spectrumChart(s, id); ok {
@@ -143,35 +144,35 @@ func scenarioCharts(s *ScenarioDoc, id string) []HTMLChart {
 		charts = append(charts, c)
 	}
 	// The soak chart shows when the soak line does (MinSoakDuration).
-	if c, ok := soakChart(s.Resources, id); ok && showSoak(*s) {
+	if c, ok := soakChart(s.Resources, id); ok && report.ShowSoak(*s) {
 		charts = append(charts, c)
 	}
 	return charts
 }
 
 // breakpointTimeMarkers mark when a breakpoint search broke and recovered.
-func breakpointTimeMarkers(b *executor.BreakpointResult) []HTMLMarker {
+func breakpointTimeMarkers(b *executor.BreakpointResult) []Marker {
 	if b == nil || !b.Broke {
 		return nil
 	}
 	at := b.BrokeAt.Seconds()
-	ms := []HTMLMarker{{X: at, Label: "broke at " + UnitRate(b.BreakingPoint, b.TimeUnit), Color: colorRed}}
+	ms := []Marker{{X: at, Label: "broke at " + report.UnitRate(b.BreakingPoint, b.TimeUnit), Color: colorRed}}
 	if b.Recovered {
-		ms = append(ms, HTMLMarker{X: (b.BrokeAt + b.RecoveryTime).Seconds(), Label: "recovered", Color: colorGreen})
+		ms = append(ms, Marker{X: (b.BrokeAt + b.RecoveryTime).Seconds(), Label: "recovered", Color: colorGreen})
 	}
 	return ms
 }
 
 // resourceCharts are the process's CPU and RSS, and its Go heap and GC
 // pauses, over time.
-func resourceCharts(s *ScenarioDoc, id string, timeAxis HTMLAxis) []HTMLChart {
+func resourceCharts(s *report.ScenarioDoc, id string, timeAxis Axis) []Chart {
 	r := s.Resources
 	if r == nil || len(r.Heap) == 0 {
 		return nil
 	}
 	n := len(r.Heap)
-	xs := make(HTMLValues, n)
-	cpu, rss, inUse, live, pause := make(HTMLValues, n), make(HTMLValues, n), make(HTMLValues, n), make(HTMLValues, n), make(HTMLValues, n)
+	xs := make(Values, n)
+	cpu, rss, inUse, live, pause := make(Values, n), make(Values, n), make(Values, n), make(Values, n), make(Values, n)
 	hasRSS, hasPause := false, false
 	for i, h := range r.Heap {
 		xs[i] = h.Offset.Seconds()
@@ -184,20 +185,20 @@ func resourceCharts(s *ScenarioDoc, id string, timeAxis HTMLAxis) []HTMLChart {
 		}
 		hasRSS = hasRSS || h.RSS > 0
 	}
-	var charts []HTMLChart
+	var charts []Chart
 	if hasRSS {
-		c := HTMLChart{ID: id + "-cpu", Title: "CPU and memory", Note: fmt.Sprintf("cpu %.0f%% on average, rss peak %s", r.CPUPercent, Bytes(r.RSSPeak)),
-			X: timeAxis, Y: HTMLAxis{Label: "cpu", Unit: "%", Zero: true}, Y2: &HTMLAxis{Label: "rss", Unit: "B", Zero: true}, Xs: xs,
-			Series: []HTMLSeries{{Label: "cpu (% of a core)", Color: colorBlue, Data: cpu}, {Label: "rss", Color: colorPurple, Axis: 2, Data: rss}}}
+		c := Chart{ID: id + "-cpu", Title: "CPU and memory", Note: fmt.Sprintf("cpu %.0f%% on average, rss peak %s", r.CPUPercent, report.Bytes(r.RSSPeak)),
+			X: timeAxis, Y: Axis{Label: "cpu", Unit: "%", Zero: true}, Y2: &Axis{Label: "rss", Unit: "B", Zero: true}, Xs: xs,
+			Series: []Series{{Label: "cpu (% of a core)", Color: colorBlue, Data: cpu}, {Label: "rss", Color: colorPurple, Axis: 2, Data: rss}}}
 		addNeighbourBand(&c, r.Heap, cpu, s.Interference)
 		charts = append(charts, c)
 	}
-	heap := HTMLChart{ID: id + "-heap", Title: "Go heap and GC pauses", Note: fmt.Sprintf("%d GC cycles, pause p99 %s", r.GCCount, Duration(r.GCPauseP99)),
-		X: timeAxis, Y: HTMLAxis{Label: "heap", Unit: "B", Zero: true}, Xs: xs,
-		Series: []HTMLSeries{{Label: "heap in use", Color: colorBlue, Data: inUse}, {Label: "heap live", Color: colorGreen, Data: live}}}
+	heap := Chart{ID: id + "-heap", Title: "Go heap and GC pauses", Note: fmt.Sprintf("%d GC cycles, pause p99 %s", r.GCCount, report.Duration(r.GCPauseP99)),
+		X: timeAxis, Y: Axis{Label: "heap", Unit: "B", Zero: true}, Xs: xs,
+		Series: []Series{{Label: "heap in use", Color: colorBlue, Data: inUse}, {Label: "heap live", Color: colorGreen, Data: live}}}
 	if hasPause {
-		heap.Y2 = &HTMLAxis{Label: "gc pause", Unit: "ns", Zero: true}
-		heap.Series = append(heap.Series, HTMLSeries{Label: "longest gc pause", Color: colorRed, Axis: 2, Points: true, Data: pause})
+		heap.Y2 = &Axis{Label: "gc pause", Unit: "ns", Zero: true}
+		heap.Series = append(heap.Series, Series{Label: "longest gc pause", Color: colorRed, Axis: 2, Points: true, Data: pause})
 	}
 	charts = append(charts, heap)
 	if c, ok := ioChart(r, id, timeAxis, xs); ok {
@@ -209,13 +210,13 @@ func resourceCharts(s *ScenarioDoc, id string, timeAxis HTMLAxis) []HTMLChart {
 // ioChart is the process's I/O rates per interval: bytes through read and
 // write calls, to and from the storage layer, and the network namespace's
 // traffic; a gap where an interval was not measured.
-func ioChart(r *executor.Resources, id string, timeAxis HTMLAxis, xs HTMLValues) (HTMLChart, bool) {
+func ioChart(r *executor.Resources, id string, timeAxis Axis, xs Values) (Chart, bool) {
 	n := len(r.Heap)
 	names := []string{"io read", "io write", "disk read", "disk write", "net sent", "net received"}
 	colors := []string{colorBlue, colorPurple, colorGreen, colorRed, colorBlue, colorGreen}
-	data := make([]HTMLValues, len(names))
+	data := make([]Values, len(names))
 	for j := range data {
-		data[j] = make(HTMLValues, n)
+		data[j] = make(Values, n)
 	}
 	any := false
 	for i, h := range r.Heap {
@@ -235,12 +236,12 @@ func ioChart(r *executor.Resources, id string, timeAxis HTMLAxis, xs HTMLValues)
 		}
 	}
 	if !any {
-		return HTMLChart{}, false
+		return Chart{}, false
 	}
-	c := HTMLChart{ID: id + "-io", Title: "Disk and network I/O", Note: IOText(r.IO) + " (network: the whole namespace)",
-		X: timeAxis, Y: HTMLAxis{Label: "rate", Unit: "B/s", Zero: true}, Xs: xs}
+	c := Chart{ID: id + "-io", Title: "Disk and network I/O", Note: report.IOText(r.IO) + " (network: the whole namespace)",
+		X: timeAxis, Y: Axis{Label: "rate", Unit: "B/s", Zero: true}, Xs: xs}
 	for j, name := range names {
-		c.Series = append(c.Series, HTMLSeries{Label: name, Color: colors[j], Data: data[j], Dash: j >= 4})
+		c.Series = append(c.Series, Series{Label: name, Color: colors[j], Data: data[j], Dash: j >= 4})
 	}
 	return c, true
 }
@@ -281,7 +282,7 @@ func spectrumGrid(n int64) []float64 {
 // decodeLatency decodes an operation's latency histogram with its dropped
 // iterations' lateness, as its latency figures count them; nil when there
 // is none.
-func decodeLatency(o OpDoc) *hdrhistogram.Histogram {
+func decodeLatency(o report.OpDoc) *hdrhistogram.Histogram {
 	h := decodeHist(o.Histogram)
 	if om := decodeHist(o.OmitHistogram); om != nil {
 		if h == nil {
@@ -313,7 +314,7 @@ type spectrumCurve struct {
 // spectrumChart is the HDR percentile spectrum: latency against 1/(1−p) on
 // log axes, as HdrHistogram plots it, for the scenario, each operation,
 // and in open models the service time.
-func spectrumChart(s *ScenarioDoc, id string) (HTMLChart, bool) {
+func spectrumChart(s *report.ScenarioDoc, id string) (Chart, bool) {
 	var curves []spectrumCurve
 	if h := decodeLatency(s.Total); h != nil {
 		curves = append(curves, spectrumCurve{label: "latency (all)", color: colorBlue, h: h})
@@ -326,7 +327,7 @@ func spectrumChart(s *ScenarioDoc, id string) (HTMLChart, bool) {
 			}
 		}
 	}
-	if isOpenModel(s.Executor) {
+	if report.IsOpenModel(s.Executor) {
 		if h := decodeHist(s.Total.ServiceHistogram); h != nil {
 			curves = append(curves, spectrumCurve{label: "service time (all)", color: colorRed, dash: true, h: h})
 		}
@@ -338,10 +339,10 @@ func spectrumChart(s *ScenarioDoc, id string) (HTMLChart, bool) {
 	return c, ok
 }
 
-// SpectrumOverlay is the percentile spectrum of several operations' latency
+// spectrumOverlay is the percentile spectrum of several operations' latency
 // histograms, labelled and coloured in order: the compare view overlays
 // base and new with it. ok is false when none has a histogram.
-func SpectrumOverlay(id string, labels, colors []string, ops []*OpDoc) (HTMLChart, bool) {
+func spectrumOverlay(id string, labels, colors []string, ops []*report.OpDoc) (Chart, bool) {
 	var curves []spectrumCurve
 	for i, o := range ops {
 		if h := decodeLatency(*o); h != nil {
@@ -351,9 +352,9 @@ func SpectrumOverlay(id string, labels, colors []string, ops []*OpDoc) (HTMLChar
 	return spectrumFromCurves(id, curves)
 }
 
-func spectrumFromCurves(id string, curves []spectrumCurve) (HTMLChart, bool) {
+func spectrumFromCurves(id string, curves []spectrumCurve) (Chart, bool) {
 	if len(curves) == 0 {
-		return HTMLChart{}, false
+		return Chart{}, false
 	}
 	var n int64
 	for _, c := range curves {
@@ -364,27 +365,27 @@ func spectrumFromCurves(id string, curves []spectrumCurve) (HTMLChart, bool) {
 	for i, x := range xs {
 		qs[i] = 100 - 100/x
 	}
-	c := HTMLChart{ID: id, Title: "Latency by percentile", Note: "HdrHistogram spectrum", X: HTMLAxis{Label: "percentile", Unit: "p", Log: true},
-		Y: HTMLAxis{Label: "latency", Unit: "ns", Log: true}, Xs: HTMLValues(xs)}
+	c := Chart{ID: id, Title: "Latency by percentile", Note: "HdrHistogram spectrum", X: Axis{Label: "percentile", Unit: "p", Log: true},
+		Y: Axis{Label: "latency", Unit: "ns", Log: true}, Xs: Values(xs)}
 	for _, cv := range curves {
 		vals := cv.h.ValueAtPercentilesSlice(qs)
-		data := make(HTMLValues, len(xs))
+		data := make(Values, len(xs))
 		for i, x := range xs {
 			data[i] = math.NaN()
 			if x <= float64(cv.h.TotalCount()) {
 				data[i] = positive(float64(vals[i]))
 			}
 		}
-		c.Series = append(c.Series, HTMLSeries{Label: cv.label, Color: cv.color, Dash: cv.dash, Data: data})
+		c.Series = append(c.Series, Series{Label: cv.label, Color: cv.color, Dash: cv.dash, Data: data})
 	}
 	return c, true
 }
 
 // breakpointChart plots the search's p99 and throughput against the
 // offered rate, with the breaking point and the recovery marked.
-func breakpointChart(b *executor.BreakpointResult, id string) (HTMLChart, bool) {
+func breakpointChart(b *executor.BreakpointResult, id string) (Chart, bool) {
 	if b == nil || len(b.Steps) == 0 {
-		return HTMLChart{}, false
+		return Chart{}, false
 	}
 	type pt struct {
 		x, p99, thr float64
@@ -398,11 +399,11 @@ func breakpointChart(b *executor.BreakpointResult, id string) (HTMLChart, bool) 
 		pts = append(pts, pt{x: st.Rate, p99: float64(st.P99), thr: st.Throughput, recovery: st.Phase == "recovery"})
 	}
 	if len(pts) == 0 {
-		return HTMLChart{}, false
+		return Chart{}, false
 	}
 	sort.SliceStable(pts, func(i, j int) bool { return pts[i].x < pts[j].x })
 	n := len(pts)
-	xs, search, rec, thr := make(HTMLValues, n), make(HTMLValues, n), make(HTMLValues, n), make(HTMLValues, n)
+	xs, search, rec, thr := make(Values, n), make(Values, n), make(Values, n), make(Values, n)
 	var recP99 float64
 	for i, p := range pts {
 		xs[i] = p.x
@@ -417,30 +418,30 @@ func breakpointChart(b *executor.BreakpointResult, id string) (HTMLChart, bool) 
 	}
 	unit, label := "/s", "offered rate"
 	if b.TimeUnit > 0 && b.TimeUnit != time.Second {
-		unit, label = "", "offered rate per "+Duration(b.TimeUnit)
+		unit, label = "", "offered rate per "+report.Duration(b.TimeUnit)
 	}
-	c := HTMLChart{ID: id + "-breakpoint", Title: "Breaking point: p99 against the offered rate", Note: "stop when " + b.StopWhen,
-		X: HTMLAxis{Label: label, Unit: unit}, Y: HTMLAxis{Label: "p99", Unit: "ns", Log: true}, Y2: &HTMLAxis{Label: "throughput", Unit: "/s", Zero: true}, Xs: xs,
-		Series: []HTMLSeries{
+	c := Chart{ID: id + "-breakpoint", Title: "Breaking point: p99 against the offered rate", Note: "stop when " + b.StopWhen,
+		X: Axis{Label: label, Unit: unit}, Y: Axis{Label: "p99", Unit: "ns", Log: true}, Y2: &Axis{Label: "throughput", Unit: "/s", Zero: true}, Xs: xs,
+		Series: []Series{
 			{Label: "p99 (search)", Color: colorRed, Span: true, Data: search},
 			{Label: "p99 (recovery)", Color: colorGreen, Points: true, Data: rec},
 			{Label: "throughput", Color: colorBlue, Axis: 2, Dash: true, Span: true, Data: thr},
 		}}
-	bp := "breaking point " + UnitRate(b.BreakingPoint, b.TimeUnit)
+	bp := "breaking point " + report.UnitRate(b.BreakingPoint, b.TimeUnit)
 	if b.Reason == executor.ReasonMaxRate {
-		bp = "max_rate held: " + UnitRate(b.BreakingPoint, b.TimeUnit)
+		bp = "max_rate held: " + report.UnitRate(b.BreakingPoint, b.TimeUnit)
 	}
-	c.Markers = append(c.Markers, HTMLMarker{X: b.BreakingPoint, Label: bp, Color: colorRed})
+	c.Markers = append(c.Markers, Marker{X: b.BreakingPoint, Label: bp, Color: colorRed})
 	if b.Broke && recP99 > 0 {
 		label := "not recovered"
 		if b.Recovered {
-			label = "recovered in " + Duration(b.RecoveryTime)
+			label = "recovered in " + report.Duration(b.RecoveryTime)
 			if b.RecoveryTime == 0 {
 				label = "recovered within an interval"
 			}
 		}
 		y := recP99
-		c.Markers = append(c.Markers, HTMLMarker{X: b.RecoveryRate, Y: &y, Label: label, Color: colorGreen})
+		c.Markers = append(c.Markers, Marker{X: b.RecoveryRate, Y: &y, Label: label, Color: colorGreen})
 	}
 	return c, true
 }
@@ -448,9 +449,9 @@ func breakpointChart(b *executor.BreakpointResult, id string) (HTMLChart, bool) 
 // soakChart plots the live heap, one point per GC cycle as the leak
 // regression reads it, with the fitted slope and its 95% confidence band
 // (the lines through the points' centroid at the interval's slopes).
-func soakChart(r *executor.Resources, id string) (HTMLChart, bool) {
+func soakChart(r *executor.Resources, id string) (Chart, bool) {
 	if r == nil || r.Soak.HeapSamples < 3 {
-		return HTMLChart{}, false
+		return Chart{}, false
 	}
 	var xs, ys []float64
 	var last int64
@@ -462,7 +463,7 @@ func soakChart(r *executor.Resources, id string) (HTMLChart, bool) {
 		}
 	}
 	if len(xs) < 3 {
-		return HTMLChart{}, false
+		return Chart{}, false
 	}
 	var mx, my float64
 	for i := range xs {
@@ -472,8 +473,8 @@ func soakChart(r *executor.Resources, id string) (HTMLChart, bool) {
 	mx /= float64(len(xs))
 	my /= float64(len(xs))
 	sk := r.Soak
-	line := func(slope float64) HTMLValues {
-		out := make(HTMLValues, len(xs))
+	line := func(slope float64) Values {
+		out := make(Values, len(xs))
 		for i, x := range xs {
 			out[i] = my + slope*(x-mx)
 		}
@@ -482,7 +483,7 @@ func soakChart(r *executor.Resources, id string) (HTMLChart, bool) {
 	// The band is the region between the lines at the interval's two
 	// slopes: above the centroid one is higher, below it the other.
 	hi, lo := line(sk.HeapSlopeHigh), line(sk.HeapSlopeLow)
-	upper, lower := make(HTMLValues, len(xs)), make(HTMLValues, len(xs))
+	upper, lower := make(Values, len(xs)), make(Values, len(xs))
 	for i := range xs {
 		upper[i], lower[i] = max(hi[i], lo[i]), min(hi[i], lo[i])
 	}
@@ -490,12 +491,12 @@ func soakChart(r *executor.Resources, id string) (HTMLChart, bool) {
 	if sk.Leak {
 		verdict = "LEAK"
 	}
-	return HTMLChart{ID: id + "-soak", Title: "Soak: live heap slope",
-		Note: fmt.Sprintf("%s/min [%s, %s] over %d GC cycles: %s (threshold %s/min)", Bytes(int64(sk.HeapSlope)), Bytes(int64(sk.HeapSlopeLow)), Bytes(int64(sk.HeapSlopeHigh)), sk.HeapSamples, verdict, Bytes(int64(sk.LeakThreshold))),
-		X:    HTMLAxis{Label: "time", Unit: "min"}, Y: HTMLAxis{Label: "live heap", Unit: "B"}, Xs: HTMLValues(xs),
-		Series: []HTMLSeries{
-			{Label: "live heap (per GC cycle)", Color: colorBlue, Points: true, Data: HTMLValues(ys)},
-			{Label: "slope " + Bytes(int64(sk.HeapSlope)) + "/min", Color: colorRed, Line: true, Data: line(sk.HeapSlope)},
+	return Chart{ID: id + "-soak", Title: "Soak: live heap slope",
+		Note: fmt.Sprintf("%s/min [%s, %s] over %d GC cycles: %s (threshold %s/min)", report.Bytes(int64(sk.HeapSlope)), report.Bytes(int64(sk.HeapSlopeLow)), report.Bytes(int64(sk.HeapSlopeHigh)), sk.HeapSamples, verdict, report.Bytes(int64(sk.LeakThreshold))),
+		X:    Axis{Label: "time", Unit: "min"}, Y: Axis{Label: "live heap", Unit: "B"}, Xs: Values(xs),
+		Series: []Series{
+			{Label: "live heap (per GC cycle)", Color: colorBlue, Points: true, Data: Values(ys)},
+			{Label: "slope " + report.Bytes(int64(sk.HeapSlope)) + "/min", Color: colorRed, Line: true, Data: line(sk.HeapSlope)},
 			{Label: "95% interval", Color: "rgba(214,39,40,0.45)", Width: 1, Dash: true, Line: true, Data: upper},
 			{Label: "95% interval", Color: "rgba(214,39,40,0.45)", Width: 1, Dash: true, Line: true, Data: lower},
 		},
@@ -506,8 +507,8 @@ func soakChart(r *executor.Resources, id string) (HTMLChart, bool) {
 // addNeighbourBand adds to the CPU chart c the CPU that other processes
 // used, as a band stacked on perfplan's own (cpu), where the machine was
 // measured, and says in the note how many intervals were disturbed.
-func addNeighbourBand(c *HTMLChart, heap []executor.HeapPoint, cpu HTMLValues, in *executor.Interference) {
-	stacked := make(HTMLValues, len(heap))
+func addNeighbourBand(c *Chart, heap []executor.HeapPoint, cpu Values, in *executor.Interference) {
+	stacked := make(Values, len(heap))
 	measured := false
 	for i, h := range heap {
 		stacked[i] = math.NaN()
@@ -519,9 +520,20 @@ func addNeighbourBand(c *HTMLChart, heap []executor.HeapPoint, cpu HTMLValues, i
 	if !measured {
 		return
 	}
-	c.Series = append(c.Series, HTMLSeries{Label: "+ other processes", Color: "rgba(214,39,40,0.6)", Width: 1, Dash: true, Line: true, Data: stacked})
+	c.Series = append(c.Series, Series{Label: "+ other processes", Color: "rgba(214,39,40,0.6)", Width: 1, Dash: true, Line: true, Data: stacked})
 	c.Bands = append(c.Bands, [2]int{len(c.Series) - 1, 0})
 	if in != nil && in.Disturbed > 0 {
 		c.Note += fmt.Sprintf("; interference in %d of %d intervals", in.Disturbed, in.Intervals)
 	}
 }
+
+// Chart colours, as the page's palette orders them.
+const (
+	colorBlue   = "#1f77b4"
+	colorRed    = "#d62728"
+	colorGreen  = "#2ca02c"
+	colorOrange = "#ff7f0e"
+	colorPurple = "#9467bd"
+	colorBrown  = "#8c564b"
+	colorGrey   = "#7f7f7f"
+)

@@ -1,0 +1,7 @@
+package compare
+
+// Test helpers for the external tests (html_test.go).
+var (
+	SleepRun = sleepRun
+	AR1Run   = ar1Run
+)
