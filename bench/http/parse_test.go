@@ -93,6 +93,27 @@ func TestGoalsPrint(t *testing.T) {
 	}
 }
 
+// TestStatsText checks the median and range of a figure over the runs.
+func TestStatsText(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		v    []float64
+		want string
+	}{
+		{[]float64{1, 3, 2}, "2.00× (1.00–3.00)"},
+		{[]float64{4, 1, 3, 2}, "2.50× (1.00–4.00)"},
+		{[]float64{0.7}, "0.70×"},
+		{nil, "—"},
+	} {
+		if got := statsOf(tc.v).text(decimals(2), "×"); got != tc.want {
+			t.Errorf("%v: %q, want %q", tc.v, got, tc.want)
+		}
+	}
+	if got := statsOf([]float64{19986, 17982, 19993}).text(fmtInt, ""); got != "19,986 (17,982–19,993)" {
+		t.Errorf("req/s: %q", got)
+	}
+}
+
 // TestPlansLoad checks that the plans the bench runs load with the
 // variables it passes.
 func TestPlansLoad(t *testing.T) {

@@ -40,15 +40,21 @@ func fig(rs []result, f func(result) float64) []float64 {
 	return v
 }
 
-// rangeText is "median (min–max)", or the median alone over one run.
-func (s stats) text(format string) string {
+// text is "median (min–max)", or the median alone when every run gave
+// the same; unit follows the median.
+func (s stats) text(f func(float64) string, unit string) string {
 	if math.IsNaN(s.med) {
 		return "—"
 	}
 	if s.lo == s.hi {
-		return fmt.Sprintf(format, s.med)
+		return f(s.med) + unit
 	}
-	return fmt.Sprintf(format+" ("+format+"–"+format+")", s.med, s.lo, s.hi)
+	return f(s.med) + unit + " (" + f(s.lo) + "–" + f(s.hi) + ")"
+}
+
+// decimals returns a formatter with n decimals.
+func decimals(n int) func(float64) string {
+	return func(v float64) string { return strconv.FormatFloat(v, 'f', n, 64) }
 }
 
 // ratio is a paired ratio: a figure of one measurement over the same
@@ -147,8 +153,8 @@ func (b *bench) print(w io.Writer) int {
 		if e := statsOf(fig(rs, func(r result) float64 { return float64(r.errors) })).med; e > 0 {
 			note += fmt.Sprintf("; %.0f errors", e)
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %.1f MB | %s |\n", m.name, statsOf(fig(rs, rps)).text("%.0f"), lat, svc,
-			statsOf(fig(rs, cpu)).text("%.1f"), statsOf(fig(rs, func(r result) float64 { return r.rssMB })).med, strings.TrimPrefix(note, "; "))
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %.1f MB | %s |\n", m.name, statsOf(fig(rs, rps)).text(fmtInt, ""), lat, svc,
+			statsOf(fig(rs, cpu)).text(decimals(1), ""), statsOf(fig(rs, func(r result) float64 { return r.rssMB })).med, strings.TrimPrefix(note, "; "))
 	}
 	return b.printRatios(w)
 }
@@ -177,7 +183,7 @@ func (b *bench) printRatios(w io.Writer) int {
 			}
 			goals = append(goals, q.label)
 		}
-		fmt.Fprintf(w, "| %s | %s× | %s | %s |\n", q.label, s.text("%.2f"), q.goal, verdict)
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", q.label, s.text(decimals(2), "×"), q.goal, verdict)
 	}
 	// The high rate is held: its rate within 1%, nothing dropped.
 	if hs := b.results[kPPHigh]; len(hs) > 0 {
@@ -190,7 +196,7 @@ func (b *bench) printRatios(w io.Writer) int {
 			missed = append(missed, label)
 		}
 		goals = append(goals, label)
-		fmt.Fprintf(w, "| %s | %s%%, %s | ≤ 1%%, 0 | %s |\n", label, off.text("%.2f"), dropped.text("%.0f"), verdict)
+		fmt.Fprintf(w, "| %s | %s, %s | ≤ 1%%, 0 | %s |\n", label, off.text(decimals(2), "%"), dropped.text(fmtInt, ""), verdict)
 	}
 	fmt.Fprintln(w)
 	if len(missed) == 0 {
