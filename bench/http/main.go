@@ -42,7 +42,7 @@
 //
 // Usage:
 //
-//	go run ./bench/http                            # 3 runs of 13 measurements of 10s: about 8 minutes
+//	go run ./bench/http                            # 3 runs of 13 measurements of 10s: about 10 minutes
 //	go run ./bench/http -runs 1 -duration 3s       # a smoke run
 //	go run ./bench/http -around '/tmp/quiet.sh sleep'
 //

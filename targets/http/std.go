@@ -183,7 +183,9 @@ type stdOp struct {
 	path, body tmpl
 	dynPath    bool
 	dynBody    bool
-	uri        string // the request URI of a literal path
+	// req is the op's request without a context or a body; its URL is
+	// the literal path's, or replaced per request.
+	req        *nethttp.Request
 	staticBody []byte
 }
 
@@ -214,8 +216,19 @@ func (sc *stdClient) newWorker(id int, c *counters, ph *phaseRec) (targets.Worke
 		oc := &sc.t.cfg.Ops[i]
 		op := stdOp{cfg: oc, header: header(mergeHeaders(sc.t.cfg.Headers, oc.Headers)), path: compile(oc.Path), body: compile(oc.Body)}
 		op.dynPath = !op.path.literal()
+		uri := ""
 		if !op.dynPath {
-			op.uri = basePath + string(op.path.appendTo(nil, 0, id, nil))
+			uri = basePath + string(op.path.appendTo(nil, 0, id, nil))
+		}
+		cfg := sc.t.cfg
+		op.req = &nethttp.Request{
+			Method:     oc.Method,
+			URL:        &url.URL{Scheme: cfg.BaseURL.Scheme, Host: cfg.BaseURL.Host, Opaque: uri},
+			Proto:      "HTTP/1.1",
+			ProtoMajor: 1,
+			ProtoMinor: 1,
+			Header:     op.header,
+			Host:       cfg.BaseURL.Host,
 		}
 		switch {
 		case oc.BodySize > 0:
@@ -259,26 +272,19 @@ func (w *stdWorker) newTrace() *httptrace.ClientTrace {
 // body to max_body, within the op's timeout.
 func (w *stdWorker) Do(ctx context.Context, r *targets.Request) error {
 	op := &w.ops[r.Op]
-	cfg := w.sc.t.cfg
-	uri := op.uri
-	if op.dynPath {
-		w.uri = op.path.appendTo(append(w.uri[:0], cfg.BaseURL.EscapedPath()...), r.Key, w.id, r.Value)
-		uri = string(w.uri)
-	}
 	rctx, cancel := context.WithTimeout(ctx, op.cfg.Timeout)
 	defer cancel()
 	if w.trace != nil {
 		rctx = httptrace.WithClientTrace(rctx, w.trace)
 	}
-	req := (&nethttp.Request{
-		Method:     op.cfg.Method,
-		URL:        &url.URL{Scheme: cfg.BaseURL.Scheme, Host: cfg.BaseURL.Host, Opaque: uri},
-		Proto:      "HTTP/1.1",
-		ProtoMajor: 1,
-		ProtoMinor: 1,
-		Header:     op.header,
-		Host:       cfg.BaseURL.Host,
-	}).WithContext(rctx)
+	// WithContext copies the op's request, so that each request is a new
+	// value, as RoundTrip requires, at one allocation.
+	req := op.req.WithContext(rctx)
+	if op.dynPath {
+		cfg := w.sc.t.cfg
+		w.uri = op.path.appendTo(append(w.uri[:0], cfg.BaseURL.EscapedPath()...), r.Key, w.id, r.Value)
+		req.URL = &url.URL{Scheme: cfg.BaseURL.Scheme, Host: cfg.BaseURL.Host, Opaque: string(w.uri)}
+	}
 	if op.cfg.HasBody {
 		body := op.staticBody
 		if op.dynBody {
