@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	nethttp "net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -108,5 +110,68 @@ func TestBatchConnError(t *testing.T) {
 	}
 	if _, err := b.Write([]byte("again")); err == nil {
 		t.Error("a Write after the error succeeded")
+	}
+}
+
+// TestH2CLargeBodies: request bodies larger than a batch (and than HTTP/2's
+// flow-control windows) from several workers at once arrive whole over
+// one batched h2c connection.
+func TestH2CLargeBodies(t *testing.T) {
+	t.Parallel()
+	const size = 1 << 20
+	var (
+		mu    sync.Mutex
+		sizes []int64
+	)
+	srv := httptest.NewUnstartedServer(nethttp.HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) {
+		if r.Method != "POST" { // the probe
+			return
+		}
+		n, err := io.Copy(io.Discard, r.Body)
+		if err != nil || r.ProtoMajor != 2 {
+			w.WriteHeader(nethttp.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		sizes = append(sizes, n)
+		mu.Unlock()
+	}))
+	srv.Config.Protocols = new(nethttp.Protocols)
+	srv.Config.Protocols.SetUnencryptedHTTP2(true)
+	srv.Start()
+	t.Cleanup(srv.Close)
+	tg := mustOpen(t, map[string]any{"base_url": srv.URL, "protocol": ProtoH2C},
+		op("post", map[string]any{"method": "POST", "body_size": int64(size)}))
+	var wg sync.WaitGroup
+	for id := range 4 {
+		w := worker(t, tg, id)
+		wg.Go(func() {
+			for i := range 3 {
+				if err := do(w, 0, uint64(i), nil); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(sizes) != 12 {
+		t.Fatalf("%d bodies received, want 12", len(sizes))
+	}
+	for _, n := range sizes {
+		if n != size {
+			t.Errorf("a body of %d bytes, want %d", n, size)
+		}
+	}
+	// The last batch is counted once its write returns, which may be after
+	// the server has read it and answered.
+	deadline := time.Now().Add(10 * time.Second)
+	for tg.Stats()[statBytesSent] < 12*size && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if st := tg.Stats(); st[statConnsOpened] != 1 || st[statBytesSent] < 12*size {
+		t.Errorf("one connection carrying every body: %v", st)
 	}
 }
