@@ -1,32 +1,48 @@
-// Command http measures perfplan's http target beside wrk and hey, in one
-// run, against nginx on loopback:
+// Command http measures perfplan's http target beside wrk, hey, vegeta and
+// h2load, in one run, against nginx on loopback:
 //
-//   - it installs nginx, hey and wrk from Debian's packages when they are
-//     missing (apt-get, as test.sh installs its servers; with a
-//     policy-rc.d that keeps the nginx package from starting its service);
+//   - it installs nginx, hey, wrk and h2load from Debian's packages when
+//     they are missing (apt-get, as test.sh installs its servers; with a
+//     policy-rc.d that keeps the nginx package from starting its service),
+//     and vegeta with `go install github.com/tsenart/vegeta/v12@v12.13.0`
+//     into a directory of its own under the system's temporary directory
+//     (wrk2, the usual fixed-rate reference, is neither in Debian nor on
+//     the Go module proxy: vegeta, an open model too, stands in for it);
+//     with -install=false a missing vegeta or h2load skips its rows;
 //   - it starts nginx itself, as a child with its own prefix and
 //     configuration in a temporary directory: one worker, access log off,
-//     serving a 13-byte file on a free port of 127.0.0.1;
+//     serving a 13-byte file on three free ports of 127.0.0.1: HTTP/1.1,
+//     h2c (HTTP/2 with prior knowledge) and h2 over TLS (a self-signed
+//     certificate made for the run);
 //   - it builds perfplan and runs each generator as a child process, so that
 //     every figure of CPU and memory comes from the child's own rusage
 //     (os.ProcessState.SysUsage) and is comparable: perfplan through its real
-//     binary and a plan (full.hcl, rate.hcl and noop.hcl beside this file);
-//   - at full speed with 32 connections (wrk -c32 -t2, hey -c32, perfplan
-//     constant-vus 32) and at a fixed 5,000/s (perfplan constant-arrival-rate
-//     from 32 workers; hey -q, its per-worker rate limit; wrk has no
-//     rate in Debian's build, so it is approximated by a Lua delay() between
-//     a connection's requests, a closed loop). perfplan pre-allocates 32
-//     workers and may add more, up to 256, when iterations come late (a
-//     stall of the machine), rather than drop them;
-//   - it also runs perfplan's noop target at the fixed rate, the runner's own
-//     cost without HTTP;
-//   - it prints, per tool and mode, the median over the runs of req/s, p50,
-//     p99, CPU µs per request and peak RSS, and perfplan's ratios to each,
-//     with the goals of issue 12.
+//     binary and a plan (full.hcl, rate.hcl, noop.hcl and h2.hcl beside this
+//     file);
+//   - HTTP/1.1 at full speed with 32 connections (wrk -c32 -t2, hey -c32,
+//     perfplan constant-vus 32);
+//   - HTTP/1.1 at a fixed 5,000/s: perfplan constant-arrival-rate from 32
+//     workers (up to 256 when iterations come late, rather than drop them),
+//     vegeta attack -rate (an open model), hey -q (a rate limit per worker,
+//     a closed loop), and perfplan's noop target at that rate (the runner's
+//     own cost without HTTP);
+//   - HTTP/1.1 at a fixed 20,000/s: perfplan and vegeta, to compare the
+//     service time (perfplan's service_time, from each request's actual
+//     start, against vegeta's latency, which is measured the same way);
+//   - HTTP/2 at full speed with 32 streams: h2load -c1 -m32 (one
+//     connection, 32 streams) and perfplan constant-vus 32, over h2c and
+//     over TLS (-tls=false skips TLS);
+//   - the measurements of a run are interleaved, one of each in turn, and
+//     the runs repeat that; a ratio is taken within each run (the two sides
+//     measured seconds apart), and printed as the median over the runs with
+//     its range (min–max);
+//   - it prints the table (medians over the runs), the ratios, and the
+//     goals of issue 23, each MET or MISSED; -fail-on-miss makes a missed
+//     goal exit with status 3.
 //
 // Usage:
 //
-//	go run ./bench/http                            # 3 runs of 7 measurements of 10s: about 4 minutes
+//	go run ./bench/http                            # 3 runs of 13 measurements of 10s: about 10 minutes
 //	go run ./bench/http -runs 1 -duration 3s       # a smoke run
 //	go run ./bench/http -around '/tmp/quiet.sh sleep'
 //
@@ -38,23 +54,26 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	_ "embed"
-	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"maps"
-	"math"
+	"math/big"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"regexp"
-	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -71,23 +90,29 @@ var ratePlan []byte
 //go:embed noop.hcl
 var noopPlan []byte
 
+//go:embed h2.hcl
+var h2Plan []byte
+
 // body is the file nginx serves: 13 bytes, as in the issue's reference
 // figures.
 const body = "Hello, world\n"
 
-// Reference figures from issue 12 (the same machine, measured before):
-// vegeta's CPU per request at 5,000/s, the figure to beat there.
-const vegetaRateCPU = 101.0
-
 type options struct {
-	duration time.Duration
-	runs     int
-	conns    int
-	rate     float64
-	around   []string
-	perfplan string
-	install  bool
+	duration   time.Duration
+	runs       int
+	conns      int
+	rate       float64
+	highRate   float64
+	tls        bool
+	around     []string
+	perfplan   string
+	install    bool
+	failOnMiss bool
 }
+
+// exitMissed is the exit status of a run that missed a goal, with
+// -fail-on-miss.
+const exitMissed = 3
 
 func main() {
 	var o options
@@ -96,32 +121,40 @@ func main() {
 	flag.IntVar(&o.runs, "runs", 3, "runs of every measurement; the table shows their medians")
 	flag.IntVar(&o.conns, "conns", 32, "connections (wrk -c, hey -c, perfplan workers)")
 	flag.Float64Var(&o.rate, "rate", 5000, "the fixed rate, per second")
+	flag.Float64Var(&o.highRate, "high-rate", 20000, "the high fixed rate, per second (perfplan against vegeta)")
+	flag.BoolVar(&o.tls, "tls", true, "measure HTTP/2 over TLS too (h2load and perfplan)")
+	flag.BoolVar(&o.failOnMiss, "fail-on-miss", false, "exit with status 3 when a goal is missed")
 	flag.StringVar(&around, "around", "", "command started around each measurement, given its length in seconds (e.g. '/tmp/quiet.sh sleep')")
 	flag.StringVar(&o.perfplan, "perfplan", "", "perfplan binary to measure (default: build ./cmd/perfplan)")
-	flag.BoolVar(&o.install, "install", true, "install nginx, hey and wrk with apt-get when missing")
+	flag.BoolVar(&o.install, "install", true, "install nginx, hey, wrk and h2load with apt-get, and vegeta with go install, when missing")
 	flag.Parse()
 	o.around = strings.Fields(around)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, o); err != nil {
+	missed, err := run(ctx, o)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench/http:", err)
 		os.Exit(1)
 	}
+	if missed > 0 && o.failOnMiss {
+		os.Exit(exitMissed)
+	}
 }
 
-func run(ctx context.Context, o options) error {
+// run measures and prints, and returns how many goals were missed.
+func run(ctx context.Context, o options) (int, error) {
 	tools, err := ensureTools(o.install)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	dir, err := os.MkdirTemp("", "perfplan-bench-http")
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer os.RemoveAll(dir)
 	// nginx's worker drops root for nobody, which must read the file.
 	if err := os.Chmod(dir, 0o755); err != nil {
-		return err
+		return 0, err
 	}
 	if o.perfplan == "" {
 		o.perfplan = filepath.Join(dir, "perfplan")
@@ -129,44 +162,55 @@ func run(ctx context.Context, o options) error {
 		build := exec.CommandContext(ctx, "go", "build", "-o", o.perfplan, "./cmd/perfplan")
 		build.Stderr = os.Stderr
 		if err := build.Run(); err != nil {
-			return fmt.Errorf("build perfplan (run from the repository's root): %w", err)
+			return 0, fmt.Errorf("build perfplan (run from the repository's root): %w", err)
 		}
 	}
-	for name, src := range map[string][]byte{"full.hcl": fullPlan, "rate.hcl": ratePlan, "noop.hcl": noopPlan} {
+	for name, src := range map[string][]byte{"full.hcl": fullPlan, "rate.hcl": ratePlan, "noop.hcl": noopPlan, "h2.hcl": h2Plan} {
 		if err := os.WriteFile(filepath.Join(dir, name), src, 0o644); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	ngx, err := startNginx(ctx, tools["nginx"], filepath.Join(dir, "nginx"))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer ngx.stop()
-	fmt.Fprintf(os.Stderr, "== nginx on %s; %d runs of 7 measurements of %s\n", ngx.url, o.runs, o.duration)
-
-	b := &bench{o: o, tools: tools, dir: dir, url: ngx.url, results: map[string][]result{}}
+	b := &bench{o: o, tools: tools, dir: dir, ngx: ngx, results: map[string][]result{}}
+	ms := b.measurements()
+	fmt.Fprintf(os.Stderr, "== nginx on %s (h2c %s, TLS %s); %d runs of %d measurements of %s\n", ngx.url, ngx.h2cURL, ngx.tlsURL, o.runs, len(ms), o.duration)
 	for r := 1; r <= o.runs; r++ {
-		for _, m := range b.measurements() {
+		for _, m := range ms {
 			if err := ctx.Err(); err != nil {
-				return err
+				return 0, err
 			}
 			res, err := b.measure(ctx, m)
 			if err != nil {
-				return fmt.Errorf("%s: %w", m.name, err)
+				return 0, fmt.Errorf("%s: %w", m.name, err)
 			}
-			fmt.Fprintf(os.Stderr, "   run %d %-40s %s\n", r, m.name, res)
-			b.results[m.name] = append(b.results[m.name], res)
+			fmt.Fprintf(os.Stderr, "   run %d %-44s %s\n", r, m.name, res)
+			b.results[m.key] = append(b.results[m.key], res)
 		}
 	}
-	b.print(os.Stdout)
-	return nil
+	return b.print(os.Stdout), nil
 }
 
-// tool names and the Debian packages that hold them.
-var packages = map[string]string{"nginx": "nginx", "hey": "hey", "wrk": "wrk"}
+// tool names and the Debian packages that hold them; h2load is optional
+// with -install=false (its rows are skipped), the others are not.
+var packages = map[string]string{"nginx": "nginx", "hey": "hey", "wrk": "wrk", "h2load": "nghttp2-client"}
 
-// ensureTools finds nginx, hey and wrk, installing the missing ones from
-// Debian's packages.
+// optional lists the tools whose rows are skipped when they are missing
+// and -install=false.
+var optional = map[string]bool{"h2load": true, "vegeta": true}
+
+// vegetaModule is the vegeta that the bench installs, and vegetaDir where:
+// a directory of its own under the system's temporary directory, kept from
+// one run to the next.
+const vegetaModule = "github.com/tsenart/vegeta/v12@v12.13.0"
+
+func vegetaDir() string { return filepath.Join(os.TempDir(), "perfplan-bench-vegeta-v12.13.0") }
+
+// ensureTools finds nginx, hey, wrk, h2load and vegeta, installing the
+// missing ones (or, with install false, leaving out the optional ones).
 func ensureTools(install bool) (map[string]string, error) {
 	find := func() (map[string]string, []string) {
 		found := map[string]string{}
@@ -176,20 +220,45 @@ func ensureTools(install bool) (map[string]string, error) {
 				found[name] = p
 			} else if p := "/usr/sbin/" + name; fileExists(p) {
 				found[name] = p
-			} else {
+			} else if install || !optional[name] {
 				missing = append(missing, packages[name])
 			}
 		}
 		return found, missing
 	}
 	found, missing := find()
-	if len(missing) == 0 {
-		return found, nil
+	if len(missing) > 0 {
+		if !install {
+			return nil, fmt.Errorf("missing %s (and -install=false)", strings.Join(missing, ", "))
+		}
+		if err := aptInstall(missing); err != nil {
+			return nil, err
+		}
+		if found, missing = find(); len(missing) > 0 {
+			return nil, fmt.Errorf("still missing after install: %s", strings.Join(missing, ", "))
+		}
 	}
-	if !install {
-		return nil, fmt.Errorf("missing %s (and -install=false)", strings.Join(missing, ", "))
+	if p, err := exec.LookPath("vegeta"); err == nil {
+		found["vegeta"] = p
+	} else if p := filepath.Join(vegetaDir(), "vegeta"); fileExists(p) {
+		found["vegeta"] = p
+	} else if install {
+		fmt.Fprintf(os.Stderr, "== installing vegeta (go install %s)\n", vegetaModule)
+		cmd := exec.Command("go", "install", vegetaModule)
+		cmd.Env = append(os.Environ(), "GOBIN="+vegetaDir(), "GOFLAGS=")
+		cmd.Dir = os.TempDir() // outside this module, whose go.mod does not list it
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return nil, fmt.Errorf("go install %s: %w", vegetaModule, err)
+		}
+		found["vegeta"] = p
 	}
-	fmt.Fprintf(os.Stderr, "== installing %s (apt-get)\n", strings.Join(missing, " "))
+	return found, nil
+}
+
+// aptInstall installs Debian packages.
+func aptInstall(pkgs []string) error {
+	fmt.Fprintf(os.Stderr, "== installing %s (apt-get)\n", strings.Join(pkgs, " "))
 	// policy-rc.d keeps the nginx package from starting its service: the
 	// bench runs its own nginx.
 	const script = `set -e
@@ -202,20 +271,16 @@ fi
 trap '[ -z "$created" ] || rm -f /usr/sbin/policy-rc.d' EXIT
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null`
-	args := append([]string{"sh", "-c", script, "sh"}, missing...)
+	args := append([]string{"sh", "-c", script, "sh"}, pkgs...)
 	if os.Geteuid() != 0 {
 		args = append([]string{"sudo"}, args...)
 	}
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("install %s: %w", strings.Join(missing, " "), err)
+		return fmt.Errorf("install %s: %w", strings.Join(pkgs, " "), err)
 	}
-	found, missing = find()
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("still missing after install: %s", strings.Join(missing, ", "))
-	}
-	return found, nil
+	return nil
 }
 
 func fileExists(p string) bool {
@@ -226,7 +291,10 @@ func fileExists(p string) bool {
 // nginx is the bench's own nginx.
 type nginx struct {
 	cmd *exec.Cmd
-	url string
+	// url serves HTTP/1.1, h2cURL h2c (HTTP/2 with prior knowledge only)
+	// and tlsURL HTTP/2 or HTTP/1.1 over TLS (ALPN), with the certificate
+	// in caFile, which signs itself.
+	url, h2cURL, tlsURL, caFile string
 }
 
 const nginxConf = `# perfplan bench/http: one worker, loopback only, its own prefix.
@@ -252,10 +320,20 @@ http {
     listen 127.0.0.1:%[2]d;
     root %[1]s/html;
   }
+  server {
+    listen 127.0.0.1:%[3]d http2;
+    root %[1]s/html;
+  }
+  server {
+    listen 127.0.0.1:%[4]d ssl http2;
+    ssl_certificate %[1]s/cert.pem;
+    ssl_certificate_key %[1]s/key.pem;
+    root %[1]s/html;
+  }
 }
 `
 
-// startNginx starts nginx on a free loopback port and waits until it
+// startNginx starts nginx on three free loopback ports and waits until it
 // serves the file.
 func startNginx(ctx context.Context, bin, dir string) (*nginx, error) {
 	for _, d := range []string{"html", "tmp"} {
@@ -266,12 +344,15 @@ func startNginx(ctx context.Context, bin, dir string) (*nginx, error) {
 	if err := os.WriteFile(filepath.Join(dir, "html", "index.html"), []byte(body), 0o644); err != nil {
 		return nil, err
 	}
-	port, err := nettest.FreePort()
+	if err := writeCert(dir); err != nil {
+		return nil, err
+	}
+	ports, err := freePorts(3)
 	if err != nil {
 		return nil, err
 	}
 	conf := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(conf, fmt.Appendf(nil, nginxConf, dir, port), 0o644); err != nil {
+	if err := os.WriteFile(conf, fmt.Appendf(nil, nginxConf, dir, ports[0], ports[1], ports[2]), 0o644); err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(bin, "-p", dir, "-c", conf, "-e", filepath.Join(dir, "error.log"))
@@ -282,7 +363,9 @@ func startNginx(ctx context.Context, bin, dir string) (*nginx, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start nginx: %w", err)
 	}
-	n := &nginx{cmd: cmd, url: fmt.Sprintf("http://127.0.0.1:%d/", port)}
+	n := &nginx{cmd: cmd, url: fmt.Sprintf("http://127.0.0.1:%d/", ports[0]),
+		h2cURL: fmt.Sprintf("http://127.0.0.1:%d/", ports[1]), tlsURL: fmt.Sprintf("https://127.0.0.1:%d/", ports[2]),
+		caFile: filepath.Join(dir, "cert.pem")}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	deadline := time.Now().Add(10 * time.Second)
@@ -332,392 +415,53 @@ func (n *nginx) stop() {
 // killGroup kills nginx's process group.
 func (n *nginx) killGroup() { _ = syscall.Kill(-n.cmd.Process.Pid, syscall.SIGKILL) }
 
-// result is one measurement of one generator.
-type result struct {
-	requests int64
-	rps      float64
-	p50, p99 float64 // milliseconds
-	cpuUS    float64 // CPU µs per request
-	rssMB    float64
-	dropped  int64 // perfplan: dropped iterations
-	errors   int64
+// freePorts returns n distinct free ports of 127.0.0.1.
+func freePorts(n int) ([]int, error) {
+	var ports []int
+	for tries := 0; len(ports) < n; tries++ {
+		p, err := nettest.FreePort()
+		if err != nil {
+			return nil, err
+		}
+		if tries > 100 {
+			return nil, errors.New("no distinct free ports")
+		}
+		if !slices.Contains(ports, p) {
+			ports = append(ports, p)
+		}
+	}
+	return ports, nil
 }
 
-func (r result) String() string {
-	return fmt.Sprintf("%8.0f req/s  p50 %.2fms  p99 %.2fms  %5.1f µs/req  %5.1f MB  errors %d dropped %d",
-		r.rps, r.p50, r.p99, r.cpuUS, r.rssMB, r.errors, r.dropped)
-}
-
-// measurement is one generator in one mode.
-type measurement struct {
-	name  string // "wrk, 32 connections"
-	tool  string // wrk, hey, perfplan
-	fixed bool   // at the fixed rate
-	plan  string // perfplan: the plan file; default full.hcl or rate.hcl
-	note  string
-}
-
-type bench struct {
-	o       options
-	tools   map[string]string
-	dir     string
-	url     string
-	results map[string][]result
-}
-
-func (b *bench) measurements() []measurement {
-	c := b.o.conns
-	r := fmtRate(b.o.rate)
-	return []measurement{
-		{name: fmt.Sprintf("wrk (C), %d connections", c), tool: "wrk"},
-		{name: fmt.Sprintf("hey, %d workers", c), tool: "hey"},
-		{name: fmt.Sprintf("perfplan http, %d workers", c), tool: "perfplan"},
-		{name: fmt.Sprintf("wrk, %s/s by Lua delay()", r), tool: "wrk", fixed: true, note: "approximate: a closed loop with a pause between a connection's requests (Debian's wrk has no rate)"},
-		{name: fmt.Sprintf("hey -q, %s/s", r), tool: "hey", fixed: true, note: "a rate limit per worker (closed loop, no intended start)"},
-		{name: fmt.Sprintf("perfplan http, %s/s", r), tool: "perfplan", fixed: true, note: "constant-arrival-rate: latency from the intended start"},
-		{name: fmt.Sprintf("perfplan noop target, %s/s", r), tool: "perfplan", plan: "noop.hcl", fixed: true, note: "no HTTP: the runner's own cost at this rate"},
-	}
-}
-
-// measure runs one generator as a child process and reads its output and
-// rusage.
-func (b *bench) measure(ctx context.Context, m measurement) (result, error) {
-	secs := int(math.Ceil(b.o.duration.Seconds()))
-	var args []string
-	var jsonOut string
-	switch m.tool {
-	case "wrk":
-		args = []string{b.tools["wrk"], "-t2", fmt.Sprintf("-c%d", b.o.conns), fmt.Sprintf("-d%ds", secs), "--latency"}
-		if m.fixed {
-			script := filepath.Join(b.dir, "delay.lua")
-			per := float64(b.o.conns) / b.o.rate * 1000 // ms between a connection's requests
-			lua := fmt.Sprintf("-- wrk has no rate: each connection pauses delay() ms (whole) after each response.\n"+
-				"local lo, frac = %d, %.4f\nfunction delay() if math.random() < frac then return lo + 1 end return lo end\n",
-				int(per), per-math.Floor(per))
-			if err := os.WriteFile(script, []byte(lua), 0o644); err != nil {
-				return result{}, err
-			}
-			args = append(args, "-s", script)
-		}
-		args = append(args, b.url)
-	case "hey":
-		args = []string{b.tools["hey"], "-z", fmt.Sprintf("%ds", secs), "-c", strconv.Itoa(b.o.conns)}
-		if m.fixed {
-			args = append(args, "-q", strconv.FormatFloat(b.o.rate/float64(b.o.conns), 'f', -1, 64))
-		}
-		args = append(args, b.url)
-	case "perfplan":
-		plan := "full.hcl"
-		if m.fixed {
-			plan = "rate.hcl"
-		}
-		if m.plan != "" {
-			plan = m.plan
-		}
-		jsonOut = filepath.Join(b.dir, "perfplan.json")
-		_ = os.Remove(jsonOut)
-		args = []string{b.o.perfplan, "run", "--quiet", "--no-history", "--no-color", "--out", "json=" + jsonOut,
-			filepath.Join(b.dir, plan),
-			"--var", "base_url=" + strings.TrimSuffix(b.url, "/"),
-			"--var", fmt.Sprintf("duration=%ds", secs),
-			"--var", fmt.Sprintf("workers=%d", b.o.conns),
-			"--var", fmt.Sprintf("rate=%g", b.o.rate)}
-	}
-	var around *exec.Cmd
-	if len(b.o.around) > 0 {
-		a := append(append([]string(nil), b.o.around...), strconv.Itoa(secs+2))
-		around = exec.Command(a[0], a[1:]...)
-		around.Stdout, around.Stderr = os.Stderr, os.Stderr
-		if err := around.Start(); err != nil {
-			return result{}, fmt.Errorf("-around: %w", err)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	if around != nil {
-		_ = around.Wait()
-	}
-	if err != nil && (m.tool != "perfplan" || cmd.ProcessState == nil || cmd.ProcessState.ExitCode() > 1) {
-		return result{}, fmt.Errorf("%s: %w\n%s", strings.Join(args, " "), err, out.String())
-	}
-	var res result
-	switch m.tool {
-	case "wrk":
-		res, err = parseWrk(out.String())
-	case "hey":
-		res, err = parseHey(out.String())
-	case "perfplan":
-		res, err = parsePerfplan(jsonOut)
-	}
+// writeCert writes cert.pem and key.pem into dir: a self-signed ECDSA
+// certificate for 127.0.0.1, valid for a day, which is its own CA (the
+// perfplan plan's ca_file).
+func writeCert(dir string) error {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return result{}, fmt.Errorf("%w\n%s", err, out.String())
+		return err
 	}
-	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	if !ok {
-		return result{}, errors.New("no rusage")
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "perfplan bench/http"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
 	}
-	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	if res.requests > 0 {
-		res.cpuUS = float64(cpu.Microseconds()) / float64(res.requests)
-	}
-	res.rssMB = float64(ru.Maxrss) / 1024 // Linux: KiB
-	return res, nil
-}
-
-var (
-	wrkRequests = regexp.MustCompile(`(\d+) requests in ([\d.]+)(\w+)`)
-	wrkRPS      = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
-	wrkPct      = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$`)
-	wrkErrors   = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)|Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
-	heyRPS      = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
-	heyPct      = regexp.MustCompile(`(?m)^\s+(50|99)% in ([\d.]+) secs`)
-	heyStatus   = regexp.MustCompile(`(?m)^\s+\[(\d+)\]\s+(\d+) responses`)
-	heyErrors   = regexp.MustCompile(`(?m)^\s+\[(\d+)\]\s+(Get|Post|Head|Put) .*$`)
-)
-
-func parseWrk(s string) (result, error) {
-	var r result
-	m := wrkRequests.FindStringSubmatch(s)
-	rps := wrkRPS.FindStringSubmatch(s)
-	if m == nil || rps == nil {
-		return r, errors.New("wrk: no request count in its output")
-	}
-	r.requests, _ = strconv.ParseInt(m[1], 10, 64)
-	r.rps, _ = strconv.ParseFloat(rps[1], 64)
-	for _, p := range wrkPct.FindAllStringSubmatch(s, -1) {
-		v, _ := strconv.ParseFloat(p[2], 64)
-		switch p[3] {
-		case "us":
-			v /= 1000
-		case "s":
-			v *= 1000
-		}
-		if p[1] == "50" {
-			r.p50 = v
-		} else {
-			r.p99 = v
-		}
-	}
-	for _, e := range wrkErrors.FindAllStringSubmatch(s, -1) {
-		for _, f := range e[1:] {
-			n, _ := strconv.ParseInt(f, 10, 64)
-			r.errors += n
-		}
-	}
-	return r, nil
-}
-
-func parseHey(s string) (result, error) {
-	var r result
-	rps := heyRPS.FindStringSubmatch(s)
-	if rps == nil {
-		return r, errors.New("hey: no Requests/sec in its output")
-	}
-	r.rps, _ = strconv.ParseFloat(rps[1], 64)
-	for _, p := range heyPct.FindAllStringSubmatch(s, -1) {
-		v, _ := strconv.ParseFloat(p[2], 64)
-		if p[1] == "50" {
-			r.p50 = v * 1000
-		} else {
-			r.p99 = v * 1000
-		}
-	}
-	for _, st := range heyStatus.FindAllStringSubmatch(s, -1) {
-		n, _ := strconv.ParseInt(st[2], 10, 64)
-		r.requests += n
-		if st[1] != "200" {
-			r.errors += n
-		}
-	}
-	for _, e := range heyErrors.FindAllStringSubmatch(s, -1) {
-		n, _ := strconv.ParseInt(e[1], 10, 64)
-		r.errors += n
-	}
-	return r, nil
-}
-
-// parsePerfplan reads perfplan's run document.
-func parsePerfplan(path string) (result, error) {
-	var doc struct {
-		Plans []struct {
-			Error     string `json:"error"`
-			Scenarios []struct {
-				Dropped int64 `json:"dropped"`
-				Total   struct {
-					Ops        int64   `json:"ops"`
-					Errors     int64   `json:"errors"`
-					Throughput float64 `json:"throughput"`
-					Latency    struct {
-						P50 int64 `json:"p50"`
-						P99 int64 `json:"p99"`
-					} `json:"latency_ns"`
-				} `json:"total"`
-			} `json:"scenarios"`
-		} `json:"plans"`
-	}
-	b, err := os.ReadFile(path)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		return result{}, fmt.Errorf("perfplan: %w", err)
+		return fmt.Errorf("certificate: %w", err)
 	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		return result{}, fmt.Errorf("perfplan: %w", err)
-	}
-	if len(doc.Plans) != 1 || len(doc.Plans[0].Scenarios) != 1 {
-		return result{}, errors.New("perfplan: not one plan with one scenario")
-	}
-	if e := doc.Plans[0].Error; e != "" {
-		return result{}, fmt.Errorf("perfplan: %s", e)
-	}
-	s := doc.Plans[0].Scenarios[0]
-	return result{
-		requests: s.Total.Ops, rps: s.Total.Throughput,
-		p50: float64(s.Total.Latency.P50) / 1e6, p99: float64(s.Total.Latency.P99) / 1e6,
-		dropped: s.Dropped, errors: s.Total.Errors,
-	}, nil
-}
-
-// median returns the median of f over rs.
-func median(rs []result, f func(result) float64) float64 {
-	v := make([]float64, len(rs))
-	for i, r := range rs {
-		v[i] = f(r)
-	}
-	slices.Sort(v)
-	n := len(v)
-	if n == 0 {
-		return 0
-	}
-	if n%2 == 1 {
-		return v[n/2]
-	}
-	return (v[n/2-1] + v[n/2]) / 2
-}
-
-// summary is the median of each figure of one measurement.
-func summary(rs []result) result {
-	return result{
-		rps:     median(rs, func(r result) float64 { return r.rps }),
-		p50:     median(rs, func(r result) float64 { return r.p50 }),
-		p99:     median(rs, func(r result) float64 { return r.p99 }),
-		cpuUS:   median(rs, func(r result) float64 { return r.cpuUS }),
-		rssMB:   median(rs, func(r result) float64 { return r.rssMB }),
-		dropped: int64(median(rs, func(r result) float64 { return float64(r.dropped) })),
-		errors:  int64(median(rs, func(r result) float64 { return float64(r.errors) })),
-	}
-}
-
-func (b *bench) print(w io.Writer) {
-	host, _ := os.Hostname()
-	fmt.Fprintf(w, "\n%s, %s (%d cores, %s), Linux %s, %s; %s; %s, %s, %s\n", time.Now().Format("2006-01-02"), cpuModel(), runtime.NumCPU(), memTotal(), kernel(), runtime.Version(),
-		"nginx "+pkgVersion("nginx"), "wrk "+pkgVersion("wrk"), "hey "+pkgVersion("hey"), "host "+host)
-	fmt.Fprintf(w, "%d connections, %s per measurement, median of %d runs; nginx: 1 worker, 13-byte file, loopback\n\n", b.o.conns, b.o.duration, b.o.runs)
-	fmt.Fprintln(w, "| tool, mode | req/s | p50 / p99 ms | CPU µs per request | peak RSS | notes |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|")
-	sums := map[string]result{}
-	for _, m := range b.measurements() {
-		s := summary(b.results[m.name])
-		sums[m.tool+m.plan+strconv.FormatBool(m.fixed)] = s
-		note := m.note
-		if m.tool == "perfplan" && m.fixed {
-			note += fmt.Sprintf("; %d dropped", s.dropped)
-		}
-		if s.errors > 0 {
-			note += fmt.Sprintf("; %d errors", s.errors)
-		}
-		fmt.Fprintf(w, "| %s | %s | %.2f / %.2f | %.1f | %.1f MB | %s |\n", m.name, fmtInt(s.rps), s.p50, s.p99, s.cpuUS, s.rssMB, strings.TrimPrefix(note, "; "))
-	}
-	pp, hey, wrk := sums["perfplanfalse"], sums["heyfalse"], sums["wrkfalse"]
-	ppr, heyr, noop := sums["perfplantrue"], sums["heytrue"], sums["perfplannoop.hcltrue"]
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "perfplan's ratios (perfplan / tool):")
-	ratio := func(label string, p, t result) {
-		fmt.Fprintf(w, "- %s: req/s %.2f×, p99 %.2f×, CPU per request %.2f×, peak RSS %.2f×\n", label, p.rps/t.rps, p.p99/t.p99, p.cpuUS/t.cpuUS, p.rssMB/t.rssMB)
-	}
-	ratio("full speed, to hey", pp, hey)
-	if rs, hs := b.results[b.measurements()[2].name], b.results[b.measurements()[1].name]; len(rs) == len(hs) && len(rs) > 1 {
-		// Paired by run: the two ran seconds apart, so a ratio of a pair is
-		// less noisy than a ratio of medians on a shared machine.
-		var per []string
-		ratios := make([]result, len(rs))
-		for i := range rs {
-			ratios[i].rps = rs[i].rps / hs[i].rps
-			per = append(per, fmt.Sprintf("%.2f", ratios[i].rps))
-		}
-		fmt.Fprintf(w, "  (req/s to hey, run by run: %s; median %.2f×)\n", strings.Join(per, " "), median(ratios, func(r result) float64 { return r.rps }))
-	}
-	ratio("full speed, to wrk", pp, wrk)
-	ratio(fmt.Sprintf("%s/s, to hey -q", fmtRate(b.o.rate)), ppr, heyr)
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Goals (issue 12):")
-	goal := func(ok bool, format string, args ...any) {
-		mark := "MET   "
-		if !ok {
-			mark = "MISSED"
-		}
-		fmt.Fprintf(w, "- %s %s\n", mark, fmt.Sprintf(format, args...))
-	}
-	goal(pp.rps >= hey.rps, "full speed: req/s ≥ 1.0× hey's: %.2f×", pp.rps/hey.rps)
-	goal(pp.cpuUS < hey.cpuUS, "full speed: fewer CPU µs per request than hey: %.1f against %.1f", pp.cpuUS, hey.cpuUS)
-	held := math.Abs(ppr.rps-b.o.rate) / b.o.rate
-	goal(held <= 0.01, "%s/s: rate held within 1%%: %.2f%% off", fmtRate(b.o.rate), held*100)
-	goal(ppr.dropped == 0, "%s/s: 0 dropped: %d", fmtRate(b.o.rate), ppr.dropped)
-	goal(ppr.cpuUS < vegetaRateCPU, "%s/s: fewer CPU µs per request than vegeta's %.0f (issue's reference): %.1f, of which the runner alone (noop) %.1f",
-		fmtRate(b.o.rate), vegetaRateCPU, ppr.cpuUS, noop.cpuUS)
-}
-
-func fmtInt(f float64) string {
-	s := strconv.FormatInt(int64(math.Round(f)), 10)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
-
-func fmtRate(f float64) string { return fmtInt(f) }
-
-func cpuModel() string {
-	b, _ := os.ReadFile("/proc/cpuinfo")
-	for _, line := range strings.Split(string(b), "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return runtime.GOARCH
-}
-
-func memTotal() string {
-	b, _ := os.ReadFile("/proc/meminfo")
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 64)
-			return fmt.Sprintf("%.0f GiB", kb/1024/1024)
-		}
-	}
-	return "? GiB"
-}
-
-func kernel() string {
-	var u syscall.Utsname
-	if syscall.Uname(&u) != nil {
-		return "?"
-	}
-	var b []byte
-	for _, c := range u.Release {
-		if c == 0 {
-			break
-		}
-		b = append(b, byte(c))
-	}
-	return string(b)
-}
-
-func pkgVersion(pkg string) string {
-	out, err := exec.Command("dpkg-query", "-W", "-f", "${Version}", pkg).Output()
+	kb, err := x509.MarshalECPrivateKey(key)
 	if err != nil {
-		return "?"
+		return err
 	}
-	return string(out)
+	if err := os.WriteFile(filepath.Join(dir, "cert.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "key.pem"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
 }

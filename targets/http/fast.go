@@ -83,7 +83,7 @@ func newFastClient(t *target) (*fastClient, error) {
 // tc is set (within connect_timeout), and an errConn on top; a plain TCP
 // connection gets an idlePeeker.
 func fastDial(t *target, addr string, tc *tls.Config) (net.Conn, error) {
-	c, err := t.dial(context.Background(), addr)
+	c, err := t.dial(context.Background(), addr, nil)
 	if err != nil {
 		return nil, err
 	}

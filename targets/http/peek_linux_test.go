@@ -24,7 +24,7 @@ func TestIdlePeeker(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { c.Close() })
-		p := newIdlePeeker(tr.track(c))
+		p := newIdlePeeker(tr.track(c, nil))
 		if p == nil {
 			t.Fatal("no peeker for a TCP connection")
 		}

@@ -21,11 +21,13 @@ import (
 
 // stdClient is the net/http client, for HTTP/2 (ALPN over TLS, or h2c),
 // phase timing, and HTTP/1.1 when the plan asks for it. Redirects are not
-// followed: a 3xx is the response.
+// followed: a 3xx is the response (requests go to the transport's
+// RoundTrip, without an http.Client).
 type stdClient struct {
 	t  *target
-	hc *nethttp.Client
 	tr *nethttp.Transport
+	// gate bounds the connections by the workers.
+	gate *dialGate
 	// base is the time origin of phase timings.
 	base time.Time
 	// certAsked is set when a server asked for a client certificate in a
@@ -35,19 +37,58 @@ type stdClient struct {
 
 func newStdClient(t *target) (*stdClient, error) {
 	c := t.cfg
+	sc := &stdClient{t: t, base: time.Now()}
+	var tc *tls.Config
+	if c.https() {
+		var err error
+		if tc, err = c.tlsConfig(); err != nil {
+			return nil, err
+		}
+		if len(tc.Certificates) == 0 {
+			// Go's default, no certificate, noted for classify.
+			tc.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+				sc.certAsked.Store(true)
+				return &tls.Certificate{}, nil
+			}
+		}
+	}
+	sc.gate = newDialGate(c.MaxConnections)
+	sc.tr = sc.newTransport(tc)
+	return sc, nil
+}
+
+// newTransport returns the transport: its connections pass the gate and
+// are counted, and those that may speak HTTP/2 batch their writes (see
+// batchConn; over TLS with ALPN, a server that picks HTTP/1.1 gets them
+// too, one request a batch).
+func (sc *stdClient) newTransport(tc *tls.Config) *nethttp.Transport {
+	c := sc.t.cfg
+	batch := c.http2()
 	tr := &nethttp.Transport{
 		// Never a proxy from the environment: the plan names the server.
 		Proxy: nil,
 		DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
-			return t.dial(ctx, addr)
+			if err := sc.gate.enter(ctx); err != nil {
+				return nil, &dialError{err: err}
+			}
+			conn, err := sc.t.dial(ctx, addr, sc.gate.leave)
+			if err != nil {
+				sc.gate.leave()
+				return nil, err
+			}
+			if batch {
+				return newBatchConn(conn), nil
+			}
+			return conn, nil
 		},
 		TLSHandshakeTimeout: c.ConnectTimeout,
-		MaxIdleConnsPerHost: t.maxConns(),
+		MaxIdleConnsPerHost: sc.t.maxConns(),
 		MaxConnsPerHost:     c.MaxConnections,
 		IdleConnTimeout:     90 * time.Second,
 		DisableKeepAlives:   !c.KeepAlive,
 		DisableCompression:  true,
 		ForceAttemptHTTP2:   true,
+		TLSClientConfig:     tc,
 	}
 	var p nethttp.Protocols
 	switch c.Protocol {
@@ -62,28 +103,7 @@ func newStdClient(t *target) (*stdClient, error) {
 		p.SetHTTP2(c.https())
 	}
 	tr.Protocols = &p
-	if c.https() {
-		tc, err := c.tlsConfig()
-		if err != nil {
-			return nil, err
-		}
-		tr.TLSClientConfig = tc
-	}
-	sc := &stdClient{t: t, tr: tr, base: time.Now()}
-	if tr.TLSClientConfig != nil && len(tr.TLSClientConfig.Certificates) == 0 {
-		// Go's default, no certificate, noted for classify.
-		tr.TLSClientConfig.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
-			sc.certAsked.Store(true)
-			return &tls.Certificate{}, nil
-		}
-	}
-	sc.hc = &nethttp.Client{
-		Transport: tr,
-		CheckRedirect: func(*nethttp.Request, []*nethttp.Request) error {
-			return nethttp.ErrUseLastResponse
-		},
-	}
-	return sc, nil
+	return tr
 }
 
 // errNotEstablished is the message of net/http's HTTP/2 client when a new
@@ -104,7 +124,10 @@ func (sc *stdClient) classify(err error, timeout time.Duration) *Error {
 	return classify(err, sc.t.cfg, timeout)
 }
 
-func (sc *stdClient) close() { sc.tr.CloseIdleConnections() }
+func (sc *stdClient) close() {
+	sc.gate.close()
+	sc.tr.CloseIdleConnections()
+}
 
 func (sc *stdClient) probe(ctx context.Context) error {
 	timeout := sc.t.cfg.RequestTimeout
@@ -115,7 +138,7 @@ func (sc *stdClient) probe(ctx context.Context) error {
 		return err
 	}
 	req.Header = header(mergeHeaders(sc.t.cfg.Headers, nil))
-	resp, err := sc.hc.Do(req)
+	resp, err := sc.tr.RoundTrip(req)
 	if err != nil {
 		return sc.classify(err, timeout)
 	}
@@ -160,7 +183,9 @@ type stdOp struct {
 	path, body tmpl
 	dynPath    bool
 	dynBody    bool
-	uri        string // the request URI of a literal path
+	// req is the op's request without a context or a body; its URL is
+	// the literal path's, or replaced per request.
+	req        *nethttp.Request
 	staticBody []byte
 }
 
@@ -183,6 +208,7 @@ type stdWorker struct {
 }
 
 func (sc *stdClient) newWorker(id int, c *counters, ph *phaseRec) (targets.Worker, error) {
+	sc.gate.addWorker()
 	w := &stdWorker{sc: sc, id: id, c: c, ph: ph, buf: make([]byte, 32<<10)}
 	rng := rand.New(rand.NewChaCha8(seed(id)))
 	basePath := sc.t.cfg.BaseURL.EscapedPath()
@@ -190,8 +216,19 @@ func (sc *stdClient) newWorker(id int, c *counters, ph *phaseRec) (targets.Worke
 		oc := &sc.t.cfg.Ops[i]
 		op := stdOp{cfg: oc, header: header(mergeHeaders(sc.t.cfg.Headers, oc.Headers)), path: compile(oc.Path), body: compile(oc.Body)}
 		op.dynPath = !op.path.literal()
+		uri := ""
 		if !op.dynPath {
-			op.uri = basePath + string(op.path.appendTo(nil, 0, id, nil))
+			uri = basePath + string(op.path.appendTo(nil, 0, id, nil))
+		}
+		cfg := sc.t.cfg
+		op.req = &nethttp.Request{
+			Method:     oc.Method,
+			URL:        &url.URL{Scheme: cfg.BaseURL.Scheme, Host: cfg.BaseURL.Host, Opaque: uri},
+			Proto:      "HTTP/1.1",
+			ProtoMajor: 1,
+			ProtoMinor: 1,
+			Header:     op.header,
+			Host:       cfg.BaseURL.Host,
 		}
 		switch {
 		case oc.BodySize > 0:
@@ -235,26 +272,19 @@ func (w *stdWorker) newTrace() *httptrace.ClientTrace {
 // body to max_body, within the op's timeout.
 func (w *stdWorker) Do(ctx context.Context, r *targets.Request) error {
 	op := &w.ops[r.Op]
-	cfg := w.sc.t.cfg
-	uri := op.uri
-	if op.dynPath {
-		w.uri = op.path.appendTo(append(w.uri[:0], cfg.BaseURL.EscapedPath()...), r.Key, w.id, r.Value)
-		uri = string(w.uri)
-	}
 	rctx, cancel := context.WithTimeout(ctx, op.cfg.Timeout)
 	defer cancel()
 	if w.trace != nil {
 		rctx = httptrace.WithClientTrace(rctx, w.trace)
 	}
-	req := (&nethttp.Request{
-		Method:     op.cfg.Method,
-		URL:        &url.URL{Scheme: cfg.BaseURL.Scheme, Host: cfg.BaseURL.Host, Opaque: uri},
-		Proto:      "HTTP/1.1",
-		ProtoMajor: 1,
-		ProtoMinor: 1,
-		Header:     op.header,
-		Host:       cfg.BaseURL.Host,
-	}).WithContext(rctx)
+	// WithContext copies the op's request, so that each request is a new
+	// value, as RoundTrip requires, at one allocation.
+	req := op.req.WithContext(rctx)
+	if op.dynPath {
+		cfg := w.sc.t.cfg
+		w.uri = op.path.appendTo(append(w.uri[:0], cfg.BaseURL.EscapedPath()...), r.Key, w.id, r.Value)
+		req.URL = &url.URL{Scheme: cfg.BaseURL.Scheme, Host: cfg.BaseURL.Host, Opaque: string(w.uri)}
+	}
 	if op.cfg.HasBody {
 		body := op.staticBody
 		if op.dynBody {
@@ -272,7 +302,7 @@ func (w *stdWorker) Do(ctx context.Context, r *targets.Request) error {
 	if w.trace != nil {
 		w.reqStart.Store(w.now())
 	}
-	resp, err := w.sc.hc.Do(req)
+	resp, err := w.sc.tr.RoundTrip(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()

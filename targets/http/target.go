@@ -218,9 +218,10 @@ type connTracker struct {
 	sent, recv int64
 }
 
-// track wraps a new connection so that its bytes are counted.
-func (t *connTracker) track(c net.Conn) net.Conn {
-	cc := &countedConn{Conn: c, tr: t}
+// track wraps a new connection so that its bytes are counted. onClose, if
+// not nil, is called once, when the connection is first closed.
+func (t *connTracker) track(c net.Conn, onClose func()) *countedConn {
+	cc := &countedConn{Conn: c, tr: t, onClose: onClose}
 	t.opened.Add(1)
 	t.mu.Lock()
 	if t.live == nil {
@@ -252,6 +253,9 @@ func (t *connTracker) closed(c *countedConn) {
 	delete(t.live, c)
 	t.sent += c.sent.Load()
 	t.recv += c.recv.Load()
+	if c.onClose != nil {
+		c.onClose()
+	}
 }
 
 // countedConn counts the bytes read and written through a connection.
@@ -259,6 +263,7 @@ type countedConn struct {
 	net.Conn
 	tr         *connTracker
 	sent, recv atomic.Int64
+	onClose    func()
 }
 
 func (c *countedConn) Read(p []byte) (int, error) {
@@ -284,14 +289,15 @@ func (c *countedConn) Close() error {
 }
 
 // dial makes a TCP connection to addr within connect_timeout and tracks
-// it. Its errors are *dialError values.
-func (t *target) dial(ctx context.Context, addr string) (net.Conn, error) {
+// it; onClose, if not nil, is called when it closes. Its errors are
+// *dialError values.
+func (t *target) dial(ctx context.Context, addr string, onClose func()) (*countedConn, error) {
 	d := net.Dialer{Timeout: t.cfg.ConnectTimeout, KeepAlive: 30 * time.Second}
 	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, &dialError{err: err}
 	}
-	return t.conns.track(c), nil
+	return t.conns.track(c, onClose), nil
 }
 
 // maxConns is the connection cap given to a client: max_connections, or
