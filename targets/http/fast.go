@@ -229,6 +229,12 @@ func (fc *fastClient) roundTrip(req *fasthttp.Request, resp *fasthttp.Response, 
 	br := fc.hc.AcquireReader(conn)
 	keep, err := fc.readResponse(br, req, resp, buf)
 	fc.hc.ReleaseReader(br)
+	if err == nil && ec != nil {
+		// Counted before the connection goes back to the pool: another
+		// worker may take it at once, and must see it as kept-alive (a
+		// failure there may be retried).
+		ec.served.Add(1)
+	}
 	if err != nil || !keep {
 		fc.hc.CloseConn(cc)
 	} else {
@@ -236,9 +242,6 @@ func (fc *fastClient) roundTrip(req *fasthttp.Request, resp *fasthttp.Response, 
 	}
 	if err != nil {
 		return reused, connErr(err, ec)
-	}
-	if ec != nil {
-		ec.served.Add(1)
 	}
 	return reused, nil
 }
