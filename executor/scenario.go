@@ -1204,13 +1204,8 @@ func (o *OpStats) dropEmpty() {
 
 // opStats summarises one operation's view. Its histograms are the view's.
 func opStats(name string, v *metrics.OpView, thr func(int64) float64) OpStats {
-	st := OpStats{Name: name, Ops: v.Ops, Errors: v.Errors, Throughput: thr(v.Ops), Hist: v.Lat}
-	st.Latency = latencyStats(v.Lat)
-	st.ServiceHist, st.ServiceTime = st.Hist, st.Latency
-	if v.Svc != nil {
-		st.ServiceHist, st.ServiceTime = v.Svc, latencyStats(v.Svc)
-		st.LagHist, st.ScheduleLag = v.Lag, latencyStats(v.Lag)
-	}
+	st := OpStats{Name: name, Ops: v.Ops, Errors: v.Errors, Throughput: thr(v.Ops)}
+	st.setFamilies(v)
 	if n := v.Omitted(); n > 0 {
 		// A dropped iteration's latency is at least its lateness when it
 		// was dropped: the percentiles become lower bounds.

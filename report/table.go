@@ -381,6 +381,14 @@ func FormatObserved(obs map[string]float64, refs []string) string {
 	return strings.Join(parts, "\n")
 }
 
+// isFamilyMetric reports whether name reads a field of a latency family
+// (plan.LatencyFamilies), of the scenario, an operation, a stage or the
+// baseline.
+func isFamilyMetric(name string) bool {
+	_, _, _, ok := plan.SplitFamily(name)
+	return ok
+}
+
 // FormatMetric renders a metric value in its unit: latencies (milliseconds in
 // expressions) as durations, throughput as a rate, the rest as numbers.
 func FormatMetric(name string, v float64) string {
@@ -391,7 +399,7 @@ func FormatMetric(name string, v float64) string {
 		return fmt.Sprintf("%+.1f%%", 100*v)
 	}
 	switch {
-	case strings.Contains(name, "latency.") || strings.Contains(name, "service_time.") || strings.Contains(name, "schedule_lag.") || name == "elapsed" ||
+	case isFamilyMetric(name) || name == "elapsed" ||
 		name == "recovery_time" || strings.HasPrefix(name, "gc.pause_"):
 		return Duration(time.Duration(v * float64(time.Millisecond)))
 	case strings.HasSuffix(name, "throughput"):
