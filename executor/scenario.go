@@ -900,8 +900,7 @@ func (c *collector) intervalFigures(now, length time.Duration) Interval {
 		iv.Total = iv.Ops[0]
 		iv.Total.Name = "total"
 	} else {
-		ops, errs := view.Totals()
-		total := metrics.OpView{Ops: ops, Errors: errs, Lat: view.MergedLat(), Svc: view.MergedSvc(), Lag: view.MergedLag(), Omit: view.MergedOmit()}
+		total := view.Total()
 		iv.Total = opStats("total", &total, thr)
 	}
 	// The view's histograms are reset by the next collection.
@@ -1157,12 +1156,11 @@ func (c *collector) viewFigures(cum *metrics.View, elapsed time.Duration) *Scena
 	for i, o := range s.ops {
 		r.Ops[i] = opStats(o.Name, &cum.Ops[i], thr)
 	}
-	ops, errs := cum.Totals()
 	if len(s.ops) == 1 {
 		r.Total = r.Ops[0]
 		r.Total.Name = "total"
 	} else {
-		total := metrics.OpView{Ops: ops, Errors: errs, Lat: cum.MergedLat(), Svc: cum.MergedSvc(), Lag: cum.MergedLag(), Omit: cum.MergedOmit()}
+		total := cum.Total()
 		r.Total = opStats("total", &total, thr)
 	}
 	return r
