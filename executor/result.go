@@ -506,6 +506,15 @@ func (o *OpStats) SetFamily(f plan.Family, l LatencyStats, h *hdrhistogram.Histo
 	}
 }
 
+// dropFamilyHists forgets the histograms of every latency family, keeping
+// their summaries.
+func (o *OpStats) dropFamilyHists() {
+	for _, f := range plan.LatencyFamilies() {
+		l, _ := o.Family(f.Family)
+		o.SetFamily(f.Family, l, nil)
+	}
+}
+
 // setFamilies sets o's latency families from the histograms of v. A
 // closed model records no service time (v.Svc is nil): its service time
 // is its latency, and it has no schedule lag.

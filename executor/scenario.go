@@ -917,7 +917,8 @@ func (c *collector) intervalFigures(now, length time.Duration) Interval {
 
 // dropHists forgets the operation's histograms.
 func (o *OpStats) dropHists() {
-	o.Hist, o.ServiceHist, o.LagHist, o.OmitHist = nil, nil, nil, nil
+	o.dropFamilyHists()
+	o.OmitHist = nil
 }
 
 // addPoint adds one interval ending at at to the bounded series. Once the
@@ -1196,7 +1197,7 @@ func safely(what string, f func() error) (err error) {
 // dropEmpty drops the histograms of an operation that never completed.
 func (o *OpStats) dropEmpty() {
 	if o.Ops == 0 {
-		o.Hist, o.ServiceHist, o.LagHist = nil, nil, nil
+		o.dropFamilyHists()
 	}
 }
 
