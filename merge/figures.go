@@ -255,8 +255,8 @@ func seriesInterval(s []report.SeriesDoc) time.Duration {
 // returns nil when no segment sampled them.
 func mergeResources(parts []scenarioPart, series []executor.SeriesPoint) *executor.Resources {
 	var out executor.Resources
-	var found bool
-	var allocs, ops float64
+	var sampled []*executor.Resources
+	var ops []int64
 	var heapFrom *executor.Resources
 	var ios []*executor.IO
 	for _, p := range parts {
@@ -264,30 +264,18 @@ func mergeResources(parts []scenarioPart, series []executor.SeriesPoint) *execut
 		if r == nil {
 			continue
 		}
-		found = true
-		out.CPUUserSeconds += r.CPUUserSeconds
-		out.CPUSystemSeconds += r.CPUSystemSeconds
-		out.CPUPercent += r.CPUPercent
-		out.RSSPeak = max(out.RSSPeak, r.RSSPeak)
-		out.HeapInUsePeak = max(out.HeapInUsePeak, r.HeapInUsePeak)
-		out.HeapInUseEnd = max(out.HeapInUseEnd, r.HeapInUseEnd)
-		out.GCCount += r.GCCount
-		out.GCPauseP99 = max(out.GCPauseP99, r.GCPauseP99)
-		out.GCPauseMax = max(out.GCPauseMax, r.GCPauseMax)
-		out.GoroutinesMax = max(out.GoroutinesMax, r.GoroutinesMax)
+		sampled = append(sampled, r)
+		ops = append(ops, p.sd.Total.Ops)
 		ios = append(ios, r.IO)
-		allocs += r.AllocsPerOp * float64(p.sd.Total.Ops)
-		ops += float64(p.sd.Total.Ops)
 		if heapFrom == nil || r.Soak.HeapSlope > heapFrom.Soak.HeapSlope {
 			heapFrom = r
 		}
 	}
-	if !found {
+	if len(sampled) == 0 {
 		return nil
 	}
-	if ops > 0 {
-		out.AllocsPerOp = allocs / ops
-	}
+	// The process figures, each by its rule (plan.ProcessResources).
+	out.MergeFigures(sampled, ops)
 	out.IO = executor.SumIO(ios)
 	out.Soak = executor.SummarizeSoak(series, nil, heapFrom.Soak.LeakThreshold)
 	hs := heapFrom.Soak

@@ -350,3 +350,76 @@ func OpenFamilies() []string {
 	}
 	return names
 }
+
+// Unit is how a metric's value reads in an assertion and prints.
+type Unit int
+
+// Units.
+const (
+	// UnitNumber is a plain number (a count, a ratio).
+	UnitNumber Unit = iota
+	// UnitPercent is a percentage (of one core for CPU).
+	UnitPercent
+	// UnitSeconds is a number of seconds.
+	UnitSeconds
+	// UnitBytes is a number of bytes.
+	UnitBytes
+	// UnitDuration is a duration: recorded in nanoseconds, read in
+	// milliseconds (duration("5ms") == 5), printed as a duration.
+	UnitDuration
+)
+
+// Merge is how perfplan merge joins a figure of several segments that ran
+// at the same time on different machines.
+type Merge int
+
+// Merge rules.
+const (
+	// MergeSum adds the segments' figures (CPU time, GC cycles).
+	MergeSum Merge = iota
+	// MergeMax keeps the largest (peaks, pauses).
+	MergeMax
+	// MergePerOp weighs each segment's figure by its operations.
+	MergePerOp
+)
+
+// ResourceDesc declares one of the process's resource figures of a
+// scenario (executor.Resources) once: its metric name, the run document's
+// JSON key of its field (under resources), its unit and how segments
+// merge. The executor resolves the metric, perfplan merge merges it and
+// the assertion table prints it from this; where it is sampled and how
+// the scenario note words it are the executor's and report's.
+type ResourceDesc struct {
+	Name  string
+	Key   string
+	Unit  Unit
+	Merge Merge
+}
+
+// ProcessResources returns the process's resource figures, in the order
+// of ResourceMetrics.
+func ProcessResources() []ResourceDesc {
+	return []ResourceDesc{
+		{"cpu.percent", "cpu_percent", UnitPercent, MergeSum},
+		{"cpu.user_seconds", "cpu_user_seconds", UnitSeconds, MergeSum},
+		{"cpu.system_seconds", "cpu_system_seconds", UnitSeconds, MergeSum},
+		{"memory.rss_peak", "rss_peak_bytes", UnitBytes, MergeMax},
+		{"heap.in_use_peak", "heap_in_use_peak_bytes", UnitBytes, MergeMax},
+		{"heap.in_use_end", "heap_in_use_end_bytes", UnitBytes, MergeMax},
+		{"gc.count", "gc_count", UnitNumber, MergeSum},
+		{"gc.pause_p99", "gc_pause_p99_ns", UnitDuration, MergeMax},
+		{"gc.pause_max", "gc_pause_max_ns", UnitDuration, MergeMax},
+		{"goroutines.max", "goroutines_max", UnitNumber, MergeMax},
+		{"allocs_per_op", "allocs_per_op", UnitNumber, MergePerOp},
+	}
+}
+
+// LookupResource returns the process resource figure called name.
+func LookupResource(name string) (ResourceDesc, bool) {
+	for _, d := range ProcessResources() {
+		if d.Name == name {
+			return d, true
+		}
+	}
+	return ResourceDesc{}, false
+}

@@ -389,6 +389,13 @@ func isFamilyMetric(name string) bool {
 	return ok
 }
 
+// isDurationResource reports whether name is a process resource figure
+// that is a duration (plan.ProcessResources).
+func isDurationResource(name string) bool {
+	d, ok := plan.LookupResource(name)
+	return ok && d.Unit == plan.UnitDuration
+}
+
 // FormatMetric renders a metric value in its unit: latencies (milliseconds in
 // expressions) as durations, throughput as a rate, the rest as numbers.
 func FormatMetric(name string, v float64) string {
@@ -400,7 +407,7 @@ func FormatMetric(name string, v float64) string {
 	}
 	switch {
 	case isFamilyMetric(name) || name == "elapsed" ||
-		name == "recovery_time" || strings.HasPrefix(name, "gc.pause_"):
+		name == "recovery_time" || isDurationResource(name):
 		return Duration(time.Duration(v * float64(time.Millisecond)))
 	case strings.HasSuffix(name, "throughput"):
 		return Rate(v)
