@@ -251,6 +251,10 @@ type FamilyDesc struct {
 	// NoteFields are the fields a scenario's summary note prints, in
 	// order; nil for none.
 	NoteFields []string
+	// CSV starts the family's CSV columns (CSV_FIELD_ns), one per
+	// CSVFields; the CSV file's columns are public too.
+	CSV       string
+	CSVFields []string
 	// PrometheusHelp is the help text of the family's remote-write metric
 	// (PrometheusName) and PrometheusFields the fields pushed as its
 	// quantiles.
@@ -271,12 +275,14 @@ func LatencyFamilies() []FamilyDesc {
 			CountsOmitted: true, StallCorrected: true, OmissionBound: true,
 			WithoutLateness: ServiceTime,
 			SummaryKey:      "latency_ns", HistogramKey: "histogram",
+			CSV: "latency", CSVFields: LatencyFields,
 			PrometheusHelp:   "Latency quantiles of the last interval's operations (open models: from the intended start).",
 			PrometheusFields: []string{"p50", "p90", "p95", "p99", "p999", "max"},
 		},
 		{
 			Family: ServiceTime, Label: "service time", OpenOnly: true,
 			SummaryKey: "service_time_ns", HistogramKey: "service_histogram",
+			CSV: "service", CSVFields: []string{"p50", "p99", "max"},
 			NoteFields:       []string{"p99"},
 			PrometheusHelp:   "Service time quantiles of the last interval's operations (open models: from the actual start).",
 			PrometheusFields: []string{"p50", "p99"},
