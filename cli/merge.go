@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -75,21 +76,10 @@ func mergeCommand(ctx context.Context, env Env, args []string) int {
 	if f.toStdout() {
 		f.stdout, env.Stdout = env.Stdout, env.Stderr
 	}
-	var baseline *report.Baseline
-	if f.baseline != "" {
-		bd, err := readDocument(f.baseline)
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "perfplan merge: --baseline: %v\n", err)
-			return ExitUsage
-		}
-		baseline = report.NewBaseline(bd, f.baseline)
-	}
-	docs := make([]*report.Document, len(paths))
-	for i, p := range paths {
-		if docs[i], err = readDocument(p); err != nil {
-			fmt.Fprintln(env.Stderr, "perfplan merge:", err)
-			return ExitUsage
-		}
+	docs, baseline, err := readMergeInputs(paths, f.baseline)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "perfplan merge:", err)
+		return ExitUsage
 	}
 	opts := merge.Options{AllowPartial: allowPartial, Sources: paths, Baseline: baseline, Version: Version(), Conditions: dsl.Conditions{}}
 	if env.Registry != nil {
@@ -100,41 +90,13 @@ func mergeCommand(ctx context.Context, env Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "perfplan", err)
 		return ExitUsage
 	}
-	for _, p := range doc.Plans {
-		m := p.Merged
-		var segs []string
-		for _, i := range m.Segments {
-			segs = append(segs, fmt.Sprintf("%d/%d", i, m.Count))
-		}
-		line := fmt.Sprintf("merged plan %s: segments %s", p.Name, strings.Join(segs, ", "))
-		if m.Partial {
-			line += fmt.Sprintf(" (PARTIAL: %d of %d segments)", len(m.Segments), m.Count)
-		}
-		fmt.Fprintln(env.Stdout, line)
-	}
+	printMergedSegments(env.Stdout, doc)
 	color := !f.noColor && env.getenv("NO_COLOR") == "" && env.StdoutTTY
 	if err := report.WriteDocumentTables(env.Stdout, doc, report.TableOptions{Color: color, Width: tableWidth(env)}); err != nil {
 		fmt.Fprintln(env.Stderr, "perfplan merge:", err)
 	}
 
-	code := ExitOK
-	targetFailed := false
-	for _, p := range doc.Plans {
-		if p.Error != "" {
-			targetFailed = true
-		}
-		for _, s := range p.Scenarios {
-			targetFailed = targetFailed || s.TargetFailure != ""
-		}
-	}
-	switch {
-	case doc.Interrupted:
-		code = ExitInterrupted
-	case targetFailed:
-		code = ExitTarget
-	case !doc.Passed:
-		code = ExitFailed
-	}
+	code := mergedExitCode(doc)
 	doc.Passed = code == ExitOK
 	doc.ExitCode = code
 	verdict := "PASS"
@@ -149,4 +111,64 @@ func mergeCommand(ctx context.Context, env Env, args []string) int {
 		recordHistory(ctx, env.Abort, env.Stderr, history.ResolvePath(f.history, env.getenv), doc)
 	}
 	return code
+}
+
+// readMergeInputs reads the run documents at paths and, when baselinePath
+// is set, the baseline document.
+func readMergeInputs(paths []string, baselinePath string) ([]*report.Document, *report.Baseline, error) {
+	var baseline *report.Baseline
+	if baselinePath != "" {
+		bd, err := readDocument(baselinePath)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--baseline: %w", err)
+		}
+		baseline = report.NewBaseline(bd, baselinePath)
+	}
+	docs := make([]*report.Document, len(paths))
+	for i, p := range paths {
+		var err error
+		if docs[i], err = readDocument(p); err != nil {
+			return nil, nil, err
+		}
+	}
+	return docs, baseline, nil
+}
+
+// printMergedSegments prints which segments each plan of doc merged.
+func printMergedSegments(w io.Writer, doc *report.Document) {
+	for _, p := range doc.Plans {
+		m := p.Merged
+		var segs []string
+		for _, i := range m.Segments {
+			segs = append(segs, fmt.Sprintf("%d/%d", i, m.Count))
+		}
+		line := fmt.Sprintf("merged plan %s: segments %s", p.Name, strings.Join(segs, ", "))
+		if m.Partial {
+			line += fmt.Sprintf(" (PARTIAL: %d of %d segments)", len(m.Segments), m.Count)
+		}
+		fmt.Fprintln(w, line)
+	}
+}
+
+// mergedExitCode is the exit code of a merged run: interrupted, a target
+// that failed, failed assertions, or ExitOK.
+func mergedExitCode(doc *report.Document) int {
+	targetFailed := false
+	for _, p := range doc.Plans {
+		if p.Error != "" {
+			targetFailed = true
+		}
+		for _, s := range p.Scenarios {
+			targetFailed = targetFailed || s.TargetFailure != ""
+		}
+	}
+	switch {
+	case doc.Interrupted:
+		return ExitInterrupted
+	case targetFailed:
+		return ExitTarget
+	case !doc.Passed:
+		return ExitFailed
+	}
+	return ExitOK
 }

@@ -2,11 +2,13 @@ package dsl
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/perfplan/perfplan/executor"
 	"github.com/perfplan/perfplan/plan"
 )
 
@@ -34,12 +36,7 @@ func metricRoot(name string) bool {
 	if isCrossRoot(name) {
 		return true
 	}
-	for _, r := range plan.MetricRoots {
-		if r == name {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(plan.MetricRoots(), name)
 }
 
 // metricName turns a traversal such as op.get.latency.p99 (or
@@ -187,7 +184,7 @@ func (s *state) checkRef(sc *plan.Scenario, t hcl.Traversal, complete bool, all 
 	}
 	if !metricRoot(root) {
 		s.errorf(t.SourceRange().Ptr(), "Unknown variable",
-			"%q is neither a metric nor var or local. Metrics start with one of: %s.%s", root, strings.Join(plan.MetricRoots, ", "), didYouMean(root, plan.MetricRoots, true))
+			"%q is neither a metric nor var or local. Metrics start with one of: %s.%s", root, strings.Join(plan.MetricRoots(), ", "), didYouMean(root, plan.MetricRoots(), true))
 		return "", refBad
 	}
 	name, ok := metricName(t)
@@ -245,7 +242,8 @@ func unknownStage(sc *plan.Scenario, base string) (string, bool) {
 // executors or workloads.
 func scenarioDependent(base string) bool {
 	root, _, _ := strings.Cut(base, ".")
-	return root == "op" || root == "target" || root == "service_time" || root == "schedule_lag" || root == "stage"
+	fam, isFamily := plan.LookupFamily(root)
+	return root == "op" || root == "target" || root == "stage" || (isFamily && fam.OpenOnly)
 }
 
 // unknownMetric explains that sc has no metric name (base without its
@@ -255,9 +253,8 @@ func unknownMetric(sc *plan.Scenario, name, base string, all []string) string {
 	if best := suggest(base, all); best != "" {
 		detail += fmt.Sprintf(" Did you mean %s%s?", strings.TrimSuffix(name, base), best)
 	}
-	root, _, _ := strings.Cut(base, ".")
-	if (root == "service_time" || root == "schedule_lag" || strings.Contains(base, ".service_time.") || strings.Contains(base, ".schedule_lag.")) && !sc.Open() {
-		detail += " service_time and schedule_lag are measured only by the arrival-rate and breakpoint executors."
+	if readsOpenFamily(base) && !sc.Open() {
+		detail += fmt.Sprintf(" %s are measured only by the %s executors.", andList(plan.OpenFamilies()), openExecutors())
 	}
 	if k, ok := metricOwner(base); ok && k.Name != sc.ExecutorName() {
 		detail += fmt.Sprintf(" %s are results of the %s executor.", andList(k.Metrics), k.Name)
@@ -272,4 +269,36 @@ func isMetricPrefix(all []string, prefix string) bool {
 		}
 	}
 	return false
+}
+
+// readsOpenFamily reports whether the metric name base reads (or tries to
+// read, with a misspelt field) a latency family that only open models
+// measure.
+func readsOpenFamily(base string) bool {
+	open := false
+	for _, part := range strings.Split(base, ".") {
+		if fam, ok := plan.LookupFamily(part); ok {
+			open = fam.OpenOnly
+		}
+	}
+	return open
+}
+
+// openExecutors names the open-model executors for a diagnostic: "the
+// arrival-rate and breakpoint" executors.
+func openExecutors() string {
+	var names []string
+	for _, k := range executor.Kinds() {
+		if !k.Open {
+			continue
+		}
+		name := k.Name
+		if _, rest, ok := strings.Cut(name, "-"); ok && strings.HasSuffix(rest, "arrival-rate") {
+			name = "arrival-rate"
+		}
+		if !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	return andList(names)
 }

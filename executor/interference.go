@@ -480,14 +480,16 @@ func (s serviceMetrics) Metric(name string) (float64, bool) {
 		}
 		return v, true
 	}
-	if i := strings.Index(name, "schedule_lag."); i >= 0 && (i == 0 || name[i-1] == '.') {
+	prefix, fam, field, ok := plan.SplitFamily(name)
+	switch {
+	case ok && fam.Lateness:
+		// The runner's lateness reads as 0 where it was measured.
 		if _, ok := s.m.Metric(name); !ok {
 			return 0, false
 		}
 		return 0, true
-	}
-	if i := strings.Index(name, "latency."); i >= 0 && (i == 0 || name[i-1] == '.') {
-		return s.m.Metric(name[:i] + "service_time." + name[i+len("latency."):])
+	case ok && fam.WithoutLateness != "":
+		return s.m.Metric(prefix + string(fam.WithoutLateness) + "." + field)
 	}
 	return s.m.Metric(name)
 }
@@ -538,7 +540,7 @@ func (a allowedMetrics) Metric(name string) (float64, bool) {
 		// left is the service time's.
 		return v - max(a.in.WakeDrift, a.lagDrift, 0), true
 	}
-	if !readsLatency(name) && !strings.Contains(name, "service_time.") {
+	if _, ok := readsFamily(name); !ok {
 		return v, true
 	}
 	dot := strings.LastIndexByte(name, '.')

@@ -11,8 +11,19 @@ import (
 // Kind is an executor as a plan names it: its parameters, and the function
 // that validates the values a scenario gives them and returns the
 // executor's configuration. Each executor's file declares its Kind, its
-// Config type and its run logic; Kinds lists them. Adding an executor is a
-// new file and one line in Kinds.
+// Config type and its run logic; Kinds lists them.
+//
+// Adding an executor that drives the workers worker.go already has (a
+// closed loop, a count of iterations, or arrivals paced as schedule.go
+// paces them) touches two Go files: its own (Kind, Config with its
+// Segment, run logic) and one line in Kinds; the plan language, validation
+// and the reports pick it up from its Kind. Its section in
+// docs/executors.md is a third file. An executor that needs a new way of
+// driving workers adds it to worker.go (and the collector in scenario.go
+// when it counts differently); one whose results are new metrics (Metrics,
+// as breakpoint's search) adds their fields to ScenarioResult
+// (result.go), resolves them in metric.go, and prints and stores them in
+// package report: five files and more.
 type Kind struct {
 	// Name is the executor's name in plans, as k6 names it.
 	Name string

@@ -10,12 +10,12 @@ import (
 )
 
 // SummarizeOp builds an operation's figures from its counts and histograms
-// as a run does at its end: latency from lat (with the dropped iterations'
-// lateness in omit, as lower bounds), service time from svc and schedule lag
-// from lag (open models; nil in closed ones), throughput over elapsed. The
-// histograms become the result's. perfplan merge calls it with the segments'
-// histograms merged.
-func SummarizeOp(name string, ops, errs int64, lat, svc, lag, omit *hdrhistogram.Histogram, elapsed time.Duration) OpStats {
+// as a run does at its end: each latency family from the histogram hist
+// returns for it (nil: not measured, as an open-only family in a closed
+// model), latency with the dropped iterations' lateness in omit (as lower
+// bounds), throughput over elapsed. The histograms become the result's.
+// perfplan merge calls it with the segments' histograms merged.
+func SummarizeOp(name string, ops, errs int64, hist func(plan.Family) *hdrhistogram.Histogram, omit *hdrhistogram.Histogram, elapsed time.Duration) OpStats {
 	secs := elapsed.Seconds()
 	thr := func(n int64) float64 {
 		if secs <= 0 {
@@ -23,10 +23,11 @@ func SummarizeOp(name string, ops, errs int64, lat, svc, lag, omit *hdrhistogram
 		}
 		return float64(n) / secs
 	}
-	if lat == nil {
-		lat = metrics.NewHist()
+	v := familyView(ops, errs, hist, omit)
+	if v.Lat == nil {
+		v.Lat = metrics.NewHist()
 	}
-	st := opStats(name, &metrics.OpView{Ops: ops, Errors: errs, Lat: lat, Svc: svc, Lag: lag, Omit: omit}, thr)
+	st := opStats(name, v, thr)
 	st.dropEmpty()
 	return st
 }

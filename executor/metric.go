@@ -95,11 +95,12 @@ func (r *ScenarioResult) Metric(name string) (float64, bool) {
 	return r.opMetric(&r.Total, name)
 }
 
-// opMetric resolves a counter or a latency.*, service_time.* or
-// schedule_lag.* field of o. In a closed model that stalled, latency.* is
-// the view corrected for coordinated omission unless the scenario allows
-// omitted work; service_time.* and schedule_lag.* exist in open models
-// only.
+// opMetric resolves a counter or a field of a latency family of o
+// (plan.LatencyFamilies): a family only open models measure exists in open
+// models only; a family that counts omitted work has a value while any
+// iteration completed or was dropped; in a closed model that stalled, a
+// stall-corrected family (latency.*) reads the view corrected for
+// coordinated omission unless the scenario allows omitted work.
 func (r *ScenarioResult) opMetric(o *OpStats, f string) (float64, bool) {
 	switch f {
 	case "ops":
@@ -111,23 +112,19 @@ func (r *ScenarioResult) opMetric(o *OpStats, f string) (float64, bool) {
 	case "throughput":
 		return o.Throughput, true
 	}
-	if lf, ok := strings.CutPrefix(f, "latency."); ok {
-		l := o.Latency
-		if o.Corrected != nil && r.useCorrected() {
-			l = *o.Corrected
-		}
-		return latencyField(l, lf, o.Ops+o.Omitted)
-	}
-	if !IsOpen(r.Executor) {
+	prefix, fam, field, ok := plan.SplitFamily(f)
+	if !ok || prefix != "" || (fam.OpenOnly && !IsOpen(r.Executor)) {
 		return 0, false
 	}
-	if lf, ok := strings.CutPrefix(f, "service_time."); ok {
-		return latencyField(o.ServiceTime, lf, o.Ops)
+	l, _ := o.Family(fam.Family)
+	n := o.Ops
+	if fam.CountsOmitted {
+		n += o.Omitted
 	}
-	if lf, ok := strings.CutPrefix(f, "schedule_lag."); ok {
-		return latencyField(o.ScheduleLag, lf, o.Ops)
+	if fam.StallCorrected && o.Corrected != nil && r.useCorrected() {
+		l = *o.Corrected
 	}
-	return 0, false
+	return latencyField(l, field, n)
 }
 
 // useCorrected reports whether latency.* reads the corrected view of a
@@ -180,18 +177,23 @@ func (r *ScenarioResult) Flagged() bool {
 	return dropped || r.Cut > 0 || r.Aborted || r.Interrupted || r.Stall != nil || r.Saturated != ""
 }
 
-// readsLatency reports whether a metric name reads a latency figure of the
-// scenario itself (latency.*, schedule_lag.*, per operation too), as
-// opposed to a counter, a resource or a baseline.
+// readsLatency reports whether a metric name reads a figure of the
+// scenario itself that omitted work makes a lower bound (a latency family
+// with OmissionBound, per operation too), as opposed to a counter, a
+// resource or a baseline.
 func readsLatency(name string) bool {
+	fam, ok := readsFamily(name)
+	return ok && fam.OmissionBound
+}
+
+// readsFamily returns the latency family that a metric name reads a field
+// of, per operation or stage too; baseline.* reads none.
+func readsFamily(name string) (plan.FamilyDesc, bool) {
 	if strings.HasPrefix(name, plan.BaselinePrefix) {
-		return false
+		return plan.FamilyDesc{}, false
 	}
-	if rest, ok := strings.CutPrefix(name, "op."); ok {
-		name = rest
-	}
-	return strings.HasPrefix(name, "latency.") || strings.Contains(name, ".latency.") ||
-		strings.HasPrefix(name, "schedule_lag.") || strings.Contains(name, ".schedule_lag.")
+	_, fam, _, ok := plan.SplitFamily(name)
+	return fam, ok
 }
 
 // trustNotes returns what an assertion reading refs must say about the

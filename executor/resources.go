@@ -14,6 +14,7 @@ import (
 	"github.com/aclements/go-moremath/stats"
 
 	"github.com/perfplan/perfplan/internal/lsq"
+	"github.com/perfplan/perfplan/plan"
 )
 
 // Resources are the process's resource figures over one scenario, sampled
@@ -486,29 +487,10 @@ func (r *Resources) Metric(name string) (float64, bool) {
 	if v, ok, isIO := ioMetric(r.IO, name); isIO {
 		return v, ok
 	}
+	if d, ok := plan.LookupResource(name); ok {
+		return r.Figure(d)
+	}
 	switch name {
-	case "cpu.percent":
-		return r.CPUPercent, true
-	case "cpu.user_seconds":
-		return r.CPUUserSeconds, true
-	case "cpu.system_seconds":
-		return r.CPUSystemSeconds, true
-	case "memory.rss_peak":
-		return float64(r.RSSPeak), true
-	case "heap.in_use_peak":
-		return float64(r.HeapInUsePeak), true
-	case "heap.in_use_end":
-		return float64(r.HeapInUseEnd), true
-	case "gc.count":
-		return float64(r.GCCount), true
-	case "gc.pause_p99":
-		return ms(r.GCPauseP99), true
-	case "gc.pause_max":
-		return ms(r.GCPauseMax), true
-	case "goroutines.max":
-		return float64(r.GoroutinesMax), true
-	case "allocs_per_op":
-		return r.AllocsPerOp, true
 	case "soak.throughput_cv":
 		return r.Soak.ThroughputCV, true
 	case "soak.p99_drift":

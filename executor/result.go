@@ -5,6 +5,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/perfplan/perfplan/executor/metrics"
 	"github.com/perfplan/perfplan/plan"
 	"github.com/perfplan/perfplan/targets"
 )
@@ -472,4 +473,64 @@ type ComparisonResult struct {
 	Op                    string
 	LeftValue, RightValue float64
 	Held                  bool
+}
+
+// Family returns o's summary and histogram of the latency family f. The
+// histogram is nil when empty, dropped (an interval's figures) or not
+// measured (an open-only family in a closed model).
+//
+// This file and report/document.go are where a family has a field of its
+// own; everything else reads families through plan.LatencyFamilies.
+func (o *OpStats) Family(f plan.Family) (LatencyStats, *hdrhistogram.Histogram) {
+	switch f {
+	case plan.Latency:
+		return o.Latency, o.Hist
+	case plan.ServiceTime:
+		return o.ServiceTime, o.ServiceHist
+	case plan.ScheduleLag:
+		return o.ScheduleLag, o.LagHist
+	}
+	return LatencyStats{}, nil
+}
+
+// SetFamily sets o's summary and histogram (nil for none) of the latency
+// family f.
+func (o *OpStats) SetFamily(f plan.Family, l LatencyStats, h *hdrhistogram.Histogram) {
+	switch f {
+	case plan.Latency:
+		o.Latency, o.Hist = l, h
+	case plan.ServiceTime:
+		o.ServiceTime, o.ServiceHist = l, h
+	case plan.ScheduleLag:
+		o.ScheduleLag, o.LagHist = l, h
+	}
+}
+
+// dropFamilyHists forgets the histograms of every latency family, keeping
+// their summaries.
+func (o *OpStats) dropFamilyHists() {
+	for _, f := range plan.LatencyFamilies() {
+		l, _ := o.Family(f.Family)
+		o.SetFamily(f.Family, l, nil)
+	}
+}
+
+// setFamilies sets o's latency families from the histograms of v. A
+// closed model records no service time (v.Svc is nil): its service time
+// is its latency, and it has no schedule lag.
+func (o *OpStats) setFamilies(v *metrics.OpView) {
+	o.SetFamily(plan.Latency, latencyStats(v.Lat), v.Lat)
+	o.SetFamily(plan.ServiceTime, o.Latency, o.Hist)
+	if v.Svc != nil {
+		o.SetFamily(plan.ServiceTime, latencyStats(v.Svc), v.Svc)
+		o.SetFamily(plan.ScheduleLag, latencyStats(v.Lag), v.Lag)
+	}
+}
+
+// familyView is the view of one operation with the histograms hist
+// returns for each latency family (nil: not measured), and omit the
+// dropped iterations' lateness.
+func familyView(ops, errs int64, hist func(plan.Family) *hdrhistogram.Histogram, omit *hdrhistogram.Histogram) *metrics.OpView {
+	return &metrics.OpView{Ops: ops, Errors: errs, Omit: omit,
+		Lat: hist(plan.Latency), Svc: hist(plan.ServiceTime), Lag: hist(plan.ScheduleLag)}
 }

@@ -900,8 +900,7 @@ func (c *collector) intervalFigures(now, length time.Duration) Interval {
 		iv.Total = iv.Ops[0]
 		iv.Total.Name = "total"
 	} else {
-		ops, errs := view.Totals()
-		total := metrics.OpView{Ops: ops, Errors: errs, Lat: view.MergedLat(), Svc: view.MergedSvc(), Lag: view.MergedLag(), Omit: view.MergedOmit()}
+		total := view.Total()
 		iv.Total = opStats("total", &total, thr)
 	}
 	// The view's histograms are reset by the next collection.
@@ -918,7 +917,8 @@ func (c *collector) intervalFigures(now, length time.Duration) Interval {
 
 // dropHists forgets the operation's histograms.
 func (o *OpStats) dropHists() {
-	o.Hist, o.ServiceHist, o.LagHist, o.OmitHist = nil, nil, nil, nil
+	o.dropFamilyHists()
+	o.OmitHist = nil
 }
 
 // addPoint adds one interval ending at at to the bounded series. Once the
@@ -1157,12 +1157,11 @@ func (c *collector) viewFigures(cum *metrics.View, elapsed time.Duration) *Scena
 	for i, o := range s.ops {
 		r.Ops[i] = opStats(o.Name, &cum.Ops[i], thr)
 	}
-	ops, errs := cum.Totals()
 	if len(s.ops) == 1 {
 		r.Total = r.Ops[0]
 		r.Total.Name = "total"
 	} else {
-		total := metrics.OpView{Ops: ops, Errors: errs, Lat: cum.MergedLat(), Svc: cum.MergedSvc(), Lag: cum.MergedLag(), Omit: cum.MergedOmit()}
+		total := cum.Total()
 		r.Total = opStats("total", &total, thr)
 	}
 	return r
@@ -1198,19 +1197,14 @@ func safely(what string, f func() error) (err error) {
 // dropEmpty drops the histograms of an operation that never completed.
 func (o *OpStats) dropEmpty() {
 	if o.Ops == 0 {
-		o.Hist, o.ServiceHist, o.LagHist = nil, nil, nil
+		o.dropFamilyHists()
 	}
 }
 
 // opStats summarises one operation's view. Its histograms are the view's.
 func opStats(name string, v *metrics.OpView, thr func(int64) float64) OpStats {
-	st := OpStats{Name: name, Ops: v.Ops, Errors: v.Errors, Throughput: thr(v.Ops), Hist: v.Lat}
-	st.Latency = latencyStats(v.Lat)
-	st.ServiceHist, st.ServiceTime = st.Hist, st.Latency
-	if v.Svc != nil {
-		st.ServiceHist, st.ServiceTime = v.Svc, latencyStats(v.Svc)
-		st.LagHist, st.ScheduleLag = v.Lag, latencyStats(v.Lag)
-	}
+	st := OpStats{Name: name, Ops: v.Ops, Errors: v.Errors, Throughput: thr(v.Ops)}
+	st.setFamilies(v)
 	if n := v.Omitted(); n > 0 {
 		// A dropped iteration's latency is at least its lateness when it
 		// was dropped: the percentiles become lower bounds.

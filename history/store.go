@@ -284,10 +284,15 @@ func ScenarioMetrics(s *report.ScenarioDoc) map[string]float64 {
 		m[prefix+"errors"] = float64(o.Errors)
 		m[prefix+"error_rate"] = o.ErrorRate
 		m[prefix+"throughput"] = o.Throughput
-		l := o.Latency
-		for name, v := range map[string]int64{"min": l.Min, "mean": l.Mean, "stddev": l.StdDev, "p50": l.P50, "p75": l.P75,
-			"p90": l.P90, "p95": l.P95, "p99": l.P99, "p999": l.P999, "max": l.Max} {
-			m[prefix+"latency."+name] = float64(v) / 1e6
+		// The families every executor measures, as recorded (latency
+		// without the stall correction); the open-only ones are read
+		// below, as the scenario resolves them.
+		for _, fam := range plan.LatencyFamilies() {
+			if l := o.Family(fam.Family); l != nil && !fam.OpenOnly {
+				for _, f := range plan.LatencyFields {
+					m[prefix+string(fam.Family)+"."+f] = float64(l.Field(f)) / 1e6
+				}
+			}
 		}
 	}
 	add("", &s.Total)
@@ -302,7 +307,7 @@ func ScenarioMetrics(s *report.ScenarioDoc) map[string]float64 {
 	}
 	// Every other name an assertion can read, as the scenario resolves
 	// it: those without a value (no resources sampled, another executor's
-	// figures, a closed model's schedule lag) are left out.
+	// figures, a closed model's open-only latency families) are left out.
 	names := append([]string{"vus_max", "elapsed", "availability", "availability_windows",
 		"breaking_point", "recovery_time", "stability"}, plan.ResourceMetrics...)
 	names = append(names, plan.IOMetrics...)
@@ -314,7 +319,9 @@ func ScenarioMetrics(s *report.ScenarioDoc) map[string]float64 {
 	}
 	for _, p := range prefixes {
 		for _, f := range plan.LatencyFields {
-			names = append(names, p+"service_time."+f, p+"schedule_lag."+f)
+			for _, fam := range plan.OpenFamilies() {
+				names = append(names, p+fam+"."+f)
+			}
 		}
 	}
 	for _, name := range names {

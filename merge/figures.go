@@ -11,6 +11,7 @@ import (
 
 	"github.com/perfplan/perfplan/executor"
 	"github.com/perfplan/perfplan/executor/metrics"
+	"github.com/perfplan/perfplan/plan"
 	"github.com/perfplan/perfplan/report"
 	"github.com/perfplan/perfplan/targets"
 )
@@ -26,40 +27,56 @@ const mergedErrSamples = 5
 // histograms merged, everything else computed again from them.
 func mergeOp(name string, ods []*report.OpDoc, open bool, elapsed time.Duration) (executor.OpStats, error) {
 	var ops, errs int64
-	lat, svc, lag, omit := metrics.NewHist(), metrics.NewHist(), metrics.NewHist(), metrics.NewHist()
+	hists := map[plan.Family]*hdrhistogram.Histogram{}
+	for _, f := range plan.LatencyFamilies() {
+		hists[f.Family] = metrics.NewHist()
+	}
+	omit := metrics.NewHist()
 	var samples []executor.ErrorSample
 	for _, o := range ods {
 		ops += o.Ops
 		errs += o.Errors
-		for _, h := range []struct {
-			into *hdrhistogram.Histogram
-			enc  string
-			what string
-		}{{lat, o.Histogram, "histogram"}, {svc, o.ServiceHistogram, "service_histogram"}, {lag, o.LagHistogram, "schedule_lag_histogram"}, {omit, o.OmitHistogram, "omitted_histogram"}} {
-			if h.enc == "" {
-				continue
+		for _, f := range plan.LatencyFamilies() {
+			if err := mergeEncoded(hists[f.Family], o.FamilyHistogram(f.Family), f.HistogramKey); err != nil {
+				return executor.OpStats{}, fmt.Errorf("operation %s: %w", name, err)
 			}
-			dec, err := hdrhistogram.Decode([]byte(h.enc))
-			if err != nil {
-				return executor.OpStats{}, fmt.Errorf("operation %s: decode %s: %w", name, h.what, err)
-			}
-			h.into.Merge(dec)
+		}
+		if err := mergeEncoded(omit, o.OmitHistogram, "omitted_histogram"); err != nil {
+			return executor.OpStats{}, fmt.Errorf("operation %s: %w", name, err)
 		}
 		if o.Ops > 0 && o.Histogram == "" {
 			return executor.OpStats{}, fmt.Errorf("operation %s: a segment recorded %d operations but no histogram, so its percentiles cannot be merged", name, o.Ops)
 		}
 		samples = mergeSamples(samples, o.ErrorSamples)
 	}
-	var svcH, lagH, omitH *hdrhistogram.Histogram
-	if open {
-		svcH, lagH = svc, lag
+	// A closed model measures no open-only family.
+	hist := func(f plan.Family) *hdrhistogram.Histogram {
+		if f.Desc().OpenOnly && !open {
+			return nil
+		}
+		return hists[f]
 	}
+	var omitH *hdrhistogram.Histogram
 	if omit.TotalCount() > 0 {
 		omitH = omit
 	}
-	st := executor.SummarizeOp(name, ops, errs, lat, svcH, lagH, omitH, elapsed)
+	st := executor.SummarizeOp(name, ops, errs, hist, omitH, elapsed)
 	st.ErrorSamples = samples
 	return st, nil
+}
+
+// mergeEncoded merges the histogram enc (the run document's field key,
+// base64 V2; "" for none) into into.
+func mergeEncoded(into *hdrhistogram.Histogram, enc, key string) error {
+	if enc == "" {
+		return nil
+	}
+	dec, err := hdrhistogram.Decode([]byte(enc))
+	if err != nil {
+		return fmt.Errorf("decode %s: %w", key, err)
+	}
+	into.Merge(dec)
+	return nil
 }
 
 // mergeSamples adds the error samples add to into, by message, keeping at
@@ -238,8 +255,8 @@ func seriesInterval(s []report.SeriesDoc) time.Duration {
 // returns nil when no segment sampled them.
 func mergeResources(parts []scenarioPart, series []executor.SeriesPoint) *executor.Resources {
 	var out executor.Resources
-	var found bool
-	var allocs, ops float64
+	var sampled []*executor.Resources
+	var ops []int64
 	var heapFrom *executor.Resources
 	var ios []*executor.IO
 	for _, p := range parts {
@@ -247,30 +264,18 @@ func mergeResources(parts []scenarioPart, series []executor.SeriesPoint) *execut
 		if r == nil {
 			continue
 		}
-		found = true
-		out.CPUUserSeconds += r.CPUUserSeconds
-		out.CPUSystemSeconds += r.CPUSystemSeconds
-		out.CPUPercent += r.CPUPercent
-		out.RSSPeak = max(out.RSSPeak, r.RSSPeak)
-		out.HeapInUsePeak = max(out.HeapInUsePeak, r.HeapInUsePeak)
-		out.HeapInUseEnd = max(out.HeapInUseEnd, r.HeapInUseEnd)
-		out.GCCount += r.GCCount
-		out.GCPauseP99 = max(out.GCPauseP99, r.GCPauseP99)
-		out.GCPauseMax = max(out.GCPauseMax, r.GCPauseMax)
-		out.GoroutinesMax = max(out.GoroutinesMax, r.GoroutinesMax)
+		sampled = append(sampled, r)
+		ops = append(ops, p.sd.Total.Ops)
 		ios = append(ios, r.IO)
-		allocs += r.AllocsPerOp * float64(p.sd.Total.Ops)
-		ops += float64(p.sd.Total.Ops)
 		if heapFrom == nil || r.Soak.HeapSlope > heapFrom.Soak.HeapSlope {
 			heapFrom = r
 		}
 	}
-	if !found {
+	if len(sampled) == 0 {
 		return nil
 	}
-	if ops > 0 {
-		out.AllocsPerOp = allocs / ops
-	}
+	// The process figures, each by its rule (plan.ProcessResources).
+	out.MergeFigures(sampled, ops)
 	out.IO = executor.SumIO(ios)
 	out.Soak = executor.SummarizeSoak(series, nil, heapFrom.Soak.LeakThreshold)
 	hs := heapFrom.Soak

@@ -7,6 +7,7 @@ import (
 	"github.com/aclements/go-moremath/stats"
 
 	"github.com/perfplan/perfplan/executor"
+	"github.com/perfplan/perfplan/plan"
 )
 
 // Metric resolves an assertion's metric name (see plan.MetricNames) against
@@ -60,10 +61,12 @@ func (s *ScenarioDoc) result() *executor.ScenarioResult {
 func (o OpDoc) stats() executor.OpStats {
 	st := executor.OpStats{
 		Name: o.Name, Ops: o.Ops, Errors: o.Errors, Throughput: o.Throughput,
-		Latency: o.Latency.stats(), ServiceTime: o.ServiceTime.stats(), Omitted: o.Omitted,
+		Omitted: o.Omitted,
 	}
-	if o.ScheduleLag != nil {
-		st.ScheduleLag = o.ScheduleLag.stats()
+	for _, f := range plan.LatencyFamilies() {
+		if l := o.Family(f.Family); l != nil {
+			st.SetFamily(f.Family, l.stats(), nil)
+		}
 	}
 	if o.Corrected != nil {
 		c := o.Corrected.stats()

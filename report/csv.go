@@ -5,16 +5,40 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/perfplan/perfplan/plan"
 )
 
-// csvHeader is the header row of WriteCSV. Latencies are in nanoseconds.
-var csvHeader = []string{
-	"plan", "repetition", "scenario", "executor", "op",
-	"ops", "errors", "error_rate", "throughput",
-	"latency_min_ns", "latency_mean_ns", "latency_stddev_ns", "latency_p50_ns", "latency_p75_ns", "latency_p90_ns",
-	"latency_p95_ns", "latency_p99_ns", "latency_p999_ns", "latency_max_ns",
-	"service_p50_ns", "service_p99_ns", "service_max_ns",
-	"elapsed_ns", "dropped", "cut", "vus_max", "passed", "grade", "status",
+// csvHeader is the header row of WriteCSV: each latency family's columns
+// (plan.FamilyDesc.CSV) after the counters. Latencies are in nanoseconds.
+func csvHeader() []string {
+	h := []string{
+		"plan", "repetition", "scenario", "executor", "op",
+		"ops", "errors", "error_rate", "throughput",
+	}
+	for _, f := range plan.LatencyFamilies() {
+		for _, field := range f.CSVFields {
+			h = append(h, f.CSV+"_"+field+"_ns")
+		}
+	}
+	return append(h, "elapsed_ns", "dropped", "cut", "vus_max", "passed", "grade", "status")
+}
+
+// csvFamilies are o's cells of the latency families' columns; empty where
+// o has no such family.
+func csvFamilies(o *OpDoc) []string {
+	var cells []string
+	for _, f := range plan.LatencyFamilies() {
+		l := o.Family(f.Family)
+		for _, field := range f.CSVFields {
+			if l == nil {
+				cells = append(cells, "")
+				continue
+			}
+			cells = append(cells, itoa(l.Field(field)))
+		}
+	}
+	return cells
 }
 
 // Values of the CSV status column, from the most serious: the plan could not
@@ -29,7 +53,7 @@ const (
 )
 
 // CSVHeader returns the column names of WriteCSV's header row.
-func CSVHeader() []string { return append([]string(nil), csvHeader...) }
+func CSVHeader() []string { return csvHeader() }
 
 // WriteCSV writes one row per plan, scenario and operation (op "(all)" is
 // the scenario total) after a header row. repetition counts plans of the
@@ -39,7 +63,8 @@ func CSVHeader() []string { return append([]string(nil), csvHeader...) }
 // a signal interrupted.
 func WriteCSV(w io.Writer, d *Document) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(csvHeader); err != nil {
+	header := csvHeader()
+	if err := cw.Write(header); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
 	reps := map[string]int{}
@@ -51,7 +76,7 @@ func WriteCSV(w io.Writer, d *Document) error {
 		plan := []string{p.Name, rep}
 		tail := []string{strconv.FormatBool(p.Passed && p.Error == ""), ftoa(score)}
 		if p.Error != "" {
-			row := append(append([]string{}, plan...), make([]string, len(csvHeader)-5)...)
+			row := append(append([]string{}, plan...), make([]string, len(header)-5)...)
 			row = append(row, tail...)
 			row = append(row, CSVStatusError)
 			if err := cw.Write(row); err != nil {
@@ -67,11 +92,9 @@ func WriteCSV(w io.Writer, d *Document) error {
 					name = "(all)"
 				}
 				row := append(append([]string{}, plan...), s.Name, s.Executor, name,
-					itoa(o.Ops), itoa(o.Errors), ftoa(o.ErrorRate), ftoa(o.Throughput),
-					itoa(o.Latency.Min), itoa(o.Latency.Mean), itoa(o.Latency.StdDev), itoa(o.Latency.P50), itoa(o.Latency.P75),
-					itoa(o.Latency.P90), itoa(o.Latency.P95), itoa(o.Latency.P99), itoa(o.Latency.P999), itoa(o.Latency.Max),
-					itoa(o.ServiceTime.P50), itoa(o.ServiceTime.P99), itoa(o.ServiceTime.Max),
-					itoa(s.ElapsedNS), itoa(s.Dropped), itoa(s.Cut), strconv.Itoa(s.VUsMax))
+					itoa(o.Ops), itoa(o.Errors), ftoa(o.ErrorRate), ftoa(o.Throughput))
+				row = append(row, csvFamilies(&o)...)
+				row = append(row, itoa(s.ElapsedNS), itoa(s.Dropped), itoa(s.Cut), strconv.Itoa(s.VUsMax))
 				row = append(row, tail...)
 				row = append(row, csvStatus(p, &s))
 				if err := cw.Write(row); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/perfplan/perfplan/executor"
+	"github.com/perfplan/perfplan/plan"
 )
 
 // WriteDocumentTables prints every plan of a run document in the layout of
@@ -158,21 +159,15 @@ func WritePlanTables(w io.Writer, p *PlanDoc, opts TableOptions) error {
 	}
 	header := []string{"scenario", "op", "ops", "throughput", "errors", "p50", "p95", "p99", "p99.9", "max"}
 	align := []tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight}
-	lag := false
-	for _, s := range p.Scenarios {
-		lag = lag || s.Total.ScheduleLag != nil
-	}
-	if lag {
-		header = append(header, "lag p99")
+	cols := familyColumns(p.Scenarios...)
+	for _, f := range cols {
+		header = append(header, f.Column)
 		align = append(align, tw.AlignRight)
 	}
 	t := newTable(w, header, align, opts.width())
 	t.Keys(2)
 	row := func(scenario, op string, o OpDoc, l LatencyDoc) error {
-		r := opDocRow(scenario, op, o, l)
-		if lag {
-			r = append(r, lagCell(o))
-		}
+		r := append(opDocRow(scenario, op, o, l), familyCells(o, cols)...)
 		if err := t.Append(r); err != nil {
 			return fmt.Errorf("table row: %w", err)
 		}
@@ -243,17 +238,52 @@ func opDocRow(scenario, op string, o OpDoc, l LatencyDoc) []string {
 	}
 }
 
-// lagCell is the schedule lag p99 of an open-model row, "-" for a closed one.
-func lagCell(o OpDoc) string {
-	if o.ScheduleLag == nil {
-		return "-"
+// familyColumns returns the latency families with a table column
+// (plan.FamilyDesc.Column) that any of the scenarios measured.
+func familyColumns(scenarios ...ScenarioDoc) []plan.FamilyDesc {
+	var cols []plan.FamilyDesc
+	for _, f := range plan.LatencyFamilies() {
+		if f.Column == "" {
+			continue
+		}
+		for i := range scenarios {
+			if scenarios[i].Total.Family(f.Family) != nil {
+				cols = append(cols, f)
+				break
+			}
+		}
 	}
-	return Duration(time.Duration(o.ScheduleLag.P99))
+	return cols
 }
 
-func isOpenModel(executor string) bool {
-	return executor == "constant-arrival-rate" || executor == "ramping-arrival-rate" || executor == "breakpoint"
+// familyCells are o's cells of the family columns cols: each family's
+// ColumnField, "-" where o has no such family (a closed model).
+func familyCells(o OpDoc, cols []plan.FamilyDesc) []string {
+	cells := make([]string, len(cols))
+	for i, f := range cols {
+		cells[i] = "-"
+		if l := o.Family(f.Family); l != nil {
+			cells[i] = Duration(time.Duration(l.Field(f.ColumnField)))
+		}
+	}
+	return cells
 }
+
+// lagCell is o's cell of the first family column that open models have
+// (the schedule lag's p99), "-" for a closed model. The HTML run view
+// (report/htmlrun.go) reads it; the other renderers use familyCells.
+func lagCell(o OpDoc) string {
+	for _, f := range plan.LatencyFamilies() {
+		if f.Column != "" && f.OpenOnly {
+			return familyCells(o, []plan.FamilyDesc{f})[0]
+		}
+	}
+	return "-"
+}
+
+// isOpenModel reports whether the executor called name is an open model,
+// as its executor.Kind says.
+func isOpenModel(name string) bool { return executor.IsOpen(name) }
 
 // cutNotes say how many in-flight iterations were cut, by cause: at the end
 // of graceful_stop, of graceful_ramp_down, or by a signal.
@@ -271,15 +301,29 @@ func cutNotes(s ScenarioDoc) []string {
 	return notes
 }
 
+// familyNotes is the summary of o's latency families with NoteFields, as
+// ", service time p99 1ms, schedule lag p50 …".
+func familyNotes(o *OpDoc) string {
+	var b strings.Builder
+	for _, f := range plan.LatencyFamilies() {
+		l := o.Family(f.Family)
+		if len(f.NoteFields) == 0 || l == nil {
+			continue
+		}
+		b.WriteString(", " + f.Label)
+		for _, field := range f.NoteFields {
+			b.WriteString(" " + field + " " + Duration(time.Duration(l.Field(field))))
+		}
+	}
+	return b.String()
+}
+
 func scenarioDocNotes(p *PlanDoc) []string {
 	var notes []string
 	for _, s := range p.Scenarios {
 		line := fmt.Sprintf("%s: %s, %s, up to %d workers", s.Name, s.Executor, Duration(time.Duration(s.ElapsedNS)), s.VUsMax)
 		if isOpenModel(s.Executor) {
-			line += fmt.Sprintf("; latency from intended start, service time p99 %s", Duration(time.Duration(s.Total.ServiceTime.P99)))
-			if l := s.Total.ScheduleLag; l != nil {
-				line += fmt.Sprintf(", schedule lag p50 %s p99 %s max %s", Duration(time.Duration(l.P50)), Duration(time.Duration(l.P99)), Duration(time.Duration(l.Max)))
-			}
+			line += "; latency from intended start" + familyNotes(&s.Total)
 		}
 		if a := s.Availability; a != nil {
 			line += "; " + availabilityText(a)

@@ -241,6 +241,34 @@ type LatencyDoc struct {
 	Max    int64 `json:"max"`
 }
 
+// Field returns the statistic field of l (one of plan.LatencyFields, such
+// as "p99"), 0 for an unknown field.
+func (l *LatencyDoc) Field(field string) int64 {
+	switch field {
+	case "min":
+		return l.Min
+	case "mean":
+		return l.Mean
+	case "stddev":
+		return l.StdDev
+	case "p50":
+		return l.P50
+	case "p75":
+		return l.P75
+	case "p90":
+		return l.P90
+	case "p95":
+		return l.P95
+	case "p99":
+		return l.P99
+	case "p999":
+		return l.P999
+	case "max":
+		return l.Max
+	}
+	return 0
+}
+
 // SeriesDoc is one interval of the time series.
 type SeriesDoc struct {
 	OffsetNS   int64   `json:"offset_ns"`
@@ -631,4 +659,35 @@ func (p PlanDoc) Outcome() string {
 		}
 	}
 	return v
+}
+
+// Family returns o's summary of the latency family f, or nil when o has
+// none (an open-only family in a closed model).
+//
+// This file and executor/result.go are where a family has a field of its
+// own; the rest of report reads families through plan.LatencyFamilies.
+func (o *OpDoc) Family(f plan.Family) *LatencyDoc {
+	switch f {
+	case plan.Latency:
+		return &o.Latency
+	case plan.ServiceTime:
+		return &o.ServiceTime
+	case plan.ScheduleLag:
+		return o.ScheduleLag
+	}
+	return nil
+}
+
+// FamilyHistogram returns o's encoded histogram of the latency family f,
+// "" for none.
+func (o *OpDoc) FamilyHistogram(f plan.Family) string {
+	switch f {
+	case plan.Latency:
+		return o.Histogram
+	case plan.ServiceTime:
+		return o.ServiceHistogram
+	case plan.ScheduleLag:
+		return o.LagHistogram
+	}
+	return ""
 }

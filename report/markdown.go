@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/perfplan/perfplan/executor"
+	"github.com/perfplan/perfplan/plan"
 )
 
 // WriteMarkdown renders the run document as GitHub-flavoured Markdown fit to
@@ -109,12 +110,9 @@ func writePlanMarkdown(w io.Writer, p *PlanDoc, rep, of int) {
 	fmt.Fprintln(w)
 }
 
-func writeMarkdownOpRow(w io.Writer, name string, o OpDoc, l LatencyDoc, lag bool) {
-	cells := opDocRow("", name, o, l)[1:]
+func writeMarkdownOpRow(w io.Writer, name string, o OpDoc, l LatencyDoc, cols []plan.FamilyDesc) {
+	cells := append(opDocRow("", name, o, l)[1:], familyCells(o, cols)...)
 	cells[0] = mdEscape(cells[0])
-	if lag {
-		cells = append(cells, lagCell(o))
-	}
 	fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
 }
 
@@ -137,21 +135,20 @@ func mdCode(s string) string {
 // operations and one per operation, its notes and its target statistics.
 func writeScenarioMarkdown(w io.Writer, s ScenarioDoc) {
 	fmt.Fprintf(w, "#### Scenario `%s` (%s, %s, up to %d workers)\n\n", mdCode(s.Name), mdEscape(s.Executor), Duration(time.Duration(s.ElapsedNS)), s.VUsMax)
-	lag := s.Total.ScheduleLag != nil
-	if lag {
-		fmt.Fprintln(w, "| op | ops | throughput | error rate | p50 | p95 | p99 | p99.9 | max | lag p99 |")
-		fmt.Fprintln(w, "|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-	} else {
-		fmt.Fprintln(w, "| op | ops | throughput | error rate | p50 | p95 | p99 | p99.9 | max |")
-		fmt.Fprintln(w, "|:---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	cols := familyColumns(s)
+	header, rule := "| op | ops | throughput | error rate | p50 | p95 | p99 | p99.9 | max |", "|:---|---:|---:|---:|---:|---:|---:|---:|---:|"
+	for _, f := range cols {
+		header, rule = header+" "+mdEscape(f.Column)+" |", rule+"---:|"
 	}
-	writeMarkdownOpRow(w, "(all)", s.Total, s.Total.Latency, lag)
+	fmt.Fprintln(w, header)
+	fmt.Fprintln(w, rule)
+	writeMarkdownOpRow(w, "(all)", s.Total, s.Total.Latency, cols)
 	if c := s.Total.Corrected; c != nil {
-		writeMarkdownOpRow(w, "(all) CO-corrected", s.Total, *c, lag)
+		writeMarkdownOpRow(w, "(all) CO-corrected", s.Total, *c, cols)
 	}
 	if len(s.Ops) > 1 {
 		for _, op := range s.Ops {
-			writeMarkdownOpRow(w, op.Name, op, op.Latency, lag)
+			writeMarkdownOpRow(w, op.Name, op, op.Latency, cols)
 		}
 	}
 	fmt.Fprintln(w)

@@ -381,6 +381,21 @@ func FormatObserved(obs map[string]float64, refs []string) string {
 	return strings.Join(parts, "\n")
 }
 
+// isFamilyMetric reports whether name reads a field of a latency family
+// (plan.LatencyFamilies), of the scenario, an operation, a stage or the
+// baseline.
+func isFamilyMetric(name string) bool {
+	_, _, _, ok := plan.SplitFamily(name)
+	return ok
+}
+
+// isDurationResource reports whether name is a process resource figure
+// that is a duration (plan.ProcessResources).
+func isDurationResource(name string) bool {
+	d, ok := plan.LookupResource(name)
+	return ok && d.Unit == plan.UnitDuration
+}
+
 // FormatMetric renders a metric value in its unit: latencies (milliseconds in
 // expressions) as durations, throughput as a rate, the rest as numbers.
 func FormatMetric(name string, v float64) string {
@@ -391,8 +406,8 @@ func FormatMetric(name string, v float64) string {
 		return fmt.Sprintf("%+.1f%%", 100*v)
 	}
 	switch {
-	case strings.Contains(name, "latency.") || strings.Contains(name, "service_time.") || strings.Contains(name, "schedule_lag.") || name == "elapsed" ||
-		name == "recovery_time" || strings.HasPrefix(name, "gc.pause_"):
+	case isFamilyMetric(name) || name == "elapsed" ||
+		name == "recovery_time" || isDurationResource(name):
 		return Duration(time.Duration(v * float64(time.Millisecond)))
 	case strings.HasSuffix(name, "throughput"):
 		return Rate(v)

@@ -87,53 +87,42 @@ func main() {
 	os.Exit(run())
 }
 
-func run() int {
-	n := flag.Int("n", 0, "repetitions of each plan and A/A pairs (default 10, 1 with -quick)")
-	quick := flag.Bool("quick", false, "one repetition of everything: a smoke test of the harness, not a measurement")
-	only := flag.String("only", "", "run only the sections whose names contain this ("+strings.Join([]string{secHog, secIdle, secRegression, secCompare}, ", ")+")")
-	plansGlob := flag.String("plans", "plans/*.hcl", "the bundled plans to run, a glob")
-	aaPlan := flag.String("aa-plan", "plans/smoke-open.hcl", "the plan run on both sides of the A/A comparison (with --quick --count 5)")
-	duties := flag.String("hog", "1,0.7,0.4", "the hog's busy loops, one duty cycle each (fractions or percentages)")
-	period := flag.Duration("hog-period", hog.DefaultPeriod, "the hog's busy-then-idle cycle")
-	keep := flag.Bool("keep", false, "keep the working directory (the perfplan binary, plans, JSON results and every run's output)")
-	child := flag.Float64("hog-child", 0, "internal: run as one hog process at this duty cycle")
-	flag.Parse()
+// options are the command line's values.
+type options struct {
+	n                       int
+	quick, keep             bool
+	only, plansGlob, aaPlan string
+	duties                  string
+	period                  time.Duration
+	child                   float64
+}
 
+func parseFlags() options {
+	var o options
+	flag.IntVar(&o.n, "n", 0, "repetitions of each plan and A/A pairs (default 10, 1 with -quick)")
+	flag.BoolVar(&o.quick, "quick", false, "one repetition of everything: a smoke test of the harness, not a measurement")
+	flag.StringVar(&o.only, "only", "", "run only the sections whose names contain this ("+strings.Join([]string{secHog, secIdle, secRegression, secCompare}, ", ")+")")
+	flag.StringVar(&o.plansGlob, "plans", "plans/*.hcl", "the bundled plans to run, a glob")
+	flag.StringVar(&o.aaPlan, "aa-plan", "plans/smoke-open.hcl", "the plan run on both sides of the A/A comparison (with --quick --count 5)")
+	flag.StringVar(&o.duties, "hog", "1,0.7,0.4", "the hog's busy loops, one duty cycle each (fractions or percentages)")
+	flag.DurationVar(&o.period, "hog-period", hog.DefaultPeriod, "the hog's busy-then-idle cycle")
+	flag.BoolVar(&o.keep, "keep", false, "keep the working directory (the perfplan binary, plans, JSON results and every run's output)")
+	flag.Float64Var(&o.child, "hog-child", 0, "internal: run as one hog process at this duty cycle")
+	flag.Parse()
+	return o
+}
+
+func run() int {
+	o := parseFlags()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if *child > 0 {
-		hog.Child(ctx, *child, *period)
+	if o.child > 0 {
+		hog.Child(ctx, o.child, o.period)
 		return 0
 	}
-	if flag.NArg() > 0 {
-		fmt.Fprintf(os.Stderr, "gate: unexpected arguments %q\n", flag.Args())
-		return 2
-	}
-	if *n == 0 {
-		*n = 10
-		if *quick {
-			*n = 1
-		}
-	}
-	if *n < 1 {
-		fmt.Fprintln(os.Stderr, "gate: -n must be at least 1")
-		return 2
-	}
-	ds, err := hog.ParseDuties(*duties)
+	g, err := newGate(ctx, &o)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "gate: -hog:", err)
-		return 2
-	}
-	plans, err := filepath.Glob(*plansGlob)
-	if err == nil && len(plans) == 0 {
-		err = fmt.Errorf("no file matches %q (run from the repository root)", *plansGlob)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "gate: -plans:", err)
-		return 2
-	}
-	if _, err := os.Stat(*aaPlan); err != nil {
-		fmt.Fprintln(os.Stderr, "gate: -aa-plan:", err)
+		fmt.Fprintln(os.Stderr, "gate:", err)
 		return 2
 	}
 	dir, err := os.MkdirTemp("", "perfplan-gate")
@@ -141,13 +130,12 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "gate:", err)
 		return 1
 	}
-	if *keep {
+	g.dir = dir
+	if o.keep {
 		fmt.Fprintf(os.Stderr, "gate: keeping %s\n", dir)
 	} else {
 		defer os.RemoveAll(dir)
 	}
-	g := &gate{ctx: ctx, dir: dir, n: *n, plans: plans, aaPlan: *aaPlan, duties: ds, period: *period,
-		rows: map[string][]row{}, planTime: map[string]time.Duration{}}
 	defer func() {
 		if err := g.stopHog(); err != nil {
 			fmt.Fprintln(os.Stderr, "gate: stopping the hog:", err)
@@ -167,8 +155,46 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "gate: go build ./cmd/perfplan (run from the repository root):", err)
 		return 1
 	}
+	return g.runSections(o.only)
+}
 
-	// Idle first, so the hog never runs before an idle measurement.
+// newGate checks the options (an error is a usage error) and returns the
+// gate they describe, without its working directory.
+func newGate(ctx context.Context, o *options) (*gate, error) {
+	if flag.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q", flag.Args())
+	}
+	if o.n == 0 {
+		o.n = 10
+		if o.quick {
+			o.n = 1
+		}
+	}
+	if o.n < 1 {
+		return nil, errors.New("-n must be at least 1")
+	}
+	ds, err := hog.ParseDuties(o.duties)
+	if err != nil {
+		return nil, fmt.Errorf("-hog: %w", err)
+	}
+	plans, err := filepath.Glob(o.plansGlob)
+	if err == nil && len(plans) == 0 {
+		err = fmt.Errorf("no file matches %q (run from the repository root)", o.plansGlob)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("-plans: %w", err)
+	}
+	if _, err := os.Stat(o.aaPlan); err != nil {
+		return nil, fmt.Errorf("-aa-plan: %w", err)
+	}
+	return &gate{ctx: ctx, n: o.n, plans: plans, aaPlan: o.aaPlan, duties: ds, period: o.period,
+		rows: map[string][]row{}, planTime: map[string]time.Duration{}}, nil
+}
+
+// runSections runs the sections whose names contain only (all for ""),
+// idle first, so the hog never runs before an idle measurement; prints the
+// table and returns the exit code.
+func (g *gate) runSections(only string) int {
 	order := []struct {
 		name    string
 		withHog bool
@@ -181,17 +207,17 @@ func run() int {
 	}
 	var selected []string
 	for _, s := range order {
-		if *only == "" || strings.Contains(s.name, *only) {
+		if only == "" || strings.Contains(s.name, only) {
 			selected = append(selected, s.name)
 		}
 	}
 	if len(selected) == 0 {
-		fmt.Fprintf(os.Stderr, "gate: -only %q matches no section\n", *only)
+		fmt.Fprintf(os.Stderr, "gate: -only %q matches no section\n", only)
 		return 2
 	}
 	g.estimate(selected)
 	for _, s := range order {
-		if !slices.Contains(selected, s.name) || ctx.Err() != nil {
+		if !slices.Contains(selected, s.name) || g.ctx.Err() != nil {
 			continue
 		}
 		if s.withHog {
@@ -206,7 +232,7 @@ func run() int {
 		fmt.Fprintf(os.Stderr, "== %s (load average %s)\n", s.name, loadAvg())
 		start := time.Now()
 		if err := s.run(); err != nil {
-			if ctx.Err() != nil {
+			if g.ctx.Err() != nil {
 				break
 			}
 			fmt.Fprintf(os.Stderr, "gate: %s: %v\n", s.name, err)
@@ -217,11 +243,16 @@ func run() int {
 			g.estimate(selected[1:])
 		}
 	}
+	return g.finish()
+}
+
+// finish stops the hog, prints the table and returns the exit code.
+func (g *gate) finish() int {
 	if err := g.stopHog(); err != nil {
 		fmt.Fprintln(os.Stderr, "gate: stopping the hog:", err)
 	}
 	missed := g.print()
-	if ctx.Err() != nil {
+	if g.ctx.Err() != nil {
 		fmt.Println("interrupted: the table holds the sections that finished")
 		return 3
 	}

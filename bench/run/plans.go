@@ -20,7 +20,15 @@ const nPlans = 100
 // executors with stages and assertions. The numbers vary with i, so no two
 // plans are the same.
 func genPlan(i int) string {
-	return fmt.Sprintf(`plan "generated-%[1]d" {
+	args := []any{i, 1000 + 37*i, 2 + i%3, 5 + i%7, 1000 + 100*i, 2000 + 200*i, 20000 + 500*i,
+		500 + 10*i, 2000 + 40*i, 70 + i%20, 10 + i%10, 1 + i%4, 100 + i, 50 + i}
+	return fmt.Sprintf(planHead, args...) + fmt.Sprintf(planScenarios, args...)
+}
+
+// planHead is the first part of a generated plan: the plan block, a
+// variable, locals, the targets and the workloads. Its verbs and
+// planScenarios' index genPlan's arguments.
+const planHead = `plan "generated-%[1]d" {
   description = "generated plan %[1]d for bench/run's loading measurement"
   tags        = ["generated", "bench"]
 }
@@ -87,7 +95,11 @@ workload "backend" {
   op "op" { weight = 1 }
 }
 
-scenario "read-throughput" {
+`
+
+// planScenarios is the second part of a generated plan: its four
+// scenarios.
+const planScenarios = `scenario "read-throughput" {
   workload = workload.reads
   executor = "constant-vus"
   vus      = %[12]d
@@ -153,9 +165,7 @@ scenario "iterations" {
     condition = ops == %[12]d * %[14]d
   }
 }
-`, i, 1000+37*i, 2+i%3, 5+i%7, 1000+100*i, 2000+200*i, 20000+500*i,
-		500+10*i, 2000+40*i, 70+i%20, 10+i%10, 1+i%4, 100+i, 50+i)
-}
+`
 
 // writePlans writes the nPlans generated plans into dir and returns their
 // paths.

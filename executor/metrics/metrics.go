@@ -387,6 +387,13 @@ func (v *View) Totals() (ops, errors int64) {
 	return ops, errors
 }
 
+// Total returns the figures of every operation together: the counters
+// summed and each histogram a new one that merges the operations'.
+func (v *View) Total() OpView {
+	ops, errs := v.Totals()
+	return OpView{Ops: ops, Errors: errs, Lat: v.MergedLat(), Svc: v.MergedSvc(), Lag: v.MergedLag(), Omit: v.MergedOmit()}
+}
+
 // MergedLat returns a new histogram holding every operation's latencies.
 func (v *View) MergedLat() *hdrhistogram.Histogram {
 	h := NewHist()

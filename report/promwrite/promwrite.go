@@ -22,11 +22,12 @@
 //	perfplan_operations_total        operations completed (counter)
 //	perfplan_errors_total            operations failed (counter)
 //	perfplan_throughput_ops          operations per second over the last interval
-//	perfplan_latency_seconds         latency of the last interval's operations, label quantile
-//	                                 0.5, 0.9, 0.95, 0.99, 0.999 and 1 (the max); open models
-//	                                 measure from the intended start
-//	perfplan_service_time_seconds    open models: from the actual start, quantile 0.5 and 0.99
-//	perfplan_schedule_lag_seconds    open models: actual minus intended start, quantile 0.5 and 0.99
+//	perfplan_FAMILY_seconds          each latency family of the last interval's operations
+//	                                 (plan.LatencyFamilies: the open-only ones for open models),
+//	                                 label quantile: perfplan_latency_seconds 0.5, 0.9, 0.95,
+//	                                 0.99, 0.999 and 1 (the max; open models measure from the
+//	                                 intended start); the service time and the schedule lag
+//	                                 0.5 and 0.99
 //	perfplan_dropped_total           iterations dropped, all workers busy (counter, per scenario)
 //	perfplan_active_workers          workers running (per scenario)
 //	perfplan_process_cpu_percent     CPU time over the interval, percent of one core
@@ -62,6 +63,7 @@ import (
 	"github.com/golang/snappy"
 
 	"github.com/perfplan/perfplan/executor"
+	"github.com/perfplan/perfplan/plan"
 	"github.com/perfplan/perfplan/report/promwrite/internal/prompb"
 )
 
@@ -211,7 +213,8 @@ func (p *Pusher) Stats() (pushed, dropped int64) {
 	return p.pushed, p.dropped
 }
 
-// metricHelp documents the metrics, for the metadata sent with them.
+// metricHelp documents the metrics, for the metadata sent with them; the
+// latency families' are their descriptors' (metricMeta).
 var metricHelp = map[string]struct {
 	kind prompb.MetricMetadata_MetricType
 	help string
@@ -219,9 +222,6 @@ var metricHelp = map[string]struct {
 	"perfplan_operations_total":              {prompb.MetricMetadata_COUNTER, "Operations completed."},
 	"perfplan_errors_total":                  {prompb.MetricMetadata_COUNTER, "Operations that failed."},
 	"perfplan_throughput_ops":                {prompb.MetricMetadata_GAUGE, "Operations per second over the last snapshot interval."},
-	"perfplan_latency_seconds":               {prompb.MetricMetadata_GAUGE, "Latency quantiles of the last interval's operations (open models: from the intended start)."},
-	"perfplan_service_time_seconds":          {prompb.MetricMetadata_GAUGE, "Service time quantiles of the last interval's operations (open models: from the actual start)."},
-	"perfplan_schedule_lag_seconds":          {prompb.MetricMetadata_GAUGE, "Schedule lag quantiles of the last interval (actual minus intended start)."},
 	"perfplan_dropped_total":                 {prompb.MetricMetadata_COUNTER, "Iterations dropped because every worker was busy."},
 	"perfplan_active_workers":                {prompb.MetricMetadata_GAUGE, "Workers running."},
 	"perfplan_process_cpu_percent":           {prompb.MetricMetadata_GAUGE, "perfplan's CPU time over the interval, in percent of one core."},
@@ -281,8 +281,8 @@ func (p *Pusher) add(ts int64, name string, value float64, labels ...string) {
 	p.npending++
 	if !p.meta[name] {
 		p.meta[name] = true
-		if m, ok := metricHelp[name]; ok {
-			p.newMeta = append(p.newMeta, prompb.MetricMetadata{Type: m.kind, MetricFamilyName: name, Help: m.help})
+		if kind, help, ok := metricMeta(name); ok {
+			p.newMeta = append(p.newMeta, prompb.MetricMetadata{Type: kind, MetricFamilyName: name, Help: help})
 		}
 	}
 	for p.npending > maxPending && len(p.order) > 0 {
@@ -473,17 +473,32 @@ func (o *observer) Progress(pr executor.Progress) {
 	}
 }
 
-// quantiles are the latency quantiles pushed, with their labels.
-var quantiles = []struct {
+// metricMeta returns the type and help text of a metric perfplan pushes:
+// one of metricHelp, or a latency family's (plan.LatencyFamilies).
+func metricMeta(name string) (prompb.MetricMetadata_MetricType, string, bool) {
+	if m, ok := metricHelp[name]; ok {
+		return m.kind, m.help, true
+	}
+	for _, f := range plan.LatencyFamilies() {
+		if f.PrometheusName() == name {
+			return prompb.MetricMetadata_GAUGE, f.PrometheusHelp, true
+		}
+	}
+	return 0, "", false
+}
+
+// quantileLabels are the latency fields pushed as quantiles, with their
+// labels.
+var quantileLabels = map[string]struct {
 	label string
 	get   func(executor.LatencyStats) time.Duration
 }{
-	{"0.5", func(l executor.LatencyStats) time.Duration { return l.P50 }},
-	{"0.9", func(l executor.LatencyStats) time.Duration { return l.P90 }},
-	{"0.95", func(l executor.LatencyStats) time.Duration { return l.P95 }},
-	{"0.99", func(l executor.LatencyStats) time.Duration { return l.P99 }},
-	{"0.999", func(l executor.LatencyStats) time.Duration { return l.P999 }},
-	{"1", func(l executor.LatencyStats) time.Duration { return l.Max }},
+	"p50":  {"0.5", func(l executor.LatencyStats) time.Duration { return l.P50 }},
+	"p90":  {"0.9", func(l executor.LatencyStats) time.Duration { return l.P90 }},
+	"p95":  {"0.95", func(l executor.LatencyStats) time.Duration { return l.P95 }},
+	"p99":  {"0.99", func(l executor.LatencyStats) time.Duration { return l.P99 }},
+	"p999": {"0.999", func(l executor.LatencyStats) time.Duration { return l.P999 }},
+	"max":  {"1", func(l executor.LatencyStats) time.Duration { return l.Max }},
 }
 
 func (o *observer) Interval(iv executor.Interval) {
@@ -573,13 +588,22 @@ func (o *observer) opSamples(ts int64, scenario string, op executor.OpStats, ops
 	if op.Ops == 0 {
 		return
 	}
-	for _, q := range quantiles {
-		o.p.add(ts, "perfplan_latency_seconds", q.get(op.Latency).Seconds(), append(l, "quantile", q.label)...)
+	// An open model's figures are those of an open-only family that are
+	// not all zero; a closed model's open-only families are zero.
+	open := false
+	for _, f := range plan.LatencyFamilies() {
+		if st, _ := op.Family(f.Family); f.OpenOnly && st != (executor.LatencyStats{}) {
+			open = true
+		}
 	}
-	if op.ScheduleLag != (executor.LatencyStats{}) {
-		for _, q := range []int{0, 3} {
-			o.p.add(ts, "perfplan_service_time_seconds", quantiles[q].get(op.ServiceTime).Seconds(), append(l, "quantile", quantiles[q].label)...)
-			o.p.add(ts, "perfplan_schedule_lag_seconds", quantiles[q].get(op.ScheduleLag).Seconds(), append(l, "quantile", quantiles[q].label)...)
+	for _, f := range plan.LatencyFamilies() {
+		if f.OpenOnly && !open {
+			continue
+		}
+		st, _ := op.Family(f.Family)
+		for _, field := range f.PrometheusFields {
+			q := quantileLabels[field]
+			o.p.add(ts, f.PrometheusName(), q.get(st).Seconds(), append(l, "quantile", q.label)...)
 		}
 	}
 }

@@ -240,7 +240,7 @@ func TestGrafanaDashboard(t *testing.T) {
 		t.Fatalf("the dashboard queries %d perfplan metrics", len(names))
 	}
 	for _, n := range names {
-		if _, ok := metricHelp[n]; !ok {
+		if _, _, ok := metricMeta(n); !ok {
 			t.Errorf("the dashboard queries %s, which perfplan does not push", n)
 		}
 	}
