@@ -159,7 +159,7 @@ func WritePlanTables(w io.Writer, p *PlanDoc, opts TableOptions) error {
 	}
 	header := []string{"scenario", "op", "ops", "throughput", "errors", "p50", "p95", "p99", "p99.9", "max"}
 	align := []tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight}
-	cols := familyColumns(p.Scenarios...)
+	cols := FamilyColumns(p.Scenarios...)
 	for _, f := range cols {
 		header = append(header, f.Column)
 		align = append(align, tw.AlignRight)
@@ -167,7 +167,7 @@ func WritePlanTables(w io.Writer, p *PlanDoc, opts TableOptions) error {
 	t := newTable(w, header, align, opts.width())
 	t.Keys(2)
 	row := func(scenario, op string, o OpDoc, l LatencyDoc) error {
-		r := append(opDocRow(scenario, op, o, l), familyCells(o, cols)...)
+		r := append(opDocRow(scenario, op, o, l), FamilyCells(o, cols)...)
 		if err := t.Append(r); err != nil {
 			return fmt.Errorf("table row: %w", err)
 		}
@@ -238,9 +238,9 @@ func opDocRow(scenario, op string, o OpDoc, l LatencyDoc) []string {
 	}
 }
 
-// familyColumns returns the latency families with a table column
+// FamilyColumns returns the latency families with a table column
 // (plan.FamilyDesc.Column) that any of the scenarios measured.
-func familyColumns(scenarios ...ScenarioDoc) []plan.FamilyDesc {
+func FamilyColumns(scenarios ...ScenarioDoc) []plan.FamilyDesc {
 	var cols []plan.FamilyDesc
 	for _, f := range plan.LatencyFamilies() {
 		if f.Column == "" {
@@ -256,9 +256,9 @@ func familyColumns(scenarios ...ScenarioDoc) []plan.FamilyDesc {
 	return cols
 }
 
-// familyCells are o's cells of the family columns cols: each family's
+// FamilyCells are o's cells of the family columns cols: each family's
 // ColumnField, "-" where o has no such family (a closed model).
-func familyCells(o OpDoc, cols []plan.FamilyDesc) []string {
+func FamilyCells(o OpDoc, cols []plan.FamilyDesc) []string {
 	cells := make([]string, len(cols))
 	for i, f := range cols {
 		cells[i] = "-"
@@ -267,18 +267,6 @@ func familyCells(o OpDoc, cols []plan.FamilyDesc) []string {
 		}
 	}
 	return cells
-}
-
-// lagCell is o's cell of the first family column that open models have
-// (the schedule lag's p99), "-" for a closed model. The HTML run view
-// (report/htmlrun.go) reads it; the other renderers use familyCells.
-func lagCell(o OpDoc) string {
-	for _, f := range plan.LatencyFamilies() {
-		if f.Column != "" && f.OpenOnly {
-			return familyCells(o, []plan.FamilyDesc{f})[0]
-		}
-	}
-	return "-"
 }
 
 // isOpenModel reports whether the executor called name is an open model,

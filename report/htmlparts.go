@@ -33,9 +33,6 @@ func RepetitionLabel(name string, rep, of int) string { return repetitionLabel(n
 // those that were inconclusive.
 func AssertionCounts(p *PlanDoc) (total, failed, inconclusive int) { return assertionCounts(p) }
 
-// LagCell is an operation's schedule lag p99 as the tables print it.
-func LagCell(o OpDoc) string { return lagCell(o) }
-
 // AssertionGroups are a plan's scenarios with their assertions, and the
 // plan's own assertions as a last scenario "(plan)".
 func AssertionGroups(p *PlanDoc) []ScenarioDoc { return assertionGroups(p) }

@@ -111,7 +111,7 @@ func writePlanMarkdown(w io.Writer, p *PlanDoc, rep, of int) {
 }
 
 func writeMarkdownOpRow(w io.Writer, name string, o OpDoc, l LatencyDoc, cols []plan.FamilyDesc) {
-	cells := append(opDocRow("", name, o, l)[1:], familyCells(o, cols)...)
+	cells := append(opDocRow("", name, o, l)[1:], FamilyCells(o, cols)...)
 	cells[0] = mdEscape(cells[0])
 	fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
 }
@@ -135,7 +135,7 @@ func mdCode(s string) string {
 // operations and one per operation, its notes and its target statistics.
 func writeScenarioMarkdown(w io.Writer, s ScenarioDoc) {
 	fmt.Fprintf(w, "#### Scenario `%s` (%s, %s, up to %d workers)\n\n", mdCode(s.Name), mdEscape(s.Executor), Duration(time.Duration(s.ElapsedNS)), s.VUsMax)
-	cols := familyColumns(s)
+	cols := FamilyColumns(s)
 	header, rule := "| op | ops | throughput | error rate | p50 | p95 | p99 | p99.9 | max |", "|:---|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for _, f := range cols {
 		header, rule = header+" "+mdEscape(f.Column)+" |", rule+"---:|"

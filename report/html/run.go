@@ -182,15 +182,12 @@ func latencyText(o report.OpDoc, ns int64) string {
 // prints it, with the errors as a count and a rate.
 func opsTable(p *report.PlanDoc, id string) Table {
 	t := Table{ID: id + "-ops", Caption: "Scenarios and operations"}
-	lag := false
-	for _, s := range p.Scenarios {
-		lag = lag || s.Total.ScheduleLag != nil
-	}
+	cols := report.FamilyColumns(p.Scenarios...)
 	for _, h := range []string{"scenario", "op", "ops", "throughput", "errors", "error rate", "p50", "p95", "p99", "p99.9", "max"} {
 		t.Header = append(t.Header, Head{Text: h, Num: h != "scenario" && h != "op"})
 	}
-	if lag {
-		t.Header = append(t.Header, Head{Text: "schedule lag p99", Num: true})
+	for _, f := range cols {
+		t.Header = append(t.Header, Head{Text: f.Column, Num: true})
 	}
 	row := func(class, scenario, op, cid string, o report.OpDoc, l report.LatencyDoc) Row {
 		r := Row{Class: class, Cells: []Cell{{Text: scenario}, {Text: op},
@@ -204,8 +201,8 @@ func opsTable(p *report.PlanDoc, id string) Table {
 			num(cid+"-p999", latencyText(o, l.P999)),
 			num(cid+"-max", latencyText(o, l.Max)),
 		}}
-		if lag {
-			r.Cells = append(r.Cells, num(cid+"-lag-p99", report.LagCell(o)))
+		for i, c := range report.FamilyCells(o, cols) {
+			r.Cells = append(r.Cells, num(cid+"-"+strings.ReplaceAll(cols[i].Column, " ", "-"), c))
 		}
 		return r
 	}
