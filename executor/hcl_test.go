@@ -114,16 +114,18 @@ func TestBreakpointFindsSleepCapacity(t *testing.T) {
 			for _, st := range b.Steps {
 				t.Logf("  %-8s rate=%6.1f %v-%v ops=%d p99=%v failed=%d/%d", st.Phase, st.Rate, st.Start, st.End, st.Ops, st.P99, st.Failed, st.Intervals)
 			}
+			missed := !b.Broke || b.Reason != executor.ReasonCondition || math.Abs(b.BreakingPoint-capacity) > 0.1*capacity
+			if missed && r.Interference.Measured() {
+				// The capacity is real time: beside a busy neighbour the
+				// timers fire late, and the search may stop on drops
+				// first. The verdict rule of perfplan itself: a miss that
+				// measured interference explains is inconclusive, not a
+				// failure.
+				t.Skipf("search %s, breaking point %.1f/s against a capacity of %.0f/s, with interference measured: %s",
+					b, b.BreakingPoint, capacity, strings.Join(r.Interference.Reasons, "; "))
+			}
 			if !b.Broke || b.Reason != executor.ReasonCondition {
 				t.Fatalf("search did not break on the condition: %s", b)
-			}
-			if math.Abs(b.BreakingPoint-capacity) > 0.1*capacity && r.Interference.Measured() {
-				// The capacity is real time: beside a busy neighbour the
-				// timers fire late. The verdict rule of perfplan itself:
-				// a miss that measured interference explains is
-				// inconclusive, not a failure.
-				t.Skipf("breaking point %.1f/s, not within 10%% of %.0f/s, with interference measured: %s",
-					b.BreakingPoint, capacity, strings.Join(r.Interference.Reasons, "; "))
 			}
 			if math.Abs(b.BreakingPoint-capacity) > 0.1*capacity {
 				t.Errorf("breaking point %.1f/s, want within 10%% of the capacity %.0f/s", b.BreakingPoint, capacity)
