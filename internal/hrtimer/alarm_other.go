@@ -7,4 +7,3 @@ import "errors"
 func newAlarmClock(int64) (alarmClock, error) {
 	return nil, errors.New("hrtimer: no timer files on this system")
 }
-
