@@ -132,6 +132,7 @@ func (t *otterTier) evictions() int64 {
 	size := int64(t.c.EstimatedSize())
 	return max(0, t.inserted.Load()-t.removed.Load()-size)
 }
+
 func (t *otterTier) entries() int64 { return int64(t.c.EstimatedSize()) }
 
 func (t *otterTier) close() error {
