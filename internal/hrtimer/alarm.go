@@ -2,13 +2,14 @@ package hrtimer
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // maxPending bounds the deadlines an alarm keeps; waits beyond it sleep on a
 // Go timer alone (with that many waits at once the process is busy, and Go's
-// timers are on time).
-const maxPending = 256
+// timers are on time). It keeps the scans of add and done short.
+const maxPending = 64
 
 // alarm wakes the process for the earliest of its pending deadlines, without
 // being read: it is one timer file (a kernel hrtimer on CLOCK_MONOTONIC with
@@ -30,7 +31,16 @@ type alarm struct {
 	closed   bool
 	arms     int64 // timerfd_settime calls, for tests and benchmarks
 	overflow int64 // waits that found pending full
+	// stale counts the entries that done could not remove (a busy lock
+	// with try); add purges past entries only when there are some.
+	stale atomic.Int32
+	// n is len(pending), for full.
+	n atomic.Int32
 }
+
+// full reports whether the alarm keeps as many waits as it can: the
+// process is busy, and Go's timers are on time.
+func (a *alarm) full() bool { return a.n.Load() >= maxPending }
 
 // alarmClock is the timer file, or nothing on systems without one.
 type alarmClock interface {
@@ -68,13 +78,17 @@ func (a *alarm) add(at time.Duration, try bool) bool {
 	}
 	now := time.Since(a.base)
 	if len(a.pending) == cap(a.pending) {
-		a.purge(now)
+		if a.stale.Load() > 0 {
+			a.stale.Store(0)
+			a.purge(now)
+		}
 		if len(a.pending) == cap(a.pending) {
 			a.overflow++
 			return false
 		}
 	}
 	a.pending = append(a.pending, at)
+	a.n.Store(int32(len(a.pending)))
 	if a.armed <= now || at < a.armed {
 		a.arm(at)
 	}
@@ -88,6 +102,7 @@ func (a *alarm) add(at time.Duration, try bool) bool {
 func (a *alarm) done(at time.Duration, try bool) {
 	if try {
 		if !a.mu.TryLock() {
+			a.stale.Add(1)
 			return
 		}
 	} else {
@@ -102,6 +117,7 @@ func (a *alarm) done(at time.Duration, try bool) {
 			break
 		}
 	}
+	a.n.Store(int32(len(a.pending)))
 	if a.closed {
 		return
 	}
@@ -130,6 +146,7 @@ func (a *alarm) purge(now time.Duration) {
 		}
 	}
 	a.pending = out
+	a.n.Store(int32(len(a.pending)))
 }
 
 // arm sets the file for at.

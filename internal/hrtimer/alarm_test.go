@@ -58,7 +58,9 @@ func TestAlarmBounded(t *testing.T) {
 	if !a.add(time.Nanosecond, false) || !a.add(time.Hour, false) {
 		t.Fatal("a wait below capacity was not registered")
 	}
-	// The first deadline is past: it is purged to make room.
+	// The first deadline is past, and its wait's done could not take the
+	// lock: it is purged to make room.
+	a.stale.Add(1)
 	if !a.add(2*time.Hour, false) {
 		t.Fatal("a wait was refused although a past deadline could be dropped")
 	}
@@ -115,5 +117,31 @@ func TestSpinOptIn(t *testing.T) {
 	}
 	if w.Spun == 0 {
 		t.Fatal("no wait spun with Spin set")
+	}
+}
+
+// TestFullAlarmSleepsOnce: while the alarm keeps as many waits as it can
+// (a busy process), a wait sleeps on a Go timer for its deadline itself,
+// without the alarm, and still never ends early.
+func TestFullAlarmSleepsOnce(t *testing.T) {
+	t.Parallel()
+	s := New(Options{Window: time.Millisecond})
+	defer s.Close()
+	if s.alarm == nil {
+		t.Skip("no timer files on this system")
+	}
+	s.alarm.n.Store(maxPending)
+	w := s.NewWaiter()
+	for _, d := range []time.Duration{200 * time.Microsecond, 3 * time.Millisecond} {
+		deadline := time.Now().Add(d)
+		if at, ok := w.Until(deadline, nil); !ok || at.Before(deadline) {
+			t.Fatalf("wait of %v ended at %v, %v early", d, at, deadline.Sub(at))
+		}
+		if err := w.Sleep(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if w.Precise != 0 || s.alarm.arms != 0 {
+		t.Fatalf("%d waits used a full alarm (%d arms)", w.Precise, s.alarm.arms)
 	}
 }

@@ -379,9 +379,14 @@ func (w *Waiter) alarmWait(dl, now time.Duration, cancel <-chan struct{}, polled
 		default:
 		}
 		reg := false
-		if d <= s.window && s.alarm != nil {
+		switch {
+		case s.alarm == nil || s.alarm.full():
+			// No alarm, or it keeps as many waits as it can: the
+			// process is busy and a Go timer for the deadline itself
+			// is on time (one wake-up rather than two).
+		case d <= s.window:
 			reg = s.alarm.add(dl, polled)
-		} else if d > s.window {
+		default:
 			d -= s.window
 		}
 		ok := true
