@@ -30,7 +30,7 @@
 //
 // Usage, from the repository's root:
 //
-//	go run ./bench/run                   # about 7 minutes on a 2-core VM
+//	go run ./bench/run                   # about 9 minutes on a 2-core VM
 //	go run ./bench/run -quick            # a smoke run of every section, about 3 minutes
 //	go run ./bench/run -only cache,rss   # some sections
 package main
