@@ -29,7 +29,7 @@
 //     among them. A busy process runs its Go timers on time anyway. A wait
 //     costs one Go timer and, when its deadline is the earliest pending,
 //     one timerfd_settime: no read, no read deadline, no hand-over to
-//     another goroutine, no spin. Measured on a 2-core VM (idle), such a
+//     another goroutine, no spin. Measured on a shared 2-core VM, such a
 //     wait wakes about 13µs late at the median (Go's timer alone: 540µs),
 //     at 1.3× the CPU of a time.Sleep loop.
 //
