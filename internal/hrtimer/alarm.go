@@ -149,9 +149,15 @@ func (a *alarm) purge(now time.Duration) {
 	a.n.Store(int32(len(a.pending)))
 }
 
-// arm sets the file for at.
+// alarmSlack is how long after a deadline the file expires: the waiting
+// goroutine's Go timer, set a few nanoseconds after the deadline was read,
+// must be due when the poller wakes, or the runtime would go back to
+// epoll_wait for a whole millisecond.
+const alarmSlack = time.Microsecond
+
+// arm sets the file for at (plus alarmSlack).
 func (a *alarm) arm(at time.Duration) {
-	if a.clock.set(at) {
+	if a.clock.set(at + alarmSlack) {
 		a.armed = at
 		a.arms++
 	}

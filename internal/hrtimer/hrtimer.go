@@ -386,6 +386,10 @@ func (w *Waiter) alarmWait(dl, now time.Duration, cancel <-chan struct{}, polled
 			// is on time (one wake-up rather than two).
 		case d <= s.window:
 			reg = s.alarm.add(dl, polled)
+			// The timer must be due when the alarm wakes the poller:
+			// setting the alarm took a system call (and maybe a wait
+			// for the lock), so the time left is read again.
+			d = max(dl-time.Since(s.base), 0)
 		default:
 			d -= s.window
 		}
