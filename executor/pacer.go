@@ -41,7 +41,7 @@ type pacer struct {
 }
 
 // paceGrain is the pacer's batching step (see pacer).
-const paceGrain = 25 * time.Microsecond
+const paceGrain = 50 * time.Microsecond
 
 // newPacer returns an open model's pacer. Waits longer than 2ms first sleep
 // on a Go timer alone (being late there does not matter); the alarm covers
