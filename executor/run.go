@@ -29,7 +29,6 @@ import (
 	"time"
 
 	"github.com/perfplan/perfplan/executor/metrics"
-	"github.com/perfplan/perfplan/internal/hrtimer"
 	"github.com/perfplan/perfplan/plan"
 	"github.com/perfplan/perfplan/targets"
 )
@@ -250,7 +249,7 @@ func runScenario(ctx context.Context, idx int, sc *plan.Scenario, opened map[*pl
 }
 
 // newScenarioRun prepares the run-time state of scenario idx: its workload
-// (a default op when it has none), metrics, precise sleeper and target.
+// (a default op when it has none), metrics, pacer and target.
 func newScenarioRun(idx int, sc *plan.Scenario, opened map[*plan.Target]targets.Target, opts Options, obs Observer) *scenarioRun {
 	s := &scenarioRun{sc: sc, index: idx, opts: opts, observer: obs, all: opened}
 	s.stopCh, s.abortIdx = make(chan struct{}), -1
@@ -272,13 +271,8 @@ func newScenarioRun(idx int, sc *plan.Scenario, opened map[*plan.Target]targets.
 	s.picker = newOpPicker(wl.Ops)
 	s.set = metrics.NewSet(len(wl.Ops), sc.Open())
 	if sc.Open() {
-		// Workers wait for intended starts with it (see package
-		// hrtimer): timer files for the last 2ms of a wait, 16 at once.
-		// At high rates many workers wait at once, the process is busy,
-		// and Go's timers (the fallback) are on time and cheaper than a
-		// system call per wait.
-		s.sleeper = hrtimer.New(hrtimer.Options{Window: 2 * time.Millisecond, Slots: 16})
-		s.maxWaiting = int32(max(2, runtime.GOMAXPROCS(0)))
+		s.pace = newPacer()
+		s.maxWaiting = maxWaitingWorkers()
 	}
 	s.target = opened[wl.Target]
 	return s
@@ -332,8 +326,8 @@ func (s *scenarioRun) run(ctx context.Context) *ScenarioResult {
 	if p := s.opts.Profiler; p != nil {
 		p.ScenarioEnd(sc.Name)
 	}
-	if s.sleeper != nil {
-		s.sleeper.Close() // its timer files, and the goroutines that read them
+	if s.pace != nil {
+		s.pace.close() // its timer file
 	}
 	elapsed, wallEnd := s.since(), time.Now()
 	evErrs := bg.stop(col, elapsed)

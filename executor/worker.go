@@ -53,7 +53,7 @@ type worker struct {
 	keys *keyGen
 	req  targets.Request
 	rec  *metrics.Recorder
-	wait *hrtimer.Waiter // open models: waits for intended starts
+	wait *hrtimer.Waiter // open models: waits on the scenario's pacer
 	seg  int             // schedule segment cache
 	// unpark wakes a parked open-model worker (see worker.park).
 	unpark chan struct{}
@@ -91,8 +91,8 @@ func newWorker(s *scenarioRun, id int, tw targets.Worker) *worker {
 		}
 	}
 	w.rec = s.set.NewRecorder(id)
-	if s.sleeper != nil {
-		w.wait = s.sleeper.NewWaiter()
+	if s.pace != nil {
+		w.wait = s.pace.sleeper.NewWaiter()
 		w.unpark = make(chan struct{}, 1)
 	}
 	w.ctx, w.cancel = context.WithCancel(s.doCtx)
@@ -378,7 +378,8 @@ func (w *worker) openLoop() (done bool) {
 			continue
 		}
 		i := s.next.Add(1) - 1
-		due, ok := s.sched.Load().at(i, &w.seg)
+		sched := s.sched.Load()
+		due, ok := sched.at(i, &w.seg)
 		if !ok {
 			s.waiting.Add(-1)
 			return true
@@ -386,7 +387,7 @@ func (w *worker) openLoop() (done bool) {
 		start := now
 		if due > now {
 			var more bool
-			start, more = w.waitUntil(due)
+			start, more = w.waitUntil(due, s.pace.wakeAt(sched, i, due, &w.seg))
 			if !more && !w.dueAtEnd(due, start) {
 				s.waiting.Add(-1)
 				return true
@@ -461,12 +462,13 @@ func (w *worker) dueAtEnd(due, now time.Duration) bool {
 	return w.s.reason.Load() == stopEnd && due <= now
 }
 
-// waitUntil waits until due (an offset from the scenario's start) with the
-// scenario's precise sleeper, which neither spins a core nor wakes up to a
-// millisecond late as Go's timers do in an idle process (see package
-// hrtimer). It returns the clock reading at which it stopped waiting, and
-// false when the scenario stopped.
-func (w *worker) waitUntil(due time.Duration) (time.Duration, bool) {
+// waitUntil waits for an iteration due at due (an offset from the
+// scenario's start) until wake (due, or later when the pacer batches; see
+// pacer), on the scenario's pacer, which neither spins nor wakes up to a
+// millisecond late as Go's timers do in an idle process. It returns the
+// clock reading at which it stopped waiting, and false when the scenario
+// stopped. A test clock waits until due.
+func (w *worker) waitUntil(due, wake time.Duration) (time.Duration, bool) {
 	s := w.s
 	if due-s.since() > flushBeforeSleep && w.rec.Pending() {
 		w.flush()
@@ -475,7 +477,7 @@ func (w *worker) waitUntil(due time.Duration) (time.Duration, bool) {
 		s.clock.waitUntil(due)
 		return s.since(), true
 	}
-	at, ok := w.wait.Until(s.base.Add(due), s.stopCh)
+	at, ok := w.wait.Until(s.base.Add(wake), s.stopCh)
 	return at.Sub(s.base), ok
 }
 

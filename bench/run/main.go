@@ -5,6 +5,10 @@
 //   - the runner's hot path against a bare loop that times each call and
 //     records it into HdrHistogram (package executor's benchmarks), on one
 //     core and on every core, and the resource sampler's cost;
+//   - the open model's pacing: the runner's CPU at 1,000/s on noop against
+//     a time.Sleep-to-deadline loop, its cores and schedule lag at
+//     100,000/s, and whether any wait spun (package executor's
+//     BenchmarkPace);
 //   - the cache target against raw otter v2 on Zipf keys: reads, 75 %
 //     reads, sets (package targets/cache's benchmarks);
 //   - each rate-limiter algorithm against golang.org/x/time/rate (package
@@ -26,7 +30,7 @@
 //
 // Usage, from the repository's root:
 //
-//	go run ./bench/run                   # about 7 minutes on a 2-core VM
+//	go run ./bench/run                   # about 9 minutes on a 2-core VM
 //	go run ./bench/run -quick            # a smoke run of every section, about 3 minutes
 //	go run ./bench/run -only cache,rss   # some sections
 package main
@@ -91,6 +95,7 @@ type section struct {
 func sections() []section {
 	return []section{
 		{"hotpath", "runner hot path against a bare timed loop; sampler cost", (*runner).hotPath, []string{"executor.test"}},
+		{"pacing", "open-model pacing: runner CPU at 1,000/s and 100,000/s against a time.Sleep loop, lag, spinning", (*runner).pace, []string{"executor.test"}},
 		{"cache", "cache target against raw otter", (*runner).cache, []string{"cache.test"}},
 		{"limiter", "limiter algorithms against x/time/rate", (*runner).limiter, []string{"limiter.test"}},
 		{"rss", "peak RSS of 1,000 and 10,000 workers", (*runner).rss, []string{"perfplan"}},

@@ -252,3 +252,91 @@ func TestOptions(t *testing.T) {
 		t.Fatalf("quick reps = %d", o.reps)
 	}
 }
+
+// TestParseMetrics reads every value-unit pair of a benchmark line.
+func TestParseMetrics(t *testing.T) {
+	t.Parallel()
+	out := `BenchmarkPace/rate=1000/perfplan-2  	    5000	   1014223 ns/op	         0.03343 cores	     33416 cpu-ns/op	         0 dropped	        24.69 lag-p50-µs	     30851 lag-p99-µs	0 spun	4990 waits
+BenchmarkPace/rate=1000/sleep-loop 	 5000	 1000125 ns/op	 0.02235 cores
+--- FAIL: BenchmarkPace/rate=100000/perfplan-2
+`
+	got := parseMetrics(out)
+	run := got["BenchmarkPace/rate=1000/perfplan"]
+	if len(got) != 2 || run["cores"] != 0.03343 || run["lag-p99-µs"] != 30851 || run["waits"] != 4990 || run["ns/op"] != 1014223 {
+		t.Fatalf("got %v", got)
+	}
+	if got["BenchmarkPace/rate=1000/sleep-loop"]["cores"] != 0.02235 {
+		t.Fatalf("got %v", got)
+	}
+}
+
+// TestPaceRows: the pacing rows take the CPU ratio within each repetition,
+// and each goal is checked: met here, then missed one by one.
+func TestPaceRows(t *testing.T) {
+	t.Parallel()
+	const (
+		run1k  = "BenchmarkPace/rate=1000/perfplan"
+		loop1k = "BenchmarkPace/rate=1000/sleep-loop"
+		run100 = "BenchmarkPace/rate=100000/perfplan"
+	)
+	good := func() paceSamples {
+		return paceSamples{
+			run1k:  {"cores": {0.03, 0.04, 0.03}, "lag-p50-µs": {20, 25, 22}, "spun": {0, 0, 0}, "waits": {4000, 4000, 4000}},
+			loop1k: {"cores": {0.02, 0.02, 0.02}, "lag-p50-µs": {500, 550, 520}},
+			run100: {"cores": {0.3, 0.4, 0.35}, "lag-p99-µs": {60, 80, 70}, "spun": {0, 0, 0}, "waits": {90000, 90000, 90000}},
+		}
+	}
+	rows, err := paceRows(good())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rw := range rows {
+		if rw.goal != "" && rw.ok != "ok" {
+			t.Errorf("%s: %s with %s, want ok", rw.measure, rw.ok, rw.value)
+		}
+	}
+	// Ratios 1.5, 2 and 1.5: median 1.5.
+	if !strings.HasPrefix(rows[0].value, "1.50×") || rows[0].spread != "1.50–2.00 (n=3)" {
+		t.Fatalf("CPU row %+v", rows[0])
+	}
+	for i, miss := range []func(paceSamples){
+		func(s paceSamples) { s[run1k]["cores"] = []float64{0.04, 0.04, 0.04} },
+		func(s paceSamples) { s[run100]["cores"] = []float64{1.3, 1.5, 1.25} },
+		func(s paceSamples) { s[run100]["lag-p99-µs"] = []float64{100, 150, 120} },
+		func(s paceSamples) { s[run100]["spun"] = []float64{0, 3, 0} },
+	} {
+		s := good()
+		miss(s)
+		rows, err := paceRows(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var missed []string
+		for _, rw := range rows {
+			if rw.ok == "MISS" {
+				missed = append(missed, rw.measure)
+			}
+		}
+		if len(missed) != 1 {
+			t.Errorf("miss %d: rows missed %q, want exactly one", i, missed)
+		}
+	}
+	if _, err := paceRows(paceSamples{}); err == nil {
+		t.Fatal("no samples gave no error")
+	}
+}
+
+// TestPaceBenchmarksExist: the pacing section's benchmark and its
+// sub-benchmark levels are in package executor.
+func TestPaceBenchmarksExist(t *testing.T) {
+	t.Parallel()
+	funcs, strs := benchSource(t, filepath.Join(root, "executor"))
+	if !funcs["BenchmarkPace"] {
+		t.Fatal("no func BenchmarkPace in executor")
+	}
+	for _, p := range quickRunner().paceInvs() {
+		if !strings.Contains(strs, "rate=%d/"+p.side) {
+			t.Errorf("no sub-benchmark %q in executor", p.side)
+		}
+	}
+}

@@ -12,61 +12,75 @@
 // comparison must show +10%). Spinning on the clock is precise but burns a
 // core, and on a 2-core machine that core belongs to the target under test.
 //
-// # How
+// # How (the default: an alarm, no spinning)
 //
-// A wait has up to three phases, chosen by the time left, d:
+// A wait of d:
 //
 //  1. d > Window: a Go timer (interruptible by the cancel channel) until
 //     Window before the deadline; being up to a millisecond late here does
 //     not matter.
-//  2. Lead < d ≤ Window: the goroutine waits on a timerfd armed for Lead
-//     before the deadline (an absolute CLOCK_MONOTONIC time, a kernel
-//     hrtimer with no slack), read through Go's network poller, and on a Go
-//     timer for the same instant (the file's read deadline). Whichever fires
-//     first wakes it. The timerfd wakes an idle process on time, because
-//     epoll_wait returns when a file is ready whatever its millisecond
-//     timeout; the Go timer is on time whenever the process is busy, when
-//     the poller may not be polled for a while. The goroutine holds no OS
-//     thread and no P while it waits, so any number of goroutines can wait
-//     at once; each holds one file descriptor (at most Slots at once; the
-//     others use a Go timer alone). For Sleep, which must keep the
-//     waiting goroutine's stack small, a goroutine of the file's own arms
-//     and reads it, and the waiting goroutine blocks on a channel.
+//  2. d ≤ Window: a Go timer for the deadline itself, with the Sleeper's
+//     alarm set for it. The alarm is one timer file per Sleeper (a timerfd
+//     on CLOCK_MONOTONIC with an absolute deadline, a kernel hrtimer with no
+//     slack) registered with Go's network poller and never read. It is kept
+//     set for the earliest pending deadline: when it expires, the poller's
+//     epoll_wait returns at once whatever its millisecond timeout, and the
+//     runtime runs the Go timers that are due, the waiting goroutine's
+//     among them. A busy process runs its Go timers on time anyway. A wait
+//     costs one Go timer and, when its deadline is the earliest pending,
+//     one timerfd_settime: no read, no read deadline, no hand-over to
+//     another goroutine, no spin. Measured on a shared 2-core VM, such a
+//     wait wakes about 13µs late at the median (Go's timer alone: 540µs),
+//     at 1.3× the CPU of a time.Sleep loop.
+//
+// Nothing spins in this mode, whatever the rate or GOMAXPROCS. Interrupt
+// is not needed to end its waits: they wait on Go timers and the cancel
+// channel.
+//
+// # Opt-in spinning (Options.Spin)
+//
+// With Spin set, the last microseconds of a wait spin, for callers that
+// prefer the last few microseconds of precision to a core's worth of CPU.
+// A wait then has up to three phases, chosen by the time left, d:
+//
+//  1. d > Window: a Go timer, as above.
+//  2. Lead < d ≤ Window: the goroutine waits on a timerfd of its own armed
+//     for Lead before the deadline, read through Go's network poller, and
+//     on a Go timer for the same instant (the file's read deadline).
+//     Whichever fires first wakes it. Each waiting goroutine holds one file
+//     descriptor (at most Slots at once; the others use a Go timer alone).
+//     For Sleep, which must keep the waiting goroutine's stack small, a
+//     goroutine of the file's own arms and reads it, and the waiting
+//     goroutine blocks on a channel.
 //  3. d ≤ Lead: the goroutine spins, yielding the processor (runtime.Gosched)
 //     on every round. At most Spinners goroutines spin at once (beyond the
 //     last 25µs, which any goroutine spins); the others wait in phase 2 for
-//     the deadline itself rather than burn another core. That happens at
-//     high rates, when many goroutines are close to their deadlines at once.
-//     With a single P (GOMAXPROCS=1) nothing spins: a goroutine that yields
-//     in a loop keeps the only P busy, and the network poller is then
-//     polled only every 10ms, which would delay every network response
-//     (and every timer file) in the process.
+//     the deadline itself rather than burn another core. With a single P
+//     (GOMAXPROCS=1) nothing spins: a goroutine that yields in a loop keeps
+//     the only P busy, and the network poller is then polled only every
+//     10ms, which would delay every network response in the process.
+//     Waiter.Spun counts the waits that spun.
 //
-// When every timer file is in use, or a wait finds none free, Slots waits
-// end within the next Window: the process is busy, and Go's timers are on
-// time. A wait then sleeps on a Go timer until its deadline itself, whatever
-// its phase: one wake-up, no timer file, no spin. With 10,000 goroutines
-// sleeping 100ms each (100,000 wake-ups a second) this is what almost every
-// wait does, and a wait costs one Go timer.
+// When every timer file is in use, Slots waits end within the next Window:
+// the process is busy, and Go's timers are on time. A wait then sleeps on a
+// Go timer until its deadline itself, whatever its phase.
+//
+// Lead adapts: each phase-2 wait measures how late it woke, and Lead follows
+// the mean lateness plus LeadDeviations mean absolute deviations (an
+// exponentially weighted estimate, each observation capped at MaxLead),
+// capped at MaxLead.
 //
 // (A first version slept in futex(2) on the goroutine's own thread. It was
 // as precise for one waiter, but a goroutine blocked in a system call keeps
 // its P until the runtime's monitor takes it back, so with a few waiters at
 // once on a 2-core machine the whole process crawled.)
 //
-// Lead adapts: each phase-2 wait measures how late it woke, and Lead follows
-// the mean lateness plus LeadDeviations mean absolute deviations (an
-// exponentially weighted estimate, each observation capped at MaxLead),
-// capped at MaxLead. With LeadDeviations 0 a wait ends about on time on
-// average at almost no spinning cost; with 1 or 2, most waits end by
-// spinning the last microseconds, at the cost of spinning for about the
-// wake-up jitter.
-//
 // Go's monotonic clock (time.Now, time.Since) reads CLOCK_MONOTONIC, the
 // timerfd's clock, so deadlines given as time.Time convert exactly: a
 // Sleeper reads both clocks once when it is made and keeps the offset.
 //
-// On systems other than Linux phase 2 is skipped.
+// On systems other than Linux there are no timer files: waits use Go
+// timers (and, with Spin, a spin).
 package hrtimer
 
 import (
@@ -90,9 +104,13 @@ type Options struct {
 	LeadDeviations float64
 	// MaxLead caps the spin before a deadline. Default 200µs.
 	MaxLead time.Duration
-	// Spinners bounds the goroutines that spin at once. Default
-	// GOMAXPROCS/2: none with a single P.
+	// Spinners bounds the goroutines that spin at once, with Spin.
+	// Default GOMAXPROCS/2: none with a single P.
 	Spinners int
+	// Spin opts in to the spinning mode (see the package's
+	// documentation); the other fields but Window apply to it only.
+	// Without it, nothing spins.
+	Spin bool
 }
 
 // Sleeper waits until deadlines. It is safe for concurrent use; each waiting
@@ -125,6 +143,11 @@ type Sleeper struct {
 
 	mu    sync.Mutex   // guards files
 	files []*timerFile // every timer file made, for Interrupt and Close
+
+	// alarm wakes the process for waits in the default mode; nil with
+	// Spin, or without timer files.
+	alarm *alarm
+	spin  bool // Options.Spin
 }
 
 // New returns a Sleeper.
@@ -146,6 +169,13 @@ func New(o Options) *Sleeper {
 	}
 	s.maxSpin.Store(int32(o.Spinners))
 	s.base, s.baseMono, s.precise = monoBase()
+	s.spin = o.Spin
+	if !o.Spin {
+		s.maxSpin.Store(0)
+		if s.precise {
+			s.alarm = newAlarm(s.base, s.baseMono)
+		}
+	}
 	// A first guess of the wake-up lateness, replaced by measurements.
 	s.late.Store(int64(20 * time.Microsecond))
 	s.dev.Store(int64(10 * time.Microsecond))
@@ -157,6 +187,9 @@ func New(o Options) *Sleeper {
 // only.
 func (s *Sleeper) Close() {
 	s.closed.Store(true)
+	if s.alarm != nil {
+		s.alarm.close()
+	}
 	s.mu.Lock()
 	for _, f := range s.files {
 		f.wake()
@@ -271,6 +304,9 @@ func (w *Waiter) Sleep(ctx context.Context, d time.Duration) error {
 // of its own (see timerFile).
 func (w *Waiter) wait(dl, now time.Duration, cancel <-chan struct{}, polled bool) (time.Duration, bool) {
 	s := w.s
+	if !s.spinMode() {
+		return w.alarmWait(dl, now, cancel, polled)
+	}
 	for {
 		d := dl - now
 		if d <= 0 {
@@ -321,6 +357,56 @@ func (w *Waiter) wait(dl, now time.Duration, cancel <-chan struct{}, polled bool
 			return time.Since(s.base), false
 		}
 		now = time.Since(s.base)
+	}
+}
+
+// spinMode reports whether the Sleeper was made with Spin.
+func (s *Sleeper) spinMode() bool { return s.spin }
+
+// alarmWait is wait in the default mode: a Go timer until the window, then
+// a Go timer for the deadline itself with the Sleeper's alarm set for it
+// (see alarm). Nothing spins.
+func (w *Waiter) alarmWait(dl, now time.Duration, cancel <-chan struct{}, polled bool) (time.Duration, bool) {
+	s := w.s
+	for {
+		d := dl - now
+		if d <= 0 {
+			return now, true
+		}
+		select {
+		case <-cancel:
+			return now, false
+		default:
+		}
+		reg := false
+		switch {
+		case s.alarm == nil || s.alarm.full():
+			// No alarm, or it keeps as many waits as it can: the
+			// process is busy and a Go timer for the deadline itself
+			// is on time (one wake-up rather than two).
+		case d <= s.window:
+			reg = s.alarm.add(dl, polled)
+			// The timer must be due when the alarm wakes the poller:
+			// setting the alarm took a system call (and maybe a wait
+			// for the lock), so the time left is read again.
+			d = max(dl-time.Since(s.base), 0)
+		default:
+			d -= s.window
+		}
+		ok := true
+		if polled {
+			time.Sleep(min(d, PollEvery))
+		} else {
+			ok = w.timerWait(d, cancel)
+		}
+		if reg {
+			s.alarm.done(dl, polled)
+			w.Precise++
+		}
+		now = time.Since(s.base)
+		if !ok {
+			return now, false
+		}
 	}
 }
 

@@ -67,7 +67,7 @@ func (s *Sleeper) fileCount() int {
 // its window (an hour here, so the test would time out).
 func TestInterruptWakesPreciseWaits(t *testing.T) {
 	t.Parallel()
-	s := New(Options{Window: time.Hour, MaxLead: time.Nanosecond})
+	s := New(Options{Window: time.Hour, MaxLead: time.Nanosecond, Spin: true})
 	if !s.precise {
 		t.Skip("no timer files on this system")
 	}
@@ -105,7 +105,7 @@ func TestInterruptWakesPreciseWaits(t *testing.T) {
 // still end after their deadline.
 func TestSlotsBounded(t *testing.T) {
 	t.Parallel()
-	s := New(Options{Slots: 2, Window: time.Hour})
+	s := New(Options{Slots: 2, Window: time.Hour, Spin: true})
 	deadline := time.Now().Add(20 * time.Millisecond)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -227,7 +227,7 @@ func TestSleep(t *testing.T) {
 // on Go timers for their deadlines, and still never end early.
 func TestSaturatedWaitsEndOnTime(t *testing.T) {
 	t.Parallel()
-	s := New(Options{Slots: 1, Window: time.Hour})
+	s := New(Options{Slots: 1, Window: time.Hour, Spin: true})
 	defer s.Close()
 	if !s.precise {
 		t.Skip("no timer files on this system")

@@ -874,3 +874,32 @@ func TestParseDefaults(t *testing.T) {
 		t.Errorf("schema minimum not checked: %v", err)
 	}
 }
+
+// TestOtterEvictionsCounted: an otter tier counts as evictions the entries
+// it dropped for its size limit, and not the ones deleted or replaced.
+func TestOtterEvictionsCounted(t *testing.T) {
+	t.Parallel()
+	tr, err := newOtterTier(tierConfig{label: "l1", capacity: 10, ttl: time.Hour}, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.close()
+	val := stamp(0, make([]byte, 16))
+	for k := range uint64(100) {
+		_ = tr.set(ctx, nil, k, val, forever)
+	}
+	_ = tr.set(ctx, nil, 99, val, forever) // a replacement, if still there
+	tr.c.CleanUp()
+	size := tr.entries()
+	if got, want := tr.evictions(), 100-size; got != want || size > 10 {
+		t.Fatalf("%d evictions with %d entries left of 100 inserted, want %d", got, size, want)
+	}
+	before := tr.evictions()
+	for k := range uint64(100) {
+		_ = tr.del(ctx, nil, k)
+	}
+	tr.c.CleanUp()
+	if got := tr.evictions(); got != before || tr.entries() != 0 {
+		t.Fatalf("deleting every key moved evictions from %d to %d (%d entries left)", before, got, tr.entries())
+	}
+}
