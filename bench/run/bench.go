@@ -160,10 +160,7 @@ func ratioRow(rt ratio, samples map[string][]float64) (row, error) {
 	}
 	rw := row{section: rt.section, measure: rt.measure, value: value, spread: spread, goal: rt.goal}
 	if rt.check != nil {
-		rw.ok = "MISS"
-		if rt.check(s.med) {
-			rw.ok = "ok"
-		}
+		rw.ok = goalMark(rt.check(s.med))
 	}
 	return rw, nil
 }

@@ -286,12 +286,17 @@ func fileExists(path string) bool {
 func (r *runner) add(section, measure, value, spread, goal string, ok *bool) {
 	rw := row{section: section, measure: measure, value: value, spread: spread, goal: goal}
 	if ok != nil {
-		rw.ok = "MISS"
-		if *ok {
-			rw.ok = "ok"
-		}
+		rw.ok = goalMark(*ok)
 	}
 	r.rows = append(r.rows, rw)
+}
+
+// goalMark is a row's ok column for a goal that held or not.
+func goalMark(held bool) string {
+	if held {
+		return "ok"
+	}
+	return "MISS"
 }
 
 func ptr(b bool) *bool { return &b }

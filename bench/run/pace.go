@@ -157,7 +157,7 @@ func paceRows(s paceSamples) ([]row, error) {
 	mk := func(measure, value, spread, goal string, ok *bool) row {
 		rw := row{section: "pacing", measure: measure, value: value, spread: spread, goal: goal}
 		if ok != nil {
-			rw.ok = map[bool]string{true: "ok", false: "MISS"}[*ok]
+			rw.ok = goalMark(*ok)
 		}
 		return rw
 	}
