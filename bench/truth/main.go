@@ -419,8 +419,13 @@ scenario "rate" {
 			fmt.Sprintf("%d of %.0f on time (%.2f%%); ran %d, dropped %d%s", onTime, want, 100*frac, s.Total.Ops, s.Dropped, cpu), goal, okRate)
 		var okLag *bool
 		goal = ""
-		if rate == 1_000 || rate == 100_000 {
+		switch rate {
+		case 1_000:
 			okLag, goal = ptr(lag.P99 < 50*time.Microsecond), "lag p99 < 50µs (idle machine)"
+		case 100_000:
+			// Issue 23's goal: the pacer no longer spins, which held
+			// 100,000/s under 50µs at the cost of a busy core.
+			okLag, goal = ptr(lag.P99 < 100*time.Microsecond), "lag p99 < 100µs (idle machine)"
 		}
 		h.add("open model on noop", fmt.Sprintf("schedule lag at %s", report.Rate(rate)),
 			fmt.Sprintf("p50 %s, p99 %s, max %s", dur(lag.P50), dur(lag.P99), dur(lag.Max)), goal, okLag)
