@@ -311,7 +311,11 @@ func TestExampleLeakDetection(t *testing.T) {
 		verdict bool // at least three GC cycles, so the regression ran
 		gogc    int  // GOGC during the run; 0 leaves it alone
 	}{
-		{name: "examples/soak-leak.hcl", leak: true, scale: 0.5, plan: func(t *testing.T) *plan.Plan { return loadExample(t, "soak-leak.hcl") }},
+		// GOGC=25: a heap that grows 16MiB/s from a few MiB doubles only
+		// four or five times in 5s, so with the default 100 a run saw as
+		// few as three GC cycles after the warm-up, too few points for a
+		// slope whose 95% interval lies above zero; at 25 it sees a dozen.
+		{name: "examples/soak-leak.hcl", leak: true, scale: 0.5, gogc: 25, plan: func(t *testing.T) *plan.Plan { return loadExample(t, "soak-leak.hcl") }},
 		// GOGC=5 makes the cache's garbage bring a GC cycle every few
 		// hundred milliseconds, so the negative is a verdict and not a
 		// lack of points. 5000 ops/s is sustained even under -race (a
