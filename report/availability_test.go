@@ -43,7 +43,7 @@ func TestAvailabilityFromDocument(t *testing.T) {
 		t.Error("a scenario without operations has an availability")
 	}
 	sd.Availability = executor.AvailabilityOf(sd.result().Total, sd.result().Series)
-	notes := strings.Join(scenarioDocNotes(&PlanDoc{Scenarios: []ScenarioDoc{sd}}), "\n")
+	notes := strings.Join(ScenarioNotes(&PlanDoc{Scenarios: []ScenarioDoc{sd}}), "\n")
 	if !strings.Contains(notes, "availability 99%, 2/3 intervals within the 1% error budget") {
 		t.Errorf("notes lack the availability:\n%s", notes)
 	}
@@ -66,7 +66,7 @@ func TestIOText(t *testing.T) {
 			t.Errorf("IOText = %q, want %q", got, tc.want)
 		}
 	}
-	if tile := ioTile("x", nil); tile.Value != "not measured" || tile.Note != "net not measured" {
+	if tile := IOTile("x", nil); tile.Value != "not measured" || tile.Note != "net not measured" {
 		t.Errorf("tile %+v", tile)
 	}
 }

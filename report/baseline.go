@@ -160,8 +160,8 @@ func (d *Document) Repetitions() (rep, of []int) {
 	return rep, of
 }
 
-// repetitionLabel is name, followed by " (repetition N/M)" when M > 1.
-func repetitionLabel(name string, rep, of int) string {
+// RepetitionLabel is name, followed by " (repetition N/M)" when M > 1.
+func RepetitionLabel(name string, rep, of int) string {
 	if of <= 1 {
 		return name
 	}

@@ -23,9 +23,9 @@ func UnitRate(r float64, unit time.Duration) string {
 	return strings.TrimSuffix(Rate(r), "/s") + "/" + Duration(unit)
 }
 
-// breakpointSummary is the row of the breakpoint summary table: breaking
+// BreakpointSummary is the row of the breakpoint summary table: breaking
 // point, peak rate, why the search stopped, recovery time and stability.
-func breakpointSummary(b *executor.BreakpointResult) []string {
+func BreakpointSummary(b *executor.BreakpointResult) []string {
 	bp := UnitRate(b.BreakingPoint, b.TimeUnit)
 	switch {
 	case b.Reason == executor.ReasonMaxRate:
@@ -69,8 +69,8 @@ func breakpointSummary(b *executor.BreakpointResult) []string {
 	return []string{bp, UnitRate(b.PeakRate, b.TimeUnit), stop, rec, stab}
 }
 
-// breakpointStepRow is one row of the steps table, without the scenario.
-func breakpointStepRow(b *executor.BreakpointResult, st executor.BreakpointStep) []string {
+// BreakpointStepRow is one row of the steps table, without the scenario.
+func BreakpointStepRow(b *executor.BreakpointResult, st executor.BreakpointStep) []string {
 	verdict := "ok"
 	switch {
 	case st.Intervals == 0:
@@ -115,7 +115,7 @@ func writeBreakpointTables(w io.Writer, p *PlanDoc, width int) error {
 	t := newTable(w, []string{"scenario", "breaking point", "peak rate", "search stopped", "recovery time", "stability"},
 		[]tw.Align{left, right, right, left, left, left}, width)
 	for _, s := range scs {
-		if err := t.Append(append([]string{s.Name}, breakpointSummary(s.Breakpoint)...)); err != nil {
+		if err := t.Append(append([]string{s.Name}, BreakpointSummary(s.Breakpoint)...)); err != nil {
 			return fmt.Errorf("table row: %w", err)
 		}
 	}
@@ -133,7 +133,7 @@ func writeBreakpointTables(w io.Writer, p *PlanDoc, width int) error {
 	for _, s := range scs {
 		name := s.Name
 		for _, st := range s.Breakpoint.Steps {
-			if err := t.Append(append([]string{name}, breakpointStepRow(s.Breakpoint, st)...)); err != nil {
+			if err := t.Append(append([]string{name}, BreakpointStepRow(s.Breakpoint, st)...)); err != nil {
 				return fmt.Errorf("table row: %w", err)
 			}
 			name = ""
@@ -147,7 +147,7 @@ func writeBreakpointTables(w io.Writer, p *PlanDoc, width int) error {
 
 // writeMarkdownBreakpoint prints a scenario's breakpoint summary and steps.
 func writeMarkdownBreakpoint(w io.Writer, b *executor.BreakpointResult) {
-	sum := breakpointSummary(b)
+	sum := BreakpointSummary(b)
 	fmt.Fprintf(w, "Breakpoint search, stop when `%s`:\n\n", mdCode(b.StopWhen))
 	fmt.Fprintln(w, "| breaking point | peak rate | search stopped | recovery time | stability |")
 	fmt.Fprintln(w, "|---:|---:|:--|:--|:--|")
@@ -155,7 +155,7 @@ func writeMarkdownBreakpoint(w io.Writer, b *executor.BreakpointResult) {
 	fmt.Fprintln(w, "| phase | rate | time | ops | throughput | errors | p99 | dropped | intervals |")
 	fmt.Fprintln(w, "|:--|--:|:--|--:|--:|--:|--:|--:|:--|")
 	for _, st := range b.Steps {
-		fmt.Fprintf(w, "| %s |\n", mdCells(breakpointStepRow(b, st)))
+		fmt.Fprintf(w, "| %s |\n", mdCells(BreakpointStepRow(b, st)))
 	}
 	fmt.Fprintln(w)
 }

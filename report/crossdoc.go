@@ -86,10 +86,10 @@ func writeDuets(w io.Writer, p *PlanDoc) {
 	}
 }
 
-// assertionGroups returns the plan's scenarios followed, when the plan has
+// AssertionGroups returns the plan's scenarios followed, when the plan has
 // plan-level assertions, by a scenario named "(plan)" that holds only them,
 // so that the assertion tables list both.
-func assertionGroups(p *PlanDoc) []ScenarioDoc {
+func AssertionGroups(p *PlanDoc) []ScenarioDoc {
 	if len(p.Assertions) == 0 {
 		return p.Scenarios
 	}

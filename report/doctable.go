@@ -30,9 +30,9 @@ func WriteDocumentTables(w io.Writer, d *Document, opts TableOptions) error {
 			return fmt.Errorf("plan %s: %w", d.Plans[i].Name, err)
 		}
 	}
-	if interruptedBetweenPlans(d) {
+	if InterruptedBetweenPlans(d) {
 		fmt.Fprintln(w)
-		writeWrapped(w, Paint(opts.Color, "INTERRUPTED: "+interruptedBetweenPlansNote, Yellow), opts.width(), "", "  ")
+		writeWrapped(w, Paint(opts.Color, "INTERRUPTED: "+InterruptedBetweenPlansNote, Yellow), opts.width(), "", "  ")
 	}
 	if len(d.Plans) > 1 {
 		if err := WriteSummary(w, d, d.ExitCode, opts); err != nil {
@@ -123,13 +123,13 @@ func SummaryLine(d *Document, code int) (string, Color) {
 	return fmt.Sprintf("%s → %s (exit %d)", line, word, code), color
 }
 
-// interruptedBetweenPlansNote explains a document that interruptedBetweenPlans.
-const interruptedBetweenPlansNote = "the run was interrupted by a signal between plans or repetitions; the ones still to run are not in these results"
+// InterruptedBetweenPlansNote explains a document that InterruptedBetweenPlans.
+const InterruptedBetweenPlansNote = "the run was interrupted by a signal between plans or repetitions; the ones still to run are not in these results"
 
-// interruptedBetweenPlans reports whether d is interrupted while none of its
+// InterruptedBetweenPlans reports whether d is interrupted while none of its
 // plans is: the signal came between two plans or repetitions. (Otherwise
 // the interrupted plan carries the mark.)
-func interruptedBetweenPlans(d *Document) bool {
+func InterruptedBetweenPlans(d *Document) bool {
 	if !d.Interrupted {
 		return false
 	}
@@ -203,7 +203,7 @@ func WritePlanTables(w io.Writer, p *PlanDoc, opts TableOptions) error {
 	if err := writeSweepTables(w, p, opts); err != nil {
 		return err
 	}
-	for _, note := range scenarioDocNotes(p) {
+	for _, note := range ScenarioNotes(p) {
 		writeNote(w, note, opts.width())
 	}
 	if err := writeBreakpointTables(w, p, opts.width()); err != nil {
@@ -269,9 +269,9 @@ func FamilyCells(o OpDoc, cols []plan.FamilyDesc) []string {
 	return cells
 }
 
-// isOpenModel reports whether the executor called name is an open model,
+// IsOpenModel reports whether the executor called name is an open model,
 // as its executor.Kind says.
-func isOpenModel(name string) bool { return executor.IsOpen(name) }
+func IsOpenModel(name string) bool { return executor.IsOpen(name) }
 
 // cutNotes say how many in-flight iterations were cut, by cause: at the end
 // of graceful_stop, of graceful_ramp_down, or by a signal.
@@ -306,11 +306,12 @@ func familyNotes(o *OpDoc) string {
 	return b.String()
 }
 
-func scenarioDocNotes(p *PlanDoc) []string {
+// ScenarioNotes are the notes the tables print under a plan's scenarios.
+func ScenarioNotes(p *PlanDoc) []string {
 	var notes []string
 	for _, s := range p.Scenarios {
 		line := fmt.Sprintf("%s: %s, %s, up to %d workers", s.Name, s.Executor, Duration(time.Duration(s.ElapsedNS)), s.VUsMax)
-		if isOpenModel(s.Executor) {
+		if IsOpenModel(s.Executor) {
 			line += "; latency from intended start" + familyNotes(&s.Total)
 		}
 		if a := s.Availability; a != nil {
@@ -383,7 +384,7 @@ func errorNotes(s ScenarioDoc) []string {
 // stall (a corrected view), a saturated runner. warn prefixes each line.
 func trustNotes(s ScenarioDoc, warn string) []string {
 	var notes []string
-	if s.Dropped > 0 && s.Breakpoint == nil && !isOpenModel(s.Executor) {
+	if s.Dropped > 0 && s.Breakpoint == nil && !IsOpenModel(s.Executor) {
 		notes = append(notes, fmt.Sprintf("%s: %s%d iterations never started: max_duration ended the scenario first (k6's dropped_iterations); raise max_duration or lower iterations",
 			s.Name, warn, s.Dropped))
 	} else if s.Dropped > 0 && s.Breakpoint == nil {
@@ -428,8 +429,8 @@ func ObservedRefs(a AssertionDoc) []string {
 	return observedOrder(nil, a.Observed)
 }
 
-// assertionMessage is the message shown for a failed assertion.
-func assertionMessage(a AssertionDoc) string {
+// AssertionMessage is the message shown for a failed assertion.
+func AssertionMessage(a AssertionDoc) string {
 	if a.Passed {
 		return ""
 	}
@@ -454,13 +455,13 @@ func writeDocAssertions(w io.Writer, p *PlanDoc, opts TableOptions) error {
 	}
 	t := newTable(w, []string{"result", "scenario", "condition", "observed", "message"},
 		[]tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft}, opts.width())
-	for _, s := range assertionGroups(p) {
+	for _, s := range AssertionGroups(p) {
 		for _, a := range s.Assertions {
 			verdict := verdictWord(a.Outcome(), opts)
 			if a.Aborted {
 				verdict += " (aborted run)"
 			}
-			if err := t.Append([]string{verdict, s.Name, a.Condition, observedText(a), assertionMessage(a)}); err != nil {
+			if err := t.Append([]string{verdict, s.Name, a.Condition, ObservedText(a), AssertionMessage(a)}); err != nil {
 				return fmt.Errorf("table row: %w", err)
 			}
 		}
@@ -482,10 +483,10 @@ func verdictWord(v string, opts TableOptions) string {
 	return Paint(opts.Color, "PASS", Green)
 }
 
-// assertionCounts counts p's assertions, those that failed and those that
+// AssertionCounts counts p's assertions, those that failed and those that
 // were inconclusive (not counted as failed).
-func assertionCounts(p *PlanDoc) (total, failed, inconclusive int) {
-	for _, s := range assertionGroups(p) {
+func AssertionCounts(p *PlanDoc) (total, failed, inconclusive int) {
+	for _, s := range AssertionGroups(p) {
 		for _, a := range s.Assertions {
 			total++
 			switch a.Outcome() {
@@ -515,7 +516,7 @@ func targetTrouble(p *PlanDoc) string {
 }
 
 func docVerdictLine(p *PlanDoc, opts TableOptions) string {
-	total, failed, inconclusive := assertionCounts(p)
+	total, failed, inconclusive := AssertionCounts(p)
 	score, word := Grade(*p)
 	grade := fmt.Sprintf("  grade %s (%s)", Number(score), word)
 	switch {
@@ -576,7 +577,7 @@ func WriteRepetitionTables(w io.Writer, p *PlanDoc, rep, of int, opts TableOptio
 			Duration(time.Duration(s.Total.Latency.P99)), Percent(s.Total.ErrorRate), verdict)
 		for _, a := range s.Assertions {
 			if !a.Passed {
-				msg := assertionMessage(a)
+				msg := AssertionMessage(a)
 				if msg == "" {
 					msg = "does not hold"
 				}
@@ -601,7 +602,7 @@ const minHeapSamples = 3
 // an extrapolation of noise (a 20-second scenario read -7473ms/min).
 const MinSoakDuration = time.Minute
 
-// resourceNotes are a scenario's resource line and, when showSoak, its soak
+// resourceNotes are a scenario's resource line and, when ShowSoak, its soak
 // line, e.g.
 // "steady: cpu 143% rss 52.0MiB heap 12.0MiB gc 4 (p99 300µs) goroutines 9 allocs/op 0".
 func resourceNotes(s ScenarioDoc) []string {
@@ -617,7 +618,7 @@ func resourceNotes(s ScenarioDoc) []string {
 	if in := s.Interference; in.Measured() {
 		lines = append(lines, s.Name+": "+interferenceText(in))
 	}
-	if !showSoak(s) {
+	if !ShowSoak(s) {
 		return lines
 	}
 	sk := r.Soak
@@ -635,13 +636,13 @@ func resourceNotes(s ScenarioDoc) []string {
 	return append(lines, soak)
 }
 
-// showSoak reports whether a scenario's soak line means something: the
+// ShowSoak reports whether a scenario's soak line means something: the
 // scenario lasted MinSoakDuration and the GC cycles the heap regression
 // needs for a verdict, or an assertion reads a soak.* or heap.* figure (then the line explains
 // it, verdict or not). A short scenario's throughput spread, p99 drift and
 // heap slope say nothing about a soak, so its line is left out; nor do a
 // breakpoint search's, whose load climbs by design.
-func showSoak(s ScenarioDoc) bool {
+func ShowSoak(s ScenarioDoc) bool {
 	if s.Resources != nil && s.Resources.Soak.HeapSamples >= minHeapSamples && s.Breakpoint == nil &&
 		time.Duration(s.ElapsedNS) >= MinSoakDuration {
 		return true
@@ -657,10 +658,10 @@ func showSoak(s ScenarioDoc) bool {
 	return false
 }
 
-// observedText is an assertion's observed values, one a line, then the tag
+// ObservedText is an assertion's observed values, one a line, then the tag
 // of each of its notes in brackets: the first clause names the case, and
 // the scenario's notes above the table explain it.
-func observedText(a AssertionDoc) string {
+func ObservedText(a AssertionDoc) string {
 	obs := FormatObserved(a.Observed, ObservedRefs(a))
 	for _, n := range a.Notes {
 		tag, _, _ := strings.Cut(n, ":")
@@ -732,9 +733,9 @@ func IOText(io *executor.IO) string {
 	return out + fmt.Sprintf(" net tx %s rx %s", Bytes(n.SentBytes), Bytes(n.ReceivedBytes))
 }
 
-// ioTile is the HTML report's I/O tile: the bytes through read and write
+// IOTile is the HTML report's I/O tile: the bytes through read and write
 // calls, and the network's, or "not measured".
-func ioTile(id string, io *executor.IO) HTMLTile {
+func IOTile(id string, io *executor.IO) HTMLTile {
 	t := HTMLTile{ID: id + "-tile-io", Label: "i/o", Value: "not measured"}
 	if io != nil && io.Process != nil {
 		t.Value = fmt.Sprintf("r %s w %s", Bytes(io.Process.ReadBytes), Bytes(io.Process.WriteBytes))

@@ -650,7 +650,7 @@ func (p PlanDoc) Outcome() string {
 		return p.Verdict
 	}
 	v := executor.VerdictPass
-	for _, s := range assertionGroups(&p) {
+	for _, s := range AssertionGroups(&p) {
 		if s.TargetFailure != "" || len(s.WorkerErrors) > 0 {
 			return executor.VerdictFail
 		}

@@ -79,7 +79,7 @@ func Grade(p PlanDoc) (score float64, word string) {
 	n := 0
 	sum := 0.0
 	failed, uncertain := p.Interrupted, false
-	for _, s := range assertionGroups(&p) {
+	for _, s := range AssertionGroups(&p) {
 		uncertain = uncertain || s.RunnerSaturated != ""
 		if s.TargetFailure != "" {
 			// As a plan that could not run.

@@ -98,7 +98,7 @@ func JUnit(d *Document) JUnitTestSuites {
 			elapsed = 0
 		}
 		total += elapsed
-		suite := JUnitTestSuite{Name: repetitionLabel(p.Name, rep[i], of[i]), Time: seconds(elapsed)}
+		suite := JUnitTestSuite{Name: RepetitionLabel(p.Name, rep[i], of[i]), Time: seconds(elapsed)}
 		if !p.Start.IsZero() {
 			suite.Timestamp = p.Start.UTC().Format("2006-01-02T15:04:05")
 		}
@@ -113,7 +113,7 @@ func JUnit(d *Document) JUnitTestSuites {
 			suite.Errors++
 		}
 		marked := false
-		for _, s := range assertionGroups(p) {
+		for _, s := range AssertionGroups(p) {
 			for _, a := range s.Assertions {
 				tc := JUnitTestCase{
 					Name:      s.Name + ": " + a.Condition,
@@ -168,12 +168,12 @@ func JUnit(d *Document) JUnitTestSuites {
 		root.Errors += suite.Errors
 		root.Suites = append(root.Suites, suite)
 	}
-	if interruptedBetweenPlans(d) {
+	if InterruptedBetweenPlans(d) {
 		suite := JUnitTestSuite{Name: "perfplan", Time: seconds(0), Tests: 1, Errors: 1,
 			Properties: []JUnitProperty{{Name: "interrupted", Value: "true"}}, Cases: []JUnitTestCase{{
 				Name: JUnitInterrupted, Classname: "perfplan", Time: seconds(0),
 				Error: &JUnitProblem{Message: "the run was interrupted before every plan ran", Type: JUnitInterrupted,
-					Text: interruptedBetweenPlansNote + "\n"},
+					Text: InterruptedBetweenPlansNote + "\n"},
 			}}}
 		root.Tests++
 		root.Errors++

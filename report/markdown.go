@@ -20,7 +20,7 @@ func WriteMarkdown(w io.Writer, d *Document) error {
 	fmt.Fprintf(bw, "## perfplan results\n\n")
 	var env []string
 	if d.Environment.GitCommit != "" {
-		env = append(env, "commit `"+mdCode(shortCommit(d.Environment.GitCommit))+"`")
+		env = append(env, "commit `"+mdCode(ShortCommit(d.Environment.GitCommit))+"`")
 	}
 	if d.Environment.GoVersion != "" {
 		env = append(env, mdEscape(d.Environment.GoVersion))
@@ -37,8 +37,8 @@ func WriteMarkdown(w io.Writer, d *Document) error {
 	if len(env) > 0 {
 		fmt.Fprintf(bw, "%s\n\n", strings.Join(env, " · "))
 	}
-	if interruptedBetweenPlans(d) {
-		fmt.Fprintf(bw, "> ⚠️ **Interrupted:** %s.\n\n", interruptedBetweenPlansNote)
+	if InterruptedBetweenPlans(d) {
+		fmt.Fprintf(bw, "> ⚠️ **Interrupted:** %s.\n\n", InterruptedBetweenPlansNote)
 	}
 	rep, of := d.Repetitions()
 	for i := range d.Plans {
@@ -50,7 +50,8 @@ func WriteMarkdown(w io.Writer, d *Document) error {
 	return nil
 }
 
-func shortCommit(c string) string {
+// ShortCommit shortens a git commit hash for display.
+func ShortCommit(c string) string {
 	if len(c) > 12 {
 		return c[:12]
 	}
@@ -58,7 +59,7 @@ func shortCommit(c string) string {
 }
 
 func writePlanMarkdown(w io.Writer, p *PlanDoc, rep, of int) {
-	total, failed, inconclusive := assertionCounts(p)
+	total, failed, inconclusive := AssertionCounts(p)
 	score, word := Grade(*p)
 	icon, verdict := "✅", fmt.Sprintf("passed, %d assertions held", total)
 	switch {
@@ -92,7 +93,7 @@ func writePlanMarkdown(w io.Writer, p *PlanDoc, rep, of int) {
 	}
 	fmt.Fprintln(w, "| | scenario | condition | observed | score | message |")
 	fmt.Fprintln(w, "|:--|:--|:--|:--|--:|:--|")
-	for _, s := range assertionGroups(p) {
+	for _, s := range AssertionGroups(p) {
 		for _, a := range s.Assertions {
 			mark := map[string]string{executor.VerdictPass: "✅", executor.VerdictFail: "❌", executor.VerdictInconclusive: "❔"}[a.Outcome()]
 			var obs []string
@@ -104,7 +105,7 @@ func writePlanMarkdown(w io.Writer, p *PlanDoc, rep, of int) {
 				obs = append(obs, "("+tag+")")
 			}
 			fmt.Fprintf(w, "| %s | %s | `%s` | %s | %s | %s |\n", mark, mdEscape(s.Name), mdCode(a.Condition),
-				mdEscape(strings.Join(obs, ", ")), Number(float64(int(AssertionScore(a)+0.5))), mdEscape(assertionMessage(a)))
+				mdEscape(strings.Join(obs, ", ")), Number(float64(int(AssertionScore(a)+0.5))), mdEscape(AssertionMessage(a)))
 		}
 	}
 	fmt.Fprintln(w)

@@ -84,7 +84,7 @@ func TestResourcesInDocument(t *testing.T) {
 	if !strings.Contains(md.String(), "- cpu 143% rss 52.0MiB") || !strings.Contains(md.String(), "- ⚠️ soak throughput cv") {
 		t.Errorf("markdown lacks the resource notes:\n%s", md.String())
 	}
-	notes := strings.Join(scenarioDocNotes(&PlanDoc{Scenarios: []ScenarioDoc{back}}), "\n")
+	notes := strings.Join(ScenarioNotes(&PlanDoc{Scenarios: []ScenarioDoc{back}}), "\n")
 	for _, s := range []string{"cpu 143% rss 52.0MiB heap 12.0MiB gc 4 (p99 300µs)", "allocs/op 0.5", "heap slope 3.00MiB/min [2.00MiB, 4.00MiB] over 5 GC cycles", "LEAK"} {
 		if !strings.Contains(notes, s) {
 			t.Errorf("notes lack %q:\n%s", s, notes)
@@ -118,7 +118,7 @@ func TestSoakLineOnlyWhenMeaningful(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			notes := strings.Join(scenarioDocNotes(&PlanDoc{Scenarios: []ScenarioDoc{tc.s}}), "\n")
+			notes := strings.Join(ScenarioNotes(&PlanDoc{Scenarios: []ScenarioDoc{tc.s}}), "\n")
 			var md strings.Builder
 			if err := WriteMarkdown(&md, &Document{Plans: []PlanDoc{{Name: "p", Scenarios: []ScenarioDoc{tc.s}}}}); err != nil {
 				t.Fatal(err)

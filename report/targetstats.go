@@ -29,8 +29,8 @@ type statTable struct {
 	rest    []string                      // names of the other statistics, sorted
 }
 
-// totalRow labels the row of the unprefixed statistics.
-const totalRow = "total"
+// TotalRow labels the row of the unprefixed statistics.
+const TotalRow = "total"
 
 // groupStats lays out stats as a statTable.
 func groupStats(stats map[string]float64) statTable {
@@ -57,15 +57,15 @@ func groupStats(stats map[string]float64) statTable {
 	for n := range columns {
 		t.columns = append(t.columns, n)
 		if v, ok := stats[n]; ok {
-			if t.cells[totalRow] == nil {
-				t.cells[totalRow] = map[string]float64{}
+			if t.cells[TotalRow] == nil {
+				t.cells[TotalRow] = map[string]float64{}
 			}
-			t.cells[totalRow][n] = v
+			t.cells[TotalRow][n] = v
 			used[n] = true
 		}
 	}
-	if t.cells[totalRow] != nil {
-		t.rows = append(t.rows, totalRow)
+	if t.cells[TotalRow] != nil {
+		t.rows = append(t.rows, TotalRow)
 	}
 	sortStatColumns(t.columns)
 	for _, k := range sortedKeys(stats) {
@@ -190,7 +190,7 @@ func zeroRows(tables []statTable) []string {
 	seen := map[string]bool{}
 	for _, st := range tables {
 		for _, row := range st.rows {
-			if row == totalRow || seen[row] {
+			if row == TotalRow || seen[row] {
 				continue
 			}
 			seen[row] = true
