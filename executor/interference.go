@@ -113,6 +113,8 @@ type Interference struct {
 	// machine: the machine (a neighbour, steal, the quota, memory or I/O
 	// stalls), not perfplan's own CPU, disturbed an interval.
 	machine bool
+	// reasonKinds is the kind of disturbance of each of Reasons.
+	reasonKinds []string
 }
 
 // Share returns the share of the intervals that were disturbed.
@@ -277,10 +279,10 @@ func (j *interferenceJudge) classify(m *Machine, pf probeFigures, ownCPU float64
 	clean()
 }
 
-// reasonText says what disturbed the intervals.
-func (j *interferenceJudge) reasons() []string {
+// reasons says what disturbed the intervals, and kinds the kind of
+// disturbance of each reason ("other", "steal", "throttled", ...).
+func (j *interferenceJudge) reasons() (out, kinds []string) {
 	order := []string{"other", "steal", "throttled", "memory", "io", "pause-machine", "pause-self", "pause", "gc"}
-	var out []string
 	for _, k := range order {
 		d := j.kinds[k]
 		if d == nil {
@@ -308,21 +310,24 @@ func (j *interferenceJudge) reasons() []string {
 			s = fmt.Sprintf("GC stopped the world for up to %s", fmtDur(time.Duration(d.worst*1e6)))
 		}
 		out = append(out, fmt.Sprintf("%s (%d of %d intervals)", s, d.n, j.n))
+		kinds = append(kinds, k)
 	}
-	return out
+	return out, kinds
 }
 
 // result builds the scenario's Interference; viewResult turns the clean
 // view into figures, and rs are the scenario's resources, whose soak
 // figures the clean view has over its own intervals.
 func (j *interferenceJudge) result(viewResult func(*metrics.View, time.Duration) *ScenarioResult, rs *Resources, leakThreshold float64) *Interference {
+	reasons, kinds := j.reasons()
 	in := &Interference{
-		Intervals:  j.n,
-		Disturbed:  j.bad,
-		Reasons:    j.reasons(),
-		Jitter:     j.jitter,
-		PauseFloor: j.probe.floor,
-		windows:    j.probe.windows(),
+		Intervals:   j.n,
+		Disturbed:   j.bad,
+		Reasons:     reasons,
+		reasonKinds: kinds,
+		Jitter:      j.jitter,
+		PauseFloor:  j.probe.floor,
+		windows:     j.probe.windows(),
 	}
 	for _, k := range []string{"other", "steal", "throttled", "memory", "io", "pause-machine"} {
 		in.machine = in.machine || j.kinds[k] != nil

@@ -293,7 +293,8 @@ func TestClassify(t *testing.T) {
 			cleaned := false
 			m := c.m
 			j.classify(&m, c.pf, c.own, c.gc, func() { cleaned = true }, 0)
-			rs := strings.Join(j.reasons(), "; ")
+			reasons, _ := j.reasons()
+			rs := strings.Join(reasons, "; ")
 			if c.reason == "" {
 				if !cleaned || j.bad != 0 || rs != "" {
 					t.Errorf("disturbed: %q", rs)

@@ -155,13 +155,14 @@ func lagGrows(series []SeriesPoint) bool {
 func saturationCause(r *ScenarioResult, cpuSaturated bool) string {
 	var causes []string
 	if in := r.Interference; in != nil {
-		for _, reason := range in.Reasons {
-			switch {
-			case strings.HasPrefix(reason, "other processes"):
+		for i, kind := range in.reasonKinds {
+			reason := in.Reasons[i]
+			switch kind {
+			case "other":
 				causes = append(causes, "a neighbour: "+reason+"; rerun on a quieter machine, or compare two variants side by side")
-			case strings.Contains(reason, "quota"):
+			case "throttled":
 				causes = append(causes, "the CPU quota: "+reason+"; raise the container's CPU limit")
-			case strings.Contains(reason, "hypervisor"):
+			case "steal":
 				causes = append(causes, "the host: "+reason)
 			}
 		}
