@@ -755,6 +755,24 @@ func StageLabel(st StageDoc) string {
 	return fmt.Sprintf("stage %d", st.Index)
 }
 
+// StageHeader heads the per-stage tables (the terminal's after a
+// "scenario" column, Markdown's and the HTML report's); StageRow is one
+// stage's row under it.
+func StageHeader() []string {
+	return []string{"stage", "target", "time", "ops", "throughput", "errors", "p50", "p95", "p99", "max"}
+}
+
+// StageRow is a stage's row under StageHeader: its name, target, span,
+// and the figures of the operations completed in it.
+func StageRow(st StageDoc) []string {
+	r := opDocRow("", StageLabel(st), st.Total, st.Total.Latency)
+	span := Duration(time.Duration(st.StartNS)) + "–" + Duration(time.Duration(st.EndNS))
+	if st.StartNS == 0 {
+		span = "0–" + Duration(time.Duration(st.EndNS))
+	}
+	return []string{r[1], Number(st.Target), span, r[2], r[3], r[4], r[5], r[6], r[7], r[9]}
+}
+
 // writeStageTable prints the per-stage figures of the plan's ramping
 // scenarios: a row per stage with its target, its span, and the figures
 // of the operations completed in it.
@@ -763,20 +781,14 @@ func writeStageTable(w io.Writer, p *PlanDoc, width int) error {
 	for _, s := range p.Scenarios {
 		for i, st := range s.Stages {
 			if t == nil {
-				t = NewTable(w, []string{"scenario", "stage", "target", "time", "ops", "throughput", "errors", "p50", "p95", "p99", "max"},
+				t = NewTable(w, append([]string{"scenario"}, StageHeader()...),
 					[]tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight}, width).Keys(2)
 			}
 			name := ""
 			if i == 0 {
 				name = s.Name
 			}
-			r := opDocRow(name, StageLabel(st), st.Total, st.Total.Latency)
-			span := Duration(time.Duration(st.StartNS)) + "–" + Duration(time.Duration(st.EndNS))
-			if st.StartNS == 0 {
-				span = "0–" + Duration(time.Duration(st.EndNS))
-			}
-			row := []string{r[0], r[1], Number(st.Target), span, r[2], r[3], r[4], r[5], r[6], r[7], r[9]}
-			if err := t.Append(row); err != nil {
+			if err := t.Append(append([]string{name}, StageRow(st)...)); err != nil {
 				return err
 			}
 		}

@@ -153,6 +153,7 @@ func writeScenarioMarkdown(w io.Writer, s ScenarioDoc) {
 		}
 	}
 	fmt.Fprintln(w)
+	writeMarkdownStages(w, s.Stages)
 	var notes []string
 	if s.Dropped > 0 && s.Breakpoint != nil {
 		notes = append(notes, fmt.Sprintf("%d iterations dropped once the load passed what max\\_vus workers could start (a stop signal of the search)", s.Dropped))
@@ -195,4 +196,22 @@ func writeScenarioMarkdown(w io.Writer, s ScenarioDoc) {
 	if statNote != "" {
 		fmt.Fprintf(w, "%s\n\n", statNote)
 	}
+}
+
+// writeMarkdownStages writes a ramping scenario's figures per stage, as
+// the terminal's stage table does.
+func writeMarkdownStages(w io.Writer, stages []StageDoc) {
+	if len(stages) == 0 {
+		return
+	}
+	h := StageHeader()
+	fmt.Fprintf(w, "Stages:\n\n| %s |\n|:---|%s\n", strings.Join(h, " | "), strings.Repeat("---:|", len(h)-1))
+	for _, st := range stages {
+		row := StageRow(st)
+		for i := range row {
+			row[i] = mdEscape(row[i])
+		}
+		fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
+	}
+	fmt.Fprintln(w)
 }

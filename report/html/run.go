@@ -432,6 +432,9 @@ func scenarioSection(s *report.ScenarioDoc, id string) Section {
 		}
 		sec.Notes = append(sec.Notes, Note{Text: n, Class: class})
 	}
+	if len(s.Stages) > 0 {
+		sec.Tables = append(sec.Tables, stageTable(s.Stages, id))
+	}
 	sec.Tables = append(sec.Tables, targetStatTables(s, id)...)
 	if b := s.Breakpoint; b != nil {
 		sec.Tables = append(sec.Tables, breakpointTables(b, id)...)
@@ -466,6 +469,27 @@ func breakpointTables(b *executor.BreakpointResult, id string) []Table {
 		steps.Rows = append(steps.Rows, row)
 	}
 	return []Table{sum, steps}
+}
+
+// stageTable is a ramping scenario's figures per stage, as the terminal
+// and Markdown print them.
+func stageTable(stages []report.StageDoc, id string) Table {
+	t := Table{ID: id + "-stages", Caption: "Stages"}
+	for _, h := range report.StageHeader() {
+		t.Header = append(t.Header, Head{Text: h, Num: h != "stage" && h != "time"})
+	}
+	for j, st := range stages {
+		var row Row
+		for k, c := range report.StageRow(st) {
+			cell := Cell{ID: fmt.Sprintf("%s-stage%d-%d", id, j, k), Text: c}
+			if t.Header[k].Num {
+				cell.Class = "num"
+			}
+			row.Cells = append(row.Cells, cell)
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
 }
 
 // tileClass colours the assertions tile: fail when any failed, warn when
