@@ -142,7 +142,7 @@ func printHistory(ctx context.Context, w io.Writer, store *history.Store, plan s
 			marks[cp.Index] = cp
 			p := pts[cp.Index]
 			fmt.Fprintf(w, "  change point at run #%d (%s, commit %s): %s → %s (%+.1f%%, p=%.2g)\n",
-				p.RunID, p.Start.Format("2006-01-02 15:04"), shortHash(p.Commit), fmtHistory(k.Metric, cp.MeanBefore), fmtHistory(k.Metric, cp.MeanAfter), 100*cp.Magnitude, cp.P)
+				p.RunID, p.Start.Format("2006-01-02 15:04"), report.CommitCell(p.Commit), fmtHistory(k.Metric, cp.MeanBefore), fmtHistory(k.Metric, cp.MeanAfter), 100*cp.Magnitude, cp.P)
 			if err := changeProfiles(ctx, w, store, k, pts, s.changes, cp.Index, described); err != nil {
 				return err
 			}
@@ -158,7 +158,7 @@ func printHistory(ctx context.Context, w io.Writer, store *history.Store, plan s
 			if cp, ok := marks[i]; ok {
 				mark = fmt.Sprintf("  ◀ shift %+.1f%%", 100*cp.Magnitude)
 			}
-			fmt.Fprintf(w, "  #%-5d %s %-12s %10s%s\n", p.RunID, p.Start.Format("2006-01-02 15:04"), shortHash(p.Commit), fmtHistory(k.Metric, p.Value), mark)
+			fmt.Fprintf(w, "  #%-5d %s %-12s %10s%s\n", p.RunID, p.Start.Format("2006-01-02 15:04"), report.CommitCell(p.Commit), fmtHistory(k.Metric, p.Value), mark)
 		}
 	}
 	if len(all) == 0 {
@@ -172,16 +172,6 @@ func orAll(plan string) string {
 		return "any plan"
 	}
 	return "plan " + plan
-}
-
-func shortHash(c string) string {
-	if c == "" {
-		return "-"
-	}
-	if len(c) > 12 {
-		return c[:12]
-	}
-	return c
 }
 
 func fmtHistory(metric string, v float64) string {

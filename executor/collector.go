@@ -254,26 +254,9 @@ func (c *collector) judgeInterval(length time.Duration) {
 // length and ending at now, for an IntervalObserver.
 func (c *collector) intervalFigures(now, length time.Duration) Interval {
 	s := c.s
-	secs := length.Seconds()
-	thr := func(n int64) float64 {
-		if secs <= 0 {
-			return 0
-		}
-		return float64(n) / secs
-	}
-	iv := Interval{Scenario: s.sc.Name, Elapsed: now, Length: length, Ops: make([]OpStats, len(s.ops)),
+	iv := Interval{Scenario: s.sc.Name, Elapsed: now, Length: length,
 		ActiveVUs: int(s.live.Load()), Dropped: s.dropped.Load()}
-	view := c.c.Interval
-	for i, o := range s.ops {
-		iv.Ops[i] = opStats(o.Name, &view.Ops[i], thr)
-	}
-	if len(s.ops) == 1 {
-		iv.Total = iv.Ops[0]
-		iv.Total.Name = "total"
-	} else {
-		total := view.Total()
-		iv.Total = opStats("total", &total, thr)
-	}
+	iv.Ops, iv.Total = s.opFigures(c.c.Interval, length)
 	// The view's histograms are reset by the next collection.
 	iv.Total.dropHists()
 	for i := range iv.Ops {
@@ -516,26 +499,33 @@ func (c *collector) viewFigures(cum *metrics.View, elapsed time.Duration) *Scena
 		Name:     s.sc.Name,
 		Executor: s.sc.ExecutorName(),
 		Elapsed:  elapsed,
-		Ops:      make([]OpStats, len(s.ops)),
 	}
-	secs := elapsed.Seconds()
+	r.Ops, r.Total = s.opFigures(cum, elapsed)
+	return r
+}
+
+// opFigures summarises each operation of view, and all of them as
+// "total", over a span of length d (throughput is per second of it). The
+// figures hold the view's histograms.
+func (s *scenarioRun) opFigures(view *metrics.View, d time.Duration) (ops []OpStats, total OpStats) {
+	secs := d.Seconds()
 	thr := func(n int64) float64 {
 		if secs <= 0 {
 			return 0
 		}
 		return float64(n) / secs
 	}
+	ops = make([]OpStats, len(s.ops))
 	for i, o := range s.ops {
-		r.Ops[i] = opStats(o.Name, &cum.Ops[i], thr)
+		ops[i] = opStats(o.Name, &view.Ops[i], thr)
 	}
 	if len(s.ops) == 1 {
-		r.Total = r.Ops[0]
-		r.Total.Name = "total"
-	} else {
-		total := cum.Total()
-		r.Total = opStats("total", &total, thr)
+		total = ops[0]
+		total.Name = "total"
+		return ops, total
 	}
-	return r
+	all := view.Total()
+	return ops, opStats("total", &all, thr)
 }
 
 // stats returns the target's statistics, or nil when Stats panics; the

@@ -58,6 +58,15 @@ func ShortCommit(c string) string {
 	return c
 }
 
+// CommitCell is a commit as a table cell: ShortCommit, or "-" when there
+// is none.
+func CommitCell(c string) string {
+	if c == "" {
+		return "-"
+	}
+	return ShortCommit(c)
+}
+
 func writePlanMarkdown(w io.Writer, p *PlanDoc, rep, of int) {
 	total, failed, inconclusive := AssertionCounts(p)
 	score, word := Grade(*p)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/perfplan/perfplan/history"
+	"github.com/perfplan/perfplan/report"
 )
 
 // The history view (perfplan history --format html).
@@ -110,7 +111,7 @@ func HistoryPage(h *History) *Page {
 			p := pts[cp.Index]
 			chart.Markers = append(chart.Markers, Marker{X: float64(p.RunID), Label: fmt.Sprintf("shift %+.1f%%", 100*cp.Magnitude), Color: "#d62728"})
 			changes.Rows = append(changes.Rows, Row{Class: "regression", Cells: []Cell{
-				{Text: k.Metric}, {Text: fmt.Sprintf("#%d", p.RunID)}, {Text: p.Start.UTC().Format("2006-01-02 15:04")}, {Text: shortHash(p.Commit), Class: "cond"},
+				{Text: k.Metric}, {Text: fmt.Sprintf("#%d", p.RunID)}, {Text: p.Start.UTC().Format("2006-01-02 15:04")}, {Text: report.CommitCell(p.Commit), Class: "cond"},
 				{Text: h.Format(k.Metric, cp.MeanBefore), Class: "num"}, {Text: h.Format(k.Metric, cp.MeanAfter), Class: "num"},
 				{Text: fmt.Sprintf("%+.1f%%", 100*cp.Magnitude), Class: "num"}, {Text: fmt.Sprintf("%.2g", cp.P), Class: "num"},
 			}})
@@ -137,16 +138,4 @@ func HistoryPage(h *History) *Page {
 		page.Verdict = Badge{Text: "NO CHANGE POINT", Class: "pass"}
 	}
 	return page
-}
-
-// shortHash shortens a commit for the change points' table; "-" when
-// there is none.
-func shortHash(c string) string {
-	if c == "" {
-		return "-"
-	}
-	if len(c) > 12 {
-		return c[:12]
-	}
-	return c
 }
