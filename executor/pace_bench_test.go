@@ -125,7 +125,7 @@ func runPaced(b *testing.B, p *plan.Plan, obs Observer) (r *ScenarioResult, wait
 	r = s.run(ctx)
 	b.StopTimer()
 	for _, w := range s.workers {
-		waits += w.wait.Precise
+		waits += w.wait.Precise + w.wait.Direct
 		spun += w.wait.Spun
 	}
 	return r, waits, spun

@@ -16,17 +16,17 @@ import (
 //
 // Workers claim iterations in order (see worker.openLoop) and an early
 // worker waits for its iteration's intended start on the pacer. The pacer
-// never spins. A wait is a Go timer for the wake-up, with the scenario's
-// alarm (package hrtimer: one timer file, never read, kept set for the
-// earliest pending wake-up) so that an idle process wakes on time instead
-// of up to a millisecond late, as Go's timers alone would. The runtime runs
-// every Go timer that is due in one pass, so the workers due at one
-// instant wake together.
+// never spins. A wait (package hrtimer) reads a timer file of the
+// pacer's through the network poller, so that an idle process wakes on
+// time instead of up to a millisecond late, as Go's timers alone would,
+// and the poller hands the due worker straight to the thread it wakes: no
+// Go timer, and no system call that wakes the runtime's monitor thread.
+// The scenario's stop interrupts the waits (requestStop).
 //
 // Iterations closer together than paceGrain are batched: such an
 // iteration's wake-up is its intended start rounded up to the scenario's
 // grid of paceGrain steps, so the iterations due within one step wake one
-// worker (and one alarm) once, and it runs them back to back (an iteration
+// worker (and one timer file) once, and it runs them back to back (an iteration
 // found due runs at once). That costs each a lateness below paceGrain,
 // which is measured and charged as today: the schedule lag is the actual
 // start minus the intended start, and the latency counts from the intended
@@ -44,7 +44,7 @@ type pacer struct {
 const paceGrain = 50 * time.Microsecond
 
 // newPacer returns an open model's pacer. Waits longer than 2ms first sleep
-// on a Go timer alone (being late there does not matter); the alarm covers
+// on a Go timer alone (being late there does not matter); a timer file covers
 // the last 2ms.
 func newPacer() *pacer {
 	return &pacer{sleeper: hrtimer.New(hrtimer.Options{Window: 2 * time.Millisecond}), grain: paceGrain}

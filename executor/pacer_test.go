@@ -55,7 +55,7 @@ func TestPacerNeverSpins(t *testing.T) {
 		}
 		var waits, spun int64
 		for _, w := range s.workers {
-			waits += w.wait.Precise
+			waits += w.wait.Precise + w.wait.Direct
 			spun += w.wait.Spun
 		}
 		if spun != 0 {

@@ -197,6 +197,11 @@ func (s *scenarioRun) requestStop(reason int32) {
 		s.reason.Store(reason)
 		s.stopped.Store(true)
 		close(s.stopCh)
+		if s.pace != nil {
+			// Waits on the pacer's timer files notice stopCh only
+			// when woken (see hrtimer.Waiter.Until).
+			s.pace.sleeper.Interrupt()
+		}
 		s.broadcast()
 	})
 }

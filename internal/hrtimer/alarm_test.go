@@ -121,8 +121,9 @@ func TestSpinOptIn(t *testing.T) {
 }
 
 // TestFullAlarmSleepsOnce: while the alarm keeps as many waits as it can
-// (a busy process), a wait sleeps on a Go timer for its deadline itself,
-// without the alarm, and still never ends early.
+// and every timer file is in use (a busy process), a wait sleeps on a Go
+// timer for its deadline itself, without the alarm or a timer file, and
+// still never ends early.
 func TestFullAlarmSleepsOnce(t *testing.T) {
 	t.Parallel()
 	s := New(Options{Window: time.Millisecond})
@@ -131,6 +132,7 @@ func TestFullAlarmSleepsOnce(t *testing.T) {
 		t.Skip("no timer files on this system")
 	}
 	s.alarm.n.Store(maxPending)
+	s.max.Store(0)
 	w := s.NewWaiter()
 	for _, d := range []time.Duration{200 * time.Microsecond, 3 * time.Millisecond} {
 		deadline := time.Now().Add(d)
@@ -141,7 +143,7 @@ func TestFullAlarmSleepsOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if w.Precise != 0 || s.alarm.arms != 0 {
-		t.Fatalf("%d waits used a full alarm (%d arms)", w.Precise, s.alarm.arms)
+	if w.Precise != 0 || w.Direct != 0 || s.alarm.arms != 0 {
+		t.Fatalf("%d waits used a full alarm (%d arms), %d a timer file", w.Precise, s.alarm.arms, w.Direct)
 	}
 }

@@ -12,26 +12,42 @@
 // comparison must show +10%). Spinning on the clock is precise but burns a
 // core, and on a 2-core machine that core belongs to the target under test.
 //
-// # How (the default: an alarm, no spinning)
+// # How (the default: timer files read through the poller, no spinning)
 //
 // A wait of d:
 //
 //  1. d > Window: a Go timer (interruptible by the cancel channel) until
 //     Window before the deadline; being up to a millisecond late here does
 //     not matter.
-//  2. d ≤ Window: a Go timer for the deadline itself, with the Sleeper's
-//     alarm set for it. The alarm is one timer file per Sleeper (a timerfd
-//     on CLOCK_MONOTONIC with an absolute deadline, a kernel hrtimer with no
-//     slack) registered with Go's network poller and never read. It is kept
-//     set for the earliest pending deadline: when it expires, the poller's
-//     epoll_wait returns at once whatever its millisecond timeout, and the
-//     runtime runs the Go timers that are due, the waiting goroutine's
-//     among them. A busy process runs its Go timers on time anyway. A wait
-//     costs one Go timer and, when its deadline is the earliest pending,
-//     one timerfd_settime: no read, no read deadline, no hand-over to
-//     another goroutine, no spin. Measured on a shared 2-core VM, such a
-//     wait wakes about 13µs late at the median (Go's timer alone: 540µs),
-//     at 1.3× the CPU of a time.Sleep loop.
+//  2. d ≤ Window, in Until: the goroutine reads a timer file of the
+//     Sleeper's (a non-blocking timerfd on CLOCK_MONOTONIC with an
+//     absolute deadline, a kernel hrtimer with no slack) through Go's
+//     network poller, with no read deadline. When the file expires the
+//     poller's epoll_wait returns that goroutine itself, and the thread
+//     that polled runs it: no Go timer, no hand-over to another thread.
+//     Both system calls (arming and reading the file) are raw, without
+//     the runtime's entersyscall, because neither blocks and a system call
+//     entered the runtime's way while every P is idle wakes the runtime's
+//     monitor thread, which then polls every 20µs until the process is
+//     idle again; a Go timer wakes it too. At a moderate rate of waits
+//     (5,000 a second, each followed by a network round trip) those
+//     wake-ups were a third of the process's context switches and a
+//     seventh of its CPU. Such a wait notices its cancel channel when it
+//     starts and when Interrupt is called: a caller that closes the
+//     channel then calls Interrupt. The timer files are taken from a pool
+//     (at most Slots); with none free, the wait uses the alarm below.
+//  3. d ≤ Window, in Sleep (and in Until without a free timer file): a Go
+//     timer for the deadline itself, with the Sleeper's alarm set for it.
+//     The alarm is one timer file per Sleeper registered with the poller
+//     and never read. It is kept set for the earliest pending deadline:
+//     when it expires, the poller's epoll_wait returns at once whatever
+//     its millisecond timeout, and the runtime runs the Go timers that are
+//     due, the waiting goroutine's among them. A wait costs one Go timer
+//     and, when its deadline is the earliest pending, one
+//     timerfd_settime; it keeps the waiting goroutine's stack small (see
+//     Sleep). Measured on a shared 2-core VM, such a wait wakes about 13µs
+//     late at the median (Go's timer alone: 540µs), at 1.3× the CPU of a
+//     time.Sleep loop.
 //
 // Nothing spins in this mode, whatever the rate or GOMAXPROCS. Interrupt
 // is not needed to end its waits: they wait on Go timers and the cancel
@@ -252,9 +268,11 @@ func abs(x float64) float64 {
 type Waiter struct {
 	s     *Sleeper
 	timer *time.Timer
-	// Precise counts the waits that used phase 2; Spun counts those that
-	// ended by spinning. They are for tests and benchmarks.
-	Precise, Spun int64
+	// Precise counts the waits that used phase 2 (or the alarm), Direct
+	// those that read a timer file of their own in the default mode, and
+	// Spun those that ended by spinning. They are for tests and
+	// benchmarks.
+	Precise, Direct, Spun int64
 }
 
 // NewWaiter returns a Waiter on s.
@@ -373,6 +391,7 @@ func (w *Waiter) alarmWait(dl, now time.Duration, cancel <-chan struct{}, polled
 		if d <= 0 {
 			return now, true
 		}
+		gen := s.gen.Load()
 		select {
 		case <-cancel:
 			return now, false
@@ -380,6 +399,9 @@ func (w *Waiter) alarmWait(dl, now time.Duration, cancel <-chan struct{}, polled
 		}
 		reg := false
 		switch {
+		case !polled && d <= s.window && s.precise && w.direct(dl, gen):
+			now = time.Since(s.base)
+			continue
 		case s.alarm == nil || s.alarm.full():
 			// No alarm, or it keeps as many waits as it can: the
 			// process is busy and a Go timer for the deadline itself
@@ -408,6 +430,26 @@ func (w *Waiter) alarmWait(dl, now time.Duration, cancel <-chan struct{}, polled
 			return now, false
 		}
 	}
+}
+
+// direct waits until dl (an offset from s.base) on a timer file of the
+// Sleeper's, read through the poller with no read deadline, unless an
+// Interrupt moves the Sleeper's generation past gen. It returns false,
+// without waiting, when no timer file is free or one could not be armed.
+func (w *Waiter) direct(dl time.Duration, gen uint64) bool {
+	s := w.s
+	tf := s.take(false)
+	if tf == nil {
+		return false
+	}
+	s.busy.Add(1)
+	armed := tf.waitDirect(fileWait{dl, gen})
+	s.busy.Add(-1)
+	s.put(tf)
+	if armed {
+		w.Direct++
+	}
+	return armed
 }
 
 // timerWait sleeps d on the Waiter's Go timer; it returns false when cancel

@@ -26,7 +26,7 @@ func TestUntilNeverEarly(t *testing.T) {
 			}
 		}
 	}
-	if s.precise && w.Precise == 0 {
+	if s.precise && w.Precise+w.Direct == 0 {
 		t.Error("no wait used the timer file")
 	}
 }
@@ -97,6 +97,64 @@ func TestInterruptWakesPreciseWaits(t *testing.T) {
 	}
 	if n := s.activeWaits(); n != 0 {
 		t.Fatalf("%d waits still registered", n)
+	}
+}
+
+// TestInterruptWakesDirectWaits: in the default mode, Interrupt ends the
+// waits that read timer files of their own (within their window: an hour
+// here, so the test would time out), and a wait whose cancel channel was
+// closed and the Sleeper interrupted before it armed its file does not
+// wait either.
+func TestInterruptWakesDirectWaits(t *testing.T) {
+	t.Parallel()
+	s := New(Options{Window: time.Hour})
+	defer s.Close()
+	if !s.precise {
+		t.Skip("no timer files on this system")
+	}
+	cancel := make(chan struct{})
+	var wg sync.WaitGroup
+	results := make(chan *Waiter, 4)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := s.NewWaiter()
+			if _, ok := w.Until(time.Now().Add(30*time.Minute), cancel); ok {
+				t.Error("an interrupted, cancelled wait reported its deadline reached")
+			}
+			results <- w
+		}()
+	}
+	for s.activeWaits() < 4 {
+		time.Sleep(time.Millisecond)
+	}
+	close(cancel)
+	s.Interrupt()
+	wg.Wait()
+	close(results)
+	for w := range results {
+		if w.Direct != 1 || w.Precise != 0 || w.Spun != 0 {
+			t.Errorf("a wait read %d timer files, used the alarm %d times and spun %d times; want 1, 0, 0", w.Direct, w.Precise, w.Spun)
+		}
+	}
+	// The race Interrupt's generation covers: the wait looked at its
+	// generation before the Interrupt, which found no timer file to wake
+	// (a new Sleeper has none), so it wakes once armed.
+	s2 := New(Options{Window: time.Hour})
+	defer s2.Close()
+	w := s2.NewWaiter()
+	gen := s2.gen.Load()
+	s2.Interrupt()
+	done := make(chan bool)
+	go func() { done <- w.direct(time.Since(s2.base)+30*time.Minute, gen) }()
+	select {
+	case armed := <-done:
+		if !armed {
+			t.Fatal("no timer file was armed")
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("a wait interrupted before it armed its file did not end")
 	}
 }
 

@@ -5,7 +5,9 @@ package hrtimer
 import (
 	"errors"
 	"os"
+	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -29,12 +31,17 @@ func monoBase() (time.Time, int64, bool) {
 // (see Waiter.Sleep); the hand-over costs two goroutine switches, and
 // often the wake-up of an idle thread, about 10µs of CPU a wait.
 type timerFile struct {
-	s    *Sleeper
-	f    *os.File
-	fd   int
-	buf  [8]byte
-	req  chan fileWait // waitOff's waits; nil until the first; closed by close
-	done chan [2]bool  // the end of each: armed, and whether the file expired
+	s   *Sleeper
+	f   *os.File
+	fd  int
+	buf [8]byte
+	// rc and readFn read the file for waitDirect (readRaw), and spec
+	// arms it; they are made once, so a wait allocates nothing.
+	rc     syscall.RawConn
+	readFn func(fd uintptr) bool
+	spec   unix.ItimerSpec
+	req    chan fileWait // waitOff's waits; nil until the first; closed by close
+	done   chan [2]bool  // the end of each: armed, and whether the file expired
 }
 
 // fileWait is one wait on a timer file: until wake (an offset from the
@@ -50,7 +57,14 @@ func newTimerFile(s *Sleeper) (*timerFile, error) {
 		return nil, err
 	}
 	// A non-blocking descriptor is registered with the poller.
-	return &timerFile{s: s, f: os.NewFile(uintptr(fd), "timerfd"), fd: fd}, nil
+	t := &timerFile{s: s, f: os.NewFile(uintptr(fd), "timerfd"), fd: fd}
+	rc, err := t.f.SyscallConn()
+	if err != nil {
+		_ = t.f.Close()
+		return nil, err
+	}
+	t.rc, t.readFn = rc, t.readRaw
+	return t, nil
 }
 
 // waitHere arms the file for wake and reads it: it blocks until the file
@@ -69,6 +83,46 @@ func (t *timerFile) waitHere(r fileWait) (armed, fired bool) {
 	// process once more for nothing.
 	_ = t.f.SetReadDeadline(time.Time{})
 	return true, err == nil || !errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+// waitDirect arms the file for r.wake, with no read deadline, and reads
+// it: the goroutine parks in the poller until the file expires or wake is
+// called. It reports whether the file could be armed.
+//
+// Both system calls are raw (no entersyscall): neither blocks (the file is
+// non-blocking; the wait is the poller's), and a system call entered the
+// runtime's way while every P is idle wakes its monitor thread (sysmon),
+// which then polls every 20µs until the process is idle again. An
+// open-model worker's wake-up is such a moment, once an iteration at
+// moderate rates, and the monitor's wake-ups were a seventh of perfplan's
+// CPU at 5,000 requests a second (bench/http).
+func (t *timerFile) waitDirect(r fileWait) bool {
+	if !t.armRaw(r.wake) {
+		return false
+	}
+	if t.s.gen.Load() != r.gen {
+		t.wake() // an Interrupt came before the file was armed
+	}
+	if err := t.rc.Read(t.readFn); err != nil {
+		// Woken by wake (a past read deadline), or the file was closed.
+		_ = t.f.SetReadDeadline(time.Time{})
+	}
+	return true
+}
+
+// armRaw sets the file to expire at wake with a raw system call.
+func (t *timerFile) armRaw(wake time.Duration) bool {
+	t.spec = unix.ItimerSpec{Value: unix.NsecToTimespec(t.s.baseMono + int64(wake))}
+	_, _, errno := unix.RawSyscall6(unix.SYS_TIMERFD_SETTIME, uintptr(t.fd), unix.TFD_TIMER_ABSTIME,
+		uintptr(unsafe.Pointer(&t.spec)), 0, 0, 0)
+	return errno == 0
+}
+
+// readRaw reads the file's expiration count with a raw system call; it
+// reports false (wait for the poller) while the file has not expired.
+func (t *timerFile) readRaw(fd uintptr) bool {
+	_, _, errno := unix.RawSyscall(unix.SYS_READ, fd, uintptr(unsafe.Pointer(&t.buf[0])), uintptr(len(t.buf)))
+	return errno != unix.EAGAIN && errno != unix.EINTR
 }
 
 // waitOff is waitHere on the file's own goroutine, started by the first.

@@ -23,5 +23,6 @@ type fileWait struct {
 
 func (t *timerFile) waitHere(fileWait) (bool, bool) { return false, false }
 func (t *timerFile) waitOff(fileWait) (bool, bool)  { return false, false }
+func (t *timerFile) waitDirect(fileWait) bool       { return false }
 func (t *timerFile) wake()                          {}
 func (t *timerFile) close()                         {}

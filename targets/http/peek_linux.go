@@ -39,7 +39,8 @@ func newIdlePeeker(c net.Conn) *idlePeeker {
 }
 
 func (p *idlePeeker) peek(fd uintptr) bool {
-	n, _, errno := syscall.Syscall6(syscall.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&p.buf[0])), 1,
+	// Raw, as rawIO's calls are (see there).
+	n, _, errno := syscall.RawSyscall6(syscall.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&p.buf[0])), 1,
 		syscall.MSG_PEEK|syscall.MSG_DONTWAIT, 0, 0)
 	switch {
 	case errno == syscall.EAGAIN || errno == syscall.EINTR:

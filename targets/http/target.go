@@ -221,7 +221,7 @@ type connTracker struct {
 // track wraps a new connection so that its bytes are counted. onClose, if
 // not nil, is called once, when the connection is first closed.
 func (t *connTracker) track(c net.Conn, onClose func()) *countedConn {
-	cc := &countedConn{Conn: c, tr: t, onClose: onClose}
+	cc := &countedConn{Conn: c, tr: t, onClose: onClose, raw: newRawIO(c)}
 	t.opened.Add(1)
 	t.mu.Lock()
 	if t.live == nil {
@@ -264,18 +264,29 @@ type countedConn struct {
 	tr         *connTracker
 	sent, recv atomic.Int64
 	onClose    func()
+	// raw, on a plain TCP connection on Linux, reads and writes with raw
+	// system calls (see rawIO).
+	raw *rawIO
 }
 
-func (c *countedConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
+func (c *countedConn) Read(p []byte) (n int, err error) {
+	if c.raw != nil {
+		n, err = c.raw.Read(p)
+	} else {
+		n, err = c.Conn.Read(p)
+	}
 	if n > 0 {
 		c.recv.Add(int64(n))
 	}
 	return n, err
 }
 
-func (c *countedConn) Write(p []byte) (int, error) {
-	n, err := c.Conn.Write(p)
+func (c *countedConn) Write(p []byte) (n int, err error) {
+	if c.raw != nil {
+		n, err = c.raw.Write(p)
+	} else {
+		n, err = c.Conn.Write(p)
+	}
 	if n > 0 {
 		c.sent.Add(int64(n))
 	}
