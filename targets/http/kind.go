@@ -64,6 +64,8 @@ const (
 	ClientAuto     = "auto"
 	ClientFastHTTP = "fasthttp"
 	ClientNetHTTP  = "net/http"
+	// ClientH2 is perfplan's own HTTP/2 client (h2.go).
+	ClientH2 = "h2"
 )
 
 // Defaults.
@@ -86,7 +88,7 @@ var Methods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS
 
 var (
 	protocols = []string{ProtoAuto, ProtoHTTP1, ProtoH2, ProtoH2C}
-	clients   = []string{ClientAuto, ClientFastHTTP, ClientNetHTTP}
+	clients   = []string{ClientAuto, ClientFastHTTP, ClientNetHTTP, ClientH2}
 )
 
 func ptr(f float64) *float64 { return &f }
