@@ -134,6 +134,9 @@ func (cc *h2Conn) handshake(timeout time.Duration) error {
 	cc.br = bufio.NewReaderSize(cc.nc, h2ReadBuffer)
 	cc.rfr = http2.NewFramer(nil, cc.br)
 	cc.rfr.SetReuseFrames()
+	// The client's SETTINGS_MAX_FRAME_SIZE, the default (the Framer's
+	// own default is HTTP/2's largest, 16 MiB).
+	cc.rfr.SetMaxReadFrameSize(16 << 10)
 	cc.dec = hpack.NewDecoder(h2HeaderTable, cc.onField)
 	cc.dec.SetMaxStringLength(h2MaxString)
 	cc.wfr = http2.NewFramer(cc.bc, nil)
