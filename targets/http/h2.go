@@ -370,14 +370,7 @@ func (hc *h2Client) newWorker(id int, c *counters, _ *phaseRec) (targets.Worker,
 			idempotent: oc.Method != "POST" && oc.Method != "PATCH"}
 		op.pre, op.post = hc.blockParts(w.enc, &w.hbuf, oc.Method, mergeHeaders(cfg.Headers, oc.Headers))
 		op.dynPath = !op.path.literal()
-		switch {
-		case oc.BodySize > 0:
-			op.staticBody = randomBytes(rng, oc.BodySize)
-		case oc.HasBody && !op.body.literal():
-			op.dynBody = true
-		case oc.HasBody:
-			op.staticBody = op.body.appendTo([]byte{}, 0, id, nil)
-		}
+		op.staticBody, op.dynBody = opBody(oc, &op.body, rng, id)
 		if !op.dynPath && !op.dynBody {
 			op.block = append([]byte(nil), w.appendBlock(nil, &op, op.path.appendTo(nil, 0, id, nil), len(op.staticBody))...)
 		}

@@ -307,6 +307,19 @@ func (cc *h2Conn) endLocked(st *h2Stream, err error) {
 	cc.closeIfIdleLocked()
 }
 
+// endUnlock ends st with err when done, unlocks the connection, and then
+// signals st's worker and the requests waiting for a stream.
+func (cc *h2Conn) endUnlock(st *h2Stream, done bool, err error) {
+	if done {
+		cc.endLocked(st, err)
+	}
+	cc.mu.Unlock()
+	if done {
+		st.done <- struct{}{}
+		cc.c.freed()
+	}
+}
+
 // closeIfIdleLocked closes a connection that takes no new stream once its
 // last stream ends.
 func (cc *h2Conn) closeIfIdleLocked() {
@@ -442,14 +455,7 @@ func (cc *h2Conn) onData(f *http2.DataFrame) error {
 			st.recvUnack = 0
 		}
 	}
-	if done {
-		cc.endLocked(st, end)
-	}
-	cc.mu.Unlock()
-	if done {
-		st.done <- struct{}{}
-		cc.c.freed()
-	}
+	cc.endUnlock(st, done, end)
 	return nil
 }
 
@@ -535,14 +541,7 @@ func (cc *h2Conn) onHeaders() error {
 		}
 		_ = cc.wfr.WriteRSTStream(st.id, code)
 	}
-	if done {
-		cc.endLocked(st, end)
-	}
-	cc.mu.Unlock()
-	if done {
-		st.done <- struct{}{}
-		cc.c.freed()
-	}
+	cc.endUnlock(st, done, end)
 	return nil
 }
 
@@ -579,10 +578,7 @@ func (cc *h2Conn) onReset(f *http2.RSTStreamFrame) error {
 	if f.ErrCode == http2.ErrCodeRefusedStream {
 		e = &h2Retry{err: e}
 	}
-	cc.endLocked(st, e)
-	cc.mu.Unlock()
-	st.done <- struct{}{}
-	cc.c.freed()
+	cc.endUnlock(st, true, e)
 	return nil
 }
 
