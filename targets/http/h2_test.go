@@ -348,3 +348,46 @@ func TestH2Cancel(t *testing.T) {
 		t.Errorf("stats %v", st)
 	}
 }
+
+// TestH2ConnectionErrors: connection failures of the h2 client are
+// classified as the other clients' are: refused, TLS (an unverified
+// certificate, and no client certificate for a server that requires
+// one), and a server gone during the run.
+func TestH2ConnectionErrors(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	_, err = openTarget(t, map[string]any{"base_url": "http://" + addr, "protocol": ProtoH2C}, op("get", nil))
+	if want := fmt.Sprintf("http: probe GET http://%s/: refused: connection refused by %s", addr, addr); err == nil || err.Error() != want {
+		t.Errorf("nothing listens: Open = %v, want %q", err, want)
+	}
+	s := newGoH2Server(t, true, 100)
+	tg := mustOpen(t, map[string]any{"base_url": s.srv.URL, "protocol": ProtoH2, "probe": false}, op("get", nil))
+	err = do(worker(t, tg, 0), 0, 1, nil)
+	if classOf(err) != ClassTLS || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("an unverified certificate: %v", err)
+	}
+	if st := tg.Stats(); st[statErrorsTLS] != 1 || st[statConnectionErrors] != 1 {
+		t.Errorf("stats %v", st)
+	}
+	// Gone during the run: each request fails as a connection error.
+	tg = mustOpen(t, s.attrs(nil), op("get", nil))
+	w := worker(t, tg, 0)
+	if err := do(w, 0, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.srv.CloseClientConnections()
+	s.srv.Close()
+	for range 3 {
+		if c := classOf(do(w, 0, 1, nil)); c != ClassRefused && c != ClassReset {
+			t.Errorf("after the server went down: class %v", c)
+		}
+	}
+	if st := tg.Stats(); st[statConnectionErrors] != 3 || st[statRequests] != 4 {
+		t.Errorf("stats %v", st)
+	}
+}
