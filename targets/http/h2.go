@@ -307,8 +307,18 @@ func (hc *h2Client) encode(enc *hpack.Encoder, buf *bytes.Buffer, name string, v
 	return buf.Bytes()
 }
 
-// h2Hop are the connection-specific headers, which HTTP/2 does not carry.
-var h2Hop = map[string]bool{"keep-alive": true, "proxy-connection": true, "upgrade": true, "te": true}
+// h2Hop reports whether a header (its name in lower case) is
+// connection-specific, which HTTP/2 does not carry: TE is sent only as
+// "trailers".
+func h2Hop(name, value string) bool {
+	switch name {
+	case "keep-alive", "proxy-connection", "upgrade":
+		return true
+	case "te":
+		return value != "trailers"
+	}
+	return false
+}
 
 // blockParts returns the pieces of a request's header block before its
 // :path (the pseudo-headers :method, :scheme and :authority) and after it
@@ -321,7 +331,7 @@ func (hc *h2Client) blockParts(enc *hpack.Encoder, buf *bytes.Buffer, method str
 	post = []byte{}
 	for _, h := range headers {
 		name := strings.ToLower(h[0])
-		if h2Hop[name] && (name != "te" || h[1] != "trailers") {
+		if h2Hop(name, h[1]) {
 			continue
 		}
 		post = append(post, hc.encode(enc, buf, name, []byte(h[1]))...)

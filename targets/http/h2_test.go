@@ -135,7 +135,8 @@ func TestH2GoServers(t *testing.T) {
 				op("big", map[string]any{"path": tmplOf("/big/${key}")}),
 				op("status", map[string]any{"path": tmplOf("/status/${key}")}),
 				op("slow", map[string]any{"path": tmplOf("/slow"), "timeout": 50 * time.Millisecond}),
-				op("get", map[string]any{"path": tmplOf("/echo")}))
+				op("get", map[string]any{"path": tmplOf("/echo")}),
+				op("head", map[string]any{"method": "HEAD", "path": tmplOf("/big/${key}")}))
 			w := worker(t, tg, 7)
 			for i, tc := range []struct {
 				op    int
@@ -145,6 +146,8 @@ func TestH2GoServers(t *testing.T) {
 			}{
 				{0, 42, "abc", -1}, {1, 0, "", -1}, {2, 10 << 20, "", -1}, {2, 20 << 20, "", ClassBody},
 				{3, 404, "", ClassStatus}, {3, 204, "", -1}, {4, 0, "", ClassTimeout}, {5, 0, "", -1},
+				// A HEAD's content-length over max_body is no body.
+				{6, 20 << 20, "", -1},
 			} {
 				err := do(w, tc.op, tc.key, []byte(tc.value))
 				if classOf(err) != tc.class || (tc.class == -1 && err != nil) {
@@ -155,8 +158,8 @@ func TestH2GoServers(t *testing.T) {
 				}
 			}
 			st := tg.Stats()
-			want := map[string]float64{statRequests: 8, statResponses: 6, "status_200": 4, "status_204": 1, "status_404": 1,
-				statErrorsStatus: 1, statErrorsBody: 1, statTimeouts: 1, statConnsOpened: 1, statConnsReused: 8}
+			want := map[string]float64{statRequests: 9, statResponses: 7, "status_200": 5, "status_204": 1, "status_404": 1,
+				statErrorsStatus: 1, statErrorsBody: 1, statTimeouts: 1, statConnsOpened: 1, statConnsReused: 9}
 			for k, v := range want {
 				if st[k] != v {
 					t.Errorf("%s = %v, want %v", k, st[k], v)
