@@ -422,6 +422,7 @@ func (w *h2Worker) Do(ctx context.Context, r *targets.Request) error {
 		block = w.block
 	}
 	w.c.requests.Add(1)
+	w.st.head = op.cfg.Method == "HEAD"
 	status, err := w.hc.roundTrip(ctx, w.st, block, body, op.cfg.HasBody, op.idempotent, op.cfg.Timeout)
 	if err != nil {
 		if ctx.Err() != nil {

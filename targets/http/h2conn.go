@@ -56,6 +56,9 @@ type h2Stream struct {
 	// idempotent: a request that met a connection closed under it before
 	// any response frame may be sent again.
 	idempotent bool
+	// head: a HEAD request, whose response has no body whatever its
+	// content-length.
+	head bool
 
 	// The response, set by the reader.
 	status     int
@@ -530,7 +533,9 @@ func (cc *h2Conn) onHeaders() error {
 		}
 	default:
 		st.final, st.status = true, cc.hStatus
-		if cc.hContentLen > st.maxBody {
+		// A content-length without a body to follow (HEAD, 304) is not
+		// a body.
+		if !cc.hEnd && !st.head && cc.hStatus != 304 && cc.hContentLen > st.maxBody {
 			end, done = errBodyTooLarge, true
 		}
 	}
