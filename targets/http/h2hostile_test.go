@@ -417,3 +417,36 @@ func TestH2Allocations(t *testing.T) {
 		t.Errorf("%.2f allocations per request, want 2 (a HEADERS frame parsed by the client, one by the server)", allocs)
 	}
 }
+
+// TestH2HeadNoBody: a response whose content-length is over max_body is a
+// body error, unless no body follows it: a HEAD request's, or a 304, even
+// from a server that ends the stream with an empty DATA frame rather than
+// with its headers.
+func TestH2HeadNoBody(t *testing.T) {
+	t.Parallel()
+	url := frameServer(t, nil, true, func(fc *frameConn) {
+		for {
+			req, err := fc.next()
+			if err != nil {
+				return
+			}
+			status := "200"
+			if req.path == "/304" {
+				status = "304"
+			}
+			block := headerBlock(":status", status, "content-length", "1073741824")
+			if fc.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: req.id, BlockFragment: block, EndHeaders: true}) != nil ||
+				fc.fr.WriteData(req.id, true, nil) != nil || fc.flush() != nil {
+				return
+			}
+		}
+	})
+	tg := mustOpen(t, h2Attrs(url, map[string]any{"probe": false, "max_body": int64(1 << 20)}),
+		op("head", map[string]any{"method": "HEAD"}), op("304", map[string]any{"path": tmplOf("/304")}), op("get", nil))
+	w := worker(t, tg, 0)
+	for o, want := range []Class{-1, -1, ClassBody} {
+		if err := do(w, o, 1, nil); classOf(err) != want || (want == -1 && err != nil) {
+			t.Errorf("op %s: %v, want class %v", tg.cfg.Ops[o].Name, err, want)
+		}
+	}
+}
