@@ -61,17 +61,16 @@ type h2Stream struct {
 	head bool
 
 	// The response, set by the reader.
-	status     int
-	final      bool // the final (non-1xx) headers came
-	gotFrame   bool // any frame of the response came
-	interim    int
-	body       int64
-	recvUnack  int64 // received bytes not yet granted back by WINDOW_UPDATE
-	sendWin    int64
-	blocked    bool // waiting for send window, in its connection's blocked list
-	err        error
-	maxBody    int64
-	contentLen int64
+	status    int
+	final     bool // the final (non-1xx) headers came
+	gotFrame  bool // any frame of the response came
+	interim   int
+	body      int64
+	recvUnack int64 // received bytes not yet granted back by WINDOW_UPDATE
+	sendWin   int64
+	blocked   bool // waiting for send window, in its connection's blocked list
+	err       error
+	maxBody   int64
 }
 
 func newH2Stream(maxBody int64) *h2Stream {
@@ -209,7 +208,6 @@ func (cc *h2Conn) start(st *h2Stream) bool {
 	cc.streams[st.id] = st
 	cc.active++
 	st.status, st.final, st.gotFrame, st.interim, st.body, st.recvUnack, st.err = 0, false, false, 0, 0, 0, nil
-	st.contentLen = -1
 	st.sendWin = cc.initWin
 	st.blocked = false
 	if err := cc.writeHeadersLocked(st); err != nil {
