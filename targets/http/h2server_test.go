@@ -62,11 +62,18 @@ func frameServer(t testing.TB, settings []http2.Setting, decode bool, serve func
 func (fc *frameConn) flush() error { return fc.bw.Flush() }
 
 // next reads frames until a request has ended (END_STREAM), answering
-// SETTINGS and PING, and returns it.
+// SETTINGS and PING, and returns it. The frames written so far go out
+// before it waits for more: the responses to the requests of one read go
+// out together.
 func (fc *frameConn) next() (frameRequest, error) {
 	bodies := map[uint32]int{}
 	methods := map[uint32][2]string{}
 	for {
+		if fc.r.Buffered() == 0 {
+			if err := fc.flush(); err != nil {
+				return frameRequest{}, err
+			}
+		}
 		f, err := fc.fr.ReadFrame()
 		if err != nil {
 			return frameRequest{}, err
@@ -140,7 +147,7 @@ func (fc *frameConn) respond(id uint32, block, body []byte) error {
 var okBlock = headerBlock(":status", "200", "content-length", "2")
 
 // serveOK answers every request with 200 "ok", a batch of responses a
-// write (the requests that came in one read).
+// write (the requests that came in one read; see next).
 func serveOK(fc *frameConn) {
 	for {
 		req, err := fc.next()
@@ -148,9 +155,6 @@ func serveOK(fc *frameConn) {
 			return
 		}
 		if fc.respond(req.id, okBlock, []byte("ok")) != nil {
-			return
-		}
-		if fc.r.Buffered() == 0 && fc.flush() != nil {
 			return
 		}
 	}
