@@ -17,6 +17,13 @@ variable "ca_file" {
   default = ""
 }
 
+# The http target's client: "auto" (perfplan's own HTTP/2 client) or
+# "net/http".
+variable "client" {
+  type    = string
+  default = "auto"
+}
+
 variable "duration" {
   type    = string
   default = "10s"
@@ -35,6 +42,7 @@ variable "rate" {
 target "http" "nginx" {
   base_url = var.base_url
   protocol = var.protocol
+  client   = var.client
   ca_file  = var.ca_file == "" ? null : var.ca_file
 }
 

@@ -30,8 +30,9 @@
 //     service time (perfplan's service_time, from each request's actual
 //     start, against vegeta's latency, which is measured the same way);
 //   - HTTP/2 at full speed with 32 streams: h2load -c1 -m32 (one
-//     connection, 32 streams) and perfplan constant-vus 32, over h2c and
-//     over TLS (-tls=false skips TLS);
+//     connection, 32 streams) and perfplan constant-vus 32 (its own h2
+//     client), over h2c and over TLS (-tls=false skips TLS), and perfplan
+//     with client = "net/http" over h2c, to show what the h2 client gains;
 //   - the measurements of a run are interleaved, one of each in turn, and
 //     the runs repeat that; a ratio is taken within each run (the two sides
 //     measured seconds apart), and printed as the median over the runs with
@@ -42,9 +43,15 @@
 //
 // Usage:
 //
-//	go run ./bench/http                            # 3 runs of 13 measurements of 10s: about 10 minutes
+//	go run ./bench/http                            # 3 runs of 14 measurements of 10s: about 10 minutes
 //	go run ./bench/http -runs 1 -duration 3s       # a smoke run
 //	go run ./bench/http -around '/tmp/quiet.sh sleep'
+//	go run ./bench/http -only 'h2c'                # the measurements whose key or row matches
+//
+// -only REGEX keeps the measurements whose key (hey, perfplan-h2c,
+// h2load-tls, ...) or row name matches the regular expression; the ratios
+// whose two sides were measured are printed, and goals are judged on them
+// alone.
 //
 // -around starts a command before each measurement, with the measurement's
 // length in seconds as its last argument, and waits for it after (on a
@@ -73,6 +80,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -105,6 +113,7 @@ type options struct {
 	highRate   float64
 	tls        bool
 	around     []string
+	only       *regexp.Regexp
 	perfplan   string
 	install    bool
 	failOnMiss bool
@@ -116,7 +125,7 @@ const exitMissed = 3
 
 func main() {
 	var o options
-	var around string
+	var around, only string
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "length of each measurement")
 	flag.IntVar(&o.runs, "runs", 3, "runs of every measurement; the table shows their medians")
 	flag.IntVar(&o.conns, "conns", 32, "connections (wrk -c, hey -c, perfplan workers)")
@@ -127,8 +136,17 @@ func main() {
 	flag.StringVar(&around, "around", "", "command started around each measurement, given its length in seconds (e.g. '/tmp/quiet.sh sleep')")
 	flag.StringVar(&o.perfplan, "perfplan", "", "perfplan binary to measure (default: build ./cmd/perfplan)")
 	flag.BoolVar(&o.install, "install", true, "install nginx, hey, wrk and h2load with apt-get, and vegeta with go install, when missing")
+	flag.StringVar(&only, "only", "", "measure only the rows whose key or name matches this regular expression (e.g. 'h2c|h2load')")
 	flag.Parse()
 	o.around = strings.Fields(around)
+	if only != "" {
+		re, err := regexp.Compile(only)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench/http: -only:", err)
+			os.Exit(2)
+		}
+		o.only = re
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	missed, err := run(ctx, o)
@@ -177,6 +195,9 @@ func run(ctx context.Context, o options) (int, error) {
 	defer ngx.stop()
 	b := &bench{o: o, tools: tools, dir: dir, ngx: ngx, results: map[string][]result{}}
 	ms := b.measurements()
+	if len(ms) == 0 {
+		return 0, fmt.Errorf("-only %q matches no measurement", o.only)
+	}
 	fmt.Fprintf(os.Stderr, "== nginx on %s (h2c %s, TLS %s); %d runs of %d measurements of %s\n", ngx.url, ngx.h2cURL, ngx.tlsURL, o.runs, len(ms), o.duration)
 	for r := 1; r <= o.runs; r++ {
 		for _, m := range ms {

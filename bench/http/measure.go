@@ -43,7 +43,9 @@ type measurement struct {
 	rate  float64
 	plan  string // perfplan: the plan file
 	proto string // HTTP/2: "h2c" or "h2" (over TLS)
-	note  string
+	// client is perfplan's http client, when not the default.
+	client string
+	note   string
 }
 
 // maxWorkers bounds the workers of an open model: perfplan's max_vus in
@@ -64,6 +66,7 @@ const (
 	kPPHigh    = "perfplan-high"
 	kH2loadH2C = "h2load-h2c"
 	kPPH2C     = "perfplan-h2c"
+	kPPH2CStd  = "perfplan-h2c-nethttp"
 	kH2loadTLS = "h2load-tls"
 	kPPTLS     = "perfplan-tls"
 )
@@ -92,15 +95,19 @@ func (b *bench) measurements() []measurement {
 		{key: kVegHigh, name: fmt.Sprintf("vegeta, %s/s", hr), tool: "vegeta", rate: b.o.highRate, note: "open model; latency from the actual start"},
 		{key: kPPHigh, name: fmt.Sprintf("perfplan http, %s/s", hr), tool: "perfplan", plan: "rate.hcl", rate: b.o.highRate, note: "constant-arrival-rate"},
 		{key: kH2loadH2C, name: fmt.Sprintf("h2load (C), h2c, 1 connection × %d streams", c), tool: "h2load", proto: "h2c", note: "prints no percentiles"},
-		{key: kPPH2C, name: fmt.Sprintf("perfplan http, h2c, %d workers", c), tool: "perfplan", plan: "h2.hcl", proto: "h2c", note: "net/http client"},
+		{key: kPPH2C, name: fmt.Sprintf("perfplan http, h2c, %d workers", c), tool: "perfplan", plan: "h2.hcl", proto: "h2c", note: "h2 client (perfplan's own)"},
+		{key: kPPH2CStd, name: fmt.Sprintf("perfplan http, h2c, %d workers, net/http", c), tool: "perfplan", plan: "h2.hcl", proto: "h2c", client: "net/http", note: `client = "net/http"`},
 	}
 	if b.o.tls {
 		all = append(all,
 			measurement{key: kH2loadTLS, name: fmt.Sprintf("h2load (C), h2 over TLS, 1 connection × %d streams", c), tool: "h2load", proto: "h2", note: "prints no percentiles"},
-			measurement{key: kPPTLS, name: fmt.Sprintf("perfplan http, h2 over TLS, %d workers", c), tool: "perfplan", plan: "h2.hcl", proto: "h2", note: "net/http client"})
+			measurement{key: kPPTLS, name: fmt.Sprintf("perfplan http, h2 over TLS, %d workers", c), tool: "perfplan", plan: "h2.hcl", proto: "h2", note: "h2 client (perfplan's own)"})
 	}
 	var ms []measurement
 	for _, m := range all {
+		if b.o.only != nil && !b.o.only.MatchString(m.key) && !b.o.only.MatchString(m.name) {
+			continue
+		}
 		if m.tool == "perfplan" || b.tools[m.tool] != "" {
 			ms = append(ms, m)
 		}
@@ -155,6 +162,9 @@ func (b *bench) command(m measurement, secs int) (args []string, out string, err
 	}
 	if m.proto == "h2" {
 		args = append(args, "--var", "ca_file="+b.ngx.caFile)
+	}
+	if m.client != "" {
+		args = append(args, "--var", "client="+m.client)
 	}
 	return args, out, nil
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -93,6 +95,29 @@ func TestGoalsPrint(t *testing.T) {
 	}
 }
 
+// TestOnly checks that -only keeps the measurements whose key or row
+// name matches, and that the h2c rows of both perfplan clients are there.
+func TestOnly(t *testing.T) {
+	t.Parallel()
+	b := &bench{o: options{conns: 32, rate: 5000, highRate: 20000, tls: true, only: regexp.MustCompile(`h2c`)},
+		tools: map[string]string{"h2load": "h2load", "hey": "hey"}}
+	var keys []string
+	for _, m := range b.measurements() {
+		keys = append(keys, m.key)
+	}
+	if want := []string{kH2loadH2C, kPPH2C, kPPH2CStd}; !slices.Equal(keys, want) {
+		t.Errorf("-only h2c: %v, want %v", keys, want)
+	}
+	b.o.only = regexp.MustCompile(`^hey$|net/http`)
+	keys = nil
+	for _, m := range b.measurements() {
+		keys = append(keys, m.key)
+	}
+	if want := []string{kHey, kPPH2CStd}; !slices.Equal(keys, want) {
+		t.Errorf("-only by key and name: %v, want %v", keys, want)
+	}
+}
+
 // TestStatsText checks the median and range of a figure over the runs.
 func TestStatsText(t *testing.T) {
 	t.Parallel()
@@ -127,6 +152,7 @@ func TestPlansLoad(t *testing.T) {
 		{"rate.hcl", []dsl.VarArg{{Name: "base_url", Value: "http://127.0.0.1:8080"}}},
 		{"noop.hcl", []dsl.VarArg{{Name: "base_url", Value: "http://127.0.0.1:8080"}}},
 		{"h2.hcl", []dsl.VarArg{{Name: "base_url", Value: "http://127.0.0.1:8080"}, {Name: "protocol", Value: "h2c"}}},
+		{"h2.hcl", []dsl.VarArg{{Name: "base_url", Value: "http://127.0.0.1:8080"}, {Name: "protocol", Value: "h2c"}, {Name: "client", Value: "net/http"}}},
 		{"h2.hcl", []dsl.VarArg{{Name: "base_url", Value: "https://127.0.0.1:8443"}, {Name: "protocol", Value: "h2"}, {Name: "ca_file", Value: "testdata/ca.pem"}}},
 	} {
 		l := dsl.NewLoader(builtin.Registry(), append(tc.vars, common...), nil)

@@ -94,6 +94,8 @@ func (b *bench) ratios() []ratio {
 		{label: hr + "/s, CPU per request, perfplan ÷ vegeta", num: kPPHigh, den: kVegHigh, f: cpu},
 		{label: "HTTP/2 h2c, req/s, perfplan ÷ h2load", num: kPPH2C, den: kH2loadH2C, f: rps, goal: "≥ 0.7"},
 		{label: "HTTP/2 h2c, CPU per request, perfplan ÷ h2load", num: kPPH2C, den: kH2loadH2C, f: cpu},
+		{label: "HTTP/2 h2c, req/s, perfplan h2 client ÷ net/http client", num: kPPH2C, den: kPPH2CStd, f: rps},
+		{label: "HTTP/2 h2c, CPU per request, perfplan h2 client ÷ net/http client", num: kPPH2C, den: kPPH2CStd, f: cpu},
 		{label: "HTTP/2 over TLS, req/s, perfplan ÷ h2load", num: kPPTLS, den: kH2loadTLS, f: rps, goal: "≥ 0.7"},
 		{label: "HTTP/2 over TLS, CPU per request, perfplan ÷ h2load", num: kPPTLS, den: kH2loadTLS, f: cpu},
 		{label: "HTTP/2 h2c (perfplan), req/s ÷ HTTP/1.1 (hey)", num: kPPH2C, den: kHey, f: rps, goal: "≥ 1.5"},

@@ -29,11 +29,15 @@ type batchConn struct {
 	spare   []byte    // the flusher's previous batch, reused
 	running bool      // a flusher goroutine is running
 	err     error     // the first write error
+	// flushFn is b.flush, made once: a go statement on a method value
+	// would allocate its closure each time.
+	flushFn func()
 }
 
 func newBatchConn(c net.Conn) *batchConn {
 	b := &batchConn{Conn: c}
 	b.drained.L = &b.mu
+	b.flushFn = b.flush
 	return b
 }
 
@@ -51,7 +55,7 @@ func (b *batchConn) Write(p []byte) (int, error) {
 	b.pending = append(b.pending, p...)
 	if !b.running {
 		b.running = true
-		go b.flush()
+		go b.flushFn()
 	}
 	return len(p), nil
 }

@@ -140,8 +140,18 @@ func TestH2CLargeBodies(t *testing.T) {
 	srv.Config.Protocols.SetUnencryptedHTTP2(true)
 	srv.Start()
 	t.Cleanup(srv.Close)
-	tg := mustOpen(t, map[string]any{"base_url": srv.URL, "protocol": ProtoH2C},
-		op("post", map[string]any{"method": "POST", "body_size": int64(size)}))
+	for _, client := range []string{ClientH2, ClientNetHTTP} {
+		mu.Lock()
+		sizes = nil
+		mu.Unlock()
+		h2cLargeBodies(t, srv.URL, client, &mu, &sizes, size)
+	}
+}
+
+func h2cLargeBodies(t *testing.T, url, client string, mu *sync.Mutex, sizes *[]int64, size int64) {
+	t.Helper()
+	tg := mustOpen(t, map[string]any{"base_url": url, "protocol": ProtoH2C, "client": client},
+		op("post", map[string]any{"method": "POST", "body_size": size}))
 	var wg sync.WaitGroup
 	for id := range 4 {
 		w := worker(t, tg, id)
@@ -156,22 +166,22 @@ func TestH2CLargeBodies(t *testing.T) {
 	}
 	wg.Wait()
 	mu.Lock()
-	defer mu.Unlock()
-	if len(sizes) != 12 {
-		t.Fatalf("%d bodies received, want 12", len(sizes))
+	if len(*sizes) != 12 {
+		t.Errorf("%s: %d bodies received, want 12", client, len(*sizes))
 	}
-	for _, n := range sizes {
+	for _, n := range *sizes {
 		if n != size {
-			t.Errorf("a body of %d bytes, want %d", n, size)
+			t.Errorf("%s: a body of %d bytes, want %d", client, n, size)
 		}
 	}
+	mu.Unlock()
 	// The last batch is counted once its write returns, which may be after
 	// the server has read it and answered.
 	deadline := time.Now().Add(10 * time.Second)
-	for tg.Stats()[statBytesSent] < 12*size && time.Now().Before(deadline) {
+	for tg.Stats()[statBytesSent] < float64(12*size) && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
-	if st := tg.Stats(); st[statConnsOpened] != 1 || st[statBytesSent] < 12*size {
-		t.Errorf("one connection carrying every body: %v", st)
+	if st := tg.Stats(); st[statConnsOpened] != 1 || st[statBytesSent] < float64(12*size) {
+		t.Errorf("%s: one connection carrying every body: %v", client, st)
 	}
 }

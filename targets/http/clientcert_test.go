@@ -77,6 +77,7 @@ func TestClientCertificate(t *testing.T) {
 	for _, tc := range []map[string]any{
 		{"protocol": ProtoHTTP1}, // fasthttp
 		{},                       // net/http, HTTP/2
+		{"protocol": ProtoH2},    // the h2 client
 	} {
 		with := map[string]any{"base_url": srv.URL, "ca_file": ca, "client_cert": certFile, "client_key": keyFile}
 		without := map[string]any{"base_url": srv.URL, "ca_file": ca, "probe": false}

@@ -28,7 +28,8 @@ type Config struct {
 	MaxBody   int64
 	KeepAlive bool
 	Protocol  string
-	// Client is the resolved client: ClientFastHTTP or ClientNetHTTP.
+	// Client is the resolved client: ClientFastHTTP, ClientNetHTTP or
+	// ClientH2.
 	Client             string
 	InsecureSkipVerify bool
 	CAFile             string
@@ -139,10 +140,27 @@ func parseConfig(cfg targets.Config) (*Config, error) {
 	switch c.Client {
 	case ClientAuto:
 		c.Client = ClientFastHTTP
-		if c.http2() || c.PhaseTiming {
+		switch {
+		case c.PhaseTiming:
 			c.Client = ClientNetHTTP
+		case c.http2() && (!c.KeepAlive || c.Protocol == ProtoAuto):
+			// A connection per request, or ALPN that may pick HTTP/1.1:
+			// net/http's.
+			c.Client = ClientNetHTTP
+		case c.http2():
+			c.Client = ClientH2
 		}
 	case ClientNetHTTP:
+	case ClientH2:
+		if c.Protocol != ProtoH2 && c.Protocol != ProtoH2C {
+			errs = append(errs, targets.Errorf("client", `"h2" speaks HTTP/2 only; set protocol = "h2" (https) or "h2c" (http), or use "net/http"`))
+		}
+		if c.PhaseTiming {
+			errs = append(errs, targets.Errorf("phase_timing", "needs the net/http client (the h2 client has no request tracing)"))
+		}
+		if !c.KeepAlive {
+			errs = append(errs, targets.Errorf("keep_alive", `false needs the net/http client (the h2 client keeps its connections)`))
+		}
 	case ClientFastHTTP:
 		if c.http2() {
 			errs = append(errs, targets.Errorf("client", `fasthttp speaks HTTP/1.1 only; set protocol = "http1" to use it, or use "net/http" for HTTP/2`))

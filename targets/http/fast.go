@@ -451,13 +451,9 @@ func (fc *fastClient) newWorker(id int, c *counters, _ *phaseRec) (targets.Worke
 		if !op.dynPath {
 			op.req.SetRequestURIBytes(op.path.appendTo(append([]byte(nil), fc.prefix...), 0, id, nil))
 		}
-		switch {
-		case oc.BodySize > 0:
-			op.req.SetBodyRaw(randomBytes(rng, oc.BodySize))
-		case oc.HasBody && !op.body.literal():
-			op.dynBody = true
-		case oc.HasBody:
-			op.req.SetBodyRaw(op.body.appendTo(nil, 0, id, nil))
+		var static []byte
+		if static, op.dynBody = opBody(oc, &op.body, rng, id); static != nil {
+			op.req.SetBodyRaw(static)
 		}
 		w.ops = append(w.ops, op)
 	}

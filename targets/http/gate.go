@@ -66,6 +66,18 @@ func (g *dialGate) enter(ctx context.Context) error {
 	}
 }
 
+// tryEnter counts a connection and returns true when one may be made
+// now, or returns false without waiting.
+func (g *dialGate) tryEnter() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed || g.open >= g.limit() {
+		return false
+	}
+	g.open++
+	return true
+}
+
 // leave uncounts a connection that closed or was not made.
 func (g *dialGate) leave() {
 	g.mu.Lock()

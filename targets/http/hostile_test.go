@@ -20,7 +20,7 @@ import (
 
 // rawServer serves each connection with serve, on 127.0.0.1; it stops
 // with the test. conns counts the connections accepted.
-func rawServer(t *testing.T, serve func(c net.Conn, r *bufio.Reader)) (url string, conns *atomic.Int64) {
+func rawServer(t testing.TB, serve func(c net.Conn, r *bufio.Reader)) (url string, conns *atomic.Int64) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -216,7 +216,8 @@ func TestHTTP2OverTLS(t *testing.T) {
 		proto string
 	}{
 		{map[string]any{}, "HTTP/2.0"},                                                // ALPN picks h2
-		{map[string]any{"protocol": ProtoH2}, "HTTP/2.0"},                             // h2 only
+		{map[string]any{"protocol": ProtoH2}, "HTTP/2.0"},                             // h2 only, the h2 client
+		{map[string]any{"protocol": ProtoH2, "client": ClientNetHTTP}, "HTTP/2.0"},    // h2 only, net/http
 		{map[string]any{"protocol": ProtoHTTP1}, "HTTP/1.1"},                          // fasthttp over TLS
 		{map[string]any{"protocol": ProtoHTTP1, "client": ClientNetHTTP}, "HTTP/1.1"}, // net/http over TLS
 	} {
@@ -256,20 +257,27 @@ func TestH2C(t *testing.T) {
 	srv.Config.Protocols.SetUnencryptedHTTP2(true)
 	srv.Start()
 	t.Cleanup(srv.Close)
-	tg := mustOpen(t, map[string]any{"base_url": srv.URL, "protocol": ProtoH2C}, op("get", nil))
-	if tg.cfg.Client != ClientNetHTTP {
-		t.Fatalf("h2c client %q", tg.cfg.Client)
-	}
-	w := worker(t, tg, 0)
-	for i := range 10 {
-		if err := do(w, 0, uint64(i), nil); err != nil {
-			t.Fatal(err)
+	// The default client for h2c is the lean one; net/http when asked.
+	for client, want := range map[string]string{ClientAuto: ClientH2, ClientNetHTTP: ClientNetHTTP} {
+		tg := mustOpen(t, map[string]any{"base_url": srv.URL, "protocol": ProtoH2C, "client": client}, op("get", nil))
+		if tg.cfg.Client != want {
+			t.Fatalf("h2c client %q, want %q", tg.cfg.Client, want)
 		}
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if protos["HTTP/2.0"] != 11 {
-		t.Errorf("protocols %v, want 11 requests (probe included) over h2c", protos)
+		w := worker(t, tg, 0)
+		for i := range 10 {
+			if err := do(w, 0, uint64(i), nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mu.Lock()
+		if protos["HTTP/2.0"] != 11 || len(protos) != 1 {
+			t.Errorf("%s: protocols %v, want 11 requests (probe included) over h2c", want, protos)
+		}
+		clear(protos)
+		mu.Unlock()
+		if st := tg.Stats(); st[statConnsOpened] != 1 || st[statConnsReused] != 10 {
+			t.Errorf("%s: one connection for the probe and the requests: %v", want, st)
+		}
 	}
 }
 

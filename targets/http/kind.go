@@ -7,12 +7,14 @@
 // # Clients
 //
 // HTTP/1.1 goes through valyala/fasthttp, which reuses its requests,
-// responses and buffers and so allocates nothing per request; HTTP/2, h2c
-// and phase timing go through net/http (fasthttp speaks HTTP/1.1 only and
-// has no httptrace). The client attribute forces one or the other. Both
-// share one connection pool per target, sized by the workers: a worker
-// waits for its response, so at most one connection per worker is busy
-// (max_connections caps it), and idle connections are kept alive.
+// responses and buffers and so allocates nothing per request; HTTP/2
+// (protocol "h2" and "h2c") through perfplan's own client (h2.go, on
+// golang.org/x/net/http2's Framer and hpack coder), and ALPN over https,
+// phase timing and HTTP/2 without keep-alive through net/http (fasthttp
+// speaks HTTP/1.1 only, neither has httptrace). The client attribute forces
+// one. Each keeps one connection pool per target, sized by the workers: a
+// worker waits for its response, so at most one connection per worker is
+// busy (max_connections caps it), and idle connections are kept alive.
 //
 // # Statistics
 //
@@ -64,6 +66,8 @@ const (
 	ClientAuto     = "auto"
 	ClientFastHTTP = "fasthttp"
 	ClientNetHTTP  = "net/http"
+	// ClientH2 is perfplan's own HTTP/2 client (h2.go).
+	ClientH2 = "h2"
 )
 
 // Defaults.
@@ -86,7 +90,7 @@ var Methods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS
 
 var (
 	protocols = []string{ProtoAuto, ProtoHTTP1, ProtoH2, ProtoH2C}
-	clients   = []string{ClientAuto, ClientFastHTTP, ClientNetHTTP}
+	clients   = []string{ClientAuto, ClientFastHTTP, ClientNetHTTP, ClientH2}
 )
 
 func ptr(f float64) *float64 { return &f }
@@ -110,7 +114,7 @@ func schema() targets.Schema {
 		{Name: "protocol", Type: targets.String, Default: ProtoAuto, OneOf: protocols,
 			Doc: `"auto" (HTTP/1.1, or ALPN between HTTP/2 and HTTP/1.1 over https), "http1", "h2" (https) or "h2c" (http)`},
 		{Name: "client", Type: targets.String, Default: ClientAuto, OneOf: clients,
-			Doc: `"auto" (fasthttp for HTTP/1.1 without phase timing, else net/http), "fasthttp" or "net/http"`},
+			Doc: `"auto" (fasthttp for HTTP/1.1, perfplan's own "h2" for protocol "h2" and "h2c", net/http for phase timing and ALPN over https), "fasthttp", "net/http" or "h2"`},
 		{Name: "insecure_skip_verify", Type: targets.Bool, Default: false,
 			Doc: "https: accept any server certificate (verification is on unless this is written)"},
 		{Name: "ca_file", Type: targets.String,
@@ -237,7 +241,7 @@ func statNames() (stats, sparse, gauges []string, ratios map[string]targets.Rati
 //	  max_body        = 10485760            # bytes of a response body
 //	  keep_alive      = true
 //	  protocol        = "auto"              # http1, h2, h2c
-//	  client          = "auto"              # fasthttp, net/http
+//	  client          = "auto"              # fasthttp, net/http, h2
 //	  # https: insecure_skip_verify, ca_file, client_cert, client_key
 //	  phase_timing    = false
 //	  probe           = true
@@ -263,7 +267,7 @@ func Kind() targets.Kind {
 	ops := opSchema()
 	return targets.Kind{
 		Name:       "http",
-		Doc:        "an HTTP service: HTTP/1.1 (fasthttp), HTTP/2 over TLS and h2c (net/http); ops declared in the workload",
+		Doc:        "an HTTP service: HTTP/1.1 (fasthttp), HTTP/2 over TLS and h2c (perfplan's own client, or net/http); ops declared in the workload",
 		Schema:     schema(),
 		OpSchema:   &ops,
 		Stats:      stats,

@@ -230,14 +230,7 @@ func (sc *stdClient) newWorker(id int, c *counters, ph *phaseRec) (targets.Worke
 			Header:     op.header,
 			Host:       cfg.BaseURL.Host,
 		}
-		switch {
-		case oc.BodySize > 0:
-			op.staticBody = randomBytes(rng, oc.BodySize)
-		case oc.HasBody && !op.body.literal():
-			op.dynBody = true
-		case oc.HasBody:
-			op.staticBody = op.body.appendTo([]byte{}, 0, id, nil)
-		}
+		op.staticBody, op.dynBody = opBody(oc, &op.body, rng, id)
 		w.ops = append(w.ops, op)
 	}
 	if ph != nil {

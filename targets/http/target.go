@@ -54,6 +54,8 @@ func (t *target) Open(ctx context.Context) error {
 	switch t.cfg.Client {
 	case ClientFastHTTP:
 		t.client, err = newFastClient(t)
+	case ClientH2:
+		t.client, err = newH2Client(t)
 	default:
 		t.client, err = newStdClient(t)
 	}

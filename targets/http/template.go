@@ -2,6 +2,7 @@ package http
 
 import (
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,6 +55,21 @@ func (t *tmpl) appendTo(dst []byte, key uint64, worker int, value []byte) []byte
 		}
 	}
 	return dst
+}
+
+// opBody returns an op's fixed body (body_size random bytes drawn from
+// rng, or a body template without fields, expanded for worker id), or
+// dyn true when its body template has fields and is expanded per request.
+func opBody(oc *OpConfig, body *tmpl, rng *rand.Rand, id int) (static []byte, dyn bool) {
+	switch {
+	case oc.BodySize > 0:
+		return randomBytes(rng, oc.BodySize), false
+	case oc.HasBody && !body.literal():
+		return nil, true
+	case oc.HasBody:
+		return body.appendTo([]byte{}, 0, id, nil), false
+	}
+	return nil, false
 }
 
 // userAgent is sent unless the plan's headers set User-Agent.
