@@ -358,13 +358,8 @@ func TestH2Cancel(t *testing.T) {
 // one), and a server gone during the run.
 func TestH2ConnectionErrors(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	_, err = openTarget(t, map[string]any{"base_url": "http://" + addr, "protocol": ProtoH2C}, op("get", nil))
+	addr := closedAddr(t)
+	_, err := openTarget(t, map[string]any{"base_url": "http://" + addr, "protocol": ProtoH2C}, op("get", nil))
 	if want := fmt.Sprintf("http: probe GET http://%s/: refused: connection refused by %s", addr, addr); err == nil || err.Error() != want {
 		t.Errorf("nothing listens: Open = %v, want %q", err, want)
 	}

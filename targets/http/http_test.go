@@ -479,14 +479,22 @@ func TestTemplatesHeadersAndBodies(t *testing.T) {
 	}
 }
 
-func TestServerDown(t *testing.T) {
-	t.Parallel()
+// closedAddr returns an address of 127.0.0.1 that nothing listens on: a
+// listener's, closed.
+func closedAddr(t *testing.T) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	_ = ln.Close()
+	return addr
+}
+
+func TestServerDown(t *testing.T) {
+	t.Parallel()
+	addr := closedAddr(t)
 	for _, client := range bothClients {
 		// Down before the run: the probe fails, Open fails (exit 4).
 		_, err := openTarget(t, map[string]any{"base_url": "http://" + addr, "client": client}, op("get", nil))

@@ -103,13 +103,7 @@ func (r *rawIO) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	o := &r.rd
-	o.mu.Lock()
-	o.buf, o.n, o.errno = p, 0, 0
-	err := r.rc.Read(o.fn)
-	n, errno := o.n, o.errno
-	o.buf = nil
-	o.mu.Unlock()
+	n, errno, err := r.rd.run(p, r.rc.Read)
 	switch {
 	case err != nil:
 		return 0, r.opError("read", err)
@@ -124,13 +118,7 @@ func (r *rawIO) Read(p []byte) (int, error) {
 // Write is net.Conn's Write with raw system calls: it writes all of p, or
 // fails.
 func (r *rawIO) Write(p []byte) (int, error) {
-	o := &r.wr
-	o.mu.Lock()
-	o.buf, o.n, o.errno = p, 0, 0
-	err := r.rc.Write(o.fn)
-	n, errno := o.n, o.errno
-	o.buf = nil
-	o.mu.Unlock()
+	n, errno, err := r.wr.run(p, r.rc.Write)
 	switch {
 	case err != nil:
 		return n, r.opError("write", err)
@@ -138,6 +126,18 @@ func (r *rawIO) Write(p []byte) (int, error) {
 		return n, r.opError("write", os.NewSyscallError("write", errno))
 	}
 	return n, nil
+}
+
+// run does one call of the direction on buf through call, the RawConn's
+// Read or Write, and returns the bytes done, the system call's error and
+// the poller's.
+func (o *rawOp) run(buf []byte, call func(func(uintptr) bool) error) (int, syscall.Errno, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.buf, o.n, o.errno = buf, 0, 0
+	err := call(o.fn)
+	o.buf = nil
+	return o.n, o.errno, err
 }
 
 // opError returns err as the net.Conn's own Read or Write would: the

@@ -184,3 +184,28 @@ func TestRawIOErrorText(t *testing.T) {
 		t.Fatalf("raw read error %v is not a deadline", got)
 	}
 }
+
+// TestRawIONoAllocs: a raw read and write allocate nothing.
+func TestRawIONoAllocs(t *testing.T) {
+	c, s := connPair(t)
+	r := newRawIO(c)
+	buf := make([]byte, 64)
+	msg := []byte("ping")
+	n := testing.AllocsPerRun(100, func() {
+		if _, err := r.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(s, buf[:len(msg)]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(r, buf[:len(msg)]); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n != 0 {
+		t.Fatalf("%v allocations a raw write and read", n)
+	}
+}
