@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
 
 	"github.com/perfplan/perfplan/targets"
 )
@@ -448,5 +449,49 @@ func TestH2HeadNoBody(t *testing.T) {
 		if err := do(w, o, 1, nil); classOf(err) != want || (want == -1 && err != nil) {
 			t.Errorf("op %s: %v, want class %v", tg.cfg.Ops[o].Name, err, want)
 		}
+	}
+}
+
+// TestH2TableAfterContentLength: once a block's :status and
+// content-length are known the client stops decompressing its values
+// (onField), but still keeps the decoder's dynamic table: a field that the
+// first response indexes after its content-length is referred to by index
+// in the second, before its content-length, and both responses read.
+func TestH2TableAfterContentLength(t *testing.T) {
+	t.Parallel()
+	url := frameServer(t, nil, false, func(fc *frameConn) {
+		var buf bytes.Buffer
+		enc := hpack.NewEncoder(&buf) // the connection's: its table persists
+		block := func(fields ...string) []byte {
+			buf.Reset()
+			for i := 0; i+1 < len(fields); i += 2 {
+				_ = enc.WriteField(hpack.HeaderField{Name: fields[i], Value: fields[i+1]})
+			}
+			return bytes.Clone(buf.Bytes())
+		}
+		for n := 0; ; n++ {
+			req, err := fc.next()
+			if err != nil {
+				return
+			}
+			b := block(":status", "200", "content-length", "2", "x-after", "indexed-once")
+			if n > 0 {
+				// "x-after" now comes from the table (index 62).
+				b = block(":status", "200", "x-after", "indexed-once", "content-length", "2")
+			}
+			if fc.respond(req.id, b, []byte("ok")) != nil || fc.flush() != nil {
+				return
+			}
+		}
+	})
+	tg := mustOpen(t, h2Attrs(url, nil), op("get", nil))
+	w := worker(t, tg, 0)
+	for i := range 3 {
+		if err := do(w, 0, uint64(i), nil); err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+	}
+	if st := tg.Stats(); st["status_200"] != 3 || st[statConnsOpened] != 1 {
+		t.Errorf("stats %v", st)
 	}
 }
