@@ -99,6 +99,10 @@ func (b *bench) ratios() []ratio {
 		{label: "HTTP/2 over TLS, req/s, perfplan ÷ h2load", num: kPPTLS, den: kH2loadTLS, f: rps, goal: "≥ 0.7"},
 		{label: "HTTP/2 over TLS, CPU per request, perfplan ÷ h2load", num: kPPTLS, den: kH2loadTLS, f: cpu},
 		{label: "HTTP/2 h2c (perfplan), req/s ÷ HTTP/1.1 (hey)", num: kPPH2C, den: kHey, f: rps, goal: "≥ 1.5"},
+		{label: "HTTP/2 over TLS (perfplan), req/s ÷ HTTP/1.1 (hey)", num: kPPTLS, den: kHey, f: rps},
+		// The server's ceiling for the goal above: what the C client
+		// gets from the same nginx worker, over hey's.
+		{label: "HTTP/2 h2c (h2load), req/s ÷ HTTP/1.1 (hey): nginx's ceiling for the row above", num: kH2loadH2C, den: kHey, f: rps},
 	}
 }
 
