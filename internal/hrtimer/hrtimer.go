@@ -323,21 +323,16 @@ func (w *Waiter) Sleep(ctx context.Context, d time.Duration) error {
 func (w *Waiter) wait(dl, now time.Duration, cancel <-chan struct{}, polled bool) (time.Duration, bool) {
 	s := w.s
 	if !s.spinMode() {
-		return w.alarmWait(dl, now, cancel, polled)
+		return w.defaultWait(dl, now, cancel, polled)
 	}
 	for {
 		d := dl - now
 		if d <= 0 {
 			return now, true
 		}
-		// The generation is read before cancel is looked at: an
-		// Interrupt that follows a cancel this look misses then moves
-		// it, and the timer file's wait ends as soon as it is armed.
-		gen := s.gen.Load()
-		select {
-		case <-cancel:
+		gen, cancelled := s.look(cancel)
+		if cancelled {
 			return now, false
-		default:
 		}
 		lead := s.Lead()
 		if d <= lead+2*time.Microsecond {
@@ -378,24 +373,38 @@ func (w *Waiter) wait(dl, now time.Duration, cancel <-chan struct{}, polled bool
 	}
 }
 
+// look reads the Sleeper's generation, then looks at cancel, and reports
+// whether it was closed. The order matters: an Interrupt that follows a
+// cancel this look misses moves the generation, so a timer file armed
+// for the wait is woken at once.
+func (s *Sleeper) look(cancel <-chan struct{}) (gen uint64, cancelled bool) {
+	gen = s.gen.Load()
+	select {
+	case <-cancel:
+		return gen, true
+	default:
+		return gen, false
+	}
+}
+
 // spinMode reports whether the Sleeper was made with Spin.
 func (s *Sleeper) spinMode() bool { return s.spin }
 
-// alarmWait is wait in the default mode: a Go timer until the window, then
-// a Go timer for the deadline itself with the Sleeper's alarm set for it
-// (see alarm). Nothing spins.
-func (w *Waiter) alarmWait(dl, now time.Duration, cancel <-chan struct{}, polled bool) (time.Duration, bool) {
+// defaultWait is wait in the default mode: a Go timer until the window,
+// then, for Until, a timer file of its own read through the poller
+// (direct), and for Sleep, or without a free timer file, a Go timer for
+// the deadline itself with the Sleeper's alarm set for it (see alarm).
+// Nothing spins.
+func (w *Waiter) defaultWait(dl, now time.Duration, cancel <-chan struct{}, polled bool) (time.Duration, bool) {
 	s := w.s
 	for {
 		d := dl - now
 		if d <= 0 {
 			return now, true
 		}
-		gen := s.gen.Load()
-		select {
-		case <-cancel:
+		gen, cancelled := s.look(cancel)
+		if cancelled {
 			return now, false
-		default:
 		}
 		reg := false
 		switch {

@@ -3,7 +3,6 @@ package http
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -327,19 +326,7 @@ func TestH2Cancel(t *testing.T) {
 	s := newGoH2Server(t, false, 100)
 	tg := mustOpen(t, s.attrs(map[string]any{"request_timeout": time.Hour}), op("slow", map[string]any{"path": tmplOf("/slow")}))
 	w := worker(t, tg, 0)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Do(ctx, &targets.Request{}) }()
-	time.Sleep(20 * time.Millisecond)
-	cancel()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("Do = %v, want context.Canceled", err)
-		}
-	case <-time.After(time.Minute):
-		t.Fatal("Do ignored its context")
-	}
+	wantCancelled(t, "Do", 20*time.Millisecond, func(ctx context.Context) error { return w.Do(ctx, &targets.Request{}) })
 	deadline := time.Now().Add(10 * time.Second)
 	for s.cancelled.Load() == 0 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)

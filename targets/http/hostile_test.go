@@ -2,8 +2,6 @@ package http
 
 import (
 	"bufio"
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -133,12 +131,7 @@ func TestHostileBodies(t *testing.T) {
 				tg := mustOpen(t, map[string]any{"base_url": url, "client": client,
 					"max_body": int64(1 << 20), "request_timeout": time.Minute}, op("get", nil))
 				w := worker(t, tg, 0)
-				for range 2 {
-					err := do(w, 0, 1, nil)
-					if classOf(err) != ClassBody || err.Error() != "body: response body longer than max_body (1048576 bytes); the rest is not read" {
-						t.Fatalf("Do = %v, want a body error", err)
-					}
-				}
+				wantBodyTooLarge(t, w, 2)
 				st := tg.Stats()
 				if st[statErrorsBody] != 2 || st[statResponses] != 0 || st["status_2xx"] != 0 || st[statRequests] != 2 {
 					t.Errorf("stats: errors_body %v responses %v status_2xx %v requests %v, want 2 0 0 2",
@@ -306,18 +299,7 @@ func TestProbeContext(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { _ = tt.Close() })
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- tt.Open(ctx) }()
-			cancel()
-			select {
-			case err := <-done:
-				if !errors.Is(err, context.Canceled) {
-					t.Errorf("Open = %v, want context.Canceled", err)
-				}
-			case <-time.After(time.Minute):
-				t.Fatal("Open ignored its context")
-			}
+			wantCancelled(t, "Open", 0, tt.Open)
 		})
 	}
 }

@@ -479,6 +479,37 @@ func TestTemplatesHeadersAndBodies(t *testing.T) {
 	}
 }
 
+// wantCancelled calls call with a context that is cancelled after wait,
+// and fails unless it returns context.Canceled within a minute.
+func wantCancelled(t *testing.T, what string, wait time.Duration, call func(ctx context.Context) error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- call(ctx) }()
+	time.Sleep(wait)
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("%s = %v, want context.Canceled", what, err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatalf("%s ignored its context", what)
+	}
+}
+
+// wantBodyTooLarge makes n requests of op 0 on w and fails unless each
+// is the body error of a response longer than a 1 MiB max_body.
+func wantBodyTooLarge(t *testing.T, w targets.Worker, n int) {
+	t.Helper()
+	for range n {
+		err := do(w, 0, 1, nil)
+		if classOf(err) != ClassBody || err.Error() != "body: response body longer than max_body (1048576 bytes); the rest is not read" {
+			t.Fatalf("Do = %v, want a body error", err)
+		}
+	}
+}
+
 // closedAddr returns an address of 127.0.0.1 that nothing listens on: a
 // listener's, closed.
 func closedAddr(t *testing.T) string {

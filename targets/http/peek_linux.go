@@ -3,7 +3,6 @@
 package http
 
 import (
-	"net"
 	"syscall"
 	"unsafe"
 )
@@ -20,20 +19,13 @@ type idlePeeker struct {
 	fn     func(fd uintptr) bool
 }
 
-// newIdlePeeker returns the peeker of a plain TCP connection, or nil.
-func newIdlePeeker(c net.Conn) *idlePeeker {
-	if cc, ok := c.(*countedConn); ok {
-		c = cc.Conn
-	}
-	sc, ok := c.(*net.TCPConn)
-	if !ok {
+// newIdlePeeker returns the peeker of a counted plain TCP connection (it
+// peeks through the connection's raw I/O), or nil.
+func newIdlePeeker(c *countedConn) *idlePeeker {
+	if c.raw == nil {
 		return nil
 	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return nil
-	}
-	p := &idlePeeker{rc: rc}
+	p := &idlePeeker{rc: c.raw.rc}
 	p.fn = p.peek
 	return p
 }
