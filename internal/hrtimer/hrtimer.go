@@ -160,6 +160,10 @@ type Sleeper struct {
 	mu    sync.Mutex   // guards files
 	files []*timerFile // every timer file made, for Interrupt and Close
 
+	// directOff is the offset from base until which direct waits are
+	// off (see noteDirect).
+	directOff atomic.Int64
+
 	// alarm wakes the process for waits in the default mode; nil with
 	// Spin, or without timer files.
 	alarm *alarm
@@ -408,7 +412,7 @@ func (w *Waiter) defaultWait(dl, now time.Duration, cancel <-chan struct{}, poll
 		}
 		reg := false
 		switch {
-		case !polled && d <= s.window && s.precise && w.direct(dl, gen):
+		case !polled && d <= s.window && s.precise && s.directOn(now) && w.direct(dl, gen):
 			now = time.Since(s.base)
 			continue
 		case s.alarm == nil || s.alarm.full():
@@ -457,8 +461,41 @@ func (w *Waiter) direct(dl time.Duration, gen uint64) bool {
 	s.put(tf)
 	if armed {
 		w.Direct++
+		if s.gen.Load() == gen {
+			now := time.Since(s.base)
+			s.noteDirect(now-dl, now)
+		}
 	}
 	return armed
+}
+
+// A direct wait is woken by the network poller, which the runtime consults
+// only when a P runs out of runnable goroutines (and every 10ms from its
+// monitor thread), whereas it runs due Go timers at every scheduling
+// point. In a saturated process (more runnable goroutines than Ps, as when
+// an open model has spawned workers past the CPU) a direct wait therefore
+// wakes up to 10ms late, where the alarm's Go timer is on time. A direct
+// wait that wakes more than directLateLimit late turns direct waits off
+// for directBackoff: the Sleeper's waits use the alarm meanwhile, and the
+// next direct wait after it tries again. On an idle process direct waits
+// wake 10-30µs late, so this does not change their cost there.
+const (
+	directLateLimit = time.Millisecond
+	directBackoff   = 100 * time.Millisecond
+)
+
+// noteDirect records how late a direct wait woke, at now (offsets from
+// the Sleeper's base).
+func (s *Sleeper) noteDirect(late, now time.Duration) {
+	if late > directLateLimit {
+		s.directOff.Store(int64(now + directBackoff))
+	}
+}
+
+// directOn reports whether a wait at now may read a timer file of its own
+// (see noteDirect).
+func (s *Sleeper) directOn(now time.Duration) bool {
+	return int64(now) >= s.directOff.Load()
 }
 
 // timerWait sleeps d on the Waiter's Go timer; it returns false when cancel

@@ -316,3 +316,46 @@ func TestSaturatedWaitsEndOnTime(t *testing.T) {
 	s.Interrupt()
 	<-hold
 }
+
+// TestDirectBacksOffWhenLate: a direct wait that woke more than
+// directLateLimit late (the poller was not consulted: a saturated
+// process) turns direct waits off for directBackoff, and the waits
+// meanwhile use the alarm, whose Go timer the runtime runs at every
+// scheduling point; a wait on time changes nothing.
+func TestDirectBacksOffWhenLate(t *testing.T) {
+	t.Parallel()
+	s := New(Options{Window: 2 * time.Millisecond})
+	defer s.Close()
+	ms := time.Millisecond
+	steps := []struct {
+		late, at, ask time.Duration
+		on            bool
+	}{
+		{late: 20 * time.Microsecond, at: 10 * ms, ask: 10 * ms, on: true},
+		{late: directLateLimit, at: 10 * ms, ask: 10 * ms, on: true},
+		{late: 3 * ms, at: 20 * ms, ask: 20 * ms, on: false},
+		{ask: 20*ms + directBackoff - 1, on: false},
+		{ask: 20*ms + directBackoff, on: true},
+	}
+	for i, st := range steps {
+		if st.late > 0 {
+			s.noteDirect(st.late, st.at)
+		}
+		if got := s.directOn(st.ask); got != st.on {
+			t.Fatalf("step %d: direct waits on at %v = %v, want %v", i, st.ask, got, st.on)
+		}
+	}
+	if !s.precise {
+		return
+	}
+	// Off: a wait within the window uses the alarm, not a timer file.
+	s.noteDirect(3*ms, time.Since(s.base))
+	w := s.NewWaiter()
+	deadline := time.Now().Add(200 * time.Microsecond)
+	if at, ok := w.Until(deadline, nil); !ok || at.Before(deadline) {
+		t.Fatalf("wait ended at %v, %v early", at, deadline.Sub(at))
+	}
+	if w.Direct != 0 || w.Precise != 1 {
+		t.Fatalf("while off: %d direct waits and %d on the alarm, want 0 and 1", w.Direct, w.Precise)
+	}
+}
