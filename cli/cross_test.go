@@ -71,6 +71,13 @@ func TestCrossScenarioAssertions(t *testing.T) {
 // and the plan-level assertion duet.ab.latency.p50.change > 0.5 holds;
 // swapped, the change is about −50 % and it fails. The run document holds
 // the duet with its method.
+//
+// A machine whose load drifts during the run (the whole suite under -race
+// on 2 cores) can leave the log ratios too autocorrelated for a verdict;
+// the assertion is then inconclusive (exit 6) and perfplan runs the plan
+// again (--retry-inconclusive). Only when every run is left without a
+// verdict does the test skip, with the duet's reason: it cannot decide
+// either. A wrong verdict always fails.
 func TestDuetPlan(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -86,7 +93,10 @@ func TestDuetPlan(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			out := filepath.Join(t.TempDir(), "run.json")
-			r := run(t, "run", "--quiet", "--no-color", "--var", "a="+tc.a, "--var", "b="+tc.b, "--out", "json="+out, "testdata/duet.hcl")
+			r := run(t, "run", "--quiet", "--no-color", "--retry-inconclusive", "2", "--var", "a="+tc.a, "--var", "b="+tc.b, "--out", "json="+out, "testdata/duet.hcl")
+			if r.code == cli.ExitInconclusive && strings.Contains(r.stdout, "INCONCLUSIVE: 1 of 1 assertions read a duet that gave no verdict") {
+				t.Skipf("three runs left the duet without a verdict on this machine:\n%s", r.stdout)
+			}
 			if r.code != tc.code || !strings.Contains(r.stdout, tc.wantStdout) || !strings.Contains(r.stdout, "duet ab (paired t interval on batch means of log ratios)") {
 				t.Fatalf("exit %d, want %d and %q\nstdout:\n%s\nstderr:\n%s", r.code, tc.code, tc.wantStdout, r.stdout, r.stderr)
 			}

@@ -147,7 +147,7 @@ func (c crossMetrics) Metric(name string) (float64, bool) {
 // returns "" when it has one or is not a cross-scenario metric.
 func (c crossMetrics) missing(name string) string {
 	sc, metric, isScenario := plan.SplitScenarioRef(name)
-	d, _, isDuet := plan.SplitDuetRef(name)
+	_, _, isDuet := plan.SplitDuetRef(name)
 	if !isScenario && !isDuet {
 		return ""
 	}
@@ -160,15 +160,33 @@ func (c crossMetrics) missing(name string) string {
 	if isScenario {
 		return fmt.Sprintf("%s has no value: scenario %s has no %s", name, sc, metric)
 	}
-	if r := c.peers.duet(d); r != nil {
-		long := r.longName(name)
-		for _, f := range r.Figures {
-			if strings.HasPrefix(long, f.prefix) && f.Result.Declined {
-				return fmt.Sprintf("%s has no value: %s", name, f.Result.Reason)
-			}
-		}
+	if why := c.declined(name); why != "" {
+		return fmt.Sprintf("%s has no value: %s", name, why)
 	}
 	return fmt.Sprintf("%s has no value", name)
+}
+
+// declined returns why the duet figure that name reads gave no verdict
+// (too few pairs, or pairs too correlated for an interval: the machine
+// drifted during the run), or "" when name is no declined duet figure.
+// An assertion that reads one is inconclusive, not failed: the run could
+// not measure the difference, which says nothing about the variants.
+func (c crossMetrics) declined(name string) string {
+	d, _, ok := plan.SplitDuetRef(name)
+	if !ok || c.peers == nil {
+		return ""
+	}
+	r := c.peers.duet(d)
+	if r == nil {
+		return ""
+	}
+	long := r.longName(name)
+	for _, f := range r.Figures {
+		if strings.HasPrefix(long, f.prefix) && f.Result.Declined {
+			return f.Result.Reason
+		}
+	}
+	return ""
 }
 
 // crossTrust returns the trust notes of the cross-scenario latencies that

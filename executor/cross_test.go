@@ -74,6 +74,18 @@ func TestCompareDuet(t *testing.T) {
 	if why := m.missing("duet.d.latency.p50.change"); !strings.Contains(why, "fewer than 5") {
 		t.Errorf("missing: %q; want the reason", why)
 	}
+	// An assertion on the declined figure is inconclusive, not failed,
+	// and says why; one on a figure that exists is judged as usual.
+	got := evalPlanAssertions([]*plan.Assertion{
+		{Expr: "duet.d.latency.p50.change > 0.5", Condition: greaterThan("duet.d.latency.p50.change", 0.5)},
+		{Expr: "scenario.b.ops > 1", Condition: greaterThan("scenario.b.ops", 1)},
+	}, pe)
+	if a := got[0]; a.Passed || a.Verdict() != VerdictInconclusive || !strings.Contains(a.Inconclusive, "no verdict: 2 usable pairs, fewer than 5") {
+		t.Errorf("assertion on a declined duet figure: verdict %s, inconclusive %q, err %q", a.Verdict(), a.Inconclusive, a.Err)
+	}
+	if a := got[1]; a.Verdict() != VerdictFail {
+		t.Errorf("scenario.b.ops > 1 without operations: verdict %s (%q)", a.Verdict(), a.Inconclusive)
+	}
 	if v, ok := m.Metric("scenario.b.latency.p50"); ok {
 		t.Errorf("scenario.b.latency.p50 = %v without operations", v)
 	}

@@ -491,6 +491,10 @@ func targetID(t *plan.Target) string {
 	return t.ID()
 }
 
+// DuetNoVerdict begins the inconclusive reason of an assertion that reads a
+// duet figure with no verdict (see crossMetrics.declined).
+const DuetNoVerdict = "the duet gave no verdict: "
+
 // evalAssertions evaluates every assertion of sc against r, with baseline.*
 // metrics from baseline and cross-scenario ones (scenario.NAME.X, duet.NAME.X)
 // from pe, which may be nil. An assertion that reads a baseline metric without
@@ -530,6 +534,9 @@ func evalAssertion(a *plan.Assertion, r *ScenarioResult, m crossMetrics) Asserti
 			ar.Observed[ref] = v
 		} else if why := m.missing(ref); why != "" {
 			ar.Err = why
+			if d := m.declined(ref); d != "" {
+				ar.Inconclusive = DuetNoVerdict + d
+			}
 			return ar
 		} else if bl, ok := m.m.(withBaseline); ok && strings.HasPrefix(ref, plan.BaselinePrefix) {
 			ar.Err = bl.missing(ref).Error()

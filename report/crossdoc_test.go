@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/perfplan/perfplan/executor"
 )
 
 // planAssertionsDoc is a run with a plan-level assertion (one that reads
@@ -46,5 +48,32 @@ func TestPlanAssertionsInReports(t *testing.T) {
 		if !strings.Contains(buf.String(), "(plan)") || !strings.Contains(buf.String(), "new is slower") {
 			t.Errorf("%s lacks the plan-level assertion:\n%s", format, buf.String())
 		}
+	}
+}
+
+// TestInconclusiveWhy checks the verdict line's reason for each mix of
+// inconclusive assertions: interference, a duet without a verdict, both.
+func TestInconclusiveWhy(t *testing.T) {
+	t.Parallel()
+	interference := AssertionDoc{Verdict: executor.VerdictInconclusive, Inconclusive: "holds once measured interference is allowed for"}
+	duet := AssertionDoc{Verdict: executor.VerdictInconclusive, Inconclusive: executor.DuetNoVerdict + "2 usable pairs, fewer than 5"}
+	passed := AssertionDoc{Passed: true, Verdict: executor.VerdictPass}
+	for _, tc := range []struct {
+		name     string
+		scenario []AssertionDoc
+		plan     []AssertionDoc
+		want     string
+	}{
+		{"interference", []AssertionDoc{interference, passed}, nil, "failed only on figures that measured interference explains"},
+		{"duet", []AssertionDoc{passed}, []AssertionDoc{duet}, "read a duet that gave no verdict"},
+		{"both", []AssertionDoc{interference}, []AssertionDoc{duet}, "failed only on figures that measured interference explains or read a duet that gave no verdict"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := &PlanDoc{Scenarios: []ScenarioDoc{{Name: "s", Assertions: tc.scenario}}, Assertions: tc.plan}
+			if got := InconclusiveWhy(p); got != tc.want {
+				t.Errorf("InconclusiveWhy = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

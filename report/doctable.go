@@ -500,6 +500,32 @@ func AssertionCounts(p *PlanDoc) (total, failed, inconclusive int) {
 	return total, failed, inconclusive
 }
 
+// InconclusiveWhy says in a few words why p's inconclusive assertions are:
+// measured interference explains their failure, a duet gave no verdict on
+// the figure they read, or some of each.
+func InconclusiveWhy(p *PlanDoc) string {
+	var duet, other bool
+	for _, s := range AssertionGroups(p) {
+		for _, a := range s.Assertions {
+			if a.Outcome() != executor.VerdictInconclusive {
+				continue
+			}
+			if strings.HasPrefix(a.Inconclusive, executor.DuetNoVerdict) {
+				duet = true
+			} else {
+				other = true
+			}
+		}
+	}
+	switch {
+	case duet && other:
+		return "failed only on figures that measured interference explains or read a duet that gave no verdict"
+	case duet:
+		return "read a duet that gave no verdict"
+	}
+	return "failed only on figures that measured interference explains"
+}
+
 // targetTrouble says why a plan whose assertions held did not pass.
 func targetTrouble(p *PlanDoc) string {
 	for _, s := range p.Scenarios {
@@ -533,7 +559,7 @@ func docVerdictLine(p *PlanDoc, opts TableOptions) string {
 	case p.Outcome() == executor.VerdictFail:
 		return Paint(opts.Color, "FAIL: "+targetTrouble(p), Red) + grade
 	case inconclusive > 0:
-		return Paint(opts.Color, fmt.Sprintf("INCONCLUSIVE: %d of %d assertions failed only on figures that measured interference explains", inconclusive, total), Yellow) + grade
+		return Paint(opts.Color, fmt.Sprintf("INCONCLUSIVE: %d of %d assertions %s", inconclusive, total, InconclusiveWhy(p)), Yellow) + grade
 	}
 	return Paint(opts.Color, fmt.Sprintf("PASS: %d assertions held", total), Green) + grade
 }

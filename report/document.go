@@ -293,7 +293,8 @@ type AssertionDoc struct {
 	Pos          string `json:"pos,omitempty"`
 	Passed       bool   `json:"passed"`
 	// Verdict is "pass", "fail" or "inconclusive"; Inconclusive says why
-	// measured interference explains the failure.
+	// measured interference explains the failure, or that a duet it reads
+	// gave no verdict.
 	Verdict      string             `json:"verdict,omitempty"`
 	Inconclusive string             `json:"inconclusive,omitempty"`
 	Error        string             `json:"error,omitempty"`

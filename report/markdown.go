@@ -79,7 +79,7 @@ func writePlanMarkdown(w io.Writer, p *PlanDoc, rep, of int) {
 	case failed > 0 || p.Outcome() == executor.VerdictFail:
 		icon, verdict = "❌", fmt.Sprintf("failed, %d of %d assertions failed", failed, total)
 	case inconclusive > 0:
-		icon, verdict = "❔", fmt.Sprintf("inconclusive, %d of %d assertions failed only on figures that measured interference explains", inconclusive, total)
+		icon, verdict = "❔", fmt.Sprintf("inconclusive, %d of %d assertions %s", inconclusive, total, InconclusiveWhy(p))
 	}
 	repetition := ""
 	if of > 1 {
