@@ -138,7 +138,7 @@ func (b *bench) print(w io.Writer) int {
 	fmt.Fprintf(w, "\n%s, %s (%d cores, %s), Linux %s, %s; nginx %s; wrk %s, hey %s, h2load %s, vegeta v12.13.0; host %s\n",
 		time.Now().Format("2006-01-02"), cpuModel(), runtime.NumCPU(), memTotal(), kernel(), runtime.Version(),
 		pkgVersion("nginx"), pkgVersion("wrk"), pkgVersion("hey"), pkgVersion("nghttp2-client"), host)
-	fmt.Fprintf(w, "%d connections (HTTP/2: streams), %s per measurement, %d interleaved runs; nginx: 1 worker, 13-byte file, loopback\n", b.o.conns, b.o.duration, b.o.runs)
+	fmt.Fprintf(w, "%d connections (HTTP/2: streams), %s per measurement, %d interleaved runs; nginx: 1 worker, 13-byte file kept open, loopback\n", b.o.conns, b.o.duration, b.o.runs)
 	fmt.Fprintf(w, "figures: median over the runs (min–max)\n\n")
 	fmt.Fprintln(w, "| tool, mode | req/s | p50 / p99 ms | service p50 ms | CPU µs per request | peak RSS | notes |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
