@@ -40,7 +40,8 @@ const (
 	ExitOutput = 5
 	// ExitInconclusive means an assertion failed only on figures that
 	// measured interference explains (a busy neighbour, a CPU quota, a
-	// pause of the process) and none failed otherwise; see
+	// pause of the process), or read a duet figure that got no verdict,
+	// and none failed otherwise; see
 	// docs/metrics.md. Any real failure wins (1).
 	ExitInconclusive = 6
 )
@@ -113,8 +114,9 @@ Exit codes:
      1, 3 and 4)
   6  inconclusive: an assertion failed only on figures that measured
      interference explains (another process's CPU, a CPU quota, steal, a
-     pause of perfplan's process), and no assertion failed otherwise;
-     perfplan run --inconclusive fail|pass maps it to 1 or 0
+     pause of perfplan's process) or read a duet figure that got no
+     verdict, and no assertion failed otherwise; perfplan run
+     --inconclusive fail|pass maps it to 1 or 0
 `
 
 // Main runs the perfplan command line and returns the process exit code.
