@@ -13,7 +13,7 @@ import (
 // (plan.FamilyDesc.CSV) after the counters. Latencies are in nanoseconds.
 func csvHeader() []string {
 	h := []string{
-		"plan", "repetition", "scenario", "executor", "op",
+		"plan", "repetition", "scenario", "executor", "stage", "stage_target", "op",
 		"ops", "errors", "error_rate", "throughput",
 	}
 	for _, f := range plan.LatencyFamilies() {
@@ -56,11 +56,15 @@ const (
 func CSVHeader() []string { return csvHeader() }
 
 // WriteCSV writes one row per plan, scenario and operation (op "(all)" is
-// the scenario total) after a header row. repetition counts plans of the
-// same name from 1, for documents with --count repetitions. A plan that could
-// not run has one row with an empty scenario. The last column, status, is
-// one of the CSVStatus values: "interrupted" on every row of a plan whose run
-// a signal interrupted.
+// the scenario total) after a header row, and after a ramping scenario's
+// rows the same rows for each of its stages: stage is the stage's name (or
+// "stage N"), stage_target its target, elapsed_ns its span, and dropped,
+// cut and vus_max, which are counted per scenario, are empty. stage and
+// stage_target are empty on a scenario's own rows. repetition counts plans
+// of the same name from 1, for documents with --count repetitions. A plan
+// that could not run has one row with an empty scenario. The last column,
+// status, is one of the CSVStatus values: "interrupted" on every row of a
+// plan whose run a signal interrupted.
 func WriteCSV(w io.Writer, d *Document) error {
 	cw := csv.NewWriter(w)
 	header := csvHeader()
@@ -85,20 +89,15 @@ func WriteCSV(w io.Writer, d *Document) error {
 			continue
 		}
 		for _, s := range p.Scenarios {
-			ops := append([]OpDoc{s.Total}, s.Ops...)
-			for j, o := range ops {
-				name := o.Name
-				if j == 0 {
-					name = "(all)"
-				}
-				row := append(append([]string{}, plan...), s.Name, s.Executor, name,
-					itoa(o.Ops), itoa(o.Errors), ftoa(o.ErrorRate), ftoa(o.Throughput))
-				row = append(row, csvFamilies(&o)...)
-				row = append(row, itoa(s.ElapsedNS), itoa(s.Dropped), itoa(s.Cut), strconv.Itoa(s.VUsMax))
-				row = append(row, tail...)
-				row = append(row, csvStatus(p, &s))
-				if err := cw.Write(row); err != nil {
-					return fmt.Errorf("write csv: %w", err)
+			status := csvStatus(p, &s)
+			scenario := []string{itoa(s.ElapsedNS), itoa(s.Dropped), itoa(s.Cut), strconv.Itoa(s.VUsMax)}
+			if err := writeCSVOps(cw, plan, &s, nil, s.Total, s.Ops, scenario, tail, status); err != nil {
+				return err
+			}
+			for _, st := range s.Stages {
+				span := []string{itoa(st.EndNS - st.StartNS), "", "", ""}
+				if err := writeCSVOps(cw, plan, &s, &st, st.Total, st.Ops, span, tail, status); err != nil {
+					return err
 				}
 			}
 		}
@@ -106,6 +105,32 @@ func WriteCSV(w io.Writer, d *Document) error {
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		return fmt.Errorf("write csv: %w", err)
+	}
+	return nil
+}
+
+// writeCSVOps writes the rows of scenario s, or of its stage st when st is
+// not nil: the total as op "(all)", then each operation. counts are the
+// elapsed_ns, dropped, cut and vus_max cells.
+func writeCSVOps(cw *csv.Writer, plan []string, s *ScenarioDoc, st *StageDoc, total OpDoc, ops []OpDoc, counts, tail []string, status string) error {
+	stage, target := "", ""
+	if st != nil {
+		stage, target = StageLabel(*st), ftoa(st.Target)
+	}
+	for j, o := range append([]OpDoc{total}, ops...) {
+		name := o.Name
+		if j == 0 {
+			name = "(all)"
+		}
+		row := append(append([]string{}, plan...), s.Name, s.Executor, stage, target, name,
+			itoa(o.Ops), itoa(o.Errors), ftoa(o.ErrorRate), ftoa(o.Throughput))
+		row = append(row, csvFamilies(&o)...)
+		row = append(row, counts...)
+		row = append(row, tail...)
+		row = append(row, status)
+		if err := cw.Write(row); err != nil {
+			return fmt.Errorf("write csv: %w", err)
+		}
 	}
 	return nil
 }
