@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/perfplan/perfplan/history"
+	"github.com/perfplan/perfplan/history/series"
 	"github.com/perfplan/perfplan/report"
 	"github.com/perfplan/perfplan/report/html"
 )
@@ -28,7 +29,7 @@ func historyCommand(env Env, args []string) int {
 		metrics = append(metrics, s)
 		return nil
 	})
-	opts := history.DefaultChangePointOptions()
+	opts := series.DefaultChangePointOptions()
 	intVar(fs, &opts.Window, "window", opts.Window, intRange{min: minWindow, max: maxWindow}, "E-Divisive sliding window length: `N` runs")
 	float64Var(fs, &opts.MaxP, "max-p", opts.MaxP, floatRange{min: 0, max: 1, minOpen: true}, "largest p-value `P` of a change point")
 	fs.Var(percentFlag{&opts.MinMagnitude}, "min-magnitude", "smallest relative shift reported as a change point (e.g. 5%)")
@@ -92,16 +93,16 @@ func historyCommand(env Env, args []string) int {
 // analysedSeries is one stored series of the history with its analysis:
 // the least-squares trend and the change points.
 type analysedSeries struct {
-	key     history.Key
-	points  []history.Point
-	trend   history.Trend
-	changes []history.ChangePoint
+	key     series.Key
+	points  []series.Point
+	trend   series.Trend
+	changes []series.ChangePoint
 }
 
 // loadSeries reads, in the store's key order, every non-empty series of
 // plan (every plan when plan is "") whose metric is one of metrics, with
 // its trend and its change points.
-func loadSeries(ctx context.Context, store *history.Store, plan string, metrics []string, opts history.ChangePointOptions) ([]analysedSeries, error) {
+func loadSeries(ctx context.Context, store *history.Store, plan string, metrics []string, opts series.ChangePointOptions) ([]analysedSeries, error) {
 	keys, err := store.Keys(ctx, plan)
 	if err != nil {
 		return nil, err
@@ -122,12 +123,12 @@ func loadSeries(ctx context.Context, store *history.Store, plan string, metrics 
 		for i, p := range pts {
 			values[i] = p.Value
 		}
-		out = append(out, analysedSeries{key: k, points: pts, trend: history.FitTrend(values), changes: history.ChangePoints(values, opts)})
+		out = append(out, analysedSeries{key: k, points: pts, trend: series.FitTrend(values), changes: series.ChangePoints(values, opts)})
 	}
 	return out, nil
 }
 
-func printHistory(ctx context.Context, w io.Writer, store *history.Store, plan string, metrics []string, opts history.ChangePointOptions, last int) error {
+func printHistory(ctx context.Context, w io.Writer, store *history.Store, plan string, metrics []string, opts series.ChangePointOptions, last int) error {
 	all, err := loadSeries(ctx, store, plan, metrics, opts)
 	if err != nil {
 		return err
@@ -137,7 +138,7 @@ func printHistory(ctx context.Context, w io.Writer, store *history.Store, plan s
 		k, pts, tr := s.key, s.points, s.trend
 		fmt.Fprintf(w, "\n%s/%s %s: %d runs, trend %s (%+.2f%%/run, slope %s/run, R² %.2f)\n",
 			k.Plan, k.Scenario, k.Metric, len(pts), tr.Direction, 100*tr.RelSlope, fmtHistory(k.Metric, tr.Slope), tr.R2)
-		marks := map[int]history.ChangePoint{}
+		marks := map[int]series.ChangePoint{}
 		for _, cp := range s.changes {
 			marks[cp.Index] = cp
 			p := pts[cp.Index]
@@ -186,7 +187,7 @@ func fmtHistory(metric string, v float64) string {
 
 // writeHistoryHTML writes the history view of plan's metrics (package
 // report/html).
-func writeHistoryHTML(ctx context.Context, w io.Writer, store *history.Store, plan string, metrics []string, opts history.ChangePointOptions) error {
+func writeHistoryHTML(ctx context.Context, w io.Writer, store *history.Store, plan string, metrics []string, opts series.ChangePointOptions) error {
 	all, err := loadSeries(ctx, store, plan, metrics, opts)
 	if err != nil {
 		return err

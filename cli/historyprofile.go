@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/perfplan/perfplan/history"
+	"github.com/perfplan/perfplan/history/series"
 	"github.com/perfplan/perfplan/profiling"
 	"github.com/perfplan/perfplan/report"
 )
@@ -20,7 +21,7 @@ const changeRuns = 3
 // the segment), when those runs carry profiles (perfplan run --profile).
 // seen holds the change points already described, by plan, scenario and
 // document, so a shift that several metrics show is described once.
-func changeProfiles(ctx context.Context, w io.Writer, store *history.Store, k history.Key, pts []history.Point, changes []history.ChangePoint, at int, seen map[string]bool) error {
+func changeProfiles(ctx context.Context, w io.Writer, store *history.Store, k series.Key, pts []series.Point, changes []series.ChangePoint, at int, seen map[string]bool) error {
 	key := fmt.Sprintf("%s\x00%s\x00%d", k.Plan, k.Scenario, pts[at].DocumentID)
 	if seen[key] {
 		fmt.Fprintln(w, "    what grew: as above")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/perfplan/perfplan/history/series"
 	"github.com/perfplan/perfplan/report"
 )
 
@@ -23,7 +24,7 @@ func TestDocumentKeepsProfiles(t *testing.T) {
 		if err := s.Append(ctx, d); err != nil {
 			t.Fatal(err)
 		}
-		pts, err := s.Series(ctx, Key{"p", "steady", "latency.p99"})
+		pts, err := s.Series(ctx, series.Key{Plan: "p", Scenario: "steady", Metric: "latency.p99"})
 		if err != nil || len(pts) != 1 {
 			t.Fatalf("series %v, %v", pts, err)
 		}

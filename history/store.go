@@ -29,6 +29,7 @@ import (
 
 	_ "modernc.org/sqlite" // the pure-Go "sqlite" database/sql driver
 
+	"github.com/perfplan/perfplan/history/series"
 	"github.com/perfplan/perfplan/plan"
 	"github.com/perfplan/perfplan/report"
 )
@@ -397,24 +398,17 @@ func (s *Store) strings(ctx context.Context, query string, args ...any) ([]strin
 	return out, nil
 }
 
-// Key names one series: a metric of a scenario of a plan.
-type Key struct {
-	Plan, Scenario, Metric string
-}
-
-func (k Key) String() string { return k.Plan + "/" + k.Scenario + " " + k.Metric }
-
 // Keys lists the series of plan (every plan when ""), sorted.
-func (s *Store) Keys(ctx context.Context, plan string) ([]Key, error) {
+func (s *Store) Keys(ctx context.Context, plan string) ([]series.Key, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT r.plan, m.scenario, m.metric FROM metrics m JOIN runs r ON r.id = m.run_id
 		WHERE ? = '' OR r.plan = ? ORDER BY r.plan, m.scenario, m.metric`, plan, plan)
 	if err != nil {
 		return nil, fmt.Errorf("history: keys: %w", err)
 	}
 	defer rows.Close()
-	var out []Key
+	var out []series.Key
 	for rows.Next() {
-		var k Key
+		var k series.Key
 		if err := rows.Scan(&k.Plan, &k.Scenario, &k.Metric); err != nil {
 			return nil, fmt.Errorf("history: keys: %w", err)
 		}
@@ -437,22 +431,9 @@ func (s *Store) Keys(ctx context.Context, plan string) ([]Key, error) {
 	return out, nil
 }
 
-// Point is one value of a series: the median over the repetitions of one
-// run document.
-type Point struct {
-	DocumentID int64
-	// RunID is the first run (repetition) of the document.
-	RunID  int64
-	Start  time.Time
-	Commit string
-	Value  float64
-	// N is the number of repetitions the value summarises.
-	N int
-}
-
 // Series returns a metric's series, one point per recorded document, oldest
 // first.
-func (s *Store) Series(ctx context.Context, k Key) ([]Point, error) {
+func (s *Store) Series(ctx context.Context, k series.Key) ([]series.Point, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT r.document_id, r.id, r.start, d.git_commit, m.value
 		FROM metrics m JOIN runs r ON r.id = m.run_id JOIN documents d ON d.id = r.document_id
 		WHERE r.plan = ? AND m.scenario = ? AND m.metric = ? ORDER BY r.document_id, r.id`, k.Plan, k.Scenario, k.Metric)
@@ -460,7 +441,7 @@ func (s *Store) Series(ctx context.Context, k Key) ([]Point, error) {
 		return nil, fmt.Errorf("history: series %s: %w", k, err)
 	}
 	defer rows.Close()
-	var out []Point
+	var out []series.Point
 	var vals []float64
 	flush := func() {
 		if len(vals) == 0 {
@@ -477,7 +458,7 @@ func (s *Store) Series(ctx context.Context, k Key) ([]Point, error) {
 		vals = vals[:0]
 	}
 	for rows.Next() {
-		var p Point
+		var p series.Point
 		var start string
 		var v float64
 		if err := rows.Scan(&p.DocumentID, &p.RunID, &start, &p.Commit, &v); err != nil {

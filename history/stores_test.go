@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfplan/perfplan/history/series"
 	"github.com/perfplan/perfplan/internal/pgtest"
 )
 
@@ -106,7 +107,7 @@ func TestStoresAgree(t *testing.T) {
 	ka, ea := lite.Keys(ctx, "")
 	kb, eb := pg.Keys(ctx, "")
 	same("keys", ka, kb, ea, eb)
-	k := Key{"p", "steady", "latency.p99"}
+	k := series.Key{Plan: "p", Scenario: "steady", Metric: "latency.p99"}
 	sa, ea := lite.Series(ctx, k)
 	sb, eb := pg.Series(ctx, k)
 	same("series", sa, sb, ea, eb)
@@ -114,7 +115,7 @@ func TestStoresAgree(t *testing.T) {
 	for i, p := range sb {
 		vals[i] = p.Value
 	}
-	cps := ChangePoints(vals, DefaultChangePointOptions())
+	cps := series.ChangePoints(vals, series.DefaultChangePointOptions())
 	if len(cps) != 1 || cps[0].Index != 15 {
 		t.Errorf("change points in PostgreSQL's series: %+v, want one at 15", cps)
 	}

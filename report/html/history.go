@@ -5,7 +5,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/perfplan/perfplan/history"
+	"github.com/perfplan/perfplan/history/series"
 	"github.com/perfplan/perfplan/report"
 )
 
@@ -33,7 +33,7 @@ type History struct {
 	// "any plan"); Version is perfplan's.
 	Store, Subject, Version string
 	Metrics                 []string
-	Options                 history.ChangePointOptions
+	Options                 series.ChangePointOptions
 	Series                  []HistorySeries
 	// Format prints a metric's value as the history's tables do.
 	Format func(metric string, v float64) string
@@ -41,10 +41,10 @@ type History struct {
 
 // HistorySeries is a metric's series of one plan and scenario.
 type HistorySeries struct {
-	Key     history.Key
-	Points  []history.Point
-	Trend   history.Trend
-	Changes []history.ChangePoint
+	Key     series.Key
+	Points  []series.Point
+	Trend   series.Trend
+	Changes []series.ChangePoint
 }
 
 // WriteHistory writes the history view (HistoryPage): perfplan history

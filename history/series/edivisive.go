@@ -1,4 +1,4 @@
-package history
+package series
 
 import (
 	"math"
