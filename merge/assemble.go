@@ -9,6 +9,7 @@ import (
 
 	"github.com/perfplan/perfplan/executor"
 	"github.com/perfplan/perfplan/plan"
+	"github.com/perfplan/perfplan/profiling"
 	"github.com/perfplan/perfplan/report"
 )
 
@@ -148,8 +149,18 @@ func mergeScenario(parts []scenarioPart, pd *report.PlanDoc, opts Options) (repo
 	sd := report.ScenarioDocOf(r)
 	sd.Target = first.Target
 	sd.Segments = segDocs
+	sd.Profile = profiling.MergeDocs(scenarioDocs(parts))
 	markAssertions(&sd, parts, compileErrs)
 	return sd, notes, nil
+}
+
+// scenarioDocs are the parts' scenario documents.
+func scenarioDocs(parts []scenarioPart) []*report.ScenarioDoc {
+	out := make([]*report.ScenarioDoc, len(parts))
+	for i, p := range parts {
+		out[i] = p.sd
+	}
+	return out
 }
 
 // scenarioSpan is the scenario's wall-clock span over its segments; the
