@@ -49,6 +49,11 @@ fi
 echo "== go vet"
 go vet ./...
 
+echo "== the perfplan binary builds for macOS, Windows and FreeBSD"
+for target in darwin/arm64 windows/amd64 freebsd/amd64; do
+	GOOS="${target%/*}" GOARCH="${target#*/}" go build -o /dev/null ./cmd/perfplan
+done
+
 echo "== go test -race"
 go test -race -timeout 20m ./...
 

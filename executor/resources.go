@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/aclements/go-moremath/stats"
@@ -303,16 +302,6 @@ func pauseQuantiles(h *metrics.Float64Histogram, base []uint64) (p99, maxP time.
 		maxP = bound(i)
 	}
 	return p99, maxP
-}
-
-// cpuTimes returns the process's user and system CPU seconds.
-func cpuTimes() (user, sys float64) {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0, 0
-	}
-	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
-	return tv(ru.Utime), tv(ru.Stime)
 }
 
 // readRSS returns the resident set size from /proc/self/statm, or 0.

@@ -634,7 +634,7 @@ const MinSoakDuration = time.Minute
 func resourceNotes(s ScenarioDoc) []string {
 	r := s.Resources
 	res := fmt.Sprintf("%s: cpu %.0f%% rss %s heap %s gc %d (p99 %s) goroutines %d allocs/op %s",
-		s.Name, r.CPUPercent, Bytes(r.RSSPeak), Bytes(r.HeapInUsePeak), r.GCCount, Duration(r.GCPauseP99),
+		s.Name, r.CPUPercent, RSS(r.RSSPeak), Bytes(r.HeapInUsePeak), r.GCCount, Duration(r.GCPauseP99),
 		r.GoroutinesMax, Number(r.AllocsPerOp))
 	res += " " + IOText(r.IO)
 	lines := []string{res}

@@ -28,6 +28,21 @@ func TestBytes(t *testing.T) {
 	}
 }
 
+// TestRSSNotMeasured: a resident set of 0 (no /proc: macOS, Windows)
+// reads "not measured" in the resource line, never "0B".
+func TestRSSNotMeasured(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		rss  int64
+		want string
+	}{{0, "rss not measured heap"}, {52 << 20, "rss 52.0MiB heap"}} {
+		lines := resourceNotes(ScenarioDoc{Name: "s", Resources: &executor.Resources{RSSPeak: tc.rss}})
+		if !strings.Contains(lines[0], tc.want) {
+			t.Errorf("RSS %d: %q lacks %q", tc.rss, lines[0], tc.want)
+		}
+	}
+}
+
 // TestResourcesInDocument: the resources object survives the JSON document,
 // resolves every resource metric (so baseline.* works for them) and shows
 // in the scenario notes.

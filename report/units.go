@@ -80,3 +80,13 @@ func Bytes(n int64) string {
 	}
 	return sign + strings.Replace(humanize.IBytesN(u, 3), " ", "", 1)
 }
+
+// RSS formats a resident set size as Bytes does, or "not measured" for 0:
+// no process has a resident set of 0, and the resource sampler reads 0
+// where the system has no /proc (macOS, Windows).
+func RSS(b int64) string {
+	if b <= 0 {
+		return "not measured"
+	}
+	return Bytes(b)
+}

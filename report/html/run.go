@@ -417,7 +417,7 @@ func scenarioSection(s *report.ScenarioDoc, id string) Section {
 	}
 	if r := s.Resources; r != nil {
 		sec.Tiles = append(sec.Tiles,
-			Tile{ID: id + "-tile-cpu", Label: "cpu", Value: fmt.Sprintf("%.0f%%", r.CPUPercent), Note: "rss " + report.Bytes(r.RSSPeak)},
+			Tile{ID: id + "-tile-cpu", Label: "cpu", Value: fmt.Sprintf("%.0f%%", r.CPUPercent), Note: "rss " + report.RSS(r.RSSPeak)},
 			Tile{ID: id + "-tile-gc", Label: "gc pauses", Value: report.Duration(r.GCPauseP99), Note: fmt.Sprintf("p99 of %d cycles, max %s", r.GCCount, report.Duration(r.GCPauseMax))},
 		)
 		sec.Tiles = append(sec.Tiles, Tile(report.IOTile(id, r.IO)))

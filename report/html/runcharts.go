@@ -187,7 +187,7 @@ func resourceCharts(s *report.ScenarioDoc, id string, timeAxis Axis) []Chart {
 	}
 	var charts []Chart
 	if hasRSS {
-		c := Chart{ID: id + "-cpu", Title: "CPU and memory", Note: fmt.Sprintf("cpu %.0f%% on average, rss peak %s", r.CPUPercent, report.Bytes(r.RSSPeak)),
+		c := Chart{ID: id + "-cpu", Title: "CPU and memory", Note: fmt.Sprintf("cpu %.0f%% on average, rss peak %s", r.CPUPercent, report.RSS(r.RSSPeak)),
 			X: timeAxis, Y: Axis{Label: "cpu", Unit: "%", Zero: true}, Y2: &Axis{Label: "rss", Unit: "B", Zero: true}, Xs: xs,
 			Series: []Series{{Label: "cpu (% of a core)", Color: colorBlue, Data: cpu}, {Label: "rss", Color: colorPurple, Axis: 2, Data: rss}}}
 		addNeighbourBand(&c, r.Heap, cpu, s.Interference)
