@@ -41,7 +41,7 @@ func TestHTMLRunReportInBrowser(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(10))
 	dir := t.TempDir()
 	jsonPath, htmlPath := filepath.Join(dir, "run.json"), filepath.Join(dir, "run.html")
-	code, _, stderr := mainIn(t, nil, "run", "--quiet", "--out", "json="+jsonPath, "--out", "html="+htmlPath, "testdata/report.hcl")
+	code, _, stderr := mainIn(t, nil, "run", "--quiet", "--profile", "--out", "json="+jsonPath, "--out", "html="+htmlPath, "testdata/report.hcl")
 	if code != 1 {
 		t.Fatalf("run exit %d, want 1 (one assertion fails on purpose)\n%s", code, stderr)
 	}
@@ -100,7 +100,7 @@ func checkRunPage(t *testing.T, page *chromiumtest.Page, doc *report.Document) {
 			}
 		}
 	}
-	sawSoak, sawBreakpoint, sawGrid := false, false, false
+	sawSoak, sawBreakpoint, sawGrid, sawFlame := false, false, false, false
 	for j, s := range p.Scenarios {
 		sid := fmt.Sprintf("p0-s%d", j)
 		cells(sid+"-total", s.Total)
@@ -157,6 +157,16 @@ func checkRunPage(t *testing.T, page *chromiumtest.Page, doc *report.Document) {
 				t.Errorf("scenario %s: a heap slope chart for a scenario of %s", s.Name, time.Duration(s.ElapsedNS))
 			}
 		}
+		// Run with --profile: each scenario with CPU samples has its
+		// flame graph, a frame a function, drawn as Chromium parsed it.
+		if s.Profile != nil && len(s.Profile.CPU) > 0 {
+			id := sid + "-flame"
+			svg := page.ChartSVG(id)
+			if frames := page.Float(t, id, "data-frames"); frames < 3 || strings.Count(svg, "<rect") != int(frames) || !strings.Contains(svg, "<title>") {
+				t.Errorf("%s: flame graph of %v frames, %d drawn:\n%.400s", s.Name, frames, strings.Count(svg, "<rect"), svg)
+			}
+			sawFlame = true
+		}
 		if v, ok := s.TargetStats["l1_hits"]; ok {
 			sawGrid = true
 			if got := page.Text(t, sid+"-stat-l1-hits"); got != report.Number(v) {
@@ -164,8 +174,8 @@ func checkRunPage(t *testing.T, page *chromiumtest.Page, doc *report.Document) {
 			}
 		}
 	}
-	if !sawBreakpoint || !sawGrid {
-		t.Errorf("breakpoint view %v, tier grid %v: the plan should show both", sawBreakpoint, sawGrid)
+	if !sawBreakpoint || !sawGrid || !sawFlame {
+		t.Errorf("breakpoint view %v, tier grid %v, flame graph %v: the plan should show all three", sawBreakpoint, sawGrid, sawFlame)
 	}
 	if !sawSoak {
 		t.Log("no scenario lasted a minute with three GC cycles: the heap slope chart's presence was not checked")

@@ -55,6 +55,7 @@ type Section struct {
 	Notes               []Note
 	Tables              []Table
 	Charts              []Chart
+	Flames              []Flame
 	Sections            []Section
 }
 
@@ -319,6 +320,13 @@ func writeSection(b *strings.Builder, s *Section, format Format) error {
 			if err := writeChart(b, &s.Charts[i], format); err != nil {
 				return err
 			}
+		}
+		b.WriteString("</div>\n")
+	}
+	if len(s.Flames) > 0 {
+		b.WriteString("<div class=\"flames\">")
+		for i := range s.Flames {
+			writeFlame(b, &s.Flames[i])
 		}
 		b.WriteString("</div>\n")
 	}

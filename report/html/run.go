@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/perfplan/perfplan/executor"
+	"github.com/perfplan/perfplan/profiling"
 	"github.com/perfplan/perfplan/report"
 )
 
@@ -440,7 +441,51 @@ func scenarioSection(s *report.ScenarioDoc, id string) Section {
 		sec.Tables = append(sec.Tables, breakpointTables(b, id)...)
 	}
 	sec.Charts = scenarioCharts(s, id)
+	flames, notes := scenarioFlames(s, id)
+	sec.Flames = flames
+	sec.Notes = append(sec.Notes, notes...)
 	return sec
+}
+
+// flameMinShare is the smallest share of a profile's time that a flame
+// graph draws as a frame of its own.
+const flameMinShare = 0.005
+
+// scenarioFlames are the flame graphs of a profiled scenario (perfplan run
+// --profile): perfplan's process over the scenario's span, and the system
+// under test's when the http target fetched it (pprof_url). A profile that
+// cannot be read gives a note instead.
+func scenarioFlames(s *report.ScenarioDoc, id string) ([]Flame, []Note) {
+	pd := s.Profile
+	if pd == nil {
+		return nil, nil
+	}
+	var flames []Flame
+	var notes []Note
+	for _, k := range []struct {
+		data        []byte
+		suffix, ttl string
+		note        string
+	}{
+		{pd.CPU, "flame", "CPU flame graph: perfplan's process",
+			"the scenario's samples; blue: perfplan, grey: Go's runtime and standard library, orange: other code (the target's and libraries')"},
+		{pd.Remote, "flame-remote", "CPU flame graph: the system under test",
+			"from " + pd.RemoteURL},
+	} {
+		p, err := profiling.Decode(k.data)
+		if err != nil {
+			notes = append(notes, Note{Text: k.ttl + ": " + err.Error(), Class: "warn"})
+			continue
+		}
+		root := profiling.Flame(p, s.Name, flameMinShare)
+		if root == nil {
+			continue
+		}
+		flames = append(flames, Flame{ID: id + "-" + k.suffix, Title: k.ttl,
+			Note: fmt.Sprintf("%s of CPU; %s; frames under %s of it are left out", report.Duration(time.Duration(root.Value)), k.note, report.Percent(flameMinShare)),
+			Root: root})
+	}
+	return flames, notes
 }
 
 func breakpointTables(b *executor.BreakpointResult, id string) []Table {
