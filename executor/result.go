@@ -432,7 +432,8 @@ type AssertionResult struct {
 	Aborted bool
 	// Inconclusive, on an assertion that did not pass, says why measured
 	// interference explains the failure (see the verdict rules in
-	// interference.go): its verdict is then inconclusive, not fail.
+	// interference.go), or that a duet figure it reads gave no verdict
+	// (DuetNoVerdict): its verdict is then inconclusive, not fail.
 	Inconclusive string
 }
 
