@@ -12,15 +12,19 @@ import (
 // and its callees. Kind colours it: "std" (Go's standard library and
 // runtime), "perfplan" or "other" (the target's and its libraries' code).
 type FlameNode struct {
-	Name     string
-	Value    int64
-	Kind     string
-	Children []*FlameNode
+	Name string
+	// Value is the time of the samples whose stack passes through the
+	// node; Flat, of those whose stack ends at it (its own time).
+	Value, Flat int64
+	Kind        string
+	Children    []*FlameNode
 }
 
-// Self is the node's own time: its value less its children's.
-func (n *FlameNode) Self() int64 {
-	v := n.Value
+// Hidden is the time of the node's callees that the graph left out
+// (below its minimum share): its value less its own time and its drawn
+// children's.
+func (n *FlameNode) Hidden() int64 {
+	v := n.Value - n.Flat
 	for _, c := range n.Children {
 		v -= c.Value
 	}
@@ -68,6 +72,7 @@ func Flame(p *profile.Profile, root string, minFrac float64) *FlameNode {
 			c.Value += v
 			n = c
 		}
+		n.Flat += v
 	}
 	if top.Value == 0 {
 		return nil

@@ -60,8 +60,11 @@ func TestFlame(t *testing.T) {
 	}
 	root := Flame(p, "s", 0.4)
 	do := root.Children[0].Children[0]
-	if do.Self() != 200*10_000_000 || root.Depth() != 4 {
-		t.Errorf("Do's own time %d (want checksumRow's 200 samples, left out), depth %d", do.Self(), root.Depth())
+	if do.Flat != 0 || do.Hidden() != 200*10_000_000 || root.Depth() != 4 {
+		t.Errorf("Do: own time %d (want 0), hidden %d (want checksumRow's 200 samples, left out), depth %d", do.Flat, do.Hidden(), root.Depth())
+	}
+	if parse := do.Children[0]; parse.Flat != parse.Value || parse.Hidden() != 0 {
+		t.Errorf("parseRow, a leaf: own %d of %d, hidden %d", parse.Flat, parse.Value, parse.Hidden())
 	}
 	if Flame(nil, "s", 0) != nil || Flame(newCPU().roundTrip(t), "s", 0) != nil {
 		t.Error("a flame graph of no samples")

@@ -47,8 +47,11 @@ func writeFlame(b *strings.Builder, f *Flame) {
 		w := float64(n.Value) / float64(root.Value) * flameWidth
 		frames++
 		share := float64(n.Value) / float64(root.Value)
-		tip := fmt.Sprintf("%s\n%s, %s of the profile (own %s)", n.Name, report.Duration(time.Duration(n.Value)),
-			report.Percent(share), report.Duration(time.Duration(n.Self())))
+		tip := fmt.Sprintf("%s\n%s, %s of the profile; own %s", n.Name, report.Duration(time.Duration(n.Value)),
+			report.Percent(share), report.Duration(time.Duration(n.Flat)))
+		if h := n.Hidden(); h > 0 {
+			tip += fmt.Sprintf("; %s in callees too small to draw", report.Duration(time.Duration(h)))
+		}
 		fmt.Fprintf(&body, "<g class=\"fl-%s\"><title>%s</title><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>",
 			e(n.Kind), e(tip), x, float64(level)*flameRow, w, flameRow-1)
 		if label := fitLabel(profiling.ShortName(n.Name), w); label != "" {

@@ -55,8 +55,8 @@ func TestScenarioFlame(t *testing.T) {
 	}{
 		{"profiled", &report.ProfileDoc{CPU: cpuProfile(t)}, 1, []string{
 			`id="s-flame" data-frames="4" data-depth="3"`,
-			`<title>main.work` + "\n" + `3.00s, 75.0% of the profile (own 3.00s)</title><rect x="300.0" y="34.0" width="900.0"`,
-			`<title>main.idle` + "\n" + `1.00s, 25.0% of the profile (own 1.00s)</title><rect x="0.0" y="34.0" width="300.0"`,
+			`<title>main.work` + "\n" + `3.00s, 75.0% of the profile; own 3.00s</title><rect x="300.0" y="34.0" width="900.0"`,
+			`<title>main.idle` + "\n" + `1.00s, 25.0% of the profile; own 1.00s</title><rect x="0.0" y="34.0" width="300.0"`,
 			`<text x="3.0" y="29.0">main.main</text>`,
 		}, ""},
 		{"unreadable", &report.ProfileDoc{CPU: []byte("garbage")}, 0, nil, "CPU flame graph: perfplan's process: read profile"},
