@@ -48,7 +48,7 @@ func mergeCommand(ctx context.Context, env Env, args []string) int {
 	var f runFlags
 	var allowPartial bool
 	fs := newFlagSet("merge", "merge [flags] RUN.json|DIR...", env.Stderr)
-	fs.Var(outFlag{&f.outs}, "out", "write the merged run as FORMAT=PATH (repeatable); formats: "+strings.Join(formatNames(), ", "))
+	fs.Var(outFlag{&f.outs}, "out", "write the merged run as FORMAT=PATH (repeatable); formats: "+formatList())
 	fs.BoolVar(&allowPartial, "allow-partial", false, "merge although segments are missing, and mark the result partial (not recorded in the history)")
 	fs.StringVar(&f.baseline, "baseline", "", "run document `BASE.json` whose figures the re-evaluated assertions read as baseline.*")
 	fs.StringVar(&f.history, "history", "", "history database `PATH` or postgres:// URL the merged run is appended to (default $"+history.EnvVar+" or "+history.DefaultPath+")")

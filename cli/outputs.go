@@ -228,8 +228,12 @@ func (f *runFlags) resultStdout(env Env) io.Writer {
 
 // writeStdoutResult renders the document in format to w.
 func writeStdoutResult(d *report.Document, format string, w io.Writer) error {
+	write, _, err := writerFor(format)
+	if err != nil || write == nil {
+		return fmt.Errorf("render %s: unknown format (%v)", format, err)
+	}
 	var buf bytes.Buffer
-	if err := writers()[format](d, &buf); err != nil {
+	if err := write(d, &buf); err != nil {
 		return fmt.Errorf("render %s: %w", format, err)
 	}
 	if _, err := w.Write(buf.Bytes()); err != nil {
@@ -242,8 +246,12 @@ func writeStdoutResult(d *report.Document, format string, w io.Writer) error {
 // resolveOutput decides: atomically, so a reader never sees a partial file,
 // or in place for a device or pipe.
 func writeResultFile(d *report.Document, format, path string) error {
+	write, _, err := writerFor(format)
+	if err != nil || write == nil {
+		return fmt.Errorf("render %s: unknown format (%v)", format, err)
+	}
 	var buf bytes.Buffer
-	if err := writers()[format](d, &buf); err != nil {
+	if err := write(d, &buf); err != nil {
 		return fmt.Errorf("render %s: %w", format, err)
 	}
 	target, inPlace, err := resolveOutput(path)

@@ -12,7 +12,7 @@ import (
 // saved run document again.
 func reportCommand(env Env, args []string) int {
 	fs := newFlagSet("report", "report [--format "+strings.Join(formatNames(), "|")+"] RUN.json\n       perfplan report --profile [PLAN/]SCENARIO [--profile-type cpu|allocs|remote] [-o FILE.pb.gz] RUN.json", env.Stderr)
-	format := fs.String("format", "table", "output format: "+strings.Join(formatNames(), ", "))
+	format := fs.String("format", "table", "output format: "+formatList())
 	var pf profileFlags
 	pf.define(fs)
 	var noColor bool
@@ -26,9 +26,13 @@ func reportCommand(env Env, args []string) int {
 		fs.Usage()
 		return ExitUsage
 	}
-	write, ok := writers()[formatAlias(*format)]
-	if !ok {
-		fmt.Fprintf(env.Stderr, "perfplan report: unknown format %q (want %s)\n", *format, strings.Join(formatNames(), ", "))
+	write, ok, err := writerFor(formatAlias(*format))
+	switch {
+	case err != nil:
+		fmt.Fprintln(env.Stderr, "perfplan report:", err)
+		return ExitUsage
+	case !ok:
+		fmt.Fprintf(env.Stderr, "perfplan report: unknown format %q (want %s)\n", *format, formatList())
 		return ExitUsage
 	}
 	d, err := readDocument(pos[0])

@@ -71,8 +71,10 @@ func (f outFlag) Set(s string) error {
 		if err := promwrite.CheckURL(path); err != nil {
 			return fmt.Errorf("%s=%s: %v", promFormat, promwrite.Redact(path), err)
 		}
-	} else if _, known := writers()[format]; !known {
-		return fmt.Errorf("unknown format %q (known: %s (or md), %s=DIR and %s=URL)", format, strings.Join(formatNames(), ", "), allFormat, promFormat)
+	} else if _, known, err := writerFor(format); err != nil {
+		return err
+	} else if !known {
+		return fmt.Errorf("unknown format %q (known: %s, md for markdown, %s=DIR and %s=URL)", format, formatList(), allFormat, promFormat)
 	}
 	*f.outs = append(*f.outs, output{format, path})
 	return nil
@@ -195,7 +197,7 @@ func runCommand(ctx context.Context, env Env, args []string) int {
 // define adds the run flags to fs.
 func (f *runFlags) define(fs *flag.FlagSet) {
 	addVarFlags(fs, &f.vars)
-	fs.Var(outFlag{&f.outs}, "out", "write results as FORMAT=PATH (repeatable); formats: "+strings.Join(formatNames(), ", ")+
+	fs.Var(outFlag{&f.outs}, "out", "write results as FORMAT=PATH (repeatable); formats: "+formatList()+
 		"; all=DIR writes "+allFormatList()+" into DIR; prometheus=URL pushes live metrics to a Prometheus remote-write endpoint")
 	fs.StringVar(&f.mode, "mode", modeFull, modeHelp)
 	fs.BoolVar(&f.quick, "quick", false, fmt.Sprintf("scale every scenario duration by %g for smoke runs", quickScale))

@@ -283,12 +283,9 @@ func spectrumGrid(n int64) []float64 {
 // iterations' lateness, as its latency figures count them; nil when there
 // is none.
 func decodeLatency(o report.OpDoc) *hdrhistogram.Histogram {
-	h := decodeHist(o.Histogram)
-	if om := decodeHist(o.OmitHistogram); om != nil {
-		if h == nil {
-			return om
-		}
-		h.Merge(om)
+	h, err := o.LatencyHist()
+	if err != nil || h == nil || h.TotalCount() == 0 {
+		return nil
 	}
 	return h
 }
