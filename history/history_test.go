@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -244,15 +243,6 @@ func TestConcurrentProcessesFreshDatabase(t *testing.T) {
 	if len(problems) != 1 || problems[0] != "ok" {
 		t.Errorf("integrity check: %v", problems)
 	}
-}
-
-func noise(seed uint64, n int, mean, sd float64) []float64 {
-	rng := rand.New(rand.NewPCG(seed, 99))
-	xs := make([]float64, n)
-	for i := range xs {
-		xs[i] = mean + sd*rng.NormFloat64()
-	}
-	return xs
 }
 
 // runWriters starts procs writer processes (TestHelperWriter), each

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -36,22 +37,10 @@ func TestParseHistFormat(t *testing.T) {
 			t.Errorf("%q: error %v, want %q", tc.in, err, tc.wantErr)
 		case tc.wantErr == "" && err != nil:
 			t.Errorf("%q: %v", tc.in, err)
-		case tc.wantErr == "" && !slicesEqual(got, tc.want):
+		case tc.wantErr == "" && !slices.Equal(got, tc.want):
 			t.Errorf("%q: %v, want %v", tc.in, got, tc.want)
 		}
 	}
-}
-
-func slicesEqual(a, b []time.Duration) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestWriteHist checks the buckets' counts against known latencies (none
@@ -82,7 +71,7 @@ func TestWriteHist(t *testing.T) {
 	for _, b := range Buckets(h, bounds) {
 		counts = append(counts, b.Count)
 	}
-	if want := []int64{5, 10, 20, 0, 15}; !equalInts(counts, want) {
+	if want := []int64{5, 10, 20, 0, 15}; !slices.Equal(counts, want) {
 		t.Errorf("counts %v, want %v", counts, want)
 	}
 	d := &Document{Plans: []PlanDoc{{Name: "p", Scenarios: []ScenarioDoc{{Name: "s", Total: o}}}, {Name: "down", Error: "dial tcp: refused"}}}
@@ -103,16 +92,4 @@ func TestWriteHist(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", w, out)
 		}
 	}
-}
-
-func equalInts(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -62,6 +62,40 @@ func (s *Sleeper) fileCount() int {
 	return len(s.files)
 }
 
+// interruptedWaits starts n waits of half an hour on s, and once all n are
+// registered closes their cancel channel and interrupts s. It fails the
+// test when a wait reports its deadline reached, and returns the waits'
+// Waiters when all have ended.
+func interruptedWaits(t *testing.T, s *Sleeper, n int) []*Waiter {
+	t.Helper()
+	cancel := make(chan struct{})
+	var wg sync.WaitGroup
+	results := make(chan *Waiter, n)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := s.NewWaiter()
+			if _, ok := w.Until(time.Now().Add(30*time.Minute), cancel); ok {
+				t.Error("an interrupted, cancelled wait reported its deadline reached")
+			}
+			results <- w
+		}()
+	}
+	for s.activeWaits() < n {
+		time.Sleep(time.Millisecond)
+	}
+	close(cancel)
+	s.Interrupt()
+	wg.Wait()
+	close(results)
+	var ws []*Waiter
+	for w := range results {
+		ws = append(ws, w)
+	}
+	return ws
+}
+
 // TestInterruptWakesPreciseWaits: Interrupt ends phase 2 at once, so a
 // goroutine waiting there sees its closed cancel channel without waiting out
 // its window (an hour here, so the test would time out).
@@ -71,28 +105,9 @@ func TestInterruptWakesPreciseWaits(t *testing.T) {
 	if !s.precise {
 		t.Skip("no timer files on this system")
 	}
-	cancel := make(chan struct{})
-	var wg sync.WaitGroup
-	results := make(chan bool, 4)
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, ok := s.NewWaiter().Until(time.Now().Add(30*time.Minute), cancel)
-			results <- ok
-		}()
-	}
-	// Wait until all four wait on timer files.
-	for s.activeWaits() < 4 {
-		time.Sleep(time.Millisecond)
-	}
-	close(cancel)
-	s.Interrupt()
-	wg.Wait()
-	close(results)
-	for ok := range results {
-		if ok {
-			t.Fatal("an interrupted, cancelled wait reported its deadline reached")
+	for _, w := range interruptedWaits(t, s, 4) {
+		if w.Precise != 1 {
+			t.Errorf("a wait used the alarm %d times; want 1", w.Precise)
 		}
 	}
 	if n := s.activeWaits(); n != 0 {
@@ -112,28 +127,7 @@ func TestInterruptWakesDirectWaits(t *testing.T) {
 	if !s.precise {
 		t.Skip("no timer files on this system")
 	}
-	cancel := make(chan struct{})
-	var wg sync.WaitGroup
-	results := make(chan *Waiter, 4)
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w := s.NewWaiter()
-			if _, ok := w.Until(time.Now().Add(30*time.Minute), cancel); ok {
-				t.Error("an interrupted, cancelled wait reported its deadline reached")
-			}
-			results <- w
-		}()
-	}
-	for s.activeWaits() < 4 {
-		time.Sleep(time.Millisecond)
-	}
-	close(cancel)
-	s.Interrupt()
-	wg.Wait()
-	close(results)
-	for w := range results {
+	for _, w := range interruptedWaits(t, s, 4) {
 		if w.Direct != 1 || w.Precise != 0 || w.Spun != 0 {
 			t.Errorf("a wait read %d timer files, used the alarm %d times and spun %d times; want 1, 0, 0", w.Direct, w.Precise, w.Spun)
 		}
