@@ -412,8 +412,7 @@ func (w *Waiter) defaultWait(dl, now time.Duration, cancel <-chan struct{}, poll
 		}
 		reg := false
 		switch {
-		case !polled && d <= s.window && s.precise && s.directOn(now) && w.direct(dl, gen):
-			now = time.Since(s.base)
+		case !polled && d <= s.window && s.precise && s.directOn(now) && w.direct(dl, gen, &now):
 			continue
 		case s.alarm == nil || s.alarm.full():
 			// No alarm, or it keeps as many waits as it can: the
@@ -447,9 +446,10 @@ func (w *Waiter) defaultWait(dl, now time.Duration, cancel <-chan struct{}, poll
 
 // direct waits until dl (an offset from s.base) on a timer file of the
 // Sleeper's, read through the poller with no read deadline, unless an
-// Interrupt moves the Sleeper's generation past gen. It returns false,
-// without waiting, when no timer file is free or one could not be armed.
-func (w *Waiter) direct(dl time.Duration, gen uint64) bool {
+// Interrupt moves the Sleeper's generation past gen, and sets *now to the
+// clock's reading when it stopped waiting. It returns false, without
+// waiting, when no timer file is free or one could not be armed.
+func (w *Waiter) direct(dl time.Duration, gen uint64, now *time.Duration) bool {
 	s := w.s
 	tf := s.take(false)
 	if tf == nil {
@@ -461,9 +461,9 @@ func (w *Waiter) direct(dl time.Duration, gen uint64) bool {
 	s.put(tf)
 	if armed {
 		w.Direct++
+		*now = time.Since(s.base)
 		if s.gen.Load() == gen {
-			now := time.Since(s.base)
-			s.noteDirect(now-dl, now)
+			s.noteDirect(*now-dl, *now)
 		}
 	}
 	return armed

@@ -141,7 +141,10 @@ func TestInterruptWakesDirectWaits(t *testing.T) {
 	gen := s2.gen.Load()
 	s2.Interrupt()
 	done := make(chan bool)
-	go func() { done <- w.direct(time.Since(s2.base)+30*time.Minute, gen) }()
+	go func() {
+		var now time.Duration
+		done <- w.direct(time.Since(s2.base)+30*time.Minute, gen, &now)
+	}()
 	select {
 	case armed := <-done:
 		if !armed {
