@@ -110,8 +110,10 @@ func Buckets(h *hdrhistogram.Histogram, bounds []time.Duration) []HistBucket {
 // total first, then each operation when there are several), how many
 // operations took a latency in each bucket, with their share and a bar,
 // as vegeta's report -type=hist does. Latency is from the intended start
-// in open models; a note marks an operation whose dropped iterations are
-// counted at their lateness when dropped (lower bounds).
+// in open models. Notes under the table say what qualifies the counts:
+// dropped iterations counted at their lateness (lower bounds), failed
+// operations (counted too), a saturated runner, a target that failed to
+// start, a run interrupted or aborted.
 func WriteHist(w io.Writer, d *Document, bounds []time.Duration) error {
 	const barWidth = 40
 	for i := range d.Plans {
@@ -126,7 +128,11 @@ func WriteHist(w io.Writer, d *Document, bounds []time.Duration) error {
 		t := NewTable(w, []string{"scenario", "op", "bucket", "#", "%", "histogram"},
 			[]tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignLeft}, 0).Keys(2)
 		var notes []string
+		if p.Interrupted {
+			notes = append(notes, "interrupted by a signal: partial results")
+		}
 		for _, s := range p.Scenarios {
+			notes = append(notes, histScenarioNotes(&s)...)
 			ops := []OpDoc{s.Total}
 			if len(s.Ops) > 1 {
 				ops = append(ops, s.Ops...)
@@ -147,6 +153,9 @@ func WriteHist(w io.Writer, d *Document, bounds []time.Duration) error {
 				}
 				if o.Omitted > 0 {
 					notes = append(notes, fmt.Sprintf("%s %s: %d dropped iterations are counted at their lateness when dropped (lower bounds)", s.Name, name, o.Omitted))
+				}
+				if o.Errors > 0 {
+					notes = append(notes, fmt.Sprintf("%s %s: %d of the %d operations failed; their latencies are in the buckets too", s.Name, name, o.Errors, o.Ops))
 				}
 				for k, b := range bs {
 					share := 0.0
@@ -175,6 +184,26 @@ func WriteHist(w io.Writer, d *Document, bounds []time.Duration) error {
 		}
 	}
 	return nil
+}
+
+// histScenarioNotes say what qualifies scenario s's buckets: a target
+// that failed to start (no operations), a run cut short, a saturated
+// runner (its lateness is in the latencies).
+func histScenarioNotes(s *ScenarioDoc) []string {
+	var notes []string
+	if s.TargetFailure != "" {
+		notes = append(notes, fmt.Sprintf("%s: the target failed to start: %s", s.Name, s.TargetFailure))
+	}
+	if s.Interrupted {
+		notes = append(notes, s.Name+": interrupted by a signal: partial results")
+	}
+	if s.Aborted {
+		notes = append(notes, s.Name+": stopped early by an abort_on_fail assertion")
+	}
+	if s.RunnerSaturated != "" {
+		notes = append(notes, fmt.Sprintf("%s: the runner was saturated (%s): its own lateness is in the latencies", s.Name, s.RunnerSaturated))
+	}
+	return notes
 }
 
 // bucketLabel is "[1ms, 5ms)" or "[10ms, +Inf)".

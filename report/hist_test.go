@@ -46,7 +46,8 @@ func TestParseHistFormat(t *testing.T) {
 // TestWriteHist checks the buckets' counts against known latencies (none
 // near a bound, where HdrHistogram's 0.1 % resolution decides), a bucket
 // [0, B0) for the values below the first bound, the dropped iterations'
-// lateness counted and noted, and the shares and bars.
+// lateness counted and noted, the shares and bars, and the notes on
+// failures, a saturated runner, a target that failed and an interruption.
 func TestWriteHist(t *testing.T) {
 	t.Parallel()
 	lat, omit := metrics.NewHist(), metrics.NewHist()
@@ -74,7 +75,11 @@ func TestWriteHist(t *testing.T) {
 	if want := []int64{5, 10, 20, 0, 15}; !slices.Equal(counts, want) {
 		t.Errorf("counts %v, want %v", counts, want)
 	}
-	d := &Document{Plans: []PlanDoc{{Name: "p", Scenarios: []ScenarioDoc{{Name: "s", Total: o}}}, {Name: "down", Error: "dial tcp: refused"}}}
+	o.Ops, o.Errors = 45, 3
+	d := &Document{Plans: []PlanDoc{{Name: "p", Scenarios: []ScenarioDoc{
+		{Name: "s", Total: o, RunnerSaturated: "schedule lag p99 40ms"},
+		{Name: "t", TargetFailure: "dial tcp: refused", Interrupted: true},
+	}}, {Name: "down", Error: "dial tcp: refused"}}}
 	var b bytes.Buffer
 	if err := WriteHist(&b, d, bounds); err != nil {
 		t.Fatal(err)
@@ -86,6 +91,10 @@ func TestWriteHist(t *testing.T) {
 		"[1.00ms, 5.00ms) │ 20 │ 40.0% │ ################ ",
 		"[10.0ms, +Inf)   │ 15 │ 30.0% │ ############     ",
 		"s (all): 10 dropped iterations are counted at their lateness when dropped (lower bounds)",
+		"s (all): 3 of the 45 operations failed; their latencies are in the buckets too",
+		"s: the runner was saturated (schedule lag p99 40ms): its own lateness is in the latencies",
+		"t: the target failed to start: dial tcp: refused",
+		"t: interrupted by a signal: partial results",
 		"plan down\n  could not run: dial tcp: refused",
 	} {
 		if !strings.Contains(out, w) {
