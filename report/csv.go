@@ -21,7 +21,7 @@ func csvHeader() []string {
 			h = append(h, f.CSV+"_"+field+"_ns")
 		}
 	}
-	return append(h, "elapsed_ns", "dropped", "cut", "vus_max", "passed", "grade", "status")
+	return append(h, "latency_lower_bound", "elapsed_ns", "dropped", "cut", "vus_max", "passed", "grade", "status")
 }
 
 // csvFamilies are o's cells of the latency families' columns; empty where
@@ -60,11 +60,12 @@ func CSVHeader() []string { return csvHeader() }
 // rows the same rows for each of its stages: stage is the stage's name (or
 // "stage N"), stage_target its target, elapsed_ns its span, and dropped,
 // cut and vus_max, which are counted per scenario, are empty. stage and
-// stage_target are empty on a scenario's own rows. repetition counts plans
-// of the same name from 1, for documents with --count repetitions. A plan
-// that could not run has one row with an empty scenario. The last column,
-// status, is one of the CSVStatus values: "interrupted" on every row of a
-// plan whose run a signal interrupted.
+// stage_target are empty on a scenario's own rows. latency_lower_bound is
+// true where dropped iterations make the row's latencies lower bounds.
+// repetition counts plans of the same name from 1, for documents with
+// --count repetitions. A plan that could not run has one row with an empty
+// scenario. The last column, status, is one of the CSVStatus values:
+// "interrupted" on every row of a plan whose run a signal interrupted.
 func WriteCSV(w io.Writer, d *Document) error {
 	cw := csv.NewWriter(w)
 	header := csvHeader()
@@ -125,6 +126,7 @@ func writeCSVOps(cw *csv.Writer, plan []string, s *ScenarioDoc, st *StageDoc, to
 		row := append(append([]string{}, plan...), s.Name, s.Executor, stage, target, name,
 			itoa(o.Ops), itoa(o.Errors), ftoa(o.ErrorRate), ftoa(o.Throughput))
 		row = append(row, csvFamilies(&o)...)
+		row = append(row, strconv.FormatBool(o.LatencyLowerBound))
 		row = append(row, counts...)
 		row = append(row, tail...)
 		row = append(row, status)

@@ -653,7 +653,8 @@ func TestWriteFileAtomic(t *testing.T) {
 
 // TestCSVStages checks a ramping scenario's per-stage rows: after the
 // scenario's own rows (stage empty), each stage's total and operations with
-// its label, target and span, and no scenario-wide counts.
+// its label, target and span, whether its latencies are lower bounds, and
+// no scenario-wide counts.
 func TestCSVStages(t *testing.T) {
 	t.Parallel()
 	d := fixtureDocument()
@@ -664,7 +665,7 @@ func TestCSVStages(t *testing.T) {
 			Total: OpDoc{Name: "(all)", Ops: 5000, Throughput: 1000, Latency: LatencyDoc{P99: 2e6}},
 			Ops:   []OpDoc{{Name: "get", Ops: 4500, Throughput: 900}, {Name: "set", Ops: 500, Throughput: 100}}},
 		{Index: 1, Target: 5000, StartNS: 5 * sec, EndNS: 25 * sec,
-			Total: OpDoc{Name: "(all)", Ops: 120000, Errors: 25, Throughput: 6000, Latency: LatencyDoc{P99: 3e6}},
+			Total: OpDoc{Name: "(all)", Ops: 120000, Errors: 25, Throughput: 6000, Latency: LatencyDoc{P99: 3e6}, LatencyLowerBound: true},
 			Ops:   []OpDoc{{Name: "get", Ops: 108000, Throughput: 5400}, {Name: "set", Ops: 12000, Throughput: 600}}},
 	}
 	var b bytes.Buffer
@@ -685,18 +686,18 @@ func TestCSVStages(t *testing.T) {
 			continue
 		}
 		got = append(got, strings.Join([]string{r[col["stage"]], r[col["stage_target"]], r[col["op"]], r[col["ops"]],
-			r[col["throughput"]], r[col["latency_p99_ns"]], r[col["elapsed_ns"]], r[col["dropped"]], r[col["vus_max"]], r[col["status"]]}, "|"))
+			r[col["throughput"]], r[col["latency_p99_ns"]], r[col["latency_lower_bound"]], r[col["elapsed_ns"]], r[col["dropped"]], r[col["vus_max"]], r[col["status"]]}, "|"))
 	}
 	want := []string{
-		"||(all)|125000|5000|3000000|25000000000|3|12|ok",
-		"||get|112500|4500|2700000|25000000000|3|12|ok",
-		"||set|12500|500|6000000|25000000000|3|12|ok",
-		"warm|1000|(all)|5000|1000|2000000|5000000000|||ok",
-		"warm|1000|get|4500|900|0|5000000000|||ok",
-		"warm|1000|set|500|100|0|5000000000|||ok",
-		"stage 1|5000|(all)|120000|6000|3000000|20000000000|||ok",
-		"stage 1|5000|get|108000|5400|0|20000000000|||ok",
-		"stage 1|5000|set|12000|600|0|20000000000|||ok",
+		"||(all)|125000|5000|3000000|true|25000000000|3|12|ok",
+		"||get|112500|4500|2700000|true|25000000000|3|12|ok",
+		"||set|12500|500|6000000|true|25000000000|3|12|ok",
+		"warm|1000|(all)|5000|1000|2000000|false|5000000000|||ok",
+		"warm|1000|get|4500|900|0|false|5000000000|||ok",
+		"warm|1000|set|500|100|0|false|5000000000|||ok",
+		"stage 1|5000|(all)|120000|6000|3000000|true|20000000000|||ok",
+		"stage 1|5000|get|108000|5400|0|false|20000000000|||ok",
+		"stage 1|5000|set|12000|600|0|false|20000000000|||ok",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("steady's rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
