@@ -226,17 +226,29 @@ func (f *runFlags) resultStdout(env Env) io.Writer {
 	return env.Stdout
 }
 
-// writeStdoutResult renders the document in format to w.
-func writeStdoutResult(d *report.Document, format string, w io.Writer) error {
-	write, _, err := writerFor(format)
-	if err != nil || write == nil {
-		return fmt.Errorf("render %s: unknown format (%v)", format, err)
+// render renders the document in format, which the flags have checked.
+func render(d *report.Document, format string) ([]byte, error) {
+	write, ok, err := writerFor(format)
+	switch {
+	case err != nil:
+		return nil, err
+	case !ok:
+		return nil, fmt.Errorf("render: unknown format %q", format)
 	}
 	var buf bytes.Buffer
 	if err := write(d, &buf); err != nil {
-		return fmt.Errorf("render %s: %w", format, err)
+		return nil, fmt.Errorf("render %s: %w", format, err)
 	}
-	if _, err := w.Write(buf.Bytes()); err != nil {
+	return buf.Bytes(), nil
+}
+
+// writeStdoutResult renders the document in format to w.
+func writeStdoutResult(d *report.Document, format string, w io.Writer) error {
+	b, err := render(d, format)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(b); err != nil {
 		return fmt.Errorf("write to standard output: %w", err)
 	}
 	return nil
@@ -246,26 +258,22 @@ func writeStdoutResult(d *report.Document, format string, w io.Writer) error {
 // resolveOutput decides: atomically, so a reader never sees a partial file,
 // or in place for a device or pipe.
 func writeResultFile(d *report.Document, format, path string) error {
-	write, _, err := writerFor(format)
-	if err != nil || write == nil {
-		return fmt.Errorf("render %s: unknown format (%v)", format, err)
-	}
-	var buf bytes.Buffer
-	if err := write(d, &buf); err != nil {
-		return fmt.Errorf("render %s: %w", format, err)
+	b, err := render(d, format)
+	if err != nil {
+		return err
 	}
 	target, inPlace, err := resolveOutput(path)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if !inPlace {
-		return report.WriteFileAtomic(target, buf.Bytes())
+		return report.WriteFileAtomic(target, b)
 	}
 	out, err := os.OpenFile(target, os.O_WRONLY, 0)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if _, err := out.Write(buf.Bytes()); err != nil {
+	if _, err := out.Write(b); err != nil {
 		out.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}
